@@ -1,0 +1,36 @@
+#include "config.h"
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace gong {
+
+absl::Status ValidateConfig(const FacadeConfig& config) {
+  if (config.listen.empty() || config.listen.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen must be HOST:PORT, not \"", config.listen, "\""));
+  }
+  const std::string& url = config.gong_base_url;
+  const bool https = absl::StartsWith(url, "https://");
+  if ((!https && !absl::StartsWith(url, "http://")) ||
+      url.size() <= (https ? 8u : 7u)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--gong_base_url must be an http(s) URL such as https://api.gong.io, "
+        "not \"", url, "\""));
+  }
+  if (!config.gong_ca_file.empty() && !std::ifstream(config.gong_ca_file)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--gong_ca_file: cannot read \"", config.gong_ca_file, "\""));
+  }
+  if (config.upstream_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--upstream_timeout must be positive");
+  }
+  if (config.shutdown_grace < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--shutdown_grace must not be negative");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gong

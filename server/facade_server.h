@@ -1,0 +1,52 @@
+// The running facade: the gRPC server with FlowService, health and
+// reflection, over a Gong client. main and the end-to-end tests both run it
+// through this class.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "config.h"
+#include "flow_service.h"
+#include "gong/credentials.h"
+#include "gong/gong_client.h"
+#include "http/http_transport.h"
+#include <grpcpp/server.h>
+
+namespace gong {
+
+// The health-checked service name, beside "" for the whole server.
+inline constexpr char kFlowServiceName[] = "gong.flows.v1.FlowService";
+
+class FacadeServer {
+ public:
+  // The production stack: libcurl transport, REST Gong client, gRPC server.
+  static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
+      const FacadeConfig& config, GongCredentials credentials);
+
+  // The gRPC server over any Gong client (tests pass fakes).
+  static absl::StatusOr<std::unique_ptr<FacadeServer>> StartWithClient(
+      const FacadeConfig& config, std::unique_ptr<GongClient> gong);
+
+  ~FacadeServer();  // Shutdown(0) if not done yet.
+
+  int port() const { return port_; }
+
+  // Stops taking calls and reports NOT_SERVING, lets calls in flight finish
+  // within `grace`, cancels what is left, and returns once all are done.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  FacadeServer() = default;
+
+  // Destroyed bottom-up: the server before the client before the transport.
+  std::unique_ptr<http::HttpTransport> transport_;
+  std::unique_ptr<GongClient> gong_;
+  std::unique_ptr<FlowServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace gong

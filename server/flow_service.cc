@@ -1,0 +1,136 @@
+#include "flow_service.h"
+
+#include <chrono>
+#include <optional>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "error_details.h"
+#include "request_validation.h"
+#include "status_mapping.h"
+
+namespace gong {
+namespace {
+
+using flows::v1::UnassignByInstanceIdsRequest;
+using flows::v1::UnassignByInstanceIdsResponse;
+
+// The caller's deadline, or now + `fallback` when the caller set none.
+absl::Time UpstreamDeadline(const grpc::CallbackServerContext& context,
+                            absl::Duration fallback) {
+  const auto deadline = context.deadline();
+  const auto now = std::chrono::system_clock::now();
+  // No deadline reads as time_point::max(); anything a century out is "none".
+  if (deadline - now > std::chrono::hours(24 * 365 * 100)) {
+    return absl::Now() + fallback;
+  }
+  return absl::FromChrono(deadline);
+}
+
+grpc::Status InvalidRequestStatus(std::vector<FieldViolation> violations) {
+  std::string message = absl::StrCat("invalid request: ", violations[0].field,
+                                     " ", violations[0].description);
+  if (violations.size() > 1) {
+    absl::StrAppend(&message, " (and ", violations.size() - 1,
+                    " more; see BadRequest)");
+  }
+  ErrorDetails details;
+  details.reason = "INVALID_REQUEST";
+  details.field_violations = std::move(violations);
+  return MakeErrorStatus(grpc::StatusCode::INVALID_ARGUMENT, std::move(message),
+                         details);
+}
+
+// One UnassignByInstanceIds call. The Gong callback may call Finish() before
+// Start() returns; gRPC holds that Finish until the handler has returned
+// the reactor, so OnDone (which deletes it) always comes after Start().
+class UnassignReactor final : public grpc::ServerUnaryReactor {
+ public:
+  UnassignReactor(GongClient* gong, UnassignByInstanceIdsResponse* response)
+      : gong_(gong), response_(response) {}
+
+  void Start(const grpc::CallbackServerContext& context,
+             const UnassignByInstanceIdsRequest& request,
+             absl::Duration default_timeout) {
+    ValidatedRequest validated = ValidateUnassignRequest(request);
+    if (!validated.violations.empty()) {
+      Finish(InvalidRequestStatus(std::move(validated.violations)));
+    } else {
+      requested_ = validated.request.flow_instance_ids;
+      const GongClient::CallId id = gong_->Unassign(
+          std::move(validated.request), UpstreamDeadline(context, default_timeout),
+          [this](UnassignOutcome outcome) { OnGongAnswer(std::move(outcome)); });
+      bool cancel_now;
+      {
+        absl::MutexLock lock(&mu_);
+        call_id_ = id;
+        cancel_now = cancelled_;
+      }
+      if (cancel_now) gong_->Cancel(id);
+    }
+  }
+
+  void OnCancel() override {
+    std::optional<GongClient::CallId> id;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      id = call_id_;
+    }
+    // Aborts the upstream request; its callback then finishes this call.
+    if (id.has_value()) gong_->Cancel(*id);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void OnGongAnswer(UnassignOutcome outcome) {
+    if (auto* result = std::get_if<UnassignResult>(&outcome)) {
+      FillResponse(requested_, std::move(*result), response_);
+      Finish(grpc::Status::OK);
+    } else {
+      Finish(GongErrorToStatus(std::get<GongError>(outcome)));
+    }
+  }
+
+  GongClient* const gong_;
+  UnassignByInstanceIdsResponse* const response_;
+  std::vector<std::string> requested_;
+
+  absl::Mutex mu_;
+  std::optional<GongClient::CallId> call_id_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+void FillResponse(const std::vector<std::string>& requested,
+                  UnassignResult result,
+                  UnassignByInstanceIdsResponse* response) {
+  const absl::flat_hash_set<std::string> removed(
+      result.unassigned_flow_instance_ids.begin(),
+      result.unassigned_flow_instance_ids.end());
+  for (const std::string& id : requested) {
+    if (!removed.contains(id)) response->add_still_assigned_flow_instance_ids(id);
+  }
+  response->set_request_id(std::move(result.request_id));
+  for (std::string& id : result.unassigned_flow_instance_ids) {
+    response->add_unassigned_flow_instance_ids(std::move(id));
+  }
+}
+
+FlowServiceImpl::FlowServiceImpl(GongClient* gong, absl::Duration default_timeout)
+    : gong_(gong), default_timeout_(default_timeout) {}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByInstanceIds(
+    grpc::CallbackServerContext* context,
+    const UnassignByInstanceIdsRequest* request,
+    UnassignByInstanceIdsResponse* response) {
+  auto* reactor = new UnassignReactor(gong_, response);
+  reactor->Start(*context, *request, default_timeout_);
+  return reactor;
+}
+
+}  // namespace gong

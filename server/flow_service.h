@@ -1,0 +1,35 @@
+// The gRPC face of the facade: gong.flows.v1.FlowService on the callback
+// API. It validates each call, hands a plain request to the Gong client,
+// and turns the outcome into the response or a status with details. No
+// thread waits on Gong: each call finishes from the Gong client's callback.
+#pragma once
+
+#include "absl/time/time.h"
+#include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "gong/gong_client.h"
+
+namespace gong {
+
+class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
+ public:
+  // `gong` must outlive the service. `default_timeout` bounds the upstream
+  // request of a call that came without a deadline.
+  FlowServiceImpl(GongClient* gong, absl::Duration default_timeout);
+
+  grpc::ServerUnaryReactor* UnassignByInstanceIds(
+      grpc::CallbackServerContext* context,
+      const flows::v1::UnassignByInstanceIdsRequest* request,
+      flows::v1::UnassignByInstanceIdsResponse* response) override;
+
+ private:
+  GongClient* const gong_;
+  const absl::Duration default_timeout_;
+};
+
+// The response for a call whose distinct ids were `requested` and which
+// Gong answered with `result` (exposed for tests).
+void FillResponse(const std::vector<std::string>& requested,
+                  UnassignResult result,
+                  flows::v1::UnassignByInstanceIdsResponse* response);
+
+}  // namespace gong

@@ -1,0 +1,43 @@
+// Plain C++ values for Gong's unassign-by-instance-id call: what the Gong
+// client takes and what it gives back. No gRPC or JSON types here.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "http/http_transport.h"
+
+namespace gong {
+
+struct UnassignRequest {
+  std::vector<std::string> flow_instance_ids;  // distinct, 1..200
+  std::string unassigned_by_user_email;        // "" when not given
+};
+
+struct UnassignResult {
+  std::string request_id;
+  std::vector<std::string> unassigned_flow_instance_ids;  // as Gong listed
+};
+
+// Why Gong gave no usable answer.
+struct GongError {
+  enum class Kind {
+    kHttpStatus,         // Gong answered with a status other than 200
+    kMalformedResponse,  // Gong answered 200 with a body not of its shape
+    kTransport,          // no answer at all: see `transport_failure`
+  };
+  Kind kind = Kind::kHttpStatus;
+  int http_status = 0;                   // when Gong answered
+  std::string gong_request_id;           // when Gong's body carried one
+  std::vector<std::string> errors;       // Gong's errors[] texts
+  std::optional<absl::Duration> retry_after;  // from a Retry-After header
+  http::TransportFailure transport_failure = http::TransportFailure::kOther;
+  std::string detail;  // parse or transport detail, for messages and logs
+};
+
+using UnassignOutcome = std::variant<UnassignResult, GongError>;
+
+}  // namespace gong

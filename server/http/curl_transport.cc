@@ -1,0 +1,283 @@
+#include "http/curl_transport.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace gong::http {
+
+struct CurlTransfer {
+  HttpRequest request;
+  HttpTransport::Callback done;
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  HttpResponse response;
+  size_t max_bytes = 0;
+  bool too_large = false;
+  char error[CURL_ERROR_SIZE] = {0};
+
+  ~CurlTransfer() {
+    if (easy != nullptr) curl_easy_cleanup(easy);
+    curl_slist_free_all(header_list);
+  }
+};
+
+namespace {
+
+CURLM* AsMulti(void* p) { return static_cast<CURLM*>(p); }
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<CurlTransfer*>(user);
+  const size_t n = size * count;
+  if (t->response.body.size() + n > t->max_bytes) {
+    t->too_large = true;
+    return 0;  // makes curl abort with CURLE_WRITE_ERROR
+  }
+  t->response.body.append(data, n);
+  return n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<CurlTransfer*>(user);
+  const size_t n = size * count;
+  absl::string_view line(data, n);
+  if (absl::StartsWith(line, "HTTP/")) {
+    // A new status line (after a 1xx): headers so far belonged to it.
+    t->response.headers.clear();
+    return n;
+  }
+  const size_t colon = line.find(':');
+  if (colon != absl::string_view::npos) {
+    std::string name = absl::AsciiStrToLower(line.substr(0, colon));
+    absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
+    t->response.headers[name] = std::string(value);
+  }
+  return n;
+}
+
+TransportFailure Classify(CURLcode code) {
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return TransportFailure::kTimeout;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+      return TransportFailure::kConnectFailed;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+      return TransportFailure::kTlsFailure;
+    case CURLE_GOT_NOTHING:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_WEIRD_SERVER_REPLY:
+      return TransportFailure::kConnectionDropped;
+    default:
+      return TransportFailure::kOther;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(
+    CurlTransportOptions options) {
+  CURLM* multi = curl_multi_init();
+  if (multi == nullptr) return absl::InternalError("curl_multi_init failed");
+  // Prefer one multiplexed HTTP/2 connection over opening new ones.
+  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  return std::unique_ptr<CurlTransport>(
+      new CurlTransport(std::move(options), multi));
+}
+
+CurlTransport::CurlTransport(CurlTransportOptions options, void* multi)
+    : options_(std::move(options)), multi_(multi) {
+  loop_ = std::thread([this] { Loop(); });
+}
+
+CurlTransport::~CurlTransport() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  curl_multi_wakeup(AsMulti(multi_));
+  loop_.join();
+  curl_multi_cleanup(AsMulti(multi_));
+}
+
+HttpTransport::RequestId CurlTransport::Post(HttpRequest request,
+                                             Callback done) {
+  auto transfer = std::make_unique<CurlTransfer>();
+  transfer->request = std::move(request);
+  transfer->done = std::move(done);
+  RequestId id;
+  {
+    absl::MutexLock lock(&mu_);
+    id = next_id_++;
+    incoming_.emplace_back(id, std::move(transfer));
+  }
+  curl_multi_wakeup(AsMulti(multi_));
+  return id;
+}
+
+void CurlTransport::Cancel(RequestId id) {
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_.push_back(id);
+  }
+  curl_multi_wakeup(AsMulti(multi_));
+}
+
+void CurlTransport::StartTransfer(RequestId id,
+                                  std::unique_ptr<CurlTransfer> transfer) {
+  const absl::Duration left = transfer->request.deadline - absl::Now();
+  if (left <= absl::ZeroDuration()) {
+    std::move(transfer->done)(
+        TransportError{TransportFailure::kTimeout, "deadline already passed"});
+    return;
+  }
+  CurlTransfer* t = transfer.get();
+  t->max_bytes = options_.max_response_bytes;
+  CURL* easy = t->easy = curl_easy_init();
+  if (easy == nullptr) {
+    std::move(t->done)(
+        TransportError{TransportFailure::kOther, "curl_easy_init failed"});
+    return;
+  }
+  for (const std::string& h : t->request.headers) {
+    t->header_list = curl_slist_append(t->header_list, h.c_str());
+  }
+  // No "Expect: 100-continue" round trip before the body.
+  t->header_list = curl_slist_append(t->header_list, "Expect:");
+
+  curl_easy_setopt(easy, CURLOPT_URL, t->request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->request.body.data());
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                   static_cast<curl_off_t>(t->request.body.size()));
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->header_list);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+  // A redirect is an unexpected answer to report, never to follow.
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  if (!options_.ca_file.empty()) {
+    curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+  }
+  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(left));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(ms));
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
+
+  const CURLMcode rc = curl_multi_add_handle(AsMulti(multi_), easy);
+  if (rc != CURLM_OK) {
+    std::move(t->done)(TransportError{
+        TransportFailure::kOther,
+        absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(rc))});
+    return;
+  }
+  active_.emplace(id, std::move(transfer));
+}
+
+void CurlTransport::FinishTransfer(RequestId id, HttpResult result) {
+  auto node = active_.extract(id);
+  if (node.empty()) return;  // finished already; a late Cancel
+  std::unique_ptr<CurlTransfer> t = std::move(node.mapped());
+  curl_multi_remove_handle(AsMulti(multi_), t->easy);
+  Callback done = std::move(t->done);
+  if (auto* response = std::get_if<HttpResponse>(&result)) {
+    *response = std::move(t->response);
+  }
+  t.reset();  // free the handle before running caller code
+  std::move(done)(std::move(result));
+}
+
+void CurlTransport::ReapCompleted() {
+  int queued = 0;
+  while (CURLMsg* msg = curl_multi_info_read(AsMulti(multi_), &queued)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    void* priv = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+    const auto id = static_cast<RequestId>(reinterpret_cast<uintptr_t>(priv));
+    auto it = active_.find(id);
+    if (it == active_.end()) continue;
+    CurlTransfer& t = *it->second;
+    const CURLcode code = msg->data.result;
+    if (code == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+      t.response.status = static_cast<int>(status);
+      FinishTransfer(id, HttpResponse{});  // filled from t.response
+    } else if (t.too_large) {
+      FinishTransfer(id, TransportError{TransportFailure::kOther,
+                                        "response larger than allowed"});
+    } else {
+      std::string message = t.error[0] != '\0' ? t.error : curl_easy_strerror(code);
+      FinishTransfer(id, TransportError{Classify(code), std::move(message)});
+    }
+  }
+}
+
+void CurlTransport::Loop() {
+  CURLM* multi = AsMulti(multi_);
+  for (;;) {
+    std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> incoming;
+    std::vector<RequestId> cancelled;
+    bool stopping;
+    {
+      absl::MutexLock lock(&mu_);
+      incoming.swap(incoming_);
+      cancelled.swap(cancelled_);
+      stopping = stopping_;
+    }
+    for (auto& [id, transfer] : incoming) {
+      if (stopping) {
+        std::move(transfer->done)(TransportError{
+            TransportFailure::kCancelled, "transport shutting down"});
+      } else {
+        StartTransfer(id, std::move(transfer));
+      }
+    }
+    for (RequestId id : cancelled) {
+      FinishTransfer(id, TransportError{TransportFailure::kCancelled,
+                                        "cancelled by the caller"});
+    }
+    if (stopping) break;
+
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    ReapCompleted();
+    // Sleeps until a socket is ready, curl's own timer fires (it caps the
+    // wait itself), or another thread calls curl_multi_wakeup.
+    curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+  }
+  std::vector<RequestId> left;
+  for (const auto& entry : active_) left.push_back(entry.first);
+  for (RequestId id : left) {
+    FinishTransfer(id, TransportError{TransportFailure::kCancelled,
+                                      "transport shutting down"});
+  }
+}
+
+}  // namespace gong::http

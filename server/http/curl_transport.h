@@ -1,0 +1,70 @@
+// HttpTransport over one libcurl multi handle driven by one thread.
+//
+// Every transfer lives on that thread, so no thread ever blocks on the
+// network and the multi handle's connection cache gives keep-alive reuse
+// (and HTTP/2 multiplexing over TLS) to all callers. Other threads hand
+// work over through a queue and curl_multi_wakeup.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "http/http_transport.h"
+
+namespace gong::http {
+
+struct CurlTransfer;  // one request in flight; defined in the .cc
+
+struct CurlTransportOptions {
+  // Extra CA bundle to trust; empty: the system's. Verification is always on.
+  std::string ca_file;
+  // Answers larger than this fail with kOther (Gong's are a few KiB).
+  size_t max_response_bytes = 1 << 20;
+  std::string user_agent = "gong-flows-facade/1.0";
+};
+
+class CurlTransport final : public HttpTransport {
+ public:
+  // Expects curl_global_init() to have run (main does it once).
+  static absl::StatusOr<std::unique_ptr<CurlTransport>> Create(
+      CurlTransportOptions options);
+
+  // Fails every unfinished request with kCancelled, then joins the thread.
+  ~CurlTransport() override;
+
+  RequestId Post(HttpRequest request, Callback done) override;
+  void Cancel(RequestId id) override;
+
+ private:
+  CurlTransport(CurlTransportOptions options, void* multi);
+  void Loop();
+  // Loop-thread helpers.
+  void StartTransfer(RequestId id, std::unique_ptr<CurlTransfer> transfer);
+  void FinishTransfer(RequestId id, HttpResult result);
+  void ReapCompleted();
+
+  const CurlTransportOptions options_;
+  void* const multi_;  // CURLM*, owned; touched only by the loop thread
+                       // (curl_multi_wakeup excepted, which is thread-safe)
+
+  absl::Mutex mu_;
+  RequestId next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> incoming_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<RequestId> cancelled_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Loop thread only.
+  absl::flat_hash_map<RequestId, std::unique_ptr<CurlTransfer>> active_;
+
+  std::thread loop_;
+};
+
+}  // namespace gong::http

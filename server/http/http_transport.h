@@ -1,0 +1,72 @@
+// The HTTP transport the Gong client sends its requests over: an
+// asynchronous POST with a deadline and cancellation. It knows nothing of
+// Gong; tests replace it with a fake.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace gong::http {
+
+struct HttpRequest {
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;
+  // The transfer fails with TransportFailure::kTimeout at this instant.
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  absl::flat_hash_map<std::string, std::string> headers;  // names lowercased
+
+  // The value of header `name` (any case), or "" when absent.
+  std::string Header(absl::string_view name) const;
+};
+
+// Why no complete answer came. The kinds differ in whether the server may
+// have acted on the request, which decides what a caller may retry.
+enum class TransportFailure {
+  kTimeout,            // the deadline passed first; the request may have run
+  kConnectFailed,      // no connection was made (DNS, refused, unreachable)
+  kTlsFailure,         // the TLS handshake or certificate check failed
+  kConnectionDropped,  // the connection broke after the request may have gone
+  kCancelled,          // the caller cancelled
+  kOther,              // anything else (say, an oversized answer)
+};
+
+absl::string_view TransportFailureName(TransportFailure failure);
+
+struct TransportError {
+  TransportFailure kind;
+  std::string message;  // the transport's own words, for logs
+};
+
+using HttpResult = std::variant<HttpResponse, TransportError>;
+
+class HttpTransport {
+ public:
+  using RequestId = uint64_t;
+  // Runs exactly once per request, on a transport thread: keep it short.
+  using Callback = absl::AnyInvocable<void(HttpResult) &&>;
+
+  virtual ~HttpTransport() = default;
+
+  // Starts a POST of `request`; `done` gets its result. Never blocks on the
+  // network.
+  virtual RequestId Post(HttpRequest request, Callback done) = 0;
+
+  // Aborts request `id`: its callback gets kCancelled unless it already ran.
+  // Safe from any thread, and for ids that have already finished.
+  virtual void Cancel(RequestId id) = 0;
+};
+
+}  // namespace gong::http

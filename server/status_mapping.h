@@ -1,0 +1,30 @@
+// How Gong's answers, and the lack of one, become gRPC statuses: the one
+// table of this service's error contract (README "Status mapping").
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <grpcpp/support/status.h>
+#include "gong/unassign_types.h"
+
+namespace gong {
+
+struct StatusMapping {
+  grpc::StatusCode code;
+  absl::string_view reason;  // ErrorInfo.reason
+};
+
+// The row for an HTTP status Gong answered with (other than a good 200).
+StatusMapping MapHttpStatus(int http_status);
+
+// The row for a failure without an answer.
+StatusMapping MapTransportFailure(http::TransportFailure failure);
+
+// The row for any GongError (a malformed 200 is INTERNAL).
+StatusMapping MapGongError(const GongError& error);
+
+// The full status for `error`: code, a short message with Gong's own
+// errors[] text, ErrorInfo metadata (http_status, gong_request_id), and a
+// RetryInfo when Gong sent Retry-After.
+grpc::Status GongErrorToStatus(const GongError& error);
+
+}  // namespace gong
