@@ -22,7 +22,7 @@ grpc::Status MakeErrorStatus(grpc::StatusCode code, std::string message,
   if (details.retry_delay.has_value()) {
     google::rpc::RetryInfo retry;
     const absl::Duration delay = *details.retry_delay;
-    const int64_t seconds = absl::IDivDuration(delay, absl::Seconds(1), nullptr);
+    const int64_t seconds = absl::ToInt64Seconds(delay);
     retry.mutable_retry_delay()->set_seconds(seconds);
     retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(
         absl::ToInt64Nanoseconds(delay - absl::Seconds(seconds))));

@@ -45,6 +45,12 @@ struct Options {
   int port = 0;  // 0: pick a free port; see SandboxGong::port().
   std::vector<std::string> assigned_ids;  // initially assigned instances
   Behavior behavior;
+  // Worker threads. The HTTP server gives each open connection a thread for
+  // as long as the client keeps it alive, so this should be at least the
+  // number of connections clients hold at once; more wait in a queue.
+  int threads = 64;
+  // One line per request on stderr: method, path, status (never headers).
+  bool log_requests = false;
 };
 
 // One request as the sandbox received it (any path).

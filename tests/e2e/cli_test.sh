@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The gong-flows CLI against the real server and the sandbox Gong binaries:
+# its output, --json, ids from stdin, error details and exit codes.
+# Usage: cli_test.sh BIN_DIR
+set -euo pipefail
+bin=$1
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+failures=0
+
+# wait_for FILE REGEX: prints the first match of REGEX's group once FILE has it.
+wait_for() {
+  for _ in $(seq 200); do
+    if grep -qE "$2" "$1" 2>/dev/null; then
+      sed -nE "s#.*$2.*#\\1#p" "$1" | head -n1
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "timed out waiting for /$2/ in $1:" >&2; cat "$1" >&2; return 1
+}
+
+# start NAME SANDBOX_FLAGS...: a sandbox and a facade in front of it; sets
+# $target and $sandbox_pid.
+start() {
+  local name=$1; shift
+  "$bin/gong-sandbox" --listen=127.0.0.1:0 "$@" >"$tmp/$name-sandbox.out" 2>/dev/null &
+  sandbox_pid=$!
+  local url
+  url=$(wait_for "$tmp/$name-sandbox.out" 'listening on (http://[0-9.:]+)')
+  GONG_BEARER_TOKEN=t "$bin/gong-flows-server" --listen=127.0.0.1:0 \
+    --gong_base_url="$url" 2>"$tmp/$name-server.err" &
+  target="127.0.0.1:$(wait_for "$tmp/$name-server.err" 'listening on 127\.0\.0\.1:([0-9]+)')"
+}
+
+# check NAME EXPECTED_EXIT PATTERN COMMAND...: runs COMMAND, checks its exit
+# code and that its stdout+stderr match PATTERN (a grep -E regex).
+check() {
+  local name=$1 want=$2 pattern=$3; shift 3
+  local got=0
+  "$@" >"$tmp/out" 2>&1 || got=$?
+  if [[ $got -ne $want ]] || ! grep -qE -- "$pattern" "$tmp/out"; then
+    echo "FAIL $name: exit $got (want $want), output:"; cat "$tmp/out"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
+start main --assigned=1000-1009
+cli=("$bin/gong-flows" unassign --target="$target")
+check "prints unassigned and still assigned" 0 \
+  'unassigned 2 of 3 flow instances' "${cli[@]}" 1001 1002 4242
+check "lists the id still assigned" 0 'still assigned +4243' "${cli[@]}" 1003 4243
+check "--json prints protobuf JSON" 0 \
+  '^\{"requestId":"[^"]+","unassignedFlowInstanceIds":\["1004"\],"stillAssignedFlowInstanceIds":\["4244"\]\}$' \
+  "${cli[@]}" --json 1004 4244
+check "- reads ids from stdin" 0 'unassigned 2 of 2' \
+  bash -c "printf '1005\n\n1006\n' | $(printf '%q ' "${cli[@]}") -"
+check "validation error: code name, exit 3, BadRequest" 3 \
+  'bad_request: flow_instance_ids\[1\]: must not be empty' "${cli[@]}" 1007 ""
+check "validation error names the code" 3 '^INVALID_ARGUMENT: ' "${cli[@]}" 1007 ""
+check "Gong's 400 shows ErrorInfo" 3 \
+  'error_info: reason=GONG_BAD_REQUEST domain=gong.io gong_request_id=[^ ]+ http_status=400' \
+  "${cli[@]}" 99999
+check "usage error exits 64" 64 'usage' "$bin/gong-flows" frobnicate 1
+check "no ids exits 64" 64 'at least one' "${cli[@]}"
+
+start limited --status=429 --retry_after=9
+check "429 shows RetryInfo, exit 8" 8 'retry_info: retry_delay=9s' \
+  "$bin/gong-flows" unassign --target="$target" 1001
+
+start down --assigned=1
+kill "$sandbox_pid"  # Gong goes away
+wait "$sandbox_pid" 2>/dev/null || true
+check "unreachable Gong is UNAVAILABLE, exit 14" 14 '^UNAVAILABLE: ' \
+  "$bin/gong-flows" unassign --target="$target" 1
+
+[[ $failures -eq 0 ]]

@@ -1,0 +1,60 @@
+#include "facade_test_env.h"
+
+#include <curl/curl.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace gong::testing {
+
+void FacadeTest::SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+std::vector<std::string> FacadeTest::DefaultAssigned() {
+  std::vector<std::string> ids;
+  for (int i = 1000; i < 1300; ++i) ids.push_back(absl::StrCat(i));
+  return ids;
+}
+
+void FacadeTest::StartFacade(FacadeConfig config, std::vector<std::string> assigned) {
+  sandbox::Options options;
+  options.assigned_ids = std::move(assigned);
+  options.threads = 400;  // a thread per open connection; tests hold hundreds
+  sandbox_ = std::make_unique<sandbox::SandboxGong>(options);
+  ASSERT_TRUE(sandbox_->Start().ok());
+  config.listen = "127.0.0.1:0";
+  if (config.gong_base_url == FacadeConfig().gong_base_url) {
+    config.gong_base_url = sandbox_->base_url();
+  }
+  auto facade = FacadeServer::Start(config, GongCredentials::Basic("key", "secret"));
+  ASSERT_TRUE(facade.ok()) << facade.status();
+  facade_ = *std::move(facade);
+  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", facade_->port()),
+                                 grpc::InsecureChannelCredentials());
+  stub_ = flows::v1::FlowService::NewStub(channel_);
+}
+
+grpc::Status FacadeTest::Call(const flows::v1::UnassignByInstanceIdsRequest& request,
+                              flows::v1::UnassignByInstanceIdsResponse* response,
+                              absl::Duration timeout) {
+  grpc::ClientContext context;
+  if (timeout != absl::InfiniteDuration()) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  }
+  return stub_->UnassignByInstanceIds(&context, request, response);
+}
+
+grpc::Status FacadeTest::Call(const std::vector<std::string>& ids,
+                              flows::v1::UnassignByInstanceIdsResponse* response,
+                              absl::Duration timeout) {
+  flows::v1::UnassignByInstanceIdsRequest request;
+  for (const std::string& id : ids) request.add_flow_instance_ids(id);
+  return Call(request, response, timeout);
+}
+
+google::rpc::Status Details(const grpc::Status& status) {
+  google::rpc::Status out;
+  EXPECT_TRUE(out.ParseFromString(status.error_details()))
+      << "no google.rpc.Status in the details of " << status.error_message();
+  return out;
+}
+
+}  // namespace gong::testing

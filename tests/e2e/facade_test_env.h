@@ -1,0 +1,59 @@
+// An end-to-end rig: the sandbox Gong, the facade's full production stack
+// in front of it on a free port, and a FlowService stub, all over real
+// loopback sockets.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "facade_server.h"
+#include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "sandbox/sandbox_gong.h"
+
+namespace gong::testing {
+
+class FacadeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+
+  // Starts the sandbox with `assigned` ids and the facade with `config`
+  // (listen and gong_base_url are filled in).
+  void StartFacade(FacadeConfig config = {},
+                   std::vector<std::string> assigned = DefaultAssigned());
+  static std::vector<std::string> DefaultAssigned();  // "1000".."1299"
+
+  // A call with a deadline `timeout` from now (none when infinite).
+  grpc::Status Call(const flows::v1::UnassignByInstanceIdsRequest& request,
+                    flows::v1::UnassignByInstanceIdsResponse* response,
+                    absl::Duration timeout = absl::Seconds(10));
+  grpc::Status Call(const std::vector<std::string>& ids,
+                    flows::v1::UnassignByInstanceIdsResponse* response,
+                    absl::Duration timeout = absl::Seconds(10));
+
+  std::unique_ptr<sandbox::SandboxGong> sandbox_;
+  std::unique_ptr<FacadeServer> facade_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<flows::v1::FlowService::Stub> stub_;
+};
+
+// The google.rpc.Status in `status`'s details.
+google::rpc::Status Details(const grpc::Status& status);
+
+// The first detail of type T, or nullopt.
+template <typename T>
+std::optional<T> Detail(const grpc::Status& status) {
+  const google::rpc::Status details = Details(status);
+  for (const auto& any : details.details()) {
+    T out;
+    if (any.UnpackTo(&out)) return out;
+  }
+  return std::nullopt;
+}
+
+}  // namespace gong::testing

@@ -1,0 +1,138 @@
+// The facade's behaviour in time, end to end: deadlines, cancellation, many
+// calls in flight at once, graceful shutdown, health and reflection.
+#include <atomic>
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "facade_test_env.h"
+#include "gmock/gmock.h"
+#include "grpc_probe.h"
+
+namespace gong::testing {
+namespace {
+
+using flows::v1::UnassignByInstanceIdsRequest;
+using flows::v1::UnassignByInstanceIdsResponse;
+
+class LifecycleTest : public FacadeTest {
+ protected:
+  void SlowGong(absl::Duration delay) {
+    sandbox::Behavior behavior;
+    behavior.delay = delay;
+    sandbox_->SetBehavior(behavior);
+  }
+
+  // Starts a call on the callback API; the future gets its status.
+  std::future<grpc::Status> StartCall(grpc::ClientContext* context,
+                                      const std::string& id,
+                                      UnassignByInstanceIdsResponse* response) {
+    auto request = std::make_shared<UnassignByInstanceIdsRequest>();
+    request->add_flow_instance_ids(id);
+    auto done = std::make_shared<std::promise<grpc::Status>>();
+    stub_->async()->UnassignByInstanceIds(
+        context, request.get(), response,
+        [done, request](grpc::Status s) { done->set_value(std::move(s)); });
+    return done->get_future();
+  }
+
+  void AwaitGongRequests(int n) {
+    while (sandbox_->RequestCount() < n) absl::SleepFor(absl::Milliseconds(5));
+  }
+};
+
+TEST_F(LifecycleTest, CallerDeadlineEndsTheCallAtTheDeadline) {
+  StartFacade();
+  SlowGong(absl::Seconds(5));
+  UnassignByInstanceIdsResponse response;
+  const absl::Time start = absl::Now();
+  const grpc::Status status = Call({"1001"}, &response, absl::Milliseconds(300));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));  // not when Gong answers
+}
+
+TEST_F(LifecycleTest, UpstreamTimeoutBoundsCallsWithoutDeadline) {
+  FacadeConfig config;
+  config.upstream_timeout = absl::Milliseconds(300);
+  StartFacade(config);
+  SlowGong(absl::Seconds(5));
+  UnassignByInstanceIdsResponse response;
+  const grpc::Status status = Call({"1001"}, &response, absl::InfiniteDuration());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(Detail<google::rpc::ErrorInfo>(status)->reason(), "GONG_TIMEOUT");
+}
+
+TEST_F(LifecycleTest, CancelledCallEndsAtOnce) {
+  StartFacade();
+  SlowGong(absl::Seconds(5));
+  grpc::ClientContext context;
+  UnassignByInstanceIdsResponse response;
+  const absl::Time start = absl::Now();
+  auto status = StartCall(&context, "1001", &response);
+  AwaitGongRequests(1);
+  context.TryCancel();
+  EXPECT_EQ(status.get().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+}
+
+TEST_F(LifecycleTest, HundredsOfCallsInFlightAtOnce) {
+  StartFacade();
+  // Each answer takes 300 ms, so the calls only finish quickly if none of
+  // them holds a thread while it waits.
+  SlowGong(absl::Milliseconds(300));
+  constexpr int kCalls = 300;
+  std::vector<grpc::ClientContext> contexts(kCalls);
+  std::vector<UnassignByInstanceIdsResponse> responses(kCalls);
+  std::vector<std::future<grpc::Status>> statuses;
+  for (int i = 0; i < kCalls; ++i) {
+    contexts[i].set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    statuses.push_back(StartCall(&contexts[i], absl::StrCat(1000 + i), &responses[i]));
+  }
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_TRUE(statuses[i].get().ok()) << i;
+    ASSERT_EQ(responses[i].unassigned_flow_instance_ids_size(), 1);
+  }
+  EXPECT_EQ(sandbox_->RequestCount(), kCalls);
+}
+
+TEST_F(LifecycleTest, ShutdownLetsCallsInFlightFinish) {
+  StartFacade();
+  SlowGong(absl::Milliseconds(500));
+  grpc::ClientContext context;
+  UnassignByInstanceIdsResponse response;
+  auto status = StartCall(&context, "1001", &response);
+  AwaitGongRequests(1);
+  facade_->Shutdown(absl::Seconds(10));
+  EXPECT_TRUE(status.get().ok());
+  EXPECT_EQ(response.unassigned_flow_instance_ids_size(), 1);
+  // And it takes no new calls.
+  EXPECT_NE(Call({"1002"}, &response, absl::Seconds(2)).error_code(),
+            grpc::StatusCode::OK);
+}
+
+TEST_F(LifecycleTest, ShutdownGraceCutsOffSlowCalls) {
+  StartFacade();
+  SlowGong(absl::Seconds(5));
+  grpc::ClientContext context;
+  UnassignByInstanceIdsResponse response;
+  auto status = StartCall(&context, "1001", &response);
+  AwaitGongRequests(1);
+  const absl::Time start = absl::Now();
+  facade_->Shutdown(absl::Milliseconds(200));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  EXPECT_FALSE(status.get().ok());
+}
+
+TEST_F(LifecycleTest, HealthServesBothNamesAndReflectionListsTheService) {
+  StartFacade();
+  EXPECT_EQ(HealthCheck(channel_, ""), 1);
+  EXPECT_EQ(HealthCheck(channel_, "gong.flows.v1.FlowService"), 1);
+  grpc::Status unknown;
+  EXPECT_EQ(HealthCheck(channel_, "no.such.Service", &unknown), -1);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  const std::string services = ReflectionListServices(channel_);
+  EXPECT_THAT(services, ::testing::HasSubstr("gong.flows.v1.FlowService"));
+  EXPECT_THAT(services, ::testing::HasSubstr("grpc.health.v1.Health"));
+}
+
+}  // namespace
+}  // namespace gong::testing

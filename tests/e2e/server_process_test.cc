@@ -1,0 +1,130 @@
+// The gong-flows-server binary as operators run it: configuration refusals,
+// credentials from the environment, SIGTERM with a call in flight, and no
+// secret (nor the caller's email) in anything it prints.
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <future>
+#include <regex>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "sandbox/sandbox_gong.h"
+#include "subprocess.h"
+
+namespace gong::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::map<std::string, std::string> kNoCredentials = {
+    {"GONG_ACCESS_KEY", ""}, {"GONG_ACCESS_KEY_SECRET", ""}, {"GONG_BEARER_TOKEN", ""}};
+
+class ServerProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sandbox::Options options;
+    options.assigned_ids = {"1001", "1002", "1003"};
+    sandbox_ = std::make_unique<sandbox::SandboxGong>(options);
+    ASSERT_TRUE(sandbox_->Start().ok());
+  }
+
+  // Starts the server with `env` and waits until it listens.
+  void StartServer(std::map<std::string, std::string> env,
+                   std::vector<std::string> extra_flags = {}) {
+    std::vector<std::string> argv = {GONG_FLOWS_SERVER_BIN, "--listen=127.0.0.1:0",
+                                     "--gong_base_url=" + sandbox_->base_url(),
+                                     "--shutdown_grace=10s"};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+    server_ = std::make_unique<Subprocess>(argv, env);
+    ASSERT_TRUE(server_->WaitForOutput("listening on", absl::Seconds(20)))
+        << server_->Stderr();
+    std::smatch match;
+    const std::string err = server_->Stderr();
+    ASSERT_TRUE(std::regex_search(err, match, std::regex("listening on 127\\.0\\.0\\.1:(\\d+)")));
+    stub_ = flows::v1::FlowService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + match[1].str(), grpc::InsecureChannelCredentials()));
+  }
+
+  grpc::Status Call(const std::string& id, const std::string& email = "") {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    flows::v1::UnassignByInstanceIdsRequest request;
+    request.add_flow_instance_ids(id);
+    request.set_unassigned_by_user_email(email);
+    flows::v1::UnassignByInstanceIdsResponse response;
+    return stub_->UnassignByInstanceIds(&context, request, &response);
+  }
+
+  std::unique_ptr<sandbox::SandboxGong> sandbox_;
+  std::unique_ptr<Subprocess> server_;
+  std::unique_ptr<flows::v1::FlowService::Stub> stub_;
+};
+
+TEST_F(ServerProcessTest, RefusesToStartWithoutCredentials) {
+  Subprocess server({GONG_FLOWS_SERVER_BIN, "--listen=127.0.0.1:0"}, kNoCredentials);
+  EXPECT_EQ(server.Wait(absl::Seconds(20)), 2);
+  EXPECT_THAT(server.Stderr(), HasSubstr("GONG_ACCESS_KEY"));
+}
+
+TEST_F(ServerProcessTest, RefusesABaseUrlThatIsNotHttp) {
+  Subprocess server({GONG_FLOWS_SERVER_BIN, "--gong_base_url=ftp://gong"},
+                    {{"GONG_BEARER_TOKEN", "t"}});
+  EXPECT_EQ(server.Wait(absl::Seconds(20)), 2);
+  EXPECT_THAT(server.Stderr(), HasSubstr("--gong_base_url"));
+}
+
+TEST_F(ServerProcessTest, SendsTheBearerTokenFromTheEnvironment) {
+  std::map<std::string, std::string> env = kNoCredentials;
+  env["GONG_BEARER_TOKEN"] = "tok-123";
+  StartServer(env);
+  ASSERT_TRUE(Call("1001").ok());
+  EXPECT_EQ(sandbox_->Requests().back().authorization, "Bearer tok-123");
+}
+
+TEST_F(ServerProcessTest, SigtermFinishesTheCallInFlightThenExitsZero) {
+  StartServer({{"GONG_BEARER_TOKEN", "t"}});
+  sandbox::Behavior slow;
+  slow.delay = absl::Milliseconds(700);
+  sandbox_->SetBehavior(slow);
+  auto call = std::async(std::launch::async, [this] { return Call("1001"); });
+  while (sandbox_->RequestCount() == 0) absl::SleepFor(absl::Milliseconds(5));
+  server_->Signal(SIGTERM);
+  EXPECT_TRUE(call.get().ok());
+  EXPECT_EQ(server_->Wait(absl::Seconds(20)), 0);
+  EXPECT_FALSE(sandbox_->IsAssigned("1001"));
+}
+
+TEST_F(ServerProcessTest, NoSecretOrEmailIsEverPrinted) {
+  const std::string key = "AKEY-7f3a9c", secret = "SSECRET-d41d8cd9";
+  StartServer({{"GONG_ACCESS_KEY", key}, {"GONG_ACCESS_KEY_SECRET", secret},
+               {"GONG_BEARER_TOKEN", ""}});
+  const std::string email = "jane.private@example.com";
+  EXPECT_TRUE(Call("1001", email).ok());
+  for (int status : {400, 401, 429, 500, 503}) {
+    sandbox::Behavior behavior;
+    behavior.force_status = status;
+    sandbox_->SetBehavior(behavior);
+    EXPECT_FALSE(Call("1002", email).ok());
+  }
+  EXPECT_FALSE(Call("", email).ok());  // validation failure
+  server_->Signal(SIGINT);
+  ASSERT_EQ(server_->Wait(absl::Seconds(20)), 0);
+  // Gong did get the credentials; the logs did not.
+  EXPECT_EQ(sandbox_->Requests().front().authorization,
+            "Basic " + absl::Base64Escape(key + ":" + secret));
+  const std::string printed = server_->Stdout() + server_->Stderr();
+  EXPECT_THAT(printed, HasSubstr("stopped"));
+  for (const std::string& secret_text :
+       {key, secret, absl::Base64Escape(key + ":" + secret), email,
+        std::string("Authorization"), std::string("authorization")}) {
+    EXPECT_THAT(printed, Not(HasSubstr(secret_text)));
+  }
+}
+
+}  // namespace
+}  // namespace gong::testing

@@ -1,0 +1,188 @@
+// The libcurl transport through real sockets: answers, every failure kind a
+// caller branches on, deadlines, cancellation and shutdown.
+#include "http/curl_transport.h"
+
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "sandbox/sandbox_gong.h"
+
+namespace gong::http {
+namespace {
+
+constexpr char kPath[] = "/v2/flows/prospects/unassign-flows-by-instance-id";
+
+class CurlTransportTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+  void SetUp() override {
+    sandbox::Options options;
+    options.assigned_ids = {"1", "2"};
+    sandbox_ = std::make_unique<sandbox::SandboxGong>(options);
+    ASSERT_TRUE(sandbox_->Start().ok());
+    auto transport = CurlTransport::Create({});
+    ASSERT_TRUE(transport.ok());
+    transport_ = *std::move(transport);
+  }
+
+  HttpRequest Request(absl::Duration timeout = absl::Seconds(10)) {
+    HttpRequest request;
+    request.url = absl::StrCat(sandbox_->base_url(), kPath);
+    request.headers = {"Authorization: Bearer t", "Content-Type: application/json"};
+    request.body = R"({"flowInstanceIds":["1","9"]})";
+    request.deadline = absl::Now() + timeout;
+    return request;
+  }
+
+  // Posts and waits for the result.
+  HttpResult Post(HttpRequest request) {
+    std::promise<HttpResult> done;
+    transport_->Post(std::move(request),
+                     [&done](HttpResult r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+
+  static TransportFailure FailureOf(const HttpResult& result) {
+    EXPECT_TRUE(std::holds_alternative<TransportError>(result));
+    return std::get<TransportError>(result).kind;
+  }
+
+  std::unique_ptr<sandbox::SandboxGong> sandbox_;
+  std::unique_ptr<CurlTransport> transport_;
+};
+
+TEST_F(CurlTransportTest, DeliversStatusBodyAndHeaders) {
+  sandbox::Behavior behavior;
+  behavior.force_status = 429;
+  behavior.retry_after_seconds = 4;
+  sandbox_->SetBehavior(behavior);
+  HttpResult result = Post(Request());
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(result));
+  const auto& response = std::get<HttpResponse>(result);
+  EXPECT_EQ(response.status, 429);
+  EXPECT_EQ(response.Header("retry-after"), "4");
+  EXPECT_EQ(response.Header("Retry-After"), "4");
+  EXPECT_NE(response.body.find("requestId"), std::string::npos);
+}
+
+TEST_F(CurlTransportTest, SendsMethodHeadersAndBodyAsGiven) {
+  HttpResult result = Post(Request());
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(result));
+  EXPECT_EQ(std::get<HttpResponse>(result).status, 200);
+  const auto requests = sandbox_->Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].path, kPath);
+  EXPECT_EQ(requests[0].authorization, "Bearer t");
+  EXPECT_EQ(requests[0].content_type, "application/json");
+  EXPECT_EQ(requests[0].body, R"({"flowInstanceIds":["1","9"]})");
+}
+
+TEST_F(CurlTransportTest, RefusedConnectionIsConnectFailed) {
+  // A port that was just free: nothing listens there.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int port = ntohs(addr.sin_port);
+  close(fd);
+  HttpRequest request = Request();
+  request.url = absl::StrCat("http://127.0.0.1:", port, kPath);
+  EXPECT_EQ(FailureOf(Post(std::move(request))), TransportFailure::kConnectFailed);
+}
+
+TEST_F(CurlTransportTest, TlsToAPlainServerIsTlsFailure) {
+  HttpRequest request = Request();
+  request.url = absl::StrCat("https://127.0.0.1:", sandbox_->port(), kPath);
+  EXPECT_EQ(FailureOf(Post(std::move(request))), TransportFailure::kTlsFailure);
+}
+
+TEST_F(CurlTransportTest, DroppedConnectionIsConnectionDropped) {
+  sandbox::Behavior behavior;
+  behavior.drop_connection = true;
+  sandbox_->SetBehavior(behavior);
+  EXPECT_EQ(FailureOf(Post(Request())), TransportFailure::kConnectionDropped);
+}
+
+TEST_F(CurlTransportTest, SlowAnswerPastTheDeadlineIsTimeout) {
+  sandbox::Behavior behavior;
+  behavior.delay = absl::Seconds(5);
+  sandbox_->SetBehavior(behavior);
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(FailureOf(Post(Request(absl::Milliseconds(200)))),
+            TransportFailure::kTimeout);
+  // Ends at its deadline, long before the answer would have come.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+}
+
+TEST_F(CurlTransportTest, PassedDeadlineFailsWithoutSending) {
+  HttpRequest request = Request();
+  request.deadline = absl::Now() - absl::Seconds(1);
+  EXPECT_EQ(FailureOf(Post(std::move(request))), TransportFailure::kTimeout);
+  EXPECT_EQ(sandbox_->RequestCount(), 0);
+}
+
+TEST_F(CurlTransportTest, CancelAbortsATransferInFlight) {
+  sandbox::Behavior behavior;
+  behavior.delay = absl::Seconds(5);
+  sandbox_->SetBehavior(behavior);
+  std::promise<HttpResult> done;
+  const absl::Time start = absl::Now();
+  const auto id = transport_->Post(
+      Request(), [&done](HttpResult r) { done.set_value(std::move(r)); });
+  while (sandbox_->RequestCount() == 0) absl::SleepFor(absl::Milliseconds(5));
+  transport_->Cancel(id);
+  EXPECT_EQ(FailureOf(done.get_future().get()), TransportFailure::kCancelled);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+  transport_->Cancel(id);  // a late cancel is harmless
+}
+
+TEST_F(CurlTransportTest, OversizedAnswerIsRefused) {
+  CurlTransportOptions options;
+  options.max_response_bytes = 16;
+  auto small = CurlTransport::Create(options);
+  ASSERT_TRUE(small.ok());
+  std::promise<HttpResult> done;
+  (*small)->Post(Request(), [&done](HttpResult r) { done.set_value(std::move(r)); });
+  EXPECT_EQ(FailureOf(done.get_future().get()), TransportFailure::kOther);
+}
+
+TEST_F(CurlTransportTest, ManyConcurrentTransfersAllComplete) {
+  sandbox::Behavior behavior;
+  behavior.delay = absl::Milliseconds(100);
+  sandbox_->SetBehavior(behavior);
+  constexpr int kCalls = 50;
+  std::vector<std::promise<HttpResult>> done(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    transport_->Post(Request(), [&done, i](HttpResult r) { done[i].set_value(std::move(r)); });
+  }
+  for (auto& d : done) {
+    HttpResult r = d.get_future().get();
+    ASSERT_TRUE(std::holds_alternative<HttpResponse>(r));
+  }
+  EXPECT_EQ(sandbox_->RequestCount(), kCalls);
+}
+
+TEST_F(CurlTransportTest, DestructionFailsUnfinishedTransfersAsCancelled) {
+  sandbox::Behavior behavior;
+  behavior.delay = absl::Seconds(5);
+  sandbox_->SetBehavior(behavior);
+  std::promise<HttpResult> done;
+  transport_->Post(Request(), [&done](HttpResult r) { done.set_value(std::move(r)); });
+  while (sandbox_->RequestCount() == 0) absl::SleepFor(absl::Milliseconds(5));
+  transport_.reset();
+  EXPECT_EQ(FailureOf(done.get_future().get()), TransportFailure::kCancelled);
+}
+
+}  // namespace
+}  // namespace gong::http

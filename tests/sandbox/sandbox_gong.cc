@@ -1,0 +1,335 @@
+// The sandbox Gong server: cpp-httplib plumbing, fault injection and the
+// state behind the unassign endpoint. Gong's wire format lives in
+// sandbox_request.cc.
+#include "sandbox/sandbox_gong.h"
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "httplib.h"
+#include "sandbox/sandbox_request.h"
+#include "sandbox/sandbox_socket.h"
+
+namespace gong::sandbox {
+namespace {
+
+using internal::BlockSigpipe;
+using internal::DropConnection;
+using internal::ErrorBody;
+using internal::StatusText;
+
+// httplib keeps its listening socket protected; the sandbox needs it to
+// raise the listen backlog.
+class HttpServer : public httplib::Server {
+ public:
+  int listening_socket() const { return svr_sock_; }
+};
+
+struct Reply {
+  int status = 200;
+  std::string body;
+  int retry_after_seconds = -1;  // >= 0: send Retry-After
+};
+
+Reply ErrorReply(const std::string& request_id, int status,
+                 absl::string_view message, int retry_after_seconds = -1) {
+  return {status, ErrorBody(request_id, message), retry_after_seconds};
+}
+
+}  // namespace
+
+class SandboxGong::Impl {
+ public:
+  explicit Impl(Options options)
+      : options_(std::move(options)),
+        behavior_(options_.behavior),
+        assigned_(options_.assigned_ids.begin(), options_.assigned_ids.end()) {}
+  ~Impl() { Stop(); }
+
+  absl::Status Start();
+  void Stop();
+  int port() const { return port_; }
+  const std::string& host() const { return options_.host; }
+
+  void SetBehavior(const Behavior& behavior) {
+    absl::MutexLock lock(&mu_);
+    behavior_ = behavior;
+    window_.clear();  // a new limit starts from an empty second
+  }
+  void Assign(const std::vector<std::string>& ids) {
+    absl::MutexLock lock(&mu_);
+    assigned_.insert(ids.begin(), ids.end());
+  }
+  bool IsAssigned(const std::string& id) const {
+    absl::MutexLock lock(&mu_);
+    return assigned_.contains(id);
+  }
+  std::vector<RecordedRequest> Requests() const {
+    absl::MutexLock lock(&mu_);
+    return requests_;
+  }
+  int64_t RequestCount() const {
+    absl::MutexLock lock(&mu_);
+    return static_cast<int64_t>(requests_.size());
+  }
+
+ private:
+  void Configure();
+  void Serve(const httplib::Request& req, httplib::Response& res);
+  Reply Unassign(const httplib::Request& req, const Behavior& behavior,
+                 const std::string& request_id);
+  Reply RemoveAssigned(const std::string& request_id,
+                       const std::vector<std::string>& ids);
+  // Records the request; returns its fresh requestId and the behaviour in
+  // force when it arrived.
+  std::pair<std::string, Behavior> Record(const httplib::Request& req);
+  bool AdmitUnderLimit(int qps_limit);
+  void SleepUnlessStopping(absl::Duration delay);
+  void Send(const Reply& reply, const httplib::Request& req,
+            httplib::Response& res);
+  void Log(const httplib::Request& req, absl::string_view outcome) const;
+
+  const Options options_;
+  HttpServer server_;
+  std::thread thread_;
+  std::atomic<bool> listen_returned_{false};
+  int port_ = 0;
+
+  mutable absl::Mutex mu_;
+  Behavior behavior_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> assigned_ ABSL_GUARDED_BY(mu_);
+  std::vector<RecordedRequest> requests_ ABSL_GUARDED_BY(mu_);
+  // Times of the calls admitted under qps_limit, oldest first.
+  std::deque<absl::Time> window_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+void SandboxGong::Impl::Configure() {
+  server_.new_task_queue = [threads = options_.threads] {
+    return new httplib::ThreadPool(threads > 0 ? threads : 1);
+  };
+  // Clients such as a curl handle pool reuse connections for many calls;
+  // httplib's default of 5 calls per connection would churn them.
+  server_.set_keep_alive_max_count(1000000);
+  // httplib's default is SO_REUSEPORT, which lets a second sandbox share a
+  // port already in use and silently split the calls; SO_REUSEADDR still
+  // allows a quick restart on the same port.
+  server_.set_socket_options([](socket_t sock) {
+    const int on = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  });
+  server_.set_read_timeout(10, 0);
+  server_.set_write_timeout(10, 0);
+  // One catch-all route per method, so unknown paths get Gong's error shape
+  // and every request is recorded.
+  httplib::Server::Handler serve = [this](const httplib::Request& req,
+                                          httplib::Response& res) {
+    Serve(req, res);
+  };
+  server_.Get(".*", serve);
+  server_.Post(".*", serve);
+  server_.Put(".*", serve);
+  server_.Patch(".*", serve);
+  server_.Delete(".*", serve);
+  server_.Options(".*", serve);
+}
+
+absl::Status SandboxGong::Impl::Start() {
+  if (thread_.joinable() || listen_returned_) {
+    return absl::FailedPreconditionError("the sandbox was already started");
+  }
+  Configure();
+  port_ =
+      options_.port == 0
+          ? server_.bind_to_any_port(options_.host)
+          : (server_.bind_to_port(options_.host, options_.port) ? options_.port
+                                                                : -1);
+  if (port_ < 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "gong sandbox cannot listen on ", options_.host, ":", options_.port));
+  }
+  // httplib listens with a backlog of 5; hundreds of clients connecting at
+  // once would overflow it and stall on SYN retries. Linux lets listen() be
+  // called again on a listening socket to raise it.
+  ::listen(server_.listening_socket(), SOMAXCONN);
+  thread_ = std::thread([this] {
+    BlockSigpipe();
+    server_.listen_after_bind();
+    listen_returned_ = true;
+  });
+  // Until httplib marks itself running, its stop() is a no-op, so returning
+  // earlier would let a quick Stop() hang in join().
+  while (!server_.is_running() && !listen_returned_) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  if (listen_returned_) {
+    thread_.join();
+    return absl::InternalError("gong sandbox stopped serving at once");
+  }
+  return absl::OkStatus();
+}
+
+void SandboxGong::Impl::Stop() {
+  if (!thread_.joinable()) return;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;  // wakes handlers sleeping out a delay
+  }
+  server_.stop();
+  thread_.join();
+}
+
+void SandboxGong::Impl::Serve(const httplib::Request& req,
+                              httplib::Response& res) {
+  auto [request_id, behavior] = Record(req);
+  if (req.method != "POST" || req.path != internal::kUnassignPath) {
+    Send(ErrorReply(
+             request_id, 404,
+             absl::StrCat("No such endpoint: ", req.method, " ", req.path)),
+         req, res);
+    return;
+  }
+  if (behavior.drop_connection) {
+    DropConnection(req, res);
+    Log(req, "dropped");
+    return;
+  }
+  if (behavior.delay > absl::ZeroDuration()) {
+    SleepUnlessStopping(behavior.delay);
+  }
+  Send(Unassign(req, behavior, request_id), req, res);
+}
+
+Reply SandboxGong::Impl::Unassign(const httplib::Request& req,
+                                  const Behavior& behavior,
+                                  const std::string& request_id) {
+  if (behavior.qps_limit > 0 && !AdmitUnderLimit(behavior.qps_limit)) {
+    return ErrorReply(request_id, 429, StatusText(429),
+                      behavior.retry_after_seconds);
+  }
+  const int forced = behavior.force_status;
+  if (forced != 0 && forced != 200) {
+    if (forced >= 200 && forced < 300) return {forced, "{}"};
+    return ErrorReply(request_id, forced, StatusText(forced),
+                      forced == 429 ? behavior.retry_after_seconds : -1);
+  }
+  if (!behavior.force_body.empty()) return {200, behavior.force_body};
+  if (!internal::HasAcceptedAuthorization(
+          req.get_header_value("Authorization"))) {
+    return ErrorReply(request_id, 401,
+                      "Unauthorized: expected Basic or Bearer credentials");
+  }
+  absl::StatusOr<internal::UnassignRequest> parsed =
+      internal::ParseUnassignRequest(req.body);
+  if (!parsed.ok()) {
+    return ErrorReply(request_id, 400, parsed.status().message());
+  }
+  return RemoveAssigned(request_id, parsed->ids);
+}
+
+Reply SandboxGong::Impl::RemoveAssigned(const std::string& request_id,
+                                        const std::vector<std::string>& ids) {
+  std::vector<std::string> removed;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const std::string& id : ids) {
+      if (assigned_.erase(id) > 0) removed.push_back(id);
+    }
+  }
+  if (removed.empty()) {
+    // Gong's observed answer when none of the ids can be unassigned.
+    return ErrorReply(request_id, 400,
+                      absl::StrCat("Flow instance does not exist: ",
+                                   absl::StrJoin(ids, ", ")));
+  }
+  return {200, internal::SuccessBody(request_id, removed)};
+}
+
+std::pair<std::string, Behavior> SandboxGong::Impl::Record(
+    const httplib::Request& req) {
+  RecordedRequest recorded{req.method, req.path,
+                           req.get_header_value("Authorization"),
+                           req.get_header_value("Content-Type"), req.body};
+  absl::MutexLock lock(&mu_);
+  requests_.push_back(std::move(recorded));
+  return {absl::StrFormat("sbx-%06d", requests_.size()), behavior_};
+}
+
+bool SandboxGong::Impl::AdmitUnderLimit(int qps_limit) {
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&mu_);
+  while (!window_.empty() && window_.front() <= now - absl::Seconds(1)) {
+    window_.pop_front();
+  }
+  if (window_.size() >= static_cast<size_t>(qps_limit)) return false;
+  window_.push_back(now);
+  return true;
+}
+
+void SandboxGong::Impl::SleepUnlessStopping(absl::Duration delay) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
+}
+
+void SandboxGong::Impl::Send(const Reply& reply, const httplib::Request& req,
+                             httplib::Response& res) {
+  res.status = reply.status;
+  res.set_content(reply.body, "application/json");
+  if (reply.retry_after_seconds >= 0) {
+    res.set_header("Retry-After", std::to_string(reply.retry_after_seconds));
+  }
+  Log(req, std::to_string(reply.status));
+}
+
+void SandboxGong::Impl::Log(const httplib::Request& req,
+                            absl::string_view outcome) const {
+  if (!options_.log_requests) return;
+  // One fputs per line keeps lines from concurrent handlers whole.
+  const std::string line =
+      absl::StrCat(req.method, " ", req.path, " ", outcome, "\n");
+  std::fputs(line.c_str(), stderr);
+}
+
+SandboxGong::SandboxGong(Options options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+SandboxGong::~SandboxGong() = default;
+
+absl::Status SandboxGong::Start() { return impl_->Start(); }
+void SandboxGong::Stop() { impl_->Stop(); }
+int SandboxGong::port() const { return impl_->port(); }
+
+std::string SandboxGong::base_url() const {
+  const std::string& host = impl_->host();
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return absl::StrCat("http://", ipv6 ? "[" : "", host, ipv6 ? "]" : "", ":",
+                      impl_->port());
+}
+
+void SandboxGong::SetBehavior(const Behavior& behavior) {
+  impl_->SetBehavior(behavior);
+}
+void SandboxGong::Assign(const std::vector<std::string>& ids) {
+  impl_->Assign(ids);
+}
+bool SandboxGong::IsAssigned(const std::string& id) const {
+  return impl_->IsAssigned(id);
+}
+std::vector<RecordedRequest> SandboxGong::Requests() const {
+  return impl_->Requests();
+}
+int64_t SandboxGong::RequestCount() const { return impl_->RequestCount(); }
+
+}  // namespace gong::sandbox

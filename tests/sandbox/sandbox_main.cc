@@ -1,0 +1,151 @@
+// gong-sandbox: runs the sandbox Gong as a process, so a developer can point
+// the facade at it (instead of https://api.gong.io) and try it without Gong
+// credentials. Flags choose the initially assigned flow instance ids and the
+// fault to inject. Prints one "listening" line on stdout once ready, logs one
+// line per request on stderr, and exits 0 on SIGINT or SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "sandbox/sandbox_gong.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:8089",
+          "HOST:PORT to listen on; port 0 picks a free port");
+ABSL_FLAG(std::string, assigned, "1000-1099",
+          "Initially assigned flow instance ids, comma-separated; an item "
+          "may be an inclusive numeric range such as 1000-1099");
+ABSL_FLAG(int, status, 0,
+          "Answer every unassign call with this HTTP status (0: normal)");
+ABSL_FLAG(absl::Duration, delay, absl::ZeroDuration(),
+          "Wait this long before answering, e.g. 2s or 300ms");
+ABSL_FLAG(bool, drop_connection, false,
+          "Close every unassign call's connection without an answer");
+ABSL_FLAG(bool, garbage, false, "Answer 200 with a body that is not JSON");
+ABSL_FLAG(int, qps, 0,
+          "Answer 429 past this many calls a second, as Gong does (0: off)");
+ABSL_FLAG(int, retry_after, 1, "Retry-After seconds sent with 429");
+ABSL_FLAG(int, threads, 64,
+          "Worker threads; each open client connection holds one");
+
+namespace {
+
+// Guards against a typo such as 1-99999999999 eating all memory.
+constexpr uint64_t kMaxAssigned = 1000000;
+
+bool ParseListen(absl::string_view listen, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view host_part = listen.substr(0, colon);
+  // "[::1]:8089": the brackets belong to the URL, not the address.
+  if (absl::ConsumePrefix(&host_part, "[") &&
+      !absl::ConsumeSuffix(&host_part, "]")) {
+    return false;
+  }
+  *host = std::string(host_part);
+  return !host->empty() && absl::SimpleAtoi(listen.substr(colon + 1), port) &&
+         *port >= 0 && *port <= 65535;
+}
+
+absl::Status AppendItem(absl::string_view item, std::vector<std::string>* ids) {
+  const std::vector<absl::string_view> bounds = absl::StrSplit(item, '-');
+  uint64_t low = 0;
+  uint64_t high = 0;
+  if (bounds.size() == 1) {
+    ids->emplace_back(item);
+    return absl::OkStatus();
+  }
+  if (bounds.size() != 2 || !absl::SimpleAtoi(bounds[0], &low) ||
+      !absl::SimpleAtoi(bounds[1], &high) || low > high ||
+      high - low >= kMaxAssigned) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad --assigned range \"", item, "\""));
+  }
+  for (uint64_t id = low;; ++id) {
+    ids->push_back(absl::StrCat(id));
+    if (id == high) break;  // also stops at UINT64_MAX without wrapping
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ParseAssigned(absl::string_view spec) {
+  std::vector<std::string> ids;
+  for (absl::string_view item :
+       absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
+    absl::Status status = AppendItem(absl::StripAsciiWhitespace(item), &ids);
+    if (!status.ok()) return status;
+  }
+  return ids;
+}
+
+absl::StatusOr<gong::sandbox::Options> OptionsFromFlags() {
+  gong::sandbox::Options options;
+  if (!ParseListen(absl::GetFlag(FLAGS_listen), &options.host, &options.port)) {
+    return absl::InvalidArgumentError("--listen must be HOST:PORT");
+  }
+  absl::StatusOr<std::vector<std::string>> assigned =
+      ParseAssigned(absl::GetFlag(FLAGS_assigned));
+  if (!assigned.ok()) return assigned.status();
+  options.assigned_ids = *std::move(assigned);
+  options.threads = absl::GetFlag(FLAGS_threads);
+  options.log_requests = true;
+
+  gong::sandbox::Behavior& behavior = options.behavior;
+  behavior.force_status = absl::GetFlag(FLAGS_status);
+  behavior.delay = absl::GetFlag(FLAGS_delay);
+  behavior.drop_connection = absl::GetFlag(FLAGS_drop_connection);
+  if (absl::GetFlag(FLAGS_garbage)) {
+    behavior.force_body = "<html><body>502 Bad Gateway (sandbox)</body></html>";
+  }
+  behavior.qps_limit = absl::GetFlag(FLAGS_qps);
+  behavior.retry_after_seconds = absl::GetFlag(FLAGS_retry_after);
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves a stand-in for Gong's unassign-flows-by-instance-id endpoint.");
+  absl::ParseCommandLine(argc, argv);
+  absl::StatusOr<gong::sandbox::Options> options = OptionsFromFlags();
+  if (!options.ok()) {
+    std::fprintf(stderr, "gong-sandbox: %s\n",
+                 std::string(options.status().message()).c_str());
+    return 2;
+  }
+
+  // Blocked before the server starts its threads, so they all inherit the
+  // mask and sigwait() below is the one place these signals arrive.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  gong::sandbox::SandboxGong sandbox(*std::move(options));
+  if (absl::Status status = sandbox.Start(); !status.ok()) {
+    std::fprintf(stderr, "gong-sandbox: %s\n", status.ToString().c_str());
+    return 1;
+  }
+  std::printf("gong-sandbox listening on %s\n", sandbox.base_url().c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::fprintf(stderr, "gong-sandbox: stopping on signal %d\n", signal_number);
+  sandbox.Stop();
+  return 0;
+}
