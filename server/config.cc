@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <fstream>
+#include <system_error>
+#include <filesystem>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -20,9 +22,12 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
         "--gong_base_url must be an http(s) URL such as https://api.gong.io, "
         "not \"", url, "\""));
   }
-  if (!config.gong_ca_file.empty() && !std::ifstream(config.gong_ca_file)) {
+  std::error_code ignored;
+  if (!config.gong_ca_file.empty() &&
+      (!std::filesystem::is_regular_file(config.gong_ca_file, ignored) ||
+       !std::ifstream(config.gong_ca_file))) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--gong_ca_file: cannot read \"", config.gong_ca_file, "\""));
+        "--gong_ca_file: cannot read the file \"", config.gong_ca_file, "\""));
   }
   if (config.upstream_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--upstream_timeout must be positive");

@@ -6,6 +6,7 @@
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
 #include "http/curl_transport.h"
 
 namespace gong {
@@ -33,6 +34,10 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
                                                        config.upstream_timeout);
 
   grpc::EnableDefaultHealthCheckService(true);
+  // gRPC's built-in health service does not register its schema with
+  // protobuf; touching our compiled copy links it in, so reflection can
+  // describe grpc.health.v1.Health to grpcurl.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),

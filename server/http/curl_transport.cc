@@ -179,7 +179,10 @@ void CurlTransport::StartTransfer(RequestId id,
   // A redirect is an unexpected answer to report, never to follow.
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
   if (!options_.ca_file.empty()) {
+    // The extra bundle as CAINFO, with the system's hashed directory kept as
+    // CAPATH, so OpenSSL trusts both rather than the extra bundle alone.
     curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+    curl_easy_setopt(easy, CURLOPT_CAPATH, options_.system_ca_dir.c_str());
   }
   const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(left));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(ms));

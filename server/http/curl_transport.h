@@ -23,8 +23,9 @@ namespace gong::http {
 struct CurlTransfer;  // one request in flight; defined in the .cc
 
 struct CurlTransportOptions {
-  // Extra CA bundle to trust; empty: the system's. Verification is always on.
+  // Extra CA bundle to trust beside the system's. Verification is always on.
   std::string ca_file;
+  std::string system_ca_dir = "/etc/ssl/certs";
   // Answers larger than this fail with kOther (Gong's are a few KiB).
   size_t max_response_bytes = 1 << 20;
   std::string user_agent = "gong-flows-facade/1.0";

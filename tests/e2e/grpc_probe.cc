@@ -49,7 +49,11 @@ int HealthCheck(const std::shared_ptr<grpc::Channel>& channel,
   return bytes.size() == 2 && bytes[0] == 0x08 ? bytes[1] : 0;
 }
 
-std::string ReflectionListServices(const std::shared_ptr<grpc::Channel>& channel) {
+namespace {
+
+// One request on a ServerReflectionInfo stream; the raw bytes of the answer.
+std::string ReflectionExchange(const std::shared_ptr<grpc::Channel>& channel,
+                               const std::string& request_bytes) {
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
   grpc::ClientContext context;
@@ -61,8 +65,7 @@ std::string ReflectionListServices(const std::shared_ptr<grpc::Channel>& channel
     bool ok = false;
     return cq.Next(&tag, &ok) && ok;
   };
-  // ServerReflectionRequest{list_services = "*"} is field 7.
-  const grpc::ByteBuffer request = ToBuffer(StringField(7, "*"));
+  const grpc::ByteBuffer request = ToBuffer(request_bytes);
   grpc::ByteBuffer response;
   grpc::Status status;
   call->StartCall(nullptr);
@@ -85,6 +88,19 @@ std::string ReflectionListServices(const std::shared_ptr<grpc::Channel>& channel
   while (cq.Next(&tag, &ok)) {
   }
   return out;
+}
+
+}  // namespace
+
+std::string ReflectionListServices(const std::shared_ptr<grpc::Channel>& channel) {
+  // ServerReflectionRequest.list_services is field 7.
+  return ReflectionExchange(channel, StringField(7, "*"));
+}
+
+std::string ReflectionFileContainingSymbol(
+    const std::shared_ptr<grpc::Channel>& channel, const std::string& symbol) {
+  // ServerReflectionRequest.file_containing_symbol is field 4.
+  return ReflectionExchange(channel, StringField(4, symbol));
 }
 
 }  // namespace gong::testing

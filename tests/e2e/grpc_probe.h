@@ -20,4 +20,9 @@ int HealthCheck(const std::shared_ptr<grpc::Channel>& channel,
 // service's full name.
 std::string ReflectionListServices(const std::shared_ptr<grpc::Channel>& channel);
 
+// The raw bytes of reflection's answer to file_containing_symbol: the
+// serialized file descriptors (holding the file's name), or an error text.
+std::string ReflectionFileContainingSymbol(
+    const std::shared_ptr<grpc::Channel>& channel, const std::string& symbol);
+
 }  // namespace gong::testing

@@ -132,6 +132,11 @@ TEST_F(LifecycleTest, HealthServesBothNamesAndReflectionListsTheService) {
   const std::string services = ReflectionListServices(channel_);
   EXPECT_THAT(services, ::testing::HasSubstr("gong.flows.v1.FlowService"));
   EXPECT_THAT(services, ::testing::HasSubstr("grpc.health.v1.Health"));
+  // grpcurl needs each service's schema, not only its name.
+  EXPECT_THAT(ReflectionFileContainingSymbol(channel_, "gong.flows.v1.FlowService"),
+              ::testing::HasSubstr("gong/flows/v1/flow_service.proto"));
+  EXPECT_THAT(ReflectionFileContainingSymbol(channel_, "grpc.health.v1.Health"),
+              ::testing::HasSubstr("grpc/health/v1/health.proto"));
 }
 
 }  // namespace

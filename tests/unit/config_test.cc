@@ -1,0 +1,129 @@
+// Unit tests for ValidateConfig (server/config.h): the defaults start, and a
+// configuration the server cannot run with is refused with a message that
+// names the offending flag.
+#include "config.h"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace gong {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ValidateConfigTest, DefaultsPass) {
+  const FacadeConfig config;
+
+  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+  EXPECT_EQ(config.listen, "0.0.0.0:50051");
+  EXPECT_EQ(config.gong_base_url, "https://api.gong.io");
+  EXPECT_EQ(config.upstream_timeout, absl::Seconds(30));
+  EXPECT_EQ(config.shutdown_grace, absl::Seconds(10));
+}
+
+TEST(ValidateConfigTest, AcceptsOtherGoodValues) {
+  for (const char* url : {"https://us-55616.api.gong.io", "http://127.0.0.1:8080",
+                          "https://api.gong.io/"}) {
+    SCOPED_TRACE(url);
+    FacadeConfig config;
+    config.gong_base_url = url;
+    config.listen = "127.0.0.1:0";
+    EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+  }
+}
+
+TEST(ValidateConfigTest, RefusesAListenAddressWithoutPort) {
+  for (const char* listen : {"", "localhost", "50051"}) {
+    SCOPED_TRACE(listen);
+    FacadeConfig config;
+    config.listen = listen;
+
+    const absl::Status status = ValidateConfig(config);
+
+    ASSERT_FALSE(status.ok());
+    EXPECT_THAT(status.message(), HasSubstr("--listen"));
+  }
+}
+
+TEST(ValidateConfigTest, RefusesABaseUrlThatIsNotHttpOrHttps) {
+  for (const char* url : {"", "api.gong.io", "ftp://api.gong.io", "https://",
+                          "http://", "file:///etc/passwd", "HTTPS//api.gong.io"}) {
+    SCOPED_TRACE(url);
+    FacadeConfig config;
+    config.gong_base_url = url;
+
+    const absl::Status status = ValidateConfig(config);
+
+    ASSERT_FALSE(status.ok());
+    EXPECT_THAT(status.message(), HasSubstr("--gong_base_url"));
+  }
+}
+
+TEST(ValidateConfigTest, RefusesAMissingCaFile) {
+  FacadeConfig config;
+  config.gong_ca_file = ::testing::TempDir() + "/no-such-dir/no-such-ca.pem";
+
+  const absl::Status status = ValidateConfig(config);
+
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("--gong_ca_file"));
+  EXPECT_THAT(status.message(), HasSubstr("no-such-ca.pem"));
+}
+
+TEST(ValidateConfigTest, AcceptsAReadableCaFile) {
+  const std::string path = ::testing::TempDir() + "/config_test_ca.pem";
+  {
+    std::ofstream out(path);
+    out << "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+  }
+  FacadeConfig config;
+  config.gong_ca_file = path;
+
+  const absl::Status status = ValidateConfig(config);
+
+  EXPECT_TRUE(status.ok()) << status;
+  std::remove(path.c_str());
+}
+
+TEST(ValidateConfigTest, RefusesADirectoryAsCaFile) {
+  FacadeConfig config;
+  config.gong_ca_file = ::testing::TempDir();
+
+  const absl::Status status = ValidateConfig(config);
+
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("--gong_ca_file"));
+}
+
+TEST(ValidateConfigTest, RefusesANonPositiveUpstreamTimeout) {
+  for (absl::Duration timeout : {absl::ZeroDuration(), absl::Seconds(-1),
+                                 -absl::InfiniteDuration()}) {
+    SCOPED_TRACE(absl::FormatDuration(timeout));
+    FacadeConfig config;
+    config.upstream_timeout = timeout;
+
+    const absl::Status status = ValidateConfig(config);
+
+    ASSERT_FALSE(status.ok());
+    EXPECT_THAT(status.message(), HasSubstr("--upstream_timeout"));
+  }
+}
+
+TEST(ValidateConfigTest, ShutdownGraceMayBeZeroButNotNegative) {
+  FacadeConfig config;
+  config.shutdown_grace = absl::ZeroDuration();
+  EXPECT_TRUE(ValidateConfig(config).ok());
+
+  config.shutdown_grace = absl::Seconds(-1);
+  const absl::Status status = ValidateConfig(config);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("--shutdown_grace"));
+}
+
+}  // namespace
+}  // namespace gong

@@ -1,0 +1,464 @@
+// Unit tests for the error contract: MapHttpStatus and MapTransportFailure
+// against the issue's status table, row by row (server/status_mapping.h);
+// GongErrorToStatus and MakeErrorStatus (server/error_details.h) for the
+// google.rpc.Status carried in grpc-status-details-bin: ErrorInfo (reason,
+// domain, metadata), RetryInfo (429 only, from Retry-After, sub-second
+// precision), BadRequest, and a message that includes Gong's errors[] text.
+#include "status_mapping.h"
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "error_details.h"
+#include "gmock/gmock.h"
+#include "gong/gong_client.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+
+namespace gong {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Key;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+// What a client finds in grpc-status-details-bin, unpacked.
+struct Details {
+  google::rpc::Status status;
+  int error_info_count = 0;
+  google::rpc::ErrorInfo error_info;
+  std::optional<google::rpc::RetryInfo> retry_info;
+  std::optional<google::rpc::BadRequest> bad_request;
+};
+
+Details Unpack(const grpc::Status& status) {
+  Details out;
+  EXPECT_TRUE(out.status.ParseFromString(status.error_details()))
+      << "error_details is not a google.rpc.Status";
+  for (const auto& any : out.status.details()) {
+    if (any.Is<google::rpc::ErrorInfo>()) {
+      ++out.error_info_count;
+      EXPECT_TRUE(any.UnpackTo(&out.error_info));
+    } else if (any.Is<google::rpc::RetryInfo>()) {
+      EXPECT_FALSE(out.retry_info.has_value()) << "two RetryInfo";
+      out.retry_info.emplace();
+      EXPECT_TRUE(any.UnpackTo(&*out.retry_info));
+    } else if (any.Is<google::rpc::BadRequest>()) {
+      EXPECT_FALSE(out.bad_request.has_value()) << "two BadRequest";
+      out.bad_request.emplace();
+      EXPECT_TRUE(any.UnpackTo(&*out.bad_request));
+    } else {
+      ADD_FAILURE() << "unexpected detail " << any.type_url();
+    }
+  }
+  return out;
+}
+
+constexpr char kUpperSnake[] = "[A-Z][A-Z0-9]*(_[A-Z0-9]+)*";
+
+// server/error_details.cc:25 calls absl::IDivDuration(delay, absl::Seconds(1),
+// nullptr); abseil writes the remainder through that pointer
+// unconditionally, so every status with a retry delay (every 429 from Gong)
+// crashes the server with SIGSEGV instead of returning RESOURCE_EXHAUSTED.
+
+// --- MapHttpStatus: the table, row by row -----------------------------------
+
+struct HttpRow {
+  int http_status;
+  grpc::StatusCode code;
+};
+
+std::string HttpRowName(const ::testing::TestParamInfo<HttpRow>& info) {
+  return absl::StrCat("Http", info.param.http_status);
+}
+
+class MapHttpStatusTest : public ::testing::TestWithParam<HttpRow> {};
+
+TEST_P(MapHttpStatusTest, GivesTheTablesCodeAndAnUpperSnakeReason) {
+  const StatusMapping row = MapHttpStatus(GetParam().http_status);
+
+  EXPECT_EQ(row.code, GetParam().code);
+  EXPECT_THAT(std::string(row.reason), MatchesRegex(kUpperSnake));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    NamedRows, MapHttpStatusTest,
+    ::testing::Values(HttpRow{400, grpc::StatusCode::INVALID_ARGUMENT},
+                      HttpRow{401, grpc::StatusCode::UNAUTHENTICATED},
+                      HttpRow{403, grpc::StatusCode::PERMISSION_DENIED},
+                      HttpRow{404, grpc::StatusCode::NOT_FOUND},
+                      HttpRow{408, grpc::StatusCode::DEADLINE_EXCEEDED},
+                      HttpRow{409, grpc::StatusCode::ABORTED},
+                      HttpRow{429, grpc::StatusCode::RESOURCE_EXHAUSTED},
+                      HttpRow{500, grpc::StatusCode::INTERNAL},
+                      HttpRow{501, grpc::StatusCode::UNIMPLEMENTED},
+                      HttpRow{502, grpc::StatusCode::UNAVAILABLE},
+                      HttpRow{503, grpc::StatusCode::UNAVAILABLE},
+                      HttpRow{504, grpc::StatusCode::DEADLINE_EXCEEDED}),
+    HttpRowName);
+
+INSTANTIATE_TEST_SUITE_P(
+    OtherClientErrors, MapHttpStatusTest,
+    ::testing::Values(HttpRow{402, grpc::StatusCode::INVALID_ARGUMENT},
+                      HttpRow{405, grpc::StatusCode::INVALID_ARGUMENT},
+                      HttpRow{410, grpc::StatusCode::INVALID_ARGUMENT},
+                      HttpRow{413, grpc::StatusCode::INVALID_ARGUMENT},
+                      HttpRow{418, grpc::StatusCode::INVALID_ARGUMENT},
+                      HttpRow{422, grpc::StatusCode::INVALID_ARGUMENT},
+                      HttpRow{499, grpc::StatusCode::INVALID_ARGUMENT}),
+    HttpRowName);
+
+INSTANTIATE_TEST_SUITE_P(
+    OtherServerErrors, MapHttpStatusTest,
+    ::testing::Values(HttpRow{505, grpc::StatusCode::INTERNAL},
+                      HttpRow{507, grpc::StatusCode::INTERNAL},
+                      HttpRow{520, grpc::StatusCode::INTERNAL},
+                      HttpRow{599, grpc::StatusCode::INTERNAL}),
+    HttpRowName);
+
+INSTANTIATE_TEST_SUITE_P(
+    UnexpectedStatuses, MapHttpStatusTest,
+    ::testing::Values(HttpRow{100, grpc::StatusCode::INTERNAL},
+                      HttpRow{101, grpc::StatusCode::INTERNAL},
+                      HttpRow{201, grpc::StatusCode::INTERNAL},
+                      HttpRow{202, grpc::StatusCode::INTERNAL},
+                      HttpRow{204, grpc::StatusCode::INTERNAL},
+                      HttpRow{301, grpc::StatusCode::INTERNAL},
+                      HttpRow{302, grpc::StatusCode::INTERNAL},
+                      HttpRow{304, grpc::StatusCode::INTERNAL},
+                      HttpRow{307, grpc::StatusCode::INTERNAL}),
+    HttpRowName);
+
+TEST(MapHttpStatusReasonTest, RateLimitIsGongRateLimited) {
+  EXPECT_EQ(MapHttpStatus(429).reason, "GONG_RATE_LIMITED");
+}
+
+TEST(MapHttpStatusReasonTest, NamedRowsHaveTheirOwnReasons) {
+  // A client can tell 502 from 503 and 400 from another 4xx by reason.
+  EXPECT_NE(MapHttpStatus(502).reason, MapHttpStatus(503).reason);
+  EXPECT_NE(MapHttpStatus(400).reason, MapHttpStatus(422).reason);
+  EXPECT_NE(MapHttpStatus(500).reason, MapHttpStatus(505).reason);
+}
+
+// --- MapTransportFailure -----------------------------------------------------
+
+struct TransportRow {
+  std::string name;
+  http::TransportFailure failure;
+  grpc::StatusCode code;
+};
+
+class MapTransportFailureTest : public ::testing::TestWithParam<TransportRow> {};
+
+TEST_P(MapTransportFailureTest, GivesTheTablesCode) {
+  const StatusMapping row = MapTransportFailure(GetParam().failure);
+
+  EXPECT_EQ(row.code, GetParam().code);
+  EXPECT_THAT(std::string(row.reason), MatchesRegex(kUpperSnake));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, MapTransportFailureTest,
+    ::testing::Values(
+        TransportRow{"Timeout", http::TransportFailure::kTimeout,
+                     grpc::StatusCode::DEADLINE_EXCEEDED},
+        TransportRow{"ConnectFailed", http::TransportFailure::kConnectFailed,
+                     grpc::StatusCode::UNAVAILABLE},
+        TransportRow{"TlsFailure", http::TransportFailure::kTlsFailure,
+                     grpc::StatusCode::UNAVAILABLE},
+        TransportRow{"ConnectionDropped", http::TransportFailure::kConnectionDropped,
+                     grpc::StatusCode::UNAVAILABLE},
+        TransportRow{"Cancelled", http::TransportFailure::kCancelled,
+                     grpc::StatusCode::CANCELLED}),
+    [](const ::testing::TestParamInfo<TransportRow>& info) { return info.param.name; });
+
+// --- MapGongError ------------------------------------------------------------
+
+TEST(MapGongErrorTest, UnparseableOkAnswerIsInternal) {
+  GongError error;
+  error.kind = GongError::Kind::kMalformedResponse;
+  error.http_status = 200;
+
+  const StatusMapping row = MapGongError(error);
+
+  EXPECT_EQ(row.code, grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(row.reason, "GONG_MALFORMED_RESPONSE");
+}
+
+TEST(MapGongErrorTest, FollowsTheHttpOrTransportRow) {
+  GongError http_error;
+  http_error.kind = GongError::Kind::kHttpStatus;
+  http_error.http_status = 401;
+  EXPECT_EQ(MapGongError(http_error).code, grpc::StatusCode::UNAUTHENTICATED);
+
+  GongError transport_error;
+  transport_error.kind = GongError::Kind::kTransport;
+  transport_error.transport_failure = http::TransportFailure::kTimeout;
+  EXPECT_EQ(MapGongError(transport_error).code, grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+// --- GongErrorToStatus -------------------------------------------------------
+
+GongError HttpError(int status, std::string request_id = "",
+                    std::vector<std::string> errors = {}) {
+  GongError error;
+  error.kind = GongError::Kind::kHttpStatus;
+  error.http_status = status;
+  error.gong_request_id = std::move(request_id);
+  error.errors = std::move(errors);
+  return error;
+}
+
+TEST(GongErrorToStatusTest, BadRequestCarriesGongsTextAndMetadata) {
+  const grpc::Status status = GongErrorToStatus(
+      HttpError(400, "4al018gz", {"flowInstanceIds 123 does not exist"}));
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("flowInstanceIds 123 does not exist"));
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.error_info_count, 1);
+  EXPECT_EQ(details.error_info.reason(), "GONG_BAD_REQUEST");
+  EXPECT_EQ(details.error_info.domain(), "gong.io");
+  EXPECT_THAT(details.error_info.metadata(),
+              UnorderedElementsAre(Pair("http_status", "400"),
+                                   Pair("gong_request_id", "4al018gz")));
+  EXPECT_FALSE(details.retry_info.has_value());
+  EXPECT_FALSE(details.bad_request.has_value());
+}
+
+TEST(GongErrorToStatusTest, DetailsRepeatTheStatusCodeAndMessage) {
+  for (int http_status : {400, 401, 403, 404, 408, 409, 429, 418, 500, 501, 502,
+                          503, 504, 505, 302}) {
+    SCOPED_TRACE(http_status);
+    const grpc::Status status = GongErrorToStatus(HttpError(http_status, "r", {"e"}));
+
+    const Details details = Unpack(status);
+    EXPECT_EQ(details.status.code(), static_cast<int>(status.error_code()));
+    EXPECT_EQ(details.status.message(), status.error_message());
+    EXPECT_EQ(status.error_code(), MapHttpStatus(http_status).code);
+    EXPECT_EQ(details.error_info_count, 1);
+    EXPECT_EQ(details.error_info.reason(), MapHttpStatus(http_status).reason);
+    EXPECT_EQ(details.error_info.domain(), kErrorDomain);
+  }
+}
+
+TEST(GongErrorToStatusTest, MessageIncludesEveryGongError) {
+  const grpc::Status status =
+      GongErrorToStatus(HttpError(400, "", {"first problem", "second problem"}));
+
+  EXPECT_THAT(status.error_message(), HasSubstr("first problem"));
+  EXPECT_THAT(status.error_message(), HasSubstr("second problem"));
+  EXPECT_THAT(status.error_message(), HasSubstr("400"));
+}
+
+TEST(GongErrorToStatusTest, RequestIdMetadataOnlyWhenGongSentOne) {
+  const grpc::Status status = GongErrorToStatus(HttpError(500));
+
+  const Details details = Unpack(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(details.error_info.metadata(), Contains(Pair("http_status", "500")));
+  EXPECT_THAT(details.error_info.metadata(), Not(Contains(Key("gong_request_id"))));
+}
+
+TEST(GongErrorToStatusTest, RateLimitCarriesRetryInfoFromRetryAfter) {
+  GongError error = HttpError(429, "r-429", {"Too many requests"});
+  error.retry_after = absl::Seconds(7);
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("Too many requests"));
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.error_info.reason(), "GONG_RATE_LIMITED");
+  EXPECT_THAT(details.error_info.metadata(), Contains(Pair("http_status", "429")));
+  ASSERT_TRUE(details.retry_info.has_value());
+  EXPECT_EQ(details.retry_info->retry_delay().seconds(), 7);
+  EXPECT_EQ(details.retry_info->retry_delay().nanos(), 0);
+}
+
+// The whole path from Gong's answer, as the service runs it.
+Details DetailsForAnswer(int http_status, const std::string& retry_after) {
+  http::HttpResponse response;
+  response.status = http_status;
+  response.headers["retry-after"] = retry_after;
+  response.body = R"({"requestId": "r", "errors": ["x"]})";
+  const UnassignOutcome outcome = InterpretUnassignAnswer(response);
+  EXPECT_TRUE(std::holds_alternative<GongError>(outcome));
+  return Unpack(GongErrorToStatus(std::get<GongError>(outcome)));
+}
+
+TEST(GongErrorToStatusTest, RateLimitAnswerCarriesRetryInfoFromItsHeader) {
+  const Details details = DetailsForAnswer(429, "5");
+
+  EXPECT_EQ(details.error_info.reason(), "GONG_RATE_LIMITED");
+  ASSERT_TRUE(details.retry_info.has_value());
+  EXPECT_EQ(details.retry_info->retry_delay().seconds(), 5);
+  EXPECT_EQ(details.retry_info->retry_delay().nanos(), 0);
+}
+
+// Only a 429 turns Retry-After into a RetryInfo, even when another status
+// carries the header (a 503 is retried by the client's own policy).
+TEST(GongErrorToStatusTest, OtherAnswersWithRetryAfterCarryNoRetryInfo) {
+  for (int http_status : {400, 401, 500, 502, 503, 504}) {
+    SCOPED_TRACE(http_status);
+    const Details details = DetailsForAnswer(http_status, "5");
+
+    EXPECT_EQ(details.error_info_count, 1);
+    EXPECT_FALSE(details.retry_info.has_value());
+  }
+}
+
+TEST(GongErrorToStatusTest, TransportFailureHasNoHttpMetadata) {
+  GongError error;
+  error.kind = GongError::Kind::kTransport;
+  error.transport_failure = http::TransportFailure::kConnectFailed;
+  error.detail = "Connection refused";
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("Connection refused"));
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.status.code(), static_cast<int>(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_EQ(details.status.message(), status.error_message());
+  EXPECT_EQ(details.error_info.domain(), "gong.io");
+  EXPECT_THAT(details.error_info.reason(), MatchesRegex(kUpperSnake));
+  EXPECT_THAT(details.error_info.metadata(), Not(Contains(Key("http_status"))));
+  EXPECT_THAT(details.error_info.metadata(), Not(Contains(Key("gong_request_id"))));
+  EXPECT_FALSE(details.retry_info.has_value());
+}
+
+TEST(GongErrorToStatusTest, EachTransportFailureGetsItsRow) {
+  for (auto failure : {http::TransportFailure::kTimeout,
+                       http::TransportFailure::kConnectFailed,
+                       http::TransportFailure::kTlsFailure,
+                       http::TransportFailure::kConnectionDropped}) {
+    SCOPED_TRACE(http::TransportFailureName(failure));
+    GongError error;
+    error.kind = GongError::Kind::kTransport;
+    error.transport_failure = failure;
+    error.detail = "detail";
+
+    const grpc::Status status = GongErrorToStatus(error);
+
+    EXPECT_EQ(status.error_code(), MapTransportFailure(failure).code);
+    EXPECT_EQ(Unpack(status).error_info.reason(), MapTransportFailure(failure).reason);
+  }
+}
+
+TEST(GongErrorToStatusTest, MalformedOkAnswerIsInternalWithTheParseProblem) {
+  GongError error;
+  error.kind = GongError::Kind::kMalformedResponse;
+  error.http_status = 200;
+  error.detail = "unassignedFlowInstanceIds is missing or not an array";
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(status.error_message(), HasSubstr("unassignedFlowInstanceIds"));
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.error_info.reason(), "GONG_MALFORMED_RESPONSE");
+  EXPECT_THAT(details.error_info.metadata(), Contains(Pair("http_status", "200")));
+}
+
+// --- MakeErrorStatus ---------------------------------------------------------
+
+TEST(MakeErrorStatusTest, WholeSecondsRetryDelay) {
+  ErrorDetails in;
+  in.reason = "GONG_RATE_LIMITED";
+  in.retry_delay = absl::Seconds(30);
+
+  const Details details =
+      Unpack(MakeErrorStatus(grpc::StatusCode::RESOURCE_EXHAUSTED, "slow down", in));
+
+  ASSERT_TRUE(details.retry_info.has_value());
+  EXPECT_EQ(details.retry_info->retry_delay().seconds(), 30);
+  EXPECT_EQ(details.retry_info->retry_delay().nanos(), 0);
+}
+
+TEST(MakeErrorStatusTest, SubSecondRetryDelaySplitsIntoSecondsAndNanos) {
+  struct Row {
+    absl::Duration delay;
+    int64_t seconds;
+    int32_t nanos;
+  };
+  for (const Row& row : {Row{absl::Milliseconds(1500), 1, 500000000},
+                         Row{absl::Milliseconds(250), 0, 250000000},
+                         Row{absl::Nanoseconds(2000000001), 2, 1},
+                         Row{absl::ZeroDuration(), 0, 0}}) {
+    SCOPED_TRACE(absl::FormatDuration(row.delay));
+    ErrorDetails in;
+    in.reason = "R";
+    in.retry_delay = row.delay;
+
+    const Details details =
+        Unpack(MakeErrorStatus(grpc::StatusCode::RESOURCE_EXHAUSTED, "m", in));
+
+    ASSERT_TRUE(details.retry_info.has_value());
+    EXPECT_EQ(details.retry_info->retry_delay().seconds(), row.seconds);
+    EXPECT_EQ(details.retry_info->retry_delay().nanos(), row.nanos);
+  }
+}
+
+TEST(MakeErrorStatusTest, FieldViolationsBecomeABadRequestInOrder) {
+  ErrorDetails in;
+  in.reason = "INVALID_REQUEST";
+  in.field_violations = {{"flow_instance_ids[3]", "must not be empty"},
+                         {"unassigned_by_user_email", "must be local@domain"}};
+
+  const grpc::Status status =
+      MakeErrorStatus(grpc::StatusCode::INVALID_ARGUMENT, "invalid request", in);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "invalid request");
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.status.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(details.status.message(), "invalid request");
+  EXPECT_EQ(details.error_info.reason(), "INVALID_REQUEST");
+  EXPECT_EQ(details.error_info.domain(), "gong.io");
+  ASSERT_TRUE(details.bad_request.has_value());
+  ASSERT_EQ(details.bad_request->field_violations_size(), 2);
+  EXPECT_EQ(details.bad_request->field_violations(0).field(), "flow_instance_ids[3]");
+  EXPECT_EQ(details.bad_request->field_violations(0).description(), "must not be empty");
+  EXPECT_EQ(details.bad_request->field_violations(1).field(), "unassigned_by_user_email");
+  EXPECT_EQ(details.bad_request->field_violations(1).description(),
+            "must be local@domain");
+  EXPECT_FALSE(details.retry_info.has_value());
+}
+
+TEST(MakeErrorStatusTest, OnlyErrorInfoWhenNothingElseIsGiven) {
+  ErrorDetails in;
+  in.reason = "GONG_INTERNAL_ERROR";
+  in.metadata = {{"http_status", "500"}};
+
+  const Details details = Unpack(MakeErrorStatus(grpc::StatusCode::INTERNAL, "m", in));
+
+  EXPECT_EQ(details.status.details_size(), 1);
+  EXPECT_EQ(details.error_info_count, 1);
+  EXPECT_THAT(details.error_info.metadata(),
+              UnorderedElementsAre(Pair("http_status", "500")));
+  EXPECT_FALSE(details.retry_info.has_value());
+  EXPECT_FALSE(details.bad_request.has_value());
+}
+
+TEST(MakeErrorStatusTest, EmptyMetadataStaysEmpty) {
+  ErrorDetails in;
+  in.reason = "X";
+
+  const Details details = Unpack(MakeErrorStatus(grpc::StatusCode::INTERNAL, "m", in));
+
+  EXPECT_THAT(details.error_info.metadata(), IsEmpty());
+}
+
+}  // namespace
+}  // namespace gong

@@ -1,0 +1,270 @@
+// Unit tests for Gong's JSON codec (server/gong/unassign_json.h): the
+// request body the facade sends, the 200 body it reads (ids that arrive as
+// JSON numbers keep every digit; numbers that could have lost digits are
+// refused), and Gong's error body.
+#include "gong/unassign_json.h"
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace gong {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using Json = nlohmann::json;
+
+Json ParseOrFail(const std::string& text) {
+  Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(json.is_discarded()) << "not JSON: " << text;
+  return json;
+}
+
+// --- EncodeUnassignRequest ---------------------------------------------------
+
+TEST(EncodeUnassignRequestTest, ListsIdsInOrderAndOmitsEmailWhenNotGiven) {
+  UnassignRequest request;
+  request.flow_instance_ids = {"30", "10", "20"};
+
+  const Json body = ParseOrFail(EncodeUnassignRequest(request));
+
+  EXPECT_EQ(body, Json::parse(R"({"flowInstanceIds": ["30", "10", "20"]})"));
+  EXPECT_FALSE(body.contains("unassignedByUserEmail"));
+}
+
+TEST(EncodeUnassignRequestTest, IncludesEmailWhenGiven) {
+  UnassignRequest request;
+  request.flow_instance_ids = {"1"};
+  request.unassigned_by_user_email = "ann@example.com";
+
+  const Json body = ParseOrFail(EncodeUnassignRequest(request));
+
+  EXPECT_EQ(body, Json::parse(R"({"flowInstanceIds": ["1"],
+                                  "unassignedByUserEmail": "ann@example.com"})"));
+}
+
+TEST(EncodeUnassignRequestTest, SendsIdsAsStringsEvenWhenNumeric) {
+  UnassignRequest request;
+  request.flow_instance_ids = {"9007199254740993"};
+
+  const Json body = ParseOrFail(EncodeUnassignRequest(request));
+
+  ASSERT_TRUE(body["flowInstanceIds"][0].is_string());
+  EXPECT_EQ(body["flowInstanceIds"][0].get<std::string>(), "9007199254740993");
+}
+
+TEST(EncodeUnassignRequestTest, EscapesQuotesAndBackslashes) {
+  UnassignRequest request;
+  request.flow_instance_ids = {R"(a"b\c)"};
+  request.unassigned_by_user_email = R"("odd"@example.com)";
+
+  const Json body = ParseOrFail(EncodeUnassignRequest(request));
+
+  EXPECT_EQ(body["flowInstanceIds"][0].get<std::string>(), R"(a"b\c)");
+  EXPECT_EQ(body["unassignedByUserEmail"].get<std::string>(),
+            R"("odd"@example.com)");
+}
+
+TEST(EncodeUnassignRequestTest, InvalidUtf8StillYieldsValidJson) {
+  UnassignRequest request;
+  request.flow_instance_ids = {std::string("ab\xff", 3)};
+
+  std::string encoded;
+  ASSERT_NO_THROW(encoded = EncodeUnassignRequest(request));
+  const Json body = ParseOrFail(encoded);
+  ASSERT_EQ(body["flowInstanceIds"].size(), 1u);
+}
+
+// --- DecodeUnassignResponse --------------------------------------------------
+
+TEST(DecodeUnassignResponseTest, ReadsRequestIdAndIdsInGongsOrder) {
+  const auto result = DecodeUnassignResponse(
+      R"({"requestId": "req-1", "unassignedFlowInstanceIds": ["3", "1", "2"]})");
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->request_id, "req-1");
+  EXPECT_THAT(result->unassigned_flow_instance_ids, ElementsAre("3", "1", "2"));
+}
+
+TEST(DecodeUnassignResponseTest, IgnoresUnknownFields) {
+  const auto result = DecodeUnassignResponse(
+      R"({"requestId": "r", "unassignedFlowInstanceIds": ["1"],
+          "newField": {"nested": [1, 2]}, "records": 7})");
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->unassigned_flow_instance_ids, ElementsAre("1"));
+}
+
+TEST(DecodeUnassignResponseTest, AcceptsAnEmptyList) {
+  const auto result = DecodeUnassignResponse(
+      R"({"requestId": "r", "unassignedFlowInstanceIds": []})");
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->unassigned_flow_instance_ids, IsEmpty());
+}
+
+TEST(DecodeUnassignResponseTest, MissingOrNullRequestIdReadsAsEmpty) {
+  for (const char* body : {R"({"unassignedFlowInstanceIds": ["1"]})",
+                           R"({"requestId": null, "unassignedFlowInstanceIds": ["1"]})"}) {
+    SCOPED_TRACE(body);
+    const auto result = DecodeUnassignResponse(body);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->request_id, "");
+    EXPECT_THAT(result->unassigned_flow_instance_ids, ElementsAre("1"));
+  }
+}
+
+// Ids Gong writes as JSON numbers: every digit survives, including those a
+// double cannot hold (2^53 + 1) and the full unsigned and signed 64-bit range.
+TEST(DecodeUnassignResponseTest, NumericIdsKeepEveryDigit) {
+  const std::vector<std::string> numbers = {
+      "9007199254740993",      // 2^53 + 1: a double would make it ...992
+      "18446744073709551615",  // 2^64 - 1
+      "9223372036854775807",   // 2^63 - 1
+      "-9223372036854775808",  // -2^63
+      "-42",
+      "0",
+  };
+  for (const std::string& number : numbers) {
+    SCOPED_TRACE(number);
+    const auto result = DecodeUnassignResponse(
+        R"({"requestId": "r", "unassignedFlowInstanceIds": [)" + number + "]}");
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_THAT(result->unassigned_flow_instance_ids, ElementsAre(number));
+  }
+}
+
+TEST(DecodeUnassignResponseTest, MixedStringAndNumericIdsKeepTheirOrder) {
+  const auto result = DecodeUnassignResponse(
+      R"({"unassignedFlowInstanceIds": ["7", 9007199254740993, "8"]})");
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->unassigned_flow_instance_ids,
+              ElementsAre("7", "9007199254740993", "8"));
+}
+
+TEST(DecodeUnassignResponseTest, NumericRequestIdKeepsEveryDigit) {
+  const auto result = DecodeUnassignResponse(
+      R"({"requestId": 9007199254740993, "unassignedFlowInstanceIds": []})");
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->request_id, "9007199254740993");
+}
+
+// Numbers that are not exact 64-bit integers could only be passed on with
+// lost or invented digits, so the whole answer is refused.
+TEST(DecodeUnassignResponseTest, RefusesIdsThatAreNotExactIntegers) {
+  const std::vector<std::string> numbers = {
+      "1.5", "1e3", "1E3", "1.0", "-0.5",
+      "18446744073709551616",   // 2^64: too big for 64 bits
+      "-9223372036854775809",   // below -2^63
+      "123456789012345678901234567890",
+  };
+  for (const std::string& number : numbers) {
+    SCOPED_TRACE(number);
+    const auto result = DecodeUnassignResponse(
+        R"({"requestId": "r", "unassignedFlowInstanceIds": ["1", )" + number + "]}");
+    ASSERT_FALSE(result.ok());
+    EXPECT_THAT(result.status().message(), HasSubstr("unassignedFlowInstanceIds[1]"));
+  }
+}
+
+TEST(DecodeUnassignResponseTest, RefusesIdsOfOtherJsonTypes) {
+  for (const char* value : {"true", "null", "{}", "[]", R"(["1"])"}) {
+    SCOPED_TRACE(value);
+    const auto result = DecodeUnassignResponse(
+        std::string(R"({"unassignedFlowInstanceIds": [)") + value + "]}");
+    ASSERT_FALSE(result.ok());
+    EXPECT_THAT(result.status().message(), HasSubstr("unassignedFlowInstanceIds[0]"));
+  }
+}
+
+TEST(DecodeUnassignResponseTest, RefusesARequestIdOfTheWrongType) {
+  for (const char* value : {"true", "1.5", "{}", "[]"}) {
+    SCOPED_TRACE(value);
+    const auto result = DecodeUnassignResponse(
+        std::string(R"({"requestId": )") + value +
+        R"(, "unassignedFlowInstanceIds": []})");
+    ASSERT_FALSE(result.ok());
+    EXPECT_THAT(result.status().message(), HasSubstr("requestId"));
+  }
+}
+
+TEST(DecodeUnassignResponseTest, RefusesABodyWithoutTheIdList) {
+  for (const char* body : {R"({"requestId": "r"})",
+                           R"({"requestId": "r", "unassignedFlowInstanceIds": null})",
+                           R"({"requestId": "r", "unassignedFlowInstanceIds": "1"})",
+                           R"({"requestId": "r", "unassignedFlowInstanceIds": {}})",
+                           R"({"requestId": "r", "unassignedflowinstanceids": []})"}) {
+    SCOPED_TRACE(body);
+    const auto result = DecodeUnassignResponse(body);
+    ASSERT_FALSE(result.ok());
+    EXPECT_THAT(result.status().message(), HasSubstr("unassignedFlowInstanceIds"));
+  }
+}
+
+TEST(DecodeUnassignResponseTest, RefusesBodiesThatAreNotAJsonObject) {
+  for (const char* body : {"", "<html>502 Bad Gateway</html>", "{", "[]",
+                           R"("text")", "42", "null",
+                           R"({"unassignedFlowInstanceIds": []} trailing)"}) {
+    SCOPED_TRACE(body);
+    const auto result = DecodeUnassignResponse(body);
+    EXPECT_FALSE(result.ok());
+    EXPECT_THAT(result.status().message(), HasSubstr("JSON"));
+  }
+}
+
+// --- DecodeErrorBody ---------------------------------------------------------
+
+TEST(DecodeErrorBodyTest, ReadsGongsRequestIdAndErrors) {
+  const GongErrorBody body = DecodeErrorBody(
+      R"({"requestId": "4al018gzaztcr8nbukw",
+          "errors": ["flowInstanceIds 123 does not exist", "second"]})");
+
+  EXPECT_EQ(body.request_id, "4al018gzaztcr8nbukw");
+  EXPECT_THAT(body.errors,
+              ElementsAre("flowInstanceIds 123 does not exist", "second"));
+}
+
+TEST(DecodeErrorBodyTest, NumericRequestIdKeepsEveryDigit) {
+  const GongErrorBody body =
+      DecodeErrorBody(R"({"requestId": 18446744073709551615, "errors": []})");
+
+  EXPECT_EQ(body.request_id, "18446744073709551615");
+}
+
+TEST(DecodeErrorBodyTest, SkipsErrorsThatAreNotStrings) {
+  const GongErrorBody body =
+      DecodeErrorBody(R"({"errors": ["a", 1, null, {"x": 1}, "b"]})");
+
+  EXPECT_EQ(body.request_id, "");
+  EXPECT_THAT(body.errors, ElementsAre("a", "b"));
+}
+
+TEST(DecodeErrorBodyTest, KeepsRequestIdWhenErrorsIsNotAList) {
+  const GongErrorBody body =
+      DecodeErrorBody(R"({"requestId": "r-9", "errors": "just text"})");
+
+  EXPECT_EQ(body.request_id, "r-9");
+  EXPECT_THAT(body.errors, IsEmpty());
+}
+
+TEST(DecodeErrorBodyTest, YieldsNothingForBodiesOfAnotherShape) {
+  for (const char* text : {"", "Internal Server Error",
+                           "<html><body>504 Gateway Time-out</body></html>",
+                           "[\"a\"]", "{", "null"}) {
+    SCOPED_TRACE(text);
+    const GongErrorBody body = DecodeErrorBody(text);
+    EXPECT_EQ(body.request_id, "");
+    EXPECT_THAT(body.errors, IsEmpty());
+  }
+}
+
+}  // namespace
+}  // namespace gong
