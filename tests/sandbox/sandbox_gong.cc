@@ -79,11 +79,11 @@ class SandboxGong::Impl {
   }
   std::vector<RecordedRequest> Requests() const {
     absl::MutexLock lock(&mu_);
-    return requests_;
+    return {requests_.begin(), requests_.end()};
   }
   int64_t RequestCount() const {
     absl::MutexLock lock(&mu_);
-    return static_cast<int64_t>(requests_.size());
+    return request_count_;
   }
 
  private:
@@ -111,7 +111,8 @@ class SandboxGong::Impl {
   mutable absl::Mutex mu_;
   Behavior behavior_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> assigned_ ABSL_GUARDED_BY(mu_);
-  std::vector<RecordedRequest> requests_ ABSL_GUARDED_BY(mu_);
+  std::deque<RecordedRequest> requests_ ABSL_GUARDED_BY(mu_);
+  int64_t request_count_ ABSL_GUARDED_BY(mu_) = 0;
   // Times of the calls admitted under qps_limit, oldest first.
   std::deque<absl::Time> window_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
@@ -265,7 +266,8 @@ std::pair<std::string, Behavior> SandboxGong::Impl::Record(
                            req.get_header_value("Content-Type"), req.body};
   absl::MutexLock lock(&mu_);
   requests_.push_back(std::move(recorded));
-  return {absl::StrFormat("sbx-%06d", requests_.size()), behavior_};
+  if (requests_.size() > SandboxGong::kMaxRecorded) requests_.pop_front();
+  return {absl::StrFormat("sbx-%06d", ++request_count_), behavior_};
 }
 
 bool SandboxGong::Impl::AdmitUnderLimit(int qps_limit) {

@@ -82,8 +82,11 @@ class SandboxGong {
   void SetBehavior(const Behavior& behavior);
   void Assign(const std::vector<std::string>& ids);
   bool IsAssigned(const std::string& id) const;
-  std::vector<RecordedRequest> Requests() const;  // in arrival order
-  int64_t RequestCount() const;
+  // The most recent kMaxRecorded requests, in arrival order (a long-running
+  // sandbox must not grow without bound).
+  static constexpr size_t kMaxRecorded = 10000;
+  std::vector<RecordedRequest> Requests() const;
+  int64_t RequestCount() const;  // all requests ever received
 
  private:
   class Impl;
