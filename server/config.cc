@@ -35,6 +35,15 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   if (config.shutdown_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown_grace must not be negative");
   }
+  if (config.quota.gong_qps < 0) {
+    return absl::InvalidArgumentError("--gong_qps must be 0 (no limit) or more");
+  }
+  if (config.quota.max_attempts < 1) {
+    return absl::InvalidArgumentError("--gong_max_attempts must be at least 1");
+  }
+  if (config.quota.max_pending_calls < 1) {
+    return absl::InvalidArgumentError("--max_pending_calls must be at least 1");
+  }
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "quota/quota_dispatcher.h"
 
 namespace gong {
 
@@ -14,6 +15,7 @@ struct FacadeConfig {
   std::string gong_ca_file;  // extra CA bundle; empty: the system's
   absl::Duration upstream_timeout = absl::Seconds(30);  // calls without deadline
   absl::Duration shutdown_grace = absl::Seconds(10);
+  QuotaOptions quota;  // --gong_qps, --coalesce, --gong_max_attempts, ...
 };
 
 // Refuses a configuration the server cannot run with, naming the flag.

@@ -7,23 +7,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.pb.h"
-#include "http/curl_transport.h"
+#include "gong_stack.h"
 
 namespace gong {
 
 absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(
     const FacadeConfig& config, GongCredentials credentials) {
-  http::CurlTransportOptions options;
-  options.ca_file = config.gong_ca_file;
-  absl::StatusOr<std::unique_ptr<http::CurlTransport>> transport =
-      http::CurlTransport::Create(std::move(options));
-  if (!transport.ok()) return transport.status();
-  auto gong = std::make_unique<RestGongClient>(
-      config.gong_base_url, std::move(credentials), transport->get());
-  absl::StatusOr<std::unique_ptr<FacadeServer>> server =
-      StartWithClient(config, std::move(gong));
-  if (server.ok()) (*server)->transport_ = *std::move(transport);
-  return server;
+  absl::StatusOr<std::unique_ptr<GongStack>> gong =
+      GongStack::Create(config, std::move(credentials));
+  if (!gong.ok()) return gong.status();
+  return StartWithClient(config, *std::move(gong));
 }
 
 absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(

@@ -11,7 +11,6 @@
 #include "flow_service.h"
 #include "gong/credentials.h"
 #include "gong/gong_client.h"
-#include "http/http_transport.h"
 #include <grpcpp/server.h>
 
 namespace gong {
@@ -21,7 +20,8 @@ inline constexpr char kFlowServiceName[] = "gong.flows.v1.FlowService";
 
 class FacadeServer {
  public:
-  // The production stack: libcurl transport, REST Gong client, gRPC server.
+  // The production stack: GongStack (transport, REST client, quota) and
+  // the gRPC server.
   static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
       const FacadeConfig& config, GongCredentials credentials);
 
@@ -40,8 +40,7 @@ class FacadeServer {
  private:
   FacadeServer() = default;
 
-  // Destroyed bottom-up: the server before the client before the transport.
-  std::unique_ptr<http::HttpTransport> transport_;
+  // Destroyed bottom-up: the server before the service before the client.
   std::unique_ptr<GongClient> gong_;
   std::unique_ptr<FlowServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;

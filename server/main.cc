@@ -27,6 +27,20 @@ ABSL_FLAG(absl::Duration, upstream_timeout, gong::FacadeConfig().upstream_timeou
 ABSL_FLAG(absl::Duration, shutdown_grace, gong::FacadeConfig().shutdown_grace,
           "On SIGTERM/SIGINT, how long calls in flight may take to finish.");
 
+ABSL_FLAG(int, gong_qps, gong::QuotaOptions().gong_qps,
+          "Gong requests per second, over any one-second window (Gong's default "
+          "limit is 3); 0 turns the limiter off.");
+ABSL_FLAG(bool, coalesce, gong::QuotaOptions().coalesce,
+          "Merge calls waiting for their turn into shared Gong requests of up to "
+          "200 ids (same unassigned_by_user_email only).");
+ABSL_FLAG(int, gong_max_attempts, gong::QuotaOptions().max_attempts,
+          "Gong requests per call at most, counting retries of 429, 503 and "
+          "refused connections.");
+ABSL_FLAG(int64_t, max_pending_calls,
+          static_cast<int64_t>(gong::QuotaOptions().max_pending_calls),
+          "Calls that may wait for their turn; past it calls are refused at once "
+          "with RESOURCE_EXHAUSTED.");
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves gong.flows.v1.FlowService over Gong's REST API.\n"
@@ -40,6 +54,11 @@ int main(int argc, char** argv) {
   config.gong_ca_file = absl::GetFlag(FLAGS_gong_ca_file);
   config.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  config.quota.gong_qps = absl::GetFlag(FLAGS_gong_qps);
+  config.quota.coalesce = absl::GetFlag(FLAGS_coalesce);
+  config.quota.max_attempts = absl::GetFlag(FLAGS_gong_max_attempts);
+  const int64_t max_pending = absl::GetFlag(FLAGS_max_pending_calls);
+  config.quota.max_pending_calls = max_pending > 0 ? max_pending : 0;
   if (absl::Status valid = gong::ValidateConfig(config); !valid.ok()) {
     gong::LogError(valid.message());
     return 2;
@@ -75,7 +94,11 @@ int main(int argc, char** argv) {
       " gong_base_url=", config.gong_base_url,
       " auth=", auth_scheme,
       " upstream_timeout=", absl::FormatDuration(config.upstream_timeout),
-      " shutdown_grace=", absl::FormatDuration(config.shutdown_grace)));
+      " shutdown_grace=", absl::FormatDuration(config.shutdown_grace),
+      " gong_qps=", config.quota.gong_qps,
+      " coalesce=", config.quota.coalesce ? "true" : "false",
+      " gong_max_attempts=", config.quota.max_attempts,
+      " max_pending_calls=", config.quota.max_pending_calls));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

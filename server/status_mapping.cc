@@ -76,6 +76,13 @@ std::string Message(const GongError& error) {
     case GongError::Kind::kMalformedResponse:
       return absl::StrCat("Gong answered 200 with an unreadable body: ",
                           error.detail);
+    case GongError::Kind::kQueueFull:
+      return "too many calls are waiting for Gong's rate limit; retry later";
+    case GongError::Kind::kWouldMissDeadline:
+      return absl::StrCat(
+          "Gong's rate limit leaves no turn for this call before its deadline; "
+          "next turn in ",
+          absl::FormatDuration(error.retry_after.value_or(absl::ZeroDuration())));
     case GongError::Kind::kHttpStatus:
       break;
   }
@@ -102,6 +109,10 @@ StatusMapping MapGongError(const GongError& error) {
       return MapHttpStatus(error.http_status);
     case GongError::Kind::kTransport:
       return MapTransportFailure(error.transport_failure);
+    case GongError::Kind::kQueueFull:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "QUOTA_QUEUE_FULL"};
+    case GongError::Kind::kWouldMissDeadline:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "QUOTA_WAIT_EXCEEDS_DEADLINE"};
     case GongError::Kind::kMalformedResponse:
       break;
   }

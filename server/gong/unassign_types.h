@@ -28,12 +28,15 @@ struct GongError {
     kHttpStatus,         // Gong answered with a status other than 200
     kMalformedResponse,  // Gong answered 200 with a body not of its shape
     kTransport,          // no answer at all: see `transport_failure`
+    // Refused here, to keep within Gong's quota (never sent):
+    kQueueFull,          // too many calls already wait for their turn
+    kWouldMissDeadline,  // the call's turn would come after its deadline
   };
   Kind kind = Kind::kHttpStatus;
   int http_status = 0;                   // when Gong answered
   std::string gong_request_id;           // when Gong's body carried one
   std::vector<std::string> errors;       // Gong's errors[] texts
-  std::optional<absl::Duration> retry_after;  // from a Retry-After header
+  std::optional<absl::Duration> retry_after;  // Retry-After, or when to retry
   http::TransportFailure transport_failure = http::TransportFailure::kOther;
   std::string detail;  // parse or transport detail, for messages and logs
 };

@@ -66,8 +66,8 @@ check "Gong's 400 shows ErrorInfo" 3 \
 check "usage error exits 64" 64 'usage' "$bin/gong-flows" frobnicate 1
 check "no ids exits 64" 64 'at least one' "${cli[@]}"
 
-start limited --status=429 --retry_after=9
-check "429 shows RetryInfo, exit 8" 8 'retry_info: retry_delay=9s' \
+start limited --status=429 --retry_after=30
+check "429 longer than the deadline: RetryInfo at once, exit 8" 8 "retry_info: retry_delay=30s" \
   "$bin/gong-flows" unassign --target="$target" 1001
 
 start down --assigned=1

@@ -14,6 +14,13 @@ std::vector<std::string> FacadeTest::DefaultAssigned() {
   return ids;
 }
 
+FacadeConfig FacadeTest::PlainProxy() {
+  FacadeConfig config;
+  config.quota.gong_qps = 0;
+  config.quota.max_attempts = 1;
+  return config;
+}
+
 void FacadeTest::StartFacade(FacadeConfig config, std::vector<std::string> assigned) {
   sandbox::Options options;
   options.assigned_ids = std::move(assigned);

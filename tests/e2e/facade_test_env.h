@@ -22,9 +22,13 @@ class FacadeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
 
+  // The facade as a plain proxy: no limiter, no retries, so each call is
+  // one Gong request and Gong's answer reaches the caller as it is.
+  static FacadeConfig PlainProxy();
+
   // Starts the sandbox with `assigned` ids and the facade with `config`
   // (listen and gong_base_url are filled in).
-  void StartFacade(FacadeConfig config = {},
+  void StartFacade(FacadeConfig config = PlainProxy(),
                    std::vector<std::string> assigned = DefaultAssigned());
   static std::vector<std::string> DefaultAssigned();  // "1000".."1299"
 

@@ -51,7 +51,7 @@ TEST_F(LifecycleTest, CallerDeadlineEndsTheCallAtTheDeadline) {
 }
 
 TEST_F(LifecycleTest, UpstreamTimeoutBoundsCallsWithoutDeadline) {
-  FacadeConfig config;
+  FacadeConfig config = PlainProxy();
   config.upstream_timeout = absl::Milliseconds(300);
   StartFacade(config);
   SlowGong(absl::Seconds(5));

@@ -239,7 +239,7 @@ TEST_F(UnassignTest, DroppedConnectionIsUnavailable) {
 class UnreachableGongTest : public FacadeTest {};
 
 TEST_F(UnreachableGongTest, NoListenerIsUnavailable) {
-  FacadeConfig config;
+  FacadeConfig config = PlainProxy();
   config.gong_base_url = "http://127.0.0.1:1";  // nothing listens on port 1
   StartFacade(config);
   UnassignByInstanceIdsResponse response;
@@ -251,7 +251,7 @@ TEST_F(UnreachableGongTest, NoListenerIsUnavailable) {
 TEST_F(UnreachableGongTest, TlsFailureIsUnavailable) {
   StartFacade();
   // Speak TLS to the sandbox's plain HTTP port: the handshake fails.
-  FacadeConfig config;
+  FacadeConfig config = PlainProxy();
   config.gong_base_url = absl::StrCat("https://127.0.0.1:", sandbox_->port());
   config.listen = "127.0.0.1:0";
   auto tls = FacadeServer::Start(config, GongCredentials::Bearer("t"));

@@ -1,0 +1,33 @@
+#include "gong_stack.h"
+
+#include "http/curl_transport.h"
+
+namespace gong {
+
+absl::StatusOr<std::unique_ptr<GongStack>> GongStack::Create(
+    const FacadeConfig& config, GongCredentials credentials) {
+  http::CurlTransportOptions options;
+  options.ca_file = config.gong_ca_file;
+  absl::StatusOr<std::unique_ptr<http::CurlTransport>> transport =
+      http::CurlTransport::Create(std::move(options));
+  if (!transport.ok()) return transport.status();
+  std::unique_ptr<GongStack> stack(new GongStack());
+  stack->transport_ = *std::move(transport);
+  stack->rest_ = std::make_unique<RestGongClient>(
+      config.gong_base_url, std::move(credentials), stack->transport_.get());
+  stack->clock_ = MakeRealClock();
+  stack->dispatcher_ = std::make_unique<QuotaDispatcher>(
+      stack->rest_.get(), stack->clock_.get(), config.quota);
+  return stack;
+}
+
+GongStack::~GongStack() {
+  // The transport first: it answers its unfinished requests (as cancelled)
+  // into the dispatcher, which must still be there. Then the clock, whose
+  // thread may hold a wake-up for the dispatcher. Then the rest.
+  transport_.reset();
+  clock_.reset();
+  dispatcher_.reset();
+}
+
+}  // namespace gong

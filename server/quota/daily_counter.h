@@ -1,0 +1,25 @@
+// Counts Gong requests per UTC day, the period of Gong's daily quota.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/time/time.h"
+
+namespace gong {
+
+class DailyRequestCounter {
+ public:
+  // Counts one request at `now`; returns the day's count so far (1 for the
+  // first request of a new UTC day).
+  int64_t Count(absl::Time now);
+
+  // The count of the UTC day that holds `now` (0 on a day with none yet).
+  int64_t Today(absl::Time now) const;
+
+ private:
+  static int64_t DayOf(absl::Time t);
+  int64_t day_ = -1;
+  int64_t count_ = 0;
+};
+
+}  // namespace gong
