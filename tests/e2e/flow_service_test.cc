@@ -6,76 +6,18 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "facade_server.h"
+#include "fake_gong_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace gong {
 namespace {
 
+using testing::FakeGongClient;
+
 using flows::v1::UnassignByInstanceIdsRequest;
 using flows::v1::UnassignByInstanceIdsResponse;
-
-// Holds every call until the test answers it; records cancellations.
-class FakeGongClient final : public GongClient {
- public:
-  struct Held {
-    UnassignRequest request;
-    absl::Time deadline;
-    Callback done;
-  };
-
-  CallId Unassign(UnassignRequest request, absl::Time deadline,
-                  Callback done) override {
-    absl::MutexLock lock(&mu_);
-    held_.push_back({std::move(request), deadline, std::move(done)});
-    return held_.size();
-  }
-
-  void Cancel(CallId id) override {
-    Callback done;
-    {
-      absl::MutexLock lock(&mu_);
-      cancelled_.push_back(id);
-      done = std::move(held_[id - 1].done);
-    }
-    if (done) {
-      GongError error;
-      error.kind = GongError::Kind::kTransport;
-      error.transport_failure = http::TransportFailure::kCancelled;
-      std::move(done)(error);
-    }
-  }
-
-  // Waits for call number `id` (1-based) and returns what it was given.
-  Held* AwaitCall(CallId id) {
-    auto arrived = [this, id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return held_.size() >= id;
-    };
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(&arrived));
-    return &held_[id - 1];
-  }
-
-  std::vector<CallId> Cancelled() {
-    absl::MutexLock lock(&mu_);
-    return cancelled_;
-  }
-
-  bool AwaitCancelled(absl::Duration timeout) {
-    auto any = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !cancelled_.empty();
-    };
-    absl::MutexLock lock(&mu_);
-    return mu_.AwaitWithTimeout(absl::Condition(&any), timeout);
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<Held> held_ ABSL_GUARDED_BY(mu_);  // call id N at index N-1
-  std::vector<CallId> cancelled_ ABSL_GUARDED_BY(mu_);
-};
 
 class FlowServiceTest : public ::testing::Test {
  protected:
@@ -115,9 +57,9 @@ TEST_F(FlowServiceTest, TheCallersDeadlineBoundsTheGongCall) {
   context.set_deadline(absl::ToChronoTime(deadline));
   UnassignByInstanceIdsResponse response;
   auto status = Start(&context, &response);
-  FakeGongClient::Held* held = fake_->AwaitCall(1);
-  EXPECT_LT(absl::AbsDuration(held->deadline - deadline), absl::Milliseconds(50));
-  std::move(held->done)(UnassignResult{"r", {"1"}});
+  ASSERT_TRUE(fake_->AwaitCalls(1));
+  EXPECT_LT(absl::AbsDuration(fake_->deadline(1) - deadline), absl::Milliseconds(50));
+  fake_->Answer(1, UnassignResult{"r", {"1"}});
   EXPECT_TRUE(status.get().ok());
 }
 
@@ -126,10 +68,10 @@ TEST_F(FlowServiceTest, WithoutDeadlineTheUpstreamTimeoutApplies) {
   UnassignByInstanceIdsResponse response;
   const absl::Time start = absl::Now();
   auto status = Start(&context, &response);
-  FakeGongClient::Held* held = fake_->AwaitCall(1);
-  EXPECT_GE(held->deadline, start + absl::Seconds(42));
-  EXPECT_LT(held->deadline, absl::Now() + absl::Seconds(42));
-  std::move(held->done)(UnassignResult{"r", {}});
+  ASSERT_TRUE(fake_->AwaitCalls(1));
+  EXPECT_GE(fake_->deadline(1), start + absl::Seconds(42));
+  EXPECT_LT(fake_->deadline(1), absl::Now() + absl::Seconds(42));
+  fake_->Answer(1, UnassignResult{"r", {}});
   const grpc::Status s = status.get();
   EXPECT_TRUE(s.ok());
   EXPECT_THAT(response.still_assigned_flow_instance_ids(), ::testing::ElementsAre("1"));
@@ -139,11 +81,11 @@ TEST_F(FlowServiceTest, CancellingTheCallCancelsTheGongCall) {
   grpc::ClientContext context;
   UnassignByInstanceIdsResponse response;
   auto status = Start(&context, &response);
-  fake_->AwaitCall(1);
+  ASSERT_TRUE(fake_->AwaitCalls(1));
   context.TryCancel();
   EXPECT_EQ(status.get().error_code(), grpc::StatusCode::CANCELLED);
-  EXPECT_TRUE(fake_->AwaitCancelled(absl::Seconds(5)));
-  EXPECT_THAT(fake_->Cancelled(), ::testing::ElementsAre(1u));
+  EXPECT_TRUE(fake_->AwaitCancelled());
+  EXPECT_THAT(fake_->cancelled(), ::testing::ElementsAre(1u));
 }
 
 TEST_F(FlowServiceTest, AnExpiredCallCancelsTheGongCall) {
@@ -151,9 +93,9 @@ TEST_F(FlowServiceTest, AnExpiredCallCancelsTheGongCall) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(200)));
   UnassignByInstanceIdsResponse response;
   auto status = Start(&context, &response);
-  fake_->AwaitCall(1);
+  ASSERT_TRUE(fake_->AwaitCalls(1));
   EXPECT_EQ(status.get().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
-  EXPECT_TRUE(fake_->AwaitCancelled(absl::Seconds(5)));
+  EXPECT_TRUE(fake_->AwaitCancelled());
 }
 
 }  // namespace
