@@ -263,7 +263,8 @@ std::pair<std::string, Behavior> SandboxGong::Impl::Record(
     const httplib::Request& req) {
   RecordedRequest recorded{req.method, req.path,
                            req.get_header_value("Authorization"),
-                           req.get_header_value("Content-Type"), req.body};
+                           req.get_header_value("Content-Type"), req.body,
+                           absl::Now()};
   absl::MutexLock lock(&mu_);
   requests_.push_back(std::move(recorded));
   if (requests_.size() > SandboxGong::kMaxRecorded) requests_.pop_front();

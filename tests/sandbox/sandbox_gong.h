@@ -60,6 +60,7 @@ struct RecordedRequest {
   std::string authorization;  // the Authorization header, as received
   std::string content_type;
   std::string body;
+  absl::Time received;  // when its handler started
 };
 
 class SandboxGong {

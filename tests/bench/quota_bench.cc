@@ -1,0 +1,196 @@
+// quota_bench: how well the facade shares Gong's quota. For each number of
+// concurrent single-id callers, with coalescing on and off, it runs closed
+// loops of calls through the real facade against the sandbox Gong limited
+// to 3 calls a second (as Gong is), and prints ids delivered per second,
+// Gong requests per second, latency percentiles and errors by code. A
+// benchmark, not a test: it asserts nothing. The ceiling is 600 ids a
+// second (3 requests of 200 ids).
+//
+//   quota_bench [--callers=1,10,100,1000] [--seconds=10] [--warmup=2s]
+#include <curl/curl.h>
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "facade_server.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "sandbox/sandbox_gong.h"
+
+ABSL_FLAG(std::string, callers, "1,10,100,1000", "Concurrent callers per scenario.");
+ABSL_FLAG(absl::Duration, seconds, absl::Seconds(10), "Measured time per scenario.");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured time first.");
+
+namespace {
+
+using gong::flows::v1::FlowService;
+using gong::flows::v1::UnassignByInstanceIdsRequest;
+using gong::flows::v1::UnassignByInstanceIdsResponse;
+
+constexpr int kGongQps = 3;
+
+struct Sample {
+  absl::Duration latency;
+  grpc::StatusCode code;
+  int ids_unassigned;
+};
+
+struct Row {
+  int callers;
+  bool coalesce;
+  double ids_per_second;
+  double gong_requests_per_second;
+  absl::Duration p50, p99;
+  std::map<grpc::StatusCode, int> errors;
+};
+
+// How long the status asks the caller to wait, if it says.
+absl::Duration RetryDelay(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (!details.ParseFromString(status.error_details())) return absl::ZeroDuration();
+  for (const auto& any : details.details()) {
+    google::rpc::RetryInfo retry;
+    if (any.UnpackTo(&retry)) {
+      return absl::Seconds(retry.retry_delay().seconds()) +
+             absl::Nanoseconds(retry.retry_delay().nanos());
+    }
+  }
+  return absl::ZeroDuration();
+}
+
+absl::Duration Percentile(std::vector<absl::Duration>* v, double p) {
+  if (v->empty()) return absl::ZeroDuration();
+  const size_t i = std::min(v->size() - 1, static_cast<size_t>(p * v->size()));
+  std::nth_element(v->begin(), v->begin() + i, v->end());
+  return (*v)[i];
+}
+
+Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
+                absl::Duration measured) {
+  gong::sandbox::Options sandbox_options;
+  sandbox_options.behavior.qps_limit = kGongQps;
+  sandbox_options.behavior.retry_after_seconds = 1;
+  gong::sandbox::SandboxGong sandbox(sandbox_options);
+  if (!sandbox.Start().ok()) std::abort();
+
+  gong::FacadeConfig config;
+  config.listen = "127.0.0.1:0";
+  config.gong_base_url = sandbox.base_url();
+  config.quota.gong_qps = kGongQps;
+  config.quota.coalesce = coalesce;
+  auto facade = gong::FacadeServer::Start(config, gong::GongCredentials::Bearer("bench"));
+  if (!facade.ok()) std::abort();
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*facade)->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = FlowService::NewStub(channel);
+
+  const absl::Time start = absl::Now();
+  const absl::Time measure_from = start + warmup;
+  const absl::Time stop = measure_from + measured;
+  std::atomic<int64_t> requests_at_start{-1};
+  absl::Mutex mu;
+  std::vector<Sample> samples;
+  std::vector<std::thread> threads;
+  for (int c = 0; c < callers; ++c) {
+    threads.emplace_back([&, c] {
+      for (int64_t k = 0;; ++k) {
+        const absl::Time began = absl::Now();
+        if (began >= stop) return;
+        const std::string id = absl::StrCat(c + 1, "00000", k);
+        sandbox.Assign({id});
+        UnassignByInstanceIdsRequest request;
+        request.add_flow_instance_ids(id);
+        UnassignByInstanceIdsResponse response;
+        grpc::ClientContext context;
+        context.set_deadline(absl::ToChronoTime(began + absl::Seconds(10)));
+        const grpc::Status status = stub->UnassignByInstanceIds(&context, request, &response);
+        const absl::Time ended = absl::Now();
+        if (ended >= measure_from && ended < stop) {
+          absl::MutexLock lock(&mu);
+          samples.push_back({ended - began, status.error_code(),
+                             response.unassigned_flow_instance_ids_size()});
+        }
+        // A well-behaved caller waits as long as it is told to.
+        if (!status.ok()) absl::SleepFor(std::max(RetryDelay(status), absl::Milliseconds(50)));
+      }
+    });
+  }
+  absl::SleepFor(measure_from - absl::Now());
+  const int64_t requests_before = sandbox.RequestCount();
+  absl::SleepFor(stop - absl::Now());
+  const int64_t requests_after = sandbox.RequestCount();
+  for (auto& t : threads) t.join();
+  (*facade)->Shutdown(absl::Seconds(1));
+
+  Row row{callers, coalesce, 0, 0, {}, {}, {}};
+  std::vector<absl::Duration> latencies;
+  int64_t ids = 0;
+  for (const Sample& s : samples) {
+    latencies.push_back(s.latency);
+    ids += s.ids_unassigned;
+    if (s.code != grpc::StatusCode::OK) ++row.errors[s.code];
+  }
+  const double secs = absl::ToDoubleSeconds(measured);
+  row.ids_per_second = ids / secs;
+  row.gong_requests_per_second = (requests_after - requests_before) / secs;
+  row.p50 = Percentile(&latencies, 0.50);
+  row.p99 = Percentile(&latencies, 0.99);
+  return row;
+}
+
+std::string CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    default: return absl::StrCat("code ", static_cast<int>(code));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  std::vector<int> callers;
+  for (absl::string_view n : absl::StrSplit(absl::GetFlag(FLAGS_callers), ',')) {
+    int v;
+    if (absl::SimpleAtoi(n, &v) && v > 0) callers.push_back(v);
+  }
+  std::printf("Sandbox Gong at %d calls/s; ceiling %d ids/s. %s measured per row.\n\n",
+              kGongQps, kGongQps * 200,
+              absl::FormatDuration(absl::GetFlag(FLAGS_seconds)).c_str());
+  std::printf("| callers | coalesce | ids/s | %% of 600 | Gong requests/s | p50 | p99 | errors |\n");
+  std::printf("|---:|---|---:|---:|---:|---:|---:|---|\n");
+  for (bool coalesce : {true, false}) {
+    for (int n : callers) {
+      const Row row = RunScenario(n, coalesce, absl::GetFlag(FLAGS_warmup),
+                                  absl::GetFlag(FLAGS_seconds));
+      std::string errors;
+      for (const auto& [code, count] : row.errors) {
+        absl::StrAppend(&errors, errors.empty() ? "" : ", ", CodeName(code), " ", count);
+      }
+      std::printf("| %d | %s | %.1f | %.1f%% | %.2f | %s | %s | %s |\n", row.callers,
+                  row.coalesce ? "on" : "off", row.ids_per_second,
+                  100.0 * row.ids_per_second / (kGongQps * 200),
+                  row.gong_requests_per_second,
+                  absl::FormatDuration(absl::Trunc(row.p50, absl::Milliseconds(1))).c_str(),
+                  absl::FormatDuration(absl::Trunc(row.p99, absl::Milliseconds(1))).c_str(),
+                  errors.empty() ? "none" : errors.c_str());
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
