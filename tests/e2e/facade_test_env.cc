@@ -57,6 +57,18 @@ grpc::Status FacadeTest::Call(const std::vector<std::string>& ids,
   return Call(request, response, timeout);
 }
 
+std::future<grpc::Status> FacadeTest::StartCall(
+    grpc::ClientContext* context, const std::string& id,
+    flows::v1::UnassignByInstanceIdsResponse* response) {
+  auto request = std::make_shared<flows::v1::UnassignByInstanceIdsRequest>();
+  request->add_flow_instance_ids(id);
+  auto done = std::make_shared<std::promise<grpc::Status>>();
+  stub_->async()->UnassignByInstanceIds(
+      context, request.get(), response,
+      [done, request](grpc::Status s) { done->set_value(std::move(s)); });
+  return done->get_future();
+}
+
 google::rpc::Status Details(const grpc::Status& status) {
   google::rpc::Status out;
   EXPECT_TRUE(out.ParseFromString(status.error_details()))

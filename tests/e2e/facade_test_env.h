@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,11 @@ class FacadeTest : public ::testing::Test {
   grpc::Status Call(const std::vector<std::string>& ids,
                     flows::v1::UnassignByInstanceIdsResponse* response,
                     absl::Duration timeout = absl::Seconds(10));
+
+  // Starts a call for `id` on the callback API; the future gets its status.
+  // `context` and `response` must outlive the call.
+  std::future<grpc::Status> StartCall(grpc::ClientContext* context, const std::string& id,
+                                      flows::v1::UnassignByInstanceIdsResponse* response);
 
   std::unique_ptr<sandbox::SandboxGong> sandbox_;
   std::unique_ptr<FacadeServer> facade_;

@@ -22,19 +22,6 @@ class LifecycleTest : public FacadeTest {
     sandbox_->SetBehavior(behavior);
   }
 
-  // Starts a call on the callback API; the future gets its status.
-  std::future<grpc::Status> StartCall(grpc::ClientContext* context,
-                                      const std::string& id,
-                                      UnassignByInstanceIdsResponse* response) {
-    auto request = std::make_shared<UnassignByInstanceIdsRequest>();
-    request->add_flow_instance_ids(id);
-    auto done = std::make_shared<std::promise<grpc::Status>>();
-    stub_->async()->UnassignByInstanceIds(
-        context, request.get(), response,
-        [done, request](grpc::Status s) { done->set_value(std::move(s)); });
-    return done->get_future();
-  }
-
   void AwaitGongRequests(int n) {
     while (sandbox_->RequestCount() < n) absl::SleepFor(absl::Milliseconds(5));
   }

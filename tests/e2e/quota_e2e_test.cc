@@ -31,18 +31,14 @@ class QuotaTest : public FacadeTest {
   std::vector<grpc::Status> CallConcurrently(
       int n, std::vector<UnassignByInstanceIdsResponse>* responses) {
     std::vector<grpc::ClientContext> contexts(n);
-    std::vector<UnassignByInstanceIdsRequest> requests(n);
     responses->assign(n, {});
-    std::vector<std::promise<grpc::Status>> done(n);
+    std::vector<std::future<grpc::Status>> done;
     for (int i = 0; i < n; ++i) {
       contexts[i].set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-      requests[i].add_flow_instance_ids(absl::StrCat(1000 + i));
-      stub_->async()->UnassignByInstanceIds(
-          &contexts[i], &requests[i], &(*responses)[i],
-          [&done, i](grpc::Status s) { done[i].set_value(std::move(s)); });
+      done.push_back(StartCall(&contexts[i], absl::StrCat(1000 + i), &(*responses)[i]));
     }
     std::vector<grpc::Status> statuses;
-    for (auto& d : done) statuses.push_back(d.get_future().get());
+    for (auto& d : done) statuses.push_back(d.get());
     return statuses;
   }
 };
