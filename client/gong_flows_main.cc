@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "grpc_code_names.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -33,21 +34,10 @@ ABSL_FLAG(bool, json, false, "Print the response as protobuf JSON.");
 namespace {
 
 constexpr int kUsageExit = 64;
+using gong::CanonicalCodeName;
 using gong::flows::v1::FlowService;
 using gong::flows::v1::UnassignByInstanceIdsRequest;
 using gong::flows::v1::UnassignByInstanceIdsResponse;
-
-const char* CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",                "CANCELLED",          "UNKNOWN",
-      "INVALID_ARGUMENT",  "DEADLINE_EXCEEDED",  "NOT_FOUND",
-      "ALREADY_EXISTS",    "PERMISSION_DENIED",  "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",          "OUT_OF_RANGE",
-      "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
-      "DATA_LOSS",         "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
-}
 
 // The rich error details from grpc-status-details-bin, one line each.
 void PrintDetails(const grpc::Status& status) {
@@ -125,7 +115,7 @@ int Unassign(const std::vector<std::string>& ids) {
   UnassignByInstanceIdsResponse response;
   const grpc::Status status = stub->UnassignByInstanceIds(&context, request, &response);
   if (!status.ok()) {
-    std::cerr << CodeName(status.error_code()) << ": " << status.error_message() << "\n";
+    std::cerr << CanonicalCodeName(status.error_code()) << ": " << status.error_message() << "\n";
     PrintDetails(status);
     return static_cast<int>(status.error_code());
   }

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <system_error>
 #include <filesystem>
@@ -8,6 +10,25 @@
 #include "absl/strings/str_cat.h"
 
 namespace gong {
+namespace {
+
+// "http://host:port/path" -> "host"; "[::1]" keeps its brackets.
+absl::string_view HostOf(absl::string_view url) {
+  url.remove_prefix(url.find("://") + 3);
+  url = url.substr(0, url.find_first_of("/?#"));
+  if (absl::StartsWith(url, "[")) return url.substr(0, url.find(']') + 1);
+  return url.substr(0, url.find(':'));
+}
+
+}  // namespace
+
+bool IsLoopbackHost(absl::string_view host) {
+  if (host == "localhost" || host == "[::1]") return true;
+  // An IPv4 literal in 127.0.0.0/8; a name such as "127.example.com" is not.
+  in_addr address;
+  return inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 &&
+         (ntohl(address.s_addr) >> 24) == 127;
+}
 
 absl::Status ValidateConfig(const FacadeConfig& config) {
   if (config.listen.empty() || config.listen.find(':') == std::string::npos) {
@@ -22,6 +43,13 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
         "--gong_base_url must be an http(s) URL such as https://api.gong.io, "
         "not \"", url, "\""));
   }
+  // The facade holds a key to every flow: it never sends it in clear text
+  // except to this machine (the sandbox, tests).
+  if (!https && !IsLoopbackHost(HostOf(url))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--gong_base_url must be https:// (plain http only for loopback hosts), not \"",
+        url, "\""));
+  }
   std::error_code ignored;
   if (!config.gong_ca_file.empty() &&
       (!std::filesystem::is_regular_file(config.gong_ca_file, ignored) ||
@@ -34,6 +62,12 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   }
   if (config.shutdown_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown_grace must not be negative");
+  }
+  if (config.drain_delay < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--drain_delay must not be negative");
+  }
+  if (config.max_connection_age < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--max_connection_age must not be negative");
   }
   if (config.quota.gong_qps < 0) {
     return absl::InvalidArgumentError("--gong_qps must be 0 (no limit) or more");

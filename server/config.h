@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "quota/quota_dispatcher.h"
 
@@ -15,8 +16,20 @@ struct FacadeConfig {
   std::string gong_ca_file;  // extra CA bundle; empty: the system's
   absl::Duration upstream_timeout = absl::Seconds(30);  // calls without deadline
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // SIGTERM: NOT_SERVING at once, calls still served this long, then stop.
+  absl::Duration drain_delay = absl::Seconds(5);
+  absl::Duration max_connection_age = absl::ZeroDuration();  // 0: unlimited
+  std::string metrics_listen = "0.0.0.0:9464";  // empty: no metrics
+  std::string tls_cert_file;       // with tls_key_file: TLS
+  std::string tls_key_file;
+  std::string tls_client_ca_file;  // mutual TLS
+  std::string caller_tokens_file;  // callers must bear one of its tokens
   QuotaOptions quota;  // --gong_qps, --coalesce, --gong_max_attempts, ...
 };
+
+// True for "localhost", 127.0.0.0/8 and [::1]: the only hosts that may be
+// reached over plain http (the sandbox and tests).
+bool IsLoopbackHost(absl::string_view host);
 
 // Refuses a configuration the server cannot run with, naming the flag.
 absl::Status ValidateConfig(const FacadeConfig& config);

@@ -13,18 +13,28 @@ namespace gong {
 
 absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(
     const FacadeConfig& config, GongCredentials credentials) {
+  std::unique_ptr<Metrics> metrics;
+  if (!config.metrics_listen.empty()) {
+    metrics = std::make_unique<Metrics>();
+    if (absl::Status serving = metrics->Serve(config.metrics_listen); !serving.ok()) {
+      return serving;
+    }
+  }
   absl::StatusOr<std::unique_ptr<GongStack>> gong =
-      GongStack::Create(config, std::move(credentials));
+      GongStack::Create(config, std::move(credentials), metrics.get());
   if (!gong.ok()) return gong.status();
-  return StartWithClient(config, *std::move(gong));
+  return StartWithClient(config, *std::move(gong), std::move(metrics));
 }
 
 absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
-    const FacadeConfig& config, std::unique_ptr<GongClient> gong) {
+    const FacadeConfig& config, std::unique_ptr<GongClient> gong,
+    std::unique_ptr<Metrics> metrics) {
   std::unique_ptr<FacadeServer> facade(new FacadeServer());
+  facade->metrics_ = std::move(metrics);
   facade->gong_ = std::move(gong);
-  facade->service_ = std::make_unique<FlowServiceImpl>(facade->gong_.get(),
-                                                       config.upstream_timeout);
+  facade->reporter_ = std::make_unique<CallReporter>(facade->metrics_.get());
+  facade->service_ = std::make_unique<FlowServiceImpl>(
+      facade->gong_.get(), facade->reporter_.get(), config.upstream_timeout);
 
   grpc::EnableDefaultHealthCheckService(true);
   // gRPC's built-in health service does not register its schema with
@@ -36,6 +46,18 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
                            &facade->port_);
   builder.RegisterService(facade->service_.get());
+  // Envoy and Istio sidecars ping idle HTTP/2 connections; accept pings as
+  // often as every 10 s rather than closing the connection on them.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  if (config.max_connection_age > absl::ZeroDuration()) {
+    // Long-lived connections pin callers to one replica; ageing them out
+    // lets a load balancer spread calls again after a scale-up.
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(config.max_connection_age)));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(config.shutdown_grace)));
+  }
   facade->server_ = builder.BuildAndStart();
   if (facade->server_ == nullptr || facade->port_ == 0) {
     return absl::UnavailableError(
@@ -46,12 +68,25 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   return facade;
 }
 
-FacadeServer::~FacadeServer() { Shutdown(absl::ZeroDuration()); }
+FacadeServer::~FacadeServer() {
+  Shutdown(absl::ZeroDuration());
+  // No scrape may read the quota once the Gong client goes; the Gong client
+  // still reports its last requests into the metrics while it winds down.
+  if (metrics_ != nullptr) metrics_->StopServing();
+  server_.reset();
+  service_.reset();
+  reporter_.reset();
+  gong_.reset();
+}
+
+void FacadeServer::StopServingHealth() {
+  if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(false);
+}
 
 void FacadeServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  StopServingHealth();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
 }

@@ -11,6 +11,8 @@
 #include "flow_service.h"
 #include "gong/credentials.h"
 #include "gong/gong_client.h"
+#include "observability/call_reporter.h"
+#include "observability/metrics.h"
 #include <grpcpp/server.h>
 
 namespace gong {
@@ -25,13 +27,20 @@ class FacadeServer {
   static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
       const FacadeConfig& config, GongCredentials credentials);
 
-  // The gRPC server over any Gong client (tests pass fakes).
+  // The gRPC server over any Gong client (tests pass fakes), with
+  // `metrics` when not null.
   static absl::StatusOr<std::unique_ptr<FacadeServer>> StartWithClient(
-      const FacadeConfig& config, std::unique_ptr<GongClient> gong);
+      const FacadeConfig& config, std::unique_ptr<GongClient> gong,
+      std::unique_ptr<Metrics> metrics = nullptr);
 
   ~FacadeServer();  // Shutdown(0) if not done yet.
 
   int port() const { return port_; }
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+
+  // The first step of a drain: health reports NOT_SERVING, so load
+  // balancers stop sending calls here, while calls are still served.
+  void StopServingHealth();
 
   // Stops taking calls and reports NOT_SERVING, lets calls in flight finish
   // within `grace`, cancels what is left, and returns once all are done.
@@ -40,8 +49,11 @@ class FacadeServer {
  private:
   FacadeServer() = default;
 
-  // Destroyed bottom-up: the server before the service before the client.
+  // Destroyed bottom-up: the server, the service and reporter, then (see
+  // the destructor) the Gong client while the metrics it reports to live.
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<GongClient> gong_;
+  std::unique_ptr<CallReporter> reporter_;
   std::unique_ptr<FlowServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

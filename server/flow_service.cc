@@ -48,19 +48,26 @@ grpc::Status InvalidRequestStatus(std::vector<FieldViolation> violations) {
 // the reactor, so OnDone (which deletes it) always comes after Start().
 class UnassignReactor final : public grpc::ServerUnaryReactor {
  public:
-  UnassignReactor(GongClient* gong, UnassignByInstanceIdsResponse* response)
-      : gong_(gong), response_(response) {}
+  UnassignReactor(GongClient* gong, CallObserver* observer,
+                  grpc::CallbackServerContext* context,
+                  UnassignByInstanceIdsResponse* response)
+      : gong_(gong), observer_(observer), context_(context), response_(response) {
+    record_.service = kServiceName;
+    record_.method = kMethodName;
+    record_.peer = context->peer();
+    observer_->CallStarted(kServiceName, kMethodName);
+  }
 
-  void Start(const grpc::CallbackServerContext& context,
-             const UnassignByInstanceIdsRequest& request,
+  void Start(const UnassignByInstanceIdsRequest& request,
              absl::Duration default_timeout) {
     ValidatedRequest validated = ValidateUnassignRequest(request);
     if (!validated.violations.empty()) {
-      Finish(InvalidRequestStatus(std::move(validated.violations)));
+      FinishCall(InvalidRequestStatus(std::move(validated.violations)));
     } else {
       requested_ = validated.request.flow_instance_ids;
+      record_.ids = requested_.size();
       const GongClient::CallId id = gong_->Unassign(
-          std::move(validated.request), UpstreamDeadline(context, default_timeout),
+          std::move(validated.request), UpstreamDeadline(*context_, default_timeout),
           [this](UnassignOutcome outcome) { OnGongAnswer(std::move(outcome)); });
       bool cancel_now;
       {
@@ -86,18 +93,41 @@ class UnassignReactor final : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
+  static constexpr absl::string_view kServiceName = "gong.flows.v1.FlowService";
+  static constexpr absl::string_view kMethodName = "UnassignByInstanceIds";
+
   void OnGongAnswer(UnassignOutcome outcome) {
     if (auto* result = std::get_if<UnassignResult>(&outcome)) {
+      record_.gong_request_id = result->request_id;
       FillResponse(requested_, std::move(*result), response_);
-      Finish(grpc::Status::OK);
+      FinishCall(grpc::Status::OK);
     } else {
-      Finish(GongErrorToStatus(std::get<GongError>(outcome)));
+      const GongError& error = std::get<GongError>(outcome);
+      record_.gong_request_id = error.gong_request_id;
+      FinishCall(GongErrorToStatus(error));
     }
   }
 
+  // Finish, reporting the code the caller sees: a call gRPC cancelled at its
+  // deadline reaches the caller as DEADLINE_EXCEEDED, whatever we answer.
+  void FinishCall(grpc::Status status) {
+    record_.code = status.error_code();
+    if (context_->IsCancelled() &&
+        context_->deadline() <= std::chrono::system_clock::now()) {
+      record_.code = grpc::StatusCode::DEADLINE_EXCEEDED;
+    }
+    record_.duration = absl::Now() - started_;
+    observer_->CallFinished(record_);
+    Finish(std::move(status));
+  }
+
   GongClient* const gong_;
+  CallObserver* const observer_;
+  grpc::CallbackServerContext* const context_;
   UnassignByInstanceIdsResponse* const response_;
+  const absl::Time started_ = absl::Now();
   std::vector<std::string> requested_;
+  CallRecord record_;
 
   absl::Mutex mu_;
   std::optional<GongClient::CallId> call_id_ ABSL_GUARDED_BY(mu_);
@@ -121,15 +151,16 @@ void FillResponse(const std::vector<std::string>& requested,
   }
 }
 
-FlowServiceImpl::FlowServiceImpl(GongClient* gong, absl::Duration default_timeout)
-    : gong_(gong), default_timeout_(default_timeout) {}
+FlowServiceImpl::FlowServiceImpl(GongClient* gong, CallObserver* observer,
+                                 absl::Duration default_timeout)
+    : gong_(gong), observer_(observer), default_timeout_(default_timeout) {}
 
 grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByInstanceIds(
     grpc::CallbackServerContext* context,
     const UnassignByInstanceIdsRequest* request,
     UnassignByInstanceIdsResponse* response) {
-  auto* reactor = new UnassignReactor(gong_, response);
-  reactor->Start(*context, *request, default_timeout_);
+  auto* reactor = new UnassignReactor(gong_, observer_, context, response);
+  reactor->Start(*request, default_timeout_);
   return reactor;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "absl/time/time.h"
+#include "call_observer.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gong/gong_client.h"
 
@@ -12,9 +13,10 @@ namespace gong {
 
 class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
  public:
-  // `gong` must outlive the service. `default_timeout` bounds the upstream
-  // request of a call that came without a deadline.
-  FlowServiceImpl(GongClient* gong, absl::Duration default_timeout);
+  // `gong` and `observer` must outlive the service. `default_timeout`
+  // bounds the upstream request of a call that came without a deadline.
+  FlowServiceImpl(GongClient* gong, CallObserver* observer,
+                  absl::Duration default_timeout);
 
   grpc::ServerUnaryReactor* UnassignByInstanceIds(
       grpc::CallbackServerContext* context,
@@ -23,6 +25,7 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
 
  private:
   GongClient* const gong_;
+  CallObserver* const observer_;
   const absl::Duration default_timeout_;
 };
 

@@ -1,11 +1,12 @@
 #include "gong_stack.h"
 
 #include "http/curl_transport.h"
+#include "observability/metered_gong_client.h"
 
 namespace gong {
 
 absl::StatusOr<std::unique_ptr<GongStack>> GongStack::Create(
-    const FacadeConfig& config, GongCredentials credentials) {
+    const FacadeConfig& config, GongCredentials credentials, Metrics* metrics) {
   http::CurlTransportOptions options;
   options.ca_file = config.gong_ca_file;
   absl::StatusOr<std::unique_ptr<http::CurlTransport>> transport =
@@ -15,9 +16,19 @@ absl::StatusOr<std::unique_ptr<GongStack>> GongStack::Create(
   stack->transport_ = *std::move(transport);
   stack->rest_ = std::make_unique<RestGongClient>(
       config.gong_base_url, std::move(credentials), stack->transport_.get());
+  GongClient* upstream = stack->rest_.get();
+  if (metrics != nullptr) {
+    stack->metered_ = std::make_unique<MeteredGongClient>(upstream, metrics);
+    upstream = stack->metered_.get();
+  }
   stack->clock_ = MakeRealClock();
-  stack->dispatcher_ = std::make_unique<QuotaDispatcher>(
-      stack->rest_.get(), stack->clock_.get(), config.quota);
+  stack->dispatcher_ =
+      std::make_unique<QuotaDispatcher>(upstream, stack->clock_.get(), config.quota);
+  if (metrics != nullptr) {
+    metrics->WatchQuota([dispatcher = stack->dispatcher_.get()] {
+      return dispatcher->GetStats();
+    });
+  }
   return stack;
 }
 

@@ -10,6 +10,7 @@
 #include "gong/credentials.h"
 #include "gong/gong_client.h"
 #include "http/http_transport.h"
+#include "observability/metrics.h"
 #include "quota/clock.h"
 #include "quota/quota_dispatcher.h"
 
@@ -17,8 +18,10 @@ namespace gong {
 
 class GongStack final : public GongClient {
  public:
+  // `metrics` (may be null) must outlive the stack; it is told of every
+  // Gong request and reads the quota's numbers at each scrape.
   static absl::StatusOr<std::unique_ptr<GongStack>> Create(
-      const FacadeConfig& config, GongCredentials credentials);
+      const FacadeConfig& config, GongCredentials credentials, Metrics* metrics);
   ~GongStack() override;
 
   CallId Unassign(UnassignRequest request, absl::Time deadline,
@@ -34,6 +37,7 @@ class GongStack final : public GongClient {
 
   std::unique_ptr<http::HttpTransport> transport_;
   std::unique_ptr<GongClient> rest_;
+  std::unique_ptr<GongClient> metered_;  // over rest_, when there are metrics
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<QuotaDispatcher> dispatcher_;
 };

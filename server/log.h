@@ -1,12 +1,23 @@
-// Minimal line logging to stderr, one line a call, safe from any thread.
-// Callers never pass credentials, Authorization headers or email addresses.
+// Logging: one JSON object a line on stderr, safe from any thread, as log
+// collectors in Kubernetes expect. Every line has "ts", "level" and "msg";
+// callers add fields. Callers never pass credentials, tokens, Authorization
+// headers or email addresses.
 #pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
 namespace gong {
 
-void LogInfo(absl::string_view message);
-void LogError(absl::string_view message);
+using LogValue = std::variant<std::string, int64_t, double, bool>;
+using LogFields = std::vector<std::pair<std::string, LogValue>>;
+
+void LogInfo(absl::string_view message, const LogFields& fields = {});
+void LogError(absl::string_view message, const LogFields& fields = {});
 
 }  // namespace gong

@@ -1,64 +1,128 @@
-// gong-flows-server: flags and environment to a checked configuration, then
-// run the facade until SIGTERM or SIGINT, then drain and exit 0.
+// gong-flows-server: flags (or their GONG_FLOWS_* variables) and the
+// environment's credentials to a checked configuration; run the facade;
+// on SIGTERM or SIGINT drain, stop and exit 0.
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include <cstdlib>
-#include <iostream>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "config.h"
+#include "env_flags.h"
 #include "facade_server.h"
 #include "gong/credentials.h"
 #include "log.h"
 
-ABSL_FLAG(std::string, listen, gong::FacadeConfig().listen,
-          "Address to serve gRPC on, HOST:PORT (port 0 picks a free one).");
-ABSL_FLAG(std::string, gong_base_url, gong::FacadeConfig().gong_base_url,
-          "Gong API base URL; Gong gives some companies their own host.");
-ABSL_FLAG(std::string, gong_ca_file, "",
-          "Extra CA bundle for Gong's TLS certificate (default: the system's).");
-ABSL_FLAG(absl::Duration, upstream_timeout, gong::FacadeConfig().upstream_timeout,
-          "Bound on the Gong request of a call that has no deadline.");
-ABSL_FLAG(absl::Duration, shutdown_grace, gong::FacadeConfig().shutdown_grace,
-          "On SIGTERM/SIGINT, how long calls in flight may take to finish.");
+namespace {
+const gong::FacadeConfig kDefaults;
+}  // namespace
 
-ABSL_FLAG(int, gong_qps, gong::QuotaOptions().gong_qps,
+ABSL_FLAG(std::string, listen, kDefaults.listen,
+          "Address to serve gRPC on, HOST:PORT (port 0 picks a free one).");
+ABSL_FLAG(std::string, gong_base_url, kDefaults.gong_base_url,
+          "Gong API base URL (https://; Gong gives some companies their own host).");
+ABSL_FLAG(std::string, gong_ca_file, "",
+          "Extra CA bundle for Gong's TLS certificate, beside the system's.");
+ABSL_FLAG(absl::Duration, upstream_timeout, kDefaults.upstream_timeout,
+          "Bound on the Gong request of a call that has no deadline.");
+ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
+          "After the drain, how long calls in flight may take to finish.");
+ABSL_FLAG(absl::Duration, drain_delay, kDefaults.drain_delay,
+          "On SIGTERM, how long to keep serving while health says NOT_SERVING.");
+ABSL_FLAG(absl::Duration, max_connection_age, kDefaults.max_connection_age,
+          "Close client connections after this long (0: never), to rebalance.");
+ABSL_FLAG(std::string, metrics_listen, kDefaults.metrics_listen,
+          "Address for Prometheus /metrics; empty turns metrics off.");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain: serve gRPC over TLS.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for --tls_cert_file.");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA bundle: require client certificates signed by it (mutual TLS).");
+ABSL_FLAG(std::string, caller_tokens_file, "",
+          "File of accepted caller tokens, one a line (re-read when it changes); "
+          "FlowService calls must carry 'authorization: Bearer <token>'.");
+ABSL_FLAG(int, gong_qps, kDefaults.quota.gong_qps,
           "Gong requests per second, over any one-second window (Gong's default "
           "limit is 3); 0 turns the limiter off.");
-ABSL_FLAG(bool, coalesce, gong::QuotaOptions().coalesce,
+ABSL_FLAG(bool, coalesce, kDefaults.quota.coalesce,
           "Merge calls waiting for their turn into shared Gong requests of up to "
           "200 ids (same unassigned_by_user_email only).");
-ABSL_FLAG(int, gong_max_attempts, gong::QuotaOptions().max_attempts,
+ABSL_FLAG(int, gong_max_attempts, kDefaults.quota.max_attempts,
           "Gong requests per call at most, counting retries of 429, 503 and "
           "refused connections.");
-ABSL_FLAG(int64_t, max_pending_calls,
-          static_cast<int64_t>(gong::QuotaOptions().max_pending_calls),
+ABSL_FLAG(int64_t, max_pending_calls, static_cast<int64_t>(kDefaults.quota.max_pending_calls),
           "Calls that may wait for their turn; past it calls are refused at once "
           "with RESOURCE_EXHAUSTED.");
 
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Serves gong.flows.v1.FlowService over Gong's REST API.\n"
-      "Credentials come from the environment: GONG_ACCESS_KEY and "
-      "GONG_ACCESS_KEY_SECRET, or GONG_BEARER_TOKEN.");
-  absl::ParseCommandLine(argc, argv);
+namespace {
 
+// Every flag above, for their GONG_FLOWS_* environment variables.
+const std::vector<std::string> kFlagNames = {
+    "listen",          "gong_base_url",     "gong_ca_file",       "upstream_timeout",
+    "shutdown_grace",  "drain_delay",       "max_connection_age", "metrics_listen",
+    "tls_cert_file",   "tls_key_file",      "tls_client_ca_file", "caller_tokens_file",
+    "gong_qps",        "coalesce",          "gong_max_attempts",  "max_pending_calls"};
+
+gong::FacadeConfig ConfigFromFlags() {
   gong::FacadeConfig config;
   config.listen = absl::GetFlag(FLAGS_listen);
   config.gong_base_url = absl::GetFlag(FLAGS_gong_base_url);
   config.gong_ca_file = absl::GetFlag(FLAGS_gong_ca_file);
   config.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  config.drain_delay = absl::GetFlag(FLAGS_drain_delay);
+  config.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  config.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  config.caller_tokens_file = absl::GetFlag(FLAGS_caller_tokens_file);
   config.quota.gong_qps = absl::GetFlag(FLAGS_gong_qps);
   config.quota.coalesce = absl::GetFlag(FLAGS_coalesce);
   config.quota.max_attempts = absl::GetFlag(FLAGS_gong_max_attempts);
-  const int64_t max_pending = absl::GetFlag(FLAGS_max_pending_calls);
-  config.quota.max_pending_calls = max_pending > 0 ? max_pending : 0;
+  config.quota.max_pending_calls =
+      static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_max_pending_calls)));
+  return config;
+}
+
+// The effective configuration, for the start-up line: no secret in it.
+gong::LogFields Describe(const gong::FacadeConfig& c, absl::string_view auth, int port,
+                         int metrics_port) {
+  auto d = [](absl::Duration v) { return absl::FormatDuration(v); };
+  return {{"listen_port", int64_t{port}},
+          {"metrics_port", int64_t{metrics_port}},
+          {"gong_base_url", c.gong_base_url},
+          {"gong_auth", std::string(auth)},
+          {"gong_ca_file", c.gong_ca_file},
+          {"upstream_timeout", d(c.upstream_timeout)},
+          {"drain_delay", d(c.drain_delay)},
+          {"shutdown_grace", d(c.shutdown_grace)},
+          {"max_connection_age", d(c.max_connection_age)},
+          {"tls", !c.tls_cert_file.empty()},
+          {"mutual_tls", !c.tls_client_ca_file.empty()},
+          {"caller_tokens_file", c.caller_tokens_file},
+          {"gong_qps", int64_t{c.quota.gong_qps}},
+          {"coalesce", c.quota.coalesce},
+          {"gong_max_attempts", int64_t{c.quota.max_attempts}},
+          {"max_pending_calls", static_cast<int64_t>(c.quota.max_pending_calls)}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves gong.flows.v1.FlowService over Gong's REST API.\n"
+      "Every flag --foo may also be set as GONG_FLOWS_FOO. Credentials come from "
+      "the environment: GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_BEARER_TOKEN.");
+  std::vector<std::string> args = gong::ArgsWithEnvironment(argc, argv, kFlagNames, &std::getenv);
+  std::vector<char*> arg_pointers;
+  for (std::string& a : args) arg_pointers.push_back(a.data());
+  absl::ParseCommandLine(static_cast<int>(arg_pointers.size()), arg_pointers.data());
+
+  const gong::FacadeConfig config = ConfigFromFlags();
   if (absl::Status valid = gong::ValidateConfig(config); !valid.ok()) {
     gong::LogError(valid.message());
     return 2;
@@ -89,21 +153,20 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
-  gong::LogInfo(absl::StrCat(
-      "gong-flows-server listening on ", host, ":", (*server)->port(),
-      " gong_base_url=", config.gong_base_url,
-      " auth=", auth_scheme,
-      " upstream_timeout=", absl::FormatDuration(config.upstream_timeout),
-      " shutdown_grace=", absl::FormatDuration(config.shutdown_grace),
-      " gong_qps=", config.quota.gong_qps,
-      " coalesce=", config.quota.coalesce ? "true" : "false",
-      " gong_max_attempts=", config.quota.max_attempts,
-      " max_pending_calls=", config.quota.max_pending_calls));
+  gong::LogInfo(absl::StrCat("gong-flows-server listening on ", host, ":", (*server)->port()),
+                Describe(config, auth_scheme, (*server)->port(), (*server)->metrics_port()));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  gong::LogInfo(absl::StrCat("signal ", signal_number,
-                             ": finishing calls in flight, then exiting"));
+  // Drain for rolling updates: health goes NOT_SERVING so the mesh stops
+  // routing here, calls are still served meanwhile, then the server stops.
+  (*server)->StopServingHealth();
+  gong::LogInfo("draining: health is NOT_SERVING, still serving calls",
+                {{"signal", int64_t{signal_number}},
+                 {"drain_delay", absl::FormatDuration(config.drain_delay)}});
+  absl::SleepFor(config.drain_delay);
+  gong::LogInfo("stopping: no new calls, finishing calls in flight",
+                {{"shutdown_grace", absl::FormatDuration(config.shutdown_grace)}});
   (*server)->Shutdown(config.shutdown_grace);
   server->reset();
   curl_global_cleanup();

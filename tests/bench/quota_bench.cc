@@ -87,6 +87,7 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
 
   gong::FacadeConfig config;
   config.listen = "127.0.0.1:0";
+  config.metrics_listen = "";
   config.gong_base_url = sandbox.base_url();
   config.quota.gong_qps = kGongQps;
   config.quota.coalesce = coalesce;

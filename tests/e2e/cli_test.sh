@@ -28,7 +28,7 @@ start() {
   sandbox_pid=$!
   local url
   url=$(wait_for "$tmp/$name-sandbox.out" 'listening on (http://[0-9.:]+)')
-  GONG_BEARER_TOKEN=t "$bin/gong-flows-server" --listen=127.0.0.1:0 \
+  GONG_BEARER_TOKEN=t "$bin/gong-flows-server" --listen=127.0.0.1:0 --metrics_listen= \
     --gong_base_url="$url" 2>"$tmp/$name-server.err" &
   target="127.0.0.1:$(wait_for "$tmp/$name-server.err" 'listening on 127\.0\.0\.1:([0-9]+)')"
 }

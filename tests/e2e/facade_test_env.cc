@@ -28,6 +28,7 @@ void FacadeTest::StartFacade(FacadeConfig config, std::vector<std::string> assig
   sandbox_ = std::make_unique<sandbox::SandboxGong>(options);
   ASSERT_TRUE(sandbox_->Start().ok());
   config.listen = "127.0.0.1:0";
+  if (!config.metrics_listen.empty()) config.metrics_listen = "127.0.0.1:0";
   if (config.gong_base_url == FacadeConfig().gong_base_url) {
     config.gong_base_url = sandbox_->base_url();
   }

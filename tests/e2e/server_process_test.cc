@@ -38,7 +38,8 @@ class ServerProcessTest : public ::testing::Test {
                    std::vector<std::string> extra_flags = {}) {
     std::vector<std::string> argv = {GONG_FLOWS_SERVER_BIN, "--listen=127.0.0.1:0",
                                      "--gong_base_url=" + sandbox_->base_url(),
-                                     "--shutdown_grace=10s"};
+                                     "--shutdown_grace=10s", "--drain_delay=0s",
+                                     "--metrics_listen=127.0.0.1:0"};
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     server_ = std::make_unique<Subprocess>(argv, env);
     ASSERT_TRUE(server_->WaitForOutput("listening on", absl::Seconds(20)))
@@ -66,7 +67,8 @@ class ServerProcessTest : public ::testing::Test {
 };
 
 TEST_F(ServerProcessTest, RefusesToStartWithoutCredentials) {
-  Subprocess server({GONG_FLOWS_SERVER_BIN, "--listen=127.0.0.1:0"}, kNoCredentials);
+  Subprocess server({GONG_FLOWS_SERVER_BIN, "--listen=127.0.0.1:0", "--metrics_listen="},
+                    kNoCredentials);
   EXPECT_EQ(server.Wait(absl::Seconds(20)), 2);
   EXPECT_THAT(server.Stderr(), HasSubstr("GONG_ACCESS_KEY"));
 }

@@ -254,6 +254,7 @@ TEST_F(UnreachableGongTest, TlsFailureIsUnavailable) {
   FacadeConfig config = PlainProxy();
   config.gong_base_url = absl::StrCat("https://127.0.0.1:", sandbox_->port());
   config.listen = "127.0.0.1:0";
+  config.metrics_listen = "";
   auto tls = FacadeServer::Start(config, GongCredentials::Bearer("t"));
   ASSERT_TRUE(tls.ok());
   auto stub = flows::v1::FlowService::NewStub(grpc::CreateChannel(

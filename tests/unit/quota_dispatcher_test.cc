@@ -330,6 +330,8 @@ struct NoRetryCase {
   GongError error;
 };
 
+void PrintTo(const NoRetryCase& c, std::ostream* os) { *os << c.name; }
+
 class NoRetryTest : public QuotaDispatcherTest,
                     public ::testing::WithParamInterface<NoRetryCase> {};
 

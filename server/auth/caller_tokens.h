@@ -1,0 +1,123 @@
+// Caller authentication for deployments without a service mesh: the bearer
+// tokens that --caller_tokens_file accepts, and the check of a call's
+// `authorization` metadata against them.
+//
+// The file holds one token a line. It is re-read when it changes, the way
+// Kubernetes updates a mounted Secret: the kubelet writes a new directory
+// and swaps the `..data` symlink to it atomically, so the path we were given
+// (a symlink into `..data`) suddenly names a different file. We therefore
+// watch the path with stat() *following* symlinks and compare the file's
+// identity (inode, device, mtime, size), never the symlink's.
+//
+// Tokens are secrets: nothing here logs one or puts one in a status message.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "quota/clock.h"
+
+namespace gong {
+
+class CallerTokens {
+ public:
+  // How often Accepts() looks at the file: a stat() a second is nothing,
+  // and the kubelet itself takes up to a minute to propagate a Secret.
+  static absl::Duration DefaultRecheckInterval() { return absl::Seconds(1); }
+
+  // Loads `path` now; fails (naming --caller_tokens_file and the path) when
+  // it cannot be read or holds no token. `clock` is not owned and must
+  // outlive the result.
+  static absl::StatusOr<std::unique_ptr<CallerTokens>> Load(std::string path,
+                                                            Clock* clock);
+  static absl::StatusOr<std::unique_ptr<CallerTokens>> Load(
+      std::string path, Clock* clock, absl::Duration recheck_interval);
+
+  CallerTokens(const CallerTokens&) = delete;
+  CallerTokens& operator=(const CallerTokens&) = delete;
+
+  // True when `authorization_header` (the raw metadata value, e.g.
+  // "Bearer abc") is "Bearer", one or more spaces, and an accepted token.
+  // The scheme is matched case-insensitively (RFC 6750 section 2.1 via
+  // RFC 7235: auth schemes are case-insensitive), the token exactly.
+  //
+  // The token is compared with every accepted token, byte by byte without
+  // stopping at the first difference, so the time taken does not tell an
+  // attacker how much of a guess was right, nor which token matched. The
+  // lengths of the tokens may leak. Thread-safe.
+  //
+  // At most once per recheck interval (by the injected clock), the calling
+  // thread first checks whether the file changed (one stat()).
+  bool Accepts(absl::string_view authorization_header);
+
+  // Re-reads the file if it changed since the last look. A file that is
+  // missing, unreadable or holds no token keeps the last good token set;
+  // the failure is logged once (until the file loads again, or fails
+  // differently). Called by Accepts, and by tests directly. Thread-safe.
+  void RefreshIfChanged();
+
+  // Number of accepted (distinct) tokens.
+  size_t size() const;
+
+  // OK, or why the last look at the file could not load it (the old
+  // tokens are still in force then). For tests and status pages; never
+  // holds a token.
+  absl::Status last_refresh_status() const;
+
+ private:
+  // What stat() tells about the file behind the path. Any difference means
+  // "changed": a new inode (rename over, or a Kubernetes `..data` swap), or
+  // a new mtime or size (rewritten in place).
+  struct FileIdentity {
+    ino_t inode = 0;
+    dev_t device = 0;
+    timespec mtime = {};
+    off_t size = -1;
+    bool operator==(const FileIdentity& other) const;
+  };
+
+  // The tokens and the identity of the file they were read from (fstat of
+  // the opened file, so a change between stat() and open() is seen next
+  // time rather than lost).
+  struct FileContents {
+    std::vector<std::string> tokens;
+    FileIdentity identity;
+  };
+
+  CallerTokens(std::string path, Clock* clock, absl::Duration recheck_interval);
+
+  // Reads and parses the file. Errors name --caller_tokens_file and the
+  // path, never the contents.
+  static absl::StatusOr<FileContents> ReadFile(const std::string& path);
+
+  const std::string path_;
+  Clock* const clock_;
+  const absl::Duration recheck_interval_;
+
+  // Serializes refreshes, so the file I/O never runs under mu_ and never
+  // blocks Accepts() on other threads.
+  absl::Mutex refresh_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  // The file the tokens in force came from. Not updated by a failed look,
+  // so a file that failed to load is tried again at the next look.
+  FileIdentity identity_ ABSL_GUARDED_BY(refresh_mu_);
+
+  mutable absl::Mutex mu_;
+  // Shared so that Accepts() compares against a snapshot without holding
+  // mu_, while a refresh swaps in a new set.
+  std::shared_ptr<const std::vector<std::string>> tokens_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_check_ ABSL_GUARDED_BY(mu_);
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gong

@@ -1,0 +1,30 @@
+// What the gRPC face reports about each call, for metrics and logs. The
+// face knows nothing of Prometheus or log formats; tests pass their own.
+#pragma once
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include <grpcpp/support/status.h>
+
+namespace gong {
+
+struct CallRecord {
+  absl::string_view service;  // "gong.flows.v1.FlowService"
+  absl::string_view method;   // "UnassignByInstanceIds"
+  grpc::StatusCode code = grpc::StatusCode::OK;
+  absl::Duration duration;
+  size_t ids = 0;               // distinct ids asked for (0 when invalid)
+  std::string gong_request_id;  // when Gong answered with one
+  std::string peer;             // the caller's address
+};
+
+class CallObserver {
+ public:
+  virtual ~CallObserver() = default;
+  virtual void CallStarted(absl::string_view service, absl::string_view method) = 0;
+  virtual void CallFinished(const CallRecord& record) = 0;
+};
+
+}  // namespace gong

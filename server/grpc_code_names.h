@@ -1,0 +1,14 @@
+// Names of gRPC status codes, in the two spellings tools expect:
+// "INVALID_ARGUMENT" (gRPC's canonical names, used in logs and by the CLI)
+// and "InvalidArgument" (the grpc_code label of existing gRPC dashboards).
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <grpcpp/support/status.h>
+
+namespace gong {
+
+absl::string_view CanonicalCodeName(grpc::StatusCode code);
+absl::string_view CamelCodeName(grpc::StatusCode code);
+
+}  // namespace gong

@@ -1,0 +1,28 @@
+#include "observability/call_reporter.h"
+
+#include "absl/strings/str_cat.h"
+#include "grpc_code_names.h"
+#include "log.h"
+
+namespace gong {
+
+void CallReporter::CallStarted(absl::string_view service, absl::string_view method) {
+  if (metrics_ != nullptr) metrics_->CallStarted(service, method);
+}
+
+void CallReporter::CallFinished(const CallRecord& record) {
+  if (metrics_ != nullptr) metrics_->CallFinished(record);
+  LogFields fields = {
+      {"method", absl::StrCat(record.service, "/", record.method)},
+      {"code", std::string(CanonicalCodeName(record.code))},
+      {"duration_ms", absl::ToDoubleMilliseconds(record.duration)},
+      {"ids", static_cast<int64_t>(record.ids)},
+      {"peer", record.peer},
+  };
+  if (!record.gong_request_id.empty()) {
+    fields.emplace_back("gong_request_id", record.gong_request_id);
+  }
+  LogInfo("call", fields);
+}
+
+}  // namespace gong

@@ -1,0 +1,23 @@
+// The production CallObserver: counts each call in the metrics (when there
+// are any) and writes one JSON log line per finished call.
+#pragma once
+
+#include "call_observer.h"
+#include "observability/metrics.h"
+
+namespace gong {
+
+class CallReporter final : public CallObserver {
+ public:
+  explicit CallReporter(Metrics* metrics) : metrics_(metrics) {}  // may be null
+
+  void CallStarted(absl::string_view service, absl::string_view method) override;
+  // Logs method, code, duration_ms, ids, gong_request_id and peer: never the
+  // request's ids themselves, nor its email.
+  void CallFinished(const CallRecord& record) override;
+
+ private:
+  Metrics* const metrics_;
+};
+
+}  // namespace gong

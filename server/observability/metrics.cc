@@ -1,0 +1,164 @@
+#include "observability/metrics.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "grpc_code_names.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
+
+namespace gong {
+namespace {
+
+// Latency buckets from 1 ms to 60 s: local answers take milliseconds, calls
+// waiting for Gong's quota take seconds.
+const prometheus::Histogram::BucketBoundaries kSecondsBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+    1,     2.5,    5,     10,   30,    60};
+const prometheus::Histogram::BucketBoundaries kBatchBuckets = {1,  2,   5,   10, 20,
+                                                               50, 100, 150, 200};
+
+prometheus::MetricFamily Single(const std::string& name, const std::string& help,
+                                prometheus::MetricType type, double value) {
+  prometheus::MetricFamily family;
+  family.name = name;
+  family.help = help;
+  family.type = type;
+  prometheus::ClientMetric metric;
+  if (type == prometheus::MetricType::Counter) {
+    metric.counter.value = value;
+  } else {
+    metric.gauge.value = value;
+  }
+  family.metric.push_back(std::move(metric));
+  return family;
+}
+
+}  // namespace
+
+// Reads the dispatcher's stats at scrape time, so they are never stale and
+// the dispatcher needs no metrics code of its own.
+class Metrics::QuotaCollectable final : public prometheus::Collectable {
+ public:
+  void Watch(std::function<QuotaDispatcher::Stats()> stats) {
+    absl::MutexLock lock(&mu_);
+    stats_ = std::move(stats);
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::function<QuotaDispatcher::Stats()> stats;
+    {
+      absl::MutexLock lock(&mu_);
+      stats = stats_;
+    }
+    if (!stats) return {};
+    const QuotaDispatcher::Stats s = stats();
+    using prometheus::MetricType;
+    return {
+        Single("gong_quota_waiting_calls", "Calls waiting for their turn under Gong's rate limit.",
+               MetricType::Gauge, s.waiting_calls),
+        Single("gong_upstream_requests_today",
+               "Gong requests this UTC day (Gong's default daily limit is 10,000).",
+               MetricType::Gauge, s.gong_requests_today),
+        Single("gong_upstream_retries_total",
+               "Gong requests sent again after a 429, a 503 or a refused connection.",
+               MetricType::Counter, s.retries),
+    };
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::function<QuotaDispatcher::Stats()> stats_ ABSL_GUARDED_BY(mu_);
+};
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      quota_(std::make_shared<QuotaCollectable>()),
+      started_(prometheus::BuildCounter()
+                   .Name("grpc_server_started_total")
+                   .Help("RPCs started on the server.")
+                   .Register(*registry_)),
+      handled_(prometheus::BuildCounter()
+                   .Name("grpc_server_handled_total")
+                   .Help("RPCs completed on the server, regardless of success or failure.")
+                   .Register(*registry_)),
+      handling_seconds_(prometheus::BuildHistogram()
+                            .Name("grpc_server_handling_seconds")
+                            .Help("Response latency of RPCs handled by the server.")
+                            .Register(*registry_)),
+      upstream_requests_(prometheus::BuildCounter()
+                             .Name("gong_upstream_requests_total")
+                             .Help("Gong requests by HTTP status (\"error\": no answer).")
+                             .Register(*registry_)),
+      upstream_seconds_(prometheus::BuildHistogram()
+                            .Name("gong_upstream_request_seconds")
+                            .Help("Time from sending a Gong request to its answer.")
+                            .Register(*registry_)
+                            .Add({}, kSecondsBuckets)),
+      batch_ids_(prometheus::BuildHistogram()
+                     .Name("gong_upstream_request_ids")
+                     .Help("Distinct ids per Gong request (coalesced batch size).")
+                     .Register(*registry_)
+                     .Add({}, kBatchBuckets)) {}
+
+Metrics::~Metrics() = default;
+
+absl::Status Metrics::Serve(const std::string& address) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(address);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("--metrics_listen: cannot serve on ", address, ": ", e.what()));
+  }
+  exposer_->RegisterCollectable(registry_);
+  exposer_->RegisterCollectable(quota_);
+  return absl::OkStatus();
+}
+
+int Metrics::port() const {
+  if (exposer_ == nullptr) return 0;
+  const std::vector<int> ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+void Metrics::StopServing() {
+  exposer_.reset();
+  quota_->Watch(nullptr);
+}
+
+void Metrics::WatchQuota(std::function<QuotaDispatcher::Stats()> stats) {
+  quota_->Watch(std::move(stats));
+}
+
+void Metrics::CallStarted(absl::string_view service, absl::string_view method) {
+  started_
+      .Add({{"grpc_type", "unary"},
+            {"grpc_service", std::string(service)},
+            {"grpc_method", std::string(method)}})
+      .Increment();
+}
+
+void Metrics::CallFinished(const CallRecord& record) {
+  const std::string service(record.service), method(record.method);
+  handled_
+      .Add({{"grpc_type", "unary"},
+            {"grpc_service", service},
+            {"grpc_method", method},
+            {"grpc_code", std::string(CamelCodeName(record.code))}})
+      .Increment();
+  handling_seconds_
+      .Add({{"grpc_type", "unary"}, {"grpc_service", service}, {"grpc_method", method}},
+           kSecondsBuckets)
+      .Observe(absl::ToDoubleSeconds(record.duration));
+}
+
+void Metrics::UpstreamRequest(int http_status, absl::Duration duration, size_t ids) {
+  upstream_requests_
+      .Add({{"status", http_status == 0 ? std::string("error") : absl::StrCat(http_status)}})
+      .Increment();
+  upstream_seconds_.Observe(absl::ToDoubleSeconds(duration));
+  batch_ids_.Observe(static_cast<double>(ids));
+}
+
+}  // namespace gong

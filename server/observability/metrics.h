@@ -1,0 +1,64 @@
+// The facade's Prometheus metrics, served in text format at /metrics.
+//
+// Server metrics use the names and labels existing gRPC dashboards expect
+// (grpc_server_started_total, grpc_server_handled_total with grpc_code
+// names such as "InvalidArgument", grpc_server_handling_seconds). Upstream
+// metrics describe the Gong requests; quota gauges are read from the
+// dispatcher at scrape time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "call_observer.h"
+#include "prometheus/counter.h"
+#include "prometheus/exposer.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "quota/quota_dispatcher.h"
+
+namespace gong {
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+
+  // Serves /metrics on `address` (HOST:PORT, port 0 picks one).
+  absl::Status Serve(const std::string& address);
+  int port() const;  // the bound port once serving, else 0
+  // Stops serving and forgets the quota source: call before that source
+  // (the dispatcher) goes away.
+  void StopServing();
+
+  // The quota dispatcher's numbers, read at each scrape.
+  void WatchQuota(std::function<QuotaDispatcher::Stats()> stats);
+
+  // For the gRPC face.
+  void CallStarted(absl::string_view service, absl::string_view method);
+  void CallFinished(const CallRecord& record);
+
+  // For the Gong client: one answered request (`http_status`) or one that
+  // got no answer (0), how long it took, and how many ids it carried.
+  void UpstreamRequest(int http_status, absl::Duration duration, size_t ids);
+
+  prometheus::Registry& registry() { return *registry_; }
+
+ private:
+  class QuotaCollectable;
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<QuotaCollectable> quota_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Counter>& started_;
+  prometheus::Family<prometheus::Counter>& handled_;
+  prometheus::Family<prometheus::Histogram>& handling_seconds_;
+  prometheus::Family<prometheus::Counter>& upstream_requests_;
+  prometheus::Histogram& upstream_seconds_;
+  prometheus::Histogram& batch_ids_;
+};
+
+}  // namespace gong
