@@ -11,7 +11,7 @@ namespace gong {
 namespace {
 
 void Write(const char* level, absl::string_view message, const LogFields& fields) {
-  nlohmann::json line = {
+  nlohmann::ordered_json line = {
       {"ts", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone())},
       {"level", level},
       {"msg", std::string(message)}};
@@ -21,7 +21,7 @@ void Write(const char* level, absl::string_view message, const LogFields& fields
   // One fwrite per line keeps concurrent lines whole; invalid UTF-8 (from a
   // peer address, say) is replaced rather than thrown on.
   const std::string text =
-      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+      line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);
 }

@@ -11,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "grpc_probe.h"
 #include "gtest/gtest.h"
+#include <nlohmann/json.hpp>
 #include "sandbox/sandbox_gong.h"
 #include "subprocess.h"
 
@@ -47,8 +49,21 @@ class ServerProcessTest : public ::testing::Test {
     std::smatch match;
     const std::string err = server_->Stderr();
     ASSERT_TRUE(std::regex_search(err, match, std::regex("listening on 127\\.0\\.0\\.1:(\\d+)")));
-    stub_ = flows::v1::FlowService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + match[1].str(), grpc::InsecureChannelCredentials()));
+    channel_ = grpc::CreateChannel("127.0.0.1:" + match[1].str(),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = flows::v1::FlowService::NewStub(channel_);
+  }
+
+  // Every stderr line parsed as JSON (a line that is not fails the test).
+  std::vector<nlohmann::json> LogLines() {
+    std::vector<nlohmann::json> lines;
+    std::istringstream err(server_->Stderr());
+    for (std::string line; std::getline(err, line);) {
+      auto parsed = nlohmann::json::parse(line, nullptr, false);
+      EXPECT_TRUE(parsed.is_object()) << "not a JSON object: " << line;
+      if (parsed.is_object()) lines.push_back(std::move(parsed));
+    }
+    return lines;
   }
 
   grpc::Status Call(const std::string& id, const std::string& email = "") {
@@ -63,6 +78,7 @@ class ServerProcessTest : public ::testing::Test {
 
   std::unique_ptr<sandbox::SandboxGong> sandbox_;
   std::unique_ptr<Subprocess> server_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<flows::v1::FlowService::Stub> stub_;
 };
 
@@ -126,6 +142,77 @@ TEST_F(ServerProcessTest, NoSecretOrEmailIsEverPrinted) {
         std::string("Authorization"), std::string("authorization")}) {
     EXPECT_THAT(printed, Not(HasSubstr(secret_text)));
   }
+}
+
+TEST_F(ServerProcessTest, RefusesPlainHttpToARemoteGong) {
+  Subprocess server({GONG_FLOWS_SERVER_BIN, "--gong_base_url=http://api.gong.io"},
+                    {{"GONG_BEARER_TOKEN", "t"}});
+  EXPECT_EQ(server.Wait(absl::Seconds(20)), 2);
+  EXPECT_THAT(server.Stderr(), HasSubstr("--gong_base_url"));
+  EXPECT_THAT(server.Stderr(), HasSubstr("https://"));
+}
+
+TEST_F(ServerProcessTest, FlagsComeFromGongFlowsVariablesAndTheCommandLineWins) {
+  Subprocess from_env({GONG_FLOWS_SERVER_BIN},
+                      {{"GONG_BEARER_TOKEN", "t"},
+                       {"GONG_FLOWS_GONG_BASE_URL", "http://gong.example.com"}});
+  EXPECT_EQ(from_env.Wait(absl::Seconds(20)), 2);  // the variable was read
+  EXPECT_THAT(from_env.Stderr(), HasSubstr("gong.example.com"));
+  // The same variable, overridden on the command line: the server starts.
+  StartServer({{"GONG_BEARER_TOKEN", "t"},
+               {"GONG_FLOWS_GONG_BASE_URL", "http://gong.example.com"},
+               {"GONG_FLOWS_GONG_QPS", "7"}});
+  EXPECT_TRUE(Call("1001").ok());
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(absl::Seconds(20)), 0);
+  const nlohmann::json start = LogLines().front();
+  EXPECT_EQ(start["gong_qps"], 7);
+  EXPECT_EQ(start["gong_base_url"], sandbox_->base_url());
+}
+
+TEST_F(ServerProcessTest, LogsAreJsonLinesWithOneLinePerCall) {
+  StartServer({{"GONG_BEARER_TOKEN", "t"}});
+  ASSERT_TRUE(Call("1001", "jane.private@example.com").ok());
+  sandbox::Behavior unauthorized;
+  unauthorized.force_status = 401;
+  sandbox_->SetBehavior(unauthorized);
+  ASSERT_FALSE(Call("1002").ok());
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(absl::Seconds(20)), 0);
+
+  const std::vector<nlohmann::json> lines = LogLines();
+  ASSERT_GE(lines.size(), 4u);
+  // Start-up: the effective configuration, secrets left out.
+  EXPECT_EQ(lines.front()["level"], "info");
+  EXPECT_EQ(lines.front()["gong_auth"], "bearer");
+  EXPECT_EQ(lines.front()["gong_max_attempts"], 3);
+  std::vector<nlohmann::json> calls;
+  for (const auto& line : lines) {
+    EXPECT_TRUE(line.contains("ts") && line.contains("msg"));
+    if (line["msg"] == "call") calls.push_back(line);
+  }
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0]["method"], "gong.flows.v1.FlowService/UnassignByInstanceIds");
+  EXPECT_EQ(calls[0]["code"], "OK");
+  EXPECT_EQ(calls[0]["ids"], 1);
+  EXPECT_TRUE(calls[0]["duration_ms"].is_number());
+  EXPECT_THAT(calls[0]["peer"].get<std::string>(), HasSubstr("127.0.0.1"));
+  EXPECT_FALSE(calls[0]["gong_request_id"].get<std::string>().empty());
+  EXPECT_EQ(calls[1]["code"], "UNAUTHENTICATED");
+  EXPECT_FALSE(calls[1]["gong_request_id"].get<std::string>().empty());
+  EXPECT_EQ(lines.back()["msg"], "stopped");
+  EXPECT_THAT(server_->Stderr(), Not(HasSubstr("jane.private")));
+}
+
+TEST_F(ServerProcessTest, DrainsNotServingWhileStillServingThenExitsZero) {
+  StartServer({{"GONG_BEARER_TOKEN", "t"}}, {"--drain_delay=3s"});
+  EXPECT_EQ(HealthCheck(channel_, "gong.flows.v1.FlowService"), 1);  // SERVING
+  server_->Signal(SIGTERM);
+  ASSERT_TRUE(server_->WaitForOutput("draining", absl::Seconds(10)));
+  EXPECT_EQ(HealthCheck(channel_, "gong.flows.v1.FlowService"), 2);  // NOT_SERVING
+  EXPECT_EQ(HealthCheck(channel_, ""), 2);
+  EXPECT_TRUE(Call("1001").ok());  // the mesh may still route a call here
+  EXPECT_EQ(server_->Wait(absl::Seconds(20)), 0);
 }
 
 }  // namespace

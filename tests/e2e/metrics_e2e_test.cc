@@ -1,0 +1,128 @@
+// The Prometheus endpoint after known calls: the gRPC server metrics under
+// the names and labels dashboards expect, the upstream metrics and the
+// quota's numbers, scraped over HTTP as Prometheus does.
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "facade_test_env.h"
+#include "gmock/gmock.h"
+#include "httplib.h"
+
+namespace gong::testing {
+namespace {
+
+using Labels = std::map<std::string, std::string>;
+
+// One sample of Prometheus' text format: name{labels} value.
+struct Sample {
+  std::string name;
+  Labels labels;
+  double value = 0;
+};
+
+std::vector<Sample> ParseExposition(const std::string& text) {
+  std::vector<Sample> samples;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    Sample s;
+    const size_t brace = line.find('{');
+    const size_t space = line.rfind(' ');
+    if (brace != absl::string_view::npos && brace < space) {
+      s.name = std::string(line.substr(0, brace));
+      const size_t close = line.find('}', brace);
+      for (absl::string_view pair :
+           absl::StrSplit(line.substr(brace + 1, close - brace - 1), ',', absl::SkipEmpty())) {
+        const size_t eq = pair.find('=');
+        s.labels[std::string(pair.substr(0, eq))] =
+            std::string(absl::StripSuffix(absl::StripPrefix(pair.substr(eq + 1), "\""), "\""));
+      }
+    } else {
+      s.name = std::string(line.substr(0, space));
+    }
+    EXPECT_TRUE(absl::SimpleAtod(line.substr(space + 1), &s.value)) << line;
+    samples.push_back(std::move(s));
+  }
+  return samples;
+}
+
+class MetricsTest : public FacadeTest {
+ protected:
+  std::vector<Sample> Scrape() {
+    httplib::Client client("127.0.0.1", facade_->metrics_port());
+    auto response = client.Get("/metrics");
+    EXPECT_TRUE(response && response->status == 200);
+    return response ? ParseExposition(response->body) : std::vector<Sample>{};
+  }
+
+  // The value of the sample named `name` whose labels include `labels`.
+  static double Value(const std::vector<Sample>& samples, const std::string& name,
+                      const Labels& labels = {}) {
+    for (const Sample& s : samples) {
+      if (s.name != name) continue;
+      bool match = true;
+      for (const auto& [k, v] : labels) {
+        auto it = s.labels.find(k);
+        match = match && it != s.labels.end() && it->second == v;
+      }
+      if (match) return s.value;
+    }
+    ADD_FAILURE() << "no sample " << name;
+    return -1;
+  }
+};
+
+TEST_F(MetricsTest, CountsCallsByCodeAndGongRequestsByStatus) {
+  StartFacade();  // metrics on, as in production
+  ASSERT_GT(facade_->metrics_port(), 0);
+  flows::v1::UnassignByInstanceIdsResponse response;
+  ASSERT_TRUE(Call({"1001"}, &response).ok());
+  ASSERT_TRUE(Call({"1002", "1003"}, &response).ok());
+  EXPECT_EQ(Call({""}, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  sandbox::Behavior unauthorized;
+  unauthorized.force_status = 401;
+  sandbox_->SetBehavior(unauthorized);
+  EXPECT_EQ(Call({"1004"}, &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  const std::vector<Sample> m = Scrape();
+  const Labels call = {{"grpc_type", "unary"},
+                       {"grpc_service", "gong.flows.v1.FlowService"},
+                       {"grpc_method", "UnassignByInstanceIds"}};
+  auto with_code = [&call](const std::string& code) {
+    Labels l = call;
+    l["grpc_code"] = code;
+    return l;
+  };
+  EXPECT_EQ(Value(m, "grpc_server_started_total", call), 4);
+  EXPECT_EQ(Value(m, "grpc_server_handled_total", with_code("OK")), 2);
+  EXPECT_EQ(Value(m, "grpc_server_handled_total", with_code("InvalidArgument")), 1);
+  EXPECT_EQ(Value(m, "grpc_server_handled_total", with_code("Unauthenticated")), 1);
+  EXPECT_EQ(Value(m, "grpc_server_handling_seconds_count", call), 4);
+  EXPECT_EQ(Value(m, "gong_upstream_requests_total", {{"status", "200"}}), 2);
+  EXPECT_EQ(Value(m, "gong_upstream_requests_total", {{"status", "401"}}), 1);
+  EXPECT_EQ(Value(m, "gong_upstream_request_seconds_count"), 3);
+  EXPECT_EQ(Value(m, "gong_upstream_request_ids_sum"), 4);  // 1 + 2 + 1 ids
+  EXPECT_EQ(Value(m, "gong_upstream_requests_today"), 3);
+  EXPECT_EQ(Value(m, "gong_quota_waiting_calls"), 0);
+  EXPECT_EQ(Value(m, "gong_upstream_retries_total"), 0);
+}
+
+TEST_F(MetricsTest, NoAnswerIsCountedAsError) {
+  FacadeConfig config = PlainProxy();
+  config.gong_base_url = "http://127.0.0.1:1";  // nothing listens there
+  StartFacade(config);
+  flows::v1::UnassignByInstanceIdsResponse response;
+  EXPECT_EQ(Call({"1001"}, &response).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Value(Scrape(), "gong_upstream_requests_total", {{"status", "error"}}), 1);
+}
+
+TEST_F(MetricsTest, EmptyAddressTurnsMetricsOff) {
+  FacadeConfig config = PlainProxy();
+  config.metrics_listen = "";
+  StartFacade(config);
+  EXPECT_EQ(facade_->metrics_port(), 0);
+}
+
+}  // namespace
+}  // namespace gong::testing
