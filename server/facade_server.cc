@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.pb.h"
 #include "gong_stack.h"
+#include "tls_credentials.h"
 
 namespace gong {
 
@@ -33,8 +34,20 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   facade->metrics_ = std::move(metrics);
   facade->gong_ = std::move(gong);
   facade->reporter_ = std::make_unique<CallReporter>(facade->metrics_.get());
+  if (!config.caller_tokens_file.empty()) {
+    facade->clock_ = MakeRealClock();
+    absl::StatusOr<std::unique_ptr<CallerTokens>> callers =
+        CallerTokens::Load(config.caller_tokens_file, facade->clock_.get());
+    if (!callers.ok()) return callers.status();
+    facade->callers_ = *std::move(callers);
+  }
   facade->service_ = std::make_unique<FlowServiceImpl>(
-      facade->gong_.get(), facade->reporter_.get(), config.upstream_timeout);
+      facade->gong_.get(), facade->reporter_.get(), facade->callers_.get(),
+      config.upstream_timeout);
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(
+          {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file});
+  if (!credentials.ok()) return credentials.status();
 
   grpc::EnableDefaultHealthCheckService(true);
   // gRPC's built-in health service does not register its schema with
@@ -43,8 +56,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
-                           &facade->port_);
+  builder.AddListeningPort(config.listen, *credentials, &facade->port_);
   builder.RegisterService(facade->service_.get());
   // Envoy and Istio sidecars ping idle HTTP/2 connections; accept pings as
   // often as every 10 s rather than closing the connection on them.
@@ -75,6 +87,8 @@ FacadeServer::~FacadeServer() {
   if (metrics_ != nullptr) metrics_->StopServing();
   server_.reset();
   service_.reset();
+  callers_.reset();
+  clock_.reset();
   reporter_.reset();
   gong_.reset();
 }

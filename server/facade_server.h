@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "config.h"
 #include "flow_service.h"
+#include "quota/clock.h"
 #include "gong/credentials.h"
 #include "gong/gong_client.h"
 #include "observability/call_reporter.h"
@@ -53,6 +54,8 @@ class FacadeServer {
   // the destructor) the Gong client while the metrics it reports to live.
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<GongClient> gong_;
+  std::unique_ptr<Clock> clock_;              // for callers_' re-reads
+  std::unique_ptr<CallerTokens> callers_;     // with --caller_tokens_file
   std::unique_ptr<CallReporter> reporter_;
   std::unique_ptr<FlowServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;

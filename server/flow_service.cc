@@ -29,6 +29,14 @@ absl::Time UpstreamDeadline(const grpc::CallbackServerContext& context,
   return absl::FromChrono(deadline);
 }
 
+// The caller's authorization metadata, or "".
+absl::string_view AuthorizationOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return "";
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
 grpc::Status InvalidRequestStatus(std::vector<FieldViolation> violations) {
   std::string message = absl::StrCat("invalid request: ", violations[0].field,
                                      " ", violations[0].description);
@@ -58,8 +66,17 @@ class UnassignReactor final : public grpc::ServerUnaryReactor {
     observer_->CallStarted(kServiceName, kMethodName);
   }
 
-  void Start(const UnassignByInstanceIdsRequest& request,
+  void Start(const UnassignByInstanceIdsRequest& request, CallerTokens* callers,
              absl::Duration default_timeout) {
+    if (callers != nullptr && !callers->Accepts(AuthorizationOf(*context_))) {
+      ErrorDetails details;
+      details.reason = "CALLER_UNAUTHENTICATED";
+      FinishCall(MakeErrorStatus(grpc::StatusCode::UNAUTHENTICATED,
+                                 "this call needs 'authorization: Bearer <token>' with a "
+                                 "token the facade accepts",
+                                 details));
+      return;
+    }
     ValidatedRequest validated = ValidateUnassignRequest(request);
     if (!validated.violations.empty()) {
       FinishCall(InvalidRequestStatus(std::move(validated.violations)));
@@ -152,15 +169,15 @@ void FillResponse(const std::vector<std::string>& requested,
 }
 
 FlowServiceImpl::FlowServiceImpl(GongClient* gong, CallObserver* observer,
-                                 absl::Duration default_timeout)
-    : gong_(gong), observer_(observer), default_timeout_(default_timeout) {}
+                                 CallerTokens* callers, absl::Duration default_timeout)
+    : gong_(gong), observer_(observer), callers_(callers), default_timeout_(default_timeout) {}
 
 grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByInstanceIds(
     grpc::CallbackServerContext* context,
     const UnassignByInstanceIdsRequest* request,
     UnassignByInstanceIdsResponse* response) {
   auto* reactor = new UnassignReactor(gong_, observer_, context, response);
-  reactor->Start(*request, default_timeout_);
+  reactor->Start(*request, callers_, default_timeout_);
   return reactor;
 }
 

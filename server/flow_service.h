@@ -5,6 +5,7 @@
 #pragma once
 
 #include "absl/time/time.h"
+#include "auth/caller_tokens.h"
 #include "call_observer.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gong/gong_client.h"
@@ -13,9 +14,11 @@ namespace gong {
 
 class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
  public:
-  // `gong` and `observer` must outlive the service. `default_timeout`
-  // bounds the upstream request of a call that came without a deadline.
-  FlowServiceImpl(GongClient* gong, CallObserver* observer,
+  // `gong`, `observer` and `callers` must outlive the service. With
+  // `callers` (may be null) every call must bear one of its tokens.
+  // `default_timeout` bounds the upstream request of a call that came
+  // without a deadline.
+  FlowServiceImpl(GongClient* gong, CallObserver* observer, CallerTokens* callers,
                   absl::Duration default_timeout);
 
   grpc::ServerUnaryReactor* UnassignByInstanceIds(
@@ -26,6 +29,7 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
  private:
   GongClient* const gong_;
   CallObserver* const observer_;
+  CallerTokens* const callers_;
   const absl::Duration default_timeout_;
 };
 

@@ -54,15 +54,15 @@ absl::StatusOr<std::string> ReadPrivateKey(absl::string_view flag,
   // gRPC takes no passphrase: an encrypted key would fail at bind time.
   if (absl::StrContains(*pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
       absl::StrContains(*pem, "Proc-Type: 4,ENCRYPTED")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, " holds an encrypted private key; give it unencrypted "
-              "(for example: openssl pkey -in KEY -out KEY.plain)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what,
+                     " holds an encrypted private key; give it unencrypted "
+                     "(for example: openssl pkey -in KEY -out KEY.plain)"));
   }
   // "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY".
   if (!absl::StrContains(*pem, "-----BEGIN ") ||
       !absl::StrContains(*pem, "PRIVATE KEY-----")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " holds no PEM private key"));
+    return absl::InvalidArgumentError(absl::StrCat(what, " holds no PEM private key"));
   }
   return pem;
 }
@@ -94,9 +94,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
              : "--tls_key_file is set but --tls_cert_file is not; TLS needs both");
   }
 
-  absl::StatusOr<std::string> cert_chain = ReadCertificates("--tls_cert_file", files.cert_file);
+  absl::StatusOr<std::string> cert_chain =
+      ReadCertificates("--tls_cert_file", files.cert_file);
   if (!cert_chain.ok()) return cert_chain.status();
-  absl::StatusOr<std::string> private_key = ReadPrivateKey("--tls_key_file", files.key_file);
+  absl::StatusOr<std::string> private_key =
+      ReadPrivateKey("--tls_key_file", files.key_file);
   if (!private_key.ok()) return private_key.status();
 
   grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);

@@ -87,8 +87,8 @@ absl::StatusOr<std::unique_ptr<CallerTokens>> CallerTokens::Load(
     tokens->identity_ = contents->identity;
   }
   absl::MutexLock lock(&tokens->mu_);
-  tokens->tokens_ = std::make_shared<const std::vector<std::string>>(
-      std::move(contents->tokens));
+  tokens->tokens_ =
+      std::make_shared<const std::vector<std::string>>(std::move(contents->tokens));
   tokens->next_check_ = clock->Now() + recheck_interval;
   return tokens;
 }
@@ -98,8 +98,7 @@ absl::StatusOr<CallerTokens::FileContents> CallerTokens::ReadFile(
   // O_NONBLOCK: a FIFO given by mistake must not hang the server at open().
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
-    return absl::ErrnoToStatus(errno,
-                               absl::StrCat(FlagAndPath(path), ": cannot open"));
+    return absl::ErrnoToStatus(errno, absl::StrCat(FlagAndPath(path), ": cannot open"));
   }
   struct FdCloser {
     int fd;
@@ -115,8 +114,8 @@ absl::StatusOr<CallerTokens::FileContents> CallerTokens::ReadFile(
         absl::StrCat(FlagAndPath(path), " is not a regular file"));
   }
   if (st.st_size > kMaxFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        FlagAndPath(path), " is larger than ", kMaxFileBytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(FlagAndPath(path), " is larger than ", kMaxFileBytes, " bytes"));
   }
 
   std::string text;
@@ -131,8 +130,8 @@ absl::StatusOr<CallerTokens::FileContents> CallerTokens::ReadFile(
     text.append(buffer, static_cast<size_t>(n));
     // The file may grow after fstat(); still bound what we hold.
     if (text.size() > static_cast<size_t>(kMaxFileBytes)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          FlagAndPath(path), " is larger than ", kMaxFileBytes, " bytes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(FlagAndPath(path), " is larger than ", kMaxFileBytes, " bytes"));
     }
   }
 
@@ -150,10 +149,10 @@ absl::StatusOr<CallerTokens::FileContents> CallerTokens::ReadFile(
     contents.tokens.emplace_back(line);
   }
   if (contents.tokens.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        FlagAndPath(path),
-        " holds no token (one token a line; blank lines and lines starting "
-        "with '#' are skipped)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(FlagAndPath(path),
+                     " holds no token (one token a line; blank lines and lines starting "
+                     "with '#' are skipped)"));
   }
   // Duplicates would only make every check longer.
   std::sort(contents.tokens.begin(), contents.tokens.end());
@@ -170,7 +169,8 @@ void CallerTokens::RefreshIfChanged() {
   struct stat st;
   // stat(), not lstat(): follow the Kubernetes symlinks to the real file.
   if (stat(path_.c_str(), &st) != 0) {
-    status = absl::ErrnoToStatus(errno, absl::StrCat(FlagAndPath(path_), ": cannot stat"));
+    status =
+        absl::ErrnoToStatus(errno, absl::StrCat(FlagAndPath(path_), ": cannot stat"));
   } else {
     FileIdentity now;
     now.inode = st.st_ino;
@@ -184,8 +184,8 @@ void CallerTokens::RefreshIfChanged() {
       absl::StatusOr<FileContents> contents = ReadFile(path_);
       if (contents.ok()) {
         identity_ = contents->identity;
-        loaded = std::make_shared<const std::vector<std::string>>(
-            std::move(contents->tokens));
+        loaded =
+            std::make_shared<const std::vector<std::string>>(std::move(contents->tokens));
       } else {
         status = contents.status();
       }

@@ -81,16 +81,16 @@ TEST_F(CallerTokensTest, AcceptsEveryTokenOfTheFileAndNothingElse) {
 
   const std::string alpha = kAlpha;
   const std::string refused[] = {
-      Bearer(kGamma),                           // not in the file
+      Bearer(kGamma),                             // not in the file
       Bearer(alpha.substr(0, alpha.size() - 1)),  // a prefix
-      Bearer(alpha + "0"),                      // longer
-      Bearer(absl::AsciiStrToUpper(alpha)),     // tokens are case-sensitive
-      alpha,                                    // no scheme
-      absl::StrCat("Bearer", alpha),            // no space after the scheme
-      absl::StrCat("Basic ", alpha),            // another scheme
+      Bearer(alpha + "0"),                        // longer
+      Bearer(absl::AsciiStrToUpper(alpha)),       // tokens are case-sensitive
+      alpha,                                      // no scheme
+      absl::StrCat("Bearer", alpha),              // no space after the scheme
+      absl::StrCat("Basic ", alpha),              // another scheme
       absl::StrCat("Token ", alpha),
-      absl::StrCat(" Bearer ", alpha),          // leading space
-      Bearer(alpha) + " ",                      // trailing space is not trimmed
+      absl::StrCat(" Bearer ", alpha),  // leading space
+      Bearer(alpha) + " ",              // trailing space is not trimmed
       absl::StrCat("Bearer ", kAlpha, ",", kBeta),
       "Bearer ",
       "Bearer",
@@ -114,9 +114,9 @@ TEST_F(CallerTokensTest, SchemeIsCaseInsensitiveAndMaySpanSeveralSpaces) {
 }
 
 TEST_F(CallerTokensTest, SkipsCommentsAndBlankLinesAndTrimsWhitespace) {
-  auto tokens = MustLoad(absl::StrCat("# callers of the facade\n", "\n", "   \n",
-                                      "  ", kAlpha, "  \n", "\t# ", kGamma,
-                                      " was revoked\n", kBeta, "\t"));  // no final newline
+  auto tokens = MustLoad(absl::StrCat("# callers of the facade\n", "\n", "   \n", "  ",
+                                      kAlpha, "  \n", "\t# ", kGamma, " was revoked\n",
+                                      kBeta, "\t"));  // no final newline
   ASSERT_NE(tokens, nullptr);
   EXPECT_EQ(tokens->size(), 2u);
   EXPECT_TRUE(tokens->Accepts(Bearer(kAlpha)));
@@ -127,7 +127,8 @@ TEST_F(CallerTokensTest, SkipsCommentsAndBlankLinesAndTrimsWhitespace) {
 }
 
 TEST_F(CallerTokensTest, ReadsFilesWithWindowsLineEndings) {
-  auto tokens = MustLoad(absl::StrCat("# comment\r\n", kAlpha, "\r\n\r\n", kBeta, "\r\n"));
+  auto tokens =
+      MustLoad(absl::StrCat("# comment\r\n", kAlpha, "\r\n\r\n", kBeta, "\r\n"));
   ASSERT_NE(tokens, nullptr);
   EXPECT_EQ(tokens->size(), 2u);
   EXPECT_TRUE(tokens->Accepts(Bearer(kAlpha)));

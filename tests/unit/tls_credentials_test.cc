@@ -6,14 +6,6 @@
 // sent through a GenericStub so no generated code is needed.
 #include "tls_credentials.h"
 
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <future>
-#include <sstream>
-
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -23,12 +15,20 @@
 #include <grpcpp/server_builder.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/channel_arguments.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_certificates.h"
 
 namespace gong {
 namespace {
@@ -58,49 +58,14 @@ class TlsCredentialsTest : public ::testing::Test {
                         absl::StrCat("tls_credentials_test_", getpid()));
     fs::remove_all(*dir_);
     fs::create_directories(*dir_);
-    const std::string log = (*dir_ / "openssl.log").string();
-    // P-256 keys: instant to generate, and gRPC's TLS takes them.
-    const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    const std::string ca_ext =
-        "-addext basicConstraints=critical,CA:TRUE "
-        "-addext keyUsage=critical,keyCertSign,cRLSign";
-    WriteFileText(*dir_ / "server.ext",
-                  "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
-                  "extendedKeyUsage=serverAuth\n");
-    WriteFileText(*dir_ / "client.ext", "extendedKeyUsage=clientAuth\n");
-    const std::vector<std::string> commands = {
-        absl::StrCat("openssl req -x509 ", key, " -days 2 -subj '/CN=Gong test CA' ",
-                     ca_ext, " -keyout ca.key -out ca.crt"),
-        absl::StrCat("openssl req -x509 ", key, " -days 2 -subj '/CN=Other test CA' ",
-                     ca_ext, " -keyout other_ca.key -out other_ca.crt"),
-        Leaf(key, "server", "localhost", "ca"),
-        Leaf(key, "client", "flows-caller", "ca"),
-        Leaf(key, "other_client", "flows-caller", "other_ca"),
-        "openssl pkey -in client.key -aes256 -passout pass:secret -out encrypted.key",
-    };
-    for (const std::string& command : commands) {
-      const std::string line =
-          absl::StrCat("cd '", dir_->string(), "' && ", command, " >>'", log, "' 2>&1");
-      ASSERT_EQ(std::system(line.c_str()), 0)
-          << "openssl failed (Debian package openssl): " << command << "\n"
-          << ReadFileText(log);
-    }
+    const std::string failure = testing::MakeTestCertificates(*dir_);
+    ASSERT_TRUE(failure.empty()) << failure;
   }
 
   static void TearDownTestSuite() {
     fs::remove_all(*dir_);
     delete dir_;
     dir_ = nullptr;
-  }
-
-  // A key and a certificate for `cn` signed by `ca` (<name>.key, <name>.crt).
-  static std::string Leaf(const std::string& key, const std::string& name,
-                          const std::string& cn, const std::string& ca) {
-    return absl::StrCat("openssl req -new ", key, " -subj '/CN=", cn, "' -keyout ", name,
-                        ".key -out ", name, ".csr && openssl x509 -req -in ", name,
-                        ".csr -CA ", ca, ".crt -CAkey ", ca, ".key -CAcreateserial -days 2",
-                        " -extfile ", name == "server" ? "server" : "client", ".ext -out ",
-                        name, ".crt");
   }
 
   static std::string File(const std::string& name) { return (*dir_ / name).string(); }
@@ -139,7 +104,8 @@ class HealthServer {
 
 // Health/Check for service "" over a fresh connection with `credentials`.
 // On OK, also checks that the answer is SERVING (bytes 0x08 0x01).
-grpc::Status CheckHealth(int port, std::shared_ptr<grpc::ChannelCredentials> credentials) {
+grpc::Status CheckHealth(int port,
+                         std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   // The certificate is for localhost; the target is the IPv4 address the
   // server listens on (localhost may resolve to ::1 first).
@@ -173,7 +139,8 @@ grpc::Status CheckHealth(int port, std::shared_ptr<grpc::ChannelCredentials> cre
   return status;
 }
 
-std::shared_ptr<grpc::ChannelCredentials> TlsClient(std::string roots, std::string key = "",
+std::shared_ptr<grpc::ChannelCredentials> TlsClient(std::string roots,
+                                                    std::string key = "",
                                                     std::string chain = "") {
   return grpc::SslCredentials(
       grpc::SslCredentialsOptions{std::move(roots), std::move(key), std::move(chain)});
@@ -227,15 +194,19 @@ TEST_F(TlsCredentialsTest, RefusesFilesThatCannotBeReadOrAreNotPem) {
       {{File("absent.crt"), File("server.key"), ""}, "--tls_cert_file", "absent.crt"},
       {{File("server.crt"), File("absent.key"), ""}, "--tls_key_file", "absent.key"},
       {{File("server.crt"), File("server.key"), File("absent_ca.crt")},
-       "--tls_client_ca_file", "absent_ca.crt"},
+       "--tls_client_ca_file",
+       "absent_ca.crt"},
       {{dir_->string(), File("server.key"), ""}, "--tls_cert_file", ""},
       {{File("empty.pem"), File("server.key"), ""}, "--tls_cert_file", "empty.pem"},
       {{File("garbage.pem"), File("server.key"), ""}, "--tls_cert_file", "garbage.pem"},
       {{File("server.key"), File("server.key"), ""}, "--tls_cert_file", "server.key"},
       {{File("server.crt"), File("server.crt"), ""}, "--tls_key_file", "server.crt"},
-      {{File("server.crt"), File("encrypted.key"), ""}, "--tls_key_file", "encrypted.key"},
+      {{File("server.crt"), File("encrypted.key"), ""},
+       "--tls_key_file",
+       "encrypted.key"},
       {{File("server.crt"), File("server.key"), File("server.key")},
-       "--tls_client_ca_file", "server.key"},
+       "--tls_client_ca_file",
+       "server.key"},
   };
   const std::string key_text = Pem("server.key");
   for (const Row& row : rows) {
@@ -293,13 +264,15 @@ TEST_F(TlsCredentialsTest, MutualTlsServesOnlyClientsWithACertificateFromTheClie
 
   const grpc::Status no_cert = CheckHealth(server.port(), TlsClient(Pem("ca.crt")));
   EXPECT_FALSE(no_cert.ok());
-  EXPECT_EQ(no_cert.error_code(), grpc::StatusCode::UNAVAILABLE) << no_cert.error_message();
+  EXPECT_EQ(no_cert.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << no_cert.error_message();
 
   const grpc::Status other_ca = CheckHealth(
       server.port(),
       TlsClient(Pem("ca.crt"), Pem("other_client.key"), Pem("other_client.crt")));
   EXPECT_FALSE(other_ca.ok());
-  EXPECT_EQ(other_ca.error_code(), grpc::StatusCode::UNAVAILABLE) << other_ca.error_message();
+  EXPECT_EQ(other_ca.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << other_ca.error_message();
 
   EXPECT_FALSE(CheckHealth(server.port(), grpc::InsecureChannelCredentials()).ok());
 }
