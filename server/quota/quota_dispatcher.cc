@@ -12,6 +12,10 @@ namespace gong {
 namespace {
 
 constexpr size_t kMaxIdsPerGongRequest = 200;
+// How long after Gong's last answer its connection is taken to be still
+// open (libcurl keeps idle connections for up to two minutes; servers may
+// close them sooner).
+constexpr absl::Duration kWarmConnectionAge = absl::Seconds(30);
 
 GongError Cancelled() {
   GongError error;
@@ -43,6 +47,8 @@ struct QuotaDispatcher::Batch {
   std::vector<std::unique_ptr<Call>> calls;  // arrival order
   absl::flat_hash_set<std::string> ids;      // distinct ids of `calls`
   bool in_flight = false;
+  uint64_t window_ticket = 0;  // its send in the sliding window
+  bool cold = false;           // sent with no recently used connection
   std::list<std::shared_ptr<Batch>>::iterator position;  // while waiting
   CallId upstream = 0;                   // while in flight
   int attempts = 0;                      // Gong requests made so far
@@ -214,7 +220,14 @@ void QuotaDispatcher::Pump(absl::Time now, std::vector<Completion>* out) {
 }
 
 void QuotaDispatcher::Send(std::shared_ptr<Batch> batch, absl::Time now) {
-  window_.Record(now);
+  batch->window_ticket = window_.Record(now);
+  // A request that opens a connection (TCP, TLS) reaches Gong tens to
+  // hundreds of milliseconds after it was sent, later than one on a warm
+  // connection would: counted at its send time, it would let the requests
+  // one window later reach Gong less than a window after it. So a request
+  // sent with no recent answer counts in the window from its answer, the
+  // latest it can have reached Gong.
+  batch->cold = now - last_answer_ > kWarmConnectionAge;
   ++requests_;
   if (batch->attempts > 0) ++retries_;
   ++batch->attempts;
@@ -243,6 +256,12 @@ void QuotaDispatcher::OnAnswer(uint64_t batch_id, UnassignOutcome outcome) {
     std::shared_ptr<Batch> batch = std::move(node.mapped());
     batch->in_flight = false;
     const GongError* error = std::get_if<GongError>(&outcome);
+    const bool cancelled_here = error != nullptr && error->kind == GongError::Kind::kTransport &&
+                                error->transport_failure == http::TransportFailure::kCancelled;
+    if (!cancelled_here) {
+      if (batch->cold) window_.Delay(batch->window_ticket, now);
+      if (error == nullptr || error->kind != GongError::Kind::kTransport) last_answer_ = now;
+    }
     if (error != nullptr && !batch->calls.empty() && IsRetriable(*error) &&
         batch->attempts < options_.max_attempts) {
       // Gong did not act: wait, then send the same batch first in line.

@@ -102,6 +102,9 @@ class QuotaDispatcher final : public GongClient {
   uint64_t next_batch_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::Time paused_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Time wake_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  // When Gong last answered: a request sent long after that may have to
+  // open a connection first (see Send()).
+  absl::Time last_answer_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int consecutive_failures_ ABSL_GUARDED_BY(mu_) = 0;
   DailyRequestCounter daily_ ABSL_GUARDED_BY(mu_);
   int64_t requests_ ABSL_GUARDED_BY(mu_) = 0;

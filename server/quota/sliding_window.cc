@@ -19,16 +19,27 @@ absl::Time SlidingWindow::SlotTime(absl::Time now, size_t k) const {
   // no constraint.
   const size_t missing = max_sends_ - recent_.size();
   if (place >= missing) {
-    slot = std::max(slot, recent_[place - missing] +
+    slot = std::max(slot, recent_[place - missing].when +
                               window_ * static_cast<int64_t>(round + 1));
   }
   return slot;
 }
 
-void SlidingWindow::Record(absl::Time when) {
-  if (unlimited()) return;
-  recent_.push_back(when);
+uint64_t SlidingWindow::Record(absl::Time when) {
+  const uint64_t ticket = next_ticket_++;
+  if (unlimited()) return ticket;
+  recent_.push_back({ticket, when});
   if (recent_.size() > max_sends_) recent_.pop_front();
+  return ticket;
+}
+
+void SlidingWindow::Delay(uint64_t ticket, absl::Time later) {
+  for (Send& send : recent_) {
+    if (send.ticket == ticket) send.when = std::max(send.when, later);
+  }
+  // Keep earliest first, which SlotTime relies on (N is small).
+  std::sort(recent_.begin(), recent_.end(),
+            [](const Send& a, const Send& b) { return a.when < b.when; });
 }
 
 }  // namespace gong

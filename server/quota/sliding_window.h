@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 
 #include "absl/time/time.h"
@@ -23,13 +24,23 @@ class SlidingWindow {
   // may. Used both to send and to tell a waiting call when its turn comes.
   absl::Time SlotTime(absl::Time now, size_t k) const;
 
-  // Records a send at `when` (not earlier than any recorded before).
-  void Record(absl::Time when);
+  // Records a send at `when`; returns a ticket for Delay().
+  uint64_t Record(absl::Time when);
+
+  // Moves the send `ticket` to `later` if that is later: for a request
+  // known to have reached Gong later than it was sent. No-op once the send
+  // has left the window.
+  void Delay(uint64_t ticket, absl::Time later);
 
  private:
+  struct Send {
+    uint64_t ticket;
+    absl::Time when;
+  };
   const size_t max_sends_;
   const absl::Duration window_;
-  std::deque<absl::Time> recent_;  // the last max_sends_ sends, oldest first
+  uint64_t next_ticket_ = 0;
+  std::deque<Send> recent_;  // the last max_sends_ sends, earliest first
 };
 
 }  // namespace gong

@@ -101,6 +101,25 @@ TEST_F(QuotaDispatcherTest, CallsGoAtOnceWhileTheWindowHasRoom) {
   EXPECT_EQ(gong_.size(), 4u);
 }
 
+TEST_F(QuotaDispatcherTest, ColdRequestsCountFromTheirAnswer) {
+  Start(Qps(3));
+  for (int i = 0; i < 3; ++i) Call({absl::StrCat(i)});
+  // The first requests open connections: Gong answers them 200 ms later,
+  // and may have seen them arrive as late as that.
+  clock_.Advance(absl::Milliseconds(200));
+  for (int i = 1; i <= 3; ++i) AnswerAll(i);
+  Call({"3"});
+  clock_.Advance(absl::Milliseconds(1020));  // 1.22 s after sending
+  EXPECT_EQ(gong_.size(), 3u);
+  clock_.Advance(absl::Milliseconds(10));  // past 1.025 s after the answers
+  ASSERT_EQ(gong_.size(), 4u);
+  AnswerAll(4);
+  // Warm now: a request counts from its send.
+  Call({"4"});
+  Call({"5"});
+  EXPECT_EQ(gong_.size(), 6u);
+}
+
 TEST_F(QuotaDispatcherTest, NoWindowEverHoldsMoreThanTheLimit) {
   Start(Qps(3, /*coalesce=*/false));
   std::vector<absl::Time> sent;

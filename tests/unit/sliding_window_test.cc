@@ -42,6 +42,20 @@ TEST(SlidingWindowTest, FewerSendsThanTheLimitLeaveFreePlaces) {
   EXPECT_EQ(window.SlotTime(kT0, 2), kT0 + kW);  // waits for the recorded one
 }
 
+TEST(SlidingWindowTest, ADelayedSendHoldsItsPlaceLonger) {
+  SlidingWindow window(2, kW);
+  const uint64_t first = window.Record(kT0);
+  window.Record(kT0 + absl::Milliseconds(10));
+  EXPECT_EQ(window.SlotTime(kT0, 0), kT0 + kW);
+  // The first request reached Gong 100 ms late: its place frees later, and
+  // the second's, now the earlier, frees first.
+  window.Delay(first, kT0 + absl::Milliseconds(100));
+  EXPECT_EQ(window.SlotTime(kT0, 0), kT0 + absl::Milliseconds(10) + kW);
+  EXPECT_EQ(window.SlotTime(kT0, 1), kT0 + absl::Milliseconds(100) + kW);
+  window.Delay(first, kT0);  // never earlier
+  EXPECT_EQ(window.SlotTime(kT0, 1), kT0 + absl::Milliseconds(100) + kW);
+}
+
 TEST(SlidingWindowTest, ZeroIsNoLimit) {
   SlidingWindow window(0, kW);
   for (int i = 0; i < 10; ++i) window.Record(kT0);
