@@ -1,5 +1,6 @@
 #include "gong/credentials.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
@@ -19,9 +20,11 @@ GongCredentials GongCredentials::Bearer(absl::string_view token) {
 
 absl::StatusOr<GongCredentials> GongCredentials::FromEnvironment(
     const std::function<const char*(const char*)>& getenv) {
+  // Trimmed: a Secret made from a file often ends in a newline, which Gong
+  // would refuse as part of the key.
   auto get = [&](const char* name) -> std::string {
     const char* v = getenv(name);
-    return v == nullptr ? std::string() : std::string(v);
+    return v == nullptr ? std::string() : std::string(absl::StripAsciiWhitespace(v));
   };
   const std::string key = get("GONG_ACCESS_KEY");
   const std::string secret = get("GONG_ACCESS_KEY_SECRET");

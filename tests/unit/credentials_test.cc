@@ -58,6 +58,16 @@ TEST(GongCredentialsTest, BasicAuthIsPaddedBase64OfKeyColonSecret) {
             "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
 }
 
+TEST(GongCredentialsTest, ValuesAreTrimmedAsSecretsFromFilesEndInANewline) {
+  const auto credentials =
+      FromVars({{"GONG_ACCESS_KEY", "k\n"}, {"GONG_ACCESS_KEY_SECRET", " s\r\n"}});
+
+  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  EXPECT_EQ(credentials->authorization_header(), "Authorization: Basic azpz");
+  const auto bearer = FromVars({{"GONG_BEARER_TOKEN", "tok\n"}});
+  EXPECT_EQ(bearer->authorization_header(), "Authorization: Bearer tok");
+}
+
 TEST(GongCredentialsTest, BearerTokenGivesBearerAuth) {
   const auto credentials = FromVars({{"GONG_BEARER_TOKEN", "eyJhbGciOi.tok"}});
 
