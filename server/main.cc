@@ -153,8 +153,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
-  gong::LogInfo(absl::StrCat("gong-flows-server listening on ", host, ":", (*server)->port()),
-                Describe(config, auth_scheme, (*server)->port(), (*server)->metrics_port()));
+  const int port = (*server)->port(), metrics_port = (*server)->metrics_port();
+  gong::LogInfo(absl::StrCat("gong-flows-server listening on ", host, ":", port),
+                Describe(config, auth_scheme, port, metrics_port));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
@@ -170,6 +171,6 @@ int main(int argc, char** argv) {
   (*server)->Shutdown(config.shutdown_grace);
   server->reset();
   curl_global_cleanup();
-  gong::LogInfo("stopped");
+  gong::LogInfo("stopped", Describe(config, auth_scheme, port, metrics_port));
   return 0;
 }

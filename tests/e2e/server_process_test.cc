@@ -201,6 +201,7 @@ TEST_F(ServerProcessTest, LogsAreJsonLinesWithOneLinePerCall) {
   EXPECT_EQ(calls[1]["code"], "UNAUTHENTICATED");
   EXPECT_FALSE(calls[1]["gong_request_id"].get<std::string>().empty());
   EXPECT_EQ(lines.back()["msg"], "stopped");
+  EXPECT_EQ(lines.back()["gong_auth"], "bearer");  // the configuration again
   EXPECT_THAT(server_->Stderr(), Not(HasSubstr("jane.private")));
 }
 
