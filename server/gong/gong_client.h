@@ -27,8 +27,9 @@ class GongClient {
 
   virtual ~GongClient() = default;
 
-  // Starts the call; never blocks on Gong. The call fails with a timeout
-  // transport error at `deadline`.
+  // Starts the call; never blocks on Gong, and never runs `done` inside
+  // this call (callers may hold their own lock around it). The call fails
+  // with a timeout transport error at `deadline`.
   virtual CallId Unassign(UnassignRequest request, absl::Time deadline,
                           Callback done) = 0;
 

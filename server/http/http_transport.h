@@ -61,7 +61,7 @@ class HttpTransport {
   virtual ~HttpTransport() = default;
 
   // Starts a POST of `request`; `done` gets its result. Never blocks on the
-  // network.
+  // network, and never runs `done` inside this call.
   virtual RequestId Post(HttpRequest request, Callback done) = 0;
 
   // Aborts request `id`: its callback gets kCancelled unless it already ran.
