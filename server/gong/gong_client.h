@@ -27,9 +27,11 @@ class GongClient {
 
   virtual ~GongClient() = default;
 
-  // Starts the call; never blocks on Gong, and never runs `done` inside
-  // this call (callers may hold their own lock around it). The call fails
-  // with a timeout transport error at `deadline`.
+  // Starts the call; never blocks on Gong. The call fails with a timeout
+  // transport error at `deadline`. `done` may run before this returns when
+  // the call is refused at once (the quota dispatcher does so), but never
+  // while this call holds a lock of its own; RestGongClient never runs it
+  // inside this call at all, which the dispatcher relies on.
   virtual CallId Unassign(UnassignRequest request, absl::Time deadline,
                           Callback done) = 0;
 
