@@ -1,0 +1,76 @@
+// Google Benchmark micro-benchmarks for the per-call CPU path: request
+// validation, Gong request encoding, decoding Gong's answer with 200 ids,
+// building the response, and mapping an error to a status with details.
+// Figures only; nothing is asserted. ctest runs a smoke pass.
+#include <benchmark/benchmark.h>
+
+#include "absl/strings/str_cat.h"
+#include "flow_service.h"
+#include "gong/unassign_json.h"
+#include "request_validation.h"
+#include "status_mapping.h"
+
+namespace gong {
+namespace {
+
+flows::v1::UnassignByInstanceIdsRequest RequestWith(int ids) {
+  flows::v1::UnassignByInstanceIdsRequest request;
+  for (int i = 0; i < ids; ++i) request.add_flow_instance_ids(absl::StrCat(234599484848423 + i));
+  request.set_unassigned_by_user_email("jane.doe@example.com");
+  return request;
+}
+
+void BM_Validate(benchmark::State& state) {
+  const auto request = RequestWith(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(ValidateUnassignRequest(request));
+}
+BENCHMARK(BM_Validate)->Arg(1)->Arg(200);
+
+void BM_EncodeGongRequest(benchmark::State& state) {
+  const UnassignRequest request =
+      ValidateUnassignRequest(RequestWith(static_cast<int>(state.range(0)))).request;
+  for (auto _ : state) benchmark::DoNotOptimize(EncodeUnassignRequest(request));
+}
+BENCHMARK(BM_EncodeGongRequest)->Arg(1)->Arg(200);
+
+std::string AnswerWith(int ids) {
+  std::string body = R"({"requestId":"4al018gzaztcr8nbukw","unassignedFlowInstanceIds":[)";
+  for (int i = 0; i < ids; ++i) {
+    absl::StrAppend(&body, i == 0 ? "" : ",", "\"", 234599484848423 + i, "\"");
+  }
+  return body + "]}";
+}
+
+void BM_DecodeGongAnswer(benchmark::State& state) {
+  const std::string body = AnswerWith(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(DecodeUnassignResponse(body));
+}
+BENCHMARK(BM_DecodeGongAnswer)->Arg(1)->Arg(200);
+
+void BM_FillResponse(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const std::vector<std::string> requested =
+      ValidateUnassignRequest(RequestWith(n)).request.flow_instance_ids;
+  const UnassignResult result = *DecodeUnassignResponse(AnswerWith(n / 2 + 1));
+  for (auto _ : state) {
+    flows::v1::UnassignByInstanceIdsResponse response;
+    FillResponse(requested, result, &response);
+    benchmark::DoNotOptimize(response);
+  }
+}
+BENCHMARK(BM_FillResponse)->Arg(1)->Arg(200);
+
+void BM_MapErrorWithDetails(benchmark::State& state) {
+  GongError error;
+  error.http_status = 429;
+  error.gong_request_id = "4al018gzaztcr8nbukw";
+  error.errors = {"API request limit exceeded"};
+  error.retry_after = absl::Seconds(2);
+  for (auto _ : state) benchmark::DoNotOptimize(GongErrorToStatus(error));
+}
+BENCHMARK(BM_MapErrorWithDetails);
+
+}  // namespace
+}  // namespace gong
+
+BENCHMARK_MAIN();
