@@ -37,17 +37,8 @@ if [[ ! -d $root/node_modules/@grpc/grpc-js || ! -d $root/node_modules/@grpc/pro
     cat "$tmp/npm.log"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
-# wait_for FILE REGEX: prints the first match of REGEX's group once FILE has it.
-wait_for() {
-  for _ in $(seq 200); do
-    if grep -qE "$2" "$1" 2>/dev/null; then
-      sed -nE "s#.*$2.*#\\1#p" "$1" | head -n1
-      return 0
-    fi
-    sleep 0.05
-  done
-  echo "timed out waiting for /$2/ in $1:" >&2; cat "$1" >&2; return 1
-}
+# shellcheck source=harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 # start NAME SANDBOX_FLAGS...: a sandbox and a facade in front of it (server
 # defaults: limiter and retries on); sets $target. If either does not come
