@@ -6,13 +6,15 @@
 // benchmark, not a test: it asserts nothing. The ceiling is 600 ids a
 // second (3 requests of 200 ids).
 //
-//   quota_bench [--callers=1,10,100,1000] [--seconds=10] [--warmup=2s]
+//   quota_bench [--callers=1,10,100,1000] [--coalesce=on,off] [--seconds=10s]
+//               [--warmup=2s] [--json_out=FILE]
 #include <curl/curl.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <thread>
 #include <vector>
@@ -33,6 +35,8 @@
 ABSL_FLAG(std::string, callers, "1,10,100,1000", "Concurrent callers per scenario.");
 ABSL_FLAG(absl::Duration, seconds, absl::Seconds(10), "Measured time per scenario.");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured time first.");
+ABSL_FLAG(std::string, coalesce, "on,off", "Coalescing settings to run: on, off or both.");
+ABSL_FLAG(std::string, json_out, "", "Also write the rows to this file as JSON.");
 
 namespace {
 
@@ -52,7 +56,9 @@ struct Row {
   bool coalesce;
   double ids_per_second;
   double gong_requests_per_second;
+  double calls_per_second;
   absl::Duration p50, p99;
+  int ok;
   std::map<grpc::StatusCode, int> errors;
 };
 
@@ -130,11 +136,15 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
   for (auto& t : threads) t.join();
   (*facade)->Shutdown(absl::Seconds(1));
 
-  Row row{callers, coalesce, 0, 0, {}, {}, {}};
+  Row row{callers, coalesce, 0, 0, samples.size() / absl::ToDoubleSeconds(measured), {}, {}, 0, {}};
   std::vector<absl::Duration> latencies;
   for (const Sample& s : samples) {
     latencies.push_back(s.latency);
-    if (s.code != grpc::StatusCode::OK) ++row.errors[s.code];
+    if (s.code == grpc::StatusCode::OK) {
+      ++row.ok;
+    } else {
+      ++row.errors[s.code];
+    }
   }
   // Rates from the Gong requests the sandbox received in the measured
   // period. Requests come in bursts, so counting them over a fixed period
@@ -186,12 +196,17 @@ int main(int argc, char** argv) {
     int v;
     if (absl::SimpleAtoi(n, &v) && v > 0) callers.push_back(v);
   }
+  std::vector<bool> coalesce_settings;
+  for (absl::string_view c : absl::StrSplit(absl::GetFlag(FLAGS_coalesce), ',')) {
+    if (c == "on" || c == "off") coalesce_settings.push_back(c == "on");
+  }
+  nlohmann::json json_rows = nlohmann::json::array();
   std::printf("Sandbox Gong at %d calls/s; ceiling %d ids/s. %s measured per row.\n\n",
               kGongQps, kGongQps * 200,
               absl::FormatDuration(absl::GetFlag(FLAGS_seconds)).c_str());
   std::printf("| callers | coalesce | ids/s | %% of 600 | Gong requests/s | p50 | p99 | errors |\n");
   std::printf("|---:|---|---:|---:|---:|---:|---:|---|\n");
-  for (bool coalesce : {true, false}) {
+  for (bool coalesce : coalesce_settings) {
     for (int n : callers) {
       const Row row = RunScenario(n, coalesce, absl::GetFlag(FLAGS_warmup),
                                   absl::GetFlag(FLAGS_seconds));
@@ -207,7 +222,20 @@ int main(int argc, char** argv) {
                   absl::FormatDuration(absl::Trunc(row.p99, absl::Milliseconds(1))).c_str(),
                   errors.empty() ? "none" : errors.c_str());
       std::fflush(stdout);
+      nlohmann::json outcomes = {{"OK", row.ok}};
+      for (const auto& [code, count] : row.errors) outcomes[CodeName(code)] = count;
+      json_rows.push_back({{"callers", row.callers},
+                           {"coalesce", row.coalesce},
+                           {"ids_per_second", row.ids_per_second},
+                           {"gong_requests_per_second", row.gong_requests_per_second},
+                           {"calls_per_second", row.calls_per_second},
+                           {"p50_us", absl::ToDoubleMicroseconds(row.p50)},
+                           {"p99_us", absl::ToDoubleMicroseconds(row.p99)},
+                           {"outcomes", outcomes}});
     }
+  }
+  if (!absl::GetFlag(FLAGS_json_out).empty()) {
+    std::ofstream(absl::GetFlag(FLAGS_json_out)) << json_rows.dump(2) << "\n";
   }
   return 0;
 }

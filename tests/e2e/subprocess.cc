@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace gong::testing {
@@ -52,7 +53,7 @@ void Subprocess::Drain(int fd, std::string* sink) {
     const ssize_t n = read(fd, buffer, sizeof(buffer));
     if (n <= 0) break;
     absl::MutexLock lock(&mu_);
-    sink->append(buffer, n);
+    sink->append(buffer, std::min<size_t>(n, kMaxKept - std::min(kMaxKept, sink->size())));
   }
   close(fd);
 }

@@ -1,10 +1,11 @@
-// Runs a program of the build as a child process for end-to-end tests:
-// given arguments and extra environment, with its stdout and stderr
-// collected, and signals and waiting with a time limit.
+// Runs a program of the build as a child process for end-to-end tests and
+// benchmarks: given arguments and extra environment, with the start of its
+// stdout and stderr collected, and signals and waiting with a time limit.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <thread>
@@ -24,12 +25,17 @@ class Subprocess {
   ~Subprocess();  // SIGKILLs the child if it still runs.
 
   void Signal(int signal_number);
+  pid_t pid() const { return pid_; }
 
   // The exit code once the child exited (a signal death reads as
   // 128 + signal), or -1 if it still runs after `timeout`.
   int Wait(absl::Duration timeout);
 
-  // Everything written so far.
+  // Each stream keeps its first kMaxKept bytes (startup lines and errors);
+  // the rest is read and dropped, so a chatty child (a server logging every
+  // call under load) neither blocks on a full pipe nor grows this process.
+  static constexpr size_t kMaxKept = 1 << 20;
+  // What was written so far, up to kMaxKept.
   std::string Stdout();
   std::string Stderr();
 

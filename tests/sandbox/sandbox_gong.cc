@@ -244,6 +244,9 @@ Reply SandboxGong::Impl::Unassign(const httplib::Request& req,
   if (!parsed.ok()) {
     return ErrorReply(request_id, 400, parsed.status().message());
   }
+  if (behavior.assume_assigned) {
+    return {200, internal::SuccessBody(request_id, parsed->ids)};
+  }
   return RemoveAssigned(request_id, parsed->ids);
 }
 

@@ -38,6 +38,9 @@ struct Behavior {
   // with `Retry-After: <retry_after_seconds>`. 0 turns the limit off.
   int qps_limit = 0;
   int retry_after_seconds = 1;
+  // Treat every id asked for as assigned, so any request succeeds and
+  // nothing has to be assigned first (for load benchmarks).
+  bool assume_assigned = false;
 };
 
 struct Options {

@@ -73,6 +73,19 @@ TEST_F(SandboxGongTest, IdsNoLongerAssignedDoNotExist) {
               HasSubstr("does not exist"));
 }
 
+TEST_F(SandboxGongTest, AssumeAssignedUnassignsAnyIdEveryTime) {
+  Options options;
+  options.behavior.assume_assigned = true;
+  StartSandbox(options);
+  for (int i = 0; i < 2; ++i) {
+    httplib::Result result = Unassign({"5", "424242"});
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 200) << result->body;
+    EXPECT_THAT(BodyJson(result)["unassignedFlowInstanceIds"].get<std::vector<std::string>>(),
+                ElementsAre("5", "424242"));
+  }
+}
+
 TEST_F(SandboxGongTest, AssignAddsIdsAtRuntime) {
   StartSandbox(Options());
   sandbox_->Assign({"77"});

@@ -37,6 +37,9 @@ ABSL_FLAG(bool, garbage, false, "Answer 200 with a body that is not JSON");
 ABSL_FLAG(int, qps, 0,
           "Answer 429 past this many calls a second, as Gong does (0: off)");
 ABSL_FLAG(int, retry_after, 1, "Retry-After seconds sent with 429");
+ABSL_FLAG(bool, assign_all, false,
+          "Treat every id as assigned, so every unassign call succeeds");
+ABSL_FLAG(bool, log_requests, true, "One line per request on stderr");
 ABSL_FLAG(int, threads, 64,
           "Worker threads; each open client connection holds one");
 
@@ -100,7 +103,7 @@ absl::StatusOr<gong::sandbox::Options> OptionsFromFlags() {
   if (!assigned.ok()) return assigned.status();
   options.assigned_ids = *std::move(assigned);
   options.threads = absl::GetFlag(FLAGS_threads);
-  options.log_requests = true;
+  options.log_requests = absl::GetFlag(FLAGS_log_requests);
 
   gong::sandbox::Behavior& behavior = options.behavior;
   behavior.force_status = absl::GetFlag(FLAGS_status);
@@ -111,6 +114,7 @@ absl::StatusOr<gong::sandbox::Options> OptionsFromFlags() {
   }
   behavior.qps_limit = absl::GetFlag(FLAGS_qps);
   behavior.retry_after_seconds = absl::GetFlag(FLAGS_retry_after);
+  behavior.assume_assigned = absl::GetFlag(FLAGS_assign_all);
   return options;
 }
 
