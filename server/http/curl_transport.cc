@@ -113,9 +113,10 @@ CurlTransport::~CurlTransport() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+    WakeLoopIfSleeping();
   }
-  curl_multi_wakeup(AsMulti(multi_));
   loop_.join();
+  for (void* easy : idle_easy_) curl_easy_cleanup(easy);
   curl_multi_cleanup(AsMulti(multi_));
 }
 
@@ -124,21 +125,22 @@ HttpTransport::RequestId CurlTransport::Post(HttpRequest request,
   auto transfer = std::make_unique<CurlTransfer>();
   transfer->request = std::move(request);
   transfer->done = std::move(done);
-  RequestId id;
-  {
-    absl::MutexLock lock(&mu_);
-    id = next_id_++;
-    incoming_.emplace_back(id, std::move(transfer));
-  }
-  curl_multi_wakeup(AsMulti(multi_));
+  absl::MutexLock lock(&mu_);
+  const RequestId id = next_id_++;
+  incoming_.emplace_back(id, std::move(transfer));
+  WakeLoopIfSleeping();
   return id;
 }
 
 void CurlTransport::Cancel(RequestId id) {
-  {
-    absl::MutexLock lock(&mu_);
-    cancelled_.push_back(id);
-  }
+  absl::MutexLock lock(&mu_);
+  cancelled_.push_back(id);
+  WakeLoopIfSleeping();
+}
+
+void CurlTransport::WakeLoopIfSleeping() {
+  if (!sleeping_) return;
+  sleeping_ = false;  // one wake-up is enough until it sleeps again
   curl_multi_wakeup(AsMulti(multi_));
 }
 
@@ -152,7 +154,7 @@ void CurlTransport::StartTransfer(RequestId id,
   }
   CurlTransfer* t = transfer.get();
   t->max_bytes = options_.max_response_bytes;
-  CURL* easy = t->easy = curl_easy_init();
+  CURL* easy = t->easy = TakeEasyHandle();
   if (easy == nullptr) {
     std::move(t->done)(
         TransportError{TransportFailure::kOther, "curl_easy_init failed"});
@@ -211,12 +213,23 @@ void CurlTransport::FinishTransfer(RequestId id, HttpResult result) {
   if (node.empty()) return;  // finished already; a late Cancel
   std::unique_ptr<CurlTransfer> t = std::move(node.mapped());
   curl_multi_remove_handle(AsMulti(multi_), t->easy);
+  if (idle_easy_.size() < kMaxIdleEasyHandles) {
+    curl_easy_reset(t->easy);
+    idle_easy_.push_back(std::exchange(t->easy, nullptr));
+  }
   Callback done = std::move(t->done);
   if (auto* response = std::get_if<HttpResponse>(&result)) {
     *response = std::move(t->response);
   }
   t.reset();  // free the handle before running caller code
   std::move(done)(std::move(result));
+}
+
+void* CurlTransport::TakeEasyHandle() {
+  if (idle_easy_.empty()) return curl_easy_init();
+  CURL* easy = idle_easy_.back();
+  idle_easy_.pop_back();
+  return easy;
 }
 
 void CurlTransport::ReapCompleted() {
@@ -274,9 +287,17 @@ void CurlTransport::Loop() {
     int running = 0;
     curl_multi_perform(multi, &running);
     ReapCompleted();
+    {
+      absl::MutexLock lock(&mu_);
+      if (!incoming_.empty() || !cancelled_.empty() || stopping_) continue;
+      sleeping_ = true;
+    }
     // Sleeps until a socket is ready, curl's own timer fires (it caps the
-    // wait itself), or another thread calls curl_multi_wakeup.
+    // wait itself), or another thread calls curl_multi_wakeup (a wake-up
+    // sent before the poll starts still ends it at once).
     curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    absl::MutexLock lock(&mu_);
+    sleeping_ = false;
   }
   std::vector<RequestId> left;
   for (const auto& entry : active_) left.push_back(entry.first);

@@ -54,6 +54,7 @@ class Loop {
       const bool measured = ended >= measure_from_ && ended < stop_;
       {
         absl::MutexLock lock(&mu_);
+        ++all_calls_;
         if (measured) samples_.push_back({ended - began, std::move(outcome)});
         if (ended >= stop_) {
           --active_;
@@ -67,6 +68,7 @@ class Loop {
   LoadResult Summarize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     LoadResult result;
     result.calls = static_cast<int64_t>(samples_.size());
+    result.all_calls = all_calls_;
     result.calls_per_second =
         result.calls / absl::ToDoubleSeconds(stop_ - measure_from_);
     if (samples_.empty()) return result;
@@ -97,6 +99,7 @@ class Loop {
   std::atomic<int64_t> next_seq_{0};
   absl::Mutex mu_;
   int active_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t all_calls_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<Sample> samples_ ABSL_GUARDED_BY(mu_);
 };
 

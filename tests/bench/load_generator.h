@@ -35,6 +35,7 @@ struct LoadOptions {
 
 struct LoadResult {
   int64_t calls = 0;  // completed in the measured period
+  int64_t all_calls = 0;  // completed at all, warm-up included
   double calls_per_second = 0;
   absl::Duration mean, p50, p90, p99, max;
   std::map<std::string, int64_t> outcomes;  // by name, measured period only

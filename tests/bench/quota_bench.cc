@@ -189,6 +189,8 @@ std::string CodeName(grpc::StatusCode code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As in server/main.cc: Debian's abseil leaves the deadlock detector on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::ParseCommandLine(argc, argv);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   std::vector<int> callers;

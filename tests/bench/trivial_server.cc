@@ -11,6 +11,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/synchronization/mutex.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "HOST:PORT to serve on (port 0: any free one).");
@@ -35,6 +36,8 @@ class TrivialFlowService final : public gong::flows::v1::FlowService::CallbackSe
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As in server/main.cc: Debian's abseil leaves the deadlock detector on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::ParseCommandLine(argc, argv);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -31,11 +32,13 @@ class Subprocess {
   // 128 + signal), or -1 if it still runs after `timeout`.
   int Wait(absl::Duration timeout);
 
-  // Each stream keeps its first kMaxKept bytes (startup lines and errors);
-  // the rest is read and dropped, so a chatty child (a server logging every
-  // call under load) neither blocks on a full pipe nor grows this process.
+  // Each stream keeps its first kMaxKept bytes (startup lines) and its last
+  // kTailKept (how it ended: a sanitizer's report, say); what lies between
+  // is read and dropped, so a chatty child (a server logging every call
+  // under load) neither blocks on a full pipe nor grows this process.
   static constexpr size_t kMaxKept = 1 << 20;
-  // What was written so far, up to kMaxKept.
+  static constexpr size_t kTailKept = 64 << 10;
+  // What was written so far, within those bounds.
   std::string Stdout();
   std::string Stderr();
 
@@ -43,13 +46,19 @@ class Subprocess {
   bool WaitForOutput(const std::string& text, absl::Duration timeout);
 
  private:
-  void Drain(int fd, std::string* sink);
+  struct Captured {
+    std::string head, tail;
+    size_t dropped = 0;  // bytes past head, including those in tail
+    void Append(absl::string_view data);
+    std::string Text() const;
+  };
+  void Drain(int fd, Captured* sink);
 
   pid_t pid_ = -1;
   int exit_code_ = -1;
   absl::Mutex mu_;
-  std::string stdout_ ABSL_GUARDED_BY(mu_);
-  std::string stderr_ ABSL_GUARDED_BY(mu_);
+  Captured stdout_ ABSL_GUARDED_BY(mu_);
+  Captured stderr_ ABSL_GUARDED_BY(mu_);
   std::thread out_reader_;
   std::thread err_reader_;
 };

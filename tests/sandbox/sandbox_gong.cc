@@ -8,9 +8,11 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -117,7 +119,13 @@ class SandboxGong::Impl {
   int64_t request_count_ ABSL_GUARDED_BY(mu_) = 0;
   // Times of the calls admitted under qps_limit, oldest first.
   std::deque<absl::Time> window_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Wakes handlers sleeping out a delay when the sandbox stops. A condition
+  // variable rather than mu_.Await: absl::Mutex re-evaluates every waiter's
+  // condition on each release, so with 1000 handlers asleep every request
+  // paid for all of them and the sandbox fell far behind its delay.
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // guarded by stop_mu_
 };
 
 void SandboxGong::Impl::Configure() {
@@ -192,9 +200,10 @@ absl::Status SandboxGong::Impl::Start() {
 void SandboxGong::Impl::Stop() {
   if (!thread_.joinable()) return;
   {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;  // wakes handlers sleeping out a delay
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopping_ = true;
   }
+  stop_cv_.notify_all();
   server_.stop();
   thread_.join();
 }
@@ -292,8 +301,8 @@ bool SandboxGong::Impl::AdmitUnderLimit(int qps_limit) {
 }
 
 void SandboxGong::Impl::SleepUnlessStopping(absl::Duration delay) {
-  absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  stop_cv_.wait_for(lock, absl::ToChronoNanoseconds(delay), [this] { return stopping_; });
 }
 
 void SandboxGong::Impl::Send(const Reply& reply, const httplib::Request& req,

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "sandbox/sandbox_gong.h"
 
@@ -121,6 +122,8 @@ absl::StatusOr<gong::sandbox::Options> OptionsFromFlags() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As in server/main.cc: Debian's abseil leaves the deadlock detector on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "Serves a stand-in for Gong's unassign-flows-by-instance-id endpoint.");
   absl::ParseCommandLine(argc, argv);
