@@ -2,6 +2,7 @@
 // environment's credentials to a checked configuration; run the facade;
 // on SIGTERM or SIGINT drain, stop and exit 0.
 #include <curl/curl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -118,6 +119,11 @@ int main(int argc, char** argv) {
   // detector on: a global lock and graph update on every Mutex (gRPC's
   // included). It cost the facade a tenth of its CPU under load.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // One malloc arena rather than glibc's eight per core: memory freed on
+  // one thread (gRPC's, curl's) is reused by the others instead of piling up
+  // per thread. With 1000 calls pending it took peak RSS from 71 to 58 MiB,
+  // with no throughput cost we could measure (README, "Performance").
+  mallopt(M_ARENA_MAX, 1);
   absl::SetProgramUsageMessage(
       "Serves gong.flows.v1.FlowService over Gong's REST API.\n"
       "Every flag --foo may also be set as GONG_FLOWS_FOO. Credentials come from "

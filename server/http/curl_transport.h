@@ -2,8 +2,10 @@
 //
 // Every transfer lives on that thread, so no thread ever blocks on the
 // network and the multi handle's connection cache gives keep-alive reuse
-// (and HTTP/2 multiplexing over TLS) to all callers. Other threads hand
-// work over through a queue and curl_multi_wakeup.
+// (and HTTP/2 multiplexing over TLS) to all callers. The thread waits in
+// epoll and hands curl only the sockets that are ready (curl's socket API),
+// so its cost per event does not grow with the transfers in flight. Other
+// threads hand work over through a queue and an eventfd.
 #pragma once
 
 #include <memory>
@@ -44,7 +46,12 @@ class CurlTransport final : public HttpTransport {
   void Cancel(RequestId id) override;
 
  private:
-  CurlTransport(CurlTransportOptions options, void* multi);
+  CurlTransport(CurlTransportOptions options, void* multi, int epoll_fd, int wake_fd);
+  // curl's socket and timer callbacks (CURLMOPT_SOCKETFUNCTION and
+  // CURLMOPT_TIMERFUNCTION), on the loop thread.
+  static int OnSocket(void* easy, int socket, int what, void* self, void* socket_data);
+  static int OnTimer(void* multi, long timeout_ms, void* self);
+  void RunTimersIfDue();
   void Loop();
   // Loop-thread helpers.
   void StartTransfer(RequestId id, std::unique_ptr<CurlTransfer> transfer);
@@ -56,8 +63,9 @@ class CurlTransport final : public HttpTransport {
   void WakeLoopIfSleeping() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const CurlTransportOptions options_;
-  void* const multi_;  // CURLM*, owned; touched only by the loop thread
-                       // (curl_multi_wakeup excepted, which is thread-safe)
+  void* const multi_;   // CURLM*, owned; touched only by the loop thread
+  const int epoll_fd_;  // owned; the loop waits here
+  const int wake_fd_;   // owned eventfd, in epoll_fd_; written by any thread
 
   absl::Mutex mu_;
   RequestId next_id_ ABSL_GUARDED_BY(mu_) = 1;
@@ -73,6 +81,7 @@ class CurlTransport final : public HttpTransport {
 
   // Loop thread only.
   absl::flat_hash_map<RequestId, std::unique_ptr<CurlTransfer>> active_;
+  absl::Time timer_ = absl::InfiniteFuture();  // when curl's timer is due
   // Finished easy handles, reset for reuse: a new one per request cost a
   // dozen allocations. The cap bounds what a burst leaves behind.
   static constexpr size_t kMaxIdleEasyHandles = 64;

@@ -11,7 +11,8 @@
 //               upstream with its limiter off (F); and F against the ceiling
 //               C = 1 / (1/E + 1/U).
 //   pending     --pending calls in flight against an upstream answering
-//               after --pending_delay: the facade's peak RSS and RSS per call.
+//               after --pending_delay (slow-upstream, event-driven), first
+//               direct, then through the facade: its peak RSS and RSS a call.
 //   soak        --soak of steady load: the facade's RSS after warm-up and at
 //               the end.
 //   quota       quota_bench with --quota_callers single-id callers against a
@@ -166,14 +167,23 @@ double SelfCpuSeconds() {
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-std::unique_ptr<Server> Upstream(absl::Duration delay, int connections) {
+// The sandbox answering at once: the upstream of the throughput scenarios.
+std::unique_ptr<Server> FastUpstream(int connections) {
   return std::make_unique<Server>(
       "gong-sandbox",
       std::vector<std::string>{BinDir() + "/gong-sandbox", "--listen=127.0.0.1:0", "--assign_all",
                                "--log_requests=false",
-                               absl::StrCat("--delay=", absl::FormatDuration(delay)),
                                // a thread per open connection, and some to spare
                                absl::StrCat("--threads=", connections + 64)},
+      "http://127.0.0.1:");
+}
+
+// Answers after `delay` on one event loop, however many connections wait.
+std::unique_ptr<Server> SlowUpstream(absl::Duration delay) {
+  return std::make_unique<Server>(
+      "slow-upstream",
+      std::vector<std::string>{BinDir() + "/slow-upstream",
+                               absl::StrCat("--delay=", absl::FormatDuration(delay))},
       "http://127.0.0.1:");
 }
 
@@ -284,7 +294,7 @@ LoadOptions Load(int in_flight, absl::Duration measured) {
 
 void Throughput(const std::vector<int>& levels) {
   const int most = *std::max_element(levels.begin(), levels.end());
-  auto upstream = Upstream(absl::ZeroDuration(), most);
+  auto upstream = FastUpstream(most);
   auto trivial = TrivialServer();
   auto facade = Facade(*upstream);
   auto grpc_baseline = gong::bench::GrpcTarget(trivial->address());
@@ -333,17 +343,22 @@ void Throughput(const std::vector<int>& levels) {
 void Pending() {
   const int pending = absl::GetFlag(FLAGS_pending);
   const absl::Duration delay = absl::GetFlag(FLAGS_pending_delay);
-  auto upstream = Upstream(delay, pending);
+  auto upstream = SlowUpstream(delay);
   // The upstream alone first: what the facade's row should look like.
+  // A warm-up of a few delays: the first calls also wait for connections
+  // (curl holds all but one back until the first answer shows whether the
+  // upstream can multiplex), which is not the steady state measured here.
+  const LoadOptions load = {pending, std::max(absl::GetFlag(FLAGS_warmup), 3 * delay),
+                            absl::GetFlag(FLAGS_pending_seconds)};
   auto direct = gong::bench::HttpTarget(absl::StrCat("http://", upstream->address()));
   Add(MakeRow(absl::StrCat("upstream alone, ", pending, " pending"), pending,
-              RunClosedLoop(*direct, Load(pending, absl::GetFlag(FLAGS_pending_seconds)))));
-  direct.reset();  // closes its connections, so the facade gets the threads
+              RunClosedLoop(*direct, load)));
+  direct.reset();  // closes its connections
 
   auto facade = Facade(*upstream);
   const int64_t idle = facade->Rss();
   auto target = gong::bench::GrpcTarget(facade->address());
-  const LoadResult r = RunClosedLoop(*target, Load(pending, absl::GetFlag(FLAGS_pending_seconds)));
+  const LoadResult r = RunClosedLoop(*target, load);
   const int64_t peak = facade->PeakRss();
   const double per_call = static_cast<double>(peak - idle) / pending;
 
@@ -364,7 +379,7 @@ void Soak() {
   const int in_flight = absl::GetFlag(FLAGS_soak_in_flight);
   const absl::Duration warmup = absl::GetFlag(FLAGS_warmup);
   const absl::Duration soak = absl::GetFlag(FLAGS_soak);
-  auto upstream = Upstream(absl::ZeroDuration(), in_flight);
+  auto upstream = FastUpstream(in_flight);
   auto facade = Facade(*upstream);
   auto target = gong::bench::GrpcTarget(facade->address());
 
