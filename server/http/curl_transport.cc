@@ -232,11 +232,6 @@ void CurlTransport::StartTransfer(RequestId id,
   // encoding curl knows invites brotli, whose encoder costs the server
   // about 0.4 ms an answer (measured against the sandbox; see the README's
   // performance section) to save a few hundred bytes on the wire.
-  // Gong's answers are a few KiB: a 4 KiB receive buffer rather than the
-  // default 16 KiB takes 12 KiB off every request in flight (a fifth of the
-  // facade's memory per pending call; see the README's performance section)
-  // at the price of a second read for the largest answers.
-  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
   // A redirect is an unexpected answer to report, never to follow.

@@ -18,8 +18,9 @@
 //   quota       quota_bench with --quota_callers single-id callers against a
 //               3 calls/s upstream: ids a second as a share of 600.
 //
-// The facade and the upstream are the real gong-flows-server and
-// gong-sandbox binaries, each in its own process, as deployed.
+// The facade and the upstreams are the real gong-flows-server, gong-sandbox
+// and slow-upstream binaries, each in its own process, as deployed; the
+// load comes from this process (load_generator.h).
 #include <curl/curl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -123,11 +124,12 @@ class Server {
   // User plus system CPU time so far, all threads.
   double CpuSeconds() {
     std::ifstream in(absl::StrCat("/proc/", process_.pid(), "/stat"));
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     // Fields after the command name (which may hold spaces) in parentheses;
     // utime and stime are the 14th and 15th of the line.
-    const std::vector<std::string> f =
-        absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ');
+    const size_t name_end = stat.rfind(')');
+    if (name_end == std::string::npos || name_end + 2 > stat.size()) return 0;  // gone
+    const std::vector<std::string> f = absl::StrSplit(stat.substr(name_end + 2), ' ');
     int64_t utime = 0, stime = 0;
     if (f.size() < 13 || !absl::SimpleAtoi(f[11], &utime) || !absl::SimpleAtoi(f[12], &stime)) {
       return 0;
@@ -173,8 +175,9 @@ std::unique_ptr<Server> FastUpstream(int connections) {
       "gong-sandbox",
       std::vector<std::string>{BinDir() + "/gong-sandbox", "--listen=127.0.0.1:0", "--assign_all",
                                "--log_requests=false",
-                               // a thread per open connection, and some to spare
-                               absl::StrCat("--threads=", connections + 64)},
+                               // a thread per open connection: the load
+                               // generator's and the facade's, and spares
+                               absl::StrCat("--threads=", 2 * connections + 64)},
       "http://127.0.0.1:");
 }
 

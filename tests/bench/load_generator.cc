@@ -22,7 +22,10 @@ namespace {
 // Ids far from the sandbox's default assigned range, one per call.
 std::string IdFor(int64_t seq) { return absl::StrCat(700000000000 + seq); }
 
-class Loop {
+// Shared with every call's callback: the last of them may still be
+// unwinding (releasing mu_, say) after Run() has seen the count reach zero
+// and returned, so the loop lives until that callback lets it go.
+class Loop : public std::enable_shared_from_this<Loop> {
  public:
   Loop(CallTarget& target, const LoadOptions& options)
       : target_(target),
@@ -49,7 +52,8 @@ class Loop {
 
   void Issue() {
     const absl::Time began = absl::Now();
-    target_.Start(next_seq_.fetch_add(1), [this, began](std::string outcome) {
+    target_.Start(next_seq_.fetch_add(1), [this, self = shared_from_this(),
+                                           began](std::string outcome) {
       const absl::Time ended = absl::Now();
       const bool measured = ended >= measure_from_ && ended < stop_;
       {
@@ -162,7 +166,7 @@ class Http final : public CallTarget {
 }  // namespace
 
 LoadResult RunClosedLoop(CallTarget& target, const LoadOptions& options) {
-  return Loop(target, options).Run(options.in_flight);
+  return std::make_shared<Loop>(target, options)->Run(options.in_flight);
 }
 
 std::unique_ptr<CallTarget> GrpcTarget(const std::string& address) {
