@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -185,16 +186,22 @@ int CurlTransport::OnSocket(void* /*easy*/, int socket, int what, void* self_ptr
 
 int CurlTransport::OnTimer(void* /*multi*/, long timeout_ms, void* self_ptr) {
   auto* self = static_cast<CurlTransport*>(self_ptr);
-  self->timer_ = timeout_ms < 0 ? absl::InfiniteFuture()
-                                : absl::Now() + absl::Milliseconds(timeout_ms);
+  // curl rounds up, so the timer never fires before curl's own deadline;
+  // firing early would leave curl nothing to do and no reason to call back.
+  self->timer_ = timeout_ms < 0 ? SteadyTime::max()
+                                : std::chrono::steady_clock::now() +
+                                      std::chrono::milliseconds(timeout_ms);
   return 0;
 }
 
-void CurlTransport::RunTimersIfDue() {
-  if (absl::Now() < timer_) return;
-  timer_ = absl::InfiniteFuture();  // curl sets the next one, if any
+void CurlTransport::RunTimers() {
+  const SteadyTime due = timer_;
+  timer_ = SteadyTime::max();  // curl sets the next one, if any
   int running = 0;
   curl_multi_socket_action(AsMulti(multi_), CURL_SOCKET_TIMEOUT, 0, &running);
+  // Run early (the quiet-second check below), curl found nothing due and,
+  // its deadline unchanged, did not call back: keep that deadline.
+  if (timer_ == SteadyTime::max() && due > std::chrono::steady_clock::now()) timer_ = due;
 }
 
 void CurlTransport::StartTransfer(RequestId id,
@@ -228,14 +235,15 @@ void CurlTransport::StartTransfer(RequestId id,
                    static_cast<curl_off_t>(t->request.body.size()));
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->header_list);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  // No Accept-Encoding: Gong's answers are a few KiB, and asking for every
-  // encoding curl knows invites brotli, whose encoder costs the server
-  // about 0.4 ms an answer (measured against the sandbox; see the README's
-  // performance section) to save a few hundred bytes on the wire.
-  // Gong's answers are a few KiB. curl's default 16 KiB receive buffer per
-  // transfer was over a quarter of the facade's memory per pending call
-  // (with one malloc arena, peak RSS with 1000 pending: 70 MiB, 57 MiB with
-  // 4 KiB; README, "Performance"), for one more read on the largest answers.
+  // No CURLOPT_ACCEPT_ENCODING: Gong's answers are a few KiB, and asking
+  // for every encoding curl knows invites brotli, whose encoder cost the
+  // sandbox about 0.4 ms an answer (README, "Performance") to save a few
+  // hundred bytes on the wire.
+
+  // curl's default 16 KiB receive buffer per transfer was over a quarter of
+  // the facade's memory per pending call (with one malloc arena, peak RSS
+  // with 1000 pending: 70 MiB, 57 MiB with 4 KiB), for one more read on
+  // the largest answers.
   curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
@@ -342,7 +350,8 @@ void CurlTransport::Loop() {
     }
     if (stopping) break;
 
-    RunTimersIfDue();  // new transfers start from curl's timer
+    // New transfers start from curl's timer.
+    if (std::chrono::steady_clock::now() >= timer_) RunTimers();
     ReapCompleted();
     {
       absl::MutexLock lock(&mu_);
@@ -352,16 +361,22 @@ void CurlTransport::Loop() {
     // Sleeps until a socket is ready, curl's timer is due, or another
     // thread writes wake_fd_ (a wake-up written before the wait starts
     // still ends it at once).
-    const absl::Duration until_timer =
-        std::clamp(timer_ - absl::Now(), absl::ZeroDuration(), absl::Seconds(1));
+    const auto now = std::chrono::steady_clock::now();
+    const int64_t wait_ms =
+        timer_ <= now ? 0
+                      : std::min<int64_t>(1000, std::chrono::ceil<std::chrono::milliseconds>(
+                                                    timer_ - now)
+                                                    .count());
     epoll_event events[256];
-    const int ready = epoll_wait(
-        epoll_fd_, events, 256,
-        static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(until_timer, absl::Milliseconds(1)))));
+    const int ready = epoll_wait(epoll_fd_, events, 256, static_cast<int>(wait_ms));
     {
       absl::MutexLock lock(&mu_);
       sleeping_ = false;
     }
+    // A quiet wait runs curl's timers anyway, so a timer curl did not
+    // report (it calls back only when its earliest deadline changes) is
+    // late by a second at most, never lost.
+    if (ready == 0) RunTimers();
     // Only the sockets that are ready are handed to curl: with 1000
     // transfers in flight, curl_multi_perform walked (and polled) all of
     // them on every wake-up.

@@ -8,6 +8,7 @@
 // threads hand work over through a queue and an eventfd.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -51,7 +52,7 @@ class CurlTransport final : public HttpTransport {
   // CURLMOPT_TIMERFUNCTION), on the loop thread.
   static int OnSocket(void* easy, int socket, int what, void* self, void* socket_data);
   static int OnTimer(void* multi, long timeout_ms, void* self);
-  void RunTimersIfDue();
+  void RunTimers();  // curl_multi_socket_action(CURL_SOCKET_TIMEOUT)
   void Loop();
   // Loop-thread helpers.
   void StartTransfer(RequestId id, std::unique_ptr<CurlTransfer> transfer);
@@ -81,7 +82,8 @@ class CurlTransport final : public HttpTransport {
 
   // Loop thread only.
   absl::flat_hash_map<RequestId, std::unique_ptr<CurlTransfer>> active_;
-  absl::Time timer_ = absl::InfiniteFuture();  // when curl's timer is due
+  using SteadyTime = std::chrono::steady_clock::time_point;
+  SteadyTime timer_ = SteadyTime::max();  // when curl's timer is due
   // Finished easy handles, reset for reuse: a new one per request cost a
   // dozen allocations. The cap bounds what a burst leaves behind.
   static constexpr size_t kMaxIdleEasyHandles = 64;
