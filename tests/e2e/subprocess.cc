@@ -1,6 +1,7 @@
 #include "subprocess.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,10 @@ Subprocess::Subprocess(std::vector<std::string> argv,
   if (pipe(out) != 0 || pipe(err) != 0) std::abort();
   pid_ = fork();
   if (pid_ == 0) {
+    // Dies with the process that started it, even one that crashed before
+    // its destructors could stop it (prctl: with the forking thread, in
+    // fact, which here is always a long-lived one).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(out[1], 1);
     dup2(err[1], 2);
     close(out[0]);
