@@ -28,6 +28,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "facade_server.h"
+#include "grpc_code_names.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "sandbox/sandbox_gong.h"
@@ -176,16 +177,6 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
   return row;
 }
 
-std::string CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    default: return absl::StrCat("code ", static_cast<int>(code));
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -214,7 +205,7 @@ int main(int argc, char** argv) {
                                   absl::GetFlag(FLAGS_seconds));
       std::string errors;
       for (const auto& [code, count] : row.errors) {
-        absl::StrAppend(&errors, errors.empty() ? "" : ", ", CodeName(code), " ", count);
+        absl::StrAppend(&errors, errors.empty() ? "" : ", ", gong::CanonicalCodeName(code), " ", count);
       }
       std::printf("| %d | %s | %.1f | %.1f%% | %.2f | %s | %s | %s |\n", row.callers,
                   row.coalesce ? "on" : "off", row.ids_per_second,
@@ -225,7 +216,7 @@ int main(int argc, char** argv) {
                   errors.empty() ? "none" : errors.c_str());
       std::fflush(stdout);
       nlohmann::json outcomes = {{"OK", row.ok}};
-      for (const auto& [code, count] : row.errors) outcomes[CodeName(code)] = count;
+      for (const auto& [code, count] : row.errors) outcomes[std::string(gong::CanonicalCodeName(code))] = count;
       json_rows.push_back({{"callers", row.callers},
                            {"coalesce", row.coalesce},
                            {"ids_per_second", row.ids_per_second},
