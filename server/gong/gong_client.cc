@@ -20,25 +20,34 @@ std::optional<absl::Duration> ParseRetryAfter(absl::string_view value) {
 
 }  // namespace
 
+std::string UnassignUrl(absl::string_view base_url) {
+  return absl::StrCat(absl::StripSuffix(base_url, "/"), kUnassignPath);
+}
+
+http::HttpRequest UnassignHttpRequest(std::string url, const GongCredentials& credentials,
+                                      const UnassignRequest& request, absl::Time deadline) {
+  http::HttpRequest http;
+  http.url = std::move(url);
+  http.headers = {credentials.authorization_header(), "Content-Type: application/json",
+                  "Accept: application/json"};
+  http.body = EncodeUnassignRequest(request);
+  http.deadline = deadline;
+  return http;
+}
+
 RestGongClient::RestGongClient(std::string base_url,
                                GongCredentials credentials,
                                http::HttpTransport* transport)
-    : url_(absl::StrCat(absl::StripSuffix(base_url, "/"), kUnassignPath)),
+    : url_(UnassignUrl(base_url)),
       credentials_(std::move(credentials)),
       transport_(transport) {}
 
 GongClient::CallId RestGongClient::Unassign(UnassignRequest request,
                                             absl::Time deadline,
                                             Callback done) {
-  http::HttpRequest http;
-  http.url = url_;
-  http.headers = {credentials_.authorization_header(),
-                  "Content-Type: application/json",
-                  "Accept: application/json"};
-  http.body = EncodeUnassignRequest(request);
-  http.deadline = deadline;
   return transport_->Post(
-      std::move(http), [done = std::move(done)](http::HttpResult result) mutable {
+      UnassignHttpRequest(url_, credentials_, request, deadline),
+      [done = std::move(done)](http::HttpResult result) mutable {
         std::move(done)(InterpretUnassignAnswer(result));
       });
 }

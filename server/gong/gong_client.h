@@ -58,6 +58,13 @@ class RestGongClient final : public GongClient {
   http::HttpTransport* const transport_;
 };
 
+// The endpoint's URL under `base_url`, and the HTTP request RestGongClient
+// sends to it (exposed so the benchmark's upstream baseline sends exactly
+// the same).
+std::string UnassignUrl(absl::string_view base_url);
+http::HttpRequest UnassignHttpRequest(std::string url, const GongCredentials& credentials,
+                                      const UnassignRequest& request, absl::Time deadline);
+
 // Gong's answer to one unassign request as an outcome (exposed for tests).
 UnassignOutcome InterpretUnassignAnswer(const http::HttpResult& result);
 

@@ -11,7 +11,6 @@
 #include "absl/synchronization/mutex.h"
 #include "gong/credentials.h"
 #include "gong/gong_client.h"
-#include "gong/unassign_json.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "grpc_code_names.h"
 #include "http/curl_transport.h"
@@ -138,16 +137,11 @@ class Grpc final : public CallTarget {
 class Http final : public CallTarget {
  public:
   Http(const std::string& base_url, std::unique_ptr<http::CurlTransport> transport)
-      : url_(absl::StrCat(base_url, kUnassignPath)), transport_(std::move(transport)) {}
+      : url_(UnassignUrl(base_url)), transport_(std::move(transport)) {}
 
   void Start(int64_t seq, Done done) override {
-    http::HttpRequest request;
-    request.url = url_;
-    // The headers and body RestGongClient sends.
-    request.headers = {GongCredentials::Bearer("bench").authorization_header(),
-                       "Content-Type: application/json", "Accept: application/json"};
-    request.body = EncodeUnassignRequest({{IdFor(seq)}, ""});
-    request.deadline = absl::Now() + absl::Seconds(30);
+    http::HttpRequest request = UnassignHttpRequest(url_, credentials_, {{IdFor(seq)}, ""},
+                                                    absl::Now() + absl::Seconds(30));
     transport_->Post(std::move(request), [done = std::move(done)](http::HttpResult result) mutable {
       if (const auto* response = std::get_if<http::HttpResponse>(&result)) {
         std::move(done)(absl::StrCat("HTTP ", response->status));
@@ -160,6 +154,7 @@ class Http final : public CallTarget {
 
  private:
   const std::string url_;
+  const GongCredentials credentials_ = GongCredentials::Bearer("bench");
   std::unique_ptr<http::CurlTransport> transport_;
 };
 
