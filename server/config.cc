@@ -2,12 +2,9 @@
 
 #include <arpa/inet.h>
 
-#include <fstream>
-#include <system_error>
-#include <filesystem>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "http/ca_bundle.h"
 
 namespace gong {
 namespace {
@@ -50,15 +47,16 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
         "--gong_base_url must be https:// (plain http only for loopback hosts), not \"",
         url, "\""));
   }
-  std::error_code ignored;
-  if (!config.gong_ca_file.empty() &&
-      (!std::filesystem::is_regular_file(config.gong_ca_file, ignored) ||
-       !std::ifstream(config.gong_ca_file))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--gong_ca_file: cannot read the file \"", config.gong_ca_file, "\""));
+  if (!config.gong_ca_file.empty()) {
+    if (absl::Status bundle = http::CheckCaBundle(config.gong_ca_file); !bundle.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--gong_ca_file: ", bundle.message()));
+    }
   }
   if (config.upstream_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--upstream_timeout must be positive");
+  }
+  if (config.gong_connect_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--gong_connect_timeout must be positive");
   }
   if (config.shutdown_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown_grace must not be negative");
@@ -71,6 +69,9 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   }
   if (config.quota.gong_qps < 0) {
     return absl::InvalidArgumentError("--gong_qps must be 0 (no limit) or more");
+  }
+  if (config.quota.max_pause <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--max_gong_pause must be positive");
   }
   if (config.quota.max_attempts < 1) {
     return absl::InvalidArgumentError("--gong_max_attempts must be at least 1");

@@ -15,6 +15,7 @@ struct FacadeConfig {
   std::string gong_base_url = "https://api.gong.io";
   std::string gong_ca_file;  // extra CA bundle; empty: the system's
   absl::Duration upstream_timeout = absl::Seconds(30);  // calls without deadline
+  absl::Duration gong_connect_timeout = absl::Seconds(5);  // TCP and TLS to Gong
   absl::Duration shutdown_grace = absl::Seconds(10);
   // SIGTERM: NOT_SERVING at once, calls still served this long, then stop.
   absl::Duration drain_delay = absl::Seconds(5);

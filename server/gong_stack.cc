@@ -9,6 +9,7 @@ absl::StatusOr<std::unique_ptr<GongStack>> GongStack::Create(
     const FacadeConfig& config, GongCredentials credentials, Metrics* metrics) {
   http::CurlTransportOptions options;
   options.ca_file = config.gong_ca_file;
+  options.connect_timeout = config.gong_connect_timeout;
   absl::StatusOr<std::unique_ptr<http::CurlTransport>> transport =
       http::CurlTransport::Create(std::move(options));
   if (!transport.ok()) return transport.status();

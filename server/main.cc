@@ -31,6 +31,10 @@ ABSL_FLAG(std::string, gong_ca_file, "",
           "Extra CA bundle for Gong's TLS certificate, beside the system's.");
 ABSL_FLAG(absl::Duration, upstream_timeout, kDefaults.upstream_timeout,
           "Bound on the Gong request of a call that has no deadline.");
+ABSL_FLAG(absl::Duration, gong_connect_timeout, kDefaults.gong_connect_timeout,
+          "Bound on connecting to Gong (TCP and TLS), and on a request's wait for a "
+          "connection another request is making; such a request was never sent, and "
+          "is retried.");
 ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
           "After the drain, how long calls in flight may take to finish.");
 ABSL_FLAG(absl::Duration, drain_delay, kDefaults.drain_delay,
@@ -55,6 +59,9 @@ ABSL_FLAG(bool, coalesce, kDefaults.quota.coalesce,
 ABSL_FLAG(int, gong_max_attempts, kDefaults.quota.max_attempts,
           "Gong requests per call at most, counting retries of 429, 503 and "
           "refused connections.");
+ABSL_FLAG(absl::Duration, max_gong_pause, kDefaults.quota.max_pause,
+          "Longest the queue ever pauses for Gong (Retry-After, backoff), and the "
+          "longest RetryInfo given to callers, whatever Gong says.");
 ABSL_FLAG(int64_t, max_pending_calls, static_cast<int64_t>(kDefaults.quota.max_pending_calls),
           "Calls that may wait for their turn; past it calls are refused at once "
           "with RESOURCE_EXHAUSTED.");
@@ -63,10 +70,11 @@ namespace {
 
 // Every flag above, for their GONG_FLOWS_* environment variables.
 const std::vector<std::string> kFlagNames = {
-    "listen",          "gong_base_url",     "gong_ca_file",       "upstream_timeout",
-    "shutdown_grace",  "drain_delay",       "max_connection_age", "metrics_listen",
-    "tls_cert_file",   "tls_key_file",      "tls_client_ca_file", "caller_tokens_file",
-    "gong_qps",        "coalesce",          "gong_max_attempts",  "max_pending_calls"};
+    "listen",          "gong_base_url",     "gong_ca_file",         "upstream_timeout",
+    "shutdown_grace",  "drain_delay",       "max_connection_age",   "metrics_listen",
+    "tls_cert_file",   "tls_key_file",      "tls_client_ca_file",   "caller_tokens_file",
+    "gong_qps",        "coalesce",          "gong_max_attempts",    "max_pending_calls",
+    "max_gong_pause",  "gong_connect_timeout"};
 
 gong::FacadeConfig ConfigFromFlags() {
   gong::FacadeConfig config;
@@ -74,6 +82,7 @@ gong::FacadeConfig ConfigFromFlags() {
   config.gong_base_url = absl::GetFlag(FLAGS_gong_base_url);
   config.gong_ca_file = absl::GetFlag(FLAGS_gong_ca_file);
   config.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
+  config.gong_connect_timeout = absl::GetFlag(FLAGS_gong_connect_timeout);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   config.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
@@ -85,6 +94,7 @@ gong::FacadeConfig ConfigFromFlags() {
   config.quota.gong_qps = absl::GetFlag(FLAGS_gong_qps);
   config.quota.coalesce = absl::GetFlag(FLAGS_coalesce);
   config.quota.max_attempts = absl::GetFlag(FLAGS_gong_max_attempts);
+  config.quota.max_pause = absl::GetFlag(FLAGS_max_gong_pause);
   config.quota.max_pending_calls =
       static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_max_pending_calls)));
   return config;
@@ -100,6 +110,7 @@ gong::LogFields Describe(const gong::FacadeConfig& c, absl::string_view auth, in
           {"gong_auth", std::string(auth)},
           {"gong_ca_file", c.gong_ca_file},
           {"upstream_timeout", d(c.upstream_timeout)},
+          {"gong_connect_timeout", d(c.gong_connect_timeout)},
           {"drain_delay", d(c.drain_delay)},
           {"shutdown_grace", d(c.shutdown_grace)},
           {"max_connection_age", d(c.max_connection_age)},
@@ -109,6 +120,7 @@ gong::LogFields Describe(const gong::FacadeConfig& c, absl::string_view auth, in
           {"gong_qps", int64_t{c.quota.gong_qps}},
           {"coalesce", c.quota.coalesce},
           {"gong_max_attempts", int64_t{c.quota.max_attempts}},
+          {"max_gong_pause", d(c.quota.max_pause)},
           {"max_pending_calls", static_cast<int64_t>(c.quota.max_pending_calls)}};
 }
 

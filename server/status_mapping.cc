@@ -65,8 +65,12 @@ std::string Message(const GongError& error) {
         case http::TransportFailure::kTlsFailure:
           return absl::StrCat("TLS with Gong failed: ", error.detail);
         case http::TransportFailure::kConnectionDropped:
-          return absl::StrCat("the connection to Gong broke before its answer: ",
-                              error.detail);
+          if (error.delivery != http::Delivery::kMaybeProcessed) {
+            return absl::StrCat("Gong refused the request before processing it; it is "
+                                "safe to send again: ", error.detail);
+          }
+          return absl::StrCat("the connection to Gong broke before its answer; Gong may "
+                              "have acted, look before retrying: ", error.detail);
         case http::TransportFailure::kCancelled:
           return "the call was cancelled";
         case http::TransportFailure::kOther:
@@ -132,6 +136,10 @@ grpc::Status GongErrorToStatus(const GongError& error) {
   if (error.kind == GongError::Kind::kTransport) {
     details.metadata["transport_failure"] =
         std::string(http::TransportFailureName(error.transport_failure));
+    // What a caller needs before sending again: "false" means Gong surely
+    // did nothing (never sent, or refused unprocessed).
+    details.metadata["gong_may_have_acted"] =
+        error.delivery == http::Delivery::kMaybeProcessed ? "true" : "false";
   }
   details.retry_delay = error.retry_after;
   return MakeErrorStatus(row.code, Message(error), details);

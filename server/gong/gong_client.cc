@@ -1,24 +1,38 @@
 #include "gong/gong_client.h"
 
+#include <algorithm>
+#include <cmath>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "gong/unassign_json.h"
 
 namespace gong {
-namespace {
-
-// Retry-After as Gong sends it: whole seconds. (The HTTP-date form is not
-// used by Gong; it is ignored rather than guessed at.)
-std::optional<absl::Duration> ParseRetryAfter(absl::string_view value) {
-  int64_t seconds = 0;
-  if (!absl::SimpleAtoi(value, &seconds) || seconds < 0) return std::nullopt;
-  return absl::Seconds(seconds);
+std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now) {
+  value = absl::StripAsciiWhitespace(value);
+  if (!value.empty() && std::all_of(value.begin(), value.end(), absl::ascii_isdigit)) {
+    // Whole seconds, Gong's form; more than an int64 holds is "forever".
+    int64_t seconds = 0;
+    if (!absl::SimpleAtoi(value, &seconds)) return absl::InfiniteDuration();
+    return absl::Seconds(seconds);
+  }
+  double seconds = 0;
+  if (absl::SimpleAtod(value, &seconds)) {
+    // A fraction is not HTTP's form, but its meaning is plain.
+    if (!std::isfinite(seconds) || seconds < 0) return std::nullopt;
+    return absl::Seconds(seconds);
+  }
+  // An HTTP-date (RFC 9110's IMF-fixdate); one in the past means now.
+  absl::Time when;
+  std::string ignored;
+  if (absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", value, &when, &ignored)) {
+    return std::max(when - now, absl::ZeroDuration());
+  }
+  return std::nullopt;
 }
-
-}  // namespace
 
 std::string UnassignUrl(absl::string_view base_url) {
   return absl::StrCat(absl::StripSuffix(base_url, "/"), kUnassignPath);
@@ -59,6 +73,7 @@ UnassignOutcome InterpretUnassignAnswer(const http::HttpResult& result) {
   if (const auto* failure = std::get_if<http::TransportError>(&result)) {
     error.kind = GongError::Kind::kTransport;
     error.transport_failure = failure->kind;
+    error.delivery = failure->delivery;
     error.detail = failure->message;
     return error;
   }
@@ -76,9 +91,10 @@ UnassignOutcome InterpretUnassignAnswer(const http::HttpResult& result) {
   error.gong_request_id = std::move(body.request_id);
   error.errors = std::move(body.errors);
   if (response.status == 429) {
-    // Gong always sends Retry-After with a 429; should it not, its limit is
-    // per second, so one second is the honest hint.
-    error.retry_after = ParseRetryAfter(response.Header("Retry-After"))
+    // Gong always sends Retry-After with a 429; should it not (or send one
+    // that is not a time), its limit is per second, so one second is the
+    // honest hint. The quota caps whatever this says (--max_gong_pause).
+    error.retry_after = ParseRetryAfter(response.Header("Retry-After"), absl::Now())
                             .value_or(absl::Seconds(1));
   }
   return error;

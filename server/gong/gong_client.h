@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/functional/any_invocable.h"
@@ -67,5 +68,11 @@ http::HttpRequest UnassignHttpRequest(std::string url, const GongCredentials& cr
 
 // Gong's answer to one unassign request as an outcome (exposed for tests).
 UnassignOutcome InterpretUnassignAnswer(const http::HttpResult& result);
+
+// A Retry-After value as a wait from `now`: delay-seconds (a fraction taken
+// as written) or an HTTP-date (one past is zero). A number too large for a
+// Duration is InfiniteDuration: the quota caps every wait. Negative,
+// non-finite or unreadable values are nullopt.
+std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now);
 
 }  // namespace gong

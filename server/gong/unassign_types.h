@@ -38,6 +38,8 @@ struct GongError {
   std::vector<std::string> errors;       // Gong's errors[] texts
   std::optional<absl::Duration> retry_after;  // Retry-After, or when to retry
   http::TransportFailure transport_failure = http::TransportFailure::kOther;
+  // kTransport only: how far the request got (may Gong have acted?).
+  http::Delivery delivery = http::Delivery::kMaybeProcessed;
   std::string detail;  // parse or transport detail, for messages and logs
 };
 

@@ -1,6 +1,7 @@
 #include "http/curl_transport.h"
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -24,6 +25,11 @@ struct CurlTransfer {
   HttpResponse response;
   size_t max_bytes = 0;
   bool too_large = false;
+  // Times curl was about to send the request (CURLOPT_PREREQFUNCTION); a
+  // second time is a resend of curl's own, which is refused.
+  int sends = 0;
+  bool resend_refused = false;
+  bool http2 = false;  // the connection of the first send spoke HTTP/2
   char error[CURL_ERROR_SIZE] = {0};
 
   ~CurlTransfer() {
@@ -65,6 +71,36 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// Whether `easy`'s connection negotiated HTTP/2 (ALPN "h2"). Plain http is
+// HTTP/1.1: curl speaks HTTP/2 over TLS only, unless told otherwise.
+bool NegotiatedHttp2(CURL* easy) {
+  curl_tlssessioninfo* tls = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_TLS_SSL_PTR, &tls) != CURLE_OK || tls == nullptr ||
+      tls->backend != CURLSSLBACKEND_OPENSSL || tls->internals == nullptr) {
+    return false;
+  }
+  const unsigned char* protocol = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(static_cast<SSL*>(tls->internals), &protocol, &length);
+  return absl::string_view(reinterpret_cast<const char*>(protocol), length) == "h2";
+}
+
+// Called each time curl is about to send the request on a connection.
+// libcurl sends a request again by itself when a reused connection closes
+// before any answer byte, or when an HTTP/2 server refuses the stream (up
+// to five times, uncounted by anyone): neither can be turned off, so the
+// second call aborts the transfer, and the caller decides whether to resend.
+int OnBeforeSend(void* user, char* /*remote_ip*/, char* /*local_ip*/, int /*remote_port*/,
+                 int /*local_port*/) {
+  auto* t = static_cast<CurlTransfer*>(user);
+  if (t->sends++ > 0) {
+    t->resend_refused = true;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  t->http2 = NegotiatedHttp2(t->easy);
+  return CURL_PREREQFUNC_OK;
+}
+
 TransportFailure Classify(CURLcode code) {
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -94,6 +130,41 @@ TransportFailure Classify(CURLcode code) {
     default:
       return TransportFailure::kOther;
   }
+}
+
+// The error of a transfer that ended with `code`, and how far its request
+// got. `deadline_passed`: the caller's deadline, not the connect timeout,
+// ended it.
+TransportError TransferError(const CurlTransfer& t, CURLcode code, bool deadline_passed) {
+  if (t.resend_refused) {
+    // curl wanted to send again: no answer byte came on the first send. An
+    // HTTP/2 server does that by refusing the stream (REFUSED_STREAM, or a
+    // GOAWAY below it), which promises the request was not processed; over
+    // HTTP/1.1 a reused connection closed under it, after it may have run.
+    return TransportError{
+        TransportFailure::kConnectionDropped,
+        t.http2 ? "the server refused the request unprocessed (HTTP/2 stream refused)"
+                : "the connection closed before any answer; the request may have run",
+        t.http2 ? Delivery::kNotProcessed : Delivery::kMaybeProcessed};
+  }
+  TransportFailure kind = Classify(code);
+  std::string message = t.error[0] != '\0' ? t.error : curl_easy_strerror(code);
+  switch (code) {
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CRL_BADFILE:
+      // curl's words name the server's files, which callers must not see.
+      message = "the configured CA bundle or certificate cannot be used";
+      break;
+    default:
+      break;
+  }
+  if (t.sends > 0) return TransportError{kind, std::move(message), Delivery::kMaybeProcessed};
+  // Never sent: out of time before a connection was there.
+  if (kind == TransportFailure::kTimeout && !deadline_passed) {
+    kind = TransportFailure::kConnectFailed;
+  }
+  return TransportError{kind, std::move(message), Delivery::kNotSent};
 }
 
 }  // namespace
@@ -208,8 +279,8 @@ void CurlTransport::StartTransfer(RequestId id,
                                   std::unique_ptr<CurlTransfer> transfer) {
   const absl::Duration left = transfer->request.deadline - absl::Now();
   if (left <= absl::ZeroDuration()) {
-    std::move(transfer->done)(
-        TransportError{TransportFailure::kTimeout, "deadline already passed"});
+    std::move(transfer->done)(TransportError{TransportFailure::kTimeout,
+                                             "deadline already passed", Delivery::kNotSent});
     return;
   }
   CurlTransfer* t = transfer.get();
@@ -217,7 +288,7 @@ void CurlTransport::StartTransfer(RequestId id,
   CURL* easy = t->easy = TakeEasyHandle();
   if (easy == nullptr) {
     std::move(t->done)(
-        TransportError{TransportFailure::kOther, "curl_easy_init failed"});
+        TransportError{TransportFailure::kOther, "curl_easy_init failed", Delivery::kNotSent});
     return;
   }
   for (const std::string& h : t->request.headers) {
@@ -257,6 +328,13 @@ void CurlTransport::StartTransfer(RequestId id,
   }
   const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(left));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(ms));
+  // With PIPEWAIT a request waits for a connection another one is making
+  // (to share it over HTTP/2): this bounds that wait too.
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::max<int64_t>(
+                       1, absl::ToInt64Milliseconds(options_.connect_timeout))));
+  curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &OnBeforeSend);
+  curl_easy_setopt(easy, CURLOPT_PREREQDATA, t);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
@@ -268,7 +346,7 @@ void CurlTransport::StartTransfer(RequestId id,
   if (rc != CURLM_OK) {
     std::move(t->done)(TransportError{
         TransportFailure::kOther,
-        absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(rc))});
+        absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(rc)), Delivery::kNotSent});
     return;
   }
   active_.emplace(id, std::move(transfer));
@@ -289,6 +367,14 @@ void CurlTransport::FinishTransfer(RequestId id, HttpResult result) {
   }
   t.reset();  // free the handle before running caller code
   std::move(done)(std::move(result));
+}
+
+void CurlTransport::CancelTransfer(RequestId id, absl::string_view why) {
+  auto it = active_.find(id);
+  if (it == active_.end()) return;  // finished already; a late Cancel
+  const Delivery delivery =
+      it->second->sends > 0 ? Delivery::kMaybeProcessed : Delivery::kNotSent;
+  FinishTransfer(id, TransportError{TransportFailure::kCancelled, std::string(why), delivery});
 }
 
 void* CurlTransport::TakeEasyHandle() {
@@ -318,8 +404,7 @@ void CurlTransport::ReapCompleted() {
       FinishTransfer(id, TransportError{TransportFailure::kOther,
                                         "response larger than allowed"});
     } else {
-      std::string message = t.error[0] != '\0' ? t.error : curl_easy_strerror(code);
-      FinishTransfer(id, TransportError{Classify(code), std::move(message)});
+      FinishTransfer(id, TransferError(t, code, absl::Now() >= t.request.deadline));
     }
   }
 }
@@ -339,15 +424,12 @@ void CurlTransport::Loop() {
     for (auto& [id, transfer] : incoming) {
       if (stopping) {
         std::move(transfer->done)(TransportError{
-            TransportFailure::kCancelled, "transport shutting down"});
+            TransportFailure::kCancelled, "transport shutting down", Delivery::kNotSent});
       } else {
         StartTransfer(id, std::move(transfer));
       }
     }
-    for (RequestId id : cancelled) {
-      FinishTransfer(id, TransportError{TransportFailure::kCancelled,
-                                        "cancelled by the caller"});
-    }
+    for (RequestId id : cancelled) CancelTransfer(id, "cancelled by the caller");
     if (stopping) break;
 
     // New transfers start from curl's timer.
@@ -397,10 +479,7 @@ void CurlTransport::Loop() {
   }
   std::vector<RequestId> left;
   for (const auto& entry : active_) left.push_back(entry.first);
-  for (RequestId id : left) {
-    FinishTransfer(id, TransportError{TransportFailure::kCancelled,
-                                      "transport shutting down"});
-  }
+  for (RequestId id : left) CancelTransfer(id, "transport shutting down");
 }
 
 }  // namespace gong::http

@@ -6,6 +6,11 @@
 // epoll and hands curl only the sockets that are ready (curl's socket API),
 // so its cost per event does not grow with the transfers in flight. Other
 // threads hand work over through a queue and an eventfd.
+//
+// curl never sends a request twice: where it would (a reused connection
+// that closed before any answer byte, an HTTP/2 stream the server refused),
+// the transfer fails instead and says how far it got (Delivery), so that
+// every resend is the caller's own decision, counted where it is made.
 #pragma once
 
 #include <chrono>
@@ -19,6 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "http/http_transport.h"
 
 namespace gong::http {
@@ -31,6 +37,11 @@ struct CurlTransportOptions {
   std::string system_ca_dir = "/etc/ssl/certs";
   // Answers larger than this fail with kOther (Gong's are a few KiB).
   size_t max_response_bytes = 1 << 20;
+  // Bound on making a connection (TCP and TLS), and on waiting for one that
+  // another request is making: a server that stalls its handshake holds a
+  // request this long at most, and the failure is kConnectFailed (never
+  // sent), which may be retried.
+  absl::Duration connect_timeout = absl::Seconds(5);
   std::string user_agent = "gong-flows-facade/1.0";
 };
 
@@ -57,6 +68,8 @@ class CurlTransport final : public HttpTransport {
   // Loop-thread helpers.
   void StartTransfer(RequestId id, std::unique_ptr<CurlTransfer> transfer);
   void FinishTransfer(RequestId id, HttpResult result);
+  // Ends transfer `id` as kCancelled, if it has not finished.
+  void CancelTransfer(RequestId id, absl::string_view why);
   void ReapCompleted();
   // An easy handle from idle_easy_, or a new one (nullptr if that fails).
   void* TakeEasyHandle();

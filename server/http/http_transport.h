@@ -45,9 +45,20 @@ enum class TransportFailure {
 
 absl::string_view TransportFailureName(TransportFailure failure);
 
+// How far a request that got no answer went: whether the server may have
+// acted on it, which decides whether sending it again is safe.
+enum class Delivery {
+  kNotSent,         // it never left (no connection, no TLS, ...)
+  kNotProcessed,    // the server refused it unprocessed (HTTP/2
+                    // REFUSED_STREAM, or GOAWAY below its stream)
+  kMaybeProcessed,  // it went out and no answer came: the server may have
+                    // acted on it
+};
+
 struct TransportError {
   TransportFailure kind;
   std::string message;  // the transport's own words, for logs
+  Delivery delivery = Delivery::kMaybeProcessed;
 };
 
 using HttpResult = std::variant<HttpResponse, TransportError>;
@@ -61,7 +72,9 @@ class HttpTransport {
   virtual ~HttpTransport() = default;
 
   // Starts a POST of `request`; `done` gets its result. Never blocks on the
-  // network, and never runs `done` inside this call.
+  // network, and never runs `done` inside this call. The request reaches
+  // the server at most once: a transport never sends it again by itself
+  // (a caller that may resend decides from TransportError::delivery).
   virtual RequestId Post(HttpRequest request, Callback done) = 0;
 
   // Aborts request `id`: its callback gets kCancelled unless it already ran.

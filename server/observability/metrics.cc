@@ -62,8 +62,13 @@ class Metrics::QuotaCollectable final : public prometheus::Collectable {
                "Gong requests this UTC day (Gong's default daily limit is 10,000).",
                MetricType::Gauge, s.gong_requests_today),
         Single("gong_upstream_retries_total",
-               "Gong requests sent again after a 429, a 503 or a refused connection.",
+               "Gong requests sent again after a 429, a 503, a connection never made, "
+               "or a request Gong refused unprocessed.",
                MetricType::Counter, s.retries),
+        Single("gong_upstream_split_requests_total",
+               "Gong requests for a part of a coalesced request Gong refused (400, 404, "
+               "409, 422), sent so that each caller gets its own answer.",
+               MetricType::Counter, s.split_requests),
     };
   }
 

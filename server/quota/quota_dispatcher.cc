@@ -17,18 +17,12 @@ constexpr size_t kMaxIdsPerGongRequest = 200;
 // close them sooner).
 constexpr absl::Duration kWarmConnectionAge = absl::Seconds(30);
 
-GongError Cancelled() {
+GongError Cancelled(http::Delivery delivery) {
   GongError error;
   error.kind = GongError::Kind::kTransport;
   error.transport_failure = http::TransportFailure::kCancelled;
+  error.delivery = delivery;
   error.detail = "cancelled while waiting for Gong's rate limit";
-  return error;
-}
-
-GongError Refused(GongError::Kind kind, absl::Duration retry_after) {
-  GongError error;
-  error.kind = kind;
-  error.retry_after = std::max(retry_after, absl::Milliseconds(1));
   return error;
 }
 
@@ -47,6 +41,7 @@ struct QuotaDispatcher::Batch {
   std::vector<std::unique_ptr<Call>> calls;  // arrival order
   absl::flat_hash_set<std::string> ids;      // distinct ids of `calls`
   bool in_flight = false;
+  bool split = false;          // a part of a batch Gong refused whole
   uint64_t window_ticket = 0;  // its send in the sliding window
   bool cold = false;           // sent with no recently used connection
   std::list<std::shared_ptr<Batch>>::iterator position;  // while waiting
@@ -110,10 +105,14 @@ QuotaDispatcher::~QuotaDispatcher() {
   {
     absl::MutexLock lock(&mu_);
     for (auto& batch : queue_) {
-      for (auto& call : batch->calls) out.emplace_back(std::move(call->done), Cancelled());
+      for (auto& call : batch->calls) {
+        out.emplace_back(std::move(call->done), Cancelled(http::Delivery::kNotSent));
+      }
     }
     for (auto& [id, batch] : in_flight_) {
-      for (auto& call : batch->calls) out.emplace_back(std::move(call->done), Cancelled());
+      for (auto& call : batch->calls) {
+        out.emplace_back(std::move(call->done), Cancelled(http::Delivery::kMaybeProcessed));
+      }
     }
   }
   for (auto& [done, outcome] : out) std::move(done)(std::move(outcome));
@@ -169,6 +168,7 @@ GongClient::CallId QuotaDispatcher::Unassign(UnassignRequest request,
 void QuotaDispatcher::Cancel(CallId id) {
   std::unique_ptr<Call> call;
   CallId abandoned_upstream = 0;
+  http::Delivery delivery;
   {
     absl::MutexLock lock(&mu_);
     auto it = batch_of_.find(id);
@@ -177,10 +177,11 @@ void QuotaDispatcher::Cancel(CallId id) {
     if (batch->in_flight && batch->calls.size() == 1) {
       abandoned_upstream = batch->upstream;  // nobody is left to answer
     }
+    delivery = batch->in_flight ? http::Delivery::kMaybeProcessed : http::Delivery::kNotSent;
     call = Detach(id);
   }
   if (abandoned_upstream != 0) gong_->Cancel(abandoned_upstream);
-  std::move(call->done)(Cancelled());
+  std::move(call->done)(Cancelled(delivery));
 }
 
 std::unique_ptr<QuotaDispatcher::Call> QuotaDispatcher::Detach(CallId id) {
@@ -229,7 +230,11 @@ void QuotaDispatcher::Send(std::shared_ptr<Batch> batch, absl::Time now) {
   // latest it can have reached Gong.
   batch->cold = now - last_answer_ > kWarmConnectionAge;
   ++requests_;
-  if (batch->attempts > 0) ++retries_;
+  if (batch->attempts > 0) {
+    ++retries_;
+  } else if (batch->split) {
+    ++split_requests_;
+  }
   ++batch->attempts;
   const int64_t today = daily_.Count(now);
   if (today % 1000 == 0) {
@@ -262,6 +267,11 @@ void QuotaDispatcher::OnAnswer(uint64_t batch_id, UnassignOutcome outcome) {
       if (batch->cold) window_.Delay(batch->window_ticket, now);
       if (error == nullptr || error->kind != GongError::Kind::kTransport) last_answer_ = now;
     }
+    if (error == nullptr) {
+      // Gong took a request: whatever paused the queue has passed.
+      consecutive_failures_ = 0;
+      paused_until_ = absl::InfinitePast();
+    }
     if (error != nullptr && !batch->calls.empty() && IsRetriable(*error) &&
         batch->attempts < options_.max_attempts) {
       // Gong did not act: wait, then send the same batch first in line.
@@ -270,18 +280,22 @@ void QuotaDispatcher::OnAnswer(uint64_t batch_id, UnassignOutcome outcome) {
           error->http_status == 429 && error->retry_after.has_value()
               ? *error->retry_after
               : backoff_.Delay(consecutive_failures_, random_);
-      paused_until_ = std::max(paused_until_, now + pause);
+      paused_until_ = std::max(paused_until_, now + std::min(pause, options_.max_pause));
       batch->last_error = *error;
       waiting_calls_ += batch->calls.size();
       Batch* retried = batch.get();
       retried->position = queue_.insert(queue_.begin(), std::move(batch));
       FailLateCalls(now, &out);
+    } else if (error != nullptr && batch->calls.size() > 1 && RefusedWithoutActing(*error) &&
+               !NoneOfTheIdsExist(*error)) {
+      // One caller's ids may have made Gong refuse them all: find whose.
+      Split(std::move(batch));
+      FailLateCalls(now, &out);
     } else {
-      if (error == nullptr) consecutive_failures_ = 0;
       for (auto& call : batch->calls) {
         batch_of_.erase(call->id);
         if (error != nullptr) {
-          out.emplace_back(std::move(call->done), *error);
+          out.emplace_back(std::move(call->done), Capped(*error));
           continue;
         }
         // Each caller gets exactly its own ids, in Gong's order.
@@ -299,6 +313,38 @@ void QuotaDispatcher::OnAnswer(uint64_t batch_id, UnassignOutcome outcome) {
     Pump(now, &out);
   }
   for (auto& [done, result] : out) std::move(done)(std::move(result));
+}
+
+void QuotaDispatcher::Split(std::shared_ptr<Batch> batch) {
+  const size_t half = batch->calls.size() / 2;
+  std::shared_ptr<Batch> parts[2] = {std::make_shared<Batch>(), std::make_shared<Batch>()};
+  for (size_t i = 0; i < batch->calls.size(); ++i) {
+    parts[i >= half ? 1 : 0]->Add(std::move(batch->calls[i]));
+  }
+  // In front of everyone, first half first: these callers have waited
+  // their turn already; each part is a Gong request of its own in the window.
+  for (int k = 1; k >= 0; --k) {
+    Batch* part = parts[k].get();
+    part->email = batch->email;
+    part->split = true;
+    for (const auto& call : part->calls) batch_of_[call->id] = part;
+    waiting_calls_ += part->calls.size();
+    part->position = queue_.insert(queue_.begin(), std::move(parts[k]));
+  }
+}
+
+GongError QuotaDispatcher::Capped(GongError error) const {
+  if (error.retry_after.has_value()) {
+    error.retry_after = std::min(*error.retry_after, options_.max_pause);
+  }
+  return error;
+}
+
+GongError QuotaDispatcher::Refused(GongError::Kind kind, absl::Duration retry_after) const {
+  GongError error;
+  error.kind = kind;
+  error.retry_after = std::max(retry_after, absl::Milliseconds(1));
+  return Capped(std::move(error));
 }
 
 void QuotaDispatcher::FailLateCalls(absl::Time now, std::vector<Completion>* out) {
@@ -321,7 +367,7 @@ void QuotaDispatcher::FailLateCalls(absl::Time now, std::vector<Completion>* out
         error.retry_after = std::max(error.retry_after.value_or(absl::ZeroDuration()),
                                      turn - now);
       }
-      out->emplace_back(std::move(Detach(id)->done), std::move(error));
+      out->emplace_back(std::move(Detach(id)->done), Capped(std::move(error)));
     }
     if (!emptied) ++place;
   }
@@ -351,6 +397,7 @@ QuotaDispatcher::Stats QuotaDispatcher::GetStats() {
   stats.gong_requests = requests_;
   stats.gong_requests_today = daily_.Today(clock_->Now());
   stats.retries = retries_;
+  stats.split_requests = split_requests_;
   return stats;
 }
 

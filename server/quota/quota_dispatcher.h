@@ -9,10 +9,16 @@
 // - Coalescing: waiting calls with the same unassigned_by_user_email are
 //   merged, in arrival order, into batches of at most 200 distinct ids. Each
 //   caller gets back exactly its own ids; an id two callers asked for is
-//   sent once and answered to both; a failed batch fails all its callers.
+//   sent once and answered to both. No caller pays for another's ids: a
+//   batch Gong refuses whole without acting (400, 404, 409, 422) is sent
+//   again in halves, first in line, until each caller's ids have their own
+//   answer; Gong's 400 "does not exist" is true of every part, so each
+//   caller gets it at once. Other failures fail all the batch's callers.
 // - Retries only where Gong surely did not act (see retry_policy.h). A 429
 //   pauses the whole queue for Retry-After, a 503 or refused connection for
-//   a jittered backoff: the quota and Gong's health are the company's.
+//   a jittered backoff: the quota and Gong's health are the company's. No
+//   pause, and no RetryInfo given to a caller, is longer than max_pause,
+//   and Gong's next good answer ends a pause.
 // - Fail fast: a call whose turn would come after its deadline ends
 //   RESOURCE_EXHAUSTED with a RetryInfo as soon as that is known, and past
 //   max_pending_calls waiting calls a new call is refused at once.
@@ -45,6 +51,9 @@ struct QuotaOptions {
   size_t max_pending_calls = 10000;
   absl::Duration initial_backoff = absl::Milliseconds(250);
   absl::Duration max_backoff = absl::Seconds(5);
+  // The longest pause and RetryInfo, whatever Gong's Retry-After says: one
+  // answer (a proxy's, a bug's) must not stop the service for good.
+  absl::Duration max_pause = absl::Seconds(60);
 };
 
 class QuotaDispatcher final : public GongClient {
@@ -63,6 +72,7 @@ class QuotaDispatcher final : public GongClient {
     int64_t gong_requests = 0;        // since start
     int64_t gong_requests_today = 0;  // this UTC day, Gong's daily quota
     int64_t retries = 0;
+    int64_t split_requests = 0;  // parts of refused coalesced requests
   };
   Stats GetStats();
 
@@ -78,6 +88,11 @@ class QuotaDispatcher final : public GongClient {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FailLateCalls(absl::Time now, std::vector<Completion>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues `batch` again, first in line, in two halves of its calls.
+  void Split(std::shared_ptr<Batch> batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `error` with its retry_after within max_pause.
+  GongError Capped(GongError error) const;
+  GongError Refused(GongError::Kind kind, absl::Duration retry_after) const;
   void WakeAt(absl::Time when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnAnswer(uint64_t batch_id, UnassignOutcome outcome);
   void OnWake();
@@ -109,6 +124,7 @@ class QuotaDispatcher final : public GongClient {
   DailyRequestCounter daily_ ABSL_GUARDED_BY(mu_);
   int64_t requests_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t retries_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t split_requests_ ABSL_GUARDED_BY(mu_) = 0;
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -4,12 +4,14 @@
 #include "config.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_certificates.h"
 
 namespace gong {
 namespace {
@@ -24,6 +26,8 @@ TEST(ValidateConfigTest, DefaultsPass) {
   EXPECT_EQ(config.gong_base_url, "https://api.gong.io");
   EXPECT_EQ(config.upstream_timeout, absl::Seconds(30));
   EXPECT_EQ(config.shutdown_grace, absl::Seconds(10));
+  EXPECT_EQ(config.gong_connect_timeout, absl::Seconds(5));
+  EXPECT_EQ(config.quota.max_pause, absl::Seconds(60));
 }
 
 TEST(ValidateConfigTest, AcceptsOtherGoodValues) {
@@ -75,18 +79,35 @@ TEST(ValidateConfigTest, RefusesAMissingCaFile) {
   EXPECT_THAT(status.message(), HasSubstr("no-such-ca.pem"));
 }
 
-TEST(ValidateConfigTest, AcceptsAReadableCaFile) {
-  const std::string path = ::testing::TempDir() + "/config_test_ca.pem";
-  {
-    std::ofstream out(path);
-    out << "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
-  }
+TEST(ValidateConfigTest, AcceptsACaFileWithACertificate) {
+  const std::filesystem::path dir = ::testing::TempDir() + "/config_test_certs";
+  ASSERT_EQ(testing::MakeTestCertificates(dir), "");
   FacadeConfig config;
-  config.gong_ca_file = path;
+  config.gong_ca_file = (dir / "ca.crt").string();
 
   const absl::Status status = ValidateConfig(config);
 
   EXPECT_TRUE(status.ok()) << status;
+}
+
+// curl reads the bundle only when it first connects: a bundle without a
+// certificate would pass start-up and fail every call.
+TEST(ValidateConfigTest, RefusesACaFileWithoutACertificate) {
+  const std::string path = ::testing::TempDir() + "/config_test_bad_ca.pem";
+  for (const char* content :
+       {"", "not a certificate\n", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+        "-----BEGIN CERTIFICATE-----\nZ2FyYmFnZQ==\n-----END CERTIFICATE-----\n"}) {
+    SCOPED_TRACE(content);
+    std::ofstream(path) << content;
+    FacadeConfig config;
+    config.gong_ca_file = path;
+
+    const absl::Status status = ValidateConfig(config);
+
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(status.message()), HasSubstr("--gong_ca_file"));
+    EXPECT_THAT(std::string(status.message()), HasSubstr("no PEM certificate"));
+  }
   std::remove(path.c_str());
 }
 
@@ -111,6 +132,18 @@ TEST(ValidateConfigTest, RefusesANonPositiveUpstreamTimeout) {
 
     ASSERT_FALSE(status.ok());
     EXPECT_THAT(status.message(), HasSubstr("--upstream_timeout"));
+  }
+}
+
+TEST(ValidateConfigTest, RefusesANonPositiveConnectTimeoutOrMaxPause) {
+  for (absl::Duration bad : {absl::ZeroDuration(), absl::Seconds(-1)}) {
+    SCOPED_TRACE(absl::FormatDuration(bad));
+    FacadeConfig connect;
+    connect.gong_connect_timeout = bad;
+    EXPECT_THAT(ValidateConfig(connect).message(), HasSubstr("--gong_connect_timeout"));
+    FacadeConfig pause;
+    pause.quota.max_pause = bad;
+    EXPECT_THAT(ValidateConfig(pause).message(), HasSubstr("--max_gong_pause"));
   }
 }
 

@@ -304,12 +304,44 @@ TEST(InterpretUnassignAnswerTest, RateLimitWithoutRetryAfterHintsOneSecond) {
 }
 
 TEST(InterpretUnassignAnswerTest, RateLimitWithUnreadableRetryAfterHintsOneSecond) {
-  for (const char* value : {"Wed, 21 Oct 2015 07:28:00 GMT", "soon", "-3", "1.5"}) {
+  for (const char* value : {"soon", "-3", "-0.5", "inf", "nan", "", "12s"}) {
     SCOPED_TRACE(value);
     const GongError& error =
         ErrorOf(InterpretUnassignAnswer(Response(429, "", {{"retry-after", value}})));
 
     EXPECT_EQ(error.retry_after, absl::Seconds(1));
+  }
+}
+
+// Retry-After in every form an upstream (or a proxy, or a bug) may send;
+// the quota caps what comes out (--max_gong_pause), so values only need to
+// be read faithfully, without overflow.
+TEST(ParseRetryAfterTest, ReadsEveryFormWithoutOverflow) {
+  const absl::Time now = absl::FromUnixSeconds(1'445'412'420);  // 2015-10-21 07:27:00
+  struct Case {
+    const char* value;
+    std::optional<absl::Duration> expected;
+  };
+  const Case cases[] = {
+      {"7", absl::Seconds(7)},
+      {" 7 ", absl::Seconds(7)},
+      {"0", absl::ZeroDuration()},
+      {"1000000000000", absl::Seconds(1'000'000'000'000)},
+      {"9223372036854775807", absl::Seconds(INT64_MAX)},
+      {"99999999999999999999999999", absl::InfiniteDuration()},
+      {"1.5", absl::Milliseconds(1500)},
+      {"1e400", std::nullopt},
+      {"-3", std::nullopt},
+      {"-9223372036854775808", std::nullopt},
+      {"Wed, 21 Oct 2015 07:28:00 GMT", absl::Seconds(60)},
+      {"Wed, 21 Oct 2015 07:00:00 GMT", absl::ZeroDuration()},
+      {"Fri, 31 Dec 9999 23:59:59 GMT", absl::Seconds(253'402'300'799 - 1'445'412'420)},
+      {"Wed, 21 Oct 2015 07:28:00 PST", std::nullopt},
+      {"soon", std::nullopt},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.value);
+    EXPECT_EQ(ParseRetryAfter(c.value, now), c.expected);
   }
 }
 

@@ -4,6 +4,7 @@
 // only by FakeClock::Advance: no test sleeps.
 #include "quota/quota_dispatcher.h"
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 
@@ -392,6 +393,179 @@ TEST_F(QuotaDispatcherTest, DestructionFailsWaitingCallsAsCancelled) {
   dispatcher_.reset();
   ASSERT_TRUE(waiting->done());
   EXPECT_EQ(waiting->error().transport_failure, http::TransportFailure::kCancelled);
+}
+
+// --- Nothing Gong says stops the queue for long (issue 10, finding 1) ----
+
+class MaxPauseTest : public QuotaDispatcherTest,
+                     public ::testing::WithParamInterface<absl::Duration> {};
+
+TEST_P(MaxPauseTest, NoRetryAfterPausesTheQueueLongerThanMaxPause) {
+  QuotaOptions options = Qps(3);
+  options.max_pause = absl::Seconds(60);
+  Start(options);
+  Caller* a = Call({"1"}, "", absl::Seconds(120));
+  gong_.Answer(1, HttpError(429, GetParam()));
+  Caller* b = Call({"2"}, "", absl::Seconds(120));
+  clock_.Advance(absl::Milliseconds(59'990));
+  EXPECT_EQ(gong_.size(), 1u);
+  clock_.Advance(absl::Milliseconds(10));
+  ASSERT_EQ(gong_.size(), 3u);  // a's retry, then b
+  AnswerAll(2);
+  AnswerAll(3);
+  EXPECT_TRUE(a->done());
+  EXPECT_TRUE(b->done());
+}
+
+// What Gong's client makes of "1000000000000" and of numbers past int64.
+INSTANTIATE_TEST_SUITE_P(HugeRetryAfter, MaxPauseTest,
+                         ::testing::Values(absl::Seconds(1'000'000'000'000),
+                                           absl::InfiniteDuration()));
+
+TEST_F(QuotaDispatcherTest, NoRetryInfoIsLongerThanMaxPause) {
+  QuotaOptions options = Qps(1, /*coalesce=*/false);
+  options.max_pause = absl::Seconds(10);
+  Start(options);
+  // Gong's 429 with an absurd Retry-After, ending a call at once.
+  Caller* a = Call({"1"}, "", absl::Seconds(3));
+  gong_.Answer(1, HttpError(429, absl::Seconds(1'000'000'000'000)));
+  ASSERT_TRUE(a->done());
+  EXPECT_EQ(a->error().http_status, 429);
+  EXPECT_EQ(a->error().retry_after, absl::Seconds(10));
+  // A queue 20 turns long refuses a 5 s call: its turn is 20 s away, and
+  // the hint still says 10 s.
+  clock_.Advance(absl::Seconds(10));
+  for (int i = 0; i < 20; ++i) Call({absl::StrCat(100 + i)}, "", absl::Seconds(600));
+  Caller* late = Call({"7"}, "", absl::Seconds(5));
+  ASSERT_TRUE(late->done());
+  EXPECT_EQ(late->error().kind, GongError::Kind::kWouldMissDeadline);
+  EXPECT_EQ(late->error().retry_after, absl::Seconds(10));
+}
+
+TEST_F(QuotaDispatcherTest, AGoodAnswerEndsAPause) {
+  Start(Qps(0));
+  Caller* a = Call({"1"});
+  Caller* b = Call({"2"});
+  gong_.Answer(1, HttpError(429, absl::Seconds(30)));
+  EXPECT_EQ(gong_.size(), 2u);  // paused for 30 s
+  AnswerAll(2);                 // but Gong took b's request
+  ASSERT_EQ(gong_.size(), 3u);  // so a's retry goes now
+  AnswerAll(3);
+  EXPECT_THAT(a->result().unassigned_flow_instance_ids, ElementsAre("1"));
+  EXPECT_TRUE(b->done());
+}
+
+// --- Every resend is the steward's own (finding 3) ------------------------
+
+TEST_F(QuotaDispatcherTest, ARequestGongRefusedUnprocessedIsSentAgainAndCounted) {
+  Start(Qps(3));
+  Caller* a = Call({"1"});
+  GongError refused = TransportError(http::TransportFailure::kConnectionDropped);
+  refused.delivery = http::Delivery::kNotProcessed;
+  gong_.Answer(1, refused);
+  clock_.Advance(absl::Seconds(1));  // the backoff
+  ASSERT_EQ(gong_.size(), 2u);
+  AnswerAll(2);
+  EXPECT_THAT(a->result().unassigned_flow_instance_ids, ElementsAre("1"));
+  EXPECT_EQ(dispatcher_->GetStats().retries, 1);
+  EXPECT_EQ(dispatcher_->GetStats().gong_requests, 2);
+  EXPECT_EQ(dispatcher_->GetStats().gong_requests_today, 2);
+}
+
+// --- No caller pays for another's bad request (finding 5) -----------------
+
+class SplitTest : public QuotaDispatcherTest {
+ protected:
+  // One call alone, then `n` single-id callers ("1".."n") coalesced into
+  // Gong request 2, which is sent.
+  std::vector<Caller*> CoalescedCallers(int n, absl::Duration timeout = absl::Seconds(60)) {
+    Start(Qps(1));
+    Call({"0"});
+    AnswerAll(1);
+    std::vector<Caller*> callers;
+    for (int i = 1; i <= n; ++i) callers.push_back(Call({absl::StrCat(i)}, "", timeout));
+    clock_.Advance(absl::Milliseconds(1025));
+    EXPECT_EQ(gong_.size(), 2u);
+    EXPECT_EQ(gong_.request(2).flow_instance_ids.size(), static_cast<size_t>(n));
+    return callers;
+  }
+
+  // Answers Gong request `id` as a Gong that refuses any request holding
+  // `bad` with a 400, and removes every id otherwise.
+  void AnswerRefusing(GongClient::CallId id, const std::string& bad) {
+    const std::vector<std::string> ids = gong_.request(id).flow_instance_ids;
+    if (std::find(ids.begin(), ids.end(), bad) == ids.end()) {
+      AnswerAll(id);
+      return;
+    }
+    GongError error = HttpError(400);
+    error.errors = {absl::StrCat("Invalid flow instance id: ", bad)};
+    gong_.Answer(id, error);
+  }
+};
+
+TEST_F(SplitTest, ARefusedBatchIsSplitUntilOnlyTheBadCallerGetsTheRefusal) {
+  std::vector<Caller*> callers = CoalescedCallers(8);
+  // Gong refuses anything holding "6": halves, then quarters, then "6"
+  // alone, each sent as the window allows.
+  for (GongClient::CallId id = 2; id <= gong_.size(); ++id) {
+    AnswerRefusing(id, "6");
+    clock_.Advance(absl::Milliseconds(1025));
+  }
+  for (int i = 1; i <= 8; ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_TRUE(callers[i - 1]->done());
+    if (i == 6) {
+      EXPECT_EQ(callers[i - 1]->error().http_status, 400);
+    } else {
+      EXPECT_THAT(callers[i - 1]->result().unassigned_flow_instance_ids,
+                  ElementsAre(absl::StrCat(i)));
+    }
+  }
+  // 8 -> {1-4 ok, 5-8} -> {5-6, 7-8 ok} -> {5 ok, 6 refused}: six parts.
+  EXPECT_EQ(gong_.size(), 8u);
+  EXPECT_EQ(dispatcher_->GetStats().split_requests, 6);
+  EXPECT_EQ(dispatcher_->GetStats().retries, 0);
+}
+
+TEST_F(SplitTest, DoesNotExistIsEveryCallersAnswerWithoutAResend) {
+  std::vector<Caller*> callers = CoalescedCallers(3);
+  GongError none = HttpError(400);
+  none.errors = {"Flow instance does not exist: 1, 2, 3"};
+  gong_.Answer(2, none);
+  clock_.Advance(absl::Seconds(5));
+  for (Caller* caller : callers) {
+    ASSERT_TRUE(caller->done());
+    EXPECT_EQ(caller->error().http_status, 400);
+  }
+  EXPECT_EQ(gong_.size(), 2u);
+  EXPECT_EQ(dispatcher_->GetStats().split_requests, 0);
+}
+
+TEST_F(SplitTest, OtherFailuresStillFailTheWholeBatch) {
+  std::vector<Caller*> callers = CoalescedCallers(2);
+  gong_.Answer(2, HttpError(500));  // Gong may have acted: never resent
+  for (Caller* caller : callers) {
+    ASSERT_TRUE(caller->done());
+    EXPECT_EQ(caller->error().http_status, 500);
+  }
+  EXPECT_EQ(gong_.size(), 2u);
+}
+
+TEST_F(SplitTest, ACallerWhosePartWouldComeTooLateIsToldToRetryNotThatItWasBad) {
+  // Four callers; the last one's deadline falls before its part's turn.
+  Start(Qps(1));
+  Call({"0"});
+  AnswerAll(1);
+  std::vector<Caller*> callers;
+  for (int i = 1; i <= 3; ++i) callers.push_back(Call({absl::StrCat(i)}));
+  Caller* hurried = Call({"4"}, "", absl::Seconds(2));
+  clock_.Advance(absl::Milliseconds(1025));
+  ASSERT_EQ(gong_.size(), 2u);
+  AnswerRefusing(2, "1");
+  ASSERT_TRUE(hurried->done());
+  EXPECT_EQ(hurried->error().kind, GongError::Kind::kWouldMissDeadline);
+  EXPECT_FALSE(callers[0]->done());
 }
 
 }  // namespace
