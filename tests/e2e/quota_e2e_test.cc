@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "facade_test_env.h"
+#include "google/rpc/error_details.pb.h"
 #include "gmock/gmock.h"
 
 namespace gong::testing {
@@ -77,6 +78,69 @@ TEST_F(QuotaTest, WithoutCoalescingTheFacadeStillKeepsToThreeASecond) {
     EXPECT_GE(requests[i].received - requests[i - 3].received, absl::Milliseconds(900))
         << "request " << i;
   }
+}
+
+// One 429 with an absurd Retry-After (a bug's, a proxy's) used to pause the
+// queue for centuries: every later call failed at once, health said
+// SERVING. Now no pause or RetryInfo exceeds --max_gong_pause.
+TEST_F(QuotaTest, AnAbsurdRetryAfterPausesNoLongerThanMaxGongPause) {
+  for (int64_t retry_after : {int64_t{1'000'000'000'000}, INT64_MAX}) {
+    SCOPED_TRACE(retry_after);
+    FacadeConfig config;  // the defaults: 3 calls a second, retries on
+    config.quota.max_pause = absl::Seconds(2);
+    StartFacade(config);
+    sandbox::Behavior limited;
+    limited.force_status = 429;
+    limited.retry_after_seconds = retry_after;
+    sandbox_->SetBehavior(limited);
+    UnassignByInstanceIdsResponse response;
+
+    const grpc::Status refused = Call({"1000"}, &response, absl::Seconds(1));
+
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    const auto retry = Detail<google::rpc::RetryInfo>(refused);
+    ASSERT_TRUE(retry.has_value());
+    EXPECT_LE(retry->retry_delay().seconds(), 2);
+    sandbox_->SetBehavior({});
+    const grpc::Status later = Call({"1001"}, &response, absl::Seconds(30));
+    EXPECT_TRUE(later.ok()) << later.error_message();
+  }
+}
+
+// Coalescing puts callers' ids in one Gong request. When Gong refuses it
+// because of one caller's id, only that caller hears so: the others' ids
+// are sent again, in halves, within the quota.
+TEST_F(QuotaTest, OneCallersBadIdFailsOnlyThatCaller) {
+  FacadeConfig config;
+  config.quota.gong_qps = 1;
+  StartFacade(config);
+  sandbox::Behavior refusing;
+  refusing.refused_id = "1013";  // passes validation; Gong refuses it
+  sandbox_->SetBehavior(refusing);
+  // A call that takes this second's turn, so that the 30 that follow all
+  // wait and share one request.
+  std::vector<UnassignByInstanceIdsResponse> responses(1);
+  ASSERT_TRUE(Call({"1100"}, &responses[0]).ok());
+
+  const std::vector<grpc::Status> statuses = CallConcurrently(30, &responses);
+
+  for (int i = 0; i < 30; ++i) {
+    SCOPED_TRACE(i);
+    if (i == 13) {
+      EXPECT_EQ(statuses[i].error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+      const auto info = Detail<google::rpc::ErrorInfo>(statuses[i]);
+      ASSERT_TRUE(info.has_value());
+      EXPECT_EQ(info->reason(), "GONG_BAD_REQUEST");
+      EXPECT_TRUE(sandbox_->IsAssigned("1013"));
+      continue;
+    }
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_THAT(responses[i].unassigned_flow_instance_ids(),
+                ::testing::ElementsAre(absl::StrCat(1000 + i)));
+  }
+  // One shared request, then halves down to "1013" alone: 2·log2(30) more
+  // at most, never one per caller.
+  EXPECT_LE(sandbox_->RequestCount(), 2 + 10);
 }
 
 TEST_F(QuotaTest, RetriesA503ThenSucceeds) {

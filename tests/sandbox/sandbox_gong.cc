@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -45,11 +46,11 @@ class HttpServer : public httplib::Server {
 struct Reply {
   int status = 200;
   std::string body;
-  int retry_after_seconds = -1;  // >= 0: send Retry-After
+  int64_t retry_after_seconds = -1;  // >= 0: send Retry-After
 };
 
 Reply ErrorReply(const std::string& request_id, int status,
-                 absl::string_view message, int retry_after_seconds = -1) {
+                 absl::string_view message, int64_t retry_after_seconds = -1) {
   return {status, ErrorBody(request_id, message), retry_after_seconds};
 }
 
@@ -252,6 +253,12 @@ Reply SandboxGong::Impl::Unassign(const httplib::Request& req,
       internal::ParseUnassignRequest(req.body);
   if (!parsed.ok()) {
     return ErrorReply(request_id, 400, parsed.status().message());
+  }
+  if (!behavior.refused_id.empty() &&
+      std::find(parsed->ids.begin(), parsed->ids.end(), behavior.refused_id) !=
+          parsed->ids.end()) {
+    return ErrorReply(request_id, 400,
+                      absl::StrCat("Invalid flow instance id: ", behavior.refused_id));
   }
   if (behavior.assume_assigned) {
     return {200, internal::SuccessBody(request_id, parsed->ids)};

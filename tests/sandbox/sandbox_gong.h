@@ -37,7 +37,11 @@ struct Behavior {
   // More than this many requests within any one second are answered 429
   // with `Retry-After: <retry_after_seconds>`. 0 turns the limit off.
   int qps_limit = 0;
-  int retry_after_seconds = 1;
+  int64_t retry_after_seconds = 1;
+  // Non-empty: a request holding this id is refused whole with a 400 (as
+  // Gong refuses a request one of whose ids it finds invalid), and none of
+  // its ids are unassigned.
+  std::string refused_id;
   // Treat every id asked for as assigned, so any request succeeds and
   // nothing has to be assigned first (for load benchmarks).
   bool assume_assigned = false;

@@ -1,0 +1,219 @@
+// The facade's full production stack in front of an upstream that
+// misbehaves (tests/upstreams/hostile_upstream.js): every request that
+// reaches it is one the steward sent and counted, and no connection holds
+// up the others. Counts come from the upstream's own log of what it read,
+// and from the facade's metrics.
+#include <grpcpp/grpcpp.h>
+
+#include <filesystem>
+#include <future>
+#include <regex>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "facade_server.h"
+#include "facade_test_env.h"
+#include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "subprocess.h"
+#include "test_certificates.h"
+
+namespace gong::testing {
+namespace {
+
+using flows::v1::UnassignByInstanceIdsRequest;
+using flows::v1::UnassignByInstanceIdsResponse;
+
+class HostileUpstreamTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    certs_ = new std::filesystem::path(::testing::TempDir() + "/hostile_upstream_certs");
+    ASSERT_EQ(MakeTestCertificates(*certs_), "");
+  }
+  static void TearDownTestSuite() { delete certs_; }
+
+  // Starts the upstream in `mode` and the facade in front of it: Gong's
+  // 3 calls a second, 3 attempts at most, metrics on.
+  void Start(const std::string& mode, FacadeConfig config = Defaults()) {
+    upstream_ = std::make_unique<Subprocess>(std::vector<std::string>{
+        NODE_BIN, HOSTILE_UPSTREAM_JS, "--mode=" + mode, "--cert=" + Cert("server.crt"),
+        "--key=" + Cert("server.key")});
+    ASSERT_TRUE(upstream_->WaitForOutput("listening", absl::Seconds(30)))
+        << upstream_->Stderr();
+    std::smatch port;
+    const std::string out = upstream_->Stdout();
+    ASSERT_TRUE(
+        std::regex_search(out, port, std::regex("listening (\\d+) control (\\d+)")));
+    control_port_ = std::stoi(port[2].str());
+    const bool tls = mode != "close-reused";
+    config.gong_base_url =
+        absl::StrCat(tls ? "https://localhost:" : "http://127.0.0.1:", port[1].str());
+    if (tls && config.gong_ca_file.empty()) config.gong_ca_file = Cert("ca.crt");
+    auto facade = FacadeServer::Start(config, GongCredentials::Bearer("t"));
+    ASSERT_TRUE(facade.ok()) << facade.status();
+    facade_ = *std::move(facade);
+    stub_ = flows::v1::FlowService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", facade_->port()), grpc::InsecureChannelCredentials()));
+  }
+
+  static FacadeConfig Defaults() {
+    FacadeConfig config;
+    config.listen = "127.0.0.1:0";
+    config.metrics_listen = "127.0.0.1:0";
+    config.quota.gong_qps = 3;
+    config.quota.max_attempts = 3;
+    return config;
+  }
+
+  static std::string Cert(const std::string& name) { return (*certs_ / name).string(); }
+
+  grpc::Status Call(const std::string& id, absl::Duration timeout = absl::Seconds(20)) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    UnassignByInstanceIdsRequest request;
+    request.add_flow_instance_ids(id);
+    UnassignByInstanceIdsResponse response;
+    return stub_->UnassignByInstanceIds(&context, request, &response);
+  }
+
+  // Requests the upstream has read whole.
+  int UpstreamRequests() {
+    httplib::Client client("127.0.0.1", control_port_);
+    auto response = client.Get("/");
+    int n = -1;
+    EXPECT_TRUE(response && absl::SimpleAtoi(response->body, &n));
+    return n;
+  }
+
+  // The value of metric `name` (summed over its labels) at a scrape.
+  double Metric(const std::string& name) {
+    httplib::Client client("127.0.0.1", facade_->metrics_port());
+    auto response = client.Get("/metrics");
+    EXPECT_TRUE(response && response->status == 200);
+    double sum = 0;
+    for (absl::string_view line : absl::StrSplit(response ? response->body : "", '\n')) {
+      if (!absl::StartsWith(line, name) || line.size() <= name.size() ||
+          (line[name.size()] != ' ' && line[name.size()] != '{')) {
+        continue;
+      }
+      double value = 0;
+      if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) sum += value;
+    }
+    return sum;
+  }
+
+  static std::string Metadata(const grpc::Status& status, const std::string& key) {
+    auto info = Detail<google::rpc::ErrorInfo>(status);
+    if (!info.has_value()) return "<no ErrorInfo>";
+    auto it = info->metadata().find(key);
+    return it == info->metadata().end() ? "<absent>" : it->second;
+  }
+
+  static std::string Reason(const grpc::Status& status) {
+    auto info = Detail<google::rpc::ErrorInfo>(status);
+    return info.has_value() ? info->reason() : "<no ErrorInfo>";
+  }
+
+  static std::filesystem::path* certs_;
+  std::unique_ptr<Subprocess> upstream_;
+  int control_port_ = 0;
+  std::unique_ptr<FacadeServer> facade_;
+  std::unique_ptr<flows::v1::FlowService::Stub> stub_;
+};
+
+std::filesystem::path* HostileUpstreamTest::certs_ = nullptr;
+
+// libcurl sends a POST again, unasked, when a reused HTTP/1.1 connection
+// closes before any answer byte. Gong may have acted on the first: the
+// caller must hear so, and Gong must see the request once.
+TEST_F(HostileUpstreamTest, AWriteOnAReusedConnectionThatClosesIsSentOnce) {
+  Start("close-reused");
+  ASSERT_TRUE(Call("1").ok());
+
+  const grpc::Status status = Call("2");
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(Reason(status), "GONG_CONNECTION_DROPPED");
+  EXPECT_EQ(Metadata(status, "gong_may_have_acted"), "true");
+  EXPECT_EQ(Metadata(status, "transport_failure"), "connection_dropped");
+  EXPECT_EQ(UpstreamRequests(), 2);
+  EXPECT_EQ(Metric("gong_upstream_requests_total"), 2);
+}
+
+// An HTTP/2 server that refuses every stream: libcurl would send each
+// request six times, uncounted. Refused streams are safe to resend, so the
+// steward does, within --gong_max_attempts, and counts each.
+TEST_F(HostileUpstreamTest, RefusedStreamsAreResentOnlyByTheStewardAndCounted) {
+  Start("refuse-streams");
+
+  const grpc::Status status = Call("1");
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(Reason(status), "GONG_CONNECTION_DROPPED");
+  EXPECT_EQ(Metadata(status, "gong_may_have_acted"), "false") << status.error_message();
+  EXPECT_EQ(UpstreamRequests(), 3);
+  EXPECT_EQ(Metric("gong_upstream_requests_total"), 3);
+  EXPECT_EQ(Metric("gong_upstream_requests_today"), 3);
+  EXPECT_EQ(Metric("gong_upstream_retries_total"), 2);
+}
+
+// An HTTP/2 connection that dies after the request was read is not a
+// refusal: Gong may have acted, and nothing is resent.
+TEST_F(HostileUpstreamTest, AnHttp2ConnectionThatDiesAfterTheRequestIsNotResent) {
+  Start("drop-h2");
+
+  const grpc::Status status = Call("1");
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(Metadata(status, "gong_may_have_acted"), "true");
+  EXPECT_EQ(UpstreamRequests(), 1);
+  EXPECT_EQ(Metric("gong_upstream_requests_total"), 1);
+}
+
+// The first connection never finishes its TLS handshake. Every call made
+// meanwhile waited on it (libcurl's PIPEWAIT) until its deadline; now each
+// gives up on it after --gong_connect_timeout and is sent on a new one.
+TEST_F(HostileUpstreamTest, AStalledHandshakeHoldsNoCallBeyondTheConnectTimeout) {
+  FacadeConfig config = Defaults();
+  config.gong_connect_timeout = absl::Seconds(1);
+  config.quota.gong_qps = 0;
+  Start("stall-first", config);
+
+  std::vector<std::future<grpc::Status>> calls;
+  for (int i = 0; i < 4; ++i) {
+    calls.push_back(std::async(std::launch::async, [this, i] {
+      return Call(absl::StrCat(i + 1), absl::Seconds(25));
+    }));
+  }
+  for (auto& call : calls) {
+    const grpc::Status status = call.get();
+    EXPECT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
+  }
+  EXPECT_EQ(UpstreamRequests(), 4);  // nothing reached it on the stalled one
+}
+
+// curl reads the CA bundle when it first connects; should it fail then, its
+// words name the server's file, which callers must not see.
+TEST_F(HostileUpstreamTest, CallersNeverSeeTheServersFilePaths) {
+  const std::string ca = ::testing::TempDir() + "/hostile_upstream_ca_copy.crt";
+  std::filesystem::copy_file(Cert("ca.crt"), ca,
+                             std::filesystem::copy_options::overwrite_existing);
+  FacadeConfig config = Defaults();
+  config.gong_ca_file = ca;
+  Start("drop-h2", config);
+  std::filesystem::remove(ca);
+
+  const grpc::Status status = Call("1");
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(Reason(status), "GONG_TLS_FAILURE");
+  EXPECT_FALSE(absl::StrContains(status.error_message(), ca)) << status.error_message();
+  EXPECT_FALSE(absl::StrContains(Details(status).DebugString(), ca));
+  EXPECT_EQ(UpstreamRequests(), 0);
+}
+
+}  // namespace
+}  // namespace gong::testing
