@@ -40,7 +40,9 @@ FROM debian:bookworm-slim AS runtime
 #   libprotobuf32      libprotobuf.so.32
 #   libabsl20220623    the libabsl_*.so.20220623 (flags, status, time, random...)
 #   libcurl4           libcurl.so.4, the client of Gong's REST API (OpenSSL flavour,
-#                      as libcurl4-openssl-dev links; pulls libssl3 and nghttp2)
+#                      as libcurl4-openssl-dev links; pulls nghttp2)
+#   libssl3            libssl.so.3, libcrypto.so.3: the CA bundle check at start-up
+#                      and the ALPN of a Gong connection (also curl's TLS)
 #   libprometheus-cpp-core1.0, libprometheus-cpp-pull1.0
 #                      the /metrics exposer (pull brings civetweb)
 #   ca-certificates    the system CA bundle libcurl verifies Gong's certificate with
@@ -57,6 +59,7 @@ RUN apt-get update \
       libprometheus-cpp-core1.0 \
       libprometheus-cpp-pull1.0 \
       libprotobuf32 \
+      libssl3 \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric UID/GID: Kubernetes' runAsNonRoot can only verify a

@@ -4,6 +4,7 @@
 // up the others. Counts come from the upstream's own log of what it read,
 // and from the facade's metrics.
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <future>
@@ -29,11 +30,18 @@ using flows::v1::UnassignByInstanceIdsResponse;
 
 class HostileUpstreamTest : public ::testing::Test {
  protected:
+  // ctest runs each test as a process of its own, in parallel: each makes
+  // its own certificates.
   static void SetUpTestSuite() {
-    certs_ = new std::filesystem::path(::testing::TempDir() + "/hostile_upstream_certs");
-    ASSERT_EQ(MakeTestCertificates(*certs_), "");
+    certs_ = new std::filesystem::path(
+        absl::StrCat(::testing::TempDir(), "/hostile_upstream_certs_", getpid()));
+    certs_error_ = MakeTestCertificates(*certs_);
   }
-  static void TearDownTestSuite() { delete certs_; }
+  static void TearDownTestSuite() {
+    std::filesystem::remove_all(*certs_);
+    delete certs_;
+  }
+  void SetUp() override { ASSERT_EQ(certs_error_, ""); }
 
   // Starts the upstream in `mode` and the facade in front of it: Gong's
   // 3 calls a second, 3 attempts at most, metrics on.
@@ -118,6 +126,7 @@ class HostileUpstreamTest : public ::testing::Test {
   }
 
   static std::filesystem::path* certs_;
+  static std::string certs_error_;
   std::unique_ptr<Subprocess> upstream_;
   int control_port_ = 0;
   std::unique_ptr<FacadeServer> facade_;
@@ -125,6 +134,7 @@ class HostileUpstreamTest : public ::testing::Test {
 };
 
 std::filesystem::path* HostileUpstreamTest::certs_ = nullptr;
+std::string HostileUpstreamTest::certs_error_;
 
 // libcurl sends a POST again, unasked, when a reused HTTP/1.1 connection
 // closes before any answer byte. Gong may have acted on the first: the
@@ -198,7 +208,7 @@ TEST_F(HostileUpstreamTest, AStalledHandshakeHoldsNoCallBeyondTheConnectTimeout)
 // curl reads the CA bundle when it first connects; should it fail then, its
 // words name the server's file, which callers must not see.
 TEST_F(HostileUpstreamTest, CallersNeverSeeTheServersFilePaths) {
-  const std::string ca = ::testing::TempDir() + "/hostile_upstream_ca_copy.crt";
+  const std::string ca = Cert("ca_copy.crt");
   std::filesystem::copy_file(Cert("ca.crt"), ca,
                              std::filesystem::copy_options::overwrite_existing);
   FacadeConfig config = Defaults();

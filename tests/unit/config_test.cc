@@ -3,6 +3,8 @@
 // names the offending flag.
 #include "config.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -80,7 +82,8 @@ TEST(ValidateConfigTest, RefusesAMissingCaFile) {
 }
 
 TEST(ValidateConfigTest, AcceptsACaFileWithACertificate) {
-  const std::filesystem::path dir = ::testing::TempDir() + "/config_test_certs";
+  const std::filesystem::path dir =
+      ::testing::TempDir() + "/config_test_certs_" + std::to_string(getpid());
   ASSERT_EQ(testing::MakeTestCertificates(dir), "");
   FacadeConfig config;
   config.gong_ca_file = (dir / "ca.crt").string();
@@ -88,6 +91,7 @@ TEST(ValidateConfigTest, AcceptsACaFileWithACertificate) {
   const absl::Status status = ValidateConfig(config);
 
   EXPECT_TRUE(status.ok()) << status;
+  std::filesystem::remove_all(dir);
 }
 
 // curl reads the bundle only when it first connects: a bundle without a
