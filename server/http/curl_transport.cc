@@ -138,9 +138,9 @@ TransportFailure Classify(CURLcode code) {
 TransportError TransferError(const CurlTransfer& t, CURLcode code, bool deadline_passed) {
   if (t.resend_refused) {
     // curl wanted to send again: no answer byte came on the first send. An
-    // HTTP/2 server does that by refusing the stream (REFUSED_STREAM, or a
-    // GOAWAY below it), which promises the request was not processed; over
-    // HTTP/1.1 a reused connection closed under it, after it may have run.
+    // HTTP/2 server does that by refusing the stream (REFUSED_STREAM), which
+    // promises the request was not processed; over HTTP/1.1 a reused
+    // connection closed under it, after the request may have run.
     return TransportError{
         TransportFailure::kConnectionDropped,
         t.http2 ? "the server refused the request unprocessed (HTTP/2 stream refused)"

@@ -50,7 +50,7 @@ absl::string_view TransportFailureName(TransportFailure failure);
 enum class Delivery {
   kNotSent,         // it never left (no connection, no TLS, ...)
   kNotProcessed,    // the server refused it unprocessed (HTTP/2
-                    // REFUSED_STREAM, or GOAWAY below its stream)
+                    // REFUSED_STREAM)
   kMaybeProcessed,  // it went out and no answer came: the server may have
                     // acted on it
 };
