@@ -1,8 +1,8 @@
 #include "status_mapping.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "error_details.h"
+#include "upstream_text.h"
 
 namespace gong {
 
@@ -54,32 +54,34 @@ StatusMapping MapTransportFailure(http::TransportFailure failure) {
 
 namespace {
 
+// Every piece of Gong's own text in the message is bounded (upstream_text.h):
+// the message travels in the trailers, twice.
 std::string Message(const GongError& error) {
+  const std::string detail = BoundedText(error.detail, kMaxDetailBytes);
   switch (error.kind) {
     case GongError::Kind::kTransport:
       switch (error.transport_failure) {
         case http::TransportFailure::kTimeout:
           return "Gong did not answer within the deadline";
         case http::TransportFailure::kConnectFailed:
-          return absl::StrCat("could not connect to Gong: ", error.detail);
+          return absl::StrCat("could not connect to Gong: ", detail);
         case http::TransportFailure::kTlsFailure:
-          return absl::StrCat("TLS with Gong failed: ", error.detail);
+          return absl::StrCat("TLS with Gong failed: ", detail);
         case http::TransportFailure::kConnectionDropped:
           if (error.delivery != http::Delivery::kMaybeProcessed) {
             return absl::StrCat("Gong refused the request before processing it; it is "
-                                "safe to send again: ", error.detail);
+                                "safe to send again: ", detail);
           }
           return absl::StrCat("the connection to Gong broke before its answer; Gong may "
-                              "have acted, look before retrying: ", error.detail);
+                              "have acted, look before retrying: ", detail);
         case http::TransportFailure::kCancelled:
           return "the call was cancelled";
         case http::TransportFailure::kOther:
           break;
       }
-      return absl::StrCat("the request to Gong failed: ", error.detail);
+      return absl::StrCat("the request to Gong failed: ", detail);
     case GongError::Kind::kMalformedResponse:
-      return absl::StrCat("Gong answered 200 with an unreadable body: ",
-                          error.detail);
+      return absl::StrCat("Gong answered 200 with an unreadable body: ", detail);
     case GongError::Kind::kQueueFull:
       return "too many calls are waiting for Gong's rate limit; retry later";
     case GongError::Kind::kWouldMissDeadline:
@@ -100,7 +102,7 @@ std::string Message(const GongError& error) {
     absl::StrAppend(&message, ")");
   }
   if (!error.errors.empty()) {
-    absl::StrAppend(&message, ": ", absl::StrJoin(error.errors, "; "));
+    absl::StrAppend(&message, ": ", SummarizeGongErrors(error.errors));
   }
   return message;
 }
@@ -131,7 +133,8 @@ grpc::Status GongErrorToStatus(const GongError& error) {
     details.metadata["http_status"] = absl::StrCat(error.http_status);
   }
   if (!error.gong_request_id.empty()) {
-    details.metadata["gong_request_id"] = error.gong_request_id;
+    details.metadata["gong_request_id"] =
+        BoundedText(error.gong_request_id, kMaxGongRequestIdBytes);
   }
   if (error.kind == GongError::Kind::kTransport) {
     details.metadata["transport_failure"] =

@@ -24,7 +24,9 @@ StatusMapping MapGongError(const GongError& error);
 
 // The full status for `error`: code, a short message with Gong's own
 // errors[] text, ErrorInfo metadata (http_status, gong_request_id), and a
-// RetryInfo when Gong sent Retry-After.
+// RetryInfo when Gong sent Retry-After. Gong's text, its requestId and any
+// transport detail are bounded (upstream_text.h), so however large Gong's
+// answer, the caller gets this code and ErrorInfo.
 grpc::Status GongErrorToStatus(const GongError& error);
 
 }  // namespace gong

@@ -22,6 +22,7 @@
 // and slow-upstream binaries, each in its own process, as deployed; the
 // load comes from this process (load_generator.h).
 #include <curl/curl.h>
+#include <grpc/grpc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -499,6 +500,11 @@ void WriteJson(const Json& machine) {
 int main(int argc, char** argv) {
   // As in server/main.cc: Debian's abseil leaves the deadlock detector on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // Held for the whole run, never shut down: each scenario makes its own
+  // channel, and had gRPC shut down each time the last one went, the
+  // callback threads still finishing its calls would race the shutdown
+  // (seen as crashes on a busy machine).
+  grpc_init();
   absl::ParseCommandLine(argc, argv);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   signal(SIGPIPE, SIG_IGN);

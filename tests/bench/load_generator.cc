@@ -119,8 +119,15 @@ class Grpc final : public CallTarget {
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     stub_->async()->UnassignByInstanceIds(
         &call->context, &call->request, &call->response, [call](grpc::Status status) {
-          std::unique_ptr<Call> owned(call);
-          std::move(owned->done)(std::string(CanonicalCodeName(status.error_code())));
+          // The call goes before it reports. Its ClientContext holds a
+          // reference to the channel, and once the last call has reported
+          // the target may be destroyed: were the channel's last reference
+          // dropped here, on one of gRPC's callback threads, gRPC would
+          // shut down the callback queue that this very thread polls and
+          // the thread would crash in it (SIGSEGV in nexting_thread).
+          Done done = std::move(call->done);
+          delete call;
+          std::move(done)(std::string(CanonicalCodeName(status.error_code())));
         });
   }
 

@@ -9,6 +9,7 @@
 //   quota_bench [--callers=1,10,100,1000] [--coalesce=on,off] [--seconds=10s]
 //               [--warmup=2s] [--json_out=FILE]
 #include <curl/curl.h>
+#include <grpc/grpc.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -182,6 +183,11 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
 int main(int argc, char** argv) {
   // As in server/main.cc: Debian's abseil leaves the deadlock detector on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // Held for the whole run, never shut down: each scenario starts its own
+  // facade and channel, and had gRPC shut down each time the last of them
+  // went, the callback threads still finishing their calls would race the
+  // shutdown (seen as crashes on a busy machine).
+  grpc_init();
   absl::ParseCommandLine(argc, argv);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   std::vector<int> callers;

@@ -199,6 +199,44 @@ TEST_F(UnassignTest, GongsErrorTextReachesTheCaller) {
   EXPECT_GT(status.error_message().size(), std::string("Gong answered HTTP 401").size());
 }
 
+// Gong's error text travels in the caller's trailers. Unbounded, a large
+// errors[] overflowed the caller's metadata limit and the caller got
+// RESOURCE_EXHAUSTED instead of Gong's 400. Each body here stays under the
+// transport's 1 MiB cap on an answer, so Gong's text does reach the facade.
+TEST_F(UnassignTest, LargeGongErrorsKeepTheBadRequestStatus) {
+  std::vector<std::string> many_short;
+  for (int i = 0; i < 100000; ++i) many_short.push_back(absl::StrCat("e", i));
+  std::string two_byte_chars;
+  for (int i = 0; i < 450000; ++i) two_byte_chars += "\xC3\xA9";  // é
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"one 900 KB error", {std::string(900 * 1024, 'x')}},
+      {"100,000 short errors", many_short},
+      {"one 900 KB error of two-byte characters", {two_byte_chars}},
+  };
+  for (const auto& [name, errors] : cases) {
+    SCOPED_TRACE(name);
+    sandbox::Behavior behavior;
+    behavior.force_status = 400;
+    behavior.force_errors = errors;
+    sandbox_->SetBehavior(behavior);
+    UnassignByInstanceIdsResponse response;
+    const grpc::Status status = Call({"1001"}, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << status.error_message().substr(0, 200);
+    EXPECT_THAT(status.error_message(), HasSubstr("truncated)"));
+    EXPECT_EQ(Details(status).message(), status.error_message());
+    const auto info = Detail<google::rpc::ErrorInfo>(status);
+    if (!info.has_value()) {
+      ADD_FAILURE() << "no ErrorInfo";
+      continue;  // to the next case, which must hold on its own
+    }
+    EXPECT_EQ(info->reason(), "GONG_BAD_REQUEST");
+    EXPECT_EQ(info->domain(), "gong.io");
+    EXPECT_EQ(info->metadata().at("http_status"), "400");
+  }
+  EXPECT_EQ(sandbox_->RequestCount(), 3);
+}
+
 TEST_F(UnassignTest, GarbageFromGongIsInternalNotACrash) {
   for (const char* body : {"<html>oops</html>", "{\"requestId\":\"r\"}",
                            "{\"unassignedFlowInstanceIds\":[1.5]}", "[]"}) {

@@ -240,8 +240,11 @@ Reply SandboxGong::Impl::Unassign(const httplib::Request& req,
   const int forced = behavior.force_status;
   if (forced != 0 && forced != 200) {
     if (forced >= 200 && forced < 300) return {forced, "{}"};
-    return ErrorReply(request_id, forced, StatusText(forced),
-                      forced == 429 ? behavior.retry_after_seconds : -1);
+    const int retry_after = forced == 429 ? behavior.retry_after_seconds : -1;
+    if (!behavior.force_errors.empty()) {
+      return {forced, ErrorBody(request_id, behavior.force_errors), retry_after};
+    }
+    return ErrorReply(request_id, forced, StatusText(forced), retry_after);
   }
   if (!behavior.force_body.empty()) return {200, behavior.force_body};
   if (!internal::HasAcceptedAuthorization(

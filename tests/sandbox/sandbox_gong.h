@@ -27,6 +27,9 @@ struct Behavior {
   // body `{"requestId": ..., "errors": [...]}` instead of doing the work
   // (a 2xx status other than 200 is answered with an empty JSON object).
   int force_status = 0;
+  // With force_status (not 2xx): the errors[] to send; empty sends one
+  // naming the status. Lets tests answer as large an error as Gong might.
+  std::vector<std::string> force_errors;
   // Non-empty: answer 200 with exactly this body, without doing the work
   // (for garbage and malformed-JSON tests).
   std::string force_body;

@@ -63,6 +63,20 @@ TEST_F(SandboxFaultsTest, ForcedErrorStatusAnswersGongErrorShape) {
   EXPECT_TRUE(sandbox_->IsAssigned("1"));
 }
 
+TEST_F(SandboxFaultsTest, ForcedErrorsAreSentAsGongsErrors) {
+  Behavior behavior;
+  behavior.force_status = 400;
+  behavior.force_errors = {"first problem", "second problem"};
+  StartSandbox(WithBehavior(behavior));
+  httplib::Result result = Unassign({"1"});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400);
+  const nlohmann::json body = BodyJson(result);
+  EXPECT_FALSE(body["requestId"].get<std::string>().empty());
+  EXPECT_EQ(body["errors"], nlohmann::json::array({"first problem", "second problem"}));
+  EXPECT_TRUE(sandbox_->IsAssigned("1"));
+}
+
 TEST_F(SandboxFaultsTest, Forced429CarriesRetryAfter) {
   Behavior behavior;
   behavior.force_status = 429;

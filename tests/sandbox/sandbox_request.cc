@@ -108,9 +108,14 @@ bool HasAcceptedAuthorization(absl::string_view header) {
 }
 
 std::string ErrorBody(absl::string_view request_id, absl::string_view message) {
+  return ErrorBody(request_id, std::vector<std::string>{std::string(message)});
+}
+
+std::string ErrorBody(absl::string_view request_id,
+                      const std::vector<std::string>& errors) {
   json body = json::object();
   body["requestId"] = std::string(request_id);
-  body["errors"] = json::array({std::string(message)});
+  body["errors"] = errors;
   return Dump(body);
 }
 

@@ -32,6 +32,9 @@ bool HasAcceptedAuthorization(absl::string_view header);
 
 // `{"requestId": ..., "errors": [message]}`.
 std::string ErrorBody(absl::string_view request_id, absl::string_view message);
+// `{"requestId": ..., "errors": [...errors]}`.
+std::string ErrorBody(absl::string_view request_id,
+                      const std::vector<std::string>& errors);
 
 // `{"requestId": ..., "unassignedFlowInstanceIds": [...]}`.
 std::string SuccessBody(absl::string_view request_id,

@@ -3,7 +3,8 @@
 // GongErrorToStatus and MakeErrorStatus (server/error_details.h) for the
 // google.rpc.Status carried in grpc-status-details-bin: ErrorInfo (reason,
 // domain, metadata), RetryInfo (429 only, from Retry-After, sub-second
-// precision), BadRequest, and a message that includes Gong's errors[] text.
+// precision), BadRequest, and a message that includes Gong's errors[] text,
+// bounded however large Gong's answer (server/upstream_text.h).
 #include "status_mapping.h"
 
 #include <optional>
@@ -369,6 +370,173 @@ TEST(GongErrorToStatusTest, MalformedOkAnswerIsInternalWithTheParseProblem) {
   const Details details = Unpack(status);
   EXPECT_EQ(details.error_info.reason(), "GONG_MALFORMED_RESPONSE");
   EXPECT_THAT(details.error_info.metadata(), Contains(Pair("http_status", "200")));
+}
+
+// --- Bounds on Gong's text ----------------------------------------------------
+// Gong's text reaches the caller in the trailers twice (grpc-message and the
+// details). Past the caller's metadata limit (8 KiB by default) gRPC would
+// replace this status with RESOURCE_EXHAUSTED, so each piece is bounded.
+
+std::string Repeat(absl::string_view text, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out.append(text.data(), text.size());
+  return out;
+}
+
+constexpr char kE[] = "\xC3\xA9";              // é, two bytes
+constexpr char kEmoji[] = "\xF0\x9F\x98\x80";  // 😀, four bytes
+
+TEST(GongTextBoundsTest, UpToThreeErrorsAreShownWhole) {
+  const grpc::Status status =
+      GongErrorToStatus(HttpError(400, "r", {"first", "second", "third"}));
+
+  EXPECT_EQ(status.error_message(), "Gong answered HTTP 400: first; second; third");
+}
+
+TEST(GongTextBoundsTest, ErrorsPastTheThirdAreCounted) {
+  const grpc::Status status =
+      GongErrorToStatus(HttpError(400, "r", {"a", "b", "c", "d"}));
+
+  EXPECT_EQ(status.error_message(),
+            "Gong answered HTTP 400: a; b; c (and 1 more error; truncated)");
+}
+
+TEST(GongTextBoundsTest, ManyErrorsKeepTheCodeAndErrorInfo) {
+  const grpc::Status status = GongErrorToStatus(
+      HttpError(400, "r-many", std::vector<std::string>(100000, "bad id")));
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "Gong answered HTTP 400: bad id; bad id; bad id "
+            "(and 99,997 more errors; truncated)");
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.status.message(), status.error_message());
+  EXPECT_EQ(details.error_info.reason(), "GONG_BAD_REQUEST");
+  EXPECT_EQ(details.error_info.domain(), "gong.io");
+  EXPECT_THAT(details.error_info.metadata(),
+              UnorderedElementsAre(Pair("http_status", "400"),
+                                   Pair("gong_request_id", "r-many")));
+}
+
+TEST(GongTextBoundsTest, ALongErrorIsCutAfterOneKiB) {
+  const grpc::Status status =
+      GongErrorToStatus(HttpError(400, "r", {std::string(900 * 1024, 'x')}));
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("Gong answered HTTP 400: ", std::string(1024, 'x'),
+                         "\xE2\x80\xA6 (truncated)"));
+  EXPECT_EQ(Unpack(status).status.message(), status.error_message());
+}
+
+TEST(GongTextBoundsTest, OneKiBIsSharedByTheErrorsShown) {
+  const grpc::Status status = GongErrorToStatus(
+      HttpError(400, "r", {std::string(600, 'a'), std::string(600, 'b'), "c"}));
+
+  EXPECT_EQ(
+      status.error_message(),
+      absl::StrCat("Gong answered HTTP 400: ", std::string(600, 'a'), "; ",
+                   std::string(424, 'b'), "\xE2\x80\xA6 (and 1 more error; truncated)"));
+}
+
+TEST(GongTextBoundsTest, ErrorsThatFillOneKiBExactlyAreNotMarked) {
+  const grpc::Status status = GongErrorToStatus(
+      HttpError(400, "r", {std::string(1000, 'a'), std::string(24, 'b')}));
+
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("Gong answered HTTP 400: ", std::string(1000, 'a'), "; ",
+                         std::string(24, 'b')));
+}
+
+TEST(GongTextBoundsTest, ACutNeverSplitsAUtf8Character) {
+  // Byte 1024 of "a" + é... is the second byte of an é: the cut backs off
+  // one byte, to 1023.
+  EXPECT_EQ(GongErrorToStatus(HttpError(400, "r", {absl::StrCat("a", Repeat(kE, 600))}))
+                .error_message(),
+            absl::StrCat("Gong answered HTTP 400: a", Repeat(kE, 511),
+                         "\xE2\x80\xA6 (truncated)"));
+  // Bytes 1022..1025 of "ab" + 😀... are one character: the cut backs off to
+  // 1022.
+  EXPECT_EQ(
+      GongErrorToStatus(HttpError(400, "r", {absl::StrCat("ab", Repeat(kEmoji, 300))}))
+          .error_message(),
+      absl::StrCat("Gong answered HTTP 400: ab", Repeat(kEmoji, 255),
+                   "\xE2\x80\xA6 (truncated)"));
+}
+
+TEST(GongTextBoundsTest, ALongRequestIdIsCutAfter128Bytes) {
+  const grpc::Status status =
+      GongErrorToStatus(HttpError(400, std::string(900 * 1024, 'r'), {"bad id"}));
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "Gong answered HTTP 400: bad id");
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.error_info.reason(), "GONG_BAD_REQUEST");
+  EXPECT_THAT(details.error_info.metadata(),
+              UnorderedElementsAre(
+                  Pair("http_status", "400"),
+                  Pair("gong_request_id",
+                       absl::StrCat(std::string(128, 'r'), "\xE2\x80\xA6 (truncated)"))));
+}
+
+TEST(GongTextBoundsTest, ARequestIdOf128BytesIsKeptWhole) {
+  const Details details =
+      Unpack(GongErrorToStatus(HttpError(400, std::string(128, 'r'), {"e"})));
+
+  EXPECT_THAT(details.error_info.metadata(),
+              Contains(Pair("gong_request_id", std::string(128, 'r'))));
+}
+
+TEST(GongTextBoundsTest, ALongTransportDetailIsCutAfter256Bytes) {
+  GongError error;
+  error.kind = GongError::Kind::kTransport;
+  error.transport_failure = http::TransportFailure::kConnectFailed;
+  error.detail = std::string(10000, 'd');
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("could not connect to Gong: ", std::string(256, 'd'),
+                         "\xE2\x80\xA6 (truncated)"));
+}
+
+TEST(GongTextBoundsTest, ALongParseDetailIsCutAfter256Bytes) {
+  GongError error;
+  error.kind = GongError::Kind::kMalformedResponse;
+  error.http_status = 200;
+  error.detail = absl::StrCat("p", Repeat(kE, 5000));
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("Gong answered 200 with an unreadable body: p", Repeat(kE, 127),
+                         "\xE2\x80\xA6 (truncated)"));
+}
+
+// The trailers a caller receives for the worst answer Gong could send: every
+// bound reached, with text that grpc-message must percent-encode byte by
+// byte. Counted as gRPC counts metadata against its limit (name + value + 32
+// a header), with the binary details at their base64 size to be safe.
+TEST(GongTextBoundsTest, TheWorstCaseTrailersFitUnder6KiB) {
+  GongError error = HttpError(429, Repeat(kEmoji, 100000),
+                              std::vector<std::string>(1000, Repeat(kE, 1000)));
+  error.retry_after = absl::Milliseconds(1500);
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  size_t message_bytes = 0;
+  for (unsigned char c : status.error_message()) {
+    message_bytes += (c < 0x20 || c > 0x7E || c == '%') ? 3 : 1;
+  }
+  const size_t details_bytes = (status.error_details().size() + 2) / 3 * 4;
+  const size_t trailers =
+      (11 + 2 + 32) + (12 + message_bytes + 32) + (23 + details_bytes + 32);
+  EXPECT_LT(trailers, 6 * 1024)
+      << "message " << message_bytes << " details " << details_bytes;
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Unpack(status).error_info.reason(), "GONG_RATE_LIMITED");
 }
 
 // --- MakeErrorStatus ---------------------------------------------------------
