@@ -156,16 +156,15 @@ class UnassignReactor final : public grpc::ServerUnaryReactor {
 void FillResponse(const std::vector<std::string>& requested,
                   UnassignResult result,
                   UnassignByInstanceIdsResponse* response) {
-  const absl::flat_hash_set<std::string> removed(
-      result.unassigned_flow_instance_ids.begin(),
-      result.unassigned_flow_instance_ids.end());
+  absl::flat_hash_set<absl::string_view> pending(requested.begin(), requested.end());
+  for (std::string& id : result.unassigned_flow_instance_ids) {
+    // erase() is true once per requested id: repeats and strangers drop out.
+    if (pending.erase(id) > 0) response->add_unassigned_flow_instance_ids(std::move(id));
+  }
   for (const std::string& id : requested) {
-    if (!removed.contains(id)) response->add_still_assigned_flow_instance_ids(id);
+    if (pending.contains(id)) response->add_still_assigned_flow_instance_ids(id);
   }
   response->set_request_id(std::move(result.request_id));
-  for (std::string& id : result.unassigned_flow_instance_ids) {
-    response->add_unassigned_flow_instance_ids(std::move(id));
-  }
 }
 
 FlowServiceImpl::FlowServiceImpl(GongClient* gong, CallObserver* observer,

@@ -34,7 +34,10 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
 };
 
 // The response for a call whose distinct ids were `requested` and which
-// Gong answered with `result` (exposed for tests).
+// Gong answered with `result` (exposed for tests): unassigned are the
+// requested ids Gong listed, each once, in Gong's order (an id Gong listed
+// twice, or one not asked for, is not passed on); still assigned are the
+// others, in request order.
 void FillResponse(const std::vector<std::string>& requested,
                   UnassignResult result,
                   flows::v1::UnassignByInstanceIdsResponse* response);

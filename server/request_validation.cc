@@ -2,26 +2,28 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "unicode_checks.h"
 
 namespace gong {
 namespace {
 
-// ASCII whitespace and control characters (bytes of UTF-8 sequences are all
-// >= 0x80, so non-ASCII text passes).
-bool HasSpaceOrControl(absl::string_view s) {
-  for (unsigned char c : s) {
-    if (c <= 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
+// Gong's ids are numbers written as strings: anything but printable ASCII
+// without spaces is a mistake (or an attempt to smuggle in what a reader
+// cannot see), and is named with its byte.
 std::string CheckId(absl::string_view id) {
   if (id.empty()) return "must not be empty";
   if (id.size() > kMaxIdBytes) {
     return absl::StrCat("must be at most ", kMaxIdBytes, " bytes, not ", id.size());
   }
-  if (HasSpaceOrControl(id)) {
-    return "must not contain whitespace or control characters";
+  for (size_t i = 0; i < id.size(); ++i) {
+    const auto c = static_cast<unsigned char>(id[i]);
+    if (c <= 0x20 || c >= 0x7f) {
+      return absl::StrFormat(
+          "must be printable ASCII without spaces (Gong's ids are numeric strings); "
+          "byte %d is 0x%02X",
+          i, c);
+    }
   }
   return "";
 }
@@ -30,9 +32,14 @@ std::string CheckEmail(absl::string_view email) {
   if (email.size() > kMaxEmailBytes) {
     return absl::StrCat("must be at most ", kMaxEmailBytes, " bytes");
   }
+  if (const auto hidden = FindHiddenCharacter(email); hidden.has_value()) {
+    return absl::StrCat("must not hold whitespace, control or format characters, nor "
+                        "invalid UTF-8: ",
+                        hidden->what, " at character ", hidden->position);
+  }
   const size_t at = email.find('@');
-  if (HasSpaceOrControl(email) || at == absl::string_view::npos || at == 0 ||
-      at + 1 == email.size() || email.find('@', at + 1) != absl::string_view::npos) {
+  if (at == absl::string_view::npos || at == 0 || at + 1 == email.size() ||
+      email.find('@', at + 1) != absl::string_view::npos) {
     return "must be an email address of the form local@domain";
   }
   return "";

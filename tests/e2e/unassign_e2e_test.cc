@@ -264,6 +264,19 @@ TEST_F(UnassignTest, NumericIdsFromGongKeepEveryDigit) {
   EXPECT_THAT(response.still_assigned_flow_instance_ids(), ElementsAre("1002"));
 }
 
+// Gong listing an id twice, or one the call did not ask for, must not reach
+// the caller as it came: each of its ids once (issue 11, finding 5).
+TEST_F(UnassignTest, EachIdGongListsIsReportedOnceAndOnlyIfAskedFor) {
+  sandbox::Behavior behavior;
+  behavior.force_body =
+      R"({"requestId":"r2","unassignedFlowInstanceIds":["1001","1002","1001","7777","1002"]})";
+  sandbox_->SetBehavior(behavior);
+  UnassignByInstanceIdsResponse response;
+  ASSERT_TRUE(Call({"1001", "1002", "1003"}, &response).ok());
+  EXPECT_THAT(response.unassigned_flow_instance_ids(), ElementsAre("1001", "1002"));
+  EXPECT_THAT(response.still_assigned_flow_instance_ids(), ElementsAre("1003"));
+}
+
 TEST_F(UnassignTest, DroppedConnectionIsUnavailable) {
   sandbox::Behavior behavior;
   behavior.drop_connection = true;

@@ -1,7 +1,8 @@
 // Unit tests for FillResponse (server/flow_service.h): how Gong's 200 answer
-// becomes the UnassignByInstanceIds response. Unassigned ids are exactly as
-// Gong listed them; still-assigned ids are the requested ids Gong did not
-// list, in request order; Gong's requestId is copied.
+// becomes the UnassignByInstanceIds response. Unassigned ids are the
+// requested ids Gong listed, each once, in Gong's order; still-assigned ids
+// are the requested ids Gong did not list, in request order; Gong's
+// requestId is copied.
 #include "flow_service.h"
 
 #include <string>
@@ -52,12 +53,14 @@ TEST(FillResponseTest, NothingRemovedLeavesEveryIdStillAssigned) {
   EXPECT_THAT(response.still_assigned_flow_instance_ids(), ElementsAre("30", "10", "20"));
 }
 
-TEST(FillResponseTest, UnassignedIsExactlyWhatGongListed) {
-  // Gong's list is passed on untouched, even an id that was not asked for.
-  const auto response = Fill({"1", "2"}, "r-4", {"2", "99", "1"});
+TEST(FillResponseTest, UnassignedIsWhatGongListedOfTheRequestedIdsEachOnce) {
+  // An id Gong did not get from this call, and an id listed twice, are not
+  // passed on: a caller sees each of its ids once.
+  const auto response = Fill({"1001", "1002", "1003"}, "r-4",
+                             {"1002", "99", "1001", "1002", "1001", "99"});
 
-  EXPECT_THAT(response.unassigned_flow_instance_ids(), ElementsAre("2", "99", "1"));
-  EXPECT_THAT(response.still_assigned_flow_instance_ids(), IsEmpty());
+  EXPECT_THAT(response.unassigned_flow_instance_ids(), ElementsAre("1002", "1001"));
+  EXPECT_THAT(response.still_assigned_flow_instance_ids(), ElementsAre("1003"));
 }
 
 TEST(FillResponseTest, CopiesAnEmptyRequestId) {

@@ -90,7 +90,11 @@ INSTANTIATE_TEST_SUITE_P(
         ValidCase{"Email", {"1"}, "ann@example.com", {"1"}},
         ValidCase{"EmailWithPlusAndSubdomain", {"1"}, "ann+flows@eu.example.co.uk",
                   {"1"}},
-        ValidCase{"EmailOf254Bytes", {"1"}, EmailOfSize(254), {"1"}}),
+        ValidCase{"EmailOf254Bytes", {"1"}, EmailOfSize(254), {"1"}},
+        // Visible letters of any script are fine in an email.
+        ValidCase{"EmailWithAccentsAndCyrillic", {"1"}, "jos\u00e9@\u043f\u0440\u0438\u043c\u0435\u0440.example",
+                  {"1"}},
+        ValidCase{"EmailWithEmoji", {"1"}, "ann\U0001f600@example.com", {"1"}}),
     [](const ::testing::TestParamInfo<ValidCase>& info) { return info.param.name; });
 
 // --- Invalid requests --------------------------------------------------------
@@ -159,6 +163,37 @@ INSTANTIATE_TEST_SUITE_P(
                     {"unassigned_by_user_email"}},
         InvalidCase{"EmailOf255Bytes", {"1"}, EmailOfSize(255),
                     {"unassigned_by_user_email"}},
+        // Characters a reader cannot see, which ASCII-only checks let through
+        // to Gong (issue 11): in ids, anything but printable ASCII; in
+        // emails, whitespace, controls and format characters of any script.
+        InvalidCase{"IdWithNoBreakSpace", {"10\u00a001"}, "", {"flow_instance_ids[0]"}},
+        InvalidCase{"IdWithZeroWidthSpace", {"1001\u200b"}, "", {"flow_instance_ids[0]"}},
+        InvalidCase{"IdWithRightToLeftOverride", {"\u202e1001"}, "",
+                    {"flow_instance_ids[0]"}},
+        InvalidCase{"IdWithLineSeparator", {"10\u202801"}, "", {"flow_instance_ids[0]"}},
+        InvalidCase{"IdWithFullwidthDigit", {"100\uff11"}, "", {"flow_instance_ids[0]"}},
+        InvalidCase{"EmailWithNoBreakSpace", {"1"}, "ann\u00a0@example.com",
+                    {"unassigned_by_user_email"}},
+        InvalidCase{"EmailWithLineSeparator", {"1"}, "ann@example.com\u2028",
+                    {"unassigned_by_user_email"}},
+        InvalidCase{"EmailWithZeroWidthSpace", {"1"}, "ann@exa\u200bmple.com",
+                    {"unassigned_by_user_email"}},
+        InvalidCase{"EmailWithRightToLeftOverride", {"1"}, "\u202eann@example.com",
+                    {"unassigned_by_user_email"}},
+        InvalidCase{"EmailWithIdeographicSpace", {"1"}, "ann@example\u3000.com",
+                    {"unassigned_by_user_email"}},
+        InvalidCase{"EmailWithByteOrderMark", {"1"}, "\ufeffann@example.com",
+                    {"unassigned_by_user_email"}},
+        InvalidCase{"EmailWithNextLine", {"1"}, "ann@example.com\u0085",
+                    {"unassigned_by_user_email"}},
+        InvalidCase{"EmailWithTagCharacter", {"1"}, "ann@example.com\U000e0041",
+                    {"unassigned_by_user_email"}},
+        InvalidCase{"EmailOfInvalidUtf8", {"1"}, "ann\xc3@example.com",
+                    {"unassigned_by_user_email"}},
+        InvalidCase{"EmailWithOverlongSlash", {"1"}, "ann\xc0\xaf@example.com",
+                    {"unassigned_by_user_email"}},
+        InvalidCase{"EmailWithEncodedSurrogate", {"1"}, "ann\xed\xa0\x80@example.com",
+                    {"unassigned_by_user_email"}},
         InvalidCase{"EmptyListAndBadEmail", {}, "nobody",
                     {"flow_instance_ids", "unassigned_by_user_email"}},
         InvalidCase{"BadIdsAndBadEmail", {"1", "", "2"}, "a@b@c",
@@ -166,6 +201,21 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<InvalidCase>& info) { return info.param.name; });
 
 // --- Descriptions ------------------------------------------------------------
+
+TEST(ValidateUnassignRequestTest, HiddenCharactersAreNamedWithTheirPosition) {
+  const ValidatedRequest validated =
+      ValidateUnassignRequest(MakeRequest({"1001", "10\u00a001"}, "jos\u00e9\u200b@example.com"));
+
+  ASSERT_EQ(validated.violations.size(), 2u);
+  EXPECT_EQ(validated.violations[0].field, "flow_instance_ids[1]");
+  EXPECT_EQ(validated.violations[0].description,
+            "must be printable ASCII without spaces (Gong's ids are numeric strings); "
+            "byte 2 is 0xC2");
+  EXPECT_EQ(validated.violations[1].field, "unassigned_by_user_email");
+  EXPECT_EQ(validated.violations[1].description,
+            "must not hold whitespace, control or format characters, nor invalid UTF-8: "
+            "U+200B (a format character) at character 4");
+}
 
 TEST(ValidateUnassignRequestTest, TooManyIdsSaysTheLimitAndTheCount) {
   const ValidatedRequest validated =
