@@ -32,15 +32,15 @@ std::string CheckEmail(absl::string_view email) {
   if (email.size() > kMaxEmailBytes) {
     return absl::StrCat("must be at most ", kMaxEmailBytes, " bytes");
   }
-  if (const auto hidden = FindHiddenCharacter(email); hidden.has_value()) {
-    return absl::StrCat("must not hold whitespace, control or format characters, nor "
-                        "invalid UTF-8: ",
-                        hidden->what, " at character ", hidden->position);
-  }
   const size_t at = email.find('@');
   if (at == absl::string_view::npos || at == 0 || at + 1 == email.size() ||
       email.find('@', at + 1) != absl::string_view::npos) {
     return "must be an email address of the form local@domain";
+  }
+  if (const auto hidden = FindHiddenCharacter(email); hidden.has_value()) {
+    return absl::StrCat("must not hold whitespace, control or format characters, nor "
+                        "invalid UTF-8: ",
+                        hidden->what, " at character ", hidden->position);
   }
   return "";
 }
