@@ -1,6 +1,7 @@
 // gong-flows-server: flags (or their GONG_FLOWS_* variables) and the
 // environment's credentials to a checked configuration; run the facade;
-// on SIGTERM or SIGINT drain, stop and exit 0.
+// on SIGTERM or SIGINT drain, stop and exit 0; log and carry on through
+// SIGHUP, SIGUSR1 and SIGUSR2.
 #include <curl/curl.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -161,12 +162,17 @@ int main(int argc, char** argv) {
 
   // Before any thread starts: every thread inherits this mask, so only
   // sigwait below sees the signals, and a peer closing a socket mid-write
-  // cannot kill the process with SIGPIPE.
+  // cannot kill the process with SIGPIPE. SIGHUP (a closing terminal, a
+  // supervisor's "reload"), SIGUSR1 and SIGUSR2 (operators' habits) would
+  // otherwise end the process at once, with no drain: they are blocked too,
+  // and only logged.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  sigset_t waited_signals = stop_signals;
+  for (int ignored : {SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&waited_signals, ignored);
+  pthread_sigmask(SIG_BLOCK, &waited_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -183,7 +189,13 @@ int main(int argc, char** argv) {
                 Describe(config, auth_scheme, port, metrics_port));
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  for (;;) {
+    sigwait(&waited_signals, &signal_number);
+    if (sigismember(&stop_signals, signal_number)) break;
+    // Nothing to reload on a signal: the TLS files and the caller tokens
+    // are watched and re-read when they change.
+    gong::LogInfo("signal ignored", {{"signal", int64_t{signal_number}}});
+  }
   // Drain for rolling updates: health goes NOT_SERVING so the mesh stops
   // routing here, calls are still served meanwhile, then the server stops.
   (*server)->StopServingHealth();

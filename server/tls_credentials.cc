@@ -1,7 +1,11 @@
 // Server credentials from the --tls_* flags: checks that the flags make
 // sense together and that each file holds PEM of the right kind, so a
-// misconfiguration stops start-up with a message naming the flag.
+// misconfiguration stops start-up with a message naming the flag; then
+// hands the paths to gRPC's file watcher, which serves what they hold.
 #include "tls_credentials.h"
+
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -94,26 +98,39 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
              : "--tls_key_file is set but --tls_cert_file is not; TLS needs both");
   }
 
-  absl::StatusOr<std::string> cert_chain =
-      ReadCertificates("--tls_cert_file", files.cert_file);
-  if (!cert_chain.ok()) return cert_chain.status();
-  absl::StatusOr<std::string> private_key =
-      ReadPrivateKey("--tls_key_file", files.key_file);
-  if (!private_key.ok()) return private_key.status();
-
-  grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-  options.pem_key_cert_pairs.push_back({*std::move(private_key), *std::move(cert_chain)});
+  // Read here only to refuse a bad file at start-up with a message naming
+  // the flag; gRPC's file watcher reads the files itself, now and later.
+  if (absl::StatusOr<std::string> chain =
+          ReadCertificates("--tls_cert_file", files.cert_file);
+      !chain.ok()) {
+    return chain.status();
+  }
+  if (absl::StatusOr<std::string> key = ReadPrivateKey("--tls_key_file", files.key_file);
+      !key.ok()) {
+    return key.status();
+  }
   if (client_ca) {
-    absl::StatusOr<std::string> roots =
-        ReadCertificates("--tls_client_ca_file", files.client_ca_file);
-    if (!roots.ok()) return roots.status();
-    options.pem_root_certs = *std::move(roots);
+    if (absl::StatusOr<std::string> roots =
+            ReadCertificates("--tls_client_ca_file", files.client_ca_file);
+        !roots.ok()) {
+      return roots.status();
+    }
+  }
+
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      files.key_file, files.cert_file, files.client_ca_file, kTlsFilesRefreshSeconds);
+  grpc::experimental::TlsServerCredentialsOptions options(std::move(provider));
+  options.watch_identity_key_cert_pairs();
+  if (client_ca) {
+    options.watch_root_certs();
     // Not just "request": a client without a certificate, or with one this
     // CA did not sign, is refused during the handshake, before any call.
-    options.client_certificate_request =
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    options.set_cert_request_type(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  } else {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   }
-  return grpc::SslServerCredentials(options);
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 }  // namespace gong

@@ -2,8 +2,11 @@
 // default (in a mesh the sidecar terminates mTLS), server TLS with a
 // certificate and key, and mutual TLS when a client CA is given.
 //
-// The files are read once, at start-up: a rotated certificate takes effect
-// at the next restart (for example the next rolling update).
+// The files are checked at start-up and then watched: gRPC reads them again
+// every kTlsFilesRefreshSeconds and serves new handshakes with what they
+// hold then, so a rotated certificate (a Kubernetes Secret updated in place,
+// cert-manager renewing it) takes effect without a restart. Connections
+// already open keep the certificate they were made with.
 #pragma once
 
 #include <grpcpp/security/server_credentials.h>
@@ -15,6 +18,12 @@
 
 namespace gong {
 
+// How often the TLS files are read again. Rotation is rare and a handshake
+// with the old certificate keeps working until it expires, so seconds of
+// delay cost nothing; reading three small files every 5 s costs nothing
+// either.
+inline constexpr unsigned int kTlsFilesRefreshSeconds = 5;
+
 struct TlsFiles {
   std::string cert_file;       // --tls_cert_file (PEM chain, leaf first)
   std::string key_file;        // --tls_key_file (PEM private key, unencrypted)
@@ -22,8 +31,10 @@ struct TlsFiles {
 };
 
 // Plaintext (grpc::InsecureServerCredentials) when no file is set; TLS with
-// the cert and key; with a client CA, clients must present a certificate
-// signed by it (GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY).
+// the cert and key (grpc::experimental::TlsServerCredentials over a
+// FileWatcherCertificateProvider); with a client CA, clients must present a
+// certificate signed by it
+// (GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY).
 //
 // Refuses, naming the flag: a cert without a key or a key without a cert, a
 // client CA without cert and key, and files that cannot be read or are not

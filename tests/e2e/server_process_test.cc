@@ -117,6 +117,33 @@ TEST_F(ServerProcessTest, SigtermFinishesTheCallInFlightThenExitsZero) {
   EXPECT_FALSE(sandbox_->IsAssigned("1001"));
 }
 
+// A closing terminal (SIGHUP) or an operator's habit (SIGUSR1, SIGUSR2)
+// must not end the server: their default action is to terminate at once,
+// with no drain. Only SIGTERM and SIGINT stop it.
+TEST_F(ServerProcessTest, HupAndUsrSignalsAreLoggedAndTheServerKeepsServing) {
+  StartServer({{"GONG_BEARER_TOKEN", "t"}});
+  for (int signal_number : {SIGHUP, SIGUSR1, SIGUSR2}) {
+    SCOPED_TRACE(signal_number);
+    server_->Signal(signal_number);
+    // The log line says the signal was seen (and so handled, not fatal).
+    ASSERT_TRUE(server_->WaitForOutput(absl::StrCat("\"signal\":", signal_number),
+                                       absl::Seconds(10)))
+        << server_->Stderr();
+    EXPECT_EQ(server_->Wait(absl::ZeroDuration()), -1) << "the server exited";
+  }
+  EXPECT_TRUE(Call("1001").ok());
+  EXPECT_EQ(server_->Wait(absl::ZeroDuration()), -1) << "the server exited";
+  std::vector<int> ignored;
+  for (const nlohmann::json& line : LogLines()) {
+    if (line["msg"] == "signal ignored") ignored.push_back(line["signal"].get<int>());
+  }
+  EXPECT_THAT(ignored, ::testing::ElementsAre(SIGHUP, SIGUSR1, SIGUSR2));
+
+  server_->Signal(SIGTERM);  // still drains and exits cleanly
+  EXPECT_EQ(server_->Wait(absl::Seconds(20)), 0);
+  EXPECT_EQ(LogLines().back()["msg"], "stopped");
+}
+
 TEST_F(ServerProcessTest, NoSecretOrEmailIsEverPrinted) {
   const std::string key = "AKEY-7f3a9c", secret = "SSECRET-d41d8cd9";
   StartServer({{"GONG_ACCESS_KEY", key}, {"GONG_ACCESS_KEY_SECRET", secret},

@@ -2,7 +2,9 @@
 // (Debian package openssl) in a directory of the test's: a CA ("ca"), a
 // server certificate for localhost and 127.0.0.1 ("server"), a client
 // certificate from the CA ("client"), a second CA ("other_ca") with its own
-// client ("other_client"), and client.key encrypted ("encrypted.key").
+// client ("other_client") and its own server certificate for localhost
+// ("other_server", for certificate rotation), and client.key encrypted
+// ("encrypted.key").
 // Files: <name>.crt and <name>.key.
 #pragma once
 
@@ -13,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace gong::testing {
@@ -31,21 +34,23 @@ inline std::string MakeTestCertificates(const std::filesystem::path& dir) {
                                        "extendedKeyUsage=serverAuth\n";
   std::ofstream(dir / "client.ext") << "extendedKeyUsage=clientAuth\n";
   // A key and a certificate for `cn` signed by `ca`.
-  auto leaf = [&key](const std::string& name, const std::string& cn, const std::string& ca) {
-    return absl::StrCat("openssl req -new ", key, " -subj '/CN=", cn, "' -keyout ", name,
-                        ".key -out ", name, ".csr && openssl x509 -req -in ", name,
-                        ".csr -CA ", ca, ".crt -CAkey ", ca,
-                        ".key -CAcreateserial -days 2 -extfile ",
-                        name == "server" ? "server" : "client", ".ext -out ", name, ".crt");
+  auto leaf = [&key](const std::string& name, const std::string& cn,
+                     const std::string& ca) {
+    return absl::StrCat(
+        "openssl req -new ", key, " -subj '/CN=", cn, "' -keyout ", name, ".key -out ",
+        name, ".csr && openssl x509 -req -in ", name, ".csr -CA ", ca, ".crt -CAkey ", ca,
+        ".key -CAcreateserial -days 2 -extfile ",
+        absl::EndsWith(name, "server") ? "server" : "client", ".ext -out ", name, ".crt");
   };
   const std::vector<std::string> commands = {
-      absl::StrCat("openssl req -x509 ", key, " -days 2 -subj '/CN=Gong test CA' ", ca_ext,
-                   " -keyout ca.key -out ca.crt"),
-      absl::StrCat("openssl req -x509 ", key, " -days 2 -subj '/CN=Other test CA' ", ca_ext,
-                   " -keyout other_ca.key -out other_ca.crt"),
+      absl::StrCat("openssl req -x509 ", key, " -days 2 -subj '/CN=Gong test CA' ",
+                   ca_ext, " -keyout ca.key -out ca.crt"),
+      absl::StrCat("openssl req -x509 ", key, " -days 2 -subj '/CN=Other test CA' ",
+                   ca_ext, " -keyout other_ca.key -out other_ca.crt"),
       leaf("server", "localhost", "ca"),
       leaf("client", "flows-caller", "ca"),
       leaf("other_client", "flows-caller", "other_ca"),
+      leaf("other_server", "localhost", "other_ca"),
       "openssl pkey -in client.key -aes256 -passout pass:secret -out encrypted.key",
   };
   for (const std::string& command : commands) {

@@ -1,7 +1,8 @@
 // MakeServerCredentials: the flag combinations and files it refuses, and
 // real handshakes against a gRPC server on 127.0.0.1 with certificates made
 // here by the openssl command line (a throwaway CA, a server certificate
-// for localhost, client certificates from that CA and from another one).
+// for localhost, client certificates from that CA and from another one), and
+// certificate files rotated under a running server.
 // The call is grpc.health.v1.Health/Check on gRPC's default health service,
 // sent through a GenericStub so no generated code is needed.
 #include "tls_credentials.h"
@@ -20,12 +21,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test_certificates.h"
@@ -275,6 +279,75 @@ TEST_F(TlsCredentialsTest, MutualTlsServesOnlyClientsWithACertificateFromTheClie
       << other_ca.error_message();
 
   EXPECT_FALSE(CheckHealth(server.port(), grpc::InsecureChannelCredentials()).ok());
+}
+
+// Rotation as Kubernetes does it: new files renamed over the ones the flags
+// name (never rewritten in place, so no reader sees half a file).
+void ReplaceFile(const fs::path& target, absl::string_view text) {
+  const fs::path next = target.string() + ".next";
+  WriteFileText(next, text);
+  fs::rename(next, target);
+}
+
+// Polls `check` until it returns OK; gives up after 30 s, several refresh
+// intervals, so a busy machine does not fail the test.
+grpc::Status WaitUntilOk(const std::function<grpc::Status()>& check) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  grpc::Status status = check();
+  while (!status.ok() && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(200));
+    status = check();
+  }
+  return status;
+}
+
+TEST_F(TlsCredentialsTest, ServesARotatedCertificateWithoutARestart) {
+  const fs::path live = *dir_ / "rotated_server";
+  fs::create_directories(live);
+  WriteFileText(live / "tls.crt", Pem("server.crt"));
+  WriteFileText(live / "tls.key", Pem("server.key"));
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(
+          {(live / "tls.crt").string(), (live / "tls.key").string(), ""});
+  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  HealthServer server(*credentials);
+  ASSERT_TRUE(server.started());
+  const grpc::Status before = CheckHealth(server.port(), TlsClient(Pem("ca.crt")));
+  ASSERT_TRUE(before.ok()) << before.error_message();
+  ASSERT_FALSE(CheckHealth(server.port(), TlsClient(Pem("other_ca.crt"))).ok());
+
+  // A certificate from another CA, as when the issuer changes.
+  ReplaceFile(live / "tls.crt", Pem("other_server.crt"));
+  ReplaceFile(live / "tls.key", Pem("other_server.key"));
+  const grpc::Status after = WaitUntilOk(
+      [&] { return CheckHealth(server.port(), TlsClient(Pem("other_ca.crt"))); });
+  EXPECT_TRUE(after.ok()) << "the new certificate is not served: "
+                          << after.error_message();
+  EXPECT_FALSE(CheckHealth(server.port(), TlsClient(Pem("ca.crt"))).ok());
+}
+
+TEST_F(TlsCredentialsTest, MutualTlsTrustsARotatedClientCaWithoutARestart) {
+  const fs::path live = *dir_ / "rotated_client_ca";
+  fs::create_directories(live);
+  WriteFileText(live / "ca.crt", Pem("ca.crt"));
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(
+          {File("server.crt"), File("server.key"), (live / "ca.crt").string()});
+  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  HealthServer server(*credentials);
+  ASSERT_TRUE(server.started());
+  auto client = [&](const std::string& name) {
+    return CheckHealth(server.port(),
+                       TlsClient(Pem("ca.crt"), Pem(name + ".key"), Pem(name + ".crt")));
+  };
+  const grpc::Status before = client("client");
+  ASSERT_TRUE(before.ok()) << before.error_message();
+  ASSERT_FALSE(client("other_client").ok());
+
+  ReplaceFile(live / "ca.crt", Pem("other_ca.crt"));
+  const grpc::Status after = WaitUntilOk([&] { return client("other_client"); });
+  EXPECT_TRUE(after.ok()) << "the new client CA is not used: " << after.error_message();
+  EXPECT_FALSE(client("client").ok());
 }
 
 }  // namespace
