@@ -86,6 +86,8 @@ void Subprocess::Drain(int fd, Captured* sink) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   close(fd);
+  absl::MutexLock lock(&mu_);
+  ++streams_ended_;
 }
 
 void Subprocess::Signal(int signal_number) { kill(pid_, signal_number); }
@@ -103,6 +105,13 @@ int Subprocess::Wait(absl::Duration timeout) {
       absl::SleepFor(absl::Milliseconds(10));
     }
   }
+  // The child has exited, but its last lines may still be in the pipes:
+  // Stdout() and Stderr() right after Wait() must hold everything it wrote
+  // (on a loaded machine the readers can be a while behind). Bounded, in
+  // case a grandchild still holds a pipe open.
+  auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return streams_ended_ == 2; };
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithDeadline(absl::Condition(&drained), std::max(end, absl::Now() + absl::Seconds(5)));
   return exit_code_;
 }
 

@@ -29,7 +29,8 @@ class Subprocess {
   pid_t pid() const { return pid_; }
 
   // The exit code once the child exited (a signal death reads as
-  // 128 + signal), or -1 if it still runs after `timeout`.
+  // 128 + signal), or -1 if it still runs after `timeout`. Once it returns
+  // an exit code, Stdout() and Stderr() hold all the child wrote.
   int Wait(absl::Duration timeout);
 
   // Each stream keeps its first kMaxKept bytes (startup lines) and its last
@@ -59,6 +60,7 @@ class Subprocess {
   absl::Mutex mu_;
   Captured stdout_ ABSL_GUARDED_BY(mu_);
   Captured stderr_ ABSL_GUARDED_BY(mu_);
+  int streams_ended_ ABSL_GUARDED_BY(mu_) = 0;  // readers that saw end of file
   std::thread out_reader_;
   std::thread err_reader_;
 };
