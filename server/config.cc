@@ -58,6 +58,9 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   if (config.gong_connect_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--gong_connect_timeout must be positive");
   }
+  if (config.gong_idle_connection_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--gong_idle_connection_timeout must be positive");
+  }
   if (config.shutdown_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown_grace must not be negative");
   }
@@ -75,6 +78,9 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   }
   if (config.quota.max_attempts < 1) {
     return absl::InvalidArgumentError("--gong_max_attempts must be at least 1");
+  }
+  if (config.quota.max_in_flight < 1) {
+    return absl::InvalidArgumentError("--max_gong_in_flight must be at least 1");
   }
   if (config.quota.max_pending_calls < 1) {
     return absl::InvalidArgumentError("--max_pending_calls must be at least 1");

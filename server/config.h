@@ -16,6 +16,8 @@ struct FacadeConfig {
   std::string gong_ca_file;  // extra CA bundle; empty: the system's
   absl::Duration upstream_timeout = absl::Seconds(30);  // calls without deadline
   absl::Duration gong_connect_timeout = absl::Seconds(5);  // TCP and TLS to Gong
+  // Connections to Gong idle this long are closed.
+  absl::Duration gong_idle_connection_timeout = absl::Seconds(30);
   absl::Duration shutdown_grace = absl::Seconds(10);
   // SIGTERM: NOT_SERVING at once, calls still served this long, then stop.
   absl::Duration drain_delay = absl::Seconds(5);
@@ -25,7 +27,7 @@ struct FacadeConfig {
   std::string tls_key_file;
   std::string tls_client_ca_file;  // mutual TLS
   std::string caller_tokens_file;  // callers must bear one of its tokens
-  QuotaOptions quota;  // --gong_qps, --coalesce, --gong_max_attempts, ...
+  QuotaOptions quota;  // --gong_qps, --coalesce, --max_gong_in_flight, ...
 };
 
 // True for "localhost", 127.0.0.0/8 and [::1]: the only hosts that may be

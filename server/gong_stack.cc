@@ -10,6 +10,10 @@ absl::StatusOr<std::unique_ptr<GongStack>> GongStack::Create(
   http::CurlTransportOptions options;
   options.ca_file = config.gong_ca_file;
   options.connect_timeout = config.gong_connect_timeout;
+  // The dispatcher never has more requests in flight, so more connections
+  // would only ever sit idle.
+  options.max_connections = config.quota.max_in_flight;
+  options.idle_connection_timeout = config.gong_idle_connection_timeout;
   absl::StatusOr<std::unique_ptr<http::CurlTransport>> transport =
       http::CurlTransport::Create(std::move(options));
   if (!transport.ok()) return transport.status();
@@ -23,8 +27,10 @@ absl::StatusOr<std::unique_ptr<GongStack>> GongStack::Create(
     upstream = stack->metered_.get();
   }
   stack->clock_ = MakeRealClock();
+  QuotaOptions quota = config.quota;
+  quota.warm_connection_age = config.gong_idle_connection_timeout;
   stack->dispatcher_ =
-      std::make_unique<QuotaDispatcher>(upstream, stack->clock_.get(), config.quota);
+      std::make_unique<QuotaDispatcher>(upstream, stack->clock_.get(), quota);
   if (metrics != nullptr) {
     metrics->WatchQuota([dispatcher = stack->dispatcher_.get()] {
       return dispatcher->GetStats();

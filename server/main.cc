@@ -36,6 +36,9 @@ ABSL_FLAG(absl::Duration, gong_connect_timeout, kDefaults.gong_connect_timeout,
           "Bound on connecting to Gong (TCP and TLS), and on a request's wait for a "
           "connection another request is making; such a request was never sent, and "
           "is retried.");
+ABSL_FLAG(absl::Duration, gong_idle_connection_timeout,
+          kDefaults.gong_idle_connection_timeout,
+          "Close a connection to Gong that has carried no request for this long.");
 ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
           "After the drain, how long calls in flight may take to finish.");
 ABSL_FLAG(absl::Duration, drain_delay, kDefaults.drain_delay,
@@ -66,6 +69,9 @@ ABSL_FLAG(absl::Duration, max_gong_pause, kDefaults.quota.max_pause,
 ABSL_FLAG(int64_t, max_pending_calls, static_cast<int64_t>(kDefaults.quota.max_pending_calls),
           "Calls that may wait for their turn; past it calls are refused at once "
           "with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_gong_in_flight, static_cast<int64_t>(kDefaults.quota.max_in_flight),
+          "Gong requests awaiting an answer at once, and connections to Gong, at most; "
+          "further calls wait their turn (within --max_pending_calls).");
 
 namespace {
 
@@ -75,7 +81,8 @@ const std::vector<std::string> kFlagNames = {
     "shutdown_grace",  "drain_delay",       "max_connection_age",   "metrics_listen",
     "tls_cert_file",   "tls_key_file",      "tls_client_ca_file",   "caller_tokens_file",
     "gong_qps",        "coalesce",          "gong_max_attempts",    "max_pending_calls",
-    "max_gong_pause",  "gong_connect_timeout"};
+    "max_gong_pause",  "gong_connect_timeout", "max_gong_in_flight",
+    "gong_idle_connection_timeout"};
 
 gong::FacadeConfig ConfigFromFlags() {
   gong::FacadeConfig config;
@@ -84,6 +91,7 @@ gong::FacadeConfig ConfigFromFlags() {
   config.gong_ca_file = absl::GetFlag(FLAGS_gong_ca_file);
   config.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
   config.gong_connect_timeout = absl::GetFlag(FLAGS_gong_connect_timeout);
+  config.gong_idle_connection_timeout = absl::GetFlag(FLAGS_gong_idle_connection_timeout);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   config.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
@@ -98,6 +106,8 @@ gong::FacadeConfig ConfigFromFlags() {
   config.quota.max_pause = absl::GetFlag(FLAGS_max_gong_pause);
   config.quota.max_pending_calls =
       static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_max_pending_calls)));
+  config.quota.max_in_flight =
+      static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_max_gong_in_flight)));
   return config;
 }
 
@@ -112,6 +122,7 @@ gong::LogFields Describe(const gong::FacadeConfig& c, absl::string_view auth, in
           {"gong_ca_file", c.gong_ca_file},
           {"upstream_timeout", d(c.upstream_timeout)},
           {"gong_connect_timeout", d(c.gong_connect_timeout)},
+          {"gong_idle_connection_timeout", d(c.gong_idle_connection_timeout)},
           {"drain_delay", d(c.drain_delay)},
           {"shutdown_grace", d(c.shutdown_grace)},
           {"max_connection_age", d(c.max_connection_age)},
@@ -122,7 +133,8 @@ gong::LogFields Describe(const gong::FacadeConfig& c, absl::string_view auth, in
           {"coalesce", c.quota.coalesce},
           {"gong_max_attempts", int64_t{c.quota.max_attempts}},
           {"max_gong_pause", d(c.quota.max_pause)},
-          {"max_pending_calls", static_cast<int64_t>(c.quota.max_pending_calls)}};
+          {"max_pending_calls", static_cast<int64_t>(c.quota.max_pending_calls)},
+          {"max_gong_in_flight", static_cast<int64_t>(c.quota.max_in_flight)}};
 }
 
 }  // namespace

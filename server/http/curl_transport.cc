@@ -184,8 +184,6 @@ absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(
     if (multi != nullptr) curl_multi_cleanup(multi);
     return absl::InternalError("cannot set up the HTTP event loop (epoll, eventfd, curl)");
   }
-  // Prefer one multiplexed HTTP/2 connection over opening new ones.
-  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   return std::unique_ptr<CurlTransport>(
       new CurlTransport(std::move(options), multi, epoll_fd, wake_fd));
 }
@@ -193,11 +191,23 @@ absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(
 CurlTransport::CurlTransport(CurlTransportOptions options, void* multi, int epoll_fd,
                              int wake_fd)
     : options_(std::move(options)), multi_(multi), epoll_fd_(epoll_fd), wake_fd_(wake_fd) {
-  curl_multi_setopt(AsMulti(multi_), CURLMOPT_SOCKETFUNCTION, &CurlTransport::OnSocket);
-  curl_multi_setopt(AsMulti(multi_), CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(AsMulti(multi_), CURLMOPT_TIMERFUNCTION, &CurlTransport::OnTimer);
-  curl_multi_setopt(AsMulti(multi_), CURLMOPT_TIMERDATA, this);
+  Configure(multi_);
   loop_ = std::thread([this] { Loop(); });
+}
+
+void CurlTransport::Configure(void* multi_ptr) {
+  CURLM* multi = AsMulti(multi_ptr);
+  // Prefer one multiplexed HTTP/2 connection over opening new ones.
+  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  const long max_connections = static_cast<long>(std::max<size_t>(1, options_.max_connections));
+  curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_connections);
+  // curl's cache of idle connections defaults to 4 per transfer ever added
+  // at once: after a burst of 1000 requests, 4000.
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, max_connections);
+  curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &CurlTransport::OnSocket);
+  curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &CurlTransport::OnTimer);
+  curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
 }
 
 CurlTransport::~CurlTransport() {
@@ -317,6 +327,12 @@ void CurlTransport::StartTransfer(RequestId id,
   // the largest answers.
   curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  // While others are busy, an idle connection older than this is not
+  // reused, and curl closes it when it next looks for one.
+  curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN,
+                   static_cast<long>(std::max<int64_t>(
+                       1, absl::ToInt64Seconds(absl::Ceil(options_.idle_connection_timeout,
+                                                          absl::Seconds(1))))));
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
   // A redirect is an unexpected answer to report, never to follow.
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -349,6 +365,7 @@ void CurlTransport::StartTransfer(RequestId id,
         absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(rc)), Delivery::kNotSent});
     return;
   }
+  may_hold_connections_ = true;
   active_.emplace(id, std::move(transfer));
 }
 
@@ -366,6 +383,7 @@ void CurlTransport::FinishTransfer(RequestId id, HttpResult result) {
     *response = std::move(t->response);
   }
   t.reset();  // free the handle before running caller code
+  if (active_.empty()) idle_since_ = std::chrono::steady_clock::now();
   std::move(done)(std::move(result));
 }
 
@@ -382,6 +400,21 @@ void* CurlTransport::TakeEasyHandle() {
   CURL* easy = idle_easy_.back();
   idle_easy_.pop_back();
   return easy;
+}
+
+void CurlTransport::CloseIdleConnections() {
+  if (!active_.empty() || !may_hold_connections_ ||
+      std::chrono::steady_clock::now() - idle_since_ <
+          absl::ToChronoNanoseconds(options_.idle_connection_timeout)) {
+    return;
+  }
+  CURLM* fresh = curl_multi_init();
+  if (fresh == nullptr) return;  // try again on the next pass
+  Configure(fresh);
+  curl_multi_cleanup(AsMulti(multi_));  // closes its connections
+  multi_ = fresh;
+  timer_ = SteadyTime::max();
+  may_hold_connections_ = false;
 }
 
 void CurlTransport::ReapCompleted() {
@@ -410,7 +443,6 @@ void CurlTransport::ReapCompleted() {
 }
 
 void CurlTransport::Loop() {
-  CURLM* multi = AsMulti(multi_);
   for (;;) {
     std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> incoming;
     std::vector<RequestId> cancelled;
@@ -474,8 +506,9 @@ void CurlTransport::Loop() {
       if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
       if (events[i].events & EPOLLERR) mask |= CURL_CSELECT_ERR;
       int running = 0;
-      curl_multi_socket_action(multi, fd, mask, &running);
+      curl_multi_socket_action(AsMulti(multi_), fd, mask, &running);
     }
+    CloseIdleConnections();
   }
   std::vector<RequestId> left;
   for (const auto& entry : active_) left.push_back(entry.first);

@@ -7,6 +7,9 @@
 // so its cost per event does not grow with the transfers in flight. Other
 // threads hand work over through a queue and an eventfd.
 //
+// Bounded: at most max_connections connections (requests beyond wait in
+// curl for one), and none stays open idle past idle_connection_timeout.
+//
 // curl never sends a request twice: where it would (a reused connection
 // that closed before any answer byte, an HTTP/2 stream the server refused),
 // the transfer fails instead and says how far it got (Delivery), so that
@@ -42,6 +45,11 @@ struct CurlTransportOptions {
   // request this long at most, and the failure is kConnectFailed (never
   // sent), which may be retried.
   absl::Duration connect_timeout = absl::Seconds(5);
+  // Open connections at most, busy or idle.
+  size_t max_connections = 100;
+  // A connection idle this long is closed: a burst must not leave its
+  // sockets (and the server's) open for good.
+  absl::Duration idle_connection_timeout = absl::Seconds(30);
   std::string user_agent = "gong-flows-facade/1.0";
 };
 
@@ -59,6 +67,8 @@ class CurlTransport final : public HttpTransport {
 
  private:
   CurlTransport(CurlTransportOptions options, void* multi, int epoll_fd, int wake_fd);
+  // Sets `multi`'s limits and hands its sockets and timer to this loop.
+  void Configure(void* multi);
   // curl's socket and timer callbacks (CURLMOPT_SOCKETFUNCTION and
   // CURLMOPT_TIMERFUNCTION), on the loop thread.
   static int OnSocket(void* easy, int socket, int what, void* self, void* socket_data);
@@ -71,13 +81,17 @@ class CurlTransport final : public HttpTransport {
   // Ends transfer `id` as kCancelled, if it has not finished.
   void CancelTransfer(RequestId id, absl::string_view why);
   void ReapCompleted();
+  // Once no transfer has run for idle_connection_timeout, closes every
+  // connection (curl itself closes idle ones only when a new transfer
+  // starts) by replacing the multi handle, which owns them.
+  void CloseIdleConnections();
   // An easy handle from idle_easy_, or a new one (nullptr if that fails).
   void* TakeEasyHandle();
   // After work is queued (under mu_): wakes the loop if it sleeps.
   void WakeLoopIfSleeping() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const CurlTransportOptions options_;
-  void* const multi_;   // CURLM*, owned; touched only by the loop thread
+  void* multi_;         // CURLM*, owned; touched only by the loop thread
   const int epoll_fd_;  // owned; the loop waits here
   const int wake_fd_;   // owned eventfd, in epoll_fd_; written by any thread
 
@@ -97,6 +111,10 @@ class CurlTransport final : public HttpTransport {
   absl::flat_hash_map<RequestId, std::unique_ptr<CurlTransfer>> active_;
   using SteadyTime = std::chrono::steady_clock::time_point;
   SteadyTime timer_ = SteadyTime::max();  // when curl's timer is due
+  // Since when no transfer has run, and whether one has run on multi_
+  // since then (so it may hold connections).
+  SteadyTime idle_since_ = std::chrono::steady_clock::now();
+  bool may_hold_connections_ = false;
   // Finished easy handles, reset for reuse: a new one per request cost a
   // dozen allocations. The cap bounds what a burst leaves behind.
   static constexpr size_t kMaxIdleEasyHandles = 64;

@@ -58,6 +58,9 @@ class Metrics::QuotaCollectable final : public prometheus::Collectable {
     return {
         Single("gong_quota_waiting_calls", "Calls waiting for their turn under Gong's rate limit.",
                MetricType::Gauge, s.waiting_calls),
+        Single("gong_upstream_requests_in_flight",
+               "Gong requests awaiting their answer (at most --max_gong_in_flight).",
+               MetricType::Gauge, s.gong_requests_in_flight),
         Single("gong_upstream_requests_today",
                "Gong requests this UTC day (Gong's default daily limit is 10,000).",
                MetricType::Gauge, s.gong_requests_today),

@@ -12,10 +12,6 @@ namespace gong {
 namespace {
 
 constexpr size_t kMaxIdsPerGongRequest = 200;
-// How long after Gong's last answer its connection is taken to be still
-// open (libcurl keeps idle connections for up to two minutes; servers may
-// close them sooner).
-constexpr absl::Duration kWarmConnectionAge = absl::Seconds(30);
 
 GongError Cancelled(http::Delivery delivery) {
   GongError error;
@@ -205,7 +201,8 @@ absl::Time QuotaDispatcher::QueueStart(absl::Time now) const {
 }
 
 void QuotaDispatcher::Pump(absl::Time now, std::vector<Completion>* out) {
-  while (!queue_.empty()) {
+  // At the in-flight bound, the next answer pumps again.
+  while (!queue_.empty() && in_flight_.size() < options_.max_in_flight) {
     const absl::Time turn = window_.SlotTime(QueueStart(now), 0);
     if (turn > now) {
       WakeAt(turn);
@@ -228,7 +225,7 @@ void QuotaDispatcher::Send(std::shared_ptr<Batch> batch, absl::Time now) {
   // one window later reach Gong less than a window after it. So a request
   // sent with no recent answer counts in the window from its answer, the
   // latest it can have reached Gong.
-  batch->cold = now - last_answer_ > kWarmConnectionAge;
+  batch->cold = now - last_answer_ > options_.warm_connection_age;
   ++requests_;
   if (batch->attempts > 0) {
     ++retries_;
@@ -394,6 +391,7 @@ QuotaDispatcher::Stats QuotaDispatcher::GetStats() {
   absl::MutexLock lock(&mu_);
   Stats stats;
   stats.waiting_calls = waiting_calls_;
+  stats.gong_requests_in_flight = in_flight_.size();
   stats.gong_requests = requests_;
   stats.gong_requests_today = daily_.Today(clock_->Now());
   stats.retries = retries_;

@@ -19,6 +19,9 @@
 //   a jittered backoff: the quota and Gong's health are the company's. No
 //   pause, and no RetryInfo given to a caller, is longer than max_pause,
 //   and Gong's next good answer ends a pause.
+// - Bounded: at most max_in_flight Gong requests at once (the limiter may
+//   be off, and Gong may be slow); further calls wait in the queue, in
+//   arrival order, like calls waiting for the window.
 // - Fail fast: a call whose turn would come after its deadline ends
 //   RESOURCE_EXHAUSTED with a RetryInfo as soon as that is known, and past
 //   max_pending_calls waiting calls a new call is refused at once.
@@ -49,11 +52,17 @@ struct QuotaOptions {
   bool coalesce = true;
   int max_attempts = 3;  // Gong requests per batch, first one included
   size_t max_pending_calls = 10000;
+  // Gong requests awaiting their answer at most: each holds a connection
+  // (HTTP/1.1) and memory, whatever the limiter allows.
+  size_t max_in_flight = 100;
   absl::Duration initial_backoff = absl::Milliseconds(250);
   absl::Duration max_backoff = absl::Seconds(5);
   // The longest pause and RetryInfo, whatever Gong's Retry-After says: one
   // answer (a proxy's, a bug's) must not stop the service for good.
   absl::Duration max_pause = absl::Seconds(60);
+  // How long after Gong's last answer its connection is taken to be still
+  // open: no longer than the transport keeps idle connections.
+  absl::Duration warm_connection_age = absl::Seconds(30);
 };
 
 class QuotaDispatcher final : public GongClient {
@@ -69,6 +78,7 @@ class QuotaDispatcher final : public GongClient {
 
   struct Stats {
     size_t waiting_calls = 0;
+    size_t gong_requests_in_flight = 0;
     int64_t gong_requests = 0;        // since start
     int64_t gong_requests_today = 0;  // this UTC day, Gong's daily quota
     int64_t retries = 0;

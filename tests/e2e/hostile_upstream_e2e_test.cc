@@ -14,11 +14,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "facade_server.h"
 #include "facade_test_env.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "nlohmann/json.hpp"
 #include "subprocess.h"
 #include "test_certificates.h"
 
@@ -56,7 +58,7 @@ class HostileUpstreamTest : public ::testing::Test {
     ASSERT_TRUE(
         std::regex_search(out, port, std::regex("listening (\\d+) control (\\d+)")));
     control_port_ = std::stoi(port[2].str());
-    const bool tls = mode != "close-reused";
+    const bool tls = mode != "close-reused" && mode != "slow";  // plain HTTP/1.1
     config.gong_base_url =
         absl::StrCat(tls ? "https://localhost:" : "http://127.0.0.1:", port[1].str());
     if (tls && config.gong_ca_file.empty()) config.gong_ca_file = Cert("ca.crt");
@@ -85,6 +87,14 @@ class HostileUpstreamTest : public ::testing::Test {
     request.add_flow_instance_ids(id);
     UnassignByInstanceIdsResponse response;
     return stub_->UnassignByInstanceIds(&context, request, &response);
+  }
+
+  // The upstream's counts (see hostile_upstream.js).
+  nlohmann::json UpstreamStats() {
+    httplib::Client client("127.0.0.1", control_port_);
+    auto response = client.Get("/stats");
+    EXPECT_TRUE(response && response->status == 200);
+    return nlohmann::json::parse(response ? response->body : "{}", nullptr, false);
   }
 
   // Requests the upstream has read whole.
@@ -203,6 +213,56 @@ TEST_F(HostileUpstreamTest, AStalledHandshakeHoldsNoCallBeyondTheConnectTimeout)
     EXPECT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
   }
   EXPECT_EQ(UpstreamRequests(), 4);  // nothing reached it on the stalled one
+}
+
+// With the limiter off and Gong slow, a burst of calls must not become a
+// burst of connections: at most --max_gong_in_flight (100 by default)
+// requests await Gong, the others wait their turn, every call succeeds,
+// and the connections are closed once idle.
+TEST_F(HostileUpstreamTest, ABurstHoldsAtMostMaxGongInFlightRequestsAndNoIdleSocket) {
+  FacadeConfig config = Defaults();
+  config.quota.gong_qps = 0;
+  config.gong_idle_connection_timeout = absl::Seconds(2);
+  Start("slow", config);  // answers after 500 ms
+
+  constexpr int kCalls = 1000;
+  struct Pending {
+    grpc::ClientContext context;
+    UnassignByInstanceIdsRequest request;
+    UnassignByInstanceIdsResponse response;
+    grpc::Status status;
+  };
+  std::vector<Pending> calls(kCalls);
+  absl::BlockingCounter finished(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    Pending& call = calls[i];
+    call.context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
+    call.request.add_flow_instance_ids(absl::StrCat(i + 1));
+    // One email each: no call shares another's Gong request.
+    call.request.set_unassigned_by_user_email(absl::StrCat("user", i, "@example.com"));
+    stub_->async()->UnassignByInstanceIds(&call.context, &call.request, &call.response,
+                                          [&call, &finished](grpc::Status status) {
+                                            call.status = std::move(status);
+                                            finished.DecrementCount();
+                                          });
+  }
+  finished.Wait();  // before any assertion: no call is left in flight
+
+  int failed = 0;
+  for (const Pending& call : calls) failed += !call.status.ok();
+  EXPECT_EQ(failed, 0) << calls[0].status.error_message();
+  const nlohmann::json stats = UpstreamStats();
+  EXPECT_EQ(stats.value("requests", -1), kCalls);
+  EXPECT_LE(stats.value("mostInFlight", -1), 100);
+  EXPECT_GE(stats.value("mostInFlight", -1), 1);
+  EXPECT_LE(stats.value("mostConnections", -1), 100);
+  // Idle for --gong_idle_connection_timeout: the facade closes them all (the
+  // upstream never would).
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (UpstreamStats().value("openConnections", -1) != 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(UpstreamStats().value("openConnections", -1), 0);
 }
 
 // curl reads the CA bundle when it first connects; should it fail then, its

@@ -162,5 +162,21 @@ TEST(ValidateConfigTest, ShutdownGraceMayBeZeroButNotNegative) {
   EXPECT_THAT(status.message(), HasSubstr("--shutdown_grace"));
 }
 
+TEST(ValidateConfigTest, BoundsOnGongConnectionsDefaultTo100AndThirtySeconds) {
+  const FacadeConfig defaults;
+  EXPECT_EQ(defaults.quota.max_in_flight, 100u);
+  EXPECT_EQ(defaults.gong_idle_connection_timeout, absl::Seconds(30));
+
+  FacadeConfig none;
+  none.quota.max_in_flight = 0;
+  EXPECT_THAT(ValidateConfig(none).message(), HasSubstr("--max_gong_in_flight"));
+  for (absl::Duration bad : {absl::ZeroDuration(), absl::Seconds(-1)}) {
+    FacadeConfig idle;
+    idle.gong_idle_connection_timeout = bad;
+    EXPECT_THAT(ValidateConfig(idle).message(),
+                HasSubstr("--gong_idle_connection_timeout"));
+  }
+}
+
 }  // namespace
 }  // namespace gong

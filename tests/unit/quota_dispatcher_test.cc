@@ -147,6 +147,33 @@ TEST_F(QuotaDispatcherTest, ZeroQpsMeansNoLimit) {
   EXPECT_EQ(gong_.size(), 50u);
 }
 
+TEST_F(QuotaDispatcherTest, AtMostMaxInFlightRequestsAwaitGongAndTheRestWaitInOrder) {
+  QuotaOptions options = Qps(0, /*coalesce=*/false);
+  options.max_in_flight = 2;
+  Start(options);
+  for (int i = 1; i <= 5; ++i) Call({absl::StrCat(i)});
+  EXPECT_EQ(gong_.size(), 2u);
+  EXPECT_EQ(dispatcher_->GetStats().gong_requests_in_flight, 2u);
+  EXPECT_EQ(dispatcher_->GetStats().waiting_calls, 3u);
+  AnswerAll(2);
+  ASSERT_EQ(gong_.size(), 3u);
+  EXPECT_THAT(gong_.request(3).flow_instance_ids, ElementsAre("3"));
+  // A call that leaves while in flight frees its place only when its
+  // request has ended (here at once: the fake answers a cancel).
+  dispatcher_->Cancel(callers_[0].id);
+  ASSERT_EQ(gong_.size(), 4u);
+  EXPECT_THAT(gong_.request(4).flow_instance_ids, ElementsAre("4"));
+  // A failed request frees its place too.
+  gong_.Answer(3, HttpError(500));
+  ASSERT_EQ(gong_.size(), 5u);
+  EXPECT_THAT(gong_.request(5).flow_instance_ids, ElementsAre("5"));
+  AnswerAll(4);
+  AnswerAll(5);
+  EXPECT_EQ(dispatcher_->GetStats().gong_requests_in_flight, 0u);
+  EXPECT_EQ(dispatcher_->GetStats().waiting_calls, 0u);
+  for (const Caller& caller : callers_) EXPECT_TRUE(caller.done());
+}
+
 TEST_F(QuotaDispatcherTest, WaitingCallsWithTheSameEmailShareOneRequest) {
   Start(Qps(1));
   Caller* first = Call({"1"}, "a@x.io");

@@ -4,8 +4,10 @@
 //   node hostile_upstream.js --mode=MODE [--cert=FILE --key=FILE]
 //
 // It prints "listening <port> control <port>" once it accepts connections.
-// The control port answers any HTTP GET with the number of requests read
-// whole so far, so a test counts exactly what reached the upstream. Modes:
+// The control port answers GET / with the number of requests read whole so
+// far, so a test counts exactly what reached the upstream, and GET /stats
+// with JSON {requests, inFlight, mostInFlight, openConnections,
+// mostConnections}. Modes:
 //   close-reused    HTTP/1.1: the first request on a connection is answered
 //                   (keep-alive); any later one on it is read whole, then
 //                   the connection is closed without an answer.
@@ -16,6 +18,9 @@
 //   stall-first     TLS (HTTP/2 or HTTP/1.1): the first TCP connection is
 //                   accepted and never answered, not even the handshake;
 //                   later ones are served normally.
+//   slow            HTTP/1.1: every request is answered after --delay_ms
+//                   (default 500), and idle connections are kept for good:
+//                   only the client closes them.
 'use strict';
 
 const fs = require('fs');
@@ -31,6 +36,18 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => {
 let requests = 0;
 function counted() {
   requests += 1;
+}
+
+// Requests read but not yet answered, and connections open, with their
+// peaks.
+const stats = {inFlight: 0, mostInFlight: 0, openConnections: 0, mostConnections: 0};
+function track(server) {
+  server.on('connection', (socket) => {
+    stats.openConnections += 1;
+    stats.mostConnections = Math.max(stats.mostConnections, stats.openConnections);
+    socket.on('close', () => { stats.openConnections -= 1; });
+  });
+  return server;
 }
 
 // Gong's good answer: every id asked for is unassigned.
@@ -86,6 +103,25 @@ function serve() {
         });
       });
     }
+    case 'slow': {
+      const delay = Number(args.delay_ms || 500);
+      const server = http.createServer((req, res) => {
+        stats.inFlight += 1;
+        stats.mostInFlight = Math.max(stats.mostInFlight, stats.inFlight);
+        readBody(req, (body) => {
+          counted();
+          setTimeout(() => {
+            stats.inFlight -= 1;
+            res.writeHead(200, {'content-type': 'application/json'});
+            res.end(success(body));
+          }, delay);
+        });
+      });
+      server.keepAliveTimeout = 0;  // never closes an idle connection itself
+      server.requestTimeout = 0;
+      server.maxRequestsPerSocket = 0;
+      return server;
+    }
     case 'refuse-streams': {
       const server = quiet(http2.createSecureServer({...tlsOptions(), allowHTTP1: false}));
       server.on('stream', (stream) => {
@@ -130,8 +166,10 @@ function serve() {
   }
 }
 
-const server = serve();
-const control = http.createServer((req, res) => res.end(String(requests)));
+const server = track(serve());
+const control = http.createServer((req, res) => {
+  res.end(req.url === '/stats' ? JSON.stringify({requests, ...stats}) : String(requests));
+});
 server.listen(0, '127.0.0.1', () => {
   control.listen(0, '127.0.0.1', () => {
     process.stdout.write(
