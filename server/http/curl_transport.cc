@@ -199,7 +199,8 @@ void CurlTransport::Configure(void* multi_ptr) {
   CURLM* multi = AsMulti(multi_ptr);
   // Prefer one multiplexed HTTP/2 connection over opening new ones.
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-  const long max_connections = static_cast<long>(std::max<size_t>(1, options_.max_connections));
+  const long max_connections =
+      static_cast<long>(std::max<size_t>(1, options_.max_connections));
   curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_connections);
   // curl's cache of idle connections defaults to 4 per transfer ever added
   // at once: after a burst of 1000 requests, 4000.
