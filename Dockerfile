@@ -43,8 +43,9 @@ FROM debian:bookworm-slim AS runtime
 #                      as libcurl4-openssl-dev links; pulls nghttp2)
 #   libssl3            libssl.so.3, libcrypto.so.3: the CA bundle check at start-up
 #                      and the ALPN of a Gong connection (also curl's TLS)
-#   libprometheus-cpp-core1.0, libprometheus-cpp-pull1.0
-#                      the /metrics exposer (pull brings civetweb)
+#   libprometheus-cpp-core1.0
+#                      the metrics and their text format
+#   libevent-2.1-7     libevent-2.1.so.7, the /metrics HTTP server
 #   ca-certificates    the system CA bundle libcurl verifies Gong's certificate with
 # libc6, libstdc++6 and libgcc-s1 are already in the base image. Packages
 # that apt pulls in as Depends are left to apt.
@@ -54,10 +55,10 @@ RUN apt-get update \
       ca-certificates \
       libabsl20220623 \
       libcurl4 \
+      libevent-2.1-7 \
       libgrpc++1.51 \
       libgrpc29 \
       libprometheus-cpp-core1.0 \
-      libprometheus-cpp-pull1.0 \
       libprotobuf32 \
       libssl3 \
  && rm -rf /var/lib/apt/lists/*

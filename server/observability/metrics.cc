@@ -7,6 +7,7 @@
 #include "grpc_code_names.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
+#include "prometheus/text_serializer.h"
 
 namespace gong {
 namespace {
@@ -113,25 +114,24 @@ Metrics::Metrics()
 Metrics::~Metrics() = default;
 
 absl::Status Metrics::Serve(const std::string& address) {
-  try {
-    exposer_ = std::make_unique<prometheus::Exposer>(address);
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("--metrics_listen: cannot serve on ", address, ": ", e.what()));
-  }
-  exposer_->RegisterCollectable(registry_);
-  exposer_->RegisterCollectable(quota_);
+  absl::StatusOr<std::unique_ptr<MetricsHttpServer>> server =
+      MetricsHttpServer::Start(address, [this] {
+        std::vector<prometheus::MetricFamily> families = registry_->Collect();
+        for (prometheus::MetricFamily& family : quota_->Collect()) {
+          families.push_back(std::move(family));
+        }
+        return MetricsHttpServer::Page{"text/plain; version=0.0.4; charset=utf-8",
+                                       prometheus::TextSerializer().Serialize(families)};
+      });
+  if (!server.ok()) return server.status();
+  server_ = *std::move(server);
   return absl::OkStatus();
 }
 
-int Metrics::port() const {
-  if (exposer_ == nullptr) return 0;
-  const std::vector<int> ports = exposer_->GetListeningPorts();
-  return ports.empty() ? 0 : ports.front();
-}
+int Metrics::port() const { return server_ == nullptr ? 0 : server_->port(); }
 
 void Metrics::StopServing() {
-  exposer_.reset();
+  server_.reset();
   quota_->Watch(nullptr);
 }
 

@@ -1,8 +1,14 @@
 // The Prometheus endpoint after known calls: the gRPC server metrics under
 // the names and labels dashboards expect, the upstream metrics and the
 // quota's numbers, scraped over HTTP as Prometheus does.
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -115,6 +121,56 @@ TEST_F(MetricsTest, NoAnswerIsCountedAsError) {
   flows::v1::UnassignByInstanceIdsResponse response;
   EXPECT_EQ(Call({"1001"}, &response).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(Value(Scrape(), "gong_upstream_requests_total", {{"status", "error"}}), 1);
+}
+
+// A connection to 127.0.0.1:`port` that has sent the start of a request
+// and nothing more; -1 if it could not connect.
+int HalfSentRequest(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  // A server that stopped accepting makes connect() wait: give up instead.
+  const timeval patience{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  constexpr char kStart[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      write(fd, kStart, sizeof(kStart) - 1) != static_cast<ssize_t>(sizeof(kStart) - 1)) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The metrics port listens on every interface by default: clients that
+// open connections and never finish their requests must not starve the
+// scrape, and their connections must not stay open for good.
+TEST_F(MetricsTest, ScrapesAreAnsweredWhileHundredsOfRequestsAreHalfSent) {
+  StartFacade();
+  std::vector<int> held;
+  while (held.size() < 300) {
+    const int fd = HalfSentRequest(facade_->metrics_port());
+    if (fd < 0) break;  // the server stopped accepting
+    held.push_back(fd);
+  }
+
+  httplib::Client client("127.0.0.1", facade_->metrics_port());
+  client.set_connection_timeout(std::chrono::seconds(10));
+  client.set_read_timeout(std::chrono::seconds(10));
+  auto response = client.Get("/metrics");
+  const bool answered = response && response->status == 200 &&
+                        absl::StrContains(response->body, "gong_upstream_request_seconds_count");
+
+  // The server gives up on an unfinished request after its timeout (5 s).
+  pollfd last{held.empty() ? -1 : held.back(), POLLIN, 0};
+  char byte;
+  const bool closed_by_server =
+      !held.empty() && poll(&last, 1, 30000) == 1 && read(last.fd, &byte, 1) >= 0;
+  for (int fd : held) close(fd);
+  EXPECT_EQ(held.size(), 300u);
+  EXPECT_TRUE(answered) << (response ? response->status : -1);
+  EXPECT_TRUE(closed_by_server);
 }
 
 TEST_F(MetricsTest, EmptyAddressTurnsMetricsOff) {
