@@ -49,7 +49,7 @@ TEST_F(QuotaTest, ThreeHundredCallersShareAFewGongRequestsAndSeeNo429) {
   std::vector<UnassignByInstanceIdsResponse> responses;
   const std::vector<grpc::Status> statuses = CallConcurrently(300, &responses);
   for (int i = 0; i < 300; ++i) {
-    ASSERT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_message();
+    EXPECT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_message();
     // Each caller gets exactly its own id back.
     EXPECT_THAT(responses[i].unassigned_flow_instance_ids(),
                 ::testing::ElementsAre(absl::StrCat(1000 + i)));
@@ -73,9 +73,14 @@ TEST_F(QuotaTest, WithoutCoalescingTheFacadeStillKeepsToThreeASecond) {
   EXPECT_GE(absl::Now() - start, absl::Seconds(3));
   EXPECT_GE(sandbox_->RequestCount(), 10);
   EXPECT_LE(sandbox_->RequestCount(), 12);
+  // The facade spaces every fourth request 1.025 s after the first of the
+  // three before it; an unlimited one would send all ten within
+  // milliseconds. The sandbox stamps a request when its handler starts,
+  // which on a loaded machine can come late for one request and on time
+  // for the next, so the gap it sees is checked with room for that.
   const auto requests = sandbox_->Requests();
   for (size_t i = 3; i < requests.size(); ++i) {
-    EXPECT_GE(requests[i].received - requests[i - 3].received, absl::Milliseconds(900))
+    EXPECT_GE(requests[i].received - requests[i - 3].received, absl::Milliseconds(500))
         << "request " << i;
   }
 }
@@ -151,16 +156,10 @@ TEST_F(QuotaTest, RetriesA503ThenSucceeds) {
   FacadeConfig config;
   config.quota.gong_qps = 0;
   StartFacade(config);
-  sandbox::Behavior unavailable;
-  unavailable.force_status = 503;
-  sandbox_->SetBehavior(unavailable);
-  auto call = std::async(std::launch::async, [this] {
-    UnassignByInstanceIdsResponse response;
-    return std::make_pair(Call({"1001"}, &response), response);
-  });
-  while (sandbox_->RequestCount() < 1) absl::SleepFor(absl::Milliseconds(5));
-  sandbox_->SetBehavior({});  // Gong recovers before the retry
-  const auto [status, response] = call.get();
+  UnassignByInstanceIdsResponse response;
+
+  const grpc::Status status = CallWhileGongRecoversFrom(503, {"1001"}, &response);
+
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_THAT(response.unassigned_flow_instance_ids(), ::testing::ElementsAre("1001"));
   EXPECT_EQ(sandbox_->RequestCount(), 2);
