@@ -113,18 +113,6 @@ class HostileUpstreamTest : public ::testing::Test {
     return sum;
   }
 
-  static std::string Metadata(const grpc::Status& status, const std::string& key) {
-    auto info = Detail<google::rpc::ErrorInfo>(status);
-    if (!info.has_value()) return "<no ErrorInfo>";
-    auto it = info->metadata().find(key);
-    return it == info->metadata().end() ? "<absent>" : it->second;
-  }
-
-  static std::string Reason(const grpc::Status& status) {
-    auto info = Detail<google::rpc::ErrorInfo>(status);
-    return info.has_value() ? info->reason() : "<no ErrorInfo>";
-  }
-
   static std::filesystem::path* certs_;
   static std::string certs_error_;
   std::unique_ptr<Subprocess> upstream_;

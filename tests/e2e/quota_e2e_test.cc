@@ -193,10 +193,41 @@ TEST_F(QuotaTest, QueueFullIsRefusedAtOnceWithRetryInfo) {
     if (status.ok()) continue;
     ++refused;
     EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-    EXPECT_EQ(Detail<google::rpc::ErrorInfo>(status)->reason(), "QUOTA_QUEUE_FULL");
+    EXPECT_EQ(Reason(status), "QUOTA_QUEUE_FULL");
     EXPECT_TRUE(Detail<google::rpc::RetryInfo>(status).has_value());
   }
   EXPECT_EQ(refused, 1);  // one sent, one waiting, one refused
+}
+
+// A call whose turn would come after its deadline is refused at once, never
+// sent, with the README's code and reason and a RetryInfo for when the turn
+// comes. Gong's 429 with a 30 s Retry-After pauses the whole queue, so the
+// second call's turn is surely past its 10 s deadline, however slow the
+// machine.
+TEST_F(QuotaTest, ACallWhoseTurnComesAfterItsDeadlineIsRefusedUnsent) {
+  StartFacade(FacadeConfig());  // the defaults: 3 a second, pauses up to 60 s
+  sandbox::Behavior limited;
+  limited.force_status = 429;
+  limited.retry_after_seconds = 30;
+  sandbox_->SetBehavior(limited);
+  UnassignByInstanceIdsResponse response;
+  const grpc::Status limited_call = Call({"1000"}, &response, absl::Seconds(10));
+  ASSERT_EQ(limited_call.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << limited_call.error_message();
+  sandbox_->SetBehavior({});
+
+  const grpc::Status status = Call({"1001"}, &response, absl::Seconds(10));
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << status.error_message();
+  EXPECT_EQ(Reason(status), "QUOTA_WAIT_EXCEEDS_DEADLINE");
+  const auto retry = Detail<google::rpc::RetryInfo>(status);
+  ASSERT_TRUE(retry.has_value());
+  // The rest of Gong's 30 s pause, less what the first call took.
+  EXPECT_GT(retry->retry_delay().seconds(), 10);
+  EXPECT_LE(retry->retry_delay().seconds(), 30);
+  EXPECT_EQ(sandbox_->RequestCount(), 1);  // only the first call's request
+  EXPECT_TRUE(sandbox_->IsAssigned("1001"));
 }
 
 }  // namespace
