@@ -1,14 +1,18 @@
 // The Prometheus endpoint after known calls: the gRPC server metrics under
 // the names and labels dashboards expect, the upstream metrics and the
 // quota's numbers, scraped over HTTP as Prometheus does.
+#include <algorithm>
+#include <future>
 #include <map>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "facade_test_env.h"
 #include "gmock/gmock.h"
 #include "httplib.h"
+#include "support/wait_until.h"
 
 namespace gong::testing {
 namespace {
@@ -106,6 +110,55 @@ TEST_F(MetricsTest, CountsCallsByCodeAndGongRequestsByStatus) {
   EXPECT_EQ(Value(m, "gong_upstream_requests_today"), 3);
   EXPECT_EQ(Value(m, "gong_quota_waiting_calls"), 0);
   EXPECT_EQ(Value(m, "gong_upstream_retries_total"), 0);
+}
+
+// The gauge reads the calls waiting for their turn, while they wait: one
+// Gong request a second, and calls that may not share one, so four calls
+// keep some waiting for about three seconds.
+TEST_F(MetricsTest, WaitingCallsAreCountedWhileTheyWait) {
+  FacadeConfig config;
+  config.quota.gong_qps = 1;
+  config.quota.coalesce = false;
+  StartFacade(config);
+  constexpr int kCalls = 4;
+  std::vector<grpc::ClientContext> contexts(kCalls);
+  std::vector<flows::v1::UnassignByInstanceIdsResponse> responses(kCalls);
+  std::vector<std::future<grpc::Status>> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    contexts[i].set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    calls.push_back(StartCall(&contexts[i], absl::StrCat(1000 + i), &responses[i]));
+  }
+
+  double most_waiting = 0;
+  const bool seen = WaitUntil([&] {
+    most_waiting = std::max(most_waiting, Value(Scrape(), "gong_quota_waiting_calls"));
+    return most_waiting > 0;
+  });
+
+  // Every call ends before anything is checked (they hold contexts here).
+  std::vector<grpc::Status> statuses;
+  for (auto& call : calls) statuses.push_back(call.get());
+  EXPECT_TRUE(seen) << "gong_quota_waiting_calls stayed 0 while calls waited";
+  EXPECT_GE(most_waiting, 1);
+  EXPECT_LE(most_waiting, kCalls - 1);  // the first call never waited
+  for (const grpc::Status& status : statuses) EXPECT_TRUE(status.ok());
+  EXPECT_EQ(Value(Scrape(), "gong_quota_waiting_calls"), 0);
+}
+
+TEST_F(MetricsTest, ARetryIsCounted) {
+  FacadeConfig config;
+  config.quota.gong_qps = 0;  // retries on (the default 3 attempts)
+  StartFacade(config);
+  flows::v1::UnassignByInstanceIdsResponse response;
+
+  const grpc::Status status = CallWhileGongRecoversFrom(503, {"1001"}, &response);
+
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::vector<Sample> m = Scrape();
+  EXPECT_EQ(Value(m, "gong_upstream_retries_total"), 1);
+  EXPECT_EQ(Value(m, "gong_upstream_requests_total", {{"status", "503"}}), 1);
+  EXPECT_EQ(Value(m, "gong_upstream_requests_total", {{"status", "200"}}), 1);
+  EXPECT_EQ(Value(m, "gong_upstream_requests_today"), 2);
 }
 
 TEST_F(MetricsTest, NoAnswerIsCountedAsError) {
