@@ -61,6 +61,22 @@ Details Unpack(const grpc::Status& status) {
   return out;
 }
 
+// Checks what every error gives a caller: `code` and `message`, repeated in
+// the details' google.rpc.Status, and one ErrorInfo with `reason` in
+// domain gong.io. Returns the details for the row's own checks.
+Details ExpectErrorStatus(const grpc::Status& status, grpc::StatusCode code,
+                          const std::string& reason, const std::string& message) {
+  EXPECT_EQ(status.error_code(), code);
+  EXPECT_EQ(status.error_message(), message);
+  Details details = Unpack(status);
+  EXPECT_EQ(details.status.code(), static_cast<int>(code));
+  EXPECT_EQ(details.status.message(), message);
+  EXPECT_EQ(details.error_info_count, 1);
+  EXPECT_EQ(details.error_info.reason(), reason);
+  EXPECT_EQ(details.error_info.domain(), "gong.io");
+  return details;
+}
+
 // server/error_details.cc:25 calls absl::IDivDuration(delay, absl::Seconds(1),
 // nullptr); abseil writes the remainder through that pointer
 // unconditionally, so every status with a retry delay (every 429 from Gong)
@@ -290,14 +306,7 @@ TEST(GongErrorToStatusTest, EachAnswerGivesTheDocumentedStatusAndDetails) {
     SCOPED_TRACE(row.http_status);
     const grpc::Status status = GongErrorToStatus(HttpError(row.http_status, "r", {"e"}));
 
-    EXPECT_EQ(status.error_code(), row.code);
-    EXPECT_EQ(status.error_message(), row.message);
-    const Details details = Unpack(status);
-    EXPECT_EQ(details.status.code(), static_cast<int>(row.code));
-    EXPECT_EQ(details.status.message(), row.message);
-    EXPECT_EQ(details.error_info_count, 1);
-    EXPECT_EQ(details.error_info.reason(), row.reason);
-    EXPECT_EQ(details.error_info.domain(), "gong.io");
+    const Details details = ExpectErrorStatus(status, row.code, row.reason, row.message);
     EXPECT_THAT(details.error_info.metadata(),
                 UnorderedElementsAre(Pair("http_status", absl::StrCat(row.http_status)),
                                      Pair("gong_request_id", "r")));
@@ -421,14 +430,7 @@ TEST(GongErrorToStatusTest, EachTransportFailureGetsItsRowAndMetadata) {
 
     const grpc::Status status = GongErrorToStatus(error);
 
-    EXPECT_EQ(status.error_code(), row.code);
-    EXPECT_EQ(status.error_message(), row.message);
-    const Details details = Unpack(status);
-    EXPECT_EQ(details.status.code(), static_cast<int>(row.code));
-    EXPECT_EQ(details.status.message(), row.message);
-    EXPECT_EQ(details.error_info_count, 1);
-    EXPECT_EQ(details.error_info.reason(), row.reason);
-    EXPECT_EQ(details.error_info.domain(), "gong.io");
+    const Details details = ExpectErrorStatus(status, row.code, row.reason, row.message);
     EXPECT_THAT(
         details.error_info.metadata(),
         UnorderedElementsAre(Pair("transport_failure", row.transport_failure),
@@ -440,39 +442,40 @@ TEST(GongErrorToStatusTest, EachTransportFailureGetsItsRowAndMetadata) {
 
 // The quota's refusals were never sent: a RetryInfo says when to come back,
 // and no transport or HTTP metadata pretends Gong was asked.
+struct QuotaRow {
+  GongError::Kind kind;
+  absl::Duration retry_after;
+  const char* reason;
+  const char* message;
+  int64_t retry_seconds;
+  int32_t retry_nanos;
+};
+
 TEST(GongErrorToStatusTest, QuotaRefusalsCarryRetryInfo) {
-  GongError too_late;
-  too_late.kind = GongError::Kind::kWouldMissDeadline;
-  too_late.retry_after = absl::Milliseconds(2500);
+  for (const QuotaRow& row : {
+           QuotaRow{GongError::Kind::kWouldMissDeadline, absl::Milliseconds(2500),
+                    "QUOTA_WAIT_EXCEEDS_DEADLINE",
+                    "Gong's rate limit leaves no turn for this call before its "
+                    "deadline; next turn in 2.5s",
+                    2, 500000000},
+           QuotaRow{GongError::Kind::kQueueFull, absl::Seconds(1), "QUOTA_QUEUE_FULL",
+                    "too many calls are waiting for Gong's rate limit; retry later", 1,
+                    0},
+       }) {
+    SCOPED_TRACE(row.reason);
+    GongError error;
+    error.kind = row.kind;
+    error.retry_after = row.retry_after;
 
-  const grpc::Status late = GongErrorToStatus(too_late);
+    const grpc::Status status = GongErrorToStatus(error);
 
-  EXPECT_EQ(late.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(late.error_message(),
-            "Gong's rate limit leaves no turn for this call before its deadline; "
-            "next turn in 2.5s");
-  const Details late_details = Unpack(late);
-  EXPECT_EQ(late_details.error_info.reason(), "QUOTA_WAIT_EXCEEDS_DEADLINE");
-  EXPECT_EQ(late_details.error_info.domain(), "gong.io");
-  EXPECT_THAT(late_details.error_info.metadata(), IsEmpty());
-  ASSERT_TRUE(late_details.retry_info.has_value());
-  EXPECT_EQ(late_details.retry_info->retry_delay().seconds(), 2);
-  EXPECT_EQ(late_details.retry_info->retry_delay().nanos(), 500000000);
-
-  GongError full;
-  full.kind = GongError::Kind::kQueueFull;
-  full.retry_after = absl::Seconds(1);
-
-  const grpc::Status refused = GongErrorToStatus(full);
-
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(refused.error_message(),
-            "too many calls are waiting for Gong's rate limit; retry later");
-  const Details full_details = Unpack(refused);
-  EXPECT_EQ(full_details.error_info.reason(), "QUOTA_QUEUE_FULL");
-  EXPECT_THAT(full_details.error_info.metadata(), IsEmpty());
-  ASSERT_TRUE(full_details.retry_info.has_value());
-  EXPECT_EQ(full_details.retry_info->retry_delay().seconds(), 1);
+    const Details details = ExpectErrorStatus(
+        status, grpc::StatusCode::RESOURCE_EXHAUSTED, row.reason, row.message);
+    EXPECT_THAT(details.error_info.metadata(), IsEmpty());
+    ASSERT_TRUE(details.retry_info.has_value());
+    EXPECT_EQ(details.retry_info->retry_delay().seconds(), row.retry_seconds);
+    EXPECT_EQ(details.retry_info->retry_delay().nanos(), row.retry_nanos);
+  }
 }
 
 TEST(GongErrorToStatusTest, MalformedOkAnswerIsInternalWithTheParseProblem) {
