@@ -45,6 +45,17 @@ class FlowServiceTest : public ::testing::Test {
     return done->get_future();
   }
 
+  // Waits for the call to reach the fake Gong client. When it does not, the
+  // call is cancelled and waited for, so that the test can stop without
+  // leaving it to write into a context and response already gone.
+  [[nodiscard]] bool AwaitGongCall(grpc::ClientContext* context,
+                                   std::future<grpc::Status>* status) {
+    if (fake_->AwaitCalls(1)) return true;
+    context->TryCancel();
+    status->wait();
+    return false;
+  }
+
   FakeGongClient* fake_;
   std::unique_ptr<FacadeServer> server_;
   std::unique_ptr<flows::v1::FlowService::Stub> stub_;
@@ -57,7 +68,7 @@ TEST_F(FlowServiceTest, TheCallersDeadlineBoundsTheGongCall) {
   context.set_deadline(absl::ToChronoTime(deadline));
   UnassignByInstanceIdsResponse response;
   auto status = Start(&context, &response);
-  ASSERT_TRUE(fake_->AwaitCalls(1));
+  ASSERT_TRUE(AwaitGongCall(&context, &status));
   // gRPC sends the time left, so the server's copy of the deadline is later
   // by the call's transit time, which a loaded machine stretches. Either way
   // it is the caller's 7 s, not the 42 s --upstream_timeout.
@@ -72,7 +83,7 @@ TEST_F(FlowServiceTest, WithoutDeadlineTheUpstreamTimeoutApplies) {
   UnassignByInstanceIdsResponse response;
   const absl::Time start = absl::Now();
   auto status = Start(&context, &response);
-  ASSERT_TRUE(fake_->AwaitCalls(1));
+  ASSERT_TRUE(AwaitGongCall(&context, &status));
   EXPECT_GE(fake_->deadline(1), start + absl::Seconds(42));
   EXPECT_LT(fake_->deadline(1), absl::Now() + absl::Seconds(42));
   fake_->Answer(1, UnassignResult{"r", {}});
@@ -85,7 +96,7 @@ TEST_F(FlowServiceTest, CancellingTheCallCancelsTheGongCall) {
   grpc::ClientContext context;
   UnassignByInstanceIdsResponse response;
   auto status = Start(&context, &response);
-  ASSERT_TRUE(fake_->AwaitCalls(1));
+  ASSERT_TRUE(AwaitGongCall(&context, &status));
   context.TryCancel();
   EXPECT_EQ(status.get().error_code(), grpc::StatusCode::CANCELLED);
   EXPECT_TRUE(fake_->AwaitCancelled());
@@ -99,7 +110,7 @@ TEST_F(FlowServiceTest, AnExpiredCallCancelsTheGongCall) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
   UnassignByInstanceIdsResponse response;
   auto status = Start(&context, &response);
-  ASSERT_TRUE(fake_->AwaitCalls(1));
+  ASSERT_TRUE(AwaitGongCall(&context, &status));
   EXPECT_EQ(status.get().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_TRUE(fake_->AwaitCancelled());
 }

@@ -1,10 +1,12 @@
 // Unit tests for the error contract: MapHttpStatus and MapTransportFailure
-// against the status table, row by row (server/status_mapping.h);
+// against the README's status table, row by row (server/status_mapping.h);
 // GongErrorToStatus and MakeErrorStatus (server/error_details.h) for the
 // google.rpc.Status carried in grpc-status-details-bin: ErrorInfo (reason,
-// domain, metadata), RetryInfo (429 only, from Retry-After, sub-second
-// precision), BadRequest, and a message that includes Gong's errors[] text,
-// bounded however large Gong's answer (server/upstream_text.h).
+// domain, metadata), RetryInfo (a 429's from Retry-After, and the quota's
+// refusals; sub-second precision), BadRequest, and a message that includes
+// Gong's errors[] text, bounded however large Gong's answer
+// (server/upstream_text.h). Expected values are written out as a caller
+// sees them, never computed by the code under test.
 #include "status_mapping.h"
 
 #include <optional>
