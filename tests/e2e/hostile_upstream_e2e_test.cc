@@ -13,12 +13,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "facade_server.h"
 #include "facade_test_env.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "metrics_scrape.h"
 #include "subprocess.h"
 #include "test_certificates.h"
 
@@ -98,19 +98,7 @@ class HostileUpstreamTest : public ::testing::Test {
 
   // The value of metric `name` (summed over its labels) at a scrape.
   double Metric(const std::string& name) {
-    httplib::Client client("127.0.0.1", facade_->metrics_port());
-    auto response = client.Get("/metrics");
-    EXPECT_TRUE(response && response->status == 200);
-    double sum = 0;
-    for (absl::string_view line : absl::StrSplit(response ? response->body : "", '\n')) {
-      if (!absl::StartsWith(line, name) || line.size() <= name.size() ||
-          (line[name.size()] != ' ' && line[name.size()] != '{')) {
-        continue;
-      }
-      double value = 0;
-      if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) sum += value;
-    }
-    return sum;
+    return Sum(ScrapeMetrics(facade_->metrics_port()), name);
   }
 
   static std::filesystem::path* certs_;

@@ -3,78 +3,19 @@
 // quota's numbers, scraped over HTTP as Prometheus does.
 #include <algorithm>
 #include <future>
-#include <map>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "facade_test_env.h"
 #include "gmock/gmock.h"
-#include "httplib.h"
+#include "metrics_scrape.h"
 #include "support/wait_until.h"
 
 namespace gong::testing {
 namespace {
 
-using Labels = std::map<std::string, std::string>;
-
-// One sample of Prometheus' text format: name{labels} value.
-struct Sample {
-  std::string name;
-  Labels labels;
-  double value = 0;
-};
-
-std::vector<Sample> ParseExposition(const std::string& text) {
-  std::vector<Sample> samples;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (line.empty() || line[0] == '#') continue;
-    Sample s;
-    const size_t brace = line.find('{');
-    const size_t space = line.rfind(' ');
-    if (brace != absl::string_view::npos && brace < space) {
-      s.name = std::string(line.substr(0, brace));
-      const size_t close = line.find('}', brace);
-      for (absl::string_view pair :
-           absl::StrSplit(line.substr(brace + 1, close - brace - 1), ',', absl::SkipEmpty())) {
-        const size_t eq = pair.find('=');
-        s.labels[std::string(pair.substr(0, eq))] =
-            std::string(absl::StripSuffix(absl::StripPrefix(pair.substr(eq + 1), "\""), "\""));
-      }
-    } else {
-      s.name = std::string(line.substr(0, space));
-    }
-    EXPECT_TRUE(absl::SimpleAtod(line.substr(space + 1), &s.value)) << line;
-    samples.push_back(std::move(s));
-  }
-  return samples;
-}
-
 class MetricsTest : public FacadeTest {
  protected:
-  std::vector<Sample> Scrape() {
-    httplib::Client client("127.0.0.1", facade_->metrics_port());
-    auto response = client.Get("/metrics");
-    EXPECT_TRUE(response && response->status == 200);
-    return response ? ParseExposition(response->body) : std::vector<Sample>{};
-  }
-
-  // The value of the sample named `name` whose labels include `labels`.
-  static double Value(const std::vector<Sample>& samples, const std::string& name,
-                      const Labels& labels = {}) {
-    for (const Sample& s : samples) {
-      if (s.name != name) continue;
-      bool match = true;
-      for (const auto& [k, v] : labels) {
-        auto it = s.labels.find(k);
-        match = match && it != s.labels.end() && it->second == v;
-      }
-      if (match) return s.value;
-    }
-    ADD_FAILURE() << "no sample " << name;
-    return -1;
-  }
+  std::vector<Sample> Scrape() { return ScrapeMetrics(facade_->metrics_port()); }
 };
 
 TEST_F(MetricsTest, CountsCallsByCodeAndGongRequestsByStatus) {

@@ -6,8 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "facade_test_env.h"
-#include "google/rpc/error_details.pb.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "metrics_scrape.h"
 
 namespace gong::testing {
 namespace {
@@ -148,8 +149,12 @@ TEST_F(QuotaTest, OneCallersBadIdFailsOnlyThatCaller) {
                 ::testing::ElementsAre(absl::StrCat(1000 + i)));
   }
   // One shared request, then halves down to "1013" alone: 2·log2(30) more
-  // at most, never one per caller.
+  // at most, never one per caller, and each counted as a split part (at
+  // least the two halves of the refused request).
   EXPECT_LE(sandbox_->RequestCount(), 2 + 10);
+  EXPECT_GE(
+      Value(ScrapeMetrics(facade_->metrics_port()), "gong_upstream_split_requests_total"),
+      2);
 }
 
 TEST_F(QuotaTest, RetriesA503ThenSucceeds) {
