@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include "absl/strings/str_cat.h"
+#include "support/wait_until.h"
 
 namespace gong::testing {
 
@@ -70,11 +71,51 @@ std::future<grpc::Status> FacadeTest::StartCall(
   return done->get_future();
 }
 
+void FacadeTest::SlowGong(absl::Duration delay) {
+  sandbox::Behavior behavior;
+  behavior.delay = delay;
+  sandbox_->SetBehavior(behavior);
+}
+
+bool FacadeTest::AwaitGongRequests(int n) {
+  return WaitUntil([this, n] { return sandbox_->RequestCount() >= n; });
+}
+
+grpc::Status FacadeTest::CallWhileGongRecoversFrom(
+    int http_status, const std::vector<std::string>& ids,
+    flows::v1::UnassignByInstanceIdsResponse* response) {
+  // The sandbox fixes a request's behaviour when it arrives, so holding the
+  // failure a second gives the test all that time to switch to the normal
+  // behaviour before the answer, and so before any retry, goes out.
+  sandbox::Behavior failing;
+  failing.force_status = http_status;
+  failing.delay = absl::Seconds(1);
+  const int64_t before = sandbox_->RequestCount();
+  sandbox_->SetBehavior(failing);
+  std::future<grpc::Status> call = std::async(
+      std::launch::async, [this, &ids, response] { return Call(ids, response); });
+  EXPECT_TRUE(AwaitGongRequests(static_cast<int>(before) + 1));
+  sandbox_->SetBehavior({});
+  return call.get();
+}
+
 google::rpc::Status Details(const grpc::Status& status) {
   google::rpc::Status out;
   EXPECT_TRUE(out.ParseFromString(status.error_details()))
       << "no google.rpc.Status in the details of " << status.error_message();
   return out;
+}
+
+std::string Reason(const grpc::Status& status) {
+  const auto info = Detail<google::rpc::ErrorInfo>(status);
+  return info.has_value() ? info->reason() : "<no ErrorInfo>";
+}
+
+std::string Metadata(const grpc::Status& status, const std::string& key) {
+  const auto info = Detail<google::rpc::ErrorInfo>(status);
+  if (!info.has_value()) return "<no ErrorInfo>";
+  const auto it = info->metadata().find(key);
+  return it == info->metadata().end() ? "<absent>" : it->second;
 }
 
 }  // namespace gong::testing

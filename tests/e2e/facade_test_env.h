@@ -46,6 +46,19 @@ class FacadeTest : public ::testing::Test {
   std::future<grpc::Status> StartCall(grpc::ClientContext* context, const std::string& id,
                                       flows::v1::UnassignByInstanceIdsResponse* response);
 
+  // The sandbox holds each answer `delay` (a slow Gong), nothing else odd.
+  void SlowGong(absl::Duration delay);
+
+  // Waits until the sandbox has received `n` requests; false if that does
+  // not happen within seconds.
+  [[nodiscard]] bool AwaitGongRequests(int n);
+
+  // A call for `ids` whose first Gong request is answered `http_status` and
+  // whose later ones are answered normally: Gong recovers before any retry.
+  grpc::Status CallWhileGongRecoversFrom(
+      int http_status, const std::vector<std::string>& ids,
+      flows::v1::UnassignByInstanceIdsResponse* response);
+
   std::unique_ptr<sandbox::SandboxGong> sandbox_;
   std::unique_ptr<FacadeServer> facade_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -54,6 +67,12 @@ class FacadeTest : public ::testing::Test {
 
 // The google.rpc.Status in `status`'s details.
 google::rpc::Status Details(const grpc::Status& status);
+
+// The ErrorInfo's reason, or "<no ErrorInfo>".
+std::string Reason(const grpc::Status& status);
+
+// The ErrorInfo's metadata value for `key`, or "<absent>" / "<no ErrorInfo>".
+std::string Metadata(const grpc::Status& status, const std::string& key);
 
 // The first detail of type T, or nullopt.
 template <typename T>

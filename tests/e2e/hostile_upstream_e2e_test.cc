@@ -20,6 +20,7 @@
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "metrics_scrape.h"
 #include "nlohmann/json.hpp"
 #include "subprocess.h"
 #include "test_certificates.h"
@@ -108,31 +109,7 @@ class HostileUpstreamTest : public ::testing::Test {
 
   // The value of metric `name` (summed over its labels) at a scrape.
   double Metric(const std::string& name) {
-    httplib::Client client("127.0.0.1", facade_->metrics_port());
-    auto response = client.Get("/metrics");
-    EXPECT_TRUE(response && response->status == 200);
-    double sum = 0;
-    for (absl::string_view line : absl::StrSplit(response ? response->body : "", '\n')) {
-      if (!absl::StartsWith(line, name) || line.size() <= name.size() ||
-          (line[name.size()] != ' ' && line[name.size()] != '{')) {
-        continue;
-      }
-      double value = 0;
-      if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) sum += value;
-    }
-    return sum;
-  }
-
-  static std::string Metadata(const grpc::Status& status, const std::string& key) {
-    auto info = Detail<google::rpc::ErrorInfo>(status);
-    if (!info.has_value()) return "<no ErrorInfo>";
-    auto it = info->metadata().find(key);
-    return it == info->metadata().end() ? "<absent>" : it->second;
-  }
-
-  static std::string Reason(const grpc::Status& status) {
-    auto info = Detail<google::rpc::ErrorInfo>(status);
-    return info.has_value() ? info->reason() : "<no ErrorInfo>";
+    return Sum(ScrapeMetrics(facade_->metrics_port()), name);
   }
 
   static std::filesystem::path* certs_;

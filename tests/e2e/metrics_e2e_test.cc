@@ -6,77 +6,23 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <map>
+#include <algorithm>
+#include <future>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
 #include "facade_test_env.h"
 #include "gmock/gmock.h"
 #include "httplib.h"
+#include "metrics_scrape.h"
+#include "support/wait_until.h"
 
 namespace gong::testing {
 namespace {
 
-using Labels = std::map<std::string, std::string>;
-
-// One sample of Prometheus' text format: name{labels} value.
-struct Sample {
-  std::string name;
-  Labels labels;
-  double value = 0;
-};
-
-std::vector<Sample> ParseExposition(const std::string& text) {
-  std::vector<Sample> samples;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (line.empty() || line[0] == '#') continue;
-    Sample s;
-    const size_t brace = line.find('{');
-    const size_t space = line.rfind(' ');
-    if (brace != absl::string_view::npos && brace < space) {
-      s.name = std::string(line.substr(0, brace));
-      const size_t close = line.find('}', brace);
-      for (absl::string_view pair :
-           absl::StrSplit(line.substr(brace + 1, close - brace - 1), ',', absl::SkipEmpty())) {
-        const size_t eq = pair.find('=');
-        s.labels[std::string(pair.substr(0, eq))] =
-            std::string(absl::StripSuffix(absl::StripPrefix(pair.substr(eq + 1), "\""), "\""));
-      }
-    } else {
-      s.name = std::string(line.substr(0, space));
-    }
-    EXPECT_TRUE(absl::SimpleAtod(line.substr(space + 1), &s.value)) << line;
-    samples.push_back(std::move(s));
-  }
-  return samples;
-}
-
 class MetricsTest : public FacadeTest {
  protected:
-  std::vector<Sample> Scrape() {
-    httplib::Client client("127.0.0.1", facade_->metrics_port());
-    auto response = client.Get("/metrics");
-    EXPECT_TRUE(response && response->status == 200);
-    return response ? ParseExposition(response->body) : std::vector<Sample>{};
-  }
-
-  // The value of the sample named `name` whose labels include `labels`.
-  static double Value(const std::vector<Sample>& samples, const std::string& name,
-                      const Labels& labels = {}) {
-    for (const Sample& s : samples) {
-      if (s.name != name) continue;
-      bool match = true;
-      for (const auto& [k, v] : labels) {
-        auto it = s.labels.find(k);
-        match = match && it != s.labels.end() && it->second == v;
-      }
-      if (match) return s.value;
-    }
-    ADD_FAILURE() << "no sample " << name;
-    return -1;
-  }
+  std::vector<Sample> Scrape() { return ScrapeMetrics(facade_->metrics_port()); }
 };
 
 TEST_F(MetricsTest, CountsCallsByCodeAndGongRequestsByStatus) {
@@ -112,6 +58,55 @@ TEST_F(MetricsTest, CountsCallsByCodeAndGongRequestsByStatus) {
   EXPECT_EQ(Value(m, "gong_upstream_requests_today"), 3);
   EXPECT_EQ(Value(m, "gong_quota_waiting_calls"), 0);
   EXPECT_EQ(Value(m, "gong_upstream_retries_total"), 0);
+}
+
+// The gauge reads the calls waiting for their turn, while they wait: one
+// Gong request a second, and calls that may not share one, so four calls
+// keep some waiting for about three seconds.
+TEST_F(MetricsTest, WaitingCallsAreCountedWhileTheyWait) {
+  FacadeConfig config;
+  config.quota.gong_qps = 1;
+  config.quota.coalesce = false;
+  StartFacade(config);
+  constexpr int kCalls = 4;
+  std::vector<grpc::ClientContext> contexts(kCalls);
+  std::vector<flows::v1::UnassignByInstanceIdsResponse> responses(kCalls);
+  std::vector<std::future<grpc::Status>> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    contexts[i].set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    calls.push_back(StartCall(&contexts[i], absl::StrCat(1000 + i), &responses[i]));
+  }
+
+  double most_waiting = 0;
+  const bool seen = WaitUntil([&] {
+    most_waiting = std::max(most_waiting, Value(Scrape(), "gong_quota_waiting_calls"));
+    return most_waiting > 0;
+  });
+
+  // Every call ends before anything is checked (they hold contexts here).
+  std::vector<grpc::Status> statuses;
+  for (auto& call : calls) statuses.push_back(call.get());
+  EXPECT_TRUE(seen) << "gong_quota_waiting_calls stayed 0 while calls waited";
+  EXPECT_GE(most_waiting, 1);
+  EXPECT_LE(most_waiting, kCalls - 1);  // the first call never waited
+  for (const grpc::Status& status : statuses) EXPECT_TRUE(status.ok());
+  EXPECT_EQ(Value(Scrape(), "gong_quota_waiting_calls"), 0);
+}
+
+TEST_F(MetricsTest, ARetryIsCounted) {
+  FacadeConfig config;
+  config.quota.gong_qps = 0;  // retries on (the default 3 attempts)
+  StartFacade(config);
+  flows::v1::UnassignByInstanceIdsResponse response;
+
+  const grpc::Status status = CallWhileGongRecoversFrom(503, {"1001"}, &response);
+
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::vector<Sample> m = Scrape();
+  EXPECT_EQ(Value(m, "gong_upstream_retries_total"), 1);
+  EXPECT_EQ(Value(m, "gong_upstream_requests_total", {{"status", "503"}}), 1);
+  EXPECT_EQ(Value(m, "gong_upstream_requests_total", {{"status", "200"}}), 1);
+  EXPECT_EQ(Value(m, "gong_upstream_requests_today"), 2);
 }
 
 TEST_F(MetricsTest, NoAnswerIsCountedAsError) {

@@ -1,21 +1,30 @@
 // The gong-flows-server binary as operators run it: configuration refusals,
-// credentials from the environment, SIGTERM with a call in flight, and no
-// secret (nor the caller's email) in anything it prints.
+// defaults, credentials from the environment, --gong_ca_file against an
+// HTTPS Gong, SIGTERM with a call in flight, and no secret (nor the
+// caller's email) in anything it prints.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <filesystem>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "facade_test_env.h"
 #include "gmock/gmock.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "grpc_probe.h"
 #include "gtest/gtest.h"
-#include <nlohmann/json.hpp>
+#include "httplib.h"
 #include "sandbox/sandbox_gong.h"
 #include "subprocess.h"
+#include "support/wait_until.h"
+#include "test_certificates.h"
 
 namespace gong::testing {
 namespace {
@@ -66,14 +75,16 @@ class ServerProcessTest : public ::testing::Test {
     return lines;
   }
 
-  grpc::Status Call(const std::string& id, const std::string& email = "") {
+  grpc::Status Call(const std::string& id, const std::string& email = "",
+                    flows::v1::UnassignByInstanceIdsResponse* response = nullptr) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     flows::v1::UnassignByInstanceIdsRequest request;
     request.add_flow_instance_ids(id);
     request.set_unassigned_by_user_email(email);
-    flows::v1::UnassignByInstanceIdsResponse response;
-    return stub_->UnassignByInstanceIds(&context, request, &response);
+    flows::v1::UnassignByInstanceIdsResponse ignored;
+    return stub_->UnassignByInstanceIds(&context, request,
+                                        response != nullptr ? response : &ignored);
   }
 
   std::unique_ptr<sandbox::SandboxGong> sandbox_;
@@ -110,7 +121,7 @@ TEST_F(ServerProcessTest, SigtermFinishesTheCallInFlightThenExitsZero) {
   slow.delay = absl::Milliseconds(700);
   sandbox_->SetBehavior(slow);
   auto call = std::async(std::launch::async, [this] { return Call("1001"); });
-  while (sandbox_->RequestCount() == 0) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_TRUE(WaitUntil([this] { return sandbox_->RequestCount() > 0; }));
   server_->Signal(SIGTERM);
   EXPECT_TRUE(call.get().ok());
   EXPECT_EQ(server_->Wait(absl::Seconds(20)), 0);
@@ -241,6 +252,104 @@ TEST_F(ServerProcessTest, DrainsNotServingWhileStillServingThenExitsZero) {
   EXPECT_EQ(HealthCheck(channel_, ""), 2);
   EXPECT_TRUE(Call("1001").ok());  // the mesh may still route a call here
   EXPECT_EQ(server_->Wait(absl::Seconds(20)), 0);
+}
+
+// With no flag but the addresses (a test must not take the real ports), the
+// effective configuration the server logs at start-up is the README's
+// flags table: this checks the flags' own defaults, which main declares.
+TEST_F(ServerProcessTest, WithoutFlagsTheServerRunsWithTheDocumentedDefaults) {
+  server_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{GONG_FLOWS_SERVER_BIN, "--listen=127.0.0.1:0",
+                               "--metrics_listen=127.0.0.1:0"},
+      std::map<std::string, std::string>{{"GONG_BEARER_TOKEN", "t"}});
+  ASSERT_TRUE(server_->WaitForOutput("listening on", absl::Seconds(20)))
+      << server_->Stderr();
+
+  const nlohmann::json start = LogLines().front();
+  EXPECT_EQ(start["gong_base_url"], "https://api.gong.io");
+  EXPECT_EQ(start["gong_ca_file"], "");
+  EXPECT_EQ(start["gong_connect_timeout"], "5s");
+  EXPECT_EQ(start["upstream_timeout"], "30s");
+  EXPECT_EQ(start["drain_delay"], "5s");
+  EXPECT_EQ(start["shutdown_grace"], "10s");
+  EXPECT_EQ(start["max_connection_age"], "0");  // never
+  EXPECT_EQ(start["tls"], false);
+  EXPECT_EQ(start["mutual_tls"], false);
+  EXPECT_EQ(start["caller_tokens_file"], "");
+  EXPECT_EQ(start["gong_qps"], 3);
+  EXPECT_EQ(start["coalesce"], true);
+  EXPECT_EQ(start["gong_max_attempts"], 3);
+  EXPECT_EQ(start["max_gong_pause"], "1m");
+  EXPECT_EQ(start["max_pending_calls"], 10000);
+  EXPECT_EQ(start["gong_auth"], "bearer");
+}
+
+// Gong over HTTPS with a certificate from the tests' own CA, as a private
+// Gong host or a company's TLS-inspecting proxy presents: it answers every
+// unassign as Gong does when all the ids were assigned.
+class HttpsGong {
+ public:
+  explicit HttpsGong(const std::filesystem::path& certs)
+      : server_((certs / "server.crt").c_str(), (certs / "server.key").c_str()) {
+    server_.Post("/v2/flows/prospects/unassign-flows-by-instance-id",
+                 [this](const httplib::Request& request, httplib::Response& response) {
+                   ++requests_;
+                   const auto body = nlohmann::json::parse(request.body, nullptr, false);
+                   const nlohmann::json answer = {
+                       {"requestId", "https-gong-1"},
+                       {"unassignedFlowInstanceIds", body["flowInstanceIds"]}};
+                   response.set_content(answer.dump(), "application/json");
+                 });
+    // Bound and listening from here on: connections wait in the backlog
+    // until the thread accepts them.
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~HttpsGong() {
+    server_.stop();
+    thread_.join();
+  }
+
+  bool valid() { return server_.is_valid() && port_ > 0; }
+  std::string base_url() const { return absl::StrCat("https://127.0.0.1:", port_); }
+  int requests() const { return requests_; }
+
+ private:
+  httplib::SSLServer server_;
+  int port_ = 0;
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+TEST_F(ServerProcessTest, GongCaFileMakesGongsPrivateCertificateTrusted) {
+  const std::filesystem::path certs =
+      absl::StrCat(::testing::TempDir(), "/server_process_test_certs_", getpid());
+  ASSERT_EQ(MakeTestCertificates(certs), "");
+  HttpsGong gong(certs);
+  ASSERT_TRUE(gong.valid());
+  const std::string base_url = "--gong_base_url=" + gong.base_url();
+
+  // Without the CA the certificate is refused: the documented TLS row, and
+  // nothing reached Gong, so it is safe to retry.
+  StartServer({{"GONG_BEARER_TOKEN", "t"}}, {base_url});
+  const grpc::Status refused = Call("1001");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << refused.error_message();
+  EXPECT_EQ(Reason(refused), "GONG_TLS_FAILURE");
+  EXPECT_EQ(Metadata(refused, "transport_failure"), "tls_failure");
+  EXPECT_EQ(Metadata(refused, "gong_may_have_acted"), "false");
+  EXPECT_EQ(gong.requests(), 0);
+
+  // With it, the same Gong answers over verified TLS.
+  StartServer({{"GONG_BEARER_TOKEN", "t"}},
+              {base_url, "--gong_ca_file=" + (certs / "ca.crt").string()});
+  flows::v1::UnassignByInstanceIdsResponse response;
+  const grpc::Status status = Call("1001", "", &response);
+  EXPECT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
+  EXPECT_EQ(response.request_id(), "https-gong-1");
+  EXPECT_THAT(response.unassigned_flow_instance_ids(), ::testing::ElementsAre("1001"));
+  EXPECT_EQ(gong.requests(), 1);
+  std::filesystem::remove_all(certs);
 }
 
 }  // namespace

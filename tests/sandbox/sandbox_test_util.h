@@ -43,7 +43,7 @@ class SandboxTest : public ::testing::Test {
 
   std::unique_ptr<httplib::Client> NewClient() const {
     auto client = std::make_unique<httplib::Client>(sandbox_->base_url());
-    client->set_read_timeout(5, 0);
+    client->set_read_timeout(read_timeout_seconds_, 0);
     return client;
   }
 
@@ -61,6 +61,9 @@ class SandboxTest : public ::testing::Test {
   }
 
   std::unique_ptr<SandboxGong> sandbox_;
+  // How long a request waits for the sandbox's answer; tests of delays
+  // raise it.
+  int read_timeout_seconds_ = 5;
 };
 
 }  // namespace gong::sandbox::testing

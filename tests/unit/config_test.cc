@@ -24,12 +24,36 @@ TEST(ValidateConfigTest, DefaultsPass) {
   const FacadeConfig config;
 
   EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+}
+
+// Every default as the README's flags table (and its "Gong's quota" section)
+// writes it. main's flags take their defaults from FacadeConfig, so a
+// default changed here changes what operators get without a flag.
+TEST(FacadeConfigTest, DefaultsAreTheDocumentedOnes) {
+  const FacadeConfig config;
+
   EXPECT_EQ(config.listen, "0.0.0.0:50051");
   EXPECT_EQ(config.gong_base_url, "https://api.gong.io");
-  EXPECT_EQ(config.upstream_timeout, absl::Seconds(30));
-  EXPECT_EQ(config.shutdown_grace, absl::Seconds(10));
+  EXPECT_EQ(config.gong_ca_file, "");  // the system's CAs only
   EXPECT_EQ(config.gong_connect_timeout, absl::Seconds(5));
+  EXPECT_EQ(config.upstream_timeout, absl::Seconds(30));
+  EXPECT_EQ(config.drain_delay, absl::Seconds(5));
+  EXPECT_EQ(config.shutdown_grace, absl::Seconds(10));
+  EXPECT_EQ(config.max_connection_age, absl::ZeroDuration());  // never
+  EXPECT_EQ(config.metrics_listen, "0.0.0.0:9464");
+  EXPECT_EQ(config.tls_cert_file, "");  // plaintext
+  EXPECT_EQ(config.tls_key_file, "");
+  EXPECT_EQ(config.tls_client_ca_file, "");
+  EXPECT_EQ(config.caller_tokens_file, "");
+  EXPECT_EQ(config.quota.gong_qps, 3);
+  EXPECT_TRUE(config.quota.coalesce);
+  EXPECT_EQ(config.quota.max_attempts, 3);
   EXPECT_EQ(config.quota.max_pause, absl::Seconds(60));
+  EXPECT_EQ(config.quota.max_pending_calls, 10000u);
+  // "Gong's quota": a 25 ms window margin, backoff from 250 ms up to 5 s.
+  EXPECT_EQ(config.quota.window_margin, absl::Milliseconds(25));
+  EXPECT_EQ(config.quota.initial_backoff, absl::Milliseconds(250));
+  EXPECT_EQ(config.quota.max_backoff, absl::Seconds(5));
 }
 
 TEST(ValidateConfigTest, AcceptsOtherGoodValues) {

@@ -1,0 +1,25 @@
+// Waiting in tests for something another thread or process does: poll a
+// condition until a generous deadline rather than sleep a fixed time. A
+// fixed sleep is either too short on a loaded machine (a flaky test) or
+// needlessly long on a quiet one; a deadline of seconds costs nothing when
+// the event comes early.
+#pragma once
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace gong::testing {
+
+// Polls `condition` every few milliseconds until it holds (true) or
+// `timeout` passes (its value then, normally false).
+template <typename Condition>
+bool WaitUntil(Condition condition, absl::Duration timeout = absl::Seconds(20)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!condition()) {
+    if (absl::Now() >= deadline) return condition();
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  return true;
+}
+
+}  // namespace gong::testing
