@@ -176,7 +176,10 @@ std::unique_ptr<CallTarget> GrpcTarget(const std::string& address) {
 }
 
 std::unique_ptr<CallTarget> HttpTarget(const std::string& base_url) {
-  auto transport = http::CurlTransport::Create({});
+  // The baseline is the upstream itself: no bound of the facade's on it.
+  http::CurlTransportOptions options;
+  options.max_connections = 100000;
+  auto transport = http::CurlTransport::Create(options);
   if (!transport.ok()) std::abort();
   return std::make_unique<Http>(base_url, *std::move(transport));
 }
