@@ -9,7 +9,8 @@
 // Invariants beyond "no crash":
 // - a decoded answer encodes back to JSON that decodes to the same answer;
 // - the error body's requestId is the 200 body's when both read one;
-// - ids written as JSON integers keep every digit (a decimal integer text);
+// - each id is its JSON string as is, or its JSON integer with every digit
+//   (a float, which may have lost digits, is refused);
 // - the request encoder's JSON holds exactly the ids and email it was given;
 // - the interpretation agrees with the decoders: a 200 is a result exactly
 //   when its body decodes; any other status carries the error body's
@@ -73,9 +74,16 @@ void CheckRequestEncoding(const gong::UnassignResult& result, absl::string_view 
   }
 }
 
-void CheckIdFromInteger(const Json& value, const std::string& text) {
-  if (!value.is_number_integer()) return;
-  absl::string_view digits = text;
+// An id in the answer is a JSON string taken as is, or a JSON integer with
+// every digit; anything else (a float, which may have lost digits) must have
+// been refused.
+void CheckIdAsWritten(const Json& value, const std::string& id) {
+  if (value.is_string()) {
+    FUZZ_CHECK(value.get<std::string>() == id);
+    return;
+  }
+  FUZZ_CHECK(value.is_number_integer());
+  absl::string_view digits = id;
   if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
   FUZZ_CHECK(!digits.empty());
   for (char c : digits) FUZZ_CHECK(absl::ascii_isdigit(static_cast<unsigned char>(c)));
@@ -144,11 +152,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (decoded.ok()) {
     FUZZ_CHECK(error_body.request_id == decoded->request_id);
     CheckRoundTrip(*decoded);
-    // The ids as parsed, to see that integers kept their digits.
+    // The ids as parsed, to see each came out as it was written.
     const Json json = Json::parse(body.begin(), body.end(), nullptr, false);
     const Json& ids = json["unassignedFlowInstanceIds"];
+    FUZZ_CHECK(ids.size() == decoded->unassigned_flow_instance_ids.size());
     for (size_t i = 0; i < ids.size(); ++i) {
-      CheckIdFromInteger(ids[i], decoded->unassigned_flow_instance_ids[i]);
+      CheckIdAsWritten(ids[i], decoded->unassigned_flow_instance_ids[i]);
     }
     // The status line's rest doubles as an email: arbitrary bytes, invalid
     // UTF-8 included, for the request encoder.
