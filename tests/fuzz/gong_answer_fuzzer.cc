@@ -1,6 +1,7 @@
 // Fuzzes how the Gong client reads Gong's answers: the 200 body
-// (DecodeUnassignResponse), the error body (DecodeErrorBody), and the whole
-// interpretation of an HTTP answer (InterpretUnassignAnswer).
+// (DecodeUnassignResponse), the error body (DecodeErrorBody), the whole
+// interpretation of an HTTP answer (InterpretUnassignAnswer), and the bounds
+// on Gong's text passed on to callers (upstream_text).
 //
 // Input: a first line "STATUS" or "STATUS RETRY-AFTER" (say "429 3"), then
 // the body. Without a readable status line the whole input is a 200's body.
@@ -14,7 +15,9 @@
 // - the request encoder's JSON holds exactly the ids and email it was given;
 // - the interpretation agrees with the decoders: a 200 is a result exactly
 //   when its body decodes; any other status carries the error body's
-//   requestId and errors; a 429 always has a non-negative retry hint.
+//   requestId and errors; a 429 always has a non-negative retry hint;
+// - what callers are shown of Gong's errors and requestId (upstream_text)
+//   is bounded and stays valid UTF-8.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -28,6 +31,7 @@
 #include "fuzz_check.h"
 #include "gong/gong_client.h"
 #include "gong/unassign_json.h"
+#include "upstream_text.h"
 
 namespace {
 
@@ -89,6 +93,22 @@ void CheckIdAsWritten(const Json& value, const std::string& id) {
   for (char c : digits) FUZZ_CHECK(absl::ascii_isdigit(static_cast<unsigned char>(c)));
 }
 
+// What a caller gets of Gong's text (in a status message and ErrorInfo
+// metadata) stays small and valid UTF-8, however long Gong's text is.
+void CheckBoundedForCallers(const gong::GongError& error) {
+  const std::string summary = gong::SummarizeGongErrors(error.errors);
+  FUZZ_CHECK(summary.size() <= gong::kMaxGongErrorBytes + 128);
+  FUZZ_CHECK(IsValidUtf8(summary));
+  FUZZ_CHECK(error.errors.empty() || !summary.empty());
+  const std::string request_id =
+      gong::BoundedText(error.gong_request_id, gong::kMaxGongRequestIdBytes);
+  FUZZ_CHECK(request_id.size() <= gong::kMaxGongRequestIdBytes + 32);
+  FUZZ_CHECK(IsValidUtf8(request_id));
+  if (error.gong_request_id.size() <= gong::kMaxGongRequestIdBytes) {
+    FUZZ_CHECK(request_id == error.gong_request_id);
+  }
+}
+
 void CheckInterpretation(int status, absl::string_view retry_after,
                          absl::string_view body) {
   gong::http::HttpResponse response;
@@ -119,6 +139,7 @@ void CheckInterpretation(int status, absl::string_view retry_after,
   FUZZ_CHECK(error.http_status == status);
   FUZZ_CHECK(error.gong_request_id == error_body.request_id);
   FUZZ_CHECK(error.errors == error_body.errors);
+  CheckBoundedForCallers(error);
   if (status == 429) {
     FUZZ_CHECK(error.retry_after.has_value());
     FUZZ_CHECK(*error.retry_after >= absl::ZeroDuration());
