@@ -41,8 +41,8 @@ class StillClock final : public gong::Clock {
   void RunAt(absl::Time, Task) override { std::abort(); }  // never used
 };
 
-// One file per process, rewritten for every input (in the temporary
-// directory, never the source tree).
+// One name per process, for a file written for every input (in the
+// temporary directory, never the source tree).
 const std::string& TokensPath() {
   static const std::string* path = [] {
     std::string templ = absl::StrCat(::getenv("TMPDIR") ? ::getenv("TMPDIR") : "/tmp",
@@ -65,12 +65,6 @@ void WriteTokensFile(absl::string_view text) {
 bool IsAsciiSpace(char c) { return absl::ascii_isspace(static_cast<unsigned char>(c)); }
 
 }  // namespace
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // Deleted at exit, whether the run ends by time or by a finding.
-  std::atexit([] { ::unlink(TokensPath().c_str()); });
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
@@ -99,6 +93,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   StillClock clock;
   absl::StatusOr<std::unique_ptr<gong::CallerTokens>> loaded =
       gong::CallerTokens::Load(TokensPath(), &clock);
+  // Load has read the file, and the still clock never lets Accepts look at
+  // it again: removed at once, it is not left behind when a finding aborts.
+  ::unlink(TokensPath().c_str());
   FUZZ_CHECK(loaded.ok() == !tokens.empty());
   if (!loaded.ok()) return 0;
   gong::CallerTokens& accepted = **loaded;
