@@ -8,6 +8,8 @@
 // - a wait is never negative;
 // - whole seconds (digits only, surrounding whitespace aside) give exactly
 //   that many seconds, or forever when too many for an int64;
+// - any other value read is an HTTP-date: it ends in GMT and gives a finite
+//   wait;
 // - the value means the same with surrounding whitespace added;
 // - a wait is read from the value, not from the clock: for a number it does
 //   not depend on `now`; for a date it is never longer later, and is
@@ -18,6 +20,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -59,6 +62,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else {
       FUZZ_CHECK(*wait == absl::InfiniteDuration());
     }
+  }
+
+  // Anything else read is an HTTP-date, which always ends in GMT and is a
+  // finite instant.
+  if (!AllDigits(stripped) && !LooksLikeNumber(stripped)) {
+    FUZZ_CHECK(absl::EndsWith(stripped, "GMT"));
+    FUZZ_CHECK(*wait != absl::InfiniteDuration());
   }
 
   const std::optional<absl::Duration> padded =
