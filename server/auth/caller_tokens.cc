@@ -58,6 +58,20 @@ bool BearerToken(absl::string_view header, absl::string_view* token) {
 
 }  // namespace
 
+std::vector<std::string> ParseCallerTokens(absl::string_view text) {
+  std::vector<std::string> tokens;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    // StripAsciiWhitespace also takes the '\r' of files written on Windows.
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    tokens.emplace_back(line);
+  }
+  // Duplicates would only make every check longer.
+  std::sort(tokens.begin(), tokens.end());
+  tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
+  return tokens;
+}
+
 bool CallerTokens::FileIdentity::operator==(const FileIdentity& other) const {
   return inode == other.inode && device == other.device &&
          mtime.tv_sec == other.mtime.tv_sec && mtime.tv_nsec == other.mtime.tv_nsec &&
@@ -142,22 +156,13 @@ absl::StatusOr<CallerTokens::FileContents> CallerTokens::ReadFile(
   contents.identity.device = st.st_dev;
   contents.identity.mtime = st.st_mtim;
   contents.identity.size = st.st_size;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    // StripAsciiWhitespace also takes the '\r' of files written on Windows.
-    line = absl::StripAsciiWhitespace(line);
-    if (line.empty() || line.front() == '#') continue;
-    contents.tokens.emplace_back(line);
-  }
+  contents.tokens = ParseCallerTokens(text);
   if (contents.tokens.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(FlagAndPath(path),
                      " holds no token (one token a line; blank lines and lines starting "
                      "with '#' are skipped)"));
   }
-  // Duplicates would only make every check longer.
-  std::sort(contents.tokens.begin(), contents.tokens.end());
-  contents.tokens.erase(std::unique(contents.tokens.begin(), contents.tokens.end()),
-                        contents.tokens.end());
   return contents;
 }
 

@@ -30,6 +30,12 @@
 
 namespace gong {
 
+// The tokens a caller tokens file's text holds: one a line, surrounding
+// ASCII whitespace (also a Windows '\r') stripped, blank lines and lines
+// starting with '#' skipped; sorted, without duplicates. Pure, so that it
+// can be tested and fuzzed without files.
+std::vector<std::string> ParseCallerTokens(absl::string_view text);
+
 class CallerTokens {
  public:
   // How often Accepts() looks at the file: a stat() a second is nothing,

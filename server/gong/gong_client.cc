@@ -26,9 +26,15 @@ std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Tim
     return absl::Seconds(seconds);
   }
   // An HTTP-date (RFC 9110's IMF-fixdate); one in the past means now.
+  // absl::ParseTime also takes the words "infinite-future" and
+  // "infinite-past" whatever the format, and reads its input as a C string,
+  // so that a date followed by a NUL and anything passes: neither is an
+  // HTTP-date (both found by fuzzing).
   absl::Time when;
   std::string ignored;
-  if (absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", value, &when, &ignored)) {
+  if (value.find('\0') == absl::string_view::npos &&
+      absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", value, &when, &ignored) &&
+      when != absl::InfiniteFuture() && when != absl::InfinitePast()) {
     return std::max(when - now, absl::ZeroDuration());
   }
   return std::nullopt;

@@ -142,6 +142,16 @@ TEST_F(CallerTokensTest, DuplicateLinesCountOnce) {
   EXPECT_EQ(tokens->size(), 2u);
 }
 
+// The pure parser the file loader uses (and the fuzzer drives).
+TEST(ParseCallerTokensTest, OneTokenALineTrimmedSortedWithoutCommentsOrDuplicates) {
+  EXPECT_THAT(ParseCallerTokens("# comment\r\n  zeta \n\n\talpha\r\nzeta\n#x\nmid dle"),
+              ::testing::ElementsAre("alpha", "mid dle", "zeta"));
+  EXPECT_THAT(ParseCallerTokens(""), ::testing::IsEmpty());
+  EXPECT_THAT(ParseCallerTokens("\n \n# only a comment\n\r\n"), ::testing::IsEmpty());
+  // Only a line's first character makes it a comment.
+  EXPECT_THAT(ParseCallerTokens("a#b\n"), ::testing::ElementsAre("a#b"));
+}
+
 TEST_F(CallerTokensTest, ReplacedFileIsPickedUpAfterTheRecheckIntervalNotBefore) {
   auto tokens = MustLoad(absl::StrCat(kAlpha, "\n"));
   ASSERT_NE(tokens, nullptr);

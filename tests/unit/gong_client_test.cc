@@ -345,6 +345,22 @@ TEST(ParseRetryAfterTest, ReadsEveryFormWithoutOverflow) {
   }
 }
 
+// absl::ParseTime reads these words under any format, and stops at a NUL;
+// as a Retry-After they are unreadable (so a 429 waits Gong's one second),
+// not "forever" (which the quota would have capped at --max_gong_pause),
+// "now", or the date before the NUL.
+TEST(ParseRetryAfterTest, AbseilsInfiniteTimeWordsAndNulsAreNoDates) {
+  const absl::Time now = absl::FromUnixSeconds(1'445'412'420);
+  EXPECT_EQ(ParseRetryAfter("infinite-future", now), std::nullopt);
+  EXPECT_EQ(ParseRetryAfter(" infinite-past ", now), std::nullopt);
+  const std::string nul_inside("Wed, 21 Oct 2015 07:28:00 GMT\0junk", 34);
+  EXPECT_EQ(ParseRetryAfter(nul_inside, now), std::nullopt);
+  EXPECT_EQ(ParseRetryAfter(nul_inside.substr(0, 29), now), absl::Seconds(60));
+  const GongError error = ErrorOf(
+      InterpretUnassignAnswer(Response(429, "", {{"retry-after", "infinite-future"}})));
+  EXPECT_EQ(error.retry_after, absl::Seconds(1));
+}
+
 TEST(InterpretUnassignAnswerTest, RetryAfterOnlyReadForRateLimit) {
   const GongError error = ErrorOf(
       InterpretUnassignAnswer(Response(503, "", {{"retry-after", "30"}})));

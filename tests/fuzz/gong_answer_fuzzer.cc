@@ -1,0 +1,191 @@
+// Fuzzes how the Gong client reads Gong's answers: the 200 body
+// (DecodeUnassignResponse), the error body (DecodeErrorBody), the whole
+// interpretation of an HTTP answer (InterpretUnassignAnswer), and the bounds
+// on Gong's text passed on to callers (upstream_text).
+//
+// Input: a first line "STATUS" or "STATUS RETRY-AFTER" (say "429 3"), then
+// the body. Without a readable status line the whole input is a 200's body.
+// The body is decoded on its own in any case.
+//
+// Invariants beyond "no crash":
+// - a decoded answer encodes back to JSON that decodes to the same answer;
+// - the error body's requestId is the 200 body's when both read one;
+// - each id is its JSON string as is, or its JSON integer with every digit
+//   (a float, which may have lost digits, is refused);
+// - the request encoder's JSON holds exactly the ids and email it was given;
+// - the interpretation agrees with the decoders: a 200 is a result exactly
+//   when its body decodes; any other status carries the error body's
+//   requestId and errors; a 429 always has a non-negative retry hint;
+// - what callers are shown of Gong's errors and requestId (upstream_text)
+//   is bounded and stays valid UTF-8.
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "fuzz_check.h"
+#include "gong/gong_client.h"
+#include "gong/unassign_json.h"
+#include "upstream_text.h"
+
+namespace {
+
+using Json = nlohmann::json;
+
+bool IsValidUtf8(absl::string_view text) {
+  // nlohmann refuses to dump invalid UTF-8 (the default error handler
+  // throws); catching that is the simplest exact check.
+  try {
+    (void)Json(std::string(text)).dump();
+    return true;
+  } catch (const Json::exception&) {
+    return false;
+  }
+}
+
+void CheckRoundTrip(const gong::UnassignResult& result) {
+  // Every string came out of a JSON parse, so it is valid UTF-8 and dumps.
+  Json again = Json::object();
+  again["requestId"] = result.request_id;
+  again["unassignedFlowInstanceIds"] = result.unassigned_flow_instance_ids;
+  absl::StatusOr<gong::UnassignResult> decoded =
+      gong::DecodeUnassignResponse(again.dump());
+  FUZZ_CHECK(decoded.ok());
+  FUZZ_CHECK(decoded->request_id == result.request_id);
+  FUZZ_CHECK(decoded->unassigned_flow_instance_ids ==
+             result.unassigned_flow_instance_ids);
+}
+
+void CheckRequestEncoding(const gong::UnassignResult& result, absl::string_view email) {
+  gong::UnassignRequest request;
+  request.flow_instance_ids = result.unassigned_flow_instance_ids;
+  request.unassigned_by_user_email = std::string(email);
+  const Json encoded = Json::parse(gong::EncodeUnassignRequest(request), nullptr, false);
+  FUZZ_CHECK(encoded.is_object());
+  FUZZ_CHECK(encoded["flowInstanceIds"] == Json(request.flow_instance_ids));
+  if (email.empty()) {
+    FUZZ_CHECK(!encoded.contains("unassignedByUserEmail"));
+  } else if (IsValidUtf8(email)) {
+    FUZZ_CHECK(encoded["unassignedByUserEmail"] == Json(std::string(email)));
+  } else {
+    // Invalid UTF-8 is replaced, never thrown on nor passed through.
+    FUZZ_CHECK(encoded["unassignedByUserEmail"].is_string());
+  }
+}
+
+// An id in the answer is a JSON string taken as is, or a JSON integer with
+// every digit; anything else (a float, which may have lost digits) must have
+// been refused.
+void CheckIdAsWritten(const Json& value, const std::string& id) {
+  if (value.is_string()) {
+    FUZZ_CHECK(value.get<std::string>() == id);
+    return;
+  }
+  FUZZ_CHECK(value.is_number_integer());
+  absl::string_view digits = id;
+  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+  FUZZ_CHECK(!digits.empty());
+  for (char c : digits) FUZZ_CHECK(absl::ascii_isdigit(static_cast<unsigned char>(c)));
+}
+
+// What a caller gets of Gong's text (in a status message and ErrorInfo
+// metadata) stays small and valid UTF-8, however long Gong's text is.
+void CheckBoundedForCallers(const gong::GongError& error) {
+  const std::string summary = gong::SummarizeGongErrors(error.errors);
+  FUZZ_CHECK(summary.size() <= gong::kMaxGongErrorBytes + 128);
+  FUZZ_CHECK(IsValidUtf8(summary));
+  FUZZ_CHECK(error.errors.empty() || !summary.empty());
+  const std::string request_id =
+      gong::BoundedText(error.gong_request_id, gong::kMaxGongRequestIdBytes);
+  FUZZ_CHECK(request_id.size() <= gong::kMaxGongRequestIdBytes + 32);
+  FUZZ_CHECK(IsValidUtf8(request_id));
+  if (error.gong_request_id.size() <= gong::kMaxGongRequestIdBytes) {
+    FUZZ_CHECK(request_id == error.gong_request_id);
+  }
+}
+
+void CheckInterpretation(int status, absl::string_view retry_after,
+                         absl::string_view body) {
+  gong::http::HttpResponse response;
+  response.status = status;
+  response.body = std::string(body);
+  if (!retry_after.empty()) response.headers["retry-after"] = std::string(retry_after);
+  const gong::UnassignOutcome outcome = gong::InterpretUnassignAnswer(response);
+
+  const absl::StatusOr<gong::UnassignResult> decoded = gong::DecodeUnassignResponse(body);
+  if (status == 200) {
+    FUZZ_CHECK(std::holds_alternative<gong::UnassignResult>(outcome) == decoded.ok());
+    if (decoded.ok()) {
+      const auto& result = std::get<gong::UnassignResult>(outcome);
+      FUZZ_CHECK(result.request_id == decoded->request_id);
+      FUZZ_CHECK(result.unassigned_flow_instance_ids ==
+                 decoded->unassigned_flow_instance_ids);
+    } else {
+      const auto& error = std::get<gong::GongError>(outcome);
+      FUZZ_CHECK(error.kind == gong::GongError::Kind::kMalformedResponse);
+      FUZZ_CHECK(!error.detail.empty());
+    }
+    return;
+  }
+  FUZZ_CHECK(std::holds_alternative<gong::GongError>(outcome));
+  const auto& error = std::get<gong::GongError>(outcome);
+  const gong::GongErrorBody error_body = gong::DecodeErrorBody(body);
+  FUZZ_CHECK(error.kind == gong::GongError::Kind::kHttpStatus);
+  FUZZ_CHECK(error.http_status == status);
+  FUZZ_CHECK(error.gong_request_id == error_body.request_id);
+  FUZZ_CHECK(error.errors == error_body.errors);
+  CheckBoundedForCallers(error);
+  if (status == 429) {
+    FUZZ_CHECK(error.retry_after.has_value());
+    FUZZ_CHECK(*error.retry_after >= absl::ZeroDuration());
+  } else {
+    FUZZ_CHECK(!error.retry_after.has_value());
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const absl::string_view input(reinterpret_cast<const char*>(data), size);
+
+  int status = 200;
+  absl::string_view retry_after;
+  absl::string_view body = input;
+  if (const size_t newline = input.find('\n'); newline != absl::string_view::npos) {
+    const std::pair<absl::string_view, absl::string_view> first =
+        absl::StrSplit(input.substr(0, newline), absl::MaxSplits(' ', 1));
+    int parsed = 0;
+    if (absl::SimpleAtoi(first.first, &parsed) && parsed >= 100 && parsed <= 599) {
+      status = parsed;
+      retry_after = first.second;
+      body = input.substr(newline + 1);
+    }
+  }
+
+  const absl::StatusOr<gong::UnassignResult> decoded = gong::DecodeUnassignResponse(body);
+  const gong::GongErrorBody error_body = gong::DecodeErrorBody(body);
+  for (const std::string& error : error_body.errors) FUZZ_CHECK(IsValidUtf8(error));
+  if (decoded.ok()) {
+    FUZZ_CHECK(error_body.request_id == decoded->request_id);
+    CheckRoundTrip(*decoded);
+    // The ids as parsed, to see each came out as it was written.
+    const Json json = Json::parse(body.begin(), body.end(), nullptr, false);
+    const Json& ids = json["unassignedFlowInstanceIds"];
+    FUZZ_CHECK(ids.size() == decoded->unassigned_flow_instance_ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      CheckIdAsWritten(ids[i], decoded->unassigned_flow_instance_ids[i]);
+    }
+    // The status line's rest doubles as an email: arbitrary bytes, invalid
+    // UTF-8 included, for the request encoder.
+    CheckRequestEncoding(*decoded, retry_after);
+  } else {
+    FUZZ_CHECK(!decoded.status().message().empty());
+  }
+  CheckInterpretation(status, retry_after, body);
+  return 0;
+}
