@@ -14,6 +14,25 @@ namespace gong::testing {
 
 Subprocess::Subprocess(std::vector<std::string> argv,
                        std::map<std::string, std::string> env) {
+  // Everything the child needs is made before fork(): in the child of a
+  // threaded process (gRPC's threads, other subprocesses' readers) malloc
+  // may wait forever for a lock another thread held at the fork, so the
+  // child only calls async-signal-safe functions.
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    if (env.count(entry.substr(0, entry.find('='))) == 0) environment.push_back(entry);
+  }
+  for (const auto& [name, value] : env) {
+    if (!value.empty()) environment.push_back(absl::StrCat(name, "=", value));
+  }
+  std::vector<char*> envp;
+  for (std::string& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+
   int out[2], err[2];
   if (pipe(out) != 0 || pipe(err) != 0) std::abort();
   pid_ = fork();
@@ -26,17 +45,7 @@ Subprocess::Subprocess(std::vector<std::string> argv,
     dup2(err[1], 2);
     close(out[0]);
     close(err[0]);
-    for (const auto& [name, value] : env) {
-      if (value.empty()) {
-        unsetenv(name.c_str());
-      } else {
-        setenv(name.c_str(), value.c_str(), 1);
-      }
-    }
-    std::vector<char*> args;
-    for (std::string& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
+    execve(args[0], args.data(), envp.data());
     _exit(127);
   }
   close(out[1]);
