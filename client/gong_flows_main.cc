@@ -15,7 +15,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -135,6 +137,13 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "gong-flows unassign [--target=HOST:PORT] [--by=EMAIL] [--timeout=10s] "
       "[--json] ID...   (\"-\" reads ids from stdin, one per line)");
+  // --help lists the flags of this file (abseil's default looks for a file
+  // named after the binary, and so listed none).
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "gong_flows_main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2 || std::string(args[1]) != "unassign") {
     std::cerr << "usage: " << absl::ProgramUsageMessage() << "\n";

@@ -12,6 +12,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "config.h"
@@ -155,6 +157,13 @@ int main(int argc, char** argv) {
       "Serves gong.flows.v1.FlowService over Gong's REST API.\n"
       "Every flag --foo may also be set as GONG_FLOWS_FOO. Credentials come from "
       "the environment: GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_BEARER_TOKEN.");
+  // --help lists the flags of this file (abseil's default looks for a file
+  // named after the binary, and so listed none).
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "server/main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
   std::vector<std::string> args = gong::ArgsWithEnvironment(argc, argv, kFlagNames, &std::getenv);
   std::vector<char*> arg_pointers;
   for (std::string& a : args) arg_pointers.push_back(a.data());

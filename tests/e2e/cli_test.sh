@@ -56,6 +56,10 @@ check "Gong's 400 shows ErrorInfo" 3 \
   "${cli[@]}" 99999
 check "usage error exits 64" 64 'usage' "$bin/gong-flows" frobnicate 1
 check "no ids exits 64" 64 'at least one' "${cli[@]}"
+# abseil ends --help with exit 1; what matters is that the flags are listed.
+check "--help lists the CLI's flags" 1 '--target \(' "$bin/gong-flows" --help
+check "the server's --help lists its flags" 1 '--max_gong_in_flight \(' \
+  "$bin/gong-flows-server" --help
 
 start limited --status=429 --retry_after=30
 check "429 longer than the deadline: RetryInfo at once, exit 8" 8 "retry_info: retry_delay=30s" \
