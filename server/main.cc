@@ -11,6 +11,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
@@ -77,14 +78,18 @@ ABSL_FLAG(int64_t, max_gong_in_flight, static_cast<int64_t>(kDefaults.quota.max_
 
 namespace {
 
-// Every flag above, for their GONG_FLOWS_* environment variables.
-const std::vector<std::string> kFlagNames = {
-    "listen",          "gong_base_url",     "gong_ca_file",         "upstream_timeout",
-    "shutdown_grace",  "drain_delay",       "max_connection_age",   "metrics_listen",
-    "tls_cert_file",   "tls_key_file",      "tls_client_ca_file",   "caller_tokens_file",
-    "gong_qps",        "coalesce",          "gong_max_attempts",    "max_pending_calls",
-    "max_gong_pause",  "gong_connect_timeout", "max_gong_in_flight",
-    "gong_idle_connection_timeout"};
+// Whether abseil's `file` (where a flag is declared) is this file.
+bool IsThisFile(absl::string_view file) { return absl::EndsWith(file, "server/main.cc"); }
+
+// Every flag above, each with its GONG_FLOWS_* environment variable: read
+// from abseil's registry, so no flag can be left without one.
+std::vector<std::string> FlagNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (IsThisFile(flag->Filename())) names.emplace_back(name);
+  }
+  return names;
+}
 
 gong::FacadeConfig ConfigFromFlags() {
   gong::FacadeConfig config;
@@ -160,11 +165,10 @@ int main(int argc, char** argv) {
   // --help lists the flags of this file (abseil's default looks for a file
   // named after the binary, and so listed none).
   absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return absl::EndsWith(file, "server/main.cc");
-  };
+  usage.contains_help_flags = &IsThisFile;
   absl::SetFlagsUsageConfig(usage);
-  std::vector<std::string> args = gong::ArgsWithEnvironment(argc, argv, kFlagNames, &std::getenv);
+  std::vector<std::string> args =
+      gong::ArgsWithEnvironment(argc, argv, FlagNames(), &std::getenv);
   std::vector<char*> arg_pointers;
   for (std::string& a : args) arg_pointers.push_back(a.data());
   absl::ParseCommandLine(static_cast<int>(arg_pointers.size()), arg_pointers.data());

@@ -60,6 +60,16 @@ check "no ids exits 64" 64 'at least one' "${cli[@]}"
 check "--help lists the CLI's flags" 1 '--target \(' "$bin/gong-flows" --help
 check "the server's --help lists its flags" 1 '--max_gong_in_flight \(' \
   "$bin/gong-flows-server" --help
+# Every flag has its GONG_FLOWS_* variable (the names come from abseil's
+# registry): the newest ones, refused from the environment alone (a server
+# that ignored its variable would start serving: timeout ends it, 124).
+check "GONG_FLOWS_MAX_GONG_IN_FLIGHT is read" 2 'max_gong_in_flight must be at least 1' \
+  env GONG_BEARER_TOKEN=t GONG_FLOWS_MAX_GONG_IN_FLIGHT=0 \
+  timeout 30 "$bin/gong-flows-server" --listen=127.0.0.1:0 --metrics_listen=
+check "GONG_FLOWS_GONG_IDLE_CONNECTION_TIMEOUT is read" 2 \
+  'gong_idle_connection_timeout must be positive' \
+  env GONG_BEARER_TOKEN=t GONG_FLOWS_GONG_IDLE_CONNECTION_TIMEOUT=0s \
+  timeout 30 "$bin/gong-flows-server" --listen=127.0.0.1:0 --metrics_listen=
 
 start limited --status=429 --retry_after=30
 check "429 longer than the deadline: RetryInfo at once, exit 8" 8 "retry_info: retry_delay=30s" \
