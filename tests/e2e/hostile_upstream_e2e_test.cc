@@ -23,6 +23,7 @@
 #include "metrics_scrape.h"
 #include "nlohmann/json.hpp"
 #include "subprocess.h"
+#include "support/wait_until.h"
 #include "test_certificates.h"
 
 namespace gong::testing {
@@ -235,11 +236,9 @@ TEST_F(HostileUpstreamTest, ABurstHoldsAtMostMaxGongInFlightRequestsAndNoIdleSoc
   EXPECT_LE(stats.value("mostConnections", -1), 100);
   // Idle for --gong_idle_connection_timeout: the facade closes them all (the
   // upstream never would).
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (UpstreamStats().value("openConnections", -1) != 0 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_EQ(UpstreamStats().value("openConnections", -1), 0);
+  EXPECT_TRUE(WaitUntil([&] { return UpstreamStats().value("openConnections", -1) == 0; },
+                        absl::Seconds(30)))
+      << UpstreamStats().dump();
 }
 
 // curl reads the CA bundle when it first connects; should it fail then, its

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "http/curl_transport.h"
 #include "sandbox/sandbox_gong.h"
+#include "support/wait_until.h"
 
 namespace gong::http {
 namespace {
@@ -69,16 +70,6 @@ class CurlTransportLimitsTest : public ::testing::Test {
     return request;
   }
 
-  // Waits up to `timeout` for `n` open sockets to the sandbox or fewer.
-  bool AwaitOpenSocketsAtMost(int n, absl::Duration timeout) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (OpenSocketsTo(sandbox_->port()) > n) {
-      if (absl::Now() > deadline) return false;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return true;
-  }
-
   std::unique_ptr<sandbox::SandboxGong> sandbox_;
 };
 
@@ -118,7 +109,7 @@ TEST_F(CurlTransportLimitsTest, NeverMoreConnectionsThanMaxAndNoneLeftIdle) {
   // Closed by the transport about a second after the last answer. (The
   // sandbox closes idle connections after 5 s, but that leaves curl's end
   // open in CLOSE_WAIT, which counts.)
-  EXPECT_TRUE(AwaitOpenSocketsAtMost(0, absl::Seconds(20)))
+  EXPECT_TRUE(testing::WaitUntil([&] { return OpenSocketsTo(sandbox_->port()) == 0; }))
       << OpenSocketsTo(sandbox_->port()) << " sockets still open";
 }
 
