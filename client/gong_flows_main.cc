@@ -16,13 +16,13 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
-#include "grpc_code_names.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -36,7 +36,6 @@ ABSL_FLAG(bool, json, false, "Print the response as protobuf JSON.");
 namespace {
 
 constexpr int kUsageExit = 64;
-using gong::CanonicalCodeName;
 using gong::flows::v1::FlowService;
 using gong::flows::v1::UnassignByInstanceIdsRequest;
 using gong::flows::v1::UnassignByInstanceIdsResponse;
@@ -117,7 +116,9 @@ int Unassign(const std::vector<std::string>& ids) {
   UnassignByInstanceIdsResponse response;
   const grpc::Status status = stub->UnassignByInstanceIds(&context, request, &response);
   if (!status.ok()) {
-    std::cerr << CanonicalCodeName(status.error_code()) << ": " << status.error_message() << "\n";
+    // gRPC's codes are abseil's canonical codes, number for number.
+    std::cerr << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))
+              << ": " << status.error_message() << "\n";
     PrintDetails(status);
     return static_cast<int>(status.error_code());
   }

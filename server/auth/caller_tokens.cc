@@ -15,7 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "log.h"
+#include "base/log.h"
 
 namespace gong {
 namespace {

@@ -26,7 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "quota/clock.h"
+#include "base/clock.h"
 
 namespace gong {
 

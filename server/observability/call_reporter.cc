@@ -1,8 +1,8 @@
 #include "observability/call_reporter.h"
 
 #include "absl/strings/str_cat.h"
-#include "grpc_code_names.h"
-#include "log.h"
+#include "api/grpc_code_names.h"
+#include "base/log.h"
 
 namespace gong {
 

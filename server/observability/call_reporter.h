@@ -2,7 +2,7 @@
 // are any) and writes one JSON log line per finished call.
 #pragma once
 
-#include "call_observer.h"
+#include "api/call_observer.h"
 #include "observability/metrics.h"
 
 namespace gong {

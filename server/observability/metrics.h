@@ -12,7 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "call_observer.h"
+#include "api/call_observer.h"
 #include "observability/metrics_http_server.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"

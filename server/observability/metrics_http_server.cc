@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
-#include "log.h"
+#include "base/log.h"
 
 namespace gong {
 namespace {

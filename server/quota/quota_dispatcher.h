@@ -37,7 +37,7 @@
 #include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
 #include "gong/gong_client.h"
-#include "quota/clock.h"
+#include "base/clock.h"
 #include "quota/daily_counter.h"
 #include "quota/retry_policy.h"
 #include "quota/sliding_window.h"

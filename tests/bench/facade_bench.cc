@@ -498,7 +498,7 @@ void WriteJson(const Json& machine) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // As in server/main.cc: Debian's abseil leaves the deadlock detector on.
+  // As in server/app/main.cc: Debian's abseil leaves the deadlock detector on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Held for the whole run, never shut down: each scenario makes its own
   // channel, and had gRPC shut down each time the last one went, the

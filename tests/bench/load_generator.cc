@@ -12,7 +12,7 @@
 #include "gong/credentials.h"
 #include "gong/gong_client.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
-#include "grpc_code_names.h"
+#include "api/grpc_code_names.h"
 #include "http/curl_transport.h"
 
 namespace gong::bench {

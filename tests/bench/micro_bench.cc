@@ -5,10 +5,10 @@
 #include <benchmark/benchmark.h>
 
 #include "absl/strings/str_cat.h"
-#include "flow_service.h"
+#include "api/flow_service.h"
 #include "gong/unassign_json.h"
-#include "request_validation.h"
-#include "status_mapping.h"
+#include "api/request_validation.h"
+#include "api/status_mapping.h"
 
 namespace gong {
 namespace {

@@ -28,8 +28,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "facade_server.h"
-#include "grpc_code_names.h"
+#include "app/facade_server.h"
+#include "api/grpc_code_names.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "sandbox/sandbox_gong.h"
@@ -181,7 +181,7 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
 }  // namespace
 
 int main(int argc, char** argv) {
-  // As in server/main.cc: Debian's abseil leaves the deadlock detector on.
+  // As in server/app/main.cc: Debian's abseil leaves the deadlock detector on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Held for the whole run, never shut down: each scenario starts its own
   // facade and channel, and had gRPC shut down each time the last of them

@@ -36,7 +36,7 @@ class TrivialFlowService final : public gong::flows::v1::FlowService::CallbackSe
 }  // namespace
 
 int main(int argc, char** argv) {
-  // As in server/main.cc: Debian's abseil leaves the deadlock detector on.
+  // As in server/app/main.cc: Debian's abseil leaves the deadlock detector on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::ParseCommandLine(argc, argv);
   sigset_t stop_signals;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "facade_server.h"
+#include "app/facade_server.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"

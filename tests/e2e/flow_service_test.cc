@@ -6,8 +6,8 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
-#include "facade_server.h"
-#include "fake_gong_client.h"
+#include "app/facade_server.h"
+#include "fakes/fake_gong_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/blocking_counter.h"
-#include "facade_server.h"
+#include "app/facade_server.h"
 #include "facade_test_env.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -24,7 +24,7 @@
 #include "nlohmann/json.hpp"
 #include "subprocess.h"
 #include "support/wait_until.h"
-#include "test_certificates.h"
+#include "fakes/test_certificates.h"
 
 namespace gong::testing {
 namespace {

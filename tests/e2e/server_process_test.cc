@@ -24,7 +24,7 @@
 #include "sandbox/sandbox_gong.h"
 #include "subprocess.h"
 #include "support/wait_until.h"
-#include "test_certificates.h"
+#include "fakes/test_certificates.h"
 
 namespace gong::testing {
 namespace {

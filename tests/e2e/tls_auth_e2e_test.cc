@@ -10,7 +10,7 @@
 #include "facade_test_env.h"
 #include "gmock/gmock.h"
 #include "grpc_probe.h"
-#include "test_certificates.h"
+#include "fakes/test_certificates.h"
 
 namespace gong::testing {
 namespace {

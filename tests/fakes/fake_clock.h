@@ -5,7 +5,7 @@
 #include <map>
 #include <utility>
 
-#include "quota/clock.h"
+#include "base/clock.h"
 
 namespace gong::testing {
 

@@ -30,7 +30,7 @@
 #include "absl/time/time.h"
 #include "auth/caller_tokens.h"
 #include "fuzz_check.h"
-#include "quota/clock.h"
+#include "base/clock.h"
 
 namespace {
 

@@ -31,7 +31,7 @@
 #include "fuzz_check.h"
 #include "gong/gong_client.h"
 #include "gong/unassign_json.h"
-#include "upstream_text.h"
+#include "api/upstream_text.h"
 
 namespace {
 

@@ -30,7 +30,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "fuzz_check.h"
-#include "request_validation.h"
+#include "api/request_validation.h"
 
 namespace {
 

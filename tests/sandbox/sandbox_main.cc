@@ -122,7 +122,7 @@ absl::StatusOr<gong::sandbox::Options> OptionsFromFlags() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // As in server/main.cc: Debian's abseil leaves the deadlock detector on.
+  // As in server/app/main.cc: Debian's abseil leaves the deadlock detector on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "Serves a stand-in for Gong's unassign-flows-by-instance-id endpoint.");

@@ -1,0 +1,108 @@
+#include "app/facade_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
+#include "app/gong_stack.h"
+#include "auth/tls_credentials.h"
+
+namespace gong {
+
+absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(
+    const FacadeConfig& config, GongCredentials credentials) {
+  std::unique_ptr<Metrics> metrics;
+  if (!config.metrics_listen.empty()) {
+    metrics = std::make_unique<Metrics>();
+    if (absl::Status serving = metrics->Serve(config.metrics_listen); !serving.ok()) {
+      return serving;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<GongStack>> gong =
+      GongStack::Create(config, std::move(credentials), metrics.get());
+  if (!gong.ok()) return gong.status();
+  return StartWithClient(config, *std::move(gong), std::move(metrics));
+}
+
+absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
+    const FacadeConfig& config, std::unique_ptr<GongClient> gong,
+    std::unique_ptr<Metrics> metrics) {
+  std::unique_ptr<FacadeServer> facade(new FacadeServer());
+  facade->metrics_ = std::move(metrics);
+  facade->gong_ = std::move(gong);
+  facade->reporter_ = std::make_unique<CallReporter>(facade->metrics_.get());
+  if (!config.caller_tokens_file.empty()) {
+    facade->clock_ = MakeRealClock();
+    absl::StatusOr<std::unique_ptr<CallerTokens>> callers =
+        CallerTokens::Load(config.caller_tokens_file, facade->clock_.get());
+    if (!callers.ok()) return callers.status();
+    facade->callers_ = *std::move(callers);
+  }
+  facade->service_ = std::make_unique<FlowServiceImpl>(
+      facade->gong_.get(), facade->reporter_.get(), facade->callers_.get(),
+      config.upstream_timeout);
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(
+          {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file});
+  if (!credentials.ok()) return credentials.status();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  // gRPC's built-in health service does not register its schema with
+  // protobuf; touching our compiled copy links it in, so reflection can
+  // describe grpc.health.v1.Health to grpcurl.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, *credentials, &facade->port_);
+  builder.RegisterService(facade->service_.get());
+  // Envoy and Istio sidecars ping idle HTTP/2 connections; accept pings as
+  // often as every 10 s rather than closing the connection on them.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  if (config.max_connection_age > absl::ZeroDuration()) {
+    // Long-lived connections pin callers to one replica; ageing them out
+    // lets a load balancer spread calls again after a scale-up.
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(config.max_connection_age)));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(config.shutdown_grace)));
+  }
+  facade->server_ = builder.BuildAndStart();
+  if (facade->server_ == nullptr || facade->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.listen, " (--listen)"));
+  }
+  facade->server_->GetHealthCheckService()->SetServingStatus(kFlowServiceName,
+                                                             true);
+  return facade;
+}
+
+FacadeServer::~FacadeServer() {
+  Shutdown(absl::ZeroDuration());
+  // No scrape may read the quota once the Gong client goes; the Gong client
+  // still reports its last requests into the metrics while it winds down.
+  if (metrics_ != nullptr) metrics_->StopServing();
+  server_.reset();
+  service_.reset();
+  callers_.reset();
+  clock_.reset();
+  reporter_.reset();
+  gong_.reset();
+}
+
+void FacadeServer::StopServingHealth() {
+  if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(false);
+}
+
+void FacadeServer::Shutdown(absl::Duration grace) {
+  if (shut_down_ || server_ == nullptr) return;
+  shut_down_ = true;
+  StopServingHealth();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+}
+
+}  // namespace gong

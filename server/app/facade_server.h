@@ -1,0 +1,66 @@
+// The running facade: the gRPC server with FlowService, health and
+// reflection, over a Gong client. main and the end-to-end tests both run it
+// through this class.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "app/config.h"
+#include "api/flow_service.h"
+#include "base/clock.h"
+#include "gong/credentials.h"
+#include "gong/gong_client.h"
+#include "observability/call_reporter.h"
+#include "observability/metrics.h"
+#include <grpcpp/server.h>
+
+namespace gong {
+
+// The health-checked service name, beside "" for the whole server.
+inline constexpr char kFlowServiceName[] = "gong.flows.v1.FlowService";
+
+class FacadeServer {
+ public:
+  // The production stack: GongStack (transport, REST client, quota) and
+  // the gRPC server.
+  static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
+      const FacadeConfig& config, GongCredentials credentials);
+
+  // The gRPC server over any Gong client (tests pass fakes), with
+  // `metrics` when not null.
+  static absl::StatusOr<std::unique_ptr<FacadeServer>> StartWithClient(
+      const FacadeConfig& config, std::unique_ptr<GongClient> gong,
+      std::unique_ptr<Metrics> metrics = nullptr);
+
+  ~FacadeServer();  // Shutdown(0) if not done yet.
+
+  int port() const { return port_; }
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+
+  // The first step of a drain: health reports NOT_SERVING, so load
+  // balancers stop sending calls here, while calls are still served.
+  void StopServingHealth();
+
+  // Stops taking calls and reports NOT_SERVING, lets calls in flight finish
+  // within `grace`, cancels what is left, and returns once all are done.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  FacadeServer() = default;
+
+  // Destroyed bottom-up: the server, the service and reporter, then (see
+  // the destructor) the Gong client while the metrics it reports to live.
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<GongClient> gong_;
+  std::unique_ptr<Clock> clock_;              // for callers_' re-reads
+  std::unique_ptr<CallerTokens> callers_;     // with --caller_tokens_file
+  std::unique_ptr<CallReporter> reporter_;
+  std::unique_ptr<FlowServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace gong

@@ -1,0 +1,758 @@
+// Unit tests for the error contract: MapHttpStatus and MapTransportFailure
+// against the README's status table, row by row (server/api/status_mapping.h);
+// GongErrorToStatus and MakeErrorStatus (server/api/error_details.h) for the
+// google.rpc.Status carried in grpc-status-details-bin: ErrorInfo (reason,
+// domain, metadata), RetryInfo (a 429's from Retry-After, and the quota's
+// refusals; sub-second precision), BadRequest, and a message that includes
+// Gong's errors[] text, bounded however large Gong's answer
+// (server/api/upstream_text.h). Expected values are written out as a caller
+// sees them, never computed by the code under test.
+#include "api/status_mapping.h"
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "api/error_details.h"
+#include "gmock/gmock.h"
+#include "gong/gong_client.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+
+namespace gong {
+namespace {
+
+using ::testing::Contains;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+// What a client finds in grpc-status-details-bin, unpacked.
+struct Details {
+  google::rpc::Status status;
+  int error_info_count = 0;
+  google::rpc::ErrorInfo error_info;
+  std::optional<google::rpc::RetryInfo> retry_info;
+  std::optional<google::rpc::BadRequest> bad_request;
+};
+
+Details Unpack(const grpc::Status& status) {
+  Details out;
+  EXPECT_TRUE(out.status.ParseFromString(status.error_details()))
+      << "error_details is not a google.rpc.Status";
+  for (const auto& any : out.status.details()) {
+    if (any.Is<google::rpc::ErrorInfo>()) {
+      ++out.error_info_count;
+      EXPECT_TRUE(any.UnpackTo(&out.error_info));
+    } else if (any.Is<google::rpc::RetryInfo>()) {
+      EXPECT_FALSE(out.retry_info.has_value()) << "two RetryInfo";
+      out.retry_info.emplace();
+      EXPECT_TRUE(any.UnpackTo(&*out.retry_info));
+    } else if (any.Is<google::rpc::BadRequest>()) {
+      EXPECT_FALSE(out.bad_request.has_value()) << "two BadRequest";
+      out.bad_request.emplace();
+      EXPECT_TRUE(any.UnpackTo(&*out.bad_request));
+    } else {
+      ADD_FAILURE() << "unexpected detail " << any.type_url();
+    }
+  }
+  return out;
+}
+
+// Checks what every error gives a caller: `code` and `message`, repeated in
+// the details' google.rpc.Status, and one ErrorInfo with `reason` in
+// domain gong.io. Returns the details for the row's own checks.
+Details ExpectErrorStatus(const grpc::Status& status, grpc::StatusCode code,
+                          const std::string& reason, const std::string& message) {
+  EXPECT_EQ(status.error_code(), code);
+  EXPECT_EQ(status.error_message(), message);
+  Details details = Unpack(status);
+  EXPECT_EQ(details.status.code(), static_cast<int>(code));
+  EXPECT_EQ(details.status.message(), message);
+  EXPECT_EQ(details.error_info_count, 1);
+  EXPECT_EQ(details.error_info.reason(), reason);
+  EXPECT_EQ(details.error_info.domain(), "gong.io");
+  return details;
+}
+
+// server/api/error_details.cc:25 calls absl::IDivDuration(delay, absl::Seconds(1),
+// nullptr); abseil writes the remainder through that pointer
+// unconditionally, so every status with a retry delay (every 429 from Gong)
+// crashes the server with SIGSEGV instead of returning RESOURCE_EXHAUSTED.
+
+// --- MapHttpStatus: the table, row by row -----------------------------------
+// Each row's code and reason as the README's table writes them: a client
+// branches on both, so changing either must fail here.
+
+struct HttpRow {
+  int http_status;
+  grpc::StatusCode code;
+  const char* reason;
+};
+
+std::string HttpRowName(const ::testing::TestParamInfo<HttpRow>& info) {
+  return absl::StrCat("Http", info.param.http_status);
+}
+
+class MapHttpStatusTest : public ::testing::TestWithParam<HttpRow> {};
+
+TEST_P(MapHttpStatusTest, GivesTheTablesCodeAndReason) {
+  const StatusMapping row = MapHttpStatus(GetParam().http_status);
+
+  EXPECT_EQ(row.code, GetParam().code);
+  EXPECT_EQ(row.reason, GetParam().reason);
+}
+
+using grpc::StatusCode;
+
+INSTANTIATE_TEST_SUITE_P(
+    NamedRows, MapHttpStatusTest,
+    ::testing::Values(
+        HttpRow{400, StatusCode::INVALID_ARGUMENT, "GONG_BAD_REQUEST"},
+        HttpRow{401, StatusCode::UNAUTHENTICATED, "GONG_UNAUTHENTICATED"},
+        HttpRow{403, StatusCode::PERMISSION_DENIED, "GONG_PERMISSION_DENIED"},
+        HttpRow{404, StatusCode::NOT_FOUND, "GONG_NOT_FOUND"},
+        HttpRow{408, StatusCode::DEADLINE_EXCEEDED, "GONG_REQUEST_TIMEOUT"},
+        HttpRow{409, StatusCode::ABORTED, "GONG_CONFLICT"},
+        HttpRow{429, StatusCode::RESOURCE_EXHAUSTED, "GONG_RATE_LIMITED"},
+        HttpRow{500, StatusCode::INTERNAL, "GONG_INTERNAL_ERROR"},
+        HttpRow{501, StatusCode::UNIMPLEMENTED, "GONG_NOT_IMPLEMENTED"},
+        HttpRow{502, StatusCode::UNAVAILABLE, "GONG_BAD_GATEWAY"},
+        HttpRow{503, StatusCode::UNAVAILABLE, "GONG_UNAVAILABLE"},
+        HttpRow{504, StatusCode::DEADLINE_EXCEEDED, "GONG_GATEWAY_TIMEOUT"}),
+    HttpRowName);
+
+INSTANTIATE_TEST_SUITE_P(
+    OtherClientErrors, MapHttpStatusTest,
+    ::testing::Values(HttpRow{402, StatusCode::INVALID_ARGUMENT, "GONG_CLIENT_ERROR"},
+                      HttpRow{405, StatusCode::INVALID_ARGUMENT, "GONG_CLIENT_ERROR"},
+                      HttpRow{410, StatusCode::INVALID_ARGUMENT, "GONG_CLIENT_ERROR"},
+                      HttpRow{413, StatusCode::INVALID_ARGUMENT, "GONG_CLIENT_ERROR"},
+                      HttpRow{418, StatusCode::INVALID_ARGUMENT, "GONG_CLIENT_ERROR"},
+                      HttpRow{422, StatusCode::INVALID_ARGUMENT, "GONG_CLIENT_ERROR"},
+                      HttpRow{499, StatusCode::INVALID_ARGUMENT, "GONG_CLIENT_ERROR"}),
+    HttpRowName);
+
+INSTANTIATE_TEST_SUITE_P(
+    OtherServerErrors, MapHttpStatusTest,
+    ::testing::Values(HttpRow{505, StatusCode::INTERNAL, "GONG_SERVER_ERROR"},
+                      HttpRow{507, StatusCode::INTERNAL, "GONG_SERVER_ERROR"},
+                      HttpRow{520, StatusCode::INTERNAL, "GONG_SERVER_ERROR"},
+                      HttpRow{599, StatusCode::INTERNAL, "GONG_SERVER_ERROR"}),
+    HttpRowName);
+
+INSTANTIATE_TEST_SUITE_P(
+    UnexpectedStatuses, MapHttpStatusTest,
+    ::testing::Values(HttpRow{100, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"},
+                      HttpRow{101, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"},
+                      HttpRow{201, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"},
+                      HttpRow{202, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"},
+                      HttpRow{204, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"},
+                      HttpRow{301, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"},
+                      HttpRow{302, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"},
+                      HttpRow{304, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"},
+                      HttpRow{307, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"}),
+    HttpRowName);
+
+// --- MapTransportFailure -----------------------------------------------------
+
+struct TransportRow {
+  std::string name;
+  http::TransportFailure failure;
+  grpc::StatusCode code;
+  const char* reason;
+};
+
+class MapTransportFailureTest : public ::testing::TestWithParam<TransportRow> {};
+
+TEST_P(MapTransportFailureTest, GivesTheTablesCodeAndReason) {
+  const StatusMapping row = MapTransportFailure(GetParam().failure);
+
+  EXPECT_EQ(row.code, GetParam().code);
+  EXPECT_EQ(row.reason, GetParam().reason);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, MapTransportFailureTest,
+    ::testing::Values(TransportRow{"Timeout", http::TransportFailure::kTimeout,
+                                   StatusCode::DEADLINE_EXCEEDED, "GONG_TIMEOUT"},
+                      TransportRow{"ConnectFailed",
+                                   http::TransportFailure::kConnectFailed,
+                                   StatusCode::UNAVAILABLE, "GONG_UNREACHABLE"},
+                      TransportRow{"TlsFailure", http::TransportFailure::kTlsFailure,
+                                   StatusCode::UNAVAILABLE, "GONG_TLS_FAILURE"},
+                      TransportRow{"ConnectionDropped",
+                                   http::TransportFailure::kConnectionDropped,
+                                   StatusCode::UNAVAILABLE, "GONG_CONNECTION_DROPPED"},
+                      TransportRow{"Cancelled", http::TransportFailure::kCancelled,
+                                   StatusCode::CANCELLED, "CALL_CANCELLED"}),
+    [](const ::testing::TestParamInfo<TransportRow>& info) { return info.param.name; });
+
+// --- MapGongError ------------------------------------------------------------
+
+TEST(MapGongErrorTest, UnparseableOkAnswerIsInternal) {
+  GongError error;
+  error.kind = GongError::Kind::kMalformedResponse;
+  error.http_status = 200;
+
+  const StatusMapping row = MapGongError(error);
+
+  EXPECT_EQ(row.code, grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(row.reason, "GONG_MALFORMED_RESPONSE");
+}
+
+TEST(MapGongErrorTest, FollowsTheHttpOrTransportRow) {
+  GongError http_error;
+  http_error.kind = GongError::Kind::kHttpStatus;
+  http_error.http_status = 401;
+  EXPECT_EQ(MapGongError(http_error).code, grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(MapGongError(http_error).reason, "GONG_UNAUTHENTICATED");
+
+  GongError transport_error;
+  transport_error.kind = GongError::Kind::kTransport;
+  transport_error.transport_failure = http::TransportFailure::kTimeout;
+  EXPECT_EQ(MapGongError(transport_error).code, grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(MapGongError(transport_error).reason, "GONG_TIMEOUT");
+}
+
+// The quota's own refusals: the call was never sent, so RESOURCE_EXHAUSTED
+// (retry later) rather than UNAVAILABLE or DEADLINE_EXCEEDED.
+TEST(MapGongErrorTest, QuotaRefusalsAreResourceExhausted) {
+  GongError queue_full;
+  queue_full.kind = GongError::Kind::kQueueFull;
+  EXPECT_EQ(MapGongError(queue_full).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(MapGongError(queue_full).reason, "QUOTA_QUEUE_FULL");
+
+  GongError too_late;
+  too_late.kind = GongError::Kind::kWouldMissDeadline;
+  EXPECT_EQ(MapGongError(too_late).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(MapGongError(too_late).reason, "QUOTA_WAIT_EXCEEDS_DEADLINE");
+}
+
+// --- GongErrorToStatus -------------------------------------------------------
+
+GongError HttpError(int status, std::string request_id = "",
+                    std::vector<std::string> errors = {}) {
+  GongError error;
+  error.kind = GongError::Kind::kHttpStatus;
+  error.http_status = status;
+  error.gong_request_id = std::move(request_id);
+  error.errors = std::move(errors);
+  return error;
+}
+
+TEST(GongErrorToStatusTest, BadRequestCarriesGongsTextAndMetadata) {
+  const grpc::Status status = GongErrorToStatus(
+      HttpError(400, "4al018gz", {"flowInstanceIds 123 does not exist"}));
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "Gong answered HTTP 400: flowInstanceIds 123 does not exist");
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.error_info_count, 1);
+  EXPECT_EQ(details.error_info.reason(), "GONG_BAD_REQUEST");
+  EXPECT_EQ(details.error_info.domain(), "gong.io");
+  EXPECT_THAT(details.error_info.metadata(),
+              UnorderedElementsAre(Pair("http_status", "400"),
+                                   Pair("gong_request_id", "4al018gz")));
+  EXPECT_FALSE(details.retry_info.has_value());
+  EXPECT_FALSE(details.bad_request.has_value());
+}
+
+// What a caller receives for each answer, written out: code, message,
+// ErrorInfo, and the details' google.rpc.Status repeating code and message.
+struct AnswerRow {
+  int http_status;
+  grpc::StatusCode code;
+  const char* reason;
+  const char* message;
+};
+
+TEST(GongErrorToStatusTest, EachAnswerGivesTheDocumentedStatusAndDetails) {
+  for (const AnswerRow& row : {
+           AnswerRow{400, StatusCode::INVALID_ARGUMENT, "GONG_BAD_REQUEST",
+                     "Gong answered HTTP 400: e"},
+           AnswerRow{401, StatusCode::UNAUTHENTICATED, "GONG_UNAUTHENTICATED",
+                     "Gong answered HTTP 401: e"},
+           AnswerRow{403, StatusCode::PERMISSION_DENIED, "GONG_PERMISSION_DENIED",
+                     "Gong answered HTTP 403: e"},
+           AnswerRow{404, StatusCode::NOT_FOUND, "GONG_NOT_FOUND",
+                     "Gong answered HTTP 404: e"},
+           AnswerRow{408, StatusCode::DEADLINE_EXCEEDED, "GONG_REQUEST_TIMEOUT",
+                     "Gong answered HTTP 408: e"},
+           AnswerRow{409, StatusCode::ABORTED, "GONG_CONFLICT",
+                     "Gong answered HTTP 409: e"},
+           AnswerRow{429, StatusCode::RESOURCE_EXHAUSTED, "GONG_RATE_LIMITED",
+                     "Gong answered HTTP 429 (rate limit exceeded): e"},
+           AnswerRow{418, StatusCode::INVALID_ARGUMENT, "GONG_CLIENT_ERROR",
+                     "Gong answered HTTP 418: e"},
+           AnswerRow{500, StatusCode::INTERNAL, "GONG_INTERNAL_ERROR",
+                     "Gong answered HTTP 500: e"},
+           AnswerRow{501, StatusCode::UNIMPLEMENTED, "GONG_NOT_IMPLEMENTED",
+                     "Gong answered HTTP 501: e"},
+           AnswerRow{502, StatusCode::UNAVAILABLE, "GONG_BAD_GATEWAY",
+                     "Gong answered HTTP 502: e"},
+           AnswerRow{503, StatusCode::UNAVAILABLE, "GONG_UNAVAILABLE",
+                     "Gong answered HTTP 503: e"},
+           AnswerRow{504, StatusCode::DEADLINE_EXCEEDED, "GONG_GATEWAY_TIMEOUT",
+                     "Gong answered HTTP 504: e"},
+           AnswerRow{505, StatusCode::INTERNAL, "GONG_SERVER_ERROR",
+                     "Gong answered HTTP 505: e"},
+           AnswerRow{302, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS",
+                     "Gong answered HTTP 302: e"},
+       }) {
+    SCOPED_TRACE(row.http_status);
+    const grpc::Status status = GongErrorToStatus(HttpError(row.http_status, "r", {"e"}));
+
+    const Details details = ExpectErrorStatus(status, row.code, row.reason, row.message);
+    EXPECT_THAT(details.error_info.metadata(),
+                UnorderedElementsAre(Pair("http_status", absl::StrCat(row.http_status)),
+                                     Pair("gong_request_id", "r")));
+  }
+}
+
+TEST(GongErrorToStatusTest, MessageIncludesEveryGongError) {
+  const grpc::Status status =
+      GongErrorToStatus(HttpError(400, "", {"first problem", "second problem"}));
+
+  EXPECT_EQ(status.error_message(),
+            "Gong answered HTTP 400: first problem; second problem");
+}
+
+TEST(GongErrorToStatusTest, RequestIdMetadataOnlyWhenGongSentOne) {
+  const grpc::Status status = GongErrorToStatus(HttpError(500));
+
+  const Details details = Unpack(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(details.error_info.metadata(),
+              UnorderedElementsAre(Pair("http_status", "500")));
+}
+
+TEST(GongErrorToStatusTest, RateLimitCarriesRetryInfoFromRetryAfter) {
+  GongError error = HttpError(429, "r-429", {"Too many requests"});
+  error.retry_after = absl::Seconds(7);
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(status.error_message(),
+            "Gong answered HTTP 429 (rate limit exceeded; retry after 7s): "
+            "Too many requests");
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.error_info.reason(), "GONG_RATE_LIMITED");
+  EXPECT_THAT(
+      details.error_info.metadata(),
+      UnorderedElementsAre(Pair("http_status", "429"), Pair("gong_request_id", "r-429")));
+  ASSERT_TRUE(details.retry_info.has_value());
+  EXPECT_EQ(details.retry_info->retry_delay().seconds(), 7);
+  EXPECT_EQ(details.retry_info->retry_delay().nanos(), 0);
+}
+
+// The whole path from Gong's answer, as the service runs it.
+Details DetailsForAnswer(int http_status, const std::string& retry_after) {
+  http::HttpResponse response;
+  response.status = http_status;
+  response.headers["retry-after"] = retry_after;
+  response.body = R"({"requestId": "r", "errors": ["x"]})";
+  const UnassignOutcome outcome = InterpretUnassignAnswer(response);
+  EXPECT_TRUE(std::holds_alternative<GongError>(outcome));
+  return Unpack(GongErrorToStatus(std::get<GongError>(outcome)));
+}
+
+TEST(GongErrorToStatusTest, RateLimitAnswerCarriesRetryInfoFromItsHeader) {
+  const Details details = DetailsForAnswer(429, "5");
+
+  EXPECT_EQ(details.error_info.reason(), "GONG_RATE_LIMITED");
+  ASSERT_TRUE(details.retry_info.has_value());
+  EXPECT_EQ(details.retry_info->retry_delay().seconds(), 5);
+  EXPECT_EQ(details.retry_info->retry_delay().nanos(), 0);
+}
+
+// Only a 429 turns Retry-After into a RetryInfo, even when another status
+// carries the header (a 503 is retried by the client's own policy).
+TEST(GongErrorToStatusTest, OtherAnswersWithRetryAfterCarryNoRetryInfo) {
+  for (int http_status : {400, 401, 500, 502, 503, 504}) {
+    SCOPED_TRACE(http_status);
+    const Details details = DetailsForAnswer(http_status, "5");
+
+    EXPECT_EQ(details.error_info_count, 1);
+    EXPECT_FALSE(details.retry_info.has_value());
+  }
+}
+
+// No answer came: the README promises ErrorInfo metadata `transport_failure`
+// and `gong_may_have_acted` (and no http_status or gong_request_id), and the
+// message tells the caller whether to look before retrying. Each row as a
+// caller sees it, written out.
+struct TransportStatusRow {
+  http::TransportFailure failure;
+  http::Delivery delivery;
+  grpc::StatusCode code;
+  const char* reason;
+  const char* transport_failure;
+  const char* gong_may_have_acted;
+  const char* message;
+};
+
+TEST(GongErrorToStatusTest, EachTransportFailureGetsItsRowAndMetadata) {
+  using http::Delivery;
+  using http::TransportFailure;
+  for (const TransportStatusRow& row : {
+           TransportStatusRow{TransportFailure::kTimeout, Delivery::kMaybeProcessed,
+                              StatusCode::DEADLINE_EXCEEDED, "GONG_TIMEOUT", "timeout",
+                              "true", "Gong did not answer within the deadline"},
+           TransportStatusRow{TransportFailure::kConnectFailed, Delivery::kNotSent,
+                              StatusCode::UNAVAILABLE, "GONG_UNREACHABLE",
+                              "connect_failed", "false",
+                              "could not connect to Gong: Connection refused"},
+           TransportStatusRow{TransportFailure::kTlsFailure, Delivery::kNotSent,
+                              StatusCode::UNAVAILABLE, "GONG_TLS_FAILURE", "tls_failure",
+                              "false", "TLS with Gong failed: Connection refused"},
+           TransportStatusRow{TransportFailure::kConnectionDropped,
+                              Delivery::kMaybeProcessed, StatusCode::UNAVAILABLE,
+                              "GONG_CONNECTION_DROPPED", "connection_dropped", "true",
+                              "the connection to Gong broke before its answer; Gong "
+                              "may have acted, look before retrying: Connection refused"},
+           TransportStatusRow{TransportFailure::kConnectionDropped,
+                              Delivery::kNotProcessed, StatusCode::UNAVAILABLE,
+                              "GONG_CONNECTION_DROPPED", "connection_dropped", "false",
+                              "Gong refused the request before processing it; it is "
+                              "safe to send again: Connection refused"},
+       }) {
+    SCOPED_TRACE(row.message);
+    GongError error;
+    error.kind = GongError::Kind::kTransport;
+    error.transport_failure = row.failure;
+    error.delivery = row.delivery;
+    error.detail = "Connection refused";
+
+    const grpc::Status status = GongErrorToStatus(error);
+
+    const Details details = ExpectErrorStatus(status, row.code, row.reason, row.message);
+    EXPECT_THAT(
+        details.error_info.metadata(),
+        UnorderedElementsAre(Pair("transport_failure", row.transport_failure),
+                             Pair("gong_may_have_acted", row.gong_may_have_acted)));
+    EXPECT_FALSE(details.retry_info.has_value());
+    EXPECT_FALSE(details.bad_request.has_value());
+  }
+}
+
+// The quota's refusals were never sent: a RetryInfo says when to come back,
+// and no transport or HTTP metadata pretends Gong was asked.
+struct QuotaRow {
+  GongError::Kind kind;
+  absl::Duration retry_after;
+  const char* reason;
+  const char* message;
+  int64_t retry_seconds;
+  int32_t retry_nanos;
+};
+
+TEST(GongErrorToStatusTest, QuotaRefusalsCarryRetryInfo) {
+  for (const QuotaRow& row : {
+           QuotaRow{GongError::Kind::kWouldMissDeadline, absl::Milliseconds(2500),
+                    "QUOTA_WAIT_EXCEEDS_DEADLINE",
+                    "Gong's rate limit leaves no turn for this call before its "
+                    "deadline; next turn in 2.5s",
+                    2, 500000000},
+           QuotaRow{GongError::Kind::kQueueFull, absl::Seconds(1), "QUOTA_QUEUE_FULL",
+                    "too many calls are waiting for Gong's rate limit; retry later", 1,
+                    0},
+       }) {
+    SCOPED_TRACE(row.reason);
+    GongError error;
+    error.kind = row.kind;
+    error.retry_after = row.retry_after;
+
+    const grpc::Status status = GongErrorToStatus(error);
+
+    const Details details = ExpectErrorStatus(
+        status, grpc::StatusCode::RESOURCE_EXHAUSTED, row.reason, row.message);
+    EXPECT_THAT(details.error_info.metadata(), IsEmpty());
+    ASSERT_TRUE(details.retry_info.has_value());
+    EXPECT_EQ(details.retry_info->retry_delay().seconds(), row.retry_seconds);
+    EXPECT_EQ(details.retry_info->retry_delay().nanos(), row.retry_nanos);
+  }
+}
+
+TEST(GongErrorToStatusTest, MalformedOkAnswerIsInternalWithTheParseProblem) {
+  GongError error;
+  error.kind = GongError::Kind::kMalformedResponse;
+  error.http_status = 200;
+  error.detail = "unassignedFlowInstanceIds is missing or not an array";
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(status.error_message(),
+            "Gong answered 200 with an unreadable body: unassignedFlowInstanceIds is "
+            "missing or not an array");
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.error_info.reason(), "GONG_MALFORMED_RESPONSE");
+  EXPECT_THAT(details.error_info.metadata(),
+              UnorderedElementsAre(Pair("http_status", "200")));
+}
+
+// --- Bounds on Gong's text ----------------------------------------------------
+// Gong's text reaches the caller in the trailers twice (grpc-message and the
+// details). Past the caller's metadata limit (8 KiB by default) gRPC would
+// replace this status with RESOURCE_EXHAUSTED, so each piece is bounded.
+
+std::string Repeat(absl::string_view text, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out.append(text.data(), text.size());
+  return out;
+}
+
+constexpr char kE[] = "\xC3\xA9";              // é, two bytes
+constexpr char kEmoji[] = "\xF0\x9F\x98\x80";  // 😀, four bytes
+
+TEST(GongTextBoundsTest, UpToThreeErrorsAreShownWhole) {
+  const grpc::Status status =
+      GongErrorToStatus(HttpError(400, "r", {"first", "second", "third"}));
+
+  EXPECT_EQ(status.error_message(), "Gong answered HTTP 400: first; second; third");
+}
+
+TEST(GongTextBoundsTest, ErrorsPastTheThirdAreCounted) {
+  const grpc::Status status =
+      GongErrorToStatus(HttpError(400, "r", {"a", "b", "c", "d"}));
+
+  EXPECT_EQ(status.error_message(),
+            "Gong answered HTTP 400: a; b; c (and 1 more error; truncated)");
+}
+
+TEST(GongTextBoundsTest, ManyErrorsKeepTheCodeAndErrorInfo) {
+  const grpc::Status status = GongErrorToStatus(
+      HttpError(400, "r-many", std::vector<std::string>(100000, "bad id")));
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "Gong answered HTTP 400: bad id; bad id; bad id "
+            "(and 99,997 more errors; truncated)");
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.status.message(), status.error_message());
+  EXPECT_EQ(details.error_info.reason(), "GONG_BAD_REQUEST");
+  EXPECT_EQ(details.error_info.domain(), "gong.io");
+  EXPECT_THAT(details.error_info.metadata(),
+              UnorderedElementsAre(Pair("http_status", "400"),
+                                   Pair("gong_request_id", "r-many")));
+}
+
+TEST(GongTextBoundsTest, ALongErrorIsCutAfterOneKiB) {
+  const grpc::Status status =
+      GongErrorToStatus(HttpError(400, "r", {std::string(900 * 1024, 'x')}));
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("Gong answered HTTP 400: ", std::string(1024, 'x'),
+                         "\xE2\x80\xA6 (truncated)"));
+  EXPECT_EQ(Unpack(status).status.message(), status.error_message());
+}
+
+TEST(GongTextBoundsTest, OneKiBIsSharedByTheErrorsShown) {
+  const grpc::Status status = GongErrorToStatus(
+      HttpError(400, "r", {std::string(600, 'a'), std::string(600, 'b'), "c"}));
+
+  EXPECT_EQ(
+      status.error_message(),
+      absl::StrCat("Gong answered HTTP 400: ", std::string(600, 'a'), "; ",
+                   std::string(424, 'b'), "\xE2\x80\xA6 (and 1 more error; truncated)"));
+}
+
+TEST(GongTextBoundsTest, ErrorsThatFillOneKiBExactlyAreNotMarked) {
+  const grpc::Status status = GongErrorToStatus(
+      HttpError(400, "r", {std::string(1000, 'a'), std::string(24, 'b')}));
+
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("Gong answered HTTP 400: ", std::string(1000, 'a'), "; ",
+                         std::string(24, 'b')));
+}
+
+TEST(GongTextBoundsTest, ACutNeverSplitsAUtf8Character) {
+  // Byte 1024 of "a" + é... is the second byte of an é: the cut backs off
+  // one byte, to 1023.
+  EXPECT_EQ(GongErrorToStatus(HttpError(400, "r", {absl::StrCat("a", Repeat(kE, 600))}))
+                .error_message(),
+            absl::StrCat("Gong answered HTTP 400: a", Repeat(kE, 511),
+                         "\xE2\x80\xA6 (truncated)"));
+  // Bytes 1022..1025 of "ab" + 😀... are one character: the cut backs off to
+  // 1022.
+  EXPECT_EQ(
+      GongErrorToStatus(HttpError(400, "r", {absl::StrCat("ab", Repeat(kEmoji, 300))}))
+          .error_message(),
+      absl::StrCat("Gong answered HTTP 400: ab", Repeat(kEmoji, 255),
+                   "\xE2\x80\xA6 (truncated)"));
+}
+
+TEST(GongTextBoundsTest, ALongRequestIdIsCutAfter128Bytes) {
+  const grpc::Status status =
+      GongErrorToStatus(HttpError(400, std::string(900 * 1024, 'r'), {"bad id"}));
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "Gong answered HTTP 400: bad id");
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.error_info.reason(), "GONG_BAD_REQUEST");
+  EXPECT_THAT(details.error_info.metadata(),
+              UnorderedElementsAre(
+                  Pair("http_status", "400"),
+                  Pair("gong_request_id",
+                       absl::StrCat(std::string(128, 'r'), "\xE2\x80\xA6 (truncated)"))));
+}
+
+TEST(GongTextBoundsTest, ARequestIdOf128BytesIsKeptWhole) {
+  const Details details =
+      Unpack(GongErrorToStatus(HttpError(400, std::string(128, 'r'), {"e"})));
+
+  EXPECT_THAT(details.error_info.metadata(),
+              Contains(Pair("gong_request_id", std::string(128, 'r'))));
+}
+
+TEST(GongTextBoundsTest, ALongTransportDetailIsCutAfter256Bytes) {
+  GongError error;
+  error.kind = GongError::Kind::kTransport;
+  error.transport_failure = http::TransportFailure::kConnectFailed;
+  error.detail = std::string(10000, 'd');
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("could not connect to Gong: ", std::string(256, 'd'),
+                         "\xE2\x80\xA6 (truncated)"));
+}
+
+TEST(GongTextBoundsTest, ALongParseDetailIsCutAfter256Bytes) {
+  GongError error;
+  error.kind = GongError::Kind::kMalformedResponse;
+  error.http_status = 200;
+  error.detail = absl::StrCat("p", Repeat(kE, 5000));
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("Gong answered 200 with an unreadable body: p", Repeat(kE, 127),
+                         "\xE2\x80\xA6 (truncated)"));
+}
+
+// The trailers a caller receives for the worst answer Gong could send: every
+// bound reached, with text that grpc-message must percent-encode byte by
+// byte. Counted as gRPC counts metadata against its limit (name + value + 32
+// a header), with the binary details at their base64 size to be safe.
+TEST(GongTextBoundsTest, TheWorstCaseTrailersFitUnder6KiB) {
+  GongError error = HttpError(429, Repeat(kEmoji, 100000),
+                              std::vector<std::string>(1000, Repeat(kE, 1000)));
+  error.retry_after = absl::Milliseconds(1500);
+
+  const grpc::Status status = GongErrorToStatus(error);
+
+  size_t message_bytes = 0;
+  for (unsigned char c : status.error_message()) {
+    message_bytes += (c < 0x20 || c > 0x7E || c == '%') ? 3 : 1;
+  }
+  const size_t details_bytes = (status.error_details().size() + 2) / 3 * 4;
+  const size_t trailers =
+      (11 + 2 + 32) + (12 + message_bytes + 32) + (23 + details_bytes + 32);
+  EXPECT_LT(trailers, 6 * 1024)
+      << "message " << message_bytes << " details " << details_bytes;
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Unpack(status).error_info.reason(), "GONG_RATE_LIMITED");
+}
+
+// --- MakeErrorStatus ---------------------------------------------------------
+
+TEST(MakeErrorStatusTest, WholeSecondsRetryDelay) {
+  ErrorDetails in;
+  in.reason = "GONG_RATE_LIMITED";
+  in.retry_delay = absl::Seconds(30);
+
+  const Details details =
+      Unpack(MakeErrorStatus(grpc::StatusCode::RESOURCE_EXHAUSTED, "slow down", in));
+
+  ASSERT_TRUE(details.retry_info.has_value());
+  EXPECT_EQ(details.retry_info->retry_delay().seconds(), 30);
+  EXPECT_EQ(details.retry_info->retry_delay().nanos(), 0);
+}
+
+TEST(MakeErrorStatusTest, SubSecondRetryDelaySplitsIntoSecondsAndNanos) {
+  struct Row {
+    absl::Duration delay;
+    int64_t seconds;
+    int32_t nanos;
+  };
+  for (const Row& row : {Row{absl::Milliseconds(1500), 1, 500000000},
+                         Row{absl::Milliseconds(250), 0, 250000000},
+                         Row{absl::Nanoseconds(2000000001), 2, 1},
+                         Row{absl::ZeroDuration(), 0, 0}}) {
+    SCOPED_TRACE(absl::FormatDuration(row.delay));
+    ErrorDetails in;
+    in.reason = "R";
+    in.retry_delay = row.delay;
+
+    const Details details =
+        Unpack(MakeErrorStatus(grpc::StatusCode::RESOURCE_EXHAUSTED, "m", in));
+
+    ASSERT_TRUE(details.retry_info.has_value());
+    EXPECT_EQ(details.retry_info->retry_delay().seconds(), row.seconds);
+    EXPECT_EQ(details.retry_info->retry_delay().nanos(), row.nanos);
+  }
+}
+
+TEST(MakeErrorStatusTest, FieldViolationsBecomeABadRequestInOrder) {
+  ErrorDetails in;
+  in.reason = "INVALID_REQUEST";
+  in.field_violations = {{"flow_instance_ids[3]", "must not be empty"},
+                         {"unassigned_by_user_email", "must be local@domain"}};
+
+  const grpc::Status status =
+      MakeErrorStatus(grpc::StatusCode::INVALID_ARGUMENT, "invalid request", in);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "invalid request");
+  const Details details = Unpack(status);
+  EXPECT_EQ(details.status.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(details.status.message(), "invalid request");
+  EXPECT_EQ(details.error_info.reason(), "INVALID_REQUEST");
+  EXPECT_EQ(details.error_info.domain(), "gong.io");
+  ASSERT_TRUE(details.bad_request.has_value());
+  ASSERT_EQ(details.bad_request->field_violations_size(), 2);
+  EXPECT_EQ(details.bad_request->field_violations(0).field(), "flow_instance_ids[3]");
+  EXPECT_EQ(details.bad_request->field_violations(0).description(), "must not be empty");
+  EXPECT_EQ(details.bad_request->field_violations(1).field(), "unassigned_by_user_email");
+  EXPECT_EQ(details.bad_request->field_violations(1).description(),
+            "must be local@domain");
+  EXPECT_FALSE(details.retry_info.has_value());
+}
+
+TEST(MakeErrorStatusTest, OnlyErrorInfoWhenNothingElseIsGiven) {
+  ErrorDetails in;
+  in.reason = "GONG_INTERNAL_ERROR";
+  in.metadata = {{"http_status", "500"}};
+
+  const Details details = Unpack(MakeErrorStatus(grpc::StatusCode::INTERNAL, "m", in));
+
+  EXPECT_EQ(details.status.details_size(), 1);
+  EXPECT_EQ(details.error_info_count, 1);
+  EXPECT_THAT(details.error_info.metadata(),
+              UnorderedElementsAre(Pair("http_status", "500")));
+  EXPECT_FALSE(details.retry_info.has_value());
+  EXPECT_FALSE(details.bad_request.has_value());
+}
+
+TEST(MakeErrorStatusTest, EmptyMetadataStaysEmpty) {
+  ErrorDetails in;
+  in.reason = "X";
+
+  const Details details = Unpack(MakeErrorStatus(grpc::StatusCode::INTERNAL, "m", in));
+
+  EXPECT_THAT(details.error_info.metadata(), IsEmpty());
+}
+
+}  // namespace
+}  // namespace gong

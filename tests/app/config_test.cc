@@ -1,0 +1,206 @@
+// Unit tests for ValidateConfig (server/app/config.h): the defaults start, and a
+// configuration the server cannot run with is refused with a message that
+// names the offending flag.
+#include "app/config.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "fakes/test_certificates.h"
+
+namespace gong {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ValidateConfigTest, DefaultsPass) {
+  const FacadeConfig config;
+
+  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+}
+
+// Every default as the README's flags table (and its "Gong's quota" section)
+// writes it. main's flags take their defaults from FacadeConfig, so a
+// default changed here changes what operators get without a flag.
+TEST(FacadeConfigTest, DefaultsAreTheDocumentedOnes) {
+  const FacadeConfig config;
+
+  EXPECT_EQ(config.listen, "0.0.0.0:50051");
+  EXPECT_EQ(config.gong_base_url, "https://api.gong.io");
+  EXPECT_EQ(config.gong_ca_file, "");  // the system's CAs only
+  EXPECT_EQ(config.gong_connect_timeout, absl::Seconds(5));
+  EXPECT_EQ(config.upstream_timeout, absl::Seconds(30));
+  EXPECT_EQ(config.drain_delay, absl::Seconds(5));
+  EXPECT_EQ(config.shutdown_grace, absl::Seconds(10));
+  EXPECT_EQ(config.max_connection_age, absl::ZeroDuration());  // never
+  EXPECT_EQ(config.metrics_listen, "0.0.0.0:9464");
+  EXPECT_EQ(config.tls_cert_file, "");  // plaintext
+  EXPECT_EQ(config.tls_key_file, "");
+  EXPECT_EQ(config.tls_client_ca_file, "");
+  EXPECT_EQ(config.caller_tokens_file, "");
+  EXPECT_EQ(config.quota.gong_qps, 3);
+  EXPECT_TRUE(config.quota.coalesce);
+  EXPECT_EQ(config.quota.max_attempts, 3);
+  EXPECT_EQ(config.quota.max_pause, absl::Seconds(60));
+  EXPECT_EQ(config.quota.max_pending_calls, 10000u);
+  // "Gong's quota": a 25 ms window margin, backoff from 250 ms up to 5 s.
+  EXPECT_EQ(config.quota.window_margin, absl::Milliseconds(25));
+  EXPECT_EQ(config.quota.initial_backoff, absl::Milliseconds(250));
+  EXPECT_EQ(config.quota.max_backoff, absl::Seconds(5));
+}
+
+TEST(ValidateConfigTest, AcceptsOtherGoodValues) {
+  for (const char* url : {"https://us-55616.api.gong.io", "http://127.0.0.1:8080",
+                          "https://api.gong.io/"}) {
+    SCOPED_TRACE(url);
+    FacadeConfig config;
+    config.gong_base_url = url;
+    config.listen = "127.0.0.1:0";
+    EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+  }
+}
+
+TEST(ValidateConfigTest, RefusesAListenAddressWithoutPort) {
+  for (const char* listen : {"", "localhost", "50051"}) {
+    SCOPED_TRACE(listen);
+    FacadeConfig config;
+    config.listen = listen;
+
+    const absl::Status status = ValidateConfig(config);
+
+    ASSERT_FALSE(status.ok());
+    EXPECT_THAT(status.message(), HasSubstr("--listen"));
+  }
+}
+
+TEST(ValidateConfigTest, RefusesABaseUrlThatIsNotHttpOrHttps) {
+  for (const char* url : {"", "api.gong.io", "ftp://api.gong.io", "https://",
+                          "http://", "file:///etc/passwd", "HTTPS//api.gong.io"}) {
+    SCOPED_TRACE(url);
+    FacadeConfig config;
+    config.gong_base_url = url;
+
+    const absl::Status status = ValidateConfig(config);
+
+    ASSERT_FALSE(status.ok());
+    EXPECT_THAT(status.message(), HasSubstr("--gong_base_url"));
+  }
+}
+
+TEST(ValidateConfigTest, RefusesAMissingCaFile) {
+  FacadeConfig config;
+  config.gong_ca_file = ::testing::TempDir() + "/no-such-dir/no-such-ca.pem";
+
+  const absl::Status status = ValidateConfig(config);
+
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("--gong_ca_file"));
+  EXPECT_THAT(status.message(), HasSubstr("no-such-ca.pem"));
+}
+
+TEST(ValidateConfigTest, AcceptsACaFileWithACertificate) {
+  const std::filesystem::path dir =
+      ::testing::TempDir() + "/config_test_certs_" + std::to_string(getpid());
+  ASSERT_EQ(testing::MakeTestCertificates(dir), "");
+  FacadeConfig config;
+  config.gong_ca_file = (dir / "ca.crt").string();
+
+  const absl::Status status = ValidateConfig(config);
+
+  EXPECT_TRUE(status.ok()) << status;
+  std::filesystem::remove_all(dir);
+}
+
+// curl reads the bundle only when it first connects: a bundle without a
+// certificate would pass start-up and fail every call.
+TEST(ValidateConfigTest, RefusesACaFileWithoutACertificate) {
+  const std::string path = ::testing::TempDir() + "/config_test_bad_ca.pem";
+  for (const char* content :
+       {"", "not a certificate\n", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+        "-----BEGIN CERTIFICATE-----\nZ2FyYmFnZQ==\n-----END CERTIFICATE-----\n"}) {
+    SCOPED_TRACE(content);
+    std::ofstream(path) << content;
+    FacadeConfig config;
+    config.gong_ca_file = path;
+
+    const absl::Status status = ValidateConfig(config);
+
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(status.message()), HasSubstr("--gong_ca_file"));
+    EXPECT_THAT(std::string(status.message()), HasSubstr("no PEM certificate"));
+  }
+  std::remove(path.c_str());
+}
+
+TEST(ValidateConfigTest, RefusesADirectoryAsCaFile) {
+  FacadeConfig config;
+  config.gong_ca_file = ::testing::TempDir();
+
+  const absl::Status status = ValidateConfig(config);
+
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("--gong_ca_file"));
+}
+
+TEST(ValidateConfigTest, RefusesANonPositiveUpstreamTimeout) {
+  for (absl::Duration timeout : {absl::ZeroDuration(), absl::Seconds(-1),
+                                 -absl::InfiniteDuration()}) {
+    SCOPED_TRACE(absl::FormatDuration(timeout));
+    FacadeConfig config;
+    config.upstream_timeout = timeout;
+
+    const absl::Status status = ValidateConfig(config);
+
+    ASSERT_FALSE(status.ok());
+    EXPECT_THAT(status.message(), HasSubstr("--upstream_timeout"));
+  }
+}
+
+TEST(ValidateConfigTest, RefusesANonPositiveConnectTimeoutOrMaxPause) {
+  for (absl::Duration bad : {absl::ZeroDuration(), absl::Seconds(-1)}) {
+    SCOPED_TRACE(absl::FormatDuration(bad));
+    FacadeConfig connect;
+    connect.gong_connect_timeout = bad;
+    EXPECT_THAT(ValidateConfig(connect).message(), HasSubstr("--gong_connect_timeout"));
+    FacadeConfig pause;
+    pause.quota.max_pause = bad;
+    EXPECT_THAT(ValidateConfig(pause).message(), HasSubstr("--max_gong_pause"));
+  }
+}
+
+TEST(ValidateConfigTest, ShutdownGraceMayBeZeroButNotNegative) {
+  FacadeConfig config;
+  config.shutdown_grace = absl::ZeroDuration();
+  EXPECT_TRUE(ValidateConfig(config).ok());
+
+  config.shutdown_grace = absl::Seconds(-1);
+  const absl::Status status = ValidateConfig(config);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("--shutdown_grace"));
+}
+
+TEST(ValidateConfigTest, BoundsOnGongConnectionsDefaultTo100AndThirtySeconds) {
+  const FacadeConfig defaults;
+  EXPECT_EQ(defaults.quota.max_in_flight, 100u);
+  EXPECT_EQ(defaults.gong_idle_connection_timeout, absl::Seconds(30));
+
+  FacadeConfig none;
+  none.quota.max_in_flight = 0;
+  EXPECT_THAT(ValidateConfig(none).message(), HasSubstr("--max_gong_in_flight"));
+  for (absl::Duration bad : {absl::ZeroDuration(), absl::Seconds(-1)}) {
+    FacadeConfig idle;
+    idle.gong_idle_connection_timeout = bad;
+    EXPECT_THAT(ValidateConfig(idle).message(),
+                HasSubstr("--gong_idle_connection_timeout"));
+  }
+}
+
+}  // namespace
+}  // namespace gong
