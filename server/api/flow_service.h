@@ -1,24 +1,26 @@
 // The gRPC face of the facade: gong.flows.v1.FlowService on the callback
-// API. It validates each call, hands a plain request to the Gong client,
-// and turns the outcome into the response or a status with details. No
-// thread waits on Gong: each call finishes from the Gong client's callback.
+// API. Each method is a reactor of its own (unassign_reactor.h) that
+// validates the call, encodes it with its endpoint's codec, hands it to the
+// quota steward, and turns the outcome into the response or a status with
+// details. No thread waits on Gong.
 #pragma once
 
 #include "absl/time/time.h"
-#include "auth/caller_tokens.h"
 #include "api/call_observer.h"
+#include "auth/caller_tokens.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
-#include "gong/gong_client.h"
+#include "quota/quota_steward.h"
+#include "quota/unassign_coalescing.h"
 
 namespace gong {
 
 class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
  public:
-  // `gong`, `observer` and `callers` must outlive the service. With
+  // `steward`, `observer` and `callers` must outlive the service. With
   // `callers` (may be null) every call must bear one of its tokens.
-  // `default_timeout` bounds the upstream request of a call that came
-  // without a deadline.
-  FlowServiceImpl(GongClient* gong, CallObserver* observer, CallerTokens* callers,
+  // `default_timeout` bounds the Gong request of a call that came without
+  // a deadline.
+  FlowServiceImpl(QuotaSteward* steward, CallObserver* observer, CallerTokens* callers,
                   absl::Duration default_timeout);
 
   grpc::ServerUnaryReactor* UnassignByInstanceIds(
@@ -27,19 +29,11 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
       flows::v1::UnassignByInstanceIdsResponse* response) override;
 
  private:
-  GongClient* const gong_;
+  QuotaSteward* const steward_;
   CallObserver* const observer_;
   CallerTokens* const callers_;
   const absl::Duration default_timeout_;
+  const UnassignCoalescing unassign_coalescing_;
 };
-
-// The response for a call whose distinct ids were `requested` and which
-// Gong answered with `result` (exposed for tests): unassigned are the
-// requested ids Gong listed, each once, in Gong's order (an id Gong listed
-// twice, or one not asked for, is not passed on); still assigned are the
-// others, in request order.
-void FillResponse(const std::vector<std::string>& requested,
-                  UnassignResult result,
-                  flows::v1::UnassignByInstanceIdsResponse* response);
 
 }  // namespace gong

@@ -65,10 +65,10 @@ ValidatedRequest ValidateUnassignRequest(
       out.request.flow_instance_ids.push_back(ids[i]);
     }
   }
-  if (seen.size() > kMaxIdsPerRequest) {
+  if (seen.size() > kMaxIdsPerUnassign) {
     out.violations.push_back(
         {"flow_instance_ids",
-         absl::StrCat("at most ", kMaxIdsPerRequest,
+         absl::StrCat("at most ", kMaxIdsPerUnassign,
                       " distinct ids per call (Gong's limit), not ", seen.size())});
   }
   if (!request.unassigned_by_user_email().empty()) {

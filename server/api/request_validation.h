@@ -6,11 +6,10 @@
 
 #include "api/error_details.h"
 #include "gong/flows/v1/flow_service.pb.h"
-#include "gong/unassign_types.h"
+#include "gong/unassign_codec.h"
 
 namespace gong {
 
-inline constexpr size_t kMaxIdsPerRequest = 200;  // Gong's cap
 inline constexpr size_t kMaxIdBytes = 128;
 inline constexpr size_t kMaxEmailBytes = 254;  // RFC 5321's path limit
 

@@ -33,23 +33,35 @@ StatusMapping MapHttpStatus(int http_status) {
   return {grpc::StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"};
 }
 
-StatusMapping MapTransportFailure(http::TransportFailure failure) {
-  using http::TransportFailure;
-  switch (failure) {
-    case TransportFailure::kTimeout:
+StatusMapping MapNoAnswer(GongError::Kind kind) {
+  using Kind = GongError::Kind;
+  switch (kind) {
+    case Kind::kTimedOut:
       return {grpc::StatusCode::DEADLINE_EXCEEDED, "GONG_TIMEOUT"};
-    case TransportFailure::kConnectFailed:
+    case Kind::kConnectFailed:
       return {grpc::StatusCode::UNAVAILABLE, "GONG_UNREACHABLE"};
-    case TransportFailure::kTlsFailure:
+    case Kind::kTlsFailure:
       return {grpc::StatusCode::UNAVAILABLE, "GONG_TLS_FAILURE"};
-    case TransportFailure::kConnectionDropped:
+    case Kind::kConnectionDropped:
       return {grpc::StatusCode::UNAVAILABLE, "GONG_CONNECTION_DROPPED"};
-    case TransportFailure::kCancelled:
+    case Kind::kCancelled:
       return {grpc::StatusCode::CANCELLED, "CALL_CANCELLED"};
-    case TransportFailure::kOther:
+    case Kind::kNoAnswer:
+    case Kind::kHttpStatus:
+    case Kind::kMalformedAnswer:
       break;
   }
   return {grpc::StatusCode::INTERNAL, "GONG_TRANSPORT_ERROR"};
+}
+
+StatusMapping MapQuotaRefusal(const QuotaRefusal& refusal) {
+  switch (refusal.reason) {
+    case QuotaRefusal::Reason::kQueueFull:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "QUOTA_QUEUE_FULL"};
+    case QuotaRefusal::Reason::kWouldMissDeadline:
+      break;
+  }
+  return {grpc::StatusCode::RESOURCE_EXHAUSTED, "QUOTA_WAIT_EXCEEDS_DEADLINE"};
 }
 
 namespace {
@@ -59,36 +71,25 @@ namespace {
 std::string Message(const GongError& error) {
   const std::string detail = BoundedText(error.detail, kMaxDetailBytes);
   switch (error.kind) {
-    case GongError::Kind::kTransport:
-      switch (error.transport_failure) {
-        case http::TransportFailure::kTimeout:
-          return "Gong did not answer within the deadline";
-        case http::TransportFailure::kConnectFailed:
-          return absl::StrCat("could not connect to Gong: ", detail);
-        case http::TransportFailure::kTlsFailure:
-          return absl::StrCat("TLS with Gong failed: ", detail);
-        case http::TransportFailure::kConnectionDropped:
-          if (error.delivery != http::Delivery::kMaybeProcessed) {
-            return absl::StrCat("Gong refused the request before processing it; it is "
-                                "safe to send again: ", detail);
-          }
-          return absl::StrCat("the connection to Gong broke before its answer; Gong may "
-                              "have acted, look before retrying: ", detail);
-        case http::TransportFailure::kCancelled:
-          return "the call was cancelled";
-        case http::TransportFailure::kOther:
-          break;
+    case GongError::Kind::kTimedOut:
+      return "Gong did not answer within the deadline";
+    case GongError::Kind::kConnectFailed:
+      return absl::StrCat("could not connect to Gong: ", detail);
+    case GongError::Kind::kTlsFailure:
+      return absl::StrCat("TLS with Gong failed: ", detail);
+    case GongError::Kind::kConnectionDropped:
+      if (!error.may_have_acted) {
+        return absl::StrCat("Gong refused the request before processing it; it is "
+                            "safe to send again: ", detail);
       }
+      return absl::StrCat("the connection to Gong broke before its answer; Gong may "
+                          "have acted, look before retrying: ", detail);
+    case GongError::Kind::kCancelled:
+      return "the call was cancelled";
+    case GongError::Kind::kNoAnswer:
       return absl::StrCat("the request to Gong failed: ", detail);
-    case GongError::Kind::kMalformedResponse:
+    case GongError::Kind::kMalformedAnswer:
       return absl::StrCat("Gong answered 200 with an unreadable body: ", detail);
-    case GongError::Kind::kQueueFull:
-      return "too many calls are waiting for Gong's rate limit; retry later";
-    case GongError::Kind::kWouldMissDeadline:
-      return absl::StrCat(
-          "Gong's rate limit leaves no turn for this call before its deadline; "
-          "next turn in ",
-          absl::FormatDuration(error.retry_after.value_or(absl::ZeroDuration())));
     case GongError::Kind::kHttpStatus:
       break;
   }
@@ -96,8 +97,7 @@ std::string Message(const GongError& error) {
   if (error.http_status == 429) {
     absl::StrAppend(&message, " (rate limit exceeded");
     if (error.retry_after.has_value()) {
-      absl::StrAppend(&message, "; retry after ",
-                      absl::FormatDuration(*error.retry_after));
+      absl::StrAppend(&message, "; retry after ", absl::FormatDuration(*error.retry_after));
     }
     absl::StrAppend(&message, ")");
   }
@@ -113,16 +113,11 @@ StatusMapping MapGongError(const GongError& error) {
   switch (error.kind) {
     case GongError::Kind::kHttpStatus:
       return MapHttpStatus(error.http_status);
-    case GongError::Kind::kTransport:
-      return MapTransportFailure(error.transport_failure);
-    case GongError::Kind::kQueueFull:
-      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "QUOTA_QUEUE_FULL"};
-    case GongError::Kind::kWouldMissDeadline:
-      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "QUOTA_WAIT_EXCEEDS_DEADLINE"};
-    case GongError::Kind::kMalformedResponse:
-      break;
+    case GongError::Kind::kMalformedAnswer:
+      return {grpc::StatusCode::INTERNAL, "GONG_MALFORMED_RESPONSE"};
+    default:
+      return MapNoAnswer(error.kind);
   }
-  return {grpc::StatusCode::INTERNAL, "GONG_MALFORMED_RESPONSE"};
 }
 
 grpc::Status GongErrorToStatus(const GongError& error) {
@@ -132,20 +127,31 @@ grpc::Status GongErrorToStatus(const GongError& error) {
   if (error.http_status != 0) {
     details.metadata["http_status"] = absl::StrCat(error.http_status);
   }
-  if (!error.gong_request_id.empty()) {
-    details.metadata["gong_request_id"] =
-        BoundedText(error.gong_request_id, kMaxGongRequestIdBytes);
+  if (!error.request_id.empty()) {
+    details.metadata["gong_request_id"] = BoundedText(error.request_id, kMaxGongRequestIdBytes);
   }
-  if (error.kind == GongError::Kind::kTransport) {
-    details.metadata["transport_failure"] =
-        std::string(http::TransportFailureName(error.transport_failure));
+  if (!error.answered()) {
+    details.metadata["transport_failure"] = std::string(NoAnswerName(error.kind));
     // What a caller needs before sending again: "false" means Gong surely
     // did nothing (never sent, or refused unprocessed).
-    details.metadata["gong_may_have_acted"] =
-        error.delivery == http::Delivery::kMaybeProcessed ? "true" : "false";
+    details.metadata["gong_may_have_acted"] = error.may_have_acted ? "true" : "false";
   }
   details.retry_delay = error.retry_after;
   return MakeErrorStatus(row.code, Message(error), details);
+}
+
+grpc::Status QuotaRefusalToStatus(const QuotaRefusal& refusal) {
+  const StatusMapping row = MapQuotaRefusal(refusal);
+  ErrorDetails details;
+  details.reason = std::string(row.reason);
+  details.retry_delay = refusal.retry_after;
+  std::string message =
+      refusal.reason == QuotaRefusal::Reason::kQueueFull
+          ? "too many calls are waiting for Gong's rate limit; retry later"
+          : absl::StrCat("Gong's rate limit leaves no turn for this call before its deadline; "
+                         "next turn in ",
+                         absl::FormatDuration(refusal.retry_after));
+  return MakeErrorStatus(row.code, std::move(message), details);
 }
 
 }  // namespace gong

@@ -1,10 +1,12 @@
-// How Gong's answers, and the lack of one, become gRPC statuses: the one
-// table of this service's error contract (README "Status mapping").
+// How Gong's answers, the lack of one, and the quota's refusals become gRPC
+// statuses: the one table of this service's error contract (README "Status
+// mapping").
 #pragma once
 
 #include "absl/strings/string_view.h"
+#include "gong/gong_error.h"
+#include "quota/quota_refusal.h"
 #include <grpcpp/support/status.h>
-#include "gong/unassign_types.h"
 
 namespace gong {
 
@@ -16,17 +18,25 @@ struct StatusMapping {
 // The row for an HTTP status Gong answered with (other than a good 200).
 StatusMapping MapHttpStatus(int http_status);
 
-// The row for a failure without an answer.
-StatusMapping MapTransportFailure(http::TransportFailure failure);
+// The row for a failure without an answer (GongError kinds other than
+// kHttpStatus and kMalformedAnswer).
+StatusMapping MapNoAnswer(GongError::Kind kind);
 
 // The row for any GongError (a malformed 200 is INTERNAL).
 StatusMapping MapGongError(const GongError& error);
 
+// The row for a refusal by the quota steward.
+StatusMapping MapQuotaRefusal(const QuotaRefusal& refusal);
+
 // The full status for `error`: code, a short message with Gong's own
-// errors[] text, ErrorInfo metadata (http_status, gong_request_id), and a
-// RetryInfo when Gong sent Retry-After. Gong's text, its requestId and any
-// transport detail are bounded (upstream_text.h), so however large Gong's
-// answer, the caller gets this code and ErrorInfo.
+// errors[] text, ErrorInfo metadata (http_status, gong_request_id; for a
+// failure without an answer, transport_failure and gong_may_have_acted),
+// and a RetryInfo when Gong sent Retry-After. Gong's text, its requestId
+// and any transport detail are bounded (upstream_text.h), so however large
+// Gong's answer, the caller gets this code and ErrorInfo.
 grpc::Status GongErrorToStatus(const GongError& error);
+
+// The full status for a quota refusal, with its RetryInfo.
+grpc::Status QuotaRefusalToStatus(const QuotaRefusal& refusal);
 
 }  // namespace gong

@@ -6,7 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "quota/quota_dispatcher.h"
+#include "quota/quota_steward.h"
 
 namespace gong {
 

@@ -6,8 +6,8 @@
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
-#include "grpc/health/v1/health.pb.h"
 #include "app/gong_stack.h"
+#include "grpc/health/v1/health.pb.h"
 #include "auth/tls_credentials.h"
 
 namespace gong {
@@ -21,8 +21,8 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(
       return serving;
     }
   }
-  absl::StatusOr<std::unique_ptr<GongStack>> gong =
-      GongStack::Create(config, std::move(credentials), metrics.get());
+  absl::StatusOr<std::unique_ptr<GongClient>> gong =
+      MakeRestGongClient(config, std::move(credentials));
   if (!gong.ok()) return gong.status();
   return StartWithClient(config, *std::move(gong), std::move(metrics));
 }
@@ -32,7 +32,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
     std::unique_ptr<Metrics> metrics) {
   std::unique_ptr<FacadeServer> facade(new FacadeServer());
   facade->metrics_ = std::move(metrics);
-  facade->gong_ = std::move(gong);
+  facade->steward_ = MakeQuotaSteward(config, std::move(gong), facade->metrics_.get());
   facade->reporter_ = std::make_unique<CallReporter>(facade->metrics_.get());
   if (!config.caller_tokens_file.empty()) {
     facade->clock_ = MakeRealClock();
@@ -42,7 +42,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
     facade->callers_ = *std::move(callers);
   }
   facade->service_ = std::make_unique<FlowServiceImpl>(
-      facade->gong_.get(), facade->reporter_.get(), facade->callers_.get(),
+      facade->steward_.get(), facade->reporter_.get(), facade->callers_.get(),
       config.upstream_timeout);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(
@@ -75,22 +75,17 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.listen, " (--listen)"));
   }
-  facade->server_->GetHealthCheckService()->SetServingStatus(kFlowServiceName,
+  facade->server_->GetHealthCheckService()->SetServingStatus(
+      flows::v1::FlowService::service_full_name(),
                                                              true);
   return facade;
 }
 
 FacadeServer::~FacadeServer() {
   Shutdown(absl::ZeroDuration());
-  // No scrape may read the quota once the Gong client goes; the Gong client
-  // still reports its last requests into the metrics while it winds down.
+  // No scrape may read the quota once the steward goes (the members go in
+  // reverse order of their declaration).
   if (metrics_ != nullptr) metrics_->StopServing();
-  server_.reset();
-  service_.reset();
-  callers_.reset();
-  clock_.reset();
-  reporter_.reset();
-  gong_.reset();
 }
 
 void FacadeServer::StopServingHealth() {

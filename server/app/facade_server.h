@@ -7,29 +7,27 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "app/config.h"
 #include "api/flow_service.h"
+#include "app/config.h"
 #include "base/clock.h"
 #include "gong/credentials.h"
 #include "gong/gong_client.h"
 #include "observability/call_reporter.h"
 #include "observability/metrics.h"
+#include "quota/quota_steward.h"
 #include <grpcpp/server.h>
 
 namespace gong {
 
-// The health-checked service name, beside "" for the whole server.
-inline constexpr char kFlowServiceName[] = "gong.flows.v1.FlowService";
-
 class FacadeServer {
  public:
-  // The production stack: GongStack (transport, REST client, quota) and
-  // the gRPC server.
+  // The production server: the REST client over libcurl, under the quota
+  // steward (gong_stack.h), and the gRPC server.
   static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
       const FacadeConfig& config, GongCredentials credentials);
 
-  // The gRPC server over any Gong client (tests pass fakes), with
-  // `metrics` when not null.
+  // The same over any Gong client (tests pass fakes): the quota steward
+  // over `gong`, with `metrics` when not null.
   static absl::StatusOr<std::unique_ptr<FacadeServer>> StartWithClient(
       const FacadeConfig& config, std::unique_ptr<GongClient> gong,
       std::unique_ptr<Metrics> metrics = nullptr);
@@ -50,10 +48,10 @@ class FacadeServer {
  private:
   FacadeServer() = default;
 
-  // Destroyed bottom-up: the server, the service and reporter, then (see
-  // the destructor) the Gong client while the metrics it reports to live.
+  // Destroyed bottom-up: the server, the service, the steward (which the
+  // service calls), then the metrics (which the steward reports to).
   std::unique_ptr<Metrics> metrics_;
-  std::unique_ptr<GongClient> gong_;
+  std::unique_ptr<QuotaSteward> steward_;
   std::unique_ptr<Clock> clock_;              // for callers_' re-reads
   std::unique_ptr<CallerTokens> callers_;     // with --caller_tokens_file
   std::unique_ptr<CallReporter> reporter_;

@@ -1,6 +1,7 @@
-// The production Gong client, assembled: the libcurl transport, the REST
-// client over it, and the quota dispatcher in front, owned together so
-// they are torn down in an order in which no callback outlives its target.
+// The Gong side of the server, assembled from the layers: the libcurl
+// transport under the REST client, the metering decorator over it, and the
+// quota steward in front. Each part owns the one it wraps, so the steward
+// owns the chain.
 #pragma once
 
 #include <memory>
@@ -9,37 +10,20 @@
 #include "app/config.h"
 #include "gong/credentials.h"
 #include "gong/gong_client.h"
-#include "http/http_transport.h"
 #include "observability/metrics.h"
-#include "base/clock.h"
-#include "quota/quota_dispatcher.h"
+#include "quota/quota_steward.h"
 
 namespace gong {
 
-class GongStack final : public GongClient {
- public:
-  // `metrics` (may be null) must outlive the stack; it is told of every
-  // Gong request and reads the quota's numbers at each scrape.
-  static absl::StatusOr<std::unique_ptr<GongStack>> Create(
-      const FacadeConfig& config, GongCredentials credentials, Metrics* metrics);
-  ~GongStack() override;
+// The REST client over a libcurl transport, configured by the --gong_* flags.
+absl::StatusOr<std::unique_ptr<GongClient>> MakeRestGongClient(const FacadeConfig& config,
+                                                               GongCredentials credentials);
 
-  CallId Unassign(UnassignRequest request, absl::Time deadline,
-                  Callback done) override {
-    return dispatcher_->Unassign(std::move(request), deadline, std::move(done));
-  }
-  void Cancel(CallId id) override { dispatcher_->Cancel(id); }
-
-  QuotaDispatcher::Stats GetStats() { return dispatcher_->GetStats(); }
-
- private:
-  GongStack() = default;
-
-  std::unique_ptr<http::HttpTransport> transport_;
-  std::unique_ptr<GongClient> rest_;
-  std::unique_ptr<GongClient> metered_;  // over rest_, when there are metrics
-  std::unique_ptr<Clock> clock_;
-  std::unique_ptr<QuotaDispatcher> dispatcher_;
-};
+// The quota steward over `gong`, metered when `metrics` is not null; the
+// metrics then read the steward's numbers at each scrape, and must stop
+// serving before the steward goes (FacadeServer does so).
+std::unique_ptr<QuotaSteward> MakeQuotaSteward(const FacadeConfig& config,
+                                               std::unique_ptr<GongClient> gong,
+                                               Metrics* metrics);
 
 }  // namespace gong

@@ -224,7 +224,7 @@ CurlTransport::~CurlTransport() {
   close(epoll_fd_);
 }
 
-HttpTransport::RequestId CurlTransport::Post(HttpRequest request,
+HttpTransport::RequestId CurlTransport::Send(HttpRequest request,
                                              Callback done) {
   auto transfer = std::make_unique<CurlTransfer>();
   transfer->request = std::move(request);
@@ -311,10 +311,19 @@ void CurlTransport::StartTransfer(RequestId id,
   curl_easy_setopt(easy, CURLOPT_URL, t->request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_POST, 1L);
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->request.body.data());
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                   static_cast<curl_off_t>(t->request.body.size()));
+  if (t->request.method == "GET") {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  } else {
+    // A body (possibly empty) under any other method: POST's options, with
+    // the method's own name unless it is POST.
+    curl_easy_setopt(easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->request.body.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(t->request.body.size()));
+    if (t->request.method != "POST") {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, t->request.method.c_str());
+    }
+  }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->header_list);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
   // No CURLOPT_ACCEPT_ENCODING: Gong's answers are a few KiB, and asking

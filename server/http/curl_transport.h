@@ -62,7 +62,7 @@ class CurlTransport final : public HttpTransport {
   // Fails every unfinished request with kCancelled, then joins the thread.
   ~CurlTransport() override;
 
-  RequestId Post(HttpRequest request, Callback done) override;
+  RequestId Send(HttpRequest request, Callback done) override;
   void Cancel(RequestId id) override;
 
  private:

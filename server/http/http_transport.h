@@ -1,6 +1,6 @@
 // The HTTP transport the Gong client sends its requests over: an
-// asynchronous POST with a deadline and cancellation. It knows nothing of
-// Gong; tests replace it with a fake.
+// asynchronous request with a deadline and cancellation. It knows nothing of
+// Gong; tests replace it with a fake (tests/fakes/fake_transport.h).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 namespace gong::http {
 
 struct HttpRequest {
+  std::string method = "POST";  // "GET" sends no body
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
@@ -71,11 +72,11 @@ class HttpTransport {
 
   virtual ~HttpTransport() = default;
 
-  // Starts a POST of `request`; `done` gets its result. Never blocks on the
+  // Starts `request`; `done` gets its result. Never blocks on the
   // network, and never runs `done` inside this call. The request reaches
   // the server at most once: a transport never sends it again by itself
   // (a caller that may resend decides from TransportError::delivery).
-  virtual RequestId Post(HttpRequest request, Callback done) = 0;
+  virtual RequestId Send(HttpRequest request, Callback done) = 0;
 
   // Aborts request `id`: its callback gets kCancelled unless it already ran.
   // Safe from any thread, and for ids that have already finished.

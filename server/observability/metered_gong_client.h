@@ -1,8 +1,10 @@
 // A GongClient decorator that measures each request to Gong: its HTTP
-// status (or that no answer came), its duration and its size in ids. It
-// sits right in front of the REST client, under the quota dispatcher, so
-// it sees every real request, retries and merged batches included.
+// status (or that no answer came), its duration and its size in items. It
+// sits right in front of the REST client, under the quota steward, so it
+// sees every real request, retries and merged requests included.
 #pragma once
+
+#include <memory>
 
 #include "gong/gong_client.h"
 #include "observability/metrics.h"
@@ -11,15 +13,15 @@ namespace gong {
 
 class MeteredGongClient final : public GongClient {
  public:
-  // `inner` and `metrics` must outlive this client.
-  MeteredGongClient(GongClient* inner, Metrics* metrics)
-      : inner_(inner), metrics_(metrics) {}
+  // Owns `inner`; `metrics` must outlive this client.
+  MeteredGongClient(std::unique_ptr<GongClient> inner, Metrics* metrics)
+      : inner_(std::move(inner)), metrics_(metrics) {}
 
-  CallId Unassign(UnassignRequest request, absl::Time deadline, Callback done) override;
+  CallId Send(GongRequest request, Callback done) override;
   void Cancel(CallId id) override { inner_->Cancel(id); }
 
  private:
-  GongClient* const inner_;
+  const std::unique_ptr<GongClient> inner_;
   Metrics* const metrics_;
 };
 

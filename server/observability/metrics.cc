@@ -38,23 +38,23 @@ prometheus::MetricFamily Single(const std::string& name, const std::string& help
 
 }  // namespace
 
-// Reads the dispatcher's stats at scrape time, so they are never stale and
-// the dispatcher needs no metrics code of its own.
+// Reads the steward's stats at scrape time, so they are never stale and
+// the steward needs no metrics code of its own.
 class Metrics::QuotaCollectable final : public prometheus::Collectable {
  public:
-  void Watch(std::function<QuotaDispatcher::Stats()> stats) {
+  void Watch(std::function<QuotaSteward::Stats()> stats) {
     absl::MutexLock lock(&mu_);
     stats_ = std::move(stats);
   }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
-    std::function<QuotaDispatcher::Stats()> stats;
+    std::function<QuotaSteward::Stats()> stats;
     {
       absl::MutexLock lock(&mu_);
       stats = stats_;
     }
     if (!stats) return {};
-    const QuotaDispatcher::Stats s = stats();
+    const QuotaSteward::Stats s = stats();
     using prometheus::MetricType;
     return {
         Single("gong_quota_waiting_calls", "Calls waiting for their turn under Gong's rate limit.",
@@ -78,7 +78,7 @@ class Metrics::QuotaCollectable final : public prometheus::Collectable {
 
  private:
   mutable absl::Mutex mu_;
-  std::function<QuotaDispatcher::Stats()> stats_ ABSL_GUARDED_BY(mu_);
+  std::function<QuotaSteward::Stats()> stats_ ABSL_GUARDED_BY(mu_);
 };
 
 Metrics::Metrics()
@@ -135,7 +135,7 @@ void Metrics::StopServing() {
   quota_->Watch(nullptr);
 }
 
-void Metrics::WatchQuota(std::function<QuotaDispatcher::Stats()> stats) {
+void Metrics::WatchQuota(std::function<QuotaSteward::Stats()> stats) {
   quota_->Watch(std::move(stats));
 }
 

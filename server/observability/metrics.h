@@ -4,7 +4,7 @@
 // (grpc_server_started_total, grpc_server_handled_total with grpc_code
 // names such as "InvalidArgument", grpc_server_handling_seconds). Upstream
 // metrics describe the Gong requests; quota gauges are read from the
-// dispatcher at scrape time.
+// steward at scrape time.
 #pragma once
 
 #include <functional>
@@ -18,7 +18,7 @@
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
-#include "quota/quota_dispatcher.h"
+#include "quota/quota_steward.h"
 
 namespace gong {
 
@@ -31,11 +31,11 @@ class Metrics {
   absl::Status Serve(const std::string& address);
   int port() const;  // the bound port once serving, else 0
   // Stops serving and forgets the quota source: call before that source
-  // (the dispatcher) goes away.
+  // (the steward) goes away.
   void StopServing();
 
-  // The quota dispatcher's numbers, read at each scrape.
-  void WatchQuota(std::function<QuotaDispatcher::Stats()> stats);
+  // The quota steward's numbers, read at each scrape.
+  void WatchQuota(std::function<QuotaSteward::Stats()> stats);
 
   // For the gRPC face.
   void CallStarted(absl::string_view service, absl::string_view method);

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-
 namespace gong {
 
 bool RefusedWithoutActing(const GongError& error) {
@@ -19,27 +16,31 @@ bool RefusedWithoutActing(const GongError& error) {
   return false;
 }
 
-bool NoneOfTheIdsExist(const GongError& error) {
-  return error.kind == GongError::Kind::kHttpStatus && error.http_status == 400 &&
-         std::any_of(error.errors.begin(), error.errors.end(), [](const std::string& text) {
-           return absl::StrContains(absl::AsciiStrToLower(text), "does not exist");
-         });
-}
-
-bool IsRetriable(const GongError& error) {
+bool IsRetriable(const GongError& error, Idempotency idempotency) {
+  const bool read = idempotency == Idempotency::kIdempotent;
   switch (error.kind) {
     case GongError::Kind::kHttpStatus:
-      return error.http_status == 429 || error.http_status == 503;
-    case GongError::Kind::kTransport:
-      // Never sent, or refused unprocessed (an HTTP/2 stream Gong refused):
-      // sending it again cannot make Gong act twice. A TLS failure is not
-      // transient, and a timeout has used up the deadline.
-      return error.transport_failure == http::TransportFailure::kConnectFailed ||
-             (error.transport_failure == http::TransportFailure::kConnectionDropped &&
-              error.delivery != http::Delivery::kMaybeProcessed);
-    case GongError::Kind::kMalformedResponse:
-    case GongError::Kind::kQueueFull:
-    case GongError::Kind::kWouldMissDeadline:
+      switch (error.http_status) {
+        case 429:
+        case 503:
+          return true;
+        case 500:
+        case 502:
+        case 504:
+          return read;
+      }
+      return false;
+    case GongError::Kind::kConnectFailed:
+      return true;
+    case GongError::Kind::kConnectionDropped:
+      // Refused unprocessed (an HTTP/2 stream Gong refused): sending it
+      // again cannot make Gong act twice.
+      return read || !error.may_have_acted;
+    case GongError::Kind::kTimedOut:      // the deadline is used up
+    case GongError::Kind::kTlsFailure:    // not transient
+    case GongError::Kind::kCancelled:
+    case GongError::Kind::kNoAnswer:
+    case GongError::Kind::kMalformedAnswer:
       return false;
   }
   return false;

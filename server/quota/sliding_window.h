@@ -8,10 +8,11 @@
 #include <deque>
 
 #include "absl/time/time.h"
+#include "quota/request_window.h"
 
 namespace gong {
 
-class SlidingWindow {
+class SlidingWindow final : public RequestWindow {
  public:
   // `max_sends` 0 means no limit. `window` should be Gong's second plus a
   // margin for network jitter between here and Gong's own clock.
@@ -19,18 +20,10 @@ class SlidingWindow {
 
   bool unlimited() const { return max_sends_ == 0; }
 
-  // The earliest time at or after `now` when the k-th send from now
-  // (k = 0: the next one) may go, if every earlier one goes as soon as it
-  // may. Used both to send and to tell a waiting call when its turn comes.
-  absl::Time SlotTime(absl::Time now, size_t k) const;
-
-  // Records a send at `when`; returns a ticket for Delay().
-  uint64_t Record(absl::Time when);
-
-  // Moves the send `ticket` to `later` if that is later: for a request
-  // known to have reached Gong later than it was sent. No-op once the send
-  // has left the window.
-  void Delay(uint64_t ticket, absl::Time later);
+  absl::Time SlotTime(absl::Time now, size_t k) const override;
+  uint64_t Record(absl::Time when) override;
+  // No-op once the send has left the window.
+  void Delay(uint64_t ticket, absl::Time later) override;
 
  private:
   struct Send {

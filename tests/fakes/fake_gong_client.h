@@ -1,29 +1,30 @@
-// A GongClient that holds every call until the test answers it, and records
-// what it was asked and cancelled. Thread-safe, for tests that drive it
-// from gRPC threads too.
+// A GongClient that holds every request until the test answers it, and
+// records what it was sent and cancelled. Thread-safe, for tests that drive
+// it from gRPC threads too.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "gong/gong_client.h"
+#include "gong/unassign_codec.h"
+#include "nlohmann/json.hpp"
 
 namespace gong::testing {
 
 class FakeGongClient final : public GongClient {
  public:
   struct Call {
-    UnassignRequest request;
-    absl::Time deadline;
+    GongRequest request;
     Callback done;  // empty once answered
   };
 
   // Call ids are 1, 2, 3, ... in arrival order.
-  CallId Unassign(UnassignRequest request, absl::Time deadline,
-                  Callback done) override {
+  CallId Send(GongRequest request, Callback done) override {
     absl::MutexLock lock(&mu_);
-    calls_.push_back({std::move(request), deadline, std::move(done)});
+    calls_.push_back({std::move(request), std::move(done)});
     return calls_.size();
   }
 
@@ -35,11 +36,11 @@ class FakeGongClient final : public GongClient {
       cancelled_.push_back(id);
       done = std::move(calls_[id - 1].done);
     }
-    if (done) std::move(done)(CancelledError());
+    if (done) std::move(done)(GongError::Cancelled("cancelled", true));
   }
 
   // Answers call `id`, as Gong's answer arriving would.
-  void Answer(CallId id, UnassignOutcome outcome) {
+  void Answer(CallId id, GongOutcome outcome) {
     Callback done;
     {
       absl::MutexLock lock(&mu_);
@@ -48,17 +49,29 @@ class FakeGongClient final : public GongClient {
     std::move(done)(std::move(outcome));
   }
 
+  // Answers call `id` with Gong's 200 for an unassign request.
+  void AnswerUnassigned(CallId id, const UnassignResult& result) {
+    nlohmann::json body = {{"requestId", result.request_id},
+                           {"unassignedFlowInstanceIds", result.unassigned_flow_instance_ids}};
+    Answer(id, GongAnswer{body.dump()});
+  }
+
   size_t size() {
     absl::MutexLock lock(&mu_);
     return calls_.size();
   }
-  UnassignRequest request(CallId id) {
+  GongRequest request(CallId id) {
     absl::MutexLock lock(&mu_);
     return calls_[id - 1].request;
   }
-  absl::Time deadline(CallId id) {
-    absl::MutexLock lock(&mu_);
-    return calls_[id - 1].deadline;
+  absl::Time deadline(CallId id) { return request(id).deadline; }
+  // The unassign request call `id` carries, read back from its JSON body.
+  UnassignRequest unassign(CallId id) {
+    const nlohmann::json body = nlohmann::json::parse(request(id).json_body);
+    UnassignRequest out;
+    out.flow_instance_ids = body.at("flowInstanceIds").get<std::vector<std::string>>();
+    out.unassigned_by_user_email = body.value("unassignedByUserEmail", "");
+    return out;
   }
   std::vector<CallId> cancelled() {
     absl::MutexLock lock(&mu_);
@@ -75,18 +88,9 @@ class FakeGongClient final : public GongClient {
   }
 
   bool AwaitCancelled(absl::Duration timeout = absl::Seconds(10)) {
-    auto any = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !cancelled_.empty();
-    };
+    auto any = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !cancelled_.empty(); };
     absl::MutexLock lock(&mu_);
     return mu_.AwaitWithTimeout(absl::Condition(&any), timeout);
-  }
-
-  static GongError CancelledError() {
-    GongError error;
-    error.kind = GongError::Kind::kTransport;
-    error.transport_failure = http::TransportFailure::kCancelled;
-    return error;
   }
 
  private:

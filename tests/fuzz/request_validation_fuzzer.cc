@@ -13,7 +13,7 @@
 //   over the cap, no control, space or non-ASCII byte, ever reaches Gong;
 // - each invalid id has one violation naming its index, in order;
 // - "flow_instance_ids" itself is named when there are no ids or more than
-//   kMaxIdsPerRequest distinct valid ones;
+//   kMaxIdsPerUnassign distinct valid ones;
 // - an email with an ASCII control or space byte, or a few well-known
 //   invisible characters (no-break space, zero-width space, U+2028,
 //   right-to-left override, BOM), or invalid UTF-8, is refused; a plain
@@ -139,7 +139,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   const size_t expected_list_violations =
-      (ids.empty() ? 1 : 0) + (expected_ids.size() > gong::kMaxIdsPerRequest ? 1 : 0);
+      (ids.empty() ? 1 : 0) + (expected_ids.size() > gong::kMaxIdsPerUnassign ? 1 : 0);
 
   FUZZ_CHECK(validated.request.flow_instance_ids == expected_ids);
   for (const std::string& id : validated.request.flow_instance_ids) {

@@ -1,0 +1,66 @@
+#include "gong/gong_answer.h"
+
+#include <utility>
+
+#include "gong/gong_json.h"
+#include "gong/retry_after.h"
+
+namespace gong {
+namespace {
+
+GongError::Kind KindOf(http::TransportFailure failure) {
+  switch (failure) {
+    case http::TransportFailure::kTimeout:
+      return GongError::Kind::kTimedOut;
+    case http::TransportFailure::kConnectFailed:
+      return GongError::Kind::kConnectFailed;
+    case http::TransportFailure::kTlsFailure:
+      return GongError::Kind::kTlsFailure;
+    case http::TransportFailure::kConnectionDropped:
+      return GongError::Kind::kConnectionDropped;
+    case http::TransportFailure::kCancelled:
+      return GongError::Kind::kCancelled;
+    case http::TransportFailure::kOther:
+      break;
+  }
+  return GongError::Kind::kNoAnswer;
+}
+
+}  // namespace
+
+GongOutcome ReadGongAnswer(const http::HttpResult& result, absl::Time now) {
+  if (const auto* failure = std::get_if<http::TransportError>(&result)) {
+    return GongError::NoAnswer(KindOf(failure->kind), failure->message,
+                               failure->delivery == http::Delivery::kMaybeProcessed);
+  }
+  const auto& response = std::get<http::HttpResponse>(result);
+  if (response.status == 200) return GongAnswer{response.body};
+  GongErrorBody body = DecodeErrorBody(response.body);
+  std::optional<absl::Duration> retry_after;
+  if (response.status == 429) {
+    // Gong always sends Retry-After with a 429; should it not (or send one
+    // that is not a time), its limit is per second, so one second is the
+    // honest hint. The quota caps whatever this says (--max_gong_pause).
+    retry_after =
+        ParseRetryAfter(response.Header("Retry-After"), now).value_or(absl::Seconds(1));
+  }
+  return GongError::HttpStatus(response.status, std::move(body.request_id),
+                               std::move(body.errors), retry_after);
+}
+
+GongErrorBody DecodeErrorBody(absl::string_view body) {
+  GongErrorBody out;
+  const json::Json parsed = json::Parse(body);
+  if (!parsed.is_object()) return out;  // also covers a discarded parse
+  if (auto it = parsed.find("requestId"); it != parsed.end()) {
+    json::IdText(*it, &out.request_id);
+  }
+  if (auto it = parsed.find("errors"); it != parsed.end() && it->is_array()) {
+    for (const json::Json& e : *it) {
+      if (e.is_string()) out.errors.push_back(e.get<std::string>());
+    }
+  }
+  return out;
+}
+
+}  // namespace gong

@@ -1,0 +1,37 @@
+// Gong's answer to any request, read once for every endpoint: a 200 with
+// its body for the endpoint's codec, or a GongError (the status with Gong's
+// requestId, errors[] and Retry-After, or the failure that left no answer).
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gong/gong_error.h"
+#include "http/http_transport.h"
+
+namespace gong {
+
+// Gong's 200, whose body the endpoint's codec reads. A merged request's
+// answer goes to each of its callers, whose codec keeps its own part.
+struct GongAnswer {
+  std::string body;
+};
+
+using GongOutcome = std::variant<GongAnswer, GongError>;
+
+// The transport's result as Gong's answer. A 429 without a readable
+// Retry-After gets one second: Gong's limit is per second.
+GongOutcome ReadGongAnswer(const http::HttpResult& result, absl::Time now);
+
+// What an error answer's body told, as far as it is Gong's error shape
+// {"requestId": "...", "errors": ["..."]}; anything else yields nothing.
+struct GongErrorBody {
+  std::string request_id;
+  std::vector<std::string> errors;
+};
+GongErrorBody DecodeErrorBody(absl::string_view body);
+
+}  // namespace gong

@@ -1,0 +1,70 @@
+#include "gong/unassign_codec.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "gong/gong_json.h"
+
+namespace gong {
+
+using json::Json;
+
+std::string EncodeUnassignBody(const UnassignRequest& request) {
+  Json body = Json::object();
+  body["flowInstanceIds"] = request.flow_instance_ids;
+  if (!request.unassigned_by_user_email.empty()) {
+    body["unassignedByUserEmail"] = request.unassigned_by_user_email;
+  }
+  // Replace rather than throw on invalid UTF-8 (protobuf has already refused
+  // such strings; this keeps the encoder total).
+  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+GongRequest EncodeUnassign(const UnassignRequest& request, absl::Time deadline) {
+  GongRequest gong;
+  gong.method = "POST";
+  gong.path = std::string(kUnassignPath);
+  gong.json_body = EncodeUnassignBody(request);
+  gong.deadline = deadline;
+  gong.idempotency = Idempotency::kNotIdempotent;
+  gong.items = request.flow_instance_ids.size();
+  return gong;
+}
+
+absl::StatusOr<UnassignResult> DecodeUnassignResponse(absl::string_view body) {
+  const Json parsed = json::Parse(body);
+  if (parsed.is_discarded()) return absl::DataLossError("body is not JSON");
+  if (!parsed.is_object()) return absl::DataLossError("body is not a JSON object");
+
+  UnassignResult result;
+  if (auto it = parsed.find("requestId"); it != parsed.end() && !it->is_null()) {
+    if (!json::IdText(*it, &result.request_id)) {
+      return absl::DataLossError("requestId is not a string");
+    }
+  }
+  // Without this list there is no telling which prospects left their flows.
+  auto ids = parsed.find("unassignedFlowInstanceIds");
+  if (ids == parsed.end() || !ids->is_array()) {
+    return absl::DataLossError("unassignedFlowInstanceIds is missing or not an array");
+  }
+  result.unassigned_flow_instance_ids.reserve(ids->size());
+  for (size_t i = 0; i < ids->size(); ++i) {
+    std::string id;
+    if (!json::IdText((*ids)[i], &id)) {
+      return absl::DataLossError(absl::StrCat(
+          "unassignedFlowInstanceIds[", i, "] is neither a string nor an integer"));
+    }
+    result.unassigned_flow_instance_ids.push_back(std::move(id));
+  }
+  return result;
+}
+
+UnassignOutcome DecodeUnassignOutcome(GongOutcome outcome) {
+  if (auto* error = std::get_if<GongError>(&outcome)) return std::move(*error);
+  absl::StatusOr<UnassignResult> decoded =
+      DecodeUnassignResponse(std::get<GongAnswer>(outcome).body);
+  if (decoded.ok()) return *std::move(decoded);
+  return GongError::MalformedAnswer(200, std::string(decoded.status().message()));
+}
+
+}  // namespace gong

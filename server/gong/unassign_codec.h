@@ -1,0 +1,55 @@
+// The codec of Gong's unassign-flows-by-instance-id endpoint: its plain C++
+// request and result, the GongRequest that carries one, and the reading of
+// Gong's 200 body. No gRPC types here.
+//
+// Gong's ids are 64-bit numbers written as strings, and some Gong answers
+// carry ids above 2^53 as JSON numbers: an id that arrives as a number is
+// kept digit for digit and never passes through a double.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gong/gong_answer.h"
+#include "gong/gong_request.h"
+
+namespace gong {
+
+inline constexpr absl::string_view kUnassignPath =
+    "/v2/flows/prospects/unassign-flows-by-instance-id";
+// Gong takes at most this many flow instance ids a request.
+inline constexpr size_t kMaxIdsPerUnassign = 200;
+
+struct UnassignRequest {
+  std::vector<std::string> flow_instance_ids;  // distinct, 1..200
+  std::string unassigned_by_user_email;        // "" when not given
+};
+
+struct UnassignResult {
+  std::string request_id;
+  std::vector<std::string> unassigned_flow_instance_ids;  // as Gong listed
+};
+
+using UnassignOutcome = std::variant<UnassignResult, GongError>;
+
+// The GongRequest for `request`: a write (Gong acts on it), due at `deadline`.
+GongRequest EncodeUnassign(const UnassignRequest& request, absl::Time deadline);
+
+// {"flowInstanceIds":[...]} plus "unassignedByUserEmail" when one is given.
+std::string EncodeUnassignBody(const UnassignRequest& request);
+
+// A 200's body: {"requestId": "...", "unassignedFlowInstanceIds": [...]}.
+// Unknown fields are ignored; a body of any other shape is an error whose
+// message says what was wrong.
+absl::StatusOr<UnassignResult> DecodeUnassignResponse(absl::string_view body);
+
+// Gong's answer to an unassign request as its result; a 200 whose body is not
+// of the endpoint's shape is a kMalformedAnswer error.
+UnassignOutcome DecodeUnassignOutcome(GongOutcome outcome);
+
+}  // namespace gong

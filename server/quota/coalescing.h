@@ -1,0 +1,49 @@
+// Coalescing: calls waiting for their turn whose requests can be merged go to
+// Gong as one request, so that one slot of the quota serves them all. A
+// policy knows one endpoint's rule (unassign_coalescing.h); the steward knows
+// no endpoint, only that parts with the same policy and key may merge.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "gong/gong_error.h"
+#include "gong/gong_request.h"
+
+namespace gong {
+
+class CoalescingPolicy;
+
+// A caller's request that may share one Gong request with others: made by
+// the endpoint's policy beside the call's own GongRequest.
+class Coalescable {
+ public:
+  virtual ~Coalescable() = default;
+  virtual const CoalescingPolicy& policy() const = 0;
+  // Parts of one policy with equal keys may be merged.
+  virtual const std::string& key() const = 0;
+};
+
+// The parts merged so far into one Gong request.
+class MergedRequest {
+ public:
+  virtual ~MergedRequest() = default;
+  // Adds `part` (of this policy and key) if the request can take it; false,
+  // and nothing changed, if it cannot.
+  virtual bool TryAdd(const Coalescable& part) = 0;
+  // The one Gong request for every part added, due at `deadline`.
+  virtual GongRequest Build(absl::Time deadline) const = 0;
+};
+
+class CoalescingPolicy {
+ public:
+  virtual ~CoalescingPolicy() = default;
+  virtual std::unique_ptr<MergedRequest> Start() const = 0;
+  // Whether Gong's refusal of a merged request as a whole is as true of
+  // each part: then each caller has its answer, and no part is sent again
+  // alone to find whose part Gong refused.
+  virtual bool RefusalHoldsForEveryPart(const GongError& refusal) const = 0;
+};
+
+}  // namespace gong

@@ -1,0 +1,35 @@
+// The quota steward's own answers: a call refused here, never sent to Gong,
+// to keep within Gong's quota. Not Gong's errors: Gong never saw the call.
+#pragma once
+
+#include <algorithm>
+#include <variant>
+
+#include "absl/time/time.h"
+#include "gong/gong_answer.h"
+
+namespace gong {
+
+struct QuotaRefusal {
+  enum class Reason {
+    kQueueFull,          // too many calls already wait for their turn
+    kWouldMissDeadline,  // the call's turn would come after its deadline
+  };
+
+  // `retry_after`: when a turn could come (at least 1 ms).
+  static QuotaRefusal QueueFull(absl::Duration retry_after) {
+    return {Reason::kQueueFull, std::max(retry_after, absl::Milliseconds(1))};
+  }
+  static QuotaRefusal WouldMissDeadline(absl::Duration retry_after) {
+    return {Reason::kWouldMissDeadline, std::max(retry_after, absl::Milliseconds(1))};
+  }
+
+  Reason reason;
+  absl::Duration retry_after;
+};
+
+// What a call through the steward ends with: Gong's answer, Gong's error (or
+// the failure that left no answer), or the steward's refusal.
+using QuotaOutcome = std::variant<GongAnswer, GongError, QuotaRefusal>;
+
+}  // namespace gong

@@ -1,0 +1,155 @@
+// The quota steward: every Gong request, of any endpoint, waits its turn in
+// one FIFO queue under Gong's quota, which is the company's across every
+// endpoint (N calls a second, 3 by default; 10,000 a day).
+// - The window (request_window.h) gives the slots: no window ever holds
+//   more than N requests. A call that may go now goes now; the others wait
+//   in the queue, holding no thread.
+// - Coalescing (coalescing.h), when the call's endpoint has a policy:
+//   waiting calls that can merge share one Gong request. No caller pays for
+//   another's part: a merged request Gong refuses whole without acting
+//   (400, 404, 409, 422) is sent again in halves, first in line, until each
+//   caller's part has its own answer, unless the policy says the refusal is
+//   true of every part. Other failures fail all the request's callers.
+// - Retries by the request's idempotency (retry_policy.h). A 429 pauses the
+//   whole queue for Retry-After, a 503 or refused connection for a jittered
+//   backoff: the quota and Gong's health are the company's. No pause, and
+//   no RetryInfo given to a caller, is longer than max_pause, and Gong's
+//   next good answer ends a pause.
+// - Bounded: at most max_in_flight Gong requests at once (the limiter may
+//   be off, and Gong may be slow); further calls wait in the queue, in
+//   arrival order, like calls waiting for the window.
+// - Fail fast: a call whose turn would come after its deadline is refused
+//   (QuotaRefusal) as soon as that is known, and past max_pending_calls
+//   waiting calls a new call is refused at once.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/random/random.h"
+#include "absl/synchronization/mutex.h"
+#include "base/clock.h"
+#include "gong/gong_client.h"
+#include "quota/coalescing.h"
+#include "quota/daily_counter.h"
+#include "quota/quota_refusal.h"
+#include "quota/request_window.h"
+#include "quota/retry_policy.h"
+
+namespace gong {
+
+struct QuotaOptions {
+  int gong_qps = 3;  // Gong requests per second; 0: no limit
+  // Added to the one-second window: Gong's clock sees our requests a little
+  // later and less evenly than we send them.
+  absl::Duration window_margin = absl::Milliseconds(25);
+  bool coalesce = true;
+  int max_attempts = 3;  // Gong requests per call, first one included
+  size_t max_pending_calls = 10000;
+  // Gong requests awaiting their answer at most: each holds a connection
+  // (HTTP/1.1) and memory, whatever the limiter allows.
+  size_t max_in_flight = 100;
+  absl::Duration initial_backoff = absl::Milliseconds(250);
+  absl::Duration max_backoff = absl::Seconds(5);
+  // The longest pause and RetryInfo, whatever Gong's Retry-After says: one
+  // answer (a proxy's, a bug's) must not stop the service for good.
+  absl::Duration max_pause = absl::Seconds(60);
+  // How long after Gong's last answer its connection is taken to be still
+  // open: no longer than the transport keeps idle connections.
+  absl::Duration warm_connection_age = absl::Seconds(30);
+};
+
+class QuotaSteward {
+ public:
+  using CallId = uint64_t;
+  // Runs exactly once, never while the steward holds its lock; it may run
+  // inside Submit (a refusal at once).
+  using Callback = absl::AnyInvocable<void(QuotaOutcome) &&>;
+
+  // The steward owns `gong` (whose callbacks must never run inside its
+  // Send) and `clock`; the window is the local sliding one of
+  // options.gong_qps.
+  QuotaSteward(std::unique_ptr<GongClient> gong, std::unique_ptr<Clock> clock,
+               QuotaOptions options);
+  QuotaSteward(std::unique_ptr<GongClient> gong, std::unique_ptr<Clock> clock,
+               std::unique_ptr<RequestWindow> window, QuotaOptions options);
+  // Ends every call left as cancelled, then stops Gong and the clock (no
+  // request is sent once it begins).
+  ~QuotaSteward();
+
+  // Queues `request` for its turn. `part` (may be null: never merged) lets
+  // it merge with waiting calls of the same policy and key.
+  CallId Submit(GongRequest request, std::unique_ptr<Coalescable> part, Callback done);
+
+  // Ends call `id` as cancelled unless it already ended; a Gong request
+  // left with no caller is cancelled too. Safe from any thread.
+  void Cancel(CallId id);
+
+  struct Stats {
+    size_t waiting_calls = 0;
+    size_t gong_requests_in_flight = 0;
+    int64_t gong_requests = 0;        // since start
+    int64_t gong_requests_today = 0;  // this UTC day, Gong's daily quota
+    int64_t retries = 0;
+    int64_t split_requests = 0;  // parts of refused merged requests
+  };
+  Stats GetStats();
+
+ private:
+  struct Call;
+  struct Batch;
+  using Completion = std::pair<Callback, QuotaOutcome>;
+
+  // Each runs under mu_ and appends the callbacks to run after unlocking.
+  void Pump(absl::Time now, std::vector<Completion>* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Send(std::shared_ptr<Batch> batch, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FailLateCalls(absl::Time now, std::vector<Completion>* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues `batch` again, first in line, in two halves of its calls.
+  void Split(std::shared_ptr<Batch> batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `error` with its retry_after within max_pause.
+  GongError Capped(GongError error) const;
+  QuotaRefusal Capped(QuotaRefusal refusal) const;
+  void WakeAt(absl::Time when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnAnswer(uint64_t batch_id, GongOutcome outcome);
+  void OnWake();
+  absl::Time QueueStart(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::unique_ptr<Call> Detach(CallId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const QuotaOptions options_;
+  const ExponentialBackoff backoff_;
+  std::unique_ptr<GongClient> gong_;
+  std::unique_ptr<Clock> clock_;
+
+  absl::Mutex mu_;
+  std::unique_ptr<RequestWindow> window_ ABSL_GUARDED_BY(mu_);
+  std::list<std::shared_ptr<Batch>> queue_ ABSL_GUARDED_BY(mu_);  // waiting
+  // The newest waiting batch per policy and key: where a new call may join.
+  absl::flat_hash_map<std::pair<const CoalescingPolicy*, std::string>, Batch*> open_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::shared_ptr<Batch>> in_flight_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<CallId, Batch*> batch_of_ ABSL_GUARDED_BY(mu_);
+  size_t waiting_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  CallId next_call_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t next_batch_id_ ABSL_GUARDED_BY(mu_) = 1;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;  // in the destructor: send nothing
+  absl::Time paused_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time wake_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  // When Gong last answered: a request sent long after that may have to
+  // open a connection first (see Send()).
+  absl::Time last_answer_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int consecutive_failures_ ABSL_GUARDED_BY(mu_) = 0;
+  DailyRequestCounter daily_ ABSL_GUARDED_BY(mu_);
+  int64_t requests_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t retries_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t split_requests_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::BitGen random_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gong

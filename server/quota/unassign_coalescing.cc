@@ -1,0 +1,69 @@
+#include "quota/unassign_coalescing.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+
+namespace gong {
+namespace {
+
+class UnassignPart final : public Coalescable {
+ public:
+  UnassignPart(const UnassignCoalescing* policy, UnassignRequest request)
+      : policy_(policy), request_(std::move(request)) {}
+
+  const CoalescingPolicy& policy() const override { return *policy_; }
+  const std::string& key() const override { return request_.unassigned_by_user_email; }
+  const UnassignRequest& request() const { return request_; }
+
+ private:
+  const UnassignCoalescing* const policy_;
+  const UnassignRequest request_;
+};
+
+class MergedUnassign final : public MergedRequest {
+ public:
+  bool TryAdd(const Coalescable& part) override {
+    // The steward merges only parts of this policy (and so of this type).
+    const UnassignRequest& request = static_cast<const UnassignPart&>(part).request();
+    size_t added = 0;
+    for (const std::string& id : request.flow_instance_ids) added += !seen_.contains(id);
+    if (seen_.size() + added > kMaxIdsPerUnassign) return false;
+    merged_.unassigned_by_user_email = request.unassigned_by_user_email;
+    for (const std::string& id : request.flow_instance_ids) {
+      if (seen_.insert(id).second) merged_.flow_instance_ids.push_back(id);
+    }
+    return true;
+  }
+
+  GongRequest Build(absl::Time deadline) const override {
+    return EncodeUnassign(merged_, deadline);
+  }
+
+ private:
+  UnassignRequest merged_;  // ids in arrival order, each once
+  absl::flat_hash_set<std::string> seen_;
+};
+
+}  // namespace
+
+std::unique_ptr<Coalescable> UnassignCoalescing::Part(UnassignRequest request) const {
+  return std::make_unique<UnassignPart>(this, std::move(request));
+}
+
+std::unique_ptr<MergedRequest> UnassignCoalescing::Start() const {
+  return std::make_unique<MergedUnassign>();
+}
+
+bool UnassignCoalescing::RefusalHoldsForEveryPart(const GongError& refusal) const {
+  return refusal.kind == GongError::Kind::kHttpStatus && refusal.http_status == 400 &&
+         std::any_of(refusal.errors.begin(), refusal.errors.end(), [](const std::string& text) {
+           return absl::StrContains(absl::AsciiStrToLower(text), "does not exist");
+         });
+}
+
+}  // namespace gong
