@@ -4,6 +4,7 @@ packages, and the .dockerignore.
 Docker cannot run where CI runs, so the Dockerfile is read instruction by
 instruction and its properties asserted: built and run on one Debian 12
 base (so the runtime libraries match what the binary was linked against),
+built without the tests from only the build group of scripts/install-deps,
 a numeric non-root user matching the Deployment, the server as PID 1, and
 runtime packages that cover the libraries a built binary needs.
 """
@@ -11,6 +12,7 @@ runtime packages that cover the libraries a built binary needs.
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 
@@ -158,21 +160,69 @@ def docker_entrypoint(df):
         f"ENTRYPOINT runs {argv}"
 
 
+def run_commands(instructions, program):
+    """Each simple command of the RUN instructions that runs `program`, as
+    (environment assignments before it, its arguments): RUN
+    `A=1 B=2 scripts/build x y` gives ({"A": "1", "B": "2"}, ["x", "y"])."""
+    found = []
+    for word, rest in instructions:
+        if word != "RUN":
+            continue
+        for command in re.split(r"&&|;|\|\|?", rest):
+            words = shlex.split(command)
+            env = {}
+            while words and re.match(r"^[A-Za-z_]\w*=", words[0]):
+                name, _, value = words.pop(0).partition("=")
+                env[name] = value
+            if words and words[0] == program:
+                found.append((env, words[1:]))
+    return found
+
+
 def docker_build_stage(df):
     """The build stage builds the Release server with the repository's own
     scripts (the build the tests exercise), and the final stage copies the
     binary from it rather than building again."""
-    runs = " ".join(rest for word, rest in df.stages[0]["instructions"] if word == "RUN") \
-        if df.stages else ""
+    first = df.stages[0]["instructions"] if df.stages else []
     problems = []
-    if "scripts/install-deps" not in runs:
+    if not run_commands(first, "scripts/install-deps"):
         problems.append("the build stage does not run scripts/install-deps")
-    if not re.search(r"BUILD_TYPE=Release\s+scripts/build\b[^&;]*\bgong-flows-server\b", runs):
+    if not any(env.get("BUILD_TYPE") == "Release" and "gong-flows-server" in args
+               for env, args in run_commands(first, "scripts/build")):
         problems.append("the build stage does not run BUILD_TYPE=Release scripts/build "
                         "gong-flows-server")
     if not any(word == "COPY" and "--from=" in rest and "gong-flows-server" in rest
                for word, rest in df.final):
         problems.append("the final stage does not copy the binary from the build stage")
+    return "; ".join(problems)
+
+
+def docker_build_without_tests(df, build_script, install_script):
+    """The build stage installs only the build group of scripts/install-deps
+    and configures with -DBUILD_TESTING=OFF (through scripts/build's
+    CMAKE_ARGS): the image needs none of the tests' packages (test
+    frameworks, clang, Node.js, the Python client's), which would only slow
+    the build, and a configure with the tests would fail without them. Also
+    that the two scripts still know the `build` group and CMAKE_ARGS, which
+    the Dockerfile relies on."""
+    first = df.stages[0]["instructions"] if df.stages else []
+    problems = []
+    installs = run_commands(first, "scripts/install-deps")
+    runs = sorted({" ".join(["scripts/install-deps"] + args) for _, args in installs})
+    if runs != ["scripts/install-deps build"]:
+        problems.append(f"the build stage runs {runs or 'no scripts/install-deps'}, "
+                        "not only `scripts/install-deps build`")
+    builds = run_commands(first, "scripts/build")
+    off = re.compile(r"^-DBUILD_TESTING(:BOOL)?=(OFF|FALSE|NO|0)$", re.I)
+    if not builds or not all(any(off.match(a) for a in env.get("CMAKE_ARGS", "").split())
+                             for env, _ in builds):
+        problems.append("scripts/build runs without CMAKE_ARGS=-DBUILD_TESTING=OFF")
+    with open(build_script, encoding="utf-8") as f:
+        if "CMAKE_ARGS" not in f.read():
+            problems.append("scripts/build does not read CMAKE_ARGS")
+    with open(install_script, encoding="utf-8") as f:
+        if not re.search(r"^\s*build\)", f.read(), re.M):
+            problems.append("scripts/install-deps has no `build` group")
     return "; ".join(problems)
 
 
@@ -285,6 +335,10 @@ def run(checks, ctx):
     checks.run("Dockerfile: EXPOSE 50051 and 9464", docker_expose, df)
     checks.run("Dockerfile: exec-form ENTRYPOINT of gong-flows-server", docker_entrypoint, df)
     checks.run("Dockerfile: build stage builds, runtime stage copies", docker_build_stage, df)
+    checks.run("Dockerfile: build stage installs the build group only, builds without tests",
+               docker_build_without_tests, df,
+               os.path.join(ctx.root, "scripts", "build"),
+               os.path.join(ctx.root, "scripts", "install-deps"))
     checks.run("Dockerfile: runtime stage installs no -dev packages or compilers",
                docker_runtime_only, df)
     run_library_check(checks, ctx, df)
