@@ -1,8 +1,8 @@
-// Unit tests for Gong's JSON codec (server/gong/unassign_json.h): the
-// request body the facade sends, the 200 body it reads (ids that arrive as
-// JSON numbers keep every digit; numbers that could have lost digits are
-// refused), and Gong's error body.
-#include "gong/unassign_json.h"
+// Unit tests for the unassign endpoint's codec (server/gong/unassign_codec.h):
+// the GongRequest and JSON body the facade sends, and the 200 body it reads
+// (ids that arrive as JSON numbers keep every digit; numbers that could
+// have lost digits are refused).
+#include "gong/unassign_codec.h"
 
 #include <string>
 #include <vector>
@@ -26,57 +26,57 @@ Json ParseOrFail(const std::string& text) {
   return json;
 }
 
-// --- EncodeUnassignRequest ---------------------------------------------------
+// --- EncodeUnassignBody ---------------------------------------------------
 
-TEST(EncodeUnassignRequestTest, ListsIdsInOrderAndOmitsEmailWhenNotGiven) {
+TEST(EncodeUnassignBodyTest, ListsIdsInOrderAndOmitsEmailWhenNotGiven) {
   UnassignRequest request;
   request.flow_instance_ids = {"30", "10", "20"};
 
-  const Json body = ParseOrFail(EncodeUnassignRequest(request));
+  const Json body = ParseOrFail(EncodeUnassignBody(request));
 
   EXPECT_EQ(body, Json::parse(R"({"flowInstanceIds": ["30", "10", "20"]})"));
   EXPECT_FALSE(body.contains("unassignedByUserEmail"));
 }
 
-TEST(EncodeUnassignRequestTest, IncludesEmailWhenGiven) {
+TEST(EncodeUnassignBodyTest, IncludesEmailWhenGiven) {
   UnassignRequest request;
   request.flow_instance_ids = {"1"};
   request.unassigned_by_user_email = "ann@example.com";
 
-  const Json body = ParseOrFail(EncodeUnassignRequest(request));
+  const Json body = ParseOrFail(EncodeUnassignBody(request));
 
   EXPECT_EQ(body, Json::parse(R"({"flowInstanceIds": ["1"],
                                   "unassignedByUserEmail": "ann@example.com"})"));
 }
 
-TEST(EncodeUnassignRequestTest, SendsIdsAsStringsEvenWhenNumeric) {
+TEST(EncodeUnassignBodyTest, SendsIdsAsStringsEvenWhenNumeric) {
   UnassignRequest request;
   request.flow_instance_ids = {"9007199254740993"};
 
-  const Json body = ParseOrFail(EncodeUnassignRequest(request));
+  const Json body = ParseOrFail(EncodeUnassignBody(request));
 
   ASSERT_TRUE(body["flowInstanceIds"][0].is_string());
   EXPECT_EQ(body["flowInstanceIds"][0].get<std::string>(), "9007199254740993");
 }
 
-TEST(EncodeUnassignRequestTest, EscapesQuotesAndBackslashes) {
+TEST(EncodeUnassignBodyTest, EscapesQuotesAndBackslashes) {
   UnassignRequest request;
   request.flow_instance_ids = {R"(a"b\c)"};
   request.unassigned_by_user_email = R"("odd"@example.com)";
 
-  const Json body = ParseOrFail(EncodeUnassignRequest(request));
+  const Json body = ParseOrFail(EncodeUnassignBody(request));
 
   EXPECT_EQ(body["flowInstanceIds"][0].get<std::string>(), R"(a"b\c)");
   EXPECT_EQ(body["unassignedByUserEmail"].get<std::string>(),
             R"("odd"@example.com)");
 }
 
-TEST(EncodeUnassignRequestTest, InvalidUtf8StillYieldsValidJson) {
+TEST(EncodeUnassignBodyTest, InvalidUtf8StillYieldsValidJson) {
   UnassignRequest request;
   request.flow_instance_ids = {std::string("ab\xff", 3)};
 
   std::string encoded;
-  ASSERT_NO_THROW(encoded = EncodeUnassignRequest(request));
+  ASSERT_NO_THROW(encoded = EncodeUnassignBody(request));
   const Json body = ParseOrFail(encoded);
   ASSERT_EQ(body["flowInstanceIds"].size(), 1u);
 }
@@ -220,50 +220,39 @@ TEST(DecodeUnassignResponseTest, RefusesBodiesThatAreNotAJsonObject) {
   }
 }
 
-// --- DecodeErrorBody ---------------------------------------------------------
+// --- EncodeUnassign ----------------------------------------------------------
 
-TEST(DecodeErrorBodyTest, ReadsGongsRequestIdAndErrors) {
-  const GongErrorBody body = DecodeErrorBody(
-      R"({"requestId": "4al018gzaztcr8nbukw",
-          "errors": ["flowInstanceIds 123 does not exist", "second"]})");
+TEST(EncodeUnassignTest, IsAWriteToTheEndpointCarryingTheBody) {
+  UnassignRequest request;
+  request.flow_instance_ids = {"1", "2", "3"};
+  request.unassigned_by_user_email = "ann@example.com";
+  const absl::Time deadline = absl::FromUnixSeconds(1'700'000'000);
 
-  EXPECT_EQ(body.request_id, "4al018gzaztcr8nbukw");
-  EXPECT_THAT(body.errors,
-              ElementsAre("flowInstanceIds 123 does not exist", "second"));
+  const GongRequest gong = EncodeUnassign(request, deadline);
+
+  EXPECT_EQ(gong.method, "POST");
+  EXPECT_EQ(gong.path, "/v2/flows/prospects/unassign-flows-by-instance-id");
+  EXPECT_TRUE(gong.query.empty());
+  EXPECT_EQ(gong.json_body, EncodeUnassignBody(request));
+  EXPECT_EQ(gong.deadline, deadline);
+  // Gong acts on it: only failures that prove it did not may be retried.
+  EXPECT_EQ(gong.idempotency, Idempotency::kNotIdempotent);
+  EXPECT_EQ(gong.items, 3u);
 }
 
-TEST(DecodeErrorBodyTest, NumericRequestIdKeepsEveryDigit) {
-  const GongErrorBody body =
-      DecodeErrorBody(R"({"requestId": 18446744073709551615, "errors": []})");
+// --- DecodeUnassignOutcome ---------------------------------------------------
 
-  EXPECT_EQ(body.request_id, "18446744073709551615");
-}
+TEST(DecodeUnassignOutcomeTest, AnUnreadable200IsMalformedAndErrorsPassThrough) {
+  const UnassignOutcome malformed = DecodeUnassignOutcome(GongAnswer{"[]"});
+  ASSERT_TRUE(std::holds_alternative<GongError>(malformed));
+  EXPECT_EQ(std::get<GongError>(malformed).kind, GongError::Kind::kMalformedAnswer);
+  EXPECT_EQ(std::get<GongError>(malformed).http_status, 200);
 
-TEST(DecodeErrorBodyTest, SkipsErrorsThatAreNotStrings) {
-  const GongErrorBody body =
-      DecodeErrorBody(R"({"errors": ["a", 1, null, {"x": 1}, "b"]})");
-
-  EXPECT_EQ(body.request_id, "");
-  EXPECT_THAT(body.errors, ElementsAre("a", "b"));
-}
-
-TEST(DecodeErrorBodyTest, KeepsRequestIdWhenErrorsIsNotAList) {
-  const GongErrorBody body =
-      DecodeErrorBody(R"({"requestId": "r-9", "errors": "just text"})");
-
-  EXPECT_EQ(body.request_id, "r-9");
-  EXPECT_THAT(body.errors, IsEmpty());
-}
-
-TEST(DecodeErrorBodyTest, YieldsNothingForBodiesOfAnotherShape) {
-  for (const char* text : {"", "Internal Server Error",
-                           "<html><body>504 Gateway Time-out</body></html>",
-                           "[\"a\"]", "{", "null"}) {
-    SCOPED_TRACE(text);
-    const GongErrorBody body = DecodeErrorBody(text);
-    EXPECT_EQ(body.request_id, "");
-    EXPECT_THAT(body.errors, IsEmpty());
-  }
+  const UnassignOutcome passed =
+      DecodeUnassignOutcome(GongError::HttpStatus(404, "r", {"gone"}));
+  ASSERT_TRUE(std::holds_alternative<GongError>(passed));
+  EXPECT_EQ(std::get<GongError>(passed).http_status, 404);
+  EXPECT_EQ(std::get<GongError>(passed).request_id, "r");
 }
 
 }  // namespace
