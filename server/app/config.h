@@ -1,4 +1,5 @@
-// The facade's configuration, as main builds it from flags, and its checks.
+// The facade's configuration, as ConfigFromFlags (flags.h) builds it from the
+// flags, and its checks.
 #pragma once
 
 #include <string>

@@ -27,8 +27,9 @@ TEST(ValidateConfigTest, DefaultsPass) {
 }
 
 // Every default as the README's flags table (and its "Gong's quota" section)
-// writes it. main's flags take their defaults from FacadeConfig, so a
-// default changed here changes what operators get without a flag.
+// writes it. The server's flags (server/app/flags.cc) take their defaults
+// from FacadeConfig, so a default changed here changes what operators get
+// without a flag.
 TEST(FacadeConfigTest, DefaultsAreTheDocumentedOnes) {
   const FacadeConfig config;
 

@@ -1,0 +1,206 @@
+// The server's flags: each declared once here, with its name, type,
+// default and help; ServerFlags() below says where its value lands in
+// FacadeConfig and how the start-up line shows it.
+#include "app/flags.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/match.h"
+#include "absl/time/time.h"
+
+namespace {
+const gong::FacadeConfig kDefaults;
+}  // namespace
+
+// Names, types, defaults and help as operators, the manifests (GONG_FLOWS_*)
+// and the README know them. Each flag also needs its line in ServerFlags()
+// below; flags_test fails for one that has none.
+
+ABSL_FLAG(std::string, listen, kDefaults.listen,
+          "Address to serve gRPC on, HOST:PORT (port 0 picks a free one).");
+ABSL_FLAG(std::string, gong_base_url, kDefaults.gong_base_url,
+          "Gong API base URL (https://; Gong gives some companies their own host).");
+ABSL_FLAG(std::string, gong_ca_file, "",
+          "Extra CA bundle for Gong's TLS certificate, beside the system's.");
+ABSL_FLAG(absl::Duration, upstream_timeout, kDefaults.upstream_timeout,
+          "Bound on the Gong request of a call that has no deadline.");
+ABSL_FLAG(absl::Duration, gong_connect_timeout, kDefaults.gong_connect_timeout,
+          "Bound on connecting to Gong (TCP and TLS), and on a request's wait for a "
+          "connection another request is making; such a request was never sent, and "
+          "is retried.");
+ABSL_FLAG(absl::Duration, gong_idle_connection_timeout,
+          kDefaults.gong_idle_connection_timeout,
+          "Close a connection to Gong that has carried no request for this long.");
+ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
+          "After the drain, how long calls in flight may take to finish.");
+ABSL_FLAG(absl::Duration, drain_delay, kDefaults.drain_delay,
+          "On SIGTERM, how long to keep serving while health says NOT_SERVING.");
+ABSL_FLAG(absl::Duration, max_connection_age, kDefaults.max_connection_age,
+          "Close client connections after this long (0: never), to rebalance.");
+ABSL_FLAG(std::string, metrics_listen, kDefaults.metrics_listen,
+          "Address for Prometheus /metrics; empty turns metrics off.");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain: serve gRPC over TLS.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for --tls_cert_file.");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA bundle: require client certificates signed by it (mutual TLS).");
+ABSL_FLAG(std::string, caller_tokens_file, "",
+          "File of accepted caller tokens, one a line (re-read when it changes); "
+          "FlowService calls must carry 'authorization: Bearer <token>'.");
+ABSL_FLAG(int, gong_qps, kDefaults.quota.gong_qps,
+          "Gong requests per second, over any one-second window (Gong's default "
+          "limit is 3); 0 turns the limiter off.");
+ABSL_FLAG(bool, coalesce, kDefaults.quota.coalesce,
+          "Merge calls waiting for their turn into shared Gong requests of up to "
+          "200 ids (same unassigned_by_user_email only).");
+ABSL_FLAG(int, gong_max_attempts, kDefaults.quota.max_attempts,
+          "Gong requests per call at most, counting retries of 429, 503 and "
+          "refused connections.");
+ABSL_FLAG(absl::Duration, max_gong_pause, kDefaults.quota.max_pause,
+          "Longest the queue ever pauses for Gong (Retry-After, backoff), and the "
+          "longest RetryInfo given to callers, whatever Gong says.");
+ABSL_FLAG(int64_t, max_pending_calls,
+          static_cast<int64_t>(kDefaults.quota.max_pending_calls),
+          "Calls that may wait for their turn; past it calls are refused at once "
+          "with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_gong_in_flight,
+          static_cast<int64_t>(kDefaults.quota.max_in_flight),
+          "Gong requests awaiting an answer at once, and connections to Gong, at most; "
+          "further calls wait their turn (within --max_pending_calls).");
+
+namespace gong {
+namespace {
+
+// A flag's value into its FacadeConfig field. Counts are int64 flags (abseil
+// has no size_t flag): a negative one becomes 0, which ValidateConfig refuses
+// naming the flag, rather than a huge size_t.
+template <typename Field, typename Value>
+void Assign(Field& field, const Value& value) {
+  field = value;
+}
+void Assign(size_t& field, int64_t value) {
+  field = static_cast<size_t>(std::max<int64_t>(0, value));
+}
+
+// A field as the start-up line shows it: durations as absl::FormatDuration
+// writes them ("1m30s"), counts as JSON integers.
+LogValue Loggable(const std::string& value) { return value; }
+LogValue Loggable(absl::Duration value) { return absl::FormatDuration(value); }
+LogValue Loggable(bool value) { return value; }
+LogValue Loggable(int value) { return int64_t{value}; }
+LogValue Loggable(size_t value) { return static_cast<int64_t>(value); }
+
+// One server flag: where its value lands in FacadeConfig and how the start-up
+// line shows it. Made only by Described() and NotDescribed(), from one
+// expression naming the field, so a flag's field and its description cannot
+// part ways.
+struct ServerFlag {
+  absl::string_view name;
+  std::function<void(FacadeConfig&)> read;
+  std::function<LogValue(const FacadeConfig&)> describe;  // empty: not described
+  absl::string_view not_described_because;
+};
+
+// `field` is `[](auto& c) { return &c.some_field; }`: generic, so the same
+// lambda points at the field to write and, for the log line, to read.
+template <typename T, typename FieldOf>
+ServerFlag Described(const absl::Flag<T>& flag, FieldOf field) {
+  return {absl::GetFlagReflectionHandle(flag).Name(),
+          [&flag, field](FacadeConfig& c) { Assign(*field(c), absl::GetFlag(flag)); },
+          [field](const FacadeConfig& c) { return Loggable(*field(c)); },
+          {}};
+}
+
+// For a flag whose value must stay out of the logs (one that could carry a
+// secret): `why` is the reason, which flags_test requires.
+template <typename T, typename FieldOf>
+ServerFlag NotDescribed(const absl::Flag<T>& flag, FieldOf field, absl::string_view why) {
+  return {absl::GetFlagReflectionHandle(flag).Name(),
+          [&flag, field](FacadeConfig& c) { Assign(*field(c), absl::GetFlag(flag)); },
+          nullptr, why};
+}
+
+// Every flag above, in the same order. A flag missing here reaches neither
+// FacadeConfig nor the log: flags_test fails for it.
+const std::vector<ServerFlag>& ServerFlags() {
+  // Built once and never destroyed (Google style for static storage). Flags
+  // naming files are shown as paths; the files' contents (keys, tokens)
+  // never reach the log.
+  static const auto* const flags = new std::vector<ServerFlag>{
+      Described(FLAGS_listen, [](auto& c) { return &c.listen; }),
+      Described(FLAGS_gong_base_url, [](auto& c) { return &c.gong_base_url; }),
+      Described(FLAGS_gong_ca_file, [](auto& c) { return &c.gong_ca_file; }),
+      Described(FLAGS_upstream_timeout, [](auto& c) { return &c.upstream_timeout; }),
+      Described(FLAGS_gong_connect_timeout,
+                [](auto& c) { return &c.gong_connect_timeout; }),
+      Described(FLAGS_gong_idle_connection_timeout,
+                [](auto& c) { return &c.gong_idle_connection_timeout; }),
+      Described(FLAGS_shutdown_grace, [](auto& c) { return &c.shutdown_grace; }),
+      Described(FLAGS_drain_delay, [](auto& c) { return &c.drain_delay; }),
+      Described(FLAGS_max_connection_age, [](auto& c) { return &c.max_connection_age; }),
+      Described(FLAGS_metrics_listen, [](auto& c) { return &c.metrics_listen; }),
+      Described(FLAGS_tls_cert_file, [](auto& c) { return &c.tls_cert_file; }),
+      Described(FLAGS_tls_key_file, [](auto& c) { return &c.tls_key_file; }),
+      Described(FLAGS_tls_client_ca_file, [](auto& c) { return &c.tls_client_ca_file; }),
+      Described(FLAGS_caller_tokens_file, [](auto& c) { return &c.caller_tokens_file; }),
+      Described(FLAGS_gong_qps, [](auto& c) { return &c.quota.gong_qps; }),
+      Described(FLAGS_coalesce, [](auto& c) { return &c.quota.coalesce; }),
+      Described(FLAGS_gong_max_attempts, [](auto& c) { return &c.quota.max_attempts; }),
+      Described(FLAGS_max_gong_pause, [](auto& c) { return &c.quota.max_pause; }),
+      Described(FLAGS_max_pending_calls,
+                [](auto& c) { return &c.quota.max_pending_calls; }),
+      Described(FLAGS_max_gong_in_flight, [](auto& c) { return &c.quota.max_in_flight; }),
+  };
+  return *flags;
+}
+
+}  // namespace
+
+bool IsServerFlagsFile(absl::string_view filename) {
+  return absl::EndsWith(filename, "server/app/flags.cc");
+}
+
+std::vector<std::string> ServerFlagNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (IsServerFlagsFile(flag->Filename())) names.emplace_back(name);
+  }
+  return names;
+}
+
+FacadeConfig ConfigFromFlags() {
+  FacadeConfig config;
+  for (const ServerFlag& flag : ServerFlags()) flag.read(config);
+  return config;
+}
+
+LogFields DescribeConfig(const FacadeConfig& config, absl::string_view auth_scheme,
+                         int port, int metrics_port) {
+  // What no single flag says: the ports actually bound (port 0 picks one),
+  // and the security settings at a glance.
+  LogFields fields = {{"listen_port", int64_t{port}},
+                      {"metrics_port", int64_t{metrics_port}},
+                      {"gong_auth", std::string(auth_scheme)},
+                      {"tls", !config.tls_cert_file.empty()},
+                      {"mutual_tls", !config.tls_client_ca_file.empty()}};
+  for (const ServerFlag& flag : ServerFlags()) {
+    if (flag.describe) fields.emplace_back(std::string(flag.name), flag.describe(config));
+  }
+  return fields;
+}
+
+std::map<std::string, std::string> UndescribedServerFlags() {
+  std::map<std::string, std::string> undescribed;
+  for (const ServerFlag& flag : ServerFlags()) {
+    if (!flag.describe) {
+      undescribed.emplace(std::string(flag.name),
+                          std::string(flag.not_described_because));
+    }
+  }
+  return undescribed;
+}
+
+}  // namespace gong
