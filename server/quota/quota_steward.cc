@@ -365,18 +365,17 @@ void QuotaSteward::FailLateCalls(absl::Time now, std::vector<Completion>* out) {
     ++it;  // Detach may erase the batch
     const bool emptied = late.size() == batch.calls.size();
     for (CallId id : late) {
-      Callback done = std::move(Detach(id)->done);
+      // (Before Detach, which may free the batch.) A call retried after
+      // Gong's 429 ends with that 429, and the later of its Retry-After and
+      // its turn; any other with the steward's refusal.
+      QuotaOutcome outcome = Capped(QuotaRefusal::WouldMissDeadline(turn - now));
       if (batch.last_error.has_value()) {
-        // A call retried after Gong's 429 ends with that 429, and the later
-        // of its Retry-After and its turn.
         GongError error = *batch.last_error;
         error.retry_after =
             std::max(error.retry_after.value_or(absl::ZeroDuration()), turn - now);
-        out->emplace_back(std::move(done), Capped(std::move(error)));
-      } else {
-        out->emplace_back(std::move(done),
-                          Capped(QuotaRefusal::WouldMissDeadline(turn - now)));
+        outcome = Capped(std::move(error));
       }
+      out->emplace_back(std::move(Detach(id)->done), std::move(outcome));
     }
     if (!emptied) ++place;
   }

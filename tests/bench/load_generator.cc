@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gong/credentials.h"
 #include "gong/gong_client.h"
+#include "gong/unassign_codec.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "api/grpc_code_names.h"
 #include "http/curl_transport.h"
@@ -144,12 +145,13 @@ class Grpc final : public CallTarget {
 class Http final : public CallTarget {
  public:
   Http(const std::string& base_url, std::unique_ptr<http::CurlTransport> transport)
-      : url_(UnassignUrl(base_url)), transport_(std::move(transport)) {}
+      : base_url_(base_url), transport_(std::move(transport)) {}
 
   void Start(int64_t seq, Done done) override {
-    http::HttpRequest request = UnassignHttpRequest(url_, credentials_, {{IdFor(seq)}, ""},
-                                                    absl::Now() + absl::Seconds(30));
-    transport_->Post(std::move(request), [done = std::move(done)](http::HttpResult result) mutable {
+    http::HttpRequest request = ToHttpRequest(
+        base_url_, credentials_,
+        EncodeUnassign({{IdFor(seq)}, ""}, absl::Now() + absl::Seconds(30)));
+    transport_->Send(std::move(request), [done = std::move(done)](http::HttpResult result) mutable {
       if (const auto* response = std::get_if<http::HttpResponse>(&result)) {
         std::move(done)(absl::StrCat("HTTP ", response->status));
       } else {
@@ -160,7 +162,7 @@ class Http final : public CallTarget {
   }
 
  private:
-  const std::string url_;
+  const std::string base_url_;
   const GongCredentials credentials_ = GongCredentials::Bearer("bench");
   std::unique_ptr<http::CurlTransport> transport_;
 };

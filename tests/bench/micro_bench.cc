@@ -5,10 +5,10 @@
 #include <benchmark/benchmark.h>
 
 #include "absl/strings/str_cat.h"
-#include "api/flow_service.h"
-#include "gong/unassign_json.h"
 #include "api/request_validation.h"
 #include "api/status_mapping.h"
+#include "api/unassign_reactor.h"
+#include "gong/unassign_codec.h"
 
 namespace gong {
 namespace {
@@ -29,7 +29,7 @@ BENCHMARK(BM_Validate)->Arg(1)->Arg(200);
 void BM_EncodeGongRequest(benchmark::State& state) {
   const UnassignRequest request =
       ValidateUnassignRequest(RequestWith(static_cast<int>(state.range(0)))).request;
-  for (auto _ : state) benchmark::DoNotOptimize(EncodeUnassignRequest(request));
+  for (auto _ : state) benchmark::DoNotOptimize(EncodeUnassignBody(request));
 }
 BENCHMARK(BM_EncodeGongRequest)->Arg(1)->Arg(200);
 
@@ -61,11 +61,8 @@ void BM_FillResponse(benchmark::State& state) {
 BENCHMARK(BM_FillResponse)->Arg(1)->Arg(200);
 
 void BM_MapErrorWithDetails(benchmark::State& state) {
-  GongError error;
-  error.http_status = 429;
-  error.gong_request_id = "4al018gzaztcr8nbukw";
-  error.errors = {"API request limit exceeded"};
-  error.retry_after = absl::Seconds(2);
+  const GongError error = GongError::HttpStatus(429, "4al018gzaztcr8nbukw",
+                                                {"API request limit exceeded"}, absl::Seconds(2));
   for (auto _ : state) benchmark::DoNotOptimize(GongErrorToStatus(error));
 }
 BENCHMARK(BM_MapErrorWithDetails);

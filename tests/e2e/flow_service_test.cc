@@ -74,7 +74,7 @@ TEST_F(FlowServiceTest, TheCallersDeadlineBoundsTheGongCall) {
   // it is the caller's 7 s, not the 42 s --upstream_timeout.
   EXPECT_GE(fake_->deadline(1), deadline - absl::Milliseconds(50));
   EXPECT_LT(fake_->deadline(1), deadline + absl::Seconds(5));
-  fake_->Answer(1, UnassignResult{"r", {"1"}});
+  fake_->AnswerUnassigned(1, UnassignResult{"r", {"1"}});
   EXPECT_TRUE(status.get().ok());
 }
 
@@ -86,7 +86,7 @@ TEST_F(FlowServiceTest, WithoutDeadlineTheUpstreamTimeoutApplies) {
   ASSERT_TRUE(AwaitGongCall(&context, &status));
   EXPECT_GE(fake_->deadline(1), start + absl::Seconds(42));
   EXPECT_LT(fake_->deadline(1), absl::Now() + absl::Seconds(42));
-  fake_->Answer(1, UnassignResult{"r", {}});
+  fake_->AnswerUnassigned(1, UnassignResult{"r", {}});
   const grpc::Status s = status.get();
   EXPECT_TRUE(s.ok());
   EXPECT_THAT(response.still_assigned_flow_instance_ids(), ::testing::ElementsAre("1"));

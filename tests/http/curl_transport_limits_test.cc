@@ -84,7 +84,7 @@ TEST_F(CurlTransportLimitsTest, NeverMoreConnectionsThanMaxAndNoneLeftIdle) {
   absl::BlockingCounter finished(kRequests);
   std::atomic<int> answered{0};
   for (int i = 0; i < kRequests; ++i) {
-    (*transport)->Post(Request(), [&](HttpResult result) {
+    (*transport)->Send(Request(), [&](HttpResult result) {
       const auto* response = std::get_if<HttpResponse>(&result);
       if (response != nullptr && response->status == 200) ++answered;
       finished.DecrementCount();

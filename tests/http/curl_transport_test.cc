@@ -51,7 +51,7 @@ class CurlTransportTest : public ::testing::Test {
   // Posts and waits for the result.
   HttpResult Post(HttpRequest request) {
     std::promise<HttpResult> done;
-    transport_->Post(std::move(request),
+    transport_->Send(std::move(request),
                      [&done](HttpResult r) { done.set_value(std::move(r)); });
     return done.get_future().get();
   }
@@ -151,7 +151,7 @@ TEST_F(CurlTransportTest, CancelAbortsATransferInFlight) {
   SlowServer(kServerNeverInTime);
   std::promise<HttpResult> done;
   const absl::Time start = absl::Now();
-  const auto id = transport_->Post(
+  const auto id = transport_->Send(
       Request(), [&done](HttpResult r) { done.set_value(std::move(r)); });
   EXPECT_TRUE(AwaitServerRequest());
   transport_->Cancel(id);
@@ -166,7 +166,7 @@ TEST_F(CurlTransportTest, OversizedAnswerIsRefused) {
   auto small = CurlTransport::Create(options);
   ASSERT_TRUE(small.ok());
   std::promise<HttpResult> done;
-  (*small)->Post(Request(), [&done](HttpResult r) { done.set_value(std::move(r)); });
+  (*small)->Send(Request(), [&done](HttpResult r) { done.set_value(std::move(r)); });
   EXPECT_EQ(FailureOf(done.get_future().get()), TransportFailure::kOther);
 }
 
@@ -175,7 +175,7 @@ TEST_F(CurlTransportTest, ManyConcurrentTransfersAllComplete) {
   constexpr int kCalls = 50;
   std::vector<std::promise<HttpResult>> done(kCalls);
   for (int i = 0; i < kCalls; ++i) {
-    transport_->Post(Request(), [&done, i](HttpResult r) { done[i].set_value(std::move(r)); });
+    transport_->Send(Request(), [&done, i](HttpResult r) { done[i].set_value(std::move(r)); });
   }
   // Every transfer ends before anything is checked: an assertion that
   // returned early would destroy promises that transfers still complete.
@@ -190,7 +190,7 @@ TEST_F(CurlTransportTest, ManyConcurrentTransfersAllComplete) {
 TEST_F(CurlTransportTest, DestructionFailsUnfinishedTransfersAsCancelled) {
   SlowServer(kServerNeverInTime);
   std::promise<HttpResult> done;
-  transport_->Post(Request(), [&done](HttpResult r) { done.set_value(std::move(r)); });
+  transport_->Send(Request(), [&done](HttpResult r) { done.set_value(std::move(r)); });
   EXPECT_TRUE(AwaitServerRequest());
   transport_.reset();
   EXPECT_EQ(FailureOf(done.get_future().get()), TransportFailure::kCancelled);
