@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
   // one thread (gRPC's, curl's) is reused by the others instead of piling up
   // per thread. With curl's smaller receive buffer (http/curl_transport.cc)
   // it took peak RSS with 1000 calls pending from 73 to 57 MiB (either alone
-  // saved 2 or 3), at no throughput cost we could measure (README,
-  // "Performance").
+  // saved 2 or 3), at no throughput cost we could measure
+  // (docs/performance.md).
   mallopt(M_ARENA_MAX, 1);
   absl::SetProgramUsageMessage(
       "Serves gong.flows.v1.FlowService over Gong's REST API.\n"

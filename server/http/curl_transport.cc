@@ -328,7 +328,7 @@ void CurlTransport::StartTransfer(RequestId id,
   curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
   // No CURLOPT_ACCEPT_ENCODING: Gong's answers are a few KiB, and asking
   // for every encoding curl knows invites brotli, whose encoder cost the
-  // sandbox about 0.4 ms an answer (README, "Performance") to save a few
+  // sandbox about 0.4 ms an answer (docs/performance.md) to save a few
   // hundred bytes on the wire.
 
   // curl's default 16 KiB receive buffer per transfer was over a quarter of

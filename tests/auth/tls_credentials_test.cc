@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/wait_until.h"
 #include "fakes/test_certificates.h"
 
 namespace gong {
@@ -289,15 +290,13 @@ void ReplaceFile(const fs::path& target, absl::string_view text) {
   fs::rename(next, target);
 }
 
-// Polls `check` until it returns OK; gives up after 30 s, several refresh
-// intervals, so a busy machine does not fail the test.
+// Polls `check` (a handshake: not too often) until it returns OK; gives up
+// after 30 s, several refresh intervals, so a busy machine does not fail
+// the test. Returns the last status.
 grpc::Status WaitUntilOk(const std::function<grpc::Status()>& check) {
-  const absl::Time give_up = absl::Now() + absl::Seconds(30);
-  grpc::Status status = check();
-  while (!status.ok() && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(200));
-    status = check();
-  }
+  grpc::Status status;
+  testing::WaitUntil([&] { return (status = check()).ok(); }, absl::Seconds(30),
+                     absl::Milliseconds(200));
   return status;
 }
 

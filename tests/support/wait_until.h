@@ -10,14 +10,16 @@
 
 namespace gong::testing {
 
-// Polls `condition` every few milliseconds until it holds (true) or
-// `timeout` passes (its value then, normally false).
+// Polls `condition` every `poll` until it holds (true) or `timeout` passes
+// (its value then, normally false). A costly condition (a TLS handshake)
+// wants a longer `poll`.
 template <typename Condition>
-bool WaitUntil(Condition condition, absl::Duration timeout = absl::Seconds(20)) {
+bool WaitUntil(Condition condition, absl::Duration timeout = absl::Seconds(20),
+               absl::Duration poll = absl::Milliseconds(2)) {
   const absl::Time deadline = absl::Now() + timeout;
   while (!condition()) {
     if (absl::Now() >= deadline) return condition();
-    absl::SleepFor(absl::Milliseconds(2));
+    absl::SleepFor(poll);
   }
   return true;
 }
