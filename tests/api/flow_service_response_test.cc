@@ -1,16 +1,16 @@
-// Unit tests for FillResponse (server/api/flow_service.h): how Gong's 200 answer
-// becomes the UnassignByInstanceIds response. Unassigned ids are the
+// Unit tests for FillResponse (server/api/unassign_reactor.h): how Gong's 200
+// answer becomes the UnassignByInstanceIds response. Unassigned ids are the
 // requested ids Gong listed, each once, in Gong's order; still-assigned ids
 // are the requested ids Gong did not list, in request order; Gong's
-// requestId is copied.
-#include "api/flow_service.h"
-
+// requestId is copied. A merged request's answer goes to each of its
+// callers, and each sees only its own ids.
 #include <string>
 #include <vector>
 
+#include "api/unassign_reactor.h"
 #include "gmock/gmock.h"
 #include "gong/flows/v1/flow_service.pb.h"
-#include "gong/unassign_json.h"
+#include "gong/unassign_codec.h"
 #include "gtest/gtest.h"
 
 namespace gong {
@@ -20,9 +20,9 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 
-flows::v1::UnassignByInstanceIdsResponse Fill(
-    const std::vector<std::string>& requested, std::string request_id,
-    std::vector<std::string> unassigned) {
+flows::v1::UnassignByInstanceIdsResponse Fill(const std::vector<std::string>& requested,
+                                              std::string request_id,
+                                              std::vector<std::string> unassigned) {
   UnassignResult result;
   result.request_id = std::move(request_id);
   result.unassigned_flow_instance_ids = std::move(unassigned);
@@ -56,11 +56,27 @@ TEST(FillResponseTest, NothingRemovedLeavesEveryIdStillAssigned) {
 TEST(FillResponseTest, UnassignedIsWhatGongListedOfTheRequestedIdsEachOnce) {
   // An id Gong did not get from this call, and an id listed twice, are not
   // passed on: a caller sees each of its ids once.
-  const auto response = Fill({"1001", "1002", "1003"}, "r-4",
-                             {"1002", "99", "1001", "1002", "1001", "99"});
+  const auto response =
+      Fill({"1001", "1002", "1003"}, "r-4", {"1002", "99", "1001", "1002", "1001", "99"});
 
   EXPECT_THAT(response.unassigned_flow_instance_ids(), ElementsAre("1002", "1001"));
   EXPECT_THAT(response.still_assigned_flow_instance_ids(), ElementsAre("1003"));
+}
+
+TEST(FillResponseTest, AnotherCallersIdsInAMergedAnswerAreNotPassedOn) {
+  // One Gong request carried two callers' ids; Gong's one answer lists ids
+  // of both, and each caller's response holds only the ids it asked for.
+  const std::vector<std::string> merged_answer = {"20", "11", "21", "22"};
+
+  const auto first = Fill({"10", "11", "12"}, "r-merged", merged_answer);
+  const auto second = Fill({"20", "21", "22", "23"}, "r-merged", merged_answer);
+
+  EXPECT_EQ(first.request_id(), "r-merged");
+  EXPECT_THAT(first.unassigned_flow_instance_ids(), ElementsAre("11"));
+  EXPECT_THAT(first.still_assigned_flow_instance_ids(), ElementsAre("10", "12"));
+  EXPECT_EQ(second.request_id(), "r-merged");
+  EXPECT_THAT(second.unassigned_flow_instance_ids(), ElementsAre("20", "21", "22"));
+  EXPECT_THAT(second.still_assigned_flow_instance_ids(), ElementsAre("23"));
 }
 
 TEST(FillResponseTest, CopiesAnEmptyRequestId) {

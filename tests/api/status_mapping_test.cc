@@ -1,12 +1,13 @@
-// Unit tests for the error contract: MapHttpStatus and MapTransportFailure
-// against the README's status table, row by row (server/api/status_mapping.h);
-// GongErrorToStatus and MakeErrorStatus (server/api/error_details.h) for the
-// google.rpc.Status carried in grpc-status-details-bin: ErrorInfo (reason,
-// domain, metadata), RetryInfo (a 429's from Retry-After, and the quota's
-// refusals; sub-second precision), BadRequest, and a message that includes
-// Gong's errors[] text, bounded however large Gong's answer
-// (server/api/upstream_text.h). Expected values are written out as a caller
-// sees them, never computed by the code under test.
+// Unit tests for the error contract: MapHttpStatus, MapNoAnswer and
+// MapQuotaRefusal against the README's status table, row by row
+// (server/api/status_mapping.h); GongErrorToStatus, QuotaRefusalToStatus and
+// MakeErrorStatus (server/api/error_details.h) for the google.rpc.Status
+// carried in grpc-status-details-bin: ErrorInfo (reason, domain, metadata),
+// RetryInfo (a 429's from Retry-After, and the quota's refusals; sub-second
+// precision), BadRequest, and a message that includes Gong's errors[] text,
+// bounded however large Gong's answer (server/api/upstream_text.h). Expected
+// values are written out as a caller sees them, never computed by the code
+// under test.
 #include "api/status_mapping.h"
 
 #include <optional>
@@ -18,10 +19,14 @@
 #include "absl/time/time.h"
 #include "api/error_details.h"
 #include "gmock/gmock.h"
-#include "gong/gong_client.h"
+#include "gong/gong_answer.h"
+#include "gong/gong_error.h"
+#include "gong/unassign_codec.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "http/http_transport.h"
+#include "quota/quota_refusal.h"
 
 namespace gong {
 namespace {
@@ -78,11 +83,6 @@ Details ExpectErrorStatus(const grpc::Status& status, grpc::StatusCode code,
   EXPECT_EQ(details.error_info.domain(), "gong.io");
   return details;
 }
-
-// server/api/error_details.cc:25 calls absl::IDivDuration(delay, absl::Seconds(1),
-// nullptr); abseil writes the remainder through that pointer
-// unconditionally, so every status with a retry delay (every 429 from Gong)
-// crashes the server with SIGSEGV instead of returning RESOURCE_EXHAUSTED.
 
 // --- MapHttpStatus: the table, row by row -----------------------------------
 // Each row's code and reason as the README's table writes them: a client
@@ -158,46 +158,46 @@ INSTANTIATE_TEST_SUITE_P(
                       HttpRow{307, StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"}),
     HttpRowName);
 
-// --- MapTransportFailure -----------------------------------------------------
+// --- MapNoAnswer --------------------------------------------------------------
 
-struct TransportRow {
+struct NoAnswerRow {
   std::string name;
-  http::TransportFailure failure;
+  GongError::Kind kind;
   grpc::StatusCode code;
   const char* reason;
 };
 
-class MapTransportFailureTest : public ::testing::TestWithParam<TransportRow> {};
+class MapNoAnswerTest : public ::testing::TestWithParam<NoAnswerRow> {};
 
-TEST_P(MapTransportFailureTest, GivesTheTablesCodeAndReason) {
-  const StatusMapping row = MapTransportFailure(GetParam().failure);
+TEST_P(MapNoAnswerTest, GivesTheTablesCodeAndReason) {
+  const StatusMapping row = MapNoAnswer(GetParam().kind);
 
   EXPECT_EQ(row.code, GetParam().code);
   EXPECT_EQ(row.reason, GetParam().reason);
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, MapTransportFailureTest,
-    ::testing::Values(TransportRow{"Timeout", http::TransportFailure::kTimeout,
-                                   StatusCode::DEADLINE_EXCEEDED, "GONG_TIMEOUT"},
-                      TransportRow{"ConnectFailed",
-                                   http::TransportFailure::kConnectFailed,
-                                   StatusCode::UNAVAILABLE, "GONG_UNREACHABLE"},
-                      TransportRow{"TlsFailure", http::TransportFailure::kTlsFailure,
-                                   StatusCode::UNAVAILABLE, "GONG_TLS_FAILURE"},
-                      TransportRow{"ConnectionDropped",
-                                   http::TransportFailure::kConnectionDropped,
-                                   StatusCode::UNAVAILABLE, "GONG_CONNECTION_DROPPED"},
-                      TransportRow{"Cancelled", http::TransportFailure::kCancelled,
-                                   StatusCode::CANCELLED, "CALL_CANCELLED"}),
-    [](const ::testing::TestParamInfo<TransportRow>& info) { return info.param.name; });
+    Table, MapNoAnswerTest,
+    ::testing::Values(NoAnswerRow{"Timeout", GongError::Kind::kTimedOut,
+                                  StatusCode::DEADLINE_EXCEEDED, "GONG_TIMEOUT"},
+                      NoAnswerRow{"ConnectFailed", GongError::Kind::kConnectFailed,
+                                  StatusCode::UNAVAILABLE, "GONG_UNREACHABLE"},
+                      NoAnswerRow{"TlsFailure", GongError::Kind::kTlsFailure,
+                                  StatusCode::UNAVAILABLE, "GONG_TLS_FAILURE"},
+                      NoAnswerRow{"ConnectionDropped",
+                                  GongError::Kind::kConnectionDropped,
+                                  StatusCode::UNAVAILABLE, "GONG_CONNECTION_DROPPED"},
+                      NoAnswerRow{"Cancelled", GongError::Kind::kCancelled,
+                                  StatusCode::CANCELLED, "CALL_CANCELLED"},
+                      // No answer for another reason (an oversized one, say).
+                      NoAnswerRow{"Other", GongError::Kind::kNoAnswer,
+                                  StatusCode::INTERNAL, "GONG_TRANSPORT_ERROR"}),
+    [](const ::testing::TestParamInfo<NoAnswerRow>& info) { return info.param.name; });
 
 // --- MapGongError ------------------------------------------------------------
 
 TEST(MapGongErrorTest, UnparseableOkAnswerIsInternal) {
-  GongError error;
-  error.kind = GongError::Kind::kMalformedResponse;
-  error.http_status = 200;
+  const GongError error = GongError::MalformedAnswer(200, "body is not JSON");
 
   const StatusMapping row = MapGongError(error);
 
@@ -206,43 +206,37 @@ TEST(MapGongErrorTest, UnparseableOkAnswerIsInternal) {
 }
 
 TEST(MapGongErrorTest, FollowsTheHttpOrTransportRow) {
-  GongError http_error;
-  http_error.kind = GongError::Kind::kHttpStatus;
-  http_error.http_status = 401;
+  const GongError http_error = GongError::HttpStatus(401, "", {});
   EXPECT_EQ(MapGongError(http_error).code, grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(MapGongError(http_error).reason, "GONG_UNAUTHENTICATED");
 
-  GongError transport_error;
-  transport_error.kind = GongError::Kind::kTransport;
-  transport_error.transport_failure = http::TransportFailure::kTimeout;
+  const GongError transport_error =
+      GongError::NoAnswer(GongError::Kind::kTimedOut, "", /*may_have_acted=*/true);
   EXPECT_EQ(MapGongError(transport_error).code, grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_EQ(MapGongError(transport_error).reason, "GONG_TIMEOUT");
 }
 
+// --- MapQuotaRefusal ----------------------------------------------------------
+
 // The quota's own refusals: the call was never sent, so RESOURCE_EXHAUSTED
 // (retry later) rather than UNAVAILABLE or DEADLINE_EXCEEDED.
-TEST(MapGongErrorTest, QuotaRefusalsAreResourceExhausted) {
-  GongError queue_full;
-  queue_full.kind = GongError::Kind::kQueueFull;
-  EXPECT_EQ(MapGongError(queue_full).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(MapGongError(queue_full).reason, "QUOTA_QUEUE_FULL");
+TEST(MapQuotaRefusalTest, QuotaRefusalsAreResourceExhausted) {
+  const QuotaRefusal queue_full = QuotaRefusal::QueueFull(absl::Seconds(1));
+  EXPECT_EQ(MapQuotaRefusal(queue_full).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(MapQuotaRefusal(queue_full).reason, "QUOTA_QUEUE_FULL");
 
-  GongError too_late;
-  too_late.kind = GongError::Kind::kWouldMissDeadline;
-  EXPECT_EQ(MapGongError(too_late).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(MapGongError(too_late).reason, "QUOTA_WAIT_EXCEEDS_DEADLINE");
+  const QuotaRefusal too_late = QuotaRefusal::WouldMissDeadline(absl::Seconds(1));
+  EXPECT_EQ(MapQuotaRefusal(too_late).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(MapQuotaRefusal(too_late).reason, "QUOTA_WAIT_EXCEEDS_DEADLINE");
 }
 
 // --- GongErrorToStatus -------------------------------------------------------
 
 GongError HttpError(int status, std::string request_id = "",
-                    std::vector<std::string> errors = {}) {
-  GongError error;
-  error.kind = GongError::Kind::kHttpStatus;
-  error.http_status = status;
-  error.gong_request_id = std::move(request_id);
-  error.errors = std::move(errors);
-  return error;
+                    std::vector<std::string> errors = {},
+                    std::optional<absl::Duration> retry_after = std::nullopt) {
+  return GongError::HttpStatus(status, std::move(request_id), std::move(errors),
+                               retry_after);
 }
 
 TEST(GongErrorToStatusTest, BadRequestCarriesGongsTextAndMetadata) {
@@ -333,8 +327,8 @@ TEST(GongErrorToStatusTest, RequestIdMetadataOnlyWhenGongSentOne) {
 }
 
 TEST(GongErrorToStatusTest, RateLimitCarriesRetryInfoFromRetryAfter) {
-  GongError error = HttpError(429, "r-429", {"Too many requests"});
-  error.retry_after = absl::Seconds(7);
+  const GongError error =
+      HttpError(429, "r-429", {"Too many requests"}, absl::Seconds(7));
 
   const grpc::Status status = GongErrorToStatus(error);
 
@@ -358,7 +352,9 @@ Details DetailsForAnswer(int http_status, const std::string& retry_after) {
   response.status = http_status;
   response.headers["retry-after"] = retry_after;
   response.body = R"({"requestId": "r", "errors": ["x"]})";
-  const UnassignOutcome outcome = InterpretUnassignAnswer(response);
+  // As the Gong client reads it, then the unassign codec.
+  const UnassignOutcome outcome =
+      DecodeUnassignOutcome(ReadGongAnswer(http::HttpResult(response), absl::Now()));
   EXPECT_TRUE(std::holds_alternative<GongError>(outcome));
   return Unpack(GongErrorToStatus(std::get<GongError>(outcome)));
 }
@@ -389,8 +385,8 @@ TEST(GongErrorToStatusTest, OtherAnswersWithRetryAfterCarryNoRetryInfo) {
 // message tells the caller whether to look before retrying. Each row as a
 // caller sees it, written out.
 struct TransportStatusRow {
-  http::TransportFailure failure;
-  http::Delivery delivery;
+  GongError::Kind kind;
+  bool may_have_acted;
   grpc::StatusCode code;
   const char* reason;
   const char* transport_failure;
@@ -399,36 +395,35 @@ struct TransportStatusRow {
 };
 
 TEST(GongErrorToStatusTest, EachTransportFailureGetsItsRowAndMetadata) {
-  using http::Delivery;
-  using http::TransportFailure;
+  using Kind = GongError::Kind;
   for (const TransportStatusRow& row : {
-           TransportStatusRow{TransportFailure::kTimeout, Delivery::kMaybeProcessed,
-                              StatusCode::DEADLINE_EXCEEDED, "GONG_TIMEOUT", "timeout",
-                              "true", "Gong did not answer within the deadline"},
-           TransportStatusRow{TransportFailure::kConnectFailed, Delivery::kNotSent,
-                              StatusCode::UNAVAILABLE, "GONG_UNREACHABLE",
-                              "connect_failed", "false",
+           TransportStatusRow{Kind::kTimedOut, true, StatusCode::DEADLINE_EXCEEDED,
+                              "GONG_TIMEOUT", "timeout", "true",
+                              "Gong did not answer within the deadline"},
+           TransportStatusRow{Kind::kConnectFailed, false, StatusCode::UNAVAILABLE,
+                              "GONG_UNREACHABLE", "connect_failed", "false",
                               "could not connect to Gong: Connection refused"},
-           TransportStatusRow{TransportFailure::kTlsFailure, Delivery::kNotSent,
-                              StatusCode::UNAVAILABLE, "GONG_TLS_FAILURE", "tls_failure",
-                              "false", "TLS with Gong failed: Connection refused"},
-           TransportStatusRow{TransportFailure::kConnectionDropped,
-                              Delivery::kMaybeProcessed, StatusCode::UNAVAILABLE,
+           TransportStatusRow{Kind::kTlsFailure, false, StatusCode::UNAVAILABLE,
+                              "GONG_TLS_FAILURE", "tls_failure", "false",
+                              "TLS with Gong failed: Connection refused"},
+           TransportStatusRow{Kind::kConnectionDropped, true, StatusCode::UNAVAILABLE,
                               "GONG_CONNECTION_DROPPED", "connection_dropped", "true",
                               "the connection to Gong broke before its answer; Gong "
                               "may have acted, look before retrying: Connection refused"},
-           TransportStatusRow{TransportFailure::kConnectionDropped,
-                              Delivery::kNotProcessed, StatusCode::UNAVAILABLE,
+           TransportStatusRow{Kind::kConnectionDropped, false, StatusCode::UNAVAILABLE,
                               "GONG_CONNECTION_DROPPED", "connection_dropped", "false",
                               "Gong refused the request before processing it; it is "
                               "safe to send again: Connection refused"},
+           TransportStatusRow{Kind::kCancelled, true, StatusCode::CANCELLED,
+                              "CALL_CANCELLED", "cancelled", "true",
+                              "the call was cancelled"},
+           TransportStatusRow{Kind::kNoAnswer, true, StatusCode::INTERNAL,
+                              "GONG_TRANSPORT_ERROR", "other", "true",
+                              "the request to Gong failed: Connection refused"},
        }) {
     SCOPED_TRACE(row.message);
-    GongError error;
-    error.kind = GongError::Kind::kTransport;
-    error.transport_failure = row.failure;
-    error.delivery = row.delivery;
-    error.detail = "Connection refused";
+    const GongError error =
+        GongError::NoAnswer(row.kind, "Connection refused", row.may_have_acted);
 
     const grpc::Status status = GongErrorToStatus(error);
 
@@ -445,31 +440,26 @@ TEST(GongErrorToStatusTest, EachTransportFailureGetsItsRowAndMetadata) {
 // The quota's refusals were never sent: a RetryInfo says when to come back,
 // and no transport or HTTP metadata pretends Gong was asked.
 struct QuotaRow {
-  GongError::Kind kind;
-  absl::Duration retry_after;
+  QuotaRefusal refusal;
   const char* reason;
   const char* message;
   int64_t retry_seconds;
   int32_t retry_nanos;
 };
 
-TEST(GongErrorToStatusTest, QuotaRefusalsCarryRetryInfo) {
+TEST(QuotaRefusalToStatusTest, QuotaRefusalsCarryRetryInfo) {
   for (const QuotaRow& row : {
-           QuotaRow{GongError::Kind::kWouldMissDeadline, absl::Milliseconds(2500),
+           QuotaRow{QuotaRefusal::WouldMissDeadline(absl::Milliseconds(2500)),
                     "QUOTA_WAIT_EXCEEDS_DEADLINE",
                     "Gong's rate limit leaves no turn for this call before its "
                     "deadline; next turn in 2.5s",
                     2, 500000000},
-           QuotaRow{GongError::Kind::kQueueFull, absl::Seconds(1), "QUOTA_QUEUE_FULL",
+           QuotaRow{QuotaRefusal::QueueFull(absl::Seconds(1)), "QUOTA_QUEUE_FULL",
                     "too many calls are waiting for Gong's rate limit; retry later", 1,
                     0},
        }) {
     SCOPED_TRACE(row.reason);
-    GongError error;
-    error.kind = row.kind;
-    error.retry_after = row.retry_after;
-
-    const grpc::Status status = GongErrorToStatus(error);
+    const grpc::Status status = QuotaRefusalToStatus(row.refusal);
 
     const Details details = ExpectErrorStatus(
         status, grpc::StatusCode::RESOURCE_EXHAUSTED, row.reason, row.message);
@@ -481,10 +471,8 @@ TEST(GongErrorToStatusTest, QuotaRefusalsCarryRetryInfo) {
 }
 
 TEST(GongErrorToStatusTest, MalformedOkAnswerIsInternalWithTheParseProblem) {
-  GongError error;
-  error.kind = GongError::Kind::kMalformedResponse;
-  error.http_status = 200;
-  error.detail = "unassignedFlowInstanceIds is missing or not an array";
+  const GongError error = GongError::MalformedAnswer(
+      200, "unassignedFlowInstanceIds is missing or not an array");
 
   const grpc::Status status = GongErrorToStatus(error);
 
@@ -614,10 +602,8 @@ TEST(GongTextBoundsTest, ARequestIdOf128BytesIsKeptWhole) {
 }
 
 TEST(GongTextBoundsTest, ALongTransportDetailIsCutAfter256Bytes) {
-  GongError error;
-  error.kind = GongError::Kind::kTransport;
-  error.transport_failure = http::TransportFailure::kConnectFailed;
-  error.detail = std::string(10000, 'd');
+  const GongError error = GongError::NoAnswer(
+      GongError::Kind::kConnectFailed, std::string(10000, 'd'), /*may_have_acted=*/false);
 
   const grpc::Status status = GongErrorToStatus(error);
 
@@ -628,10 +614,8 @@ TEST(GongTextBoundsTest, ALongTransportDetailIsCutAfter256Bytes) {
 }
 
 TEST(GongTextBoundsTest, ALongParseDetailIsCutAfter256Bytes) {
-  GongError error;
-  error.kind = GongError::Kind::kMalformedResponse;
-  error.http_status = 200;
-  error.detail = absl::StrCat("p", Repeat(kE, 5000));
+  const GongError error =
+      GongError::MalformedAnswer(200, absl::StrCat("p", Repeat(kE, 5000)));
 
   const grpc::Status status = GongErrorToStatus(error);
 
@@ -646,9 +630,9 @@ TEST(GongTextBoundsTest, ALongParseDetailIsCutAfter256Bytes) {
 // byte. Counted as gRPC counts metadata against its limit (name + value + 32
 // a header), with the binary details at their base64 size to be safe.
 TEST(GongTextBoundsTest, TheWorstCaseTrailersFitUnder6KiB) {
-  GongError error = HttpError(429, Repeat(kEmoji, 100000),
-                              std::vector<std::string>(1000, Repeat(kE, 1000)));
-  error.retry_after = absl::Milliseconds(1500);
+  const GongError error = HttpError(429, Repeat(kEmoji, 100000),
+                                    std::vector<std::string>(1000, Repeat(kE, 1000)),
+                                    absl::Milliseconds(1500));
 
   const grpc::Status status = GongErrorToStatus(error);
 
@@ -686,10 +670,10 @@ TEST(MakeErrorStatusTest, SubSecondRetryDelaySplitsIntoSecondsAndNanos) {
     int64_t seconds;
     int32_t nanos;
   };
-  for (const Row& row : {Row{absl::Milliseconds(1500), 1, 500000000},
-                         Row{absl::Milliseconds(250), 0, 250000000},
-                         Row{absl::Nanoseconds(2000000001), 2, 1},
-                         Row{absl::ZeroDuration(), 0, 0}}) {
+  for (const Row& row :
+       {Row{absl::Milliseconds(1500), 1, 500000000},
+        Row{absl::Milliseconds(250), 0, 250000000},
+        Row{absl::Nanoseconds(2000000001), 2, 1}, Row{absl::ZeroDuration(), 0, 0}}) {
     SCOPED_TRACE(absl::FormatDuration(row.delay));
     ErrorDetails in;
     in.reason = "R";

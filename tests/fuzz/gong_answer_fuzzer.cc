@@ -1,7 +1,8 @@
-// Fuzzes how the Gong client reads Gong's answers: the 200 body
-// (DecodeUnassignResponse), the error body (DecodeErrorBody), the whole
-// interpretation of an HTTP answer (InterpretUnassignAnswer), and the bounds
-// on Gong's text passed on to callers (upstream_text).
+// Fuzzes how Gong's answers are read: the 200 body (DecodeUnassignResponse),
+// the error body (DecodeErrorBody), the whole interpretation of an HTTP
+// answer as the Gong client and the unassign codec do it (ReadGongAnswer,
+// then DecodeUnassignOutcome), and the bounds on Gong's text passed on to
+// callers (upstream_text).
 //
 // Input: a first line "STATUS" or "STATUS RETRY-AFTER" (say "429 3"), then
 // the body. Without a readable status line the whole input is a 200's body.
@@ -12,10 +13,12 @@
 // - the error body's requestId is the 200 body's when both read one;
 // - each id is its JSON string as is, or its JSON integer with every digit
 //   (a float, which may have lost digits, is refused);
-// - the request encoder's JSON holds exactly the ids and email it was given;
+// - the request encoder's JSON holds exactly the ids and email it was given,
+//   and the GongRequest carrying it is a write of that many items;
 // - the interpretation agrees with the decoders: a 200 is a result exactly
-//   when its body decodes; any other status carries the error body's
-//   requestId and errors; a 429 always has a non-negative retry hint;
+//   when its body decodes (else a malformed answer with a detail); any other
+//   status carries the error body's requestId and errors; a 429 always has a
+//   non-negative retry hint, its Retry-After's or one second;
 // - what callers are shown of Gong's errors and requestId (upstream_text)
 //   is bounded and stays valid UTF-8.
 #include <cstddef>
@@ -28,14 +31,23 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "fuzz_check.h"
-#include "gong/gong_client.h"
-#include "gong/unassign_json.h"
+#include "absl/time/time.h"
 #include "api/upstream_text.h"
+#include "fuzz_check.h"
+#include "gong/gong_answer.h"
+#include "gong/gong_error.h"
+#include "gong/gong_request.h"
+#include "gong/retry_after.h"
+#include "gong/unassign_codec.h"
+#include "http/http_transport.h"
 
 namespace {
 
 using Json = nlohmann::json;
+
+// Wed, 02 Dec 2026 01:00:00 GMT: a fixed clock, so that a run is repeatable
+// and dates both before and after it are reached.
+const absl::Time kNow = absl::FromUnixSeconds(1796173200);
 
 bool IsValidUtf8(absl::string_view text) {
   // nlohmann refuses to dump invalid UTF-8 (the default error handler
@@ -65,7 +77,14 @@ void CheckRequestEncoding(const gong::UnassignResult& result, absl::string_view 
   gong::UnassignRequest request;
   request.flow_instance_ids = result.unassigned_flow_instance_ids;
   request.unassigned_by_user_email = std::string(email);
-  const Json encoded = Json::parse(gong::EncodeUnassignRequest(request), nullptr, false);
+  const std::string body = gong::EncodeUnassignBody(request);
+  const gong::GongRequest gong_request = gong::EncodeUnassign(request, kNow);
+  FUZZ_CHECK(gong_request.json_body == body);
+  FUZZ_CHECK(gong_request.path == gong::kUnassignPath);
+  FUZZ_CHECK(gong_request.idempotency == gong::Idempotency::kNotIdempotent);
+  FUZZ_CHECK(gong_request.items == request.flow_instance_ids.size());
+  FUZZ_CHECK(gong_request.deadline == kNow);
+  const Json encoded = Json::parse(body, nullptr, false);
   FUZZ_CHECK(encoded.is_object());
   FUZZ_CHECK(encoded["flowInstanceIds"] == Json(request.flow_instance_ids));
   if (email.empty()) {
@@ -101,11 +120,11 @@ void CheckBoundedForCallers(const gong::GongError& error) {
   FUZZ_CHECK(IsValidUtf8(summary));
   FUZZ_CHECK(error.errors.empty() || !summary.empty());
   const std::string request_id =
-      gong::BoundedText(error.gong_request_id, gong::kMaxGongRequestIdBytes);
+      gong::BoundedText(error.request_id, gong::kMaxGongRequestIdBytes);
   FUZZ_CHECK(request_id.size() <= gong::kMaxGongRequestIdBytes + 32);
   FUZZ_CHECK(IsValidUtf8(request_id));
-  if (error.gong_request_id.size() <= gong::kMaxGongRequestIdBytes) {
-    FUZZ_CHECK(request_id == error.gong_request_id);
+  if (error.request_id.size() <= gong::kMaxGongRequestIdBytes) {
+    FUZZ_CHECK(request_id == error.request_id);
   }
 }
 
@@ -115,7 +134,12 @@ void CheckInterpretation(int status, absl::string_view retry_after,
   response.status = status;
   response.body = std::string(body);
   if (!retry_after.empty()) response.headers["retry-after"] = std::string(retry_after);
-  const gong::UnassignOutcome outcome = gong::InterpretUnassignAnswer(response);
+  // As the Gong client reads it, then as the unassign codec reads that.
+  const gong::GongOutcome answer =
+      gong::ReadGongAnswer(gong::http::HttpResult(response), kNow);
+  FUZZ_CHECK(std::holds_alternative<gong::GongAnswer>(answer) == (status == 200));
+  if (status == 200) FUZZ_CHECK(std::get<gong::GongAnswer>(answer).body == body);
+  const gong::UnassignOutcome outcome = gong::DecodeUnassignOutcome(answer);
 
   const absl::StatusOr<gong::UnassignResult> decoded = gong::DecodeUnassignResponse(body);
   if (status == 200) {
@@ -127,7 +151,9 @@ void CheckInterpretation(int status, absl::string_view retry_after,
                  decoded->unassigned_flow_instance_ids);
     } else {
       const auto& error = std::get<gong::GongError>(outcome);
-      FUZZ_CHECK(error.kind == gong::GongError::Kind::kMalformedResponse);
+      FUZZ_CHECK(error.kind == gong::GongError::Kind::kMalformedAnswer);
+      FUZZ_CHECK(error.answered());
+      FUZZ_CHECK(error.http_status == 200);
       FUZZ_CHECK(!error.detail.empty());
     }
     return;
@@ -136,13 +162,16 @@ void CheckInterpretation(int status, absl::string_view retry_after,
   const auto& error = std::get<gong::GongError>(outcome);
   const gong::GongErrorBody error_body = gong::DecodeErrorBody(body);
   FUZZ_CHECK(error.kind == gong::GongError::Kind::kHttpStatus);
+  FUZZ_CHECK(error.answered());
   FUZZ_CHECK(error.http_status == status);
-  FUZZ_CHECK(error.gong_request_id == error_body.request_id);
+  FUZZ_CHECK(error.request_id == error_body.request_id);
   FUZZ_CHECK(error.errors == error_body.errors);
   CheckBoundedForCallers(error);
   if (status == 429) {
     FUZZ_CHECK(error.retry_after.has_value());
     FUZZ_CHECK(*error.retry_after >= absl::ZeroDuration());
+    FUZZ_CHECK(*error.retry_after ==
+               gong::ParseRetryAfter(retry_after, kNow).value_or(absl::Seconds(1)));
   } else {
     FUZZ_CHECK(!error.retry_after.has_value());
   }

@@ -26,7 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "fuzz_check.h"
-#include "gong/gong_client.h"
+#include "gong/retry_after.h"
 
 namespace {
 

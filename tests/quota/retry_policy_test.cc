@@ -1,54 +1,104 @@
-// Which failures the dispatcher may retry, row by row, and the backoff's
-// bounds.
+// Which failures the quota steward may retry, row by row, for a write
+// (Idempotency::kNotIdempotent: only where Gong surely did not act) and a
+// read (Idempotency::kIdempotent: also where Gong may have acted); which
+// refusals left the whole request undone; and the backoff's bounds.
 #include "quota/retry_policy.h"
+
+#include <vector>
 
 #include "gtest/gtest.h"
 
 namespace gong {
 namespace {
 
-GongError Http(int status) {
-  GongError error;
-  error.http_status = status;
-  return error;
+GongError Http(int status) { return GongError::HttpStatus(status, "", {}); }
+
+GongError NoAnswer(GongError::Kind kind, bool may_have_acted) {
+  return GongError::NoAnswer(kind, "", may_have_acted);
 }
 
-GongError Transport(http::TransportFailure failure) {
+struct Row {
   GongError error;
-  error.kind = GongError::Kind::kTransport;
-  error.transport_failure = failure;
-  return error;
+  bool retriable;
+};
+
+void ExpectRows(const std::vector<Row>& rows, Idempotency idempotency) {
+  for (const Row& row : rows) {
+    SCOPED_TRACE(testing::Message() << "http " << row.error.http_status << " kind "
+                                    << static_cast<int>(row.error.kind) << " ("
+                                    << NoAnswerName(row.error.kind) << ") may_have_acted "
+                                    << row.error.may_have_acted);
+    EXPECT_EQ(IsRetriable(row.error, idempotency), row.retriable);
+  }
 }
 
 TEST(RetryPolicyTest, OnlyAnswersThatProveGongDidNotActAreRetriable) {
-  using http::TransportFailure;
-  struct Row {
-    GongError error;
-    bool retriable;
-  };
-  GongError malformed;
-  malformed.kind = GongError::Kind::kMalformedResponse;
-  const Row rows[] = {
-      {Http(429), true},
-      {Http(503), true},
-      {Transport(TransportFailure::kConnectFailed), true},
-      {Http(400), false},
-      {Http(401), false},
-      {Http(500), false},
-      {Http(502), false},
-      {Http(504), false},
-      {Transport(TransportFailure::kTimeout), false},
-      {Transport(TransportFailure::kConnectionDropped), false},
-      {Transport(TransportFailure::kTlsFailure), false},
-      {Transport(TransportFailure::kCancelled), false},
-      {malformed, false},
-  };
-  for (const Row& row : rows) {
-    SCOPED_TRACE(testing::Message()
-                 << "http " << row.error.http_status << " transport "
-                 << http::TransportFailureName(row.error.transport_failure));
-    EXPECT_EQ(IsRetriable(row.error), row.retriable);
+  using Kind = GongError::Kind;
+  ExpectRows(
+      {
+          {Http(429), true},
+          {Http(503), true},
+          {NoAnswer(Kind::kConnectFailed, false), true},
+          // Gong refused the request unprocessed (HTTP/2 REFUSED_STREAM).
+          {NoAnswer(Kind::kConnectionDropped, false), true},
+          {Http(400), false},
+          {Http(401), false},
+          {Http(500), false},
+          {Http(502), false},
+          {Http(504), false},
+          {NoAnswer(Kind::kTimedOut, true), false},
+          {NoAnswer(Kind::kConnectionDropped, true), false},
+          {NoAnswer(Kind::kTlsFailure, false), false},
+          {GongError::Cancelled("", true), false},
+          {NoAnswer(Kind::kNoAnswer, true), false},
+          {GongError::MalformedAnswer(200, "body is not JSON"), false},
+      },
+      Idempotency::kNotIdempotent);
+}
+
+// A read changes nothing, so a second attempt is harmless even where Gong
+// may have run the first: 500, 502, 504 and any dropped connection are
+// retried too. A TLS failure is not transient, a timeout has used up the
+// deadline, a cancelled call is not wanted any more, and a malformed answer
+// or a 400 would come again.
+TEST(RetryPolicyTest, AReadIsAlsoRetriedWhereGongMayHaveActed) {
+  using Kind = GongError::Kind;
+  ExpectRows(
+      {
+          {Http(429), true},
+          {Http(503), true},
+          {Http(500), true},
+          {Http(502), true},
+          {Http(504), true},
+          {NoAnswer(Kind::kConnectFailed, false), true},
+          {NoAnswer(Kind::kConnectionDropped, false), true},
+          {NoAnswer(Kind::kConnectionDropped, true), true},
+          {Http(400), false},
+          {Http(401), false},
+          {Http(404), false},
+          {Http(501), false},
+          {NoAnswer(Kind::kTimedOut, true), false},
+          {NoAnswer(Kind::kTlsFailure, false), false},
+          {GongError::Cancelled("", true), false},
+          {GongError::Cancelled("", false), false},
+          {NoAnswer(Kind::kNoAnswer, true), false},
+          {GongError::MalformedAnswer(200, "body is not JSON"), false},
+      },
+      Idempotency::kIdempotent);
+}
+
+TEST(RetryPolicyTest, RefusalsOfTheWholeRequestAreThoseGongActedOnNoneOf) {
+  for (int status : {400, 404, 409, 422}) {
+    SCOPED_TRACE(status);
+    EXPECT_TRUE(RefusedWithoutActing(Http(status)));
   }
+  for (int status : {401, 403, 429, 500, 502, 503, 504}) {
+    SCOPED_TRACE(status);
+    EXPECT_FALSE(RefusedWithoutActing(Http(status)));
+  }
+  EXPECT_FALSE(RefusedWithoutActing(GongError::MalformedAnswer(200, "x")));
+  EXPECT_FALSE(RefusedWithoutActing(GongError::NoAnswer(GongError::Kind::kConnectFailed,
+                                                        "", /*may_have_acted=*/false)));
 }
 
 TEST(ExponentialBackoffTest, DoublesWithinHalfToFullAndStopsAtTheMaximum) {
