@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -20,6 +21,28 @@ class FakeGongClient final : public GongClient {
     GongRequest request;
     Callback done;  // empty once answered
   };
+
+  // Answers every call still unanswered as cancelled (may have acted), as
+  // RestGongClient does when destroyed, if the test asked for it.
+  ~FakeGongClient() override {
+    std::vector<Callback> unfinished;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!cancel_unfinished_on_destruction_) return;
+      for (Call& call : calls_) {
+        if (call.done) unfinished.push_back(std::move(call.done));
+      }
+    }
+    for (Callback& done : unfinished) {
+      std::move(done)(GongError::Cancelled("client destroyed", true));
+    }
+  }
+
+  // Makes the destructor answer unfinished calls, like the real client's.
+  void CancelUnfinishedOnDestruction() {
+    absl::MutexLock lock(&mu_);
+    cancel_unfinished_on_destruction_ = true;
+  }
 
   // Call ids are 1, 2, 3, ... in arrival order.
   CallId Send(GongRequest request, Callback done) override {
@@ -97,6 +120,7 @@ class FakeGongClient final : public GongClient {
   absl::Mutex mu_;
   std::vector<Call> calls_ ABSL_GUARDED_BY(mu_);  // call id N at index N-1
   std::vector<CallId> cancelled_ ABSL_GUARDED_BY(mu_);
+  bool cancel_unfinished_on_destruction_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace gong::testing

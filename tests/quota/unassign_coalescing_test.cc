@@ -1,0 +1,169 @@
+// Unassign's coalescing policy alone: which parts merge, into what Gong
+// request, and which refusals of a merged request hold for every part.
+#include "quota/unassign_coalescing.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace gong {
+namespace {
+
+using ::testing::ElementsAre;
+
+const absl::Time kDeadline = absl::FromUnixSeconds(1'700'000'060);
+
+std::vector<std::string> Ids(int first, int count) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < count; ++i) ids.push_back(absl::StrCat(first + i));
+  return ids;
+}
+
+// The ids a built request's body carries, in order.
+std::vector<std::string> BodyIds(const GongRequest& request) {
+  return nlohmann::json::parse(request.json_body)
+      .at("flowInstanceIds")
+      .get<std::vector<std::string>>();
+}
+
+class UnassignCoalescingTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Coalescable> Part(std::vector<std::string> ids,
+                                    std::string email = "") {
+    return policy_.Part(UnassignRequest{std::move(ids), std::move(email)});
+  }
+
+  UnassignCoalescing policy_;
+};
+
+TEST_F(UnassignCoalescingTest, APartIsKeyedByItsEmailUnderThisPolicy) {
+  auto part = Part({"1"}, "a@x.io");
+  EXPECT_EQ(&part->policy(), &policy_);
+  EXPECT_EQ(part->key(), "a@x.io");
+  EXPECT_EQ(Part({"1"})->key(), "");
+  EXPECT_NE(Part({"1"}, "b@x.io")->key(), part->key());
+}
+
+TEST_F(UnassignCoalescingTest, PartsMergeWithEachIdOnceInArrivalOrder) {
+  std::unique_ptr<MergedRequest> merged = policy_.Start();
+  EXPECT_TRUE(merged->TryAdd(*Part({"2", "3"}, "a@x.io")));
+  EXPECT_TRUE(merged->TryAdd(*Part({"3", "1"}, "a@x.io")));  // "3" asked twice
+  EXPECT_TRUE(merged->TryAdd(*Part({"5"}, "a@x.io")));
+  const GongRequest built = merged->Build(kDeadline);
+  EXPECT_THAT(BodyIds(built), ElementsAre("2", "3", "1", "5"));
+  EXPECT_EQ(built.items, 4u);
+}
+
+TEST_F(UnassignCoalescingTest, BuildIsTheCodecsRequestForTheMergedIdsAndDeadline) {
+  std::unique_ptr<MergedRequest> merged = policy_.Start();
+  ASSERT_TRUE(merged->TryAdd(*Part({"7", "8"}, "a@x.io")));
+  ASSERT_TRUE(merged->TryAdd(*Part({"8", "9"}, "a@x.io")));
+  const GongRequest built = merged->Build(kDeadline);
+  const GongRequest expected =
+      EncodeUnassign(UnassignRequest{{"7", "8", "9"}, "a@x.io"}, kDeadline);
+  EXPECT_EQ(built.method, expected.method);
+  EXPECT_EQ(built.path, expected.path);
+  EXPECT_EQ(built.path, kUnassignPath);
+  EXPECT_EQ(built.query, expected.query);
+  EXPECT_EQ(built.json_body, expected.json_body);
+  EXPECT_EQ(built.deadline, kDeadline);
+  EXPECT_EQ(built.idempotency, Idempotency::kNotIdempotent);
+  EXPECT_EQ(built.items, expected.items);
+  // Another deadline, the same request otherwise.
+  const GongRequest later = merged->Build(kDeadline + absl::Seconds(30));
+  EXPECT_EQ(later.deadline, kDeadline + absl::Seconds(30));
+  EXPECT_EQ(later.json_body, expected.json_body);
+}
+
+TEST_F(UnassignCoalescingTest, WithoutAnEmailTheRequestHasNone) {
+  std::unique_ptr<MergedRequest> merged = policy_.Start();
+  ASSERT_TRUE(merged->TryAdd(*Part({"1"})));
+  ASSERT_TRUE(merged->TryAdd(*Part({"2"})));
+  EXPECT_EQ(merged->Build(kDeadline).json_body,
+            EncodeUnassign(UnassignRequest{{"1", "2"}, ""}, kDeadline).json_body);
+}
+
+TEST_F(UnassignCoalescingTest,
+       APartThatWouldPass200DistinctIdsIsRefusedAndChangesNothing) {
+  std::unique_ptr<MergedRequest> merged = policy_.Start();
+  ASSERT_TRUE(merged->TryAdd(*Part(Ids(1000, 150))));
+  ASSERT_TRUE(merged->TryAdd(*Part(Ids(1100, 100))));  // 50 shared: 200 distinct
+  const GongRequest full = merged->Build(kDeadline);
+  ASSERT_EQ(BodyIds(full).size(), kMaxIdsPerUnassign);
+
+  EXPECT_FALSE(merged->TryAdd(*Part({"2000"})));  // would make 201
+  // New ids with old ones: still past 200, and none of it is taken.
+  EXPECT_FALSE(merged->TryAdd(*Part({"1000", "2001"})));
+  const GongRequest after = merged->Build(kDeadline);
+  EXPECT_EQ(after.json_body, full.json_body);
+  EXPECT_EQ(after.items, full.items);
+  // Ids it holds already add nothing: that part still fits.
+  EXPECT_TRUE(merged->TryAdd(*Part({"1000", "1199"})));
+  EXPECT_EQ(merged->Build(kDeadline).json_body, full.json_body);
+}
+
+TEST_F(UnassignCoalescingTest, ASinglePartOf200IdsFits) {
+  std::unique_ptr<MergedRequest> merged = policy_.Start();
+  EXPECT_TRUE(merged->TryAdd(*Part(Ids(1, 200))));
+  EXPECT_FALSE(merged->TryAdd(*Part(Ids(201, 1))));
+  EXPECT_EQ(BodyIds(merged->Build(kDeadline)), Ids(1, 200));
+}
+
+struct RefusalCase {
+  const char* name;
+  GongError refusal;
+  bool holds_for_every_part;
+};
+
+void PrintTo(const RefusalCase& c, std::ostream* os) { *os << c.name; }
+
+class UnassignRefusalTest : public ::testing::TestWithParam<RefusalCase> {};
+
+TEST_P(UnassignRefusalTest, OnlyDoesNotExistHoldsForEveryPart) {
+  UnassignCoalescing policy;
+  EXPECT_EQ(policy.RefusalHoldsForEveryPart(GetParam().refusal),
+            GetParam().holds_for_every_part);
+}
+
+GongError Http(int status, std::vector<std::string> errors) {
+  return GongError::HttpStatus(status, "req-1", std::move(errors));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, UnassignRefusalTest,
+    ::testing::Values(
+        RefusalCase{"DoesNotExist400", Http(400, {"Flow instance does not exist: 1, 2"}),
+                    true},
+        RefusalCase{"DoesNotExistUpperCase400",
+                    Http(400, {"FLOW INSTANCE DOES NOT EXIST"}), true},
+        RefusalCase{"DoesNotExistMixedCase400", Http(400, {"Id 7 Does Not Exist"}), true},
+        RefusalCase{"DoesNotExistAmongOtherErrors400",
+                    Http(400, {"Something else", "flow instance 3 does not exist"}),
+                    true},
+        RefusalCase{"Other400", Http(400, {"Invalid flow instance id: x"}), false},
+        RefusalCase{"Bare400", Http(400, {}), false},
+        RefusalCase{"DoesNotExist404", Http(404, {"Flow instance does not exist"}),
+                    false},
+        RefusalCase{"DoesNotExist409", Http(409, {"Flow instance does not exist"}),
+                    false},
+        RefusalCase{"DoesNotExist422", Http(422, {"Flow instance does not exist"}),
+                    false},
+        RefusalCase{"DoesNotExist500", Http(500, {"Flow instance does not exist"}),
+                    false},
+        RefusalCase{"DoesNotExist503", Http(503, {"Flow instance does not exist"}),
+                    false},
+        RefusalCase{"MalformedDoesNotExist400",
+                    GongError::MalformedAnswer(400, "flow instance does not exist"),
+                    false},
+        RefusalCase{"ConnectionDropped",
+                    GongError::NoAnswer(GongError::Kind::kConnectionDropped,
+                                        "does not exist", true),
+                    false}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace gong
