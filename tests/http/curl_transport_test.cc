@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <future>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "sandbox/sandbox_gong.h"
 #include "support/wait_until.h"
 
@@ -48,8 +50,8 @@ class CurlTransportTest : public ::testing::Test {
     return request;
   }
 
-  // Posts and waits for the result.
-  HttpResult Post(HttpRequest request) {
+  // Sends and waits for the result.
+  HttpResult Send(HttpRequest request) {
     std::promise<HttpResult> done;
     transport_->Send(std::move(request),
                      [&done](HttpResult r) { done.set_value(std::move(r)); });
@@ -75,12 +77,47 @@ class CurlTransportTest : public ::testing::Test {
   std::unique_ptr<CurlTransport> transport_;
 };
 
+// Other endpoints read with GET and may write with other methods: each
+// reaches the server as itself, a GET without a body.
+TEST_F(CurlTransportTest, SendsEachMethodAsItselfWithItsBody) {
+  httplib::Server server;
+  const auto echo = [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(absl::StrCat(req.method, " ", req.target, " [", req.body, "]"),
+                    "text/plain");
+  };
+  server.Get("/v2/flows", echo);
+  server.Put("/v2/flows", echo);
+  server.Post("/v2/flows", echo);
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread serving([&server] { server.listen_after_bind(); });
+  struct Case {
+    std::string method, body, expected;
+  };
+  for (const Case& c : {Case{"GET", "", "GET /v2/flows?cursor=a%20b []"},
+                        Case{"PUT", "{\"x\":1}", "PUT /v2/flows?cursor=a%20b [{\"x\":1}]"},
+                        Case{"POST", "{}", "POST /v2/flows?cursor=a%20b [{}]"}}) {
+    SCOPED_TRACE(c.method);
+    HttpRequest request;
+    request.method = c.method;
+    request.url = absl::StrCat("http://127.0.0.1:", port, "/v2/flows?cursor=a%20b");
+    request.body = c.body;
+    request.deadline = absl::Now() + absl::Seconds(20);
+    const HttpResult result = Send(std::move(request));
+    ASSERT_TRUE(std::holds_alternative<HttpResponse>(result));
+    EXPECT_EQ(std::get<HttpResponse>(result).status, 200);
+    EXPECT_EQ(std::get<HttpResponse>(result).body, c.expected);
+  }
+  transport_.reset();  // closes its kept-alive connection, which the server waits for
+  server.stop();
+  serving.join();
+}
+
 TEST_F(CurlTransportTest, DeliversStatusBodyAndHeaders) {
   sandbox::Behavior behavior;
   behavior.force_status = 429;
   behavior.retry_after_seconds = 4;
   sandbox_->SetBehavior(behavior);
-  HttpResult result = Post(Request());
+  HttpResult result = Send(Request());
   ASSERT_TRUE(std::holds_alternative<HttpResponse>(result));
   const auto& response = std::get<HttpResponse>(result);
   EXPECT_EQ(response.status, 429);
@@ -90,7 +127,7 @@ TEST_F(CurlTransportTest, DeliversStatusBodyAndHeaders) {
 }
 
 TEST_F(CurlTransportTest, SendsMethodHeadersAndBodyAsGiven) {
-  HttpResult result = Post(Request());
+  HttpResult result = Send(Request());
   ASSERT_TRUE(std::holds_alternative<HttpResponse>(result));
   EXPECT_EQ(std::get<HttpResponse>(result).status, 200);
   const auto requests = sandbox_->Requests();
@@ -115,26 +152,26 @@ TEST_F(CurlTransportTest, RefusedConnectionIsConnectFailed) {
   close(fd);
   HttpRequest request = Request();
   request.url = absl::StrCat("http://127.0.0.1:", port, kPath);
-  EXPECT_EQ(FailureOf(Post(std::move(request))), TransportFailure::kConnectFailed);
+  EXPECT_EQ(FailureOf(Send(std::move(request))), TransportFailure::kConnectFailed);
 }
 
 TEST_F(CurlTransportTest, TlsToAPlainServerIsTlsFailure) {
   HttpRequest request = Request();
   request.url = absl::StrCat("https://127.0.0.1:", sandbox_->port(), kPath);
-  EXPECT_EQ(FailureOf(Post(std::move(request))), TransportFailure::kTlsFailure);
+  EXPECT_EQ(FailureOf(Send(std::move(request))), TransportFailure::kTlsFailure);
 }
 
 TEST_F(CurlTransportTest, DroppedConnectionIsConnectionDropped) {
   sandbox::Behavior behavior;
   behavior.drop_connection = true;
   sandbox_->SetBehavior(behavior);
-  EXPECT_EQ(FailureOf(Post(Request())), TransportFailure::kConnectionDropped);
+  EXPECT_EQ(FailureOf(Send(Request())), TransportFailure::kConnectionDropped);
 }
 
 TEST_F(CurlTransportTest, SlowAnswerPastTheDeadlineIsTimeout) {
   SlowServer(kServerNeverInTime);
   const absl::Time start = absl::Now();
-  EXPECT_EQ(FailureOf(Post(Request(absl::Milliseconds(200)))),
+  EXPECT_EQ(FailureOf(Send(Request(absl::Milliseconds(200)))),
             TransportFailure::kTimeout);
   // Ends at its deadline, long before the answer would have come.
   EXPECT_LT(absl::Now() - start, kWellBeforeTheAnswer);
@@ -143,7 +180,7 @@ TEST_F(CurlTransportTest, SlowAnswerPastTheDeadlineIsTimeout) {
 TEST_F(CurlTransportTest, PassedDeadlineFailsWithoutSending) {
   HttpRequest request = Request();
   request.deadline = absl::Now() - absl::Seconds(1);
-  EXPECT_EQ(FailureOf(Post(std::move(request))), TransportFailure::kTimeout);
+  EXPECT_EQ(FailureOf(Send(std::move(request))), TransportFailure::kTimeout);
   EXPECT_EQ(sandbox_->RequestCount(), 0);
 }
 

@@ -88,14 +88,14 @@ add_library(gong_client gong_client.cc)
 target_link_libraries(gong_client PUBLIC gong_http gong_base
   PRIVATE nlohmann_json::nlohmann_json)
 EOF
-  put server/quota/quota_dispatcher.h <<'EOF'
+  put server/quota/quota_steward.h <<'EOF'
 #pragma once
 #include "base/clock.h"
 #include "gong/gong_client.h"
 #include "absl/status/statusor.h"
 EOF
   put server/quota/CMakeLists.txt <<'EOF'
-add_library(gong_quota quota_dispatcher.cc)
+add_library(gong_quota quota_steward.cc)
 target_link_libraries(gong_quota PUBLIC gong_client gong_base absl::random_random)
 EOF
   put server/auth/tls_credentials.h <<'EOF'
@@ -115,7 +115,7 @@ EOF
 #include "gong/flows/v1/flow_service.pb.h"
 #include "gong/gong_client.h"
 #include "google/rpc/status.pb.h"
-#include "quota/quota_dispatcher.h"
+#include "quota/quota_steward.h"
 EOF
   put server/api/CMakeLists.txt <<'EOF'
 add_library(gong_api flow_service.cc status_mapping.cc)
@@ -131,7 +131,7 @@ EOF
 #pragma once
 #include "api/status_mapping.h"
 #include "gong/gong_client.h"
-#include "quota/quota_dispatcher.h"
+#include "quota/quota_steward.h"
 #include <prometheus/counter.h>
 EOF
   put server/observability/CMakeLists.txt <<'EOF'
