@@ -14,8 +14,8 @@
 
 namespace gong {
 
-// Gong's 200, whose body the endpoint's codec reads. A merged request's
-// answer goes to each of its callers, whose codec keeps its own part.
+// Gong's 200, whose body the endpoint's codec reads (for a merged request,
+// each caller's own part of it: coalescing.h).
 struct GongAnswer {
   std::string body;
 };

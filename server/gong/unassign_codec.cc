@@ -31,6 +31,12 @@ GongRequest EncodeUnassign(const UnassignRequest& request, absl::Time deadline) 
   return gong;
 }
 
+std::string EncodeUnassignResponse(const UnassignResult& result) {
+  Json body = {{"requestId", result.request_id},
+               {"unassignedFlowInstanceIds", result.unassigned_flow_instance_ids}};
+  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 absl::StatusOr<UnassignResult> DecodeUnassignResponse(absl::string_view body) {
   const Json parsed = json::Parse(body);
   if (parsed.is_discarded()) return absl::DataLossError("body is not JSON");

@@ -43,6 +43,10 @@ GongRequest EncodeUnassign(const UnassignRequest& request, absl::Time deadline);
 // {"flowInstanceIds":[...]} plus "unassignedByUserEmail" when one is given.
 std::string EncodeUnassignBody(const UnassignRequest& request);
 
+// A 200's body as Gong writes it (to hand each caller of a merged request
+// its own part of Gong's answer).
+std::string EncodeUnassignResponse(const UnassignResult& result);
+
 // A 200's body: {"requestId": "...", "unassignedFlowInstanceIds": [...]}.
 // Unknown fields are ignored; a body of any other shape is an error whose
 // message says what was wrong.

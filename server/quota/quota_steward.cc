@@ -264,6 +264,7 @@ void QuotaSteward::Send(std::shared_ptr<Batch> batch, absl::Time now) {
 
 void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
   std::vector<Completion> out;
+  std::shared_ptr<Batch> merged;  // answered as a merged request
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;  // its callers were answered already
@@ -302,18 +303,31 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
       Split(std::move(batch));
       FailLateCalls(now, &out);
     } else {
-      // Every caller gets Gong's answer; a merged one holds each caller's
-      // part, which its codec picks out.
-      for (auto& call : batch->calls) {
-        batch_of_.erase(call->id);
-        if (error != nullptr) {
-          out.emplace_back(std::move(call->done), Capped(*error));
-        } else {
-          out.emplace_back(std::move(call->done), std::get<GongAnswer>(outcome));
+      for (auto& call : batch->calls) batch_of_.erase(call->id);
+      if (error == nullptr && batch->calls.size() > 1) {
+        merged = std::move(batch);  // shared out below, not under the lock
+      } else {
+        for (auto& call : batch->calls) {
+          if (error != nullptr) {
+            out.emplace_back(std::move(call->done), Capped(*error));
+          } else {
+            out.emplace_back(std::move(call->done), std::get<GongAnswer>(std::move(outcome)));
+          }
         }
       }
     }
     Pump(now, &out);
+  }
+  if (merged != nullptr) {
+    // Each caller gets its own part of the answer (decoding it takes a
+    // while: no other call waits for the lock meanwhile).
+    std::vector<const Coalescable*> parts;
+    for (const auto& call : merged->calls) parts.push_back(call->part.get());
+    std::vector<GongAnswer> shares =
+        parts.front()->policy().Share(std::get<GongAnswer>(outcome), parts);
+    for (size_t i = 0; i < merged->calls.size(); ++i) {
+      out.emplace_back(std::move(merged->calls[i]->done), std::move(shares[i]));
+    }
   }
   for (auto& [done, result] : out) std::move(done)(std::move(result));
 }

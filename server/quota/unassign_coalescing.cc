@@ -59,6 +59,26 @@ std::unique_ptr<MergedRequest> UnassignCoalescing::Start() const {
   return std::make_unique<MergedUnassign>();
 }
 
+std::vector<GongAnswer> UnassignCoalescing::Share(
+    const GongAnswer& answer, const std::vector<const Coalescable*>& parts) const {
+  absl::StatusOr<UnassignResult> merged = DecodeUnassignResponse(answer.body);
+  if (!merged.ok()) return std::vector<GongAnswer>(parts.size(), answer);
+  std::vector<GongAnswer> shares;
+  shares.reserve(parts.size());
+  for (const Coalescable* part : parts) {
+    const UnassignRequest& asked = static_cast<const UnassignPart*>(part)->request();
+    const absl::flat_hash_set<absl::string_view> mine(asked.flow_instance_ids.begin(),
+                                                      asked.flow_instance_ids.end());
+    UnassignResult share;
+    share.request_id = merged->request_id;
+    for (const std::string& id : merged->unassigned_flow_instance_ids) {
+      if (mine.contains(id)) share.unassigned_flow_instance_ids.push_back(id);
+    }
+    shares.push_back(GongAnswer{EncodeUnassignResponse(share)});
+  }
+  return shares;
+}
+
 bool UnassignCoalescing::RefusalHoldsForEveryPart(const GongError& refusal) const {
   return refusal.kind == GongError::Kind::kHttpStatus && refusal.http_status == 400 &&
          std::any_of(refusal.errors.begin(), refusal.errors.end(), [](const std::string& text) {

@@ -1,7 +1,7 @@
 // Coalescing for unassign-by-instance-id: waiting calls with the same
 // unassigned_by_user_email merge, in arrival order, into one Gong request
-// of at most 200 distinct ids. An id two callers asked for is sent once;
-// Gong's answer goes to both, and each keeps its own ids.
+// of at most 200 distinct ids. An id two callers asked for is sent once, and
+// Gong's answer for it goes to both; each caller gets only its own ids.
 #pragma once
 
 #include <memory>
@@ -18,6 +18,11 @@ class UnassignCoalescing final : public CoalescingPolicy {
   std::unique_ptr<Coalescable> Part(UnassignRequest request) const;
 
   std::unique_ptr<MergedRequest> Start() const override;
+  // Gong's answer read once; each part gets the ids it asked for, in Gong's
+  // order. An answer that cannot be read goes to each part as it is, for
+  // its codec to report.
+  std::vector<GongAnswer> Share(const GongAnswer& answer,
+                                const std::vector<const Coalescable*>& parts) const override;
   // Gong's 400 "does not exist" for a request none of whose ids exist is
   // true of every part of it too.
   bool RefusalHoldsForEveryPart(const GongError& refusal) const override;

@@ -57,7 +57,7 @@ class CallerAuthTest : public FacadeTest {
 TEST_F(CallerAuthTest, OnlyCallsBearingAnAcceptedTokenReachGong) {
   EXPECT_TRUE(CallWith("Bearer alpha-token", "1001").ok());
   EXPECT_TRUE(CallWith("Bearer beta-token", "1002").ok());
-  for (const std::string& bad : {"", "Bearer gamma-token", "Basic YWxwaGEtdG9rZW4=",
+  for (const char* bad : {"", "Bearer gamma-token", "Basic YWxwaGEtdG9rZW4=",
                                  "alpha-token", "Bearer alpha-token2"}) {
     SCOPED_TRACE(bad);
     const grpc::Status status = CallWith(bad, "1003");

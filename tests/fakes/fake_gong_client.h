@@ -74,9 +74,7 @@ class FakeGongClient final : public GongClient {
 
   // Answers call `id` with Gong's 200 for an unassign request.
   void AnswerUnassigned(CallId id, const UnassignResult& result) {
-    nlohmann::json body = {{"requestId", result.request_id},
-                           {"unassignedFlowInstanceIds", result.unassigned_flow_instance_ids}};
-    Answer(id, GongAnswer{body.dump()});
+    Answer(id, GongAnswer{EncodeUnassignResponse(result)});
   }
 
   size_t size() {

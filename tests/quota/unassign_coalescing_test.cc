@@ -40,6 +40,35 @@ class UnassignCoalescingTest : public ::testing::Test {
   UnassignCoalescing policy_;
 };
 
+// Gong's answer to a merged request, shared out: each part gets exactly the
+// ids it asked for that Gong listed, in Gong's order, with Gong's requestId.
+TEST_F(UnassignCoalescingTest, EachPartSharesOnlyItsOwnIdsOfTheAnswer) {
+  auto b = Part({"2", "3"}), c = Part({"3", "4"}), d = Part({"9"});
+  const GongAnswer answer{
+      EncodeUnassignResponse(UnassignResult{"req-7", {"4", "3", "2", "77"}})};
+
+  const std::vector<GongAnswer> shares = policy_.Share(answer, {b.get(), c.get(), d.get()});
+
+  ASSERT_EQ(shares.size(), 3u);
+  const auto ids = [](const GongAnswer& share) {
+    return DecodeUnassignResponse(share.body)->unassigned_flow_instance_ids;
+  };
+  EXPECT_THAT(ids(shares[0]), ElementsAre("3", "2"));
+  EXPECT_THAT(ids(shares[1]), ElementsAre("4", "3"));
+  EXPECT_THAT(ids(shares[2]), ElementsAre());
+  EXPECT_EQ(DecodeUnassignResponse(shares[2].body)->request_id, "req-7");
+}
+
+// An answer that cannot be read goes to every part as it came, so each
+// caller's codec reports the same malformed answer.
+TEST_F(UnassignCoalescingTest, AnUnreadableAnswerGoesToEveryPartAsItIs) {
+  auto b = Part({"2"}), c = Part({"3"});
+  const std::vector<GongAnswer> shares = policy_.Share(GongAnswer{"<html>"}, {b.get(), c.get()});
+  ASSERT_EQ(shares.size(), 2u);
+  EXPECT_EQ(shares[0].body, "<html>");
+  EXPECT_EQ(shares[1].body, "<html>");
+}
+
 TEST_F(UnassignCoalescingTest, APartIsKeyedByItsEmailUnderThisPolicy) {
   auto part = Part({"1"}, "a@x.io");
   EXPECT_EQ(&part->policy(), &policy_);
