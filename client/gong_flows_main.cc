@@ -74,9 +74,8 @@ void PrintDetails(const grpc::Status& status) {
 
 void PrintResponse(const UnassignByInstanceIdsResponse& response) {
   const int removed = response.unassigned_flow_instance_ids_size();
-  std::cout << "Gong request " << response.request_id() << ": unassigned "
-            << removed << " of "
-            << removed + response.still_assigned_flow_instance_ids_size()
+  std::cout << "Gong request " << response.request_id() << ": unassigned " << removed
+            << " of " << removed + response.still_assigned_flow_instance_ids_size()
             << " flow instances\n";
   for (const std::string& id : response.unassigned_flow_instance_ids()) {
     std::cout << "  unassigned      " << id << "\n";
@@ -117,7 +116,8 @@ int Unassign(const std::vector<std::string>& ids) {
   const grpc::Status status = stub->UnassignByInstanceIds(&context, request, &response);
   if (!status.ok()) {
     // gRPC's codes are abseil's canonical codes, number for number.
-    std::cerr << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))
+    std::cerr << absl::StatusCodeToString(
+                     static_cast<absl::StatusCode>(status.error_code()))
               << ": " << status.error_message() << "\n";
     PrintDetails(status);
     return static_cast<int>(status.error_code());

@@ -2,11 +2,12 @@
 // face knows nothing of Prometheus or log formats; tests pass their own.
 #pragma once
 
+#include <grpcpp/support/status.h>
+
 #include <string>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include <grpcpp/support/status.h>
 
 namespace gong {
 

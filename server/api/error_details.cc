@@ -24,8 +24,8 @@ grpc::Status MakeErrorStatus(grpc::StatusCode code, std::string message,
     const absl::Duration delay = *details.retry_delay;
     const int64_t seconds = absl::ToInt64Seconds(delay);
     retry.mutable_retry_delay()->set_seconds(seconds);
-    retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(
-        absl::ToInt64Nanoseconds(delay - absl::Seconds(seconds))));
+    retry.mutable_retry_delay()->set_nanos(
+        static_cast<int32_t>(absl::ToInt64Nanoseconds(delay - absl::Seconds(seconds))));
     status.add_details()->PackFrom(retry);
   }
 

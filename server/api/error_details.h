@@ -2,13 +2,14 @@
 // grpc-status-details-bin: the one place that knows their wire form.
 #pragma once
 
+#include <grpcpp/support/status.h>
+
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
-#include <grpcpp/support/status.h>
 
 namespace gong {
 
@@ -21,9 +22,9 @@ struct FieldViolation {
 };
 
 struct ErrorDetails {
-  std::string reason;                         // UPPER_SNAKE, ErrorInfo.reason
-  std::map<std::string, std::string> metadata;  // ErrorInfo.metadata
-  std::optional<absl::Duration> retry_delay;  // adds a RetryInfo
+  std::string reason;                            // UPPER_SNAKE, ErrorInfo.reason
+  std::map<std::string, std::string> metadata;   // ErrorInfo.metadata
+  std::optional<absl::Duration> retry_delay;     // adds a RetryInfo
   std::vector<FieldViolation> field_violations;  // adds a BadRequest
 };
 

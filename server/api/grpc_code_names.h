@@ -3,8 +3,9 @@
 // and "InvalidArgument" (the grpc_code label of existing gRPC dashboards).
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <grpcpp/support/status.h>
+
+#include "absl/strings/string_view.h"
 
 namespace gong {
 

@@ -38,9 +38,10 @@ std::string CheckEmail(absl::string_view email) {
     return "must be an email address of the form local@domain";
   }
   if (const auto hidden = FindHiddenCharacter(email); hidden.has_value()) {
-    return absl::StrCat("must not hold whitespace, control or format characters, nor "
-                        "invalid UTF-8: ",
-                        hidden->what, " at character ", hidden->position);
+    return absl::StrCat(
+        "must not hold whitespace, control or format characters, nor "
+        "invalid UTF-8: ",
+        hidden->what, " at character ", hidden->position);
   }
   return "";
 }

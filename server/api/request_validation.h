@@ -14,7 +14,7 @@ inline constexpr size_t kMaxIdBytes = 128;
 inline constexpr size_t kMaxEmailBytes = 254;  // RFC 5321's path limit
 
 struct ValidatedRequest {
-  UnassignRequest request;                // distinct ids, first-seen order
+  UnassignRequest request;                 // distinct ids, first-seen order
   std::vector<FieldViolation> violations;  // empty when the request is valid
 };
 

@@ -10,18 +10,30 @@ StatusMapping MapHttpStatus(int http_status) {
   // The canonical inverse of google.rpc.Code's HTTP comments. A 500 is
   // INTERNAL, which clients do not retry: Gong may have run the request.
   switch (http_status) {
-    case 400: return {grpc::StatusCode::INVALID_ARGUMENT, "GONG_BAD_REQUEST"};
-    case 401: return {grpc::StatusCode::UNAUTHENTICATED, "GONG_UNAUTHENTICATED"};
-    case 403: return {grpc::StatusCode::PERMISSION_DENIED, "GONG_PERMISSION_DENIED"};
-    case 404: return {grpc::StatusCode::NOT_FOUND, "GONG_NOT_FOUND"};
-    case 408: return {grpc::StatusCode::DEADLINE_EXCEEDED, "GONG_REQUEST_TIMEOUT"};
-    case 409: return {grpc::StatusCode::ABORTED, "GONG_CONFLICT"};
-    case 429: return {grpc::StatusCode::RESOURCE_EXHAUSTED, "GONG_RATE_LIMITED"};
-    case 500: return {grpc::StatusCode::INTERNAL, "GONG_INTERNAL_ERROR"};
-    case 501: return {grpc::StatusCode::UNIMPLEMENTED, "GONG_NOT_IMPLEMENTED"};
-    case 502: return {grpc::StatusCode::UNAVAILABLE, "GONG_BAD_GATEWAY"};
-    case 503: return {grpc::StatusCode::UNAVAILABLE, "GONG_UNAVAILABLE"};
-    case 504: return {grpc::StatusCode::DEADLINE_EXCEEDED, "GONG_GATEWAY_TIMEOUT"};
+    case 400:
+      return {grpc::StatusCode::INVALID_ARGUMENT, "GONG_BAD_REQUEST"};
+    case 401:
+      return {grpc::StatusCode::UNAUTHENTICATED, "GONG_UNAUTHENTICATED"};
+    case 403:
+      return {grpc::StatusCode::PERMISSION_DENIED, "GONG_PERMISSION_DENIED"};
+    case 404:
+      return {grpc::StatusCode::NOT_FOUND, "GONG_NOT_FOUND"};
+    case 408:
+      return {grpc::StatusCode::DEADLINE_EXCEEDED, "GONG_REQUEST_TIMEOUT"};
+    case 409:
+      return {grpc::StatusCode::ABORTED, "GONG_CONFLICT"};
+    case 429:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "GONG_RATE_LIMITED"};
+    case 500:
+      return {grpc::StatusCode::INTERNAL, "GONG_INTERNAL_ERROR"};
+    case 501:
+      return {grpc::StatusCode::UNIMPLEMENTED, "GONG_NOT_IMPLEMENTED"};
+    case 502:
+      return {grpc::StatusCode::UNAVAILABLE, "GONG_BAD_GATEWAY"};
+    case 503:
+      return {grpc::StatusCode::UNAVAILABLE, "GONG_UNAVAILABLE"};
+    case 504:
+      return {grpc::StatusCode::DEADLINE_EXCEEDED, "GONG_GATEWAY_TIMEOUT"};
   }
   if (http_status >= 400 && http_status < 500) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "GONG_CLIENT_ERROR"};
@@ -79,11 +91,15 @@ std::string Message(const GongError& error) {
       return absl::StrCat("TLS with Gong failed: ", detail);
     case GongError::Kind::kConnectionDropped:
       if (!error.may_have_acted) {
-        return absl::StrCat("Gong refused the request before processing it; it is "
-                            "safe to send again: ", detail);
+        return absl::StrCat(
+            "Gong refused the request before processing it; it is "
+            "safe to send again: ",
+            detail);
       }
-      return absl::StrCat("the connection to Gong broke before its answer; Gong may "
-                          "have acted, look before retrying: ", detail);
+      return absl::StrCat(
+          "the connection to Gong broke before its answer; Gong may "
+          "have acted, look before retrying: ",
+          detail);
     case GongError::Kind::kCancelled:
       return "the call was cancelled";
     case GongError::Kind::kNoAnswer:
@@ -97,7 +113,8 @@ std::string Message(const GongError& error) {
   if (error.http_status == 429) {
     absl::StrAppend(&message, " (rate limit exceeded");
     if (error.retry_after.has_value()) {
-      absl::StrAppend(&message, "; retry after ", absl::FormatDuration(*error.retry_after));
+      absl::StrAppend(&message, "; retry after ",
+                      absl::FormatDuration(*error.retry_after));
     }
     absl::StrAppend(&message, ")");
   }
@@ -128,7 +145,8 @@ grpc::Status GongErrorToStatus(const GongError& error) {
     details.metadata["http_status"] = absl::StrCat(error.http_status);
   }
   if (!error.request_id.empty()) {
-    details.metadata["gong_request_id"] = BoundedText(error.request_id, kMaxGongRequestIdBytes);
+    details.metadata["gong_request_id"] =
+        BoundedText(error.request_id, kMaxGongRequestIdBytes);
   }
   if (!error.answered()) {
     details.metadata["transport_failure"] = std::string(NoAnswerName(error.kind));
@@ -148,9 +166,10 @@ grpc::Status QuotaRefusalToStatus(const QuotaRefusal& refusal) {
   std::string message =
       refusal.reason == QuotaRefusal::Reason::kQueueFull
           ? "too many calls are waiting for Gong's rate limit; retry later"
-          : absl::StrCat("Gong's rate limit leaves no turn for this call before its deadline; "
-                         "next turn in ",
-                         absl::FormatDuration(refusal.retry_after));
+          : absl::StrCat(
+                "Gong's rate limit leaves no turn for this call before its deadline; "
+                "next turn in ",
+                absl::FormatDuration(refusal.retry_after));
   return MakeErrorStatus(row.code, std::move(message), details);
 }
 

@@ -3,10 +3,11 @@
 // mapping").
 #pragma once
 
+#include <grpcpp/support/status.h>
+
 #include "absl/strings/string_view.h"
 #include "gong/gong_error.h"
 #include "quota/quota_refusal.h"
-#include <grpcpp/support/status.h>
 
 namespace gong {
 

@@ -108,10 +108,9 @@ void UnassignReactor::OnOutcome(QuotaOutcome outcome) {
     FinishCall(QuotaRefusalToStatus(*refusal));
     return;
   }
-  GongOutcome gong_outcome =
-      std::holds_alternative<GongAnswer>(outcome)
-          ? GongOutcome(std::get<GongAnswer>(std::move(outcome)))
-          : GongOutcome(std::get<GongError>(std::move(outcome)));
+  GongOutcome gong_outcome = std::holds_alternative<GongAnswer>(outcome)
+                                 ? GongOutcome(std::get<GongAnswer>(std::move(outcome)))
+                                 : GongOutcome(std::get<GongError>(std::move(outcome)));
   UnassignOutcome decoded = DecodeUnassignOutcome(std::move(gong_outcome));
   if (auto* result = std::get_if<UnassignResult>(&decoded)) {
     record_.gong_request_id = result->request_id;
@@ -128,7 +127,8 @@ void UnassignReactor::OnOutcome(QuotaOutcome outcome) {
 // DEADLINE_EXCEEDED, whatever we answer: that is the code reported.
 void UnassignReactor::FinishCall(grpc::Status status) {
   record_.code = status.error_code();
-  if (context_->IsCancelled() && context_->deadline() <= std::chrono::system_clock::now()) {
+  if (context_->IsCancelled() &&
+      context_->deadline() <= std::chrono::system_clock::now()) {
     record_.code = grpc::StatusCode::DEADLINE_EXCEEDED;
   }
   record_.duration = absl::Now() - started_;

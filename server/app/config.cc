@@ -34,11 +34,11 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   }
   const std::string& url = config.gong_base_url;
   const bool https = absl::StartsWith(url, "https://");
-  if ((!https && !absl::StartsWith(url, "http://")) ||
-      url.size() <= (https ? 8u : 7u)) {
+  if ((!https && !absl::StartsWith(url, "http://")) || url.size() <= (https ? 8u : 7u)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--gong_base_url must be an http(s) URL such as https://api.gong.io, "
-        "not \"", url, "\""));
+        "not \"",
+        url, "\""));
   }
   // The facade holds a key to every flow: it never sends it in clear text
   // except to this machine (the sandbox, tests).
@@ -49,7 +49,8 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   }
   if (!config.gong_ca_file.empty()) {
     if (absl::Status bundle = http::CheckCaBundle(config.gong_ca_file); !bundle.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--gong_ca_file: ", bundle.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--gong_ca_file: ", bundle.message()));
     }
   }
   if (config.upstream_timeout <= absl::ZeroDuration()) {

@@ -15,7 +15,7 @@ struct FacadeConfig {
   std::string listen = "0.0.0.0:50051";  // port 0 picks a free port
   std::string gong_base_url = "https://api.gong.io";
   std::string gong_ca_file;  // extra CA bundle; empty: the system's
-  absl::Duration upstream_timeout = absl::Seconds(30);  // calls without deadline
+  absl::Duration upstream_timeout = absl::Seconds(30);     // calls without deadline
   absl::Duration gong_connect_timeout = absl::Seconds(5);  // TCP and TLS to Gong
   // Connections to Gong idle this long are closed.
   absl::Duration gong_idle_connection_timeout = absl::Seconds(30);
@@ -23,12 +23,12 @@ struct FacadeConfig {
   // SIGTERM: NOT_SERVING at once, calls still served this long, then stop.
   absl::Duration drain_delay = absl::Seconds(5);
   absl::Duration max_connection_age = absl::ZeroDuration();  // 0: unlimited
-  std::string metrics_listen = "0.0.0.0:9464";  // empty: no metrics
-  std::string tls_cert_file;       // with tls_key_file: TLS
+  std::string metrics_listen = "0.0.0.0:9464";               // empty: no metrics
+  std::string tls_cert_file;                                 // with tls_key_file: TLS
   std::string tls_key_file;
   std::string tls_client_ca_file;  // mutual TLS
   std::string caller_tokens_file;  // callers must bear one of its tokens
-  QuotaOptions quota;  // --gong_qps, --coalesce, --max_gong_in_flight, ...
+  QuotaOptions quota;              // --gong_qps, --coalesce, --max_gong_in_flight, ...
 };
 
 // True for "localhost", 127.0.0.0/8 and [::1]: the only hosts that may be

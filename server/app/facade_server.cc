@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/gong_stack.h"
-#include "grpc/health/v1/health.pb.h"
 #include "auth/tls_credentials.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace gong {
 
@@ -41,9 +41,9 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
     if (!callers.ok()) return callers.status();
     facade->callers_ = *std::move(callers);
   }
-  facade->service_ = std::make_unique<FlowServiceImpl>(
-      facade->steward_.get(), facade->reporter_.get(), facade->callers_.get(),
-      config.upstream_timeout);
+  facade->service_ =
+      std::make_unique<FlowServiceImpl>(facade->steward_.get(), facade->reporter_.get(),
+                                        facade->callers_.get(), config.upstream_timeout);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(
           {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file});
@@ -60,15 +60,18 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   builder.RegisterService(facade->service_.get());
   // Envoy and Istio sidecars ping idle HTTP/2 connections; accept pings as
   // often as every 10 s rather than closing the connection on them.
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   if (config.max_connection_age > absl::ZeroDuration()) {
     // Long-lived connections pin callers to one replica; ageing them out
     // lets a load balancer spread calls again after a scale-up.
-    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
-                               static_cast<int>(absl::ToInt64Milliseconds(config.max_connection_age)));
-    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
-                               static_cast<int>(absl::ToInt64Milliseconds(config.shutdown_grace)));
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(config.max_connection_age)));
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(config.shutdown_grace)));
   }
   facade->server_ = builder.BuildAndStart();
   if (facade->server_ == nullptr || facade->port_ == 0) {
@@ -76,8 +79,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
         absl::StrCat("cannot listen on ", config.listen, " (--listen)"));
   }
   facade->server_->GetHealthCheckService()->SetServingStatus(
-      flows::v1::FlowService::service_full_name(),
-                                                             true);
+      flows::v1::FlowService::service_full_name(), true);
   return facade;
 }
 

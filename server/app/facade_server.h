@@ -3,6 +3,8 @@
 // through this class.
 #pragma once
 
+#include <grpcpp/server.h>
+
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -15,7 +17,6 @@
 #include "observability/call_reporter.h"
 #include "observability/metrics.h"
 #include "quota/quota_steward.h"
-#include <grpcpp/server.h>
 
 namespace gong {
 
@@ -23,8 +24,8 @@ class FacadeServer {
  public:
   // The production server: the REST client over libcurl, under the quota
   // steward (gong_stack.h), and the gRPC server.
-  static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
-      const FacadeConfig& config, GongCredentials credentials);
+  static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(const FacadeConfig& config,
+                                                             GongCredentials credentials);
 
   // The same over any Gong client (tests pass fakes): the quota steward
   // over `gong`, with `metrics` when not null.
@@ -52,8 +53,8 @@ class FacadeServer {
   // service calls), then the metrics (which the steward reports to).
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<QuotaSteward> steward_;
-  std::unique_ptr<Clock> clock_;              // for callers_' re-reads
-  std::unique_ptr<CallerTokens> callers_;     // with --caller_tokens_file
+  std::unique_ptr<Clock> clock_;           // for callers_' re-reads
+  std::unique_ptr<CallerTokens> callers_;  // with --caller_tokens_file
   std::unique_ptr<CallReporter> reporter_;
   std::unique_ptr<FlowServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;

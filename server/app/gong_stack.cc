@@ -8,8 +8,8 @@
 
 namespace gong {
 
-absl::StatusOr<std::unique_ptr<GongClient>> MakeRestGongClient(const FacadeConfig& config,
-                                                               GongCredentials credentials) {
+absl::StatusOr<std::unique_ptr<GongClient>> MakeRestGongClient(
+    const FacadeConfig& config, GongCredentials credentials) {
   http::CurlTransportOptions options;
   options.ca_file = config.gong_ca_file;
   options.connect_timeout = config.gong_connect_timeout;

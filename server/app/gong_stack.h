@@ -16,8 +16,8 @@
 namespace gong {
 
 // The REST client over a libcurl transport, configured by the --gong_* flags.
-absl::StatusOr<std::unique_ptr<GongClient>> MakeRestGongClient(const FacadeConfig& config,
-                                                               GongCredentials credentials);
+absl::StatusOr<std::unique_ptr<GongClient>> MakeRestGongClient(
+    const FacadeConfig& config, GongCredentials credentials);
 
 // The quota steward over `gong`, metered when `metrics` is not null; the
 // metrics then read the steward's numbers at each scrape, and must stop

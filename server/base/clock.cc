@@ -42,8 +42,7 @@ class RealClock final : public Clock {
   void Run() {
     absl::MutexLock lock(&mu_);
     while (!stopping_) {
-      const absl::Time next =
-          tasks_.empty() ? absl::InfiniteFuture() : tasks_.top().when;
+      const absl::Time next = tasks_.empty() ? absl::InfiniteFuture() : tasks_.top().when;
       if (next > absl::Now()) {
         // Wakes for a new task (it may be earlier), for stop, or at `next`.
         auto changed = [this, next, size = tasks_.size()]()

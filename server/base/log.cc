@@ -1,7 +1,6 @@
 #include "base/log.h"
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"

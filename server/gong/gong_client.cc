@@ -27,8 +27,8 @@ void AppendEncoded(absl::string_view text, std::string* out) {
 
 }  // namespace
 
-http::HttpRequest ToHttpRequest(absl::string_view base_url, const GongCredentials& credentials,
-                                GongRequest request) {
+http::HttpRequest ToHttpRequest(absl::string_view base_url,
+                                const GongCredentials& credentials, GongRequest request) {
   http::HttpRequest http;
   http.method = std::move(request.method);
   http.url = absl::StrCat(absl::StripSuffix(base_url, "/"), request.path);
@@ -41,7 +41,8 @@ http::HttpRequest ToHttpRequest(absl::string_view base_url, const GongCredential
     AppendEncoded(value, &http.url);
   }
   http.headers = {credentials.authorization_header()};
-  if (!request.json_body.empty()) http.headers.emplace_back("Content-Type: application/json");
+  if (!request.json_body.empty())
+    http.headers.emplace_back("Content-Type: application/json");
   http.headers.emplace_back("Accept: application/json");
   http.body = std::move(request.json_body);
   http.deadline = request.deadline;

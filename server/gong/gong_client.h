@@ -57,7 +57,7 @@ class RestGongClient final : public GongClient {
 
 // The HTTP request RestGongClient sends for `request` (exposed so the
 // benchmark's upstream baseline sends exactly the same).
-http::HttpRequest ToHttpRequest(absl::string_view base_url, const GongCredentials& credentials,
-                                GongRequest request);
+http::HttpRequest ToHttpRequest(absl::string_view base_url,
+                                const GongCredentials& credentials, GongRequest request);
 
 }  // namespace gong

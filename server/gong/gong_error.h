@@ -38,7 +38,9 @@ struct GongError {
   static GongError Cancelled(std::string detail, bool may_have_acted);
 
   // True when Gong answered (kHttpStatus, kMalformedAnswer).
-  bool answered() const { return kind == Kind::kHttpStatus || kind == Kind::kMalformedAnswer; }
+  bool answered() const {
+    return kind == Kind::kHttpStatus || kind == Kind::kMalformedAnswer;
+  }
 
   Kind kind = Kind::kNoAnswer;
   int http_status = 0;                        // when Gong answered

@@ -23,7 +23,8 @@ enum class Idempotency {
 struct GongRequest {
   std::string method = "POST";
   std::string path;  // under the base URL, such as "/v2/flows"
-  std::vector<std::pair<std::string, std::string>> query;  // percent-encoded by the client
+  std::vector<std::pair<std::string, std::string>>
+      query;              // percent-encoded by the client
   std::string json_body;  // empty: none
   // The request fails as timed out at this instant.
   absl::Time deadline = absl::InfiniteFuture();

@@ -57,8 +57,8 @@ absl::StatusOr<UnassignResult> DecodeUnassignResponse(absl::string_view body) {
   for (size_t i = 0; i < ids->size(); ++i) {
     std::string id;
     if (!json::IdText((*ids)[i], &id)) {
-      return absl::DataLossError(absl::StrCat(
-          "unassignedFlowInstanceIds[", i, "] is neither a string nor an integer"));
+      return absl::DataLossError(absl::StrCat("unassignedFlowInstanceIds[", i,
+                                              "] is neither a string nor an integer"));
     }
     result.unassigned_flow_instance_ids.push_back(std::move(id));
   }

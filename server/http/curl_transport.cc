@@ -159,7 +159,8 @@ TransportError TransferError(const CurlTransfer& t, CURLcode code, bool deadline
     default:
       break;
   }
-  if (t.sends > 0) return TransportError{kind, std::move(message), Delivery::kMaybeProcessed};
+  if (t.sends > 0)
+    return TransportError{kind, std::move(message), Delivery::kMaybeProcessed};
   // Never sent: out of time before a connection was there.
   if (kind == TransportFailure::kTimeout && !deadline_passed) {
     kind = TransportFailure::kConnectFailed;
@@ -182,7 +183,8 @@ absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(
     if (epoll_fd >= 0) close(epoll_fd);
     if (wake_fd >= 0) close(wake_fd);
     if (multi != nullptr) curl_multi_cleanup(multi);
-    return absl::InternalError("cannot set up the HTTP event loop (epoll, eventfd, curl)");
+    return absl::InternalError(
+        "cannot set up the HTTP event loop (epoll, eventfd, curl)");
   }
   return std::unique_ptr<CurlTransport>(
       new CurlTransport(std::move(options), multi, epoll_fd, wake_fd));
@@ -190,7 +192,10 @@ absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(
 
 CurlTransport::CurlTransport(CurlTransportOptions options, void* multi, int epoll_fd,
                              int wake_fd)
-    : options_(std::move(options)), multi_(multi), epoll_fd_(epoll_fd), wake_fd_(wake_fd) {
+    : options_(std::move(options)),
+      multi_(multi),
+      epoll_fd_(epoll_fd),
+      wake_fd_(wake_fd) {
   Configure(multi_);
   loop_ = std::thread([this] { Loop(); });
 }
@@ -224,8 +229,7 @@ CurlTransport::~CurlTransport() {
   close(epoll_fd_);
 }
 
-HttpTransport::RequestId CurlTransport::Send(HttpRequest request,
-                                             Callback done) {
+HttpTransport::RequestId CurlTransport::Send(HttpRequest request, Callback done) {
   auto transfer = std::make_unique<CurlTransfer>();
   transfer->request = std::move(request);
   transfer->done = std::move(done);
@@ -286,20 +290,19 @@ void CurlTransport::RunTimers() {
   if (timer_ == SteadyTime::max() && due > std::chrono::steady_clock::now()) timer_ = due;
 }
 
-void CurlTransport::StartTransfer(RequestId id,
-                                  std::unique_ptr<CurlTransfer> transfer) {
+void CurlTransport::StartTransfer(RequestId id, std::unique_ptr<CurlTransfer> transfer) {
   const absl::Duration left = transfer->request.deadline - absl::Now();
   if (left <= absl::ZeroDuration()) {
-    std::move(transfer->done)(TransportError{TransportFailure::kTimeout,
-                                             "deadline already passed", Delivery::kNotSent});
+    std::move(transfer->done)(TransportError{
+        TransportFailure::kTimeout, "deadline already passed", Delivery::kNotSent});
     return;
   }
   CurlTransfer* t = transfer.get();
   t->max_bytes = options_.max_response_bytes;
   CURL* easy = t->easy = TakeEasyHandle();
   if (easy == nullptr) {
-    std::move(t->done)(
-        TransportError{TransportFailure::kOther, "curl_easy_init failed", Delivery::kNotSent});
+    std::move(t->done)(TransportError{TransportFailure::kOther, "curl_easy_init failed",
+                                      Delivery::kNotSent});
     return;
   }
   for (const std::string& h : t->request.headers) {
@@ -341,8 +344,8 @@ void CurlTransport::StartTransfer(RequestId id,
   // reused, and curl closes it when it next looks for one.
   curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN,
                    static_cast<long>(std::max<int64_t>(
-                       1, absl::ToInt64Seconds(absl::Ceil(options_.idle_connection_timeout,
-                                                          absl::Seconds(1))))));
+                       1, absl::ToInt64Seconds(absl::Ceil(
+                              options_.idle_connection_timeout, absl::Seconds(1))))));
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
   // A redirect is an unexpected answer to report, never to follow.
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -366,13 +369,15 @@ void CurlTransport::StartTransfer(RequestId id,
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error);
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
+  curl_easy_setopt(easy, CURLOPT_PRIVATE,
+                   reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
 
   const CURLMcode rc = curl_multi_add_handle(AsMulti(multi_), easy);
   if (rc != CURLM_OK) {
-    std::move(t->done)(TransportError{
-        TransportFailure::kOther,
-        absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(rc)), Delivery::kNotSent});
+    std::move(t->done)(
+        TransportError{TransportFailure::kOther,
+                       absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(rc)),
+                       Delivery::kNotSent});
     return;
   }
   may_hold_connections_ = true;
@@ -402,7 +407,8 @@ void CurlTransport::CancelTransfer(RequestId id, absl::string_view why) {
   if (it == active_.end()) return;  // finished already; a late Cancel
   const Delivery delivery =
       it->second->sends > 0 ? Delivery::kMaybeProcessed : Delivery::kNotSent;
-  FinishTransfer(id, TransportError{TransportFailure::kCancelled, std::string(why), delivery});
+  FinishTransfer(
+      id, TransportError{TransportFailure::kCancelled, std::string(why), delivery});
 }
 
 void* CurlTransport::TakeEasyHandle() {
@@ -444,8 +450,8 @@ void CurlTransport::ReapCompleted() {
       t.response.status = static_cast<int>(status);
       FinishTransfer(id, HttpResponse{});  // filled from t.response
     } else if (t.too_large) {
-      FinishTransfer(id, TransportError{TransportFailure::kOther,
-                                        "response larger than allowed"});
+      FinishTransfer(
+          id, TransportError{TransportFailure::kOther, "response larger than allowed"});
     } else {
       FinishTransfer(id, TransferError(t, code, absl::Now() >= t.request.deadline));
     }
@@ -487,10 +493,11 @@ void CurlTransport::Loop() {
     // still ends it at once).
     const auto now = std::chrono::steady_clock::now();
     const int64_t wait_ms =
-        timer_ <= now ? 0
-                      : std::min<int64_t>(1000, std::chrono::ceil<std::chrono::milliseconds>(
-                                                    timer_ - now)
-                                                    .count());
+        timer_ <= now
+            ? 0
+            : std::min<int64_t>(
+                  1000,
+                  std::chrono::ceil<std::chrono::milliseconds>(timer_ - now).count());
     epoll_event events[256];
     const int ready = epoll_wait(epoll_fd_, events, 256, static_cast<int>(wait_ms));
     {

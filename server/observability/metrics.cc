@@ -15,8 +15,7 @@ namespace {
 // Latency buckets from 1 ms to 60 s: local answers take milliseconds, calls
 // waiting for Gong's quota take seconds.
 const prometheus::Histogram::BucketBoundaries kSecondsBuckets = {
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-    1,     2.5,    5,     10,   30,    60};
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 const prometheus::Histogram::BucketBoundaries kBatchBuckets = {1,  2,   5,   10, 20,
                                                                50, 100, 150, 200};
 
@@ -57,8 +56,9 @@ class Metrics::QuotaCollectable final : public prometheus::Collectable {
     const QuotaSteward::Stats s = stats();
     using prometheus::MetricType;
     return {
-        Single("gong_quota_waiting_calls", "Calls waiting for their turn under Gong's rate limit.",
-               MetricType::Gauge, s.waiting_calls),
+        Single("gong_quota_waiting_calls",
+               "Calls waiting for their turn under Gong's rate limit.", MetricType::Gauge,
+               s.waiting_calls),
         Single("gong_upstream_requests_in_flight",
                "Gong requests awaiting their answer (at most --max_gong_in_flight).",
                MetricType::Gauge, s.gong_requests_in_flight),
@@ -88,10 +88,11 @@ Metrics::Metrics()
                    .Name("grpc_server_started_total")
                    .Help("RPCs started on the server.")
                    .Register(*registry_)),
-      handled_(prometheus::BuildCounter()
-                   .Name("grpc_server_handled_total")
-                   .Help("RPCs completed on the server, regardless of success or failure.")
-                   .Register(*registry_)),
+      handled_(
+          prometheus::BuildCounter()
+              .Name("grpc_server_handled_total")
+              .Help("RPCs completed on the server, regardless of success or failure.")
+              .Register(*registry_)),
       handling_seconds_(prometheus::BuildHistogram()
                             .Name("grpc_server_handling_seconds")
                             .Help("Response latency of RPCs handled by the server.")
@@ -163,7 +164,8 @@ void Metrics::CallFinished(const CallRecord& record) {
 
 void Metrics::UpstreamRequest(int http_status, absl::Duration duration, size_t ids) {
   upstream_requests_
-      .Add({{"status", http_status == 0 ? std::string("error") : absl::StrCat(http_status)}})
+      .Add({{"status",
+             http_status == 0 ? std::string("error") : absl::StrCat(http_status)}})
       .Increment();
   upstream_seconds_.Observe(absl::ToDoubleSeconds(duration));
   batch_ids_.Observe(static_cast<double>(ids));

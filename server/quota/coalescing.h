@@ -45,8 +45,8 @@ class CoalescingPolicy {
   // Each part's own share of Gong's answer to their merged request, in the
   // order of `parts`, so that no caller reads (or pays to decode) the
   // others' parts.
-  virtual std::vector<GongAnswer> Share(const GongAnswer& answer,
-                                        const std::vector<const Coalescable*>& parts) const = 0;
+  virtual std::vector<GongAnswer> Share(
+      const GongAnswer& answer, const std::vector<const Coalescable*>& parts) const = 0;
   // Whether Gong's refusal of a merged request as a whole is as true of
   // each part: then each caller has its answer, and no part is sent again
   // alone to find whose part Gong refused.

@@ -12,7 +12,8 @@ namespace gong {
 namespace {
 
 GongError Cancelled(bool may_have_acted) {
-  return GongError::Cancelled("cancelled while waiting for Gong's rate limit", may_have_acted);
+  return GongError::Cancelled("cancelled while waiting for Gong's rate limit",
+                              may_have_acted);
 }
 
 }  // namespace
@@ -33,8 +34,8 @@ struct QuotaSteward::Batch {
   uint64_t window_ticket = 0;  // its send in the window
   bool cold = false;           // sent with no recently used connection
   std::list<std::shared_ptr<Batch>>::iterator position;  // while waiting
-  GongClient::CallId upstream = 0;      // while in flight
-  int attempts = 0;                     // Gong requests made so far
+  GongClient::CallId upstream = 0;                       // while in flight
+  int attempts = 0;                                      // Gong requests made so far
   std::optional<GongError> last_error;  // of the last attempt, when retried
 
   // A new batch for `call`, open to others when coalescing allows.
@@ -111,10 +112,12 @@ QuotaSteward::~QuotaSteward() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     for (auto& batch : queue_) {
-      for (auto& call : batch->calls) out.emplace_back(std::move(call->done), Cancelled(false));
+      for (auto& call : batch->calls)
+        out.emplace_back(std::move(call->done), Cancelled(false));
     }
     for (auto& [id, batch] : in_flight_) {
-      for (auto& call : batch->calls) out.emplace_back(std::move(call->done), Cancelled(true));
+      for (auto& call : batch->calls)
+        out.emplace_back(std::move(call->done), Cancelled(true));
     }
     queue_.clear();
     in_flight_.clear();
@@ -127,7 +130,8 @@ QuotaSteward::~QuotaSteward() {
 }
 
 QuotaSteward::CallId QuotaSteward::Submit(GongRequest request,
-                                          std::unique_ptr<Coalescable> part, Callback done) {
+                                          std::unique_ptr<Coalescable> part,
+                                          Callback done) {
   std::vector<Completion> out;
   CallId id;
   {
@@ -144,8 +148,7 @@ QuotaSteward::CallId QuotaSteward::Submit(GongRequest request,
           Call{id, std::move(request), std::move(part), std::move(done)});
       Batch* batch = nullptr;
       if (options_.coalesce && call->part != nullptr) {
-        auto open = open_.find(
-            std::make_pair(&call->part->policy(), call->part->key()));
+        auto open = open_.find(std::make_pair(&call->part->policy(), call->part->key()));
         if (open != open_.end() && open->second->TryJoin(call)) batch = open->second;
       }
       if (batch == nullptr) {
@@ -195,7 +198,8 @@ std::unique_ptr<QuotaSteward::Call> QuotaSteward::Detach(CallId id) {
   Batch* batch = it->second;
   batch_of_.erase(it);
   const bool open = batch->merged != nullptr && !batch->in_flight;
-  const auto key = open ? batch->Key() : std::pair<const CoalescingPolicy*, std::string>();
+  const auto key =
+      open ? batch->Key() : std::pair<const CoalescingPolicy*, std::string>();
   std::unique_ptr<Call> call = batch->Remove(id);
   if (!batch->in_flight) {
     --waiting_calls_;
@@ -274,7 +278,8 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
     std::shared_ptr<Batch> batch = std::move(node.mapped());
     batch->in_flight = false;
     const GongError* error = std::get_if<GongError>(&outcome);
-    const bool cancelled_here = error != nullptr && error->kind == GongError::Kind::kCancelled;
+    const bool cancelled_here =
+        error != nullptr && error->kind == GongError::Kind::kCancelled;
     if (!cancelled_here) {
       if (batch->cold) window_->Delay(batch->window_ticket, now);
       if (error == nullptr || error->answered()) last_answer_ = now;
@@ -285,19 +290,22 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
       paused_until_ = absl::InfinitePast();
     }
     if (error != nullptr && !batch->calls.empty() &&
-        IsRetriable(*error, batch->idempotency()) && batch->attempts < options_.max_attempts) {
+        IsRetriable(*error, batch->idempotency()) &&
+        batch->attempts < options_.max_attempts) {
       // Gong did not act: wait, then send the same batch first in line.
       ++consecutive_failures_;
-      const absl::Duration pause = error->http_status == 429 && error->retry_after.has_value()
-                                       ? *error->retry_after
-                                       : backoff_.Delay(consecutive_failures_, random_);
+      const absl::Duration pause =
+          error->http_status == 429 && error->retry_after.has_value()
+              ? *error->retry_after
+              : backoff_.Delay(consecutive_failures_, random_);
       paused_until_ = std::max(paused_until_, now + std::min(pause, options_.max_pause));
       batch->last_error = *error;
       waiting_calls_ += batch->calls.size();
       Batch* retried = batch.get();
       retried->position = queue_.insert(queue_.begin(), std::move(batch));
       FailLateCalls(now, &out);
-    } else if (error != nullptr && batch->calls.size() > 1 && RefusedWithoutActing(*error) &&
+    } else if (error != nullptr && batch->calls.size() > 1 &&
+               RefusedWithoutActing(*error) &&
                !batch->calls.front()->part->policy().RefusalHoldsForEveryPart(*error)) {
       // One caller's part may have made Gong refuse them all: find whose.
       Split(std::move(batch));
@@ -311,7 +319,8 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
           if (error != nullptr) {
             out.emplace_back(std::move(call->done), Capped(*error));
           } else {
-            out.emplace_back(std::move(call->done), std::get<GongAnswer>(std::move(outcome)));
+            out.emplace_back(std::move(call->done),
+                             std::get<GongAnswer>(std::move(outcome)));
           }
         }
       }

@@ -107,8 +107,10 @@ class QuotaSteward {
   using Completion = std::pair<Callback, QuotaOutcome>;
 
   // Each runs under mu_ and appends the callbacks to run after unlocking.
-  void Pump(absl::Time now, std::vector<Completion>* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Send(std::shared_ptr<Batch> batch, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Pump(absl::Time now, std::vector<Completion>* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Send(std::shared_ptr<Batch> batch, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FailLateCalls(absl::Time now, std::vector<Completion>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues `batch` again, first in line, in two halves of its calls.

@@ -36,8 +36,8 @@ bool IsRetriable(const GongError& error, Idempotency idempotency) {
       // Refused unprocessed (an HTTP/2 stream Gong refused): sending it
       // again cannot make Gong act twice.
       return read || !error.may_have_acted;
-    case GongError::Kind::kTimedOut:      // the deadline is used up
-    case GongError::Kind::kTlsFailure:    // not transient
+    case GongError::Kind::kTimedOut:    // the deadline is used up
+    case GongError::Kind::kTlsFailure:  // not transient
     case GongError::Kind::kCancelled:
     case GongError::Kind::kNoAnswer:
     case GongError::Kind::kMalformedAnswer:

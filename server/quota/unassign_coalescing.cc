@@ -81,9 +81,10 @@ std::vector<GongAnswer> UnassignCoalescing::Share(
 
 bool UnassignCoalescing::RefusalHoldsForEveryPart(const GongError& refusal) const {
   return refusal.kind == GongError::Kind::kHttpStatus && refusal.http_status == 400 &&
-         std::any_of(refusal.errors.begin(), refusal.errors.end(), [](const std::string& text) {
-           return absl::StrContains(absl::AsciiStrToLower(text), "does not exist");
-         });
+         std::any_of(
+             refusal.errors.begin(), refusal.errors.end(), [](const std::string& text) {
+               return absl::StrContains(absl::AsciiStrToLower(text), "does not exist");
+             });
 }
 
 }  // namespace gong

@@ -21,8 +21,9 @@ class UnassignCoalescing final : public CoalescingPolicy {
   // Gong's answer read once; each part gets the ids it asked for, in Gong's
   // order. An answer that cannot be read goes to each part as it is, for
   // its codec to report.
-  std::vector<GongAnswer> Share(const GongAnswer& answer,
-                                const std::vector<const Coalescable*>& parts) const override;
+  std::vector<GongAnswer> Share(
+      const GongAnswer& answer,
+      const std::vector<const Coalescable*>& parts) const override;
   // Gong's 400 "does not exist" for a request none of whose ids exist is
   // true of every part of it too.
   bool RefusalHoldsForEveryPart(const GongError& refusal) const override;

@@ -38,8 +38,8 @@ std::vector<std::string> FieldsOf(const std::vector<FieldViolation>& violations)
   return fields;
 }
 
-flows::v1::UnassignByInstanceIdsRequest MakeRequest(
-    const std::vector<std::string>& ids, const std::string& email) {
+flows::v1::UnassignByInstanceIdsRequest MakeRequest(const std::vector<std::string>& ids,
+                                                    const std::string& email) {
   flows::v1::UnassignByInstanceIdsRequest request;
   for (const std::string& id : ids) request.add_flow_instance_ids(id);
   request.set_unassigned_by_user_email(email);
@@ -78,21 +78,25 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ValidCase{"OneId", {"123"}, "", {"123"}},
         ValidCase{"DuplicatesKeepFirstOccurrenceOrder",
-                  {"b", "a", "b", "c", "a", "c"}, "", {"b", "a", "c"}},
+                  {"b", "a", "b", "c", "a", "c"},
+                  "",
+                  {"b", "a", "c"}},
         ValidCase{"TwoHundredDistinctIds", NumberedIds(200), "", NumberedIds(200)},
         ValidCase{"TwoHundredDistinctIdsPlusDuplicates",
-                  Concat(NumberedIds(200), NumberedIds(50, 100)), "",
-                  NumberedIds(200)},
-        ValidCase{"IdOf128Bytes", {std::string(128, '7')}, "",
-                  {std::string(128, '7')}},
-        ValidCase{"SixtyFourBitNumericId", {"18446744073709551615"}, "",
+                  Concat(NumberedIds(200), NumberedIds(50, 100)), "", NumberedIds(200)},
+        ValidCase{"IdOf128Bytes", {std::string(128, '7')}, "", {std::string(128, '7')}},
+        ValidCase{"SixtyFourBitNumericId",
+                  {"18446744073709551615"},
+                  "",
                   {"18446744073709551615"}},
         ValidCase{"Email", {"1"}, "ann@example.com", {"1"}},
-        ValidCase{"EmailWithPlusAndSubdomain", {"1"}, "ann+flows@eu.example.co.uk",
-                  {"1"}},
+        ValidCase{
+            "EmailWithPlusAndSubdomain", {"1"}, "ann+flows@eu.example.co.uk", {"1"}},
         ValidCase{"EmailOf254Bytes", {"1"}, EmailOfSize(254), {"1"}},
         // Visible letters of any script are fine in an email.
-        ValidCase{"EmailWithAccentsAndCyrillic", {"1"}, "jos\u00e9@\u043f\u0440\u0438\u043c\u0435\u0440.example",
+        ValidCase{"EmailWithAccentsAndCyrillic",
+                  {"1"},
+                  "jos\u00e9@\u043f\u0440\u0438\u043c\u0435\u0440.example",
                   {"1"}},
         ValidCase{"EmailWithEmoji", {"1"}, "ann\U0001f600@example.com", {"1"}}),
     [](const ::testing::TestParamInfo<ValidCase>& info) { return info.param.name; });
@@ -124,87 +128,128 @@ INSTANTIATE_TEST_SUITE_P(
     Table, InvalidRequestTest,
     ::testing::Values(
         InvalidCase{"EmptyList", {}, "", {"flow_instance_ids"}},
-        InvalidCase{"TwoHundredAndOneDistinctIds", NumberedIds(201), "",
-                    {"flow_instance_ids"}},
+        InvalidCase{
+            "TwoHundredAndOneDistinctIds", NumberedIds(201), "", {"flow_instance_ids"}},
         InvalidCase{"EmptyId", {"1", "2", "3", "", "5"}, "", {"flow_instance_ids[3]"}},
-        InvalidCase{"IdOf129Bytes", {std::string(129, '7')}, "",
-                    {"flow_instance_ids[0]"}},
+        InvalidCase{
+            "IdOf129Bytes", {std::string(129, '7')}, "", {"flow_instance_ids[0]"}},
         InvalidCase{"IdWithSpace", {"1", "2 3"}, "", {"flow_instance_ids[1]"}},
         InvalidCase{"IdWithLeadingSpace", {" 1"}, "", {"flow_instance_ids[0]"}},
         InvalidCase{"IdWithTrailingNewline", {"1\n"}, "", {"flow_instance_ids[0]"}},
         InvalidCase{"IdWithTab", {"1\t2"}, "", {"flow_instance_ids[0]"}},
         InvalidCase{"IdWithCarriageReturn", {"1\r"}, "", {"flow_instance_ids[0]"}},
         InvalidCase{"IdWithDelete", {"1\x7f"}, "", {"flow_instance_ids[0]"}},
-        InvalidCase{"IdWithControlCharacter", {"\x01" "1"}, "",
+        InvalidCase{"IdWithControlCharacter",
+                    {"\x01"
+                     "1"},
+                    "",
                     {"flow_instance_ids[0]"}},
-        InvalidCase{"IdWithNulByte", {std::string("1\0002", 3)}, "",
-                    {"flow_instance_ids[0]"}},
+        InvalidCase{
+            "IdWithNulByte", {std::string("1\0002", 3)}, "", {"flow_instance_ids[0]"}},
         // The index is the id's place in the caller's request, duplicates
         // included, not its place after de-duplication.
-        InvalidCase{"IndexCountsDuplicates", {"a", "a", "a", "b c"}, "",
+        InvalidCase{"IndexCountsDuplicates",
+                    {"a", "a", "a", "b c"},
+                    "",
                     {"flow_instance_ids[3]"}},
-        InvalidCase{"EveryBadIdReported", {"", "ok", "a b", "ok", "x\ty"}, "",
-                    {"flow_instance_ids[0]", "flow_instance_ids[2]",
-                     "flow_instance_ids[4]"}},
-        InvalidCase{"EmailWithoutAt", {"1"}, "ann.example.com",
+        InvalidCase{
+            "EveryBadIdReported",
+            {"", "ok", "a b", "ok", "x\ty"},
+            "",
+            {"flow_instance_ids[0]", "flow_instance_ids[2]", "flow_instance_ids[4]"}},
+        InvalidCase{
+            "EmailWithoutAt", {"1"}, "ann.example.com", {"unassigned_by_user_email"}},
+        InvalidCase{"EmailWithTwoAts",
+                    {"1"},
+                    "ann@team@example.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithTwoAts", {"1"}, "ann@team@example.com",
+        InvalidCase{"EmailWithDoubledAt",
+                    {"1"},
+                    "ann@@example.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithDoubledAt", {"1"}, "ann@@example.com",
-                    {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithoutLocalPart", {"1"}, "@example.com",
-                    {"unassigned_by_user_email"}},
+        InvalidCase{
+            "EmailWithoutLocalPart", {"1"}, "@example.com", {"unassigned_by_user_email"}},
         InvalidCase{"EmailWithoutDomain", {"1"}, "ann@", {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithSpace", {"1"}, "ann smith@example.com",
+        InvalidCase{"EmailWithSpace",
+                    {"1"},
+                    "ann smith@example.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithTrailingSpace", {"1"}, "ann@example.com ",
+        InvalidCase{"EmailWithTrailingSpace",
+                    {"1"},
+                    "ann@example.com ",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithTab", {"1"}, "ann@example\t.com",
-                    {"unassigned_by_user_email"}},
-        InvalidCase{"EmailOf255Bytes", {"1"}, EmailOfSize(255),
-                    {"unassigned_by_user_email"}},
+        InvalidCase{
+            "EmailWithTab", {"1"}, "ann@example\t.com", {"unassigned_by_user_email"}},
+        InvalidCase{
+            "EmailOf255Bytes", {"1"}, EmailOfSize(255), {"unassigned_by_user_email"}},
         // Characters a reader cannot see, which ASCII-only checks let through
         // to Gong (issue 11): in ids, anything but printable ASCII; in
         // emails, whitespace, controls and format characters of any script.
         InvalidCase{"IdWithNoBreakSpace", {"10\u00a001"}, "", {"flow_instance_ids[0]"}},
         InvalidCase{"IdWithZeroWidthSpace", {"1001\u200b"}, "", {"flow_instance_ids[0]"}},
-        InvalidCase{"IdWithRightToLeftOverride", {"\u202e1001"}, "",
-                    {"flow_instance_ids[0]"}},
+        InvalidCase{
+            "IdWithRightToLeftOverride", {"\u202e1001"}, "", {"flow_instance_ids[0]"}},
         InvalidCase{"IdWithLineSeparator", {"10\u202801"}, "", {"flow_instance_ids[0]"}},
         InvalidCase{"IdWithFullwidthDigit", {"100\uff11"}, "", {"flow_instance_ids[0]"}},
-        InvalidCase{"EmailWithNoBreakSpace", {"1"}, "ann\u00a0@example.com",
+        InvalidCase{"EmailWithNoBreakSpace",
+                    {"1"},
+                    "ann\u00a0@example.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithLineSeparator", {"1"}, "ann@example.com\u2028",
+        InvalidCase{"EmailWithLineSeparator",
+                    {"1"},
+                    "ann@example.com\u2028",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithZeroWidthSpace", {"1"}, "ann@exa\u200bmple.com",
+        InvalidCase{"EmailWithZeroWidthSpace",
+                    {"1"},
+                    "ann@exa\u200bmple.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithRightToLeftOverride", {"1"}, "\u202eann@example.com",
+        InvalidCase{"EmailWithRightToLeftOverride",
+                    {"1"},
+                    "\u202eann@example.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithIdeographicSpace", {"1"}, "ann@example\u3000.com",
+        InvalidCase{"EmailWithIdeographicSpace",
+                    {"1"},
+                    "ann@example\u3000.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithByteOrderMark", {"1"}, "\ufeffann@example.com",
+        InvalidCase{"EmailWithByteOrderMark",
+                    {"1"},
+                    "\ufeffann@example.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithNextLine", {"1"}, "ann@example.com\u0085",
+        InvalidCase{"EmailWithNextLine",
+                    {"1"},
+                    "ann@example.com\u0085",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithTagCharacter", {"1"}, "ann@example.com\U000e0041",
+        InvalidCase{"EmailWithTagCharacter",
+                    {"1"},
+                    "ann@example.com\U000e0041",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailOfInvalidUtf8", {"1"}, "ann\xc3@example.com",
+        InvalidCase{"EmailOfInvalidUtf8",
+                    {"1"},
+                    "ann\xc3@example.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithOverlongSlash", {"1"}, "ann\xc0\xaf@example.com",
+        InvalidCase{"EmailWithOverlongSlash",
+                    {"1"},
+                    "ann\xc0\xaf@example.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmailWithEncodedSurrogate", {"1"}, "ann\xed\xa0\x80@example.com",
+        InvalidCase{"EmailWithEncodedSurrogate",
+                    {"1"},
+                    "ann\xed\xa0\x80@example.com",
                     {"unassigned_by_user_email"}},
-        InvalidCase{"EmptyListAndBadEmail", {}, "nobody",
+        InvalidCase{"EmptyListAndBadEmail",
+                    {},
+                    "nobody",
                     {"flow_instance_ids", "unassigned_by_user_email"}},
-        InvalidCase{"BadIdsAndBadEmail", {"1", "", "2"}, "a@b@c",
+        InvalidCase{"BadIdsAndBadEmail",
+                    {"1", "", "2"},
+                    "a@b@c",
                     {"flow_instance_ids[1]", "unassigned_by_user_email"}}),
     [](const ::testing::TestParamInfo<InvalidCase>& info) { return info.param.name; });
 
 // --- Descriptions ------------------------------------------------------------
 
 TEST(ValidateUnassignRequestTest, HiddenCharactersAreNamedWithTheirPosition) {
-  const ValidatedRequest validated =
-      ValidateUnassignRequest(MakeRequest({"1001", "10\u00a001"}, "jos\u00e9\u200b@example.com"));
+  const ValidatedRequest validated = ValidateUnassignRequest(
+      MakeRequest({"1001", "10\u00a001"}, "jos\u00e9\u200b@example.com"));
 
   ASSERT_EQ(validated.violations.size(), 2u);
   EXPECT_EQ(validated.violations[0].field, "flow_instance_ids[1]");
@@ -236,8 +281,7 @@ TEST(ValidateUnassignRequestTest, LongIdSaysTheLimit) {
 
 TEST(ValidateUnassignRequestTest, TwoHundredAndOneWithDuplicatesCountsDistinctIds) {
   // 201 distinct ids hidden among 400 entries are still too many.
-  const std::vector<std::string> ids =
-      Concat(NumberedIds(201), NumberedIds(199));
+  const std::vector<std::string> ids = Concat(NumberedIds(201), NumberedIds(199));
   const ValidatedRequest validated = ValidateUnassignRequest(MakeRequest(ids, ""));
 
   ASSERT_EQ(validated.violations.size(), 1u);

@@ -11,9 +11,9 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "fakes/test_certificates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "fakes/test_certificates.h"
 
 namespace gong {
 namespace {
@@ -82,8 +82,8 @@ TEST(ValidateConfigTest, RefusesAListenAddressWithoutPort) {
 }
 
 TEST(ValidateConfigTest, RefusesABaseUrlThatIsNotHttpOrHttps) {
-  for (const char* url : {"", "api.gong.io", "ftp://api.gong.io", "https://",
-                          "http://", "file:///etc/passwd", "HTTPS//api.gong.io"}) {
+  for (const char* url : {"", "api.gong.io", "ftp://api.gong.io", "https://", "http://",
+                          "file:///etc/passwd", "HTTPS//api.gong.io"}) {
     SCOPED_TRACE(url);
     FacadeConfig config;
     config.gong_base_url = url;
@@ -124,7 +124,8 @@ TEST(ValidateConfigTest, AcceptsACaFileWithACertificate) {
 TEST(ValidateConfigTest, RefusesACaFileWithoutACertificate) {
   const std::string path = ::testing::TempDir() + "/config_test_bad_ca.pem";
   for (const char* content :
-       {"", "not a certificate\n", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+       {"", "not a certificate\n",
+        "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
         "-----BEGIN CERTIFICATE-----\nZ2FyYmFnZQ==\n-----END CERTIFICATE-----\n"}) {
     SCOPED_TRACE(content);
     std::ofstream(path) << content;
@@ -151,8 +152,8 @@ TEST(ValidateConfigTest, RefusesADirectoryAsCaFile) {
 }
 
 TEST(ValidateConfigTest, RefusesANonPositiveUpstreamTimeout) {
-  for (absl::Duration timeout : {absl::ZeroDuration(), absl::Seconds(-1),
-                                 -absl::InfiniteDuration()}) {
+  for (absl::Duration timeout :
+       {absl::ZeroDuration(), absl::Seconds(-1), -absl::InfiniteDuration()}) {
     SCOPED_TRACE(absl::FormatDuration(timeout));
     FacadeConfig config;
     config.upstream_timeout = timeout;

@@ -30,10 +30,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "fakes/test_certificates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/wait_until.h"
-#include "fakes/test_certificates.h"
 
 namespace gong {
 namespace {

@@ -33,10 +33,9 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -50,22 +49,29 @@
 #include "load_generator.h"
 #include "subprocess.h"
 
-ABSL_FLAG(std::string, scenarios, "throughput,pending,soak,quota", "Which scenarios to run.");
-ABSL_FLAG(std::string, concurrency, "1,16,64,256", "Calls in flight, one throughput step each.");
-ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured load before each measurement.");
-ABSL_FLAG(absl::Duration, seconds, absl::Seconds(5), "Measured time per throughput round.");
+ABSL_FLAG(std::string, scenarios, "throughput,pending,soak,quota",
+          "Which scenarios to run.");
+ABSL_FLAG(std::string, concurrency, "1,16,64,256",
+          "Calls in flight, one throughput step each.");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2),
+          "Unmeasured load before each measurement.");
+ABSL_FLAG(absl::Duration, seconds, absl::Seconds(5),
+          "Measured time per throughput round.");
 ABSL_FLAG(int, rounds, 3, "Throughput rounds per row; the best counts.");
 ABSL_FLAG(int, pending, 1000, "Calls in flight in the pending scenario.");
-ABSL_FLAG(absl::Duration, pending_delay, absl::Seconds(1), "Upstream answer delay there.");
+ABSL_FLAG(absl::Duration, pending_delay, absl::Seconds(1),
+          "Upstream answer delay there.");
 ABSL_FLAG(absl::Duration, pending_seconds, absl::Seconds(10), "Measured time there.");
 ABSL_FLAG(absl::Duration, soak, absl::Seconds(60), "Measured time of the soak.");
 ABSL_FLAG(int, soak_in_flight, 16, "Calls in flight during the soak.");
 ABSL_FLAG(int, quota_callers, 1000, "Single-id callers in the quota scenario.");
 ABSL_FLAG(absl::Duration, quota_seconds, absl::Seconds(20), "Measured time there.");
-ABSL_FLAG(std::string, bin_dir, "", "Where the build's binaries are (default: beside this one).");
-ABSL_FLAG(std::string, facade_bin, "",
-          "The facade binary (default: gong-flows-server in --bin_dir); the LeakSanitizer "
-          "smoke test passes a leak-checking build.");
+ABSL_FLAG(std::string, bin_dir, "",
+          "Where the build's binaries are (default: beside this one).");
+ABSL_FLAG(
+    std::string, facade_bin, "",
+    "The facade binary (default: gong-flows-server in --bin_dir); the LeakSanitizer "
+    "smoke test passes a leak-checking build.");
 ABSL_FLAG(std::string, json_out, "", "Also write the results to this file as JSON.");
 
 namespace {
@@ -112,8 +118,8 @@ class Server {
     process_.Signal(SIGTERM);
     const int code = process_.Wait(absl::Seconds(60));
     if (code != 0) {
-      std::fprintf(stderr, "%s exited with %d; the end of its stderr:\n%s\n", name_.c_str(), code,
-                   Tail(process_.Stderr()).c_str());
+      std::fprintf(stderr, "%s exited with %d; the end of its stderr:\n%s\n",
+                   name_.c_str(), code, Tail(process_.Stderr()).c_str());
       failed = true;
     }
   }
@@ -125,14 +131,16 @@ class Server {
   // User plus system CPU time so far, all threads.
   double CpuSeconds() {
     std::ifstream in(absl::StrCat("/proc/", process_.pid(), "/stat"));
-    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string stat((std::istreambuf_iterator<char>(in)),
+                           std::istreambuf_iterator<char>());
     // Fields after the command name (which may hold spaces) in parentheses;
     // utime and stime are the 14th and 15th of the line.
     const size_t name_end = stat.rfind(')');
     if (name_end == std::string::npos || name_end + 2 > stat.size()) return 0;  // gone
     const std::vector<std::string> f = absl::StrSplit(stat.substr(name_end + 2), ' ');
     int64_t utime = 0, stime = 0;
-    if (f.size() < 13 || !absl::SimpleAtoi(f[11], &utime) || !absl::SimpleAtoi(f[12], &stime)) {
+    if (f.size() < 13 || !absl::SimpleAtoi(f[11], &utime) ||
+        !absl::SimpleAtoi(f[12], &stime)) {
       return 0;
     }
     return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
@@ -143,8 +151,8 @@ class Server {
     return s.size() > 4000 ? s.substr(s.size() - 4000) : s;
   }
   [[noreturn]] void Die(const char* what) {
-    std::fprintf(stderr, "%s %s:\n%s\n%s\n", name_.c_str(), what, process_.Stdout().c_str(),
-                 process_.Stderr().c_str());
+    std::fprintf(stderr, "%s %s:\n%s\n%s\n", name_.c_str(), what,
+                 process_.Stdout().c_str(), process_.Stderr().c_str());
     std::exit(1);
   }
   int64_t StatusBytes(absl::string_view field) {
@@ -174,8 +182,8 @@ double SelfCpuSeconds() {
 std::unique_ptr<Server> FastUpstream(int connections) {
   return std::make_unique<Server>(
       "gong-sandbox",
-      std::vector<std::string>{BinDir() + "/gong-sandbox", "--listen=127.0.0.1:0", "--assign_all",
-                               "--log_requests=false",
+      std::vector<std::string>{BinDir() + "/gong-sandbox", "--listen=127.0.0.1:0",
+                               "--assign_all", "--log_requests=false",
                                // a thread per open connection: the load
                                // generator's and the facade's, and spares
                                absl::StrCat("--threads=", 2 * connections + 64)},
@@ -198,9 +206,10 @@ std::unique_ptr<Server> Facade(const Server& upstream) {
   // Deployed defaults (per-call log line, metrics) but the limiter off.
   return std::make_unique<Server>(
       "gong-flows-server",
-      std::vector<std::string>{bin, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
-                               absl::StrCat("--gong_base_url=http://", upstream.address()),
-                               "--gong_qps=0", "--drain_delay=0s"},
+      std::vector<std::string>{
+          bin, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
+          absl::StrCat("--gong_base_url=http://", upstream.address()), "--gong_qps=0",
+          "--drain_delay=0s"},
       "\"listen_port\":",
       std::map<std::string, std::string>{{"GONG_BEARER_TOKEN", "bench"},
                                          {"GONG_ACCESS_KEY", ""},
@@ -209,8 +218,8 @@ std::unique_ptr<Server> Facade(const Server& upstream) {
 
 std::unique_ptr<Server> TrivialServer() {
   return std::make_unique<Server>(
-      "trivial-flows-server", std::vector<std::string>{BinDir() + "/trivial-flows-server"},
-      "listening on port ");
+      "trivial-flows-server",
+      std::vector<std::string>{BinDir() + "/trivial-flows-server"}, "listening on port ");
 }
 
 // ---- the table -------------------------------------------------------
@@ -221,7 +230,7 @@ struct Row {
   LoadResult load;
   double server_cpu_us = -1;     // CPU time of the server measured, per call
   double generator_cpu_us = -1;  // and of this process (the load generator)
-  std::string figure;  // the figure against its target, in words
+  std::string figure;            // the figure against its target, in words
   Json figures = Json::object();
 };
 
@@ -259,9 +268,10 @@ void PrintRow(const Row& row) {
           ? ""
           : absl::StrFormat("%.0f µs + %.0f µs", row.server_cpu_us, row.generator_cpu_us);
   std::printf("| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-              row.scenario.c_str(), row.in_flight, r.calls_per_second, Format(r.mean).c_str(),
-              Format(r.p50).c_str(), Format(r.p90).c_str(), Format(r.p99).c_str(),
-              Format(r.max).c_str(), cpu.c_str(), Outcomes(r).c_str(), row.figure.c_str());
+              row.scenario.c_str(), row.in_flight, r.calls_per_second,
+              Format(r.mean).c_str(), Format(r.p50).c_str(), Format(r.p90).c_str(),
+              Format(r.p99).c_str(), Format(r.max).c_str(), cpu.c_str(),
+              Outcomes(r).c_str(), row.figure.c_str());
   std::fflush(stdout);
 }
 
@@ -302,7 +312,8 @@ void Throughput(const std::vector<int>& levels) {
   auto trivial = TrivialServer();
   auto facade = Facade(*upstream);
   auto grpc_baseline = gong::bench::GrpcTarget(trivial->address());
-  auto http_baseline = gong::bench::HttpTarget(absl::StrCat("http://", upstream->address()));
+  auto http_baseline =
+      gong::bench::HttpTarget(absl::StrCat("http://", upstream->address()));
   auto facade_target = gong::bench::GrpcTarget(facade->address());
   const absl::Duration measured = absl::GetFlag(FLAGS_seconds);
 
@@ -321,13 +332,15 @@ void Throughput(const std::vector<int>& levels) {
     Add(e);
     Add(u);
     const LoadResult& f = row.load;
-    const double ceiling = 1 / (1 / e.load.calls_per_second + 1 / u.load.calls_per_second);
+    const double ceiling =
+        1 / (1 / e.load.calls_per_second + 1 / u.load.calls_per_second);
     const double share = f.calls_per_second / ceiling;
     row.figures["ceiling_calls_per_second"] = ceiling;
     row.figures["share_of_ceiling"] = share;
     row.figure = absl::StrFormat("%.0f%% of C = %.0f/s", 100 * share, ceiling);
     if (c == 64) {
-      absl::StrAppendFormat(&row.figure, " (target ≥ %.0f%%: %s)", 100 * kMinShareOfCeiling,
+      absl::StrAppendFormat(&row.figure, " (target ≥ %.0f%%: %s)",
+                            100 * kMinShareOfCeiling,
                             Verdict(share >= kMinShareOfCeiling));
     }
     if (c == 1) {
@@ -335,10 +348,11 @@ void Throughput(const std::vector<int>& levels) {
       const double own_mean = Us(f.mean) - Us(e.load.mean) - Us(u.load.mean);
       row.figures["own_latency_p50_us"] = own_p50;
       row.figures["own_latency_mean_us"] = own_mean;
-      absl::StrAppendFormat(&row.figure,
-                            "; own latency F−E−U: p50 %.0f µs, mean %.0f µs (target < %.0f µs: %s)",
-                            own_p50, own_mean, kMaxOwnLatencyUs,
-                            Verdict(std::min(own_p50, own_mean) < kMaxOwnLatencyUs));
+      absl::StrAppendFormat(
+          &row.figure,
+          "; own latency F−E−U: p50 %.0f µs, mean %.0f µs (target < %.0f µs: %s)",
+          own_p50, own_mean, kMaxOwnLatencyUs,
+          Verdict(std::min(own_p50, own_mean) < kMaxOwnLatencyUs));
     }
     Add(std::move(row));
   }
@@ -399,23 +413,26 @@ void Soak() {
   sampler.join();
   const double growth = start > 0 ? static_cast<double>(end - start) / start : 0;
 
-  Row row = MakeRow(absl::StrCat("facade, soak of ", absl::FormatDuration(soak)), in_flight, r);
+  Row row =
+      MakeRow(absl::StrCat("facade, soak of ", absl::FormatDuration(soak)), in_flight, r);
   row.figures["rss_start_bytes"] = start;
   row.figures["rss_end_bytes"] = end;
   row.figures["rss_growth"] = growth;
-  row.figure = absl::StrFormat("RSS %.1f → %.1f MiB, %+.1f%% (target < %.0f%%: %s)", MiB(start),
-                               MiB(end), 100 * growth, 100 * kMaxSoakGrowth,
+  row.figure = absl::StrFormat("RSS %.1f → %.1f MiB, %+.1f%% (target < %.0f%%: %s)",
+                               MiB(start), MiB(end), 100 * growth, 100 * kMaxSoakGrowth,
                                Verdict(growth < kMaxSoakGrowth));
   Add(std::move(row));
 }
 
 void Quota() {
   const int callers = absl::GetFlag(FLAGS_quota_callers);
-  const std::string json_path = absl::StrCat("/tmp/facade_bench_quota_", getpid(), ".json");
-  Subprocess quota({BinDir() + "/quota_bench", absl::StrCat("--callers=", callers),
-                    "--coalesce=on",
-                    absl::StrCat("--seconds=", absl::FormatDuration(absl::GetFlag(FLAGS_quota_seconds))),
-                    absl::StrCat("--json_out=", json_path)});
+  const std::string json_path =
+      absl::StrCat("/tmp/facade_bench_quota_", getpid(), ".json");
+  Subprocess quota(
+      {BinDir() + "/quota_bench", absl::StrCat("--callers=", callers), "--coalesce=on",
+       absl::StrCat("--seconds=",
+                    absl::FormatDuration(absl::GetFlag(FLAGS_quota_seconds))),
+       absl::StrCat("--json_out=", json_path)});
   const absl::Duration limit = absl::GetFlag(FLAGS_quota_seconds) + absl::Minutes(2);
   if (quota.Wait(limit) != 0) {
     std::fprintf(stderr, "quota_bench failed:\n%s\n", quota.Stderr().c_str());
@@ -431,7 +448,8 @@ void Quota() {
     return;
   }
   const Json& q = result[0];
-  Row row = MakeRow("facade, quota: single-id callers vs a 3 calls/s upstream", callers, {});
+  Row row =
+      MakeRow("facade, quota: single-id callers vs a 3 calls/s upstream", callers, {});
   row.figures = q;
   row.load.calls_per_second = q.value("calls_per_second", 0.0);
   row.load.p50 = absl::Microseconds(q.value("p50_us", 0.0));
@@ -442,8 +460,8 @@ void Quota() {
   }
   const double share = q.value("ids_per_second", 0.0) / 600;
   row.figure = absl::StrFormat("%.0f ids/s = %.1f%% of 600 (target ≥ %.0f%%: %s)",
-                               q.value("ids_per_second", 0.0), 100 * share, 100 * kMinQuotaShare,
-                               Verdict(share >= kMinQuotaShare));
+                               q.value("ids_per_second", 0.0), 100 * share,
+                               100 * kMinQuotaShare, Verdict(share >= kMinQuotaShare));
   Add(std::move(row));
 }
 
@@ -461,7 +479,8 @@ Json Machine() {
   machine["cores"] = std::thread::hardware_concurrency();
   struct utsname u;
   if (uname(&u) == 0) machine["kernel"] = absl::StrCat(u.sysname, " ", u.release);
-  machine["date"] = absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone());
+  machine["date"] =
+      absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone());
   return machine;
 }
 
@@ -513,16 +532,21 @@ int main(int argc, char** argv) {
     int v;
     if (absl::SimpleAtoi(n, &v) && v > 0) levels.push_back(v);
   }
-  const std::set<std::string> scenarios = absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',');
+  const std::set<std::string> scenarios =
+      absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',');
 
   const Json machine = Machine();
-  std::printf("%s, %d cores, %s; %s. Closed loop, %s warm-up, best of %d rounds of %s per throughput row.\n\n",
-              machine.value("cpu", "unknown CPU").c_str(), machine["cores"].get<int>(),
-              machine.value("kernel", "").c_str(), machine["date"].get<std::string>().c_str(),
-              absl::FormatDuration(absl::GetFlag(FLAGS_warmup)).c_str(), absl::GetFlag(FLAGS_rounds),
-              absl::FormatDuration(absl::GetFlag(FLAGS_seconds)).c_str());
-  std::printf("| scenario | in flight | calls/s | mean | p50 | p90 | p99 | max | "
-              "CPU a call: server + load generator | outcomes | figure against target |\n");
+  std::printf(
+      "%s, %d cores, %s; %s. Closed loop, %s warm-up, best of %d rounds of %s per "
+      "throughput row.\n\n",
+      machine.value("cpu", "unknown CPU").c_str(), machine["cores"].get<int>(),
+      machine.value("kernel", "").c_str(), machine["date"].get<std::string>().c_str(),
+      absl::FormatDuration(absl::GetFlag(FLAGS_warmup)).c_str(),
+      absl::GetFlag(FLAGS_rounds),
+      absl::FormatDuration(absl::GetFlag(FLAGS_seconds)).c_str());
+  std::printf(
+      "| scenario | in flight | calls/s | mean | p50 | p90 | p99 | max | "
+      "CPU a call: server + load generator | outcomes | figure against target |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
   std::fflush(stdout);
 

@@ -9,11 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "api/grpc_code_names.h"
 #include "gong/credentials.h"
+#include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gong/gong_client.h"
 #include "gong/unassign_codec.h"
-#include "gong/flows/v1/flow_service.grpc.pb.h"
-#include "api/grpc_code_names.h"
 #include "http/curl_transport.h"
 
 namespace gong::bench {
@@ -52,29 +52,29 @@ class Loop : public std::enable_shared_from_this<Loop> {
 
   void Issue() {
     const absl::Time began = absl::Now();
-    target_.Start(next_seq_.fetch_add(1), [this, self = shared_from_this(),
-                                           began](std::string outcome) {
-      const absl::Time ended = absl::Now();
-      const bool measured = ended >= measure_from_ && ended < stop_;
-      {
-        absl::MutexLock lock(&mu_);
-        ++all_calls_;
-        if (measured) samples_.push_back({ended - began, std::move(outcome)});
-        if (ended >= stop_) {
-          --active_;
-          return;
-        }
-      }
-      Issue();
-    });
+    target_.Start(next_seq_.fetch_add(1),
+                  [this, self = shared_from_this(), began](std::string outcome) {
+                    const absl::Time ended = absl::Now();
+                    const bool measured = ended >= measure_from_ && ended < stop_;
+                    {
+                      absl::MutexLock lock(&mu_);
+                      ++all_calls_;
+                      if (measured)
+                        samples_.push_back({ended - began, std::move(outcome)});
+                      if (ended >= stop_) {
+                        --active_;
+                        return;
+                      }
+                    }
+                    Issue();
+                  });
   }
 
   LoadResult Summarize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     LoadResult result;
     result.calls = static_cast<int64_t>(samples_.size());
     result.all_calls = all_calls_;
-    result.calls_per_second =
-        result.calls / absl::ToDoubleSeconds(stop_ - measure_from_);
+    result.calls_per_second = result.calls / absl::ToDoubleSeconds(stop_ - measure_from_);
     if (samples_.empty()) return result;
     std::vector<absl::Duration> latencies;
     latencies.reserve(samples_.size());
@@ -117,7 +117,8 @@ class Grpc final : public CallTarget {
     auto* call = new Call;
     call->done = std::move(done);
     call->request.add_flow_instance_ids(IdFor(seq));
-    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    call->context.set_deadline(std::chrono::system_clock::now() +
+                               std::chrono::seconds(30));
     stub_->async()->UnassignByInstanceIds(
         &call->context, &call->request, &call->response, [call](grpc::Status status) {
           // The call goes before it reports. Its ClientContext holds a
@@ -151,14 +152,15 @@ class Http final : public CallTarget {
     http::HttpRequest request = ToHttpRequest(
         base_url_, credentials_,
         EncodeUnassign({{IdFor(seq)}, ""}, absl::Now() + absl::Seconds(30)));
-    transport_->Send(std::move(request), [done = std::move(done)](http::HttpResult result) mutable {
-      if (const auto* response = std::get_if<http::HttpResponse>(&result)) {
-        std::move(done)(absl::StrCat("HTTP ", response->status));
-      } else {
-        std::move(done)(std::string(
-            http::TransportFailureName(std::get<http::TransportError>(result).kind)));
-      }
-    });
+    transport_->Send(
+        std::move(request), [done = std::move(done)](http::HttpResult result) mutable {
+          if (const auto* response = std::get_if<http::HttpResponse>(&result)) {
+            std::move(done)(absl::StrCat("HTTP ", response->status));
+          } else {
+            std::move(done)(std::string(
+                http::TransportFailureName(std::get<http::TransportError>(result).kind)));
+          }
+        });
   }
 
  private:

@@ -15,7 +15,8 @@ namespace {
 
 flows::v1::UnassignByInstanceIdsRequest RequestWith(int ids) {
   flows::v1::UnassignByInstanceIdsRequest request;
-  for (int i = 0; i < ids; ++i) request.add_flow_instance_ids(absl::StrCat(234599484848423 + i));
+  for (int i = 0; i < ids; ++i)
+    request.add_flow_instance_ids(absl::StrCat(234599484848423 + i));
   request.set_unassigned_by_user_email("jane.doe@example.com");
   return request;
 }
@@ -34,7 +35,8 @@ void BM_EncodeGongRequest(benchmark::State& state) {
 BENCHMARK(BM_EncodeGongRequest)->Arg(1)->Arg(200);
 
 std::string AnswerWith(int ids) {
-  std::string body = R"({"requestId":"4al018gzaztcr8nbukw","unassignedFlowInstanceIds":[)";
+  std::string body =
+      R"({"requestId":"4al018gzaztcr8nbukw","unassignedFlowInstanceIds":[)";
   for (int i = 0; i < ids; ++i) {
     absl::StrAppend(&body, i == 0 ? "" : ",", "\"", 234599484848423 + i, "\"");
   }
@@ -61,8 +63,8 @@ void BM_FillResponse(benchmark::State& state) {
 BENCHMARK(BM_FillResponse)->Arg(1)->Arg(200);
 
 void BM_MapErrorWithDetails(benchmark::State& state) {
-  const GongError error = GongError::HttpStatus(429, "4al018gzaztcr8nbukw",
-                                                {"API request limit exceeded"}, absl::Seconds(2));
+  const GongError error = GongError::HttpStatus(
+      429, "4al018gzaztcr8nbukw", {"API request limit exceeded"}, absl::Seconds(2));
   for (auto _ : state) benchmark::DoNotOptimize(GongErrorToStatus(error));
 }
 BENCHMARK(BM_MapErrorWithDetails);

@@ -17,10 +17,9 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -28,8 +27,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "app/facade_server.h"
 #include "api/grpc_code_names.h"
+#include "app/facade_server.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "sandbox/sandbox_gong.h"
@@ -37,7 +36,8 @@
 ABSL_FLAG(std::string, callers, "1,10,100,1000", "Concurrent callers per scenario.");
 ABSL_FLAG(absl::Duration, seconds, absl::Seconds(10), "Measured time per scenario.");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured time first.");
-ABSL_FLAG(std::string, coalesce, "on,off", "Coalescing settings to run: on, off or both.");
+ABSL_FLAG(std::string, coalesce, "on,off",
+          "Coalescing settings to run: on, off or both.");
 ABSL_FLAG(std::string, json_out, "", "Also write the rows to this file as JSON.");
 
 namespace {
@@ -124,21 +124,24 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
         UnassignByInstanceIdsResponse response;
         grpc::ClientContext context;
         context.set_deadline(absl::ToChronoTime(began + absl::Seconds(10)));
-        const grpc::Status status = stub->UnassignByInstanceIds(&context, request, &response);
+        const grpc::Status status =
+            stub->UnassignByInstanceIds(&context, request, &response);
         const absl::Time ended = absl::Now();
         if (ended >= measure_from && ended < stop) {
           absl::MutexLock lock(&mu);
           samples.push_back({ended - began, status.error_code()});
         }
         // A well-behaved caller waits as long as it is told to.
-        if (!status.ok()) absl::SleepFor(std::max(RetryDelay(status), absl::Milliseconds(50)));
+        if (!status.ok())
+          absl::SleepFor(std::max(RetryDelay(status), absl::Milliseconds(50)));
       }
     });
   }
   for (auto& t : threads) t.join();
   (*facade)->Shutdown(absl::Seconds(1));
 
-  Row row{callers, coalesce, 0, 0, samples.size() / absl::ToDoubleSeconds(measured), {}, {}, 0, {}};
+  Row row{callers, coalesce, 0, 0, samples.size() / absl::ToDoubleSeconds(measured),
+          {},      {},       0, {}};
   std::vector<absl::Duration> latencies;
   for (const Sample& s : samples) {
     latencies.push_back(s.latency);
@@ -168,8 +171,7 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
     for (size_t i = 0; i + kGongQps < times.size(); ++i) {
       lag_sum += times[i + kGongQps] - times[i];
     }
-    const double mean_lag =
-        absl::ToDoubleSeconds(lag_sum) / (times.size() - kGongQps);
+    const double mean_lag = absl::ToDoubleSeconds(lag_sum) / (times.size() - kGongQps);
     row.gong_requests_per_second = kGongQps / mean_lag;
     row.ids_per_second = row.gong_requests_per_second * ids / times.size();
   }
@@ -203,7 +205,9 @@ int main(int argc, char** argv) {
   std::printf("Sandbox Gong at %d calls/s; ceiling %d ids/s. %s measured per row.\n\n",
               kGongQps, kGongQps * 200,
               absl::FormatDuration(absl::GetFlag(FLAGS_seconds)).c_str());
-  std::printf("| callers | coalesce | ids/s | %% of 600 | Gong requests/s | p50 | p99 | errors |\n");
+  std::printf(
+      "| callers | coalesce | ids/s | %% of 600 | Gong requests/s | p50 | p99 | errors "
+      "|\n");
   std::printf("|---:|---|---:|---:|---:|---:|---:|---|\n");
   for (bool coalesce : coalesce_settings) {
     for (int n : callers) {
@@ -211,18 +215,20 @@ int main(int argc, char** argv) {
                                   absl::GetFlag(FLAGS_seconds));
       std::string errors;
       for (const auto& [code, count] : row.errors) {
-        absl::StrAppend(&errors, errors.empty() ? "" : ", ", gong::CanonicalCodeName(code), " ", count);
+        absl::StrAppend(&errors, errors.empty() ? "" : ", ",
+                        gong::CanonicalCodeName(code), " ", count);
       }
-      std::printf("| %d | %s | %.1f | %.1f%% | %.2f | %s | %s | %s |\n", row.callers,
-                  row.coalesce ? "on" : "off", row.ids_per_second,
-                  100.0 * row.ids_per_second / (kGongQps * 200),
-                  row.gong_requests_per_second,
-                  absl::FormatDuration(absl::Trunc(row.p50, absl::Milliseconds(1))).c_str(),
-                  absl::FormatDuration(absl::Trunc(row.p99, absl::Milliseconds(1))).c_str(),
-                  errors.empty() ? "none" : errors.c_str());
+      std::printf(
+          "| %d | %s | %.1f | %.1f%% | %.2f | %s | %s | %s |\n", row.callers,
+          row.coalesce ? "on" : "off", row.ids_per_second,
+          100.0 * row.ids_per_second / (kGongQps * 200), row.gong_requests_per_second,
+          absl::FormatDuration(absl::Trunc(row.p50, absl::Milliseconds(1))).c_str(),
+          absl::FormatDuration(absl::Trunc(row.p99, absl::Milliseconds(1))).c_str(),
+          errors.empty() ? "none" : errors.c_str());
       std::fflush(stdout);
       nlohmann::json outcomes = {{"OK", row.ok}};
-      for (const auto& [code, count] : row.errors) outcomes[std::string(gong::CanonicalCodeName(code))] = count;
+      for (const auto& [code, count] : row.errors)
+        outcomes[std::string(gong::CanonicalCodeName(code))] = count;
       json_rows.push_back({{"callers", row.callers},
                            {"coalesce", row.coalesce},
                            {"ids_per_second", row.ids_per_second},

@@ -14,7 +14,8 @@
 #include "absl/synchronization/mutex.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:0", "HOST:PORT to serve on (port 0: any free one).");
+ABSL_FLAG(std::string, listen, "127.0.0.1:0",
+          "HOST:PORT to serve on (port 0: any free one).");
 
 namespace {
 
@@ -22,9 +23,9 @@ using gong::flows::v1::UnassignByInstanceIdsRequest;
 using gong::flows::v1::UnassignByInstanceIdsResponse;
 
 class TrivialFlowService final : public gong::flows::v1::FlowService::CallbackService {
-  grpc::ServerUnaryReactor* UnassignByInstanceIds(grpc::CallbackServerContext* context,
-                                                  const UnassignByInstanceIdsRequest* request,
-                                                  UnassignByInstanceIdsResponse* response) override {
+  grpc::ServerUnaryReactor* UnassignByInstanceIds(
+      grpc::CallbackServerContext* context, const UnassignByInstanceIdsRequest* request,
+      UnassignByInstanceIdsResponse* response) override {
     response->set_request_id("trivial");
     *response->mutable_unassigned_flow_instance_ids() = request->flow_instance_ids();
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
   TrivialFlowService service;
   int port = 0;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(),
+                           &port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

@@ -30,9 +30,8 @@ class FlowServiceTest : public ::testing::Test {
     auto server = FacadeServer::StartWithClient(config, std::move(fake));
     ASSERT_TRUE(server.ok());
     server_ = *std::move(server);
-    stub_ = flows::v1::FlowService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                            grpc::InsecureChannelCredentials()));
+    stub_ = flows::v1::FlowService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
   }
 
   std::future<grpc::Status> Start(grpc::ClientContext* context,

@@ -17,6 +17,7 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "app/facade_server.h"
 #include "facade_test_env.h"
+#include "fakes/test_certificates.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -24,7 +25,6 @@
 #include "nlohmann/json.hpp"
 #include "subprocess.h"
 #include "support/wait_until.h"
-#include "fakes/test_certificates.h"
 
 namespace gong::testing {
 namespace {

@@ -16,6 +16,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "facade_test_env.h"
+#include "fakes/test_certificates.h"
 #include "gmock/gmock.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "grpc_probe.h"
@@ -24,7 +25,6 @@
 #include "sandbox/sandbox_gong.h"
 #include "subprocess.h"
 #include "support/wait_until.h"
-#include "fakes/test_certificates.h"
 
 namespace gong::testing {
 namespace {
@@ -47,9 +47,11 @@ class ServerProcessTest : public ::testing::Test {
   // Starts the server with `env` and waits until it listens.
   void StartServer(std::map<std::string, std::string> env,
                    std::vector<std::string> extra_flags = {}) {
-    std::vector<std::string> argv = {GONG_FLOWS_SERVER_BIN, "--listen=127.0.0.1:0",
+    std::vector<std::string> argv = {GONG_FLOWS_SERVER_BIN,
+                                     "--listen=127.0.0.1:0",
                                      "--gong_base_url=" + sandbox_->base_url(),
-                                     "--shutdown_grace=10s", "--drain_delay=0s",
+                                     "--shutdown_grace=10s",
+                                     "--drain_delay=0s",
                                      "--metrics_listen=127.0.0.1:0"};
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     server_ = std::make_unique<Subprocess>(argv, env);
@@ -57,7 +59,8 @@ class ServerProcessTest : public ::testing::Test {
         << server_->Stderr();
     std::smatch match;
     const std::string err = server_->Stderr();
-    ASSERT_TRUE(std::regex_search(err, match, std::regex("listening on 127\\.0\\.0\\.1:(\\d+)")));
+    ASSERT_TRUE(
+        std::regex_search(err, match, std::regex("listening on 127\\.0\\.0\\.1:(\\d+)")));
     channel_ = grpc::CreateChannel("127.0.0.1:" + match[1].str(),
                                    grpc::InsecureChannelCredentials());
     stub_ = flows::v1::FlowService::NewStub(channel_);
@@ -157,7 +160,8 @@ TEST_F(ServerProcessTest, HupAndUsrSignalsAreLoggedAndTheServerKeepsServing) {
 
 TEST_F(ServerProcessTest, NoSecretOrEmailIsEverPrinted) {
   const std::string key = "AKEY-7f3a9c", secret = "SSECRET-d41d8cd9";
-  StartServer({{"GONG_ACCESS_KEY", key}, {"GONG_ACCESS_KEY_SECRET", secret},
+  StartServer({{"GONG_ACCESS_KEY", key},
+               {"GONG_ACCESS_KEY_SECRET", secret},
                {"GONG_BEARER_TOKEN", ""}});
   const std::string email = "jane.private@example.com";
   EXPECT_TRUE(Call("1001", email).ok());

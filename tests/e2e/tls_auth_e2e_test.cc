@@ -8,9 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "facade_test_env.h"
+#include "fakes/test_certificates.h"
 #include "gmock/gmock.h"
 #include "grpc_probe.h"
-#include "fakes/test_certificates.h"
 #include "support/wait_until.h"
 
 namespace gong::testing {
@@ -58,7 +58,7 @@ TEST_F(CallerAuthTest, OnlyCallsBearingAnAcceptedTokenReachGong) {
   EXPECT_TRUE(CallWith("Bearer alpha-token", "1001").ok());
   EXPECT_TRUE(CallWith("Bearer beta-token", "1002").ok());
   for (const char* bad : {"", "Bearer gamma-token", "Basic YWxwaGEtdG9rZW4=",
-                                 "alpha-token", "Bearer alpha-token2"}) {
+                          "alpha-token", "Bearer alpha-token2"}) {
     SCOPED_TRACE(bad);
     const grpc::Status status = CallWith(bad, "1003");
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
@@ -82,8 +82,9 @@ TEST_F(CallerAuthTest, AChangedTokenFileIsReadAgain) {
   std::ofstream(next) << "gamma-token\n";
   fs::rename(next, tokens_);
   // The file is looked at again at most once a second.
-  EXPECT_TRUE(testing::WaitUntil([&] { return CallWith("Bearer gamma-token", "1003").ok(); },
-                                 absl::Seconds(20), absl::Milliseconds(200)));
+  EXPECT_TRUE(
+      testing::WaitUntil([&] { return CallWith("Bearer gamma-token", "1003").ok(); },
+                         absl::Seconds(20), absl::Milliseconds(200)));
   EXPECT_EQ(CallWith("Bearer alpha-token", "1004").error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 }

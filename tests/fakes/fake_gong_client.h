@@ -101,15 +101,15 @@ class FakeGongClient final : public GongClient {
 
   // Blocks until `n` calls have arrived, or `timeout` passes.
   bool AwaitCalls(size_t n, absl::Duration timeout = absl::Seconds(10)) {
-    auto arrived = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return calls_.size() >= n;
-    };
+    auto arrived = [this, n]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return calls_.size() >= n; };
     absl::MutexLock lock(&mu_);
     return mu_.AwaitWithTimeout(absl::Condition(&arrived), timeout);
   }
 
   bool AwaitCancelled(absl::Duration timeout = absl::Seconds(10)) {
-    auto any = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !cancelled_.empty(); };
+    auto any = [this]()
+                   ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !cancelled_.empty(); };
     absl::MutexLock lock(&mu_);
     return mu_.AwaitWithTimeout(absl::Condition(&any), timeout);
   }

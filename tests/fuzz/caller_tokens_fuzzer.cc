@@ -29,8 +29,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "auth/caller_tokens.h"
-#include "fuzz_check.h"
 #include "base/clock.h"
+#include "fuzz_check.h"
 
 namespace {
 

@@ -29,8 +29,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "fuzz_check.h"
 #include "api/request_validation.h"
+#include "fuzz_check.h"
 
 namespace {
 

@@ -22,8 +22,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-http::HttpResponse Response(int status, std::string body,
-                            std::vector<std::pair<std::string, std::string>> headers = {}) {
+http::HttpResponse Response(
+    int status, std::string body,
+    std::vector<std::pair<std::string, std::string>> headers = {}) {
   http::HttpResponse response;
   response.status = status;
   response.body = std::move(body);
@@ -45,7 +46,8 @@ GongError ErrorOf(const UnassignOutcome& outcome) {
 
 TEST(GongAnswerTest, GoodOkAnswerIsAResult) {
   const UnassignOutcome outcome = Read(Response(
-      200, R"({"requestId": "r-1", "unassignedFlowInstanceIds": ["5", 9007199254740993]})"));
+      200,
+      R"({"requestId": "r-1", "unassignedFlowInstanceIds": ["5", 9007199254740993]})"));
 
   ASSERT_TRUE(std::holds_alternative<UnassignResult>(outcome));
   const auto& result = std::get<UnassignResult>(outcome);
@@ -65,8 +67,7 @@ TEST(GongAnswerTest, GarbageOkAnswerIsMalformed) {
 }
 
 TEST(GongAnswerTest, OkAnswerWithoutTheIdListIsMalformed) {
-  const UnassignOutcome outcome =
-      Read(Response(200, R"({"requestId": "r-2"})"));
+  const UnassignOutcome outcome = Read(Response(200, R"({"requestId": "r-2"})"));
 
   const GongError error = ErrorOf(outcome);
   EXPECT_EQ(error.kind, GongError::Kind::kMalformedAnswer);
@@ -86,7 +87,8 @@ TEST(GongAnswerTest, OtherTwoHundredsAreNotSuccess) {
 
 TEST(GongAnswerTest, GongErrorBodyGivesErrorsAndRequestId) {
   const GongError error = ErrorOf(Read(Response(
-      400, R"({"requestId": "4al018gz", "errors": ["flowInstanceIds 123 does not exist"]})")));
+      400,
+      R"({"requestId": "4al018gz", "errors": ["flowInstanceIds 123 does not exist"]})")));
 
   EXPECT_EQ(error.kind, GongError::Kind::kHttpStatus);
   EXPECT_EQ(error.http_status, 400);
@@ -96,9 +98,9 @@ TEST(GongAnswerTest, GongErrorBodyGivesErrorsAndRequestId) {
 }
 
 TEST(GongAnswerTest, RateLimitReadsRetryAfter) {
-  const GongError error = ErrorOf(Read(
-      Response(429, R"({"requestId": "r", "errors": ["Too many requests"]})",
-               {{"retry-after", "7"}})));
+  const GongError error =
+      ErrorOf(Read(Response(429, R"({"requestId": "r", "errors": ["Too many requests"]})",
+                            {{"retry-after", "7"}})));
 
   EXPECT_EQ(error.kind, GongError::Kind::kHttpStatus);
   EXPECT_EQ(error.http_status, 429);
@@ -114,18 +116,17 @@ TEST(GongAnswerTest, RateLimitWithoutRetryAfterHintsOneSecond) {
 }
 
 TEST(GongAnswerTest, RateLimitWithUnreadableRetryAfterHintsOneSecond) {
-  for (const char* value : {"soon", "-3", "-0.5", "inf", "nan", "", "12s", "infinite-future"}) {
+  for (const char* value :
+       {"soon", "-3", "-0.5", "inf", "nan", "", "12s", "infinite-future"}) {
     SCOPED_TRACE(value);
-    const GongError& error =
-        ErrorOf(Read(Response(429, "", {{"retry-after", value}})));
+    const GongError& error = ErrorOf(Read(Response(429, "", {{"retry-after", value}})));
 
     EXPECT_EQ(error.retry_after, absl::Seconds(1));
   }
 }
 
 TEST(GongAnswerTest, RetryAfterOnlyReadForRateLimit) {
-  const GongError error = ErrorOf(
-      Read(Response(503, "", {{"retry-after", "30"}})));
+  const GongError error = ErrorOf(Read(Response(503, "", {{"retry-after", "30"}})));
 
   EXPECT_EQ(error.http_status, 503);
   EXPECT_FALSE(error.retry_after.has_value());
@@ -155,7 +156,8 @@ TEST(GongAnswerTest, TransportFailuresBecomeGongsKindsWithTheirMessage) {
   };
   for (const auto& [failure, kind] : rows) {
     SCOPED_TRACE(http::TransportFailureName(failure));
-    const GongError error = ErrorOf(Read(http::TransportError{failure, "curl said something"}));
+    const GongError error =
+        ErrorOf(Read(http::TransportError{failure, "curl said something"}));
 
     EXPECT_EQ(error.kind, kind);
     EXPECT_FALSE(error.answered());
@@ -168,8 +170,8 @@ TEST(GongAnswerTest, TransportFailuresBecomeGongsKindsWithTheirMessage) {
 // Whether Gong may have acted follows how far the request got.
 TEST(GongAnswerTest, MayHaveActedUnlessTheRequestSurelyWasNotProcessed) {
   const auto dropped = [](http::Delivery delivery) {
-    return ErrorOf(Read(http::TransportError{http::TransportFailure::kConnectionDropped, "x",
-                                             delivery}));
+    return ErrorOf(Read(
+        http::TransportError{http::TransportFailure::kConnectionDropped, "x", delivery}));
   };
   EXPECT_TRUE(dropped(http::Delivery::kMaybeProcessed).may_have_acted);
   EXPECT_FALSE(dropped(http::Delivery::kNotProcessed).may_have_acted);
@@ -184,8 +186,7 @@ TEST(DecodeErrorBodyTest, ReadsGongsRequestIdAndErrors) {
           "errors": ["flowInstanceIds 123 does not exist", "second"]})");
 
   EXPECT_EQ(body.request_id, "4al018gzaztcr8nbukw");
-  EXPECT_THAT(body.errors,
-              ElementsAre("flowInstanceIds 123 does not exist", "second"));
+  EXPECT_THAT(body.errors, ElementsAre("flowInstanceIds 123 does not exist", "second"));
 }
 
 TEST(DecodeErrorBodyTest, NumericRequestIdKeepsEveryDigit) {
@@ -212,9 +213,9 @@ TEST(DecodeErrorBodyTest, KeepsRequestIdWhenErrorsIsNotAList) {
 }
 
 TEST(DecodeErrorBodyTest, YieldsNothingForBodiesOfAnotherShape) {
-  for (const char* text : {"", "Internal Server Error",
-                           "<html><body>504 Gateway Time-out</body></html>",
-                           "[\"a\"]", "{", "null"}) {
+  for (const char* text :
+       {"", "Internal Server Error", "<html><body>504 Gateway Time-out</body></html>",
+        "[\"a\"]", "{", "null"}) {
     SCOPED_TRACE(text);
     const GongErrorBody body = DecodeErrorBody(text);
     EXPECT_EQ(body.request_id, "");

@@ -5,13 +5,12 @@
 #include "gong/gong_client.h"
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
@@ -51,8 +50,8 @@ struct ClientAndTransport {
 ClientAndTransport Client(std::string base_url, GongCredentials credentials) {
   auto transport = std::make_unique<FakeTransport>();
   FakeTransport* raw = transport.get();
-  return {raw, std::make_unique<RestGongClient>(std::move(base_url), std::move(credentials),
-                                                std::move(transport))};
+  return {raw, std::make_unique<RestGongClient>(
+                   std::move(base_url), std::move(credentials), std::move(transport))};
 }
 
 // --- RestGongClient: what goes to Gong -------------------------------------
@@ -76,7 +75,8 @@ TEST(RestGongClientTest, PostsToTheBaseUrlPlusTheUnassignPath) {
     SCOPED_TRACE(row.base_url);
     auto [transport, client] = Client(row.base_url, GongCredentials::Basic("k", "s"));
 
-    client->Send(EncodeUnassign(Request({"1"}), absl::InfiniteFuture()), [](GongOutcome) {});
+    client->Send(EncodeUnassign(Request({"1"}), absl::InfiniteFuture()),
+                 [](GongOutcome) {});
 
     ASSERT_EQ(transport->sent().size(), 1u);
     EXPECT_EQ(transport->sent()[0].request.url, row.expected_url);
@@ -84,9 +84,11 @@ TEST(RestGongClientTest, PostsToTheBaseUrlPlusTheUnassignPath) {
 }
 
 TEST(RestGongClientTest, SendsBasicAuthAndJsonContentType) {
-  auto [transport, client] = Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
+  auto [transport, client] =
+      Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
 
-  client->Send(EncodeUnassign(Request({"1"}), absl::InfiniteFuture()), [](GongOutcome) {});
+  client->Send(EncodeUnassign(Request({"1"}), absl::InfiniteFuture()),
+               [](GongOutcome) {});
 
   ASSERT_EQ(transport->sent().size(), 1u);
   const std::vector<std::string>& headers = transport->sent()[0].request.headers;
@@ -95,9 +97,11 @@ TEST(RestGongClientTest, SendsBasicAuthAndJsonContentType) {
 }
 
 TEST(RestGongClientTest, SendsBearerAuthOnce) {
-  auto [transport, client] = Client("https://api.gong.io", GongCredentials::Bearer("tok"));
+  auto [transport, client] =
+      Client("https://api.gong.io", GongCredentials::Bearer("tok"));
 
-  client->Send(EncodeUnassign(Request({"1"}), absl::InfiniteFuture()), [](GongOutcome) {});
+  client->Send(EncodeUnassign(Request({"1"}), absl::InfiniteFuture()),
+               [](GongOutcome) {});
 
   ASSERT_EQ(transport->sent().size(), 1u);
   int authorization_headers = 0;
@@ -110,9 +114,11 @@ TEST(RestGongClientTest, SendsBearerAuthOnce) {
 }
 
 TEST(RestGongClientTest, BodyIsGongsJsonWithoutEmailWhenNoneGiven) {
-  auto [transport, client] = Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
+  auto [transport, client] =
+      Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
 
-  client->Send(EncodeUnassign(Request({"9007199254740993", "2"}), absl::InfiniteFuture()), [](GongOutcome) {});
+  client->Send(EncodeUnassign(Request({"9007199254740993", "2"}), absl::InfiniteFuture()),
+               [](GongOutcome) {});
 
   ASSERT_EQ(transport->sent().size(), 1u);
   const Json body = Json::parse(transport->sent()[0].request.body);
@@ -120,9 +126,11 @@ TEST(RestGongClientTest, BodyIsGongsJsonWithoutEmailWhenNoneGiven) {
 }
 
 TEST(RestGongClientTest, BodyCarriesTheEmailWhenGiven) {
-  auto [transport, client] = Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
+  auto [transport, client] =
+      Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
 
-  client->Send(EncodeUnassign(Request({"1"}, "ann@example.com"), absl::InfiniteFuture()), [](GongOutcome) {});
+  client->Send(EncodeUnassign(Request({"1"}, "ann@example.com"), absl::InfiniteFuture()),
+               [](GongOutcome) {});
 
   ASSERT_EQ(transport->sent().size(), 1u);
   const Json body = Json::parse(transport->sent()[0].request.body);
@@ -131,7 +139,8 @@ TEST(RestGongClientTest, BodyCarriesTheEmailWhenGiven) {
 }
 
 TEST(RestGongClientTest, PassesTheDeadlineToTheTransport) {
-  auto [transport, client] = Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
+  auto [transport, client] =
+      Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
   const absl::Time deadline = absl::FromUnixSeconds(1700000000) + absl::Milliseconds(250);
 
   client->Send(EncodeUnassign(Request({"1"}), deadline), [](GongOutcome) {});
@@ -141,10 +150,12 @@ TEST(RestGongClientTest, PassesTheDeadlineToTheTransport) {
 }
 
 TEST(RestGongClientTest, CancelAbortsTheTransportRequestOfThatCall) {
-  auto [transport, client] = Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
-  client->Send(EncodeUnassign(Request({"1"}), absl::InfiniteFuture()), [](GongOutcome) {});
-  const GongClient::CallId second =
-      client->Send(EncodeUnassign(Request({"2"}), absl::InfiniteFuture()), [](GongOutcome) {});
+  auto [transport, client] =
+      Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
+  client->Send(EncodeUnassign(Request({"1"}), absl::InfiniteFuture()),
+               [](GongOutcome) {});
+  const GongClient::CallId second = client->Send(
+      EncodeUnassign(Request({"2"}), absl::InfiniteFuture()), [](GongOutcome) {});
 
   client->Cancel(second);
 
@@ -153,9 +164,11 @@ TEST(RestGongClientTest, CancelAbortsTheTransportRequestOfThatCall) {
 }
 
 TEST(RestGongClientTest, CallbackRunsOnlyWhenTheTransportAnswers) {
-  auto [transport, client] = Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
+  auto [transport, client] =
+      Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
   std::optional<GongOutcome> outcome;
-  client->Send(EncodeUnassign(Request({"1", "2"}), absl::InfiniteFuture()), [&outcome](GongOutcome o) { outcome = std::move(o); });
+  client->Send(EncodeUnassign(Request({"1", "2"}), absl::InfiniteFuture()),
+               [&outcome](GongOutcome o) { outcome = std::move(o); });
   EXPECT_FALSE(outcome.has_value());
 
   transport->Complete(0, Response(200, R"({"requestId": "r-1",
@@ -171,12 +184,14 @@ TEST(RestGongClientTest, CallbackRunsOnlyWhenTheTransportAnswers) {
 }
 
 TEST(RestGongClientTest, CallbackGetsTransportFailures) {
-  auto [transport, client] = Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
+  auto [transport, client] =
+      Client("https://api.gong.io", GongCredentials::Basic("k", "s"));
   std::optional<GongOutcome> outcome;
-  client->Send(EncodeUnassign(Request({"1"}), absl::InfiniteFuture()), [&outcome](GongOutcome o) { outcome = std::move(o); });
+  client->Send(EncodeUnassign(Request({"1"}), absl::InfiniteFuture()),
+               [&outcome](GongOutcome o) { outcome = std::move(o); });
 
-  transport->Complete(0, http::TransportError{http::TransportFailure::kCancelled,
-                                             "cancelled"});
+  transport->Complete(
+      0, http::TransportError{http::TransportFailure::kCancelled, "cancelled"});
 
   ASSERT_TRUE(outcome.has_value());
   ASSERT_TRUE(std::holds_alternative<GongError>(*outcome));
@@ -185,7 +200,8 @@ TEST(RestGongClientTest, CallbackGetsTransportFailures) {
 
 // Any endpoint goes the same way: a read with a query and no body.
 TEST(RestGongClientTest, SendsAnyMethodPathAndEncodedQuery) {
-  auto [transport, client] = Client("https://api.gong.io/", GongCredentials::Bearer("tok"));
+  auto [transport, client] =
+      Client("https://api.gong.io/", GongCredentials::Bearer("tok"));
   GongRequest request;
   request.method = "GET";
   request.path = "/v2/flows";
@@ -198,7 +214,8 @@ TEST(RestGongClientTest, SendsAnyMethodPathAndEncodedQuery) {
   const http::HttpRequest& sent = transport->sent()[0].request;
   EXPECT_EQ(sent.method, "GET");
   EXPECT_EQ(sent.url,
-            "https://api.gong.io/v2/flows?flowOwnerEmail=ann%2B1%40example.com&cursor=a%20b%2Fc");
+            "https://api.gong.io/v2/"
+            "flows?flowOwnerEmail=ann%2B1%40example.com&cursor=a%20b%2Fc");
   EXPECT_EQ(sent.body, "");
   EXPECT_THAT(sent.headers, Contains("Authorization: Bearer tok"));
   EXPECT_THAT(sent.headers, Not(Contains("Content-Type: application/json")));

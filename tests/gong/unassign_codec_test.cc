@@ -4,10 +4,9 @@
 // have lost digits are refused).
 #include "gong/unassign_codec.h"
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -67,8 +66,7 @@ TEST(EncodeUnassignBodyTest, EscapesQuotesAndBackslashes) {
   const Json body = ParseOrFail(EncodeUnassignBody(request));
 
   EXPECT_EQ(body["flowInstanceIds"][0].get<std::string>(), R"(a"b\c)");
-  EXPECT_EQ(body["unassignedByUserEmail"].get<std::string>(),
-            R"("odd"@example.com)");
+  EXPECT_EQ(body["unassignedByUserEmail"].get<std::string>(), R"("odd"@example.com)");
 }
 
 TEST(EncodeUnassignBodyTest, InvalidUtf8StillYieldsValidJson) {
@@ -102,16 +100,17 @@ TEST(DecodeUnassignResponseTest, IgnoresUnknownFields) {
 }
 
 TEST(DecodeUnassignResponseTest, AcceptsAnEmptyList) {
-  const auto result = DecodeUnassignResponse(
-      R"({"requestId": "r", "unassignedFlowInstanceIds": []})");
+  const auto result =
+      DecodeUnassignResponse(R"({"requestId": "r", "unassignedFlowInstanceIds": []})");
 
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(result->unassigned_flow_instance_ids, IsEmpty());
 }
 
 TEST(DecodeUnassignResponseTest, MissingOrNullRequestIdReadsAsEmpty) {
-  for (const char* body : {R"({"unassignedFlowInstanceIds": ["1"]})",
-                           R"({"requestId": null, "unassignedFlowInstanceIds": ["1"]})"}) {
+  for (const char* body :
+       {R"({"unassignedFlowInstanceIds": ["1"]})",
+        R"({"requestId": null, "unassignedFlowInstanceIds": ["1"]})"}) {
     SCOPED_TRACE(body);
     const auto result = DecodeUnassignResponse(body);
     ASSERT_TRUE(result.ok()) << result.status();
@@ -161,9 +160,13 @@ TEST(DecodeUnassignResponseTest, NumericRequestIdKeepsEveryDigit) {
 // lost or invented digits, so the whole answer is refused.
 TEST(DecodeUnassignResponseTest, RefusesIdsThatAreNotExactIntegers) {
   const std::vector<std::string> numbers = {
-      "1.5", "1e3", "1E3", "1.0", "-0.5",
-      "18446744073709551616",   // 2^64: too big for 64 bits
-      "-9223372036854775809",   // below -2^63
+      "1.5",
+      "1e3",
+      "1E3",
+      "1.0",
+      "-0.5",
+      "18446744073709551616",  // 2^64: too big for 64 bits
+      "-9223372036854775809",  // below -2^63
       "123456789012345678901234567890",
   };
   for (const std::string& number : numbers) {
@@ -188,9 +191,8 @@ TEST(DecodeUnassignResponseTest, RefusesIdsOfOtherJsonTypes) {
 TEST(DecodeUnassignResponseTest, RefusesARequestIdOfTheWrongType) {
   for (const char* value : {"true", "1.5", "{}", "[]"}) {
     SCOPED_TRACE(value);
-    const auto result = DecodeUnassignResponse(
-        std::string(R"({"requestId": )") + value +
-        R"(, "unassignedFlowInstanceIds": []})");
+    const auto result = DecodeUnassignResponse(std::string(R"({"requestId": )") + value +
+                                               R"(, "unassignedFlowInstanceIds": []})");
     ASSERT_FALSE(result.ok());
     EXPECT_THAT(result.status().message(), HasSubstr("requestId"));
   }
@@ -210,9 +212,9 @@ TEST(DecodeUnassignResponseTest, RefusesABodyWithoutTheIdList) {
 }
 
 TEST(DecodeUnassignResponseTest, RefusesBodiesThatAreNotAJsonObject) {
-  for (const char* body : {"", "<html>502 Bad Gateway</html>", "{", "[]",
-                           R"("text")", "42", "null",
-                           R"({"unassignedFlowInstanceIds": []} trailing)"}) {
+  for (const char* body :
+       {"", "<html>502 Bad Gateway</html>", "{", "[]", R"("text")", "42", "null",
+        R"({"unassignedFlowInstanceIds": []} trailing)"}) {
     SCOPED_TRACE(body);
     const auto result = DecodeUnassignResponse(body);
     EXPECT_FALSE(result.ok());

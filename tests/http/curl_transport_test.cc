@@ -93,9 +93,10 @@ TEST_F(CurlTransportTest, SendsEachMethodAsItselfWithItsBody) {
   struct Case {
     std::string method, body, expected;
   };
-  for (const Case& c : {Case{"GET", "", "GET /v2/flows?cursor=a%20b []"},
-                        Case{"PUT", "{\"x\":1}", "PUT /v2/flows?cursor=a%20b [{\"x\":1}]"},
-                        Case{"POST", "{}", "POST /v2/flows?cursor=a%20b [{}]"}}) {
+  for (const Case& c :
+       {Case{"GET", "", "GET /v2/flows?cursor=a%20b []"},
+        Case{"PUT", "{\"x\":1}", "PUT /v2/flows?cursor=a%20b [{\"x\":1}]"},
+        Case{"POST", "{}", "POST /v2/flows?cursor=a%20b [{}]"}}) {
     SCOPED_TRACE(c.method);
     HttpRequest request;
     request.method = c.method;
@@ -212,7 +213,8 @@ TEST_F(CurlTransportTest, ManyConcurrentTransfersAllComplete) {
   constexpr int kCalls = 50;
   std::vector<std::promise<HttpResult>> done(kCalls);
   for (int i = 0; i < kCalls; ++i) {
-    transport_->Send(Request(), [&done, i](HttpResult r) { done[i].set_value(std::move(r)); });
+    transport_->Send(Request(),
+                     [&done, i](HttpResult r) { done[i].set_value(std::move(r)); });
   }
   // Every transfer ends before anything is checked: an assertion that
   // returned early would destroy promises that transfers still complete.

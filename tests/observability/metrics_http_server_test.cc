@@ -42,7 +42,7 @@ TEST(MetricsHttpServerTest, ServesThePageAtMetricsOnly) {
   auto post = client.Post("/metrics", "x", "text/plain");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 501);  // libevent's answer to a method not allowed
-  EXPECT_EQ(renders, 2);  // only the two scrapes made the page
+  EXPECT_EQ(renders, 2);         // only the two scrapes made the page
 }
 
 TEST(MetricsHttpServerTest, ListensOnIpv6AndNamedHosts) {

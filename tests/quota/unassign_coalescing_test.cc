@@ -47,7 +47,8 @@ TEST_F(UnassignCoalescingTest, EachPartSharesOnlyItsOwnIdsOfTheAnswer) {
   const GongAnswer answer{
       EncodeUnassignResponse(UnassignResult{"req-7", {"4", "3", "2", "77"}})};
 
-  const std::vector<GongAnswer> shares = policy_.Share(answer, {b.get(), c.get(), d.get()});
+  const std::vector<GongAnswer> shares =
+      policy_.Share(answer, {b.get(), c.get(), d.get()});
 
   ASSERT_EQ(shares.size(), 3u);
   const auto ids = [](const GongAnswer& share) {
@@ -63,7 +64,8 @@ TEST_F(UnassignCoalescingTest, EachPartSharesOnlyItsOwnIdsOfTheAnswer) {
 // caller's codec reports the same malformed answer.
 TEST_F(UnassignCoalescingTest, AnUnreadableAnswerGoesToEveryPartAsItIs) {
   auto b = Part({"2"}), c = Part({"3"});
-  const std::vector<GongAnswer> shares = policy_.Share(GongAnswer{"<html>"}, {b.get(), c.get()});
+  const std::vector<GongAnswer> shares =
+      policy_.Share(GongAnswer{"<html>"}, {b.get(), c.get()});
   ASSERT_EQ(shares.size(), 2u);
   EXPECT_EQ(shares[0].body, "<html>");
   EXPECT_EQ(shares[1].body, "<html>");

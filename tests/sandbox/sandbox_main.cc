@@ -28,21 +28,18 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:8089",
 ABSL_FLAG(std::string, assigned, "1000-1099",
           "Initially assigned flow instance ids, comma-separated; an item "
           "may be an inclusive numeric range such as 1000-1099");
-ABSL_FLAG(int, status, 0,
-          "Answer every unassign call with this HTTP status (0: normal)");
+ABSL_FLAG(int, status, 0, "Answer every unassign call with this HTTP status (0: normal)");
 ABSL_FLAG(absl::Duration, delay, absl::ZeroDuration(),
           "Wait this long before answering, e.g. 2s or 300ms");
 ABSL_FLAG(bool, drop_connection, false,
           "Close every unassign call's connection without an answer");
 ABSL_FLAG(bool, garbage, false, "Answer 200 with a body that is not JSON");
-ABSL_FLAG(int, qps, 0,
-          "Answer 429 past this many calls a second, as Gong does (0: off)");
+ABSL_FLAG(int, qps, 0, "Answer 429 past this many calls a second, as Gong does (0: off)");
 ABSL_FLAG(int, retry_after, 1, "Retry-After seconds sent with 429");
 ABSL_FLAG(bool, assign_all, false,
           "Treat every id as assigned, so every unassign call succeeds");
 ABSL_FLAG(bool, log_requests, true, "One line per request on stderr");
-ABSL_FLAG(int, threads, 64,
-          "Worker threads; each open client connection holds one");
+ABSL_FLAG(int, threads, 64, "Worker threads; each open client connection holds one");
 
 namespace {
 
@@ -54,8 +51,7 @@ bool ParseListen(absl::string_view listen, std::string* host, int* port) {
   if (colon == absl::string_view::npos) return false;
   absl::string_view host_part = listen.substr(0, colon);
   // "[::1]:8089": the brackets belong to the URL, not the address.
-  if (absl::ConsumePrefix(&host_part, "[") &&
-      !absl::ConsumeSuffix(&host_part, "]")) {
+  if (absl::ConsumePrefix(&host_part, "[") && !absl::ConsumeSuffix(&host_part, "]")) {
     return false;
   }
   *host = std::string(host_part);
@@ -72,8 +68,7 @@ absl::Status AppendItem(absl::string_view item, std::vector<std::string>* ids) {
     return absl::OkStatus();
   }
   if (bounds.size() != 2 || !absl::SimpleAtoi(bounds[0], &low) ||
-      !absl::SimpleAtoi(bounds[1], &high) || low > high ||
-      high - low >= kMaxAssigned) {
+      !absl::SimpleAtoi(bounds[1], &high) || low > high || high - low >= kMaxAssigned) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad --assigned range \"", item, "\""));
   }
@@ -86,8 +81,7 @@ absl::Status AppendItem(absl::string_view item, std::vector<std::string>* ids) {
 
 absl::StatusOr<std::vector<std::string>> ParseAssigned(absl::string_view spec) {
   std::vector<std::string> ids;
-  for (absl::string_view item :
-       absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
+  for (absl::string_view item : absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
     absl::Status status = AppendItem(absl::StripAsciiWhitespace(item), &ids);
     if (!status.ok()) return status;
   }
