@@ -108,10 +108,10 @@ void UnassignReactor::OnOutcome(QuotaOutcome outcome) {
     FinishCall(QuotaRefusalToStatus(*refusal));
     return;
   }
-  GongOutcome gong_outcome = std::holds_alternative<GongAnswer>(outcome)
-                                 ? GongOutcome(std::get<GongAnswer>(std::move(outcome)))
-                                 : GongOutcome(std::get<GongError>(std::move(outcome)));
-  UnassignOutcome decoded = DecodeUnassignOutcome(std::move(gong_outcome));
+  UnassignOutcome decoded =
+      std::holds_alternative<GongAnswer>(outcome)
+          ? DecodeUnassignOutcome(std::get<GongAnswer>(std::move(outcome)))
+          : UnassignOutcome(std::get<GongError>(std::move(outcome)));
   if (auto* result = std::get_if<UnassignResult>(&decoded)) {
     record_.gong_request_id = result->request_id;
     FillResponse(requested_, std::move(*result), response_);

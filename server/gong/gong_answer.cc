@@ -28,13 +28,13 @@ GongError::Kind KindOf(http::TransportFailure failure) {
 
 }  // namespace
 
-GongOutcome ReadGongAnswer(const http::HttpResult& result, absl::Time now) {
+GongOutcome ReadGongAnswer(http::HttpResult result, absl::Time now) {
   if (const auto* failure = std::get_if<http::TransportError>(&result)) {
     return GongError::NoAnswer(KindOf(failure->kind), failure->message,
                                failure->delivery == http::Delivery::kMaybeProcessed);
   }
-  const auto& response = std::get<http::HttpResponse>(result);
-  if (response.status == 200) return GongAnswer{response.body};
+  auto& response = std::get<http::HttpResponse>(result);
+  if (response.status == 200) return GongAnswer{std::move(response.body)};
   GongErrorBody body = DecodeErrorBody(response.body);
   std::optional<absl::Duration> retry_after;
   if (response.status == 429) {

@@ -22,9 +22,10 @@ struct GongAnswer {
 
 using GongOutcome = std::variant<GongAnswer, GongError>;
 
-// The transport's result as Gong's answer. A 429 without a readable
-// Retry-After gets one second: Gong's limit is per second.
-GongOutcome ReadGongAnswer(const http::HttpResult& result, absl::Time now);
+// The transport's result as Gong's answer (a 200's body moved, not
+// copied). A 429 without a readable Retry-After gets one second: Gong's
+// limit is per second.
+GongOutcome ReadGongAnswer(http::HttpResult result, absl::Time now);
 
 // What an error answer's body told, as far as it is Gong's error shape
 // {"requestId": "...", "errors": ["..."]}; anything else yields nothing.

@@ -58,7 +58,7 @@ RestGongClient::RestGongClient(std::string base_url, GongCredentials credentials
 GongClient::CallId RestGongClient::Send(GongRequest request, Callback done) {
   return transport_->Send(ToHttpRequest(base_url_, credentials_, std::move(request)),
                           [done = std::move(done)](http::HttpResult result) mutable {
-                            std::move(done)(ReadGongAnswer(result, absl::Now()));
+                            std::move(done)(ReadGongAnswer(std::move(result), absl::Now()));
                           });
 }
 
