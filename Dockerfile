@@ -4,10 +4,14 @@
 #   docker run --rm -p 50051:50051 -p 9464:9464 \
 #     -e GONG_ACCESS_KEY -e GONG_ACCESS_KEY_SECRET gong-flows-server:dev
 #
-# Configuration comes from GONG_FLOWS_* environment variables (one per flag)
-# and the credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or
-# GONG_BEARER_TOKEN; see deploy/README.md. scripts/check-deploy checks the
-# properties below that a regression must not lose.
+# Configuration comes from GONG_FLOWS_* environment variables (one per flag,
+# e.g. GONG_FLOWS_QUOTA_REDIS=redis://HOST:PORT for the quota shared by all
+# replicas, with GONG_FLOWS_QUOTA_KEY and GONG_FLOWS_QUOTA_FALLBACK_QPS) and
+# the credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or
+# GONG_BEARER_TOKEN, the shared quota's Redis password from
+# GONG_FLOWS_QUOTA_REDIS_PASSWORD (environment only, never a flag); see
+# deploy/README.md. scripts/check-deploy checks the properties below that a
+# regression must not lose.
 
 # Both stages use the same Debian release on purpose: the runtime stage
 # installs the shared libraries by their Debian 12 package names, and those
@@ -52,7 +56,10 @@ FROM debian:bookworm-slim AS runtime
 #                      and the ALPN of a Gong connection (also curl's TLS)
 #   libprometheus-cpp-core1.0
 #                      the metrics and their text format
-#   libevent-2.1-7     libevent-2.1.so.7, the /metrics HTTP server
+#   libevent-2.1-7     libevent-2.1.so.7, the /metrics HTTP server and the loop
+#                      of the Redis client
+#   libhiredis0.14     libhiredis.so.0.14, the client of the Redis that holds the
+#                      quota shared by all replicas (--quota_redis)
 #   ca-certificates    the system CA bundle libcurl verifies Gong's certificate with
 # libc6, libstdc++6 and libgcc-s1 are already in the base image. Packages
 # that apt pulls in as Depends are left to apt.
@@ -65,6 +72,7 @@ RUN apt-get update \
       libevent-2.1-7 \
       libgrpc++1.51 \
       libgrpc29 \
+      libhiredis0.14 \
       libprometheus-cpp-core1.0 \
       libprotobuf32 \
       libssl3 \
