@@ -26,3 +26,29 @@ HCM_TYPE = ("type.googleapis.com/envoy.extensions.filters.network."
             "http_connection_manager.v3.HttpConnectionManager")
 # Libraries every Debian base image already has.
 BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
+
+# The shared quota (components/shared-quota): every replica reserves its Gong
+# requests in one window in Redis. GONG_FLOWS_GONG_QPS is then the company's
+# total; while Redis cannot be reached each replica falls back to a window of
+# its own at GONG_FLOWS_QUOTA_FALLBACK_QPS.
+SHARED_QUOTA_COMPONENT = "components/shared-quota"
+QUOTA_REDIS_VAR = "GONG_FLOWS_QUOTA_REDIS"
+QUOTA_FALLBACK_QPS_VAR = "GONG_FLOWS_QUOTA_FALLBACK_QPS"
+DEFAULT_QUOTA_FALLBACK_QPS = 1
+REDIS_DEFAULT_PORT = 6379
+# Read from the environment only (from a Secret): never a flag, never logged.
+QUOTA_REDIS_PASSWORD_VAR = "GONG_FLOWS_QUOTA_REDIS_PASSWORD"
+# GONG_FLOWS_* variables that name no flag on purpose.
+ENV_ONLY_VARS = {QUOTA_REDIS_PASSWORD_VAR}
+# The server's flags are declared with ABSL_FLAG in this file; each is also
+# read from GONG_FLOWS_<FLAG IN UPPER CASE>.
+FLAGS_SOURCE = "server/app/flags.cc"
+# The flags the shared quota adds. While flags.cc has none of them (the
+# server's side not merged yet), the manifests may name them all the same;
+# once it has one, it must have all.
+SHARED_QUOTA_FLAGS = ("quota_redis", "quota_key", "quota_fallback_qps")
+# Runtime packages the server links whatever the build tree at hand says
+# (the check against a built binary sees only what that build links).
+RUNTIME_PACKAGES_REQUIRED = {
+    "libhiredis0.14": "libhiredis.so.0.14, the shared quota's Redis client",
+}

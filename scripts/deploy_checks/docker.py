@@ -16,7 +16,8 @@ import shlex
 import shutil
 import subprocess
 
-from .contract import BASE_IMAGE_PACKAGES, GRPC_PORT, METRICS_PORT
+from .contract import (BASE_IMAGE_PACKAGES, GRPC_PORT, METRICS_PORT,
+                       RUNTIME_PACKAGES_REQUIRED)
 
 
 class Dockerfile:
@@ -237,6 +238,15 @@ def docker_runtime_only(df):
     return f"build tools in the runtime image: {dev}" if dev else None
 
 
+def docker_required_packages(df):
+    """The runtime stage installs the packages the contract says the server
+    links (libhiredis0.14 for the shared quota's Redis), which the check
+    against a built binary cannot see in a build tree older than that."""
+    missing = sorted(set(RUNTIME_PACKAGES_REQUIRED) - df.runtime_packages)
+    return ("the runtime stage does not install " + ", ".join(
+        f"{p} ({RUNTIME_PACKAGES_REQUIRED[p]})" for p in missing)) if missing else None
+
+
 def is_sanitizer_build(cmake_cache):
     """Whether the build tree was configured with GONG_SANITIZE address/thread.
 
@@ -341,5 +351,7 @@ def run(checks, ctx):
                os.path.join(ctx.root, "scripts", "install-deps"))
     checks.run("Dockerfile: runtime stage installs no -dev packages or compilers",
                docker_runtime_only, df)
+    checks.run("Dockerfile: runtime stage installs the packages the server must link",
+               docker_required_packages, df)
     run_library_check(checks, ctx, df)
     checks.run(".dockerignore keeps build trees and .git out", dockerignore, ctx.dockerignore)

@@ -3,7 +3,8 @@
 The kustomization must list every manifest and no example; once rendered,
 the Deployment, Services and PodDisruptionBudget must keep the properties
 the service's design relies on (probes, drain timing, credentials only from
-Secrets, Gong's quota shared by the replicas, security context).
+Secrets, security context). Gong's quota, in either of its two forms, is
+quota.py's.
 
 Everything past the rendering needs the rendered Deployment; when it is
 missing, run() stops after reporting why and returns None, and the Envoy and
@@ -14,8 +15,8 @@ import os
 
 from . import kustomize
 from .contract import (CREDENTIAL_VARS, CREDENTIALS_SECRET, DEFAULT_DRAIN_DELAY_S,
-                       DEFAULT_GONG_QPS, DEFAULT_SHUTDOWN_GRACE_S, DEPLOYMENT_NAME,
-                       GONG_COMPANY_QPS, GRPC_PORT, METRICS_PORT, SERVICE_NAME)
+                       DEFAULT_SHUTDOWN_GRACE_S, DEPLOYMENT_NAME, GRPC_PORT,
+                       METRICS_PORT, SERVICE_NAME)
 from .yamlutil import (dump, env_of, env_value, load_all, parse, parse_all,
                        parse_duration, selector_matches)
 
@@ -43,6 +44,29 @@ class Rendered:
     def of_kind(self, kind):
         """The rendered documents of a kind."""
         return [d for d in self.docs if d.get("kind") == kind]
+
+    def autoscalers(self):
+        """The HorizontalPodAutoscalers that scale this Deployment."""
+        name = self.deployment["metadata"]["name"]
+        return [h for h in self.of_kind("HorizontalPodAutoscaler")
+                if (h.get("spec") or {}).get("scaleTargetRef", {}).get("kind") == "Deployment"
+                and h["spec"]["scaleTargetRef"].get("name") == name]
+
+    def replica_bounds(self):
+        """(fewest, most) replicas the Deployment runs: an autoscaler's
+        minReplicas (default 1) and maxReplicas when one scales it, else
+        spec.replicas (default 1) for both."""
+        hpas = self.autoscalers()
+        if hpas:
+            spec = hpas[0]["spec"]
+            return spec.get("minReplicas", 1), spec["maxReplicas"]
+        n = self.deployment["spec"].get("replicas", 1)
+        return n, n
+
+    def other_deployments(self):
+        """The rendered Deployments other than this one (the Redis of the
+        shared quota, say)."""
+        return [d for d in self.of_kind("Deployment") if d is not self.deployment]
 
 
 # --- the kustomization, before rendering --------------------------------------
@@ -74,7 +98,8 @@ def kustomization_lists_every_manifest(kube):
 
 def components_are_valid(kube):
     """Each directory under components/ is a kustomize Component whose patches
-    exist and whose resources are no example files.
+    exist, whose resources are no example files, and which lists every
+    manifest beside it (a forgotten one would silently not be applied).
 
     Components are opt-in (an overlay lists them), so nothing else renders
     them all; a broken one would only fail for the operator who enables it."""
@@ -91,18 +116,26 @@ def components_are_valid(kube):
         for p in ck.get("patches") or []:
             if not os.path.exists(os.path.join(cdir, p.get("path", ""))):
                 problems.append(f"{name}: patch {p.get('path')} missing")
+        listed = set(ck.get("resources") or []) | {p.get("path") for p in
+                                                   ck.get("patches") or []}
+        unlisted = sorted(n for n in os.listdir(cdir)
+                          if n.endswith((".yaml", ".yml")) and ".example." not in n
+                          and not n.startswith("kustomization.") and n not in listed)
+        if unlisted:
+            problems.append(f"{name}: lists neither as resource nor as patch {unlisted}")
     return "; ".join(problems)
 
 
 # --- rendering ----------------------------------------------------------------
 
-def dry_render(kube, into):
+def dry_render(kube, into, **render_args):
     """The kustomization renders, and the concatenation parses again as
     documents that each have apiVersion, kind and a unique name.
 
     This is what `kubectl apply -k` would send; a duplicate or nameless
-    resource is rejected there. Appends the re-parsed documents to `into`."""
-    docs = kustomize.render(kube)
+    resource is rejected there. Appends the re-parsed documents to `into`.
+    render_args go to kustomize.render (components added or left out)."""
+    docs = kustomize.render(kube, **render_args)
     text = dump(docs)
     again = parse_all(text)
     if len(again) != len(docs):
@@ -155,8 +188,9 @@ def deployment_selects_its_pods(r):
 
 def replicas_at_least_two(r):
     """At least two replicas, so that a node drain or a rollout never leaves
-    zero serving."""
-    n = r.deployment["spec"].get("replicas", 1)
+    zero serving (an autoscaler's minReplicas, when one scales the
+    Deployment)."""
+    n, _ = r.replica_bounds()
     return None if n >= 2 else f"replicas is {n}"
 
 
@@ -309,7 +343,7 @@ def example_secrets(r):
 
 
 def strings_where_kubernetes_wants_strings(r):
-    """Env values, labels and annotations are strings.
+    """Env values, labels, annotations, commands and args are strings.
 
     An unquoted number or boolean here parses fine as YAML and is rejected
     by the API server at apply time."""
@@ -328,14 +362,27 @@ def strings_where_kubernetes_wants_strings(r):
             for e in c.get("env") or []:
                 if "value" in e and not isinstance(e["value"], str):
                     problems.append(f"env {e['name']}: {e['value']!r} is not a string")
+            # An unquoted `no` in args (Redis's `--appendonly no`) is YAML's false.
+            argv = list(c.get("command") or []) + list(c.get("args") or [])
+            for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
+                argv += ((c.get(kind) or {}).get("exec") or {}).get("command") or []
+            bad = [a for a in argv if not isinstance(a, str)]
+            if bad:
+                problems.append(f"{c['name']}: command, args or probe commands hold "
+                                f"non-strings {bad!r}")
     return "; ".join(problems)
 
 
 def resources_set(r):
     """Every container requests and limits CPU and memory, so the scheduler
     places it and a leak cannot take the node's memory."""
+    return container_resources(r.containers)
+
+
+def container_resources(containers):
+    """Why these containers lack a CPU or memory request or limit, or ""."""
     problems = []
-    for c in r.containers:
+    for c in containers:
         res = c.get("resources") or {}
         for part in ("requests", "limits"):
             for what in ("cpu", "memory"):
@@ -348,9 +395,15 @@ def security_context(r):
     """Every container runs non-root, on a read-only root file system, without
     privilege escalation and with all capabilities dropped: the server needs
     none of them, so a compromise gets none of them."""
-    psc = r.pod_spec.get("securityContext") or {}
+    return container_security(r.pod_spec, r.containers)
+
+
+def container_security(pod_spec, containers):
+    """Why these containers of this pod are not non-root, read-only,
+    unprivileged and without capabilities, or ""."""
+    psc = pod_spec.get("securityContext") or {}
     problems = []
-    for c in r.containers:
+    for c in containers:
         csc = c.get("securityContext") or {}
         non_root = csc.get("runAsNonRoot", psc.get("runAsNonRoot"))
         uid = csc.get("runAsUser", psc.get("runAsUser"))
@@ -376,21 +429,6 @@ def service_links_off(r):
         "enableServiceLinks is not false"
 
 
-def qps_share(r):
-    """replicas x GONG_FLOWS_GONG_QPS stays within Gong's per-company limit.
-
-    Each replica's limiter knows only its own requests, and the quota is per
-    company whatever the replica count; 0 would turn the limiter off."""
-    replicas = r.deployment["spec"].get("replicas", 1)
-    qps = int(env_value(r.server, "GONG_FLOWS_GONG_QPS", DEFAULT_GONG_QPS))
-    if qps <= 0:
-        return "GONG_FLOWS_GONG_QPS 0 turns the limiter off: Gong would see bursts"
-    if replicas * qps > GONG_COMPANY_QPS:
-        return (f"{replicas} replicas x GONG_FLOWS_GONG_QPS {qps} = {replicas * qps} "
-                f"> Gong's {GONG_COMPANY_QPS}/s per company")
-    return None
-
-
 def gong_url_https(r):
     """The Gong base URL is https: the credentials travel with every request."""
     url = env_value(r.server, "GONG_FLOWS_GONG_BASE_URL", "https://api.gong.io")
@@ -411,13 +449,26 @@ def metrics_scrape(r):
 
 # --- Services, disruption budget, components ------------------------------------
 
+def services_of_other_workloads(r):
+    """The names of the Services that select the pods of another rendered
+    Deployment (the shared quota's Redis): they are checked with it."""
+    others = [d["spec"]["template"]["metadata"].get("labels") or {}
+              for d in r.other_deployments()]
+    return {s["metadata"]["name"] for s in r.of_kind("Service")
+            if any(selector_matches(s["spec"].get("selector") or {}, labels)
+                   for labels in others)}
+
+
 def service_ports(r):
-    """Every Service selects the pods and has a port named grpc with
-    appProtocol grpc that reaches 50051; the ClusterIP one also has metrics.
+    """Every Service of the facade selects the pods and has a port named grpc
+    with appProtocol grpc that reaches 50051; the ClusterIP one also has
+    metrics. (A Service selecting the pods of another rendered Deployment
+    belongs to that one; the shared-quota checks look at it.)
 
     appProtocol grpc makes a mesh treat the port as HTTP/2 and balance each
     call, not each connection, across the replicas."""
-    services = r.of_kind("Service")
+    others = services_of_other_workloads(r)
+    services = [s for s in r.of_kind("Service") if s["metadata"]["name"] not in others]
     cluster_ip = [s for s in services if s["spec"].get("type", "ClusterIP") == "ClusterIP"
                   and s["spec"].get("clusterIP") != "None"]
     if not cluster_ip:
@@ -462,7 +513,7 @@ def pdb(r):
         m = p["spec"].get("minAvailable")
         if m != 1:
             problems.append(f"minAvailable is {m!r}, not 1")
-        elif m >= r.deployment["spec"].get("replicas", 1):
+        elif m >= r.replica_bounds()[0]:
             problems.append("minAvailable leaves no replica to disrupt")
     return "; ".join(problems)
 
@@ -476,11 +527,17 @@ def caller_tokens_component(r):
     comp = os.path.join(r.kube, "components", "caller-tokens")
     if not os.path.isdir(comp):
         return None
-    docs = kustomize.render(r.kube, extra_components=[os.path.relpath(comp, r.kube)])
-    docs = parse_all(dump(docs))
-    d = next(x for x in docs if x.get("kind") == "Deployment")
-    spec = d["spec"]["template"]["spec"]
-    c = next(x for x in spec["containers"] if x["name"] == r.server["name"])
+    rel = os.path.relpath(comp, r.kube)
+
+    def server_of(docs):
+        d = next(x for x in parse_all(dump(docs)) if x.get("kind") == "Deployment"
+                 and x["metadata"]["name"] == DEPLOYMENT_NAME)
+        spec = d["spec"]["template"]["spec"]
+        return spec, next(x for x in spec["containers"] if x["name"] == r.server["name"])
+
+    spec, c = server_of(kustomize.render(r.kube, extra_components=[rel]))
+    # The mounts without the component, even when the kustomization lists it.
+    _, bare = server_of(kustomize.render(r.kube, without_components=[rel]))
     path = env_value(c, "GONG_FLOWS_CALLER_TOKENS_FILE")
     if not path:
         return "GONG_FLOWS_CALLER_TOKENS_FILE not set by the component"
@@ -496,7 +553,7 @@ def caller_tokens_component(r):
     mode = vol["secret"].get("defaultMode", 0o644)
     if mode & 0o007:
         return f"tokens readable by others (defaultMode {oct(mode)})"
-    if len(c.get("volumeMounts") or []) <= len(r.server.get("volumeMounts") or []):
+    if len(c.get("volumeMounts") or []) <= len(bare.get("volumeMounts") or []):
         return "the component did not add its mount to the base ones"
     return None
 
@@ -525,14 +582,12 @@ def run(checks, ctx):
     checks.run("Istio sidecar outlives the drain (if annotated)", istio_drain, r)
     checks.run("Gong credentials only via secretKeyRef", credentials_from_secrets, r)
     checks.run("example Secrets hold placeholders for every key read", example_secrets, r)
-    checks.run("env values, labels and annotations are strings",
+    checks.run("env values, labels, annotations, commands and args are strings",
                strings_where_kubernetes_wants_strings, r)
     checks.run("resource requests and limits (cpu, memory)", resources_set, r)
     checks.run("securityContext: non-root, read-only root, no capabilities",
                security_context, r)
     checks.run("enableServiceLinks false (GONG_FLOWS_* prefix)", service_links_off, r)
-    checks.run("replicas x GONG_FLOWS_GONG_QPS within Gong's per-company limit",
-               qps_share, r)
     checks.run("Gong base URL is https", gong_url_https, r)
     checks.run("metrics served on 9464 and scrape annotations agree", metrics_scrape, r)
     checks.run("Service port grpc with appProtocol grpc (+ metrics)", service_ports, r)

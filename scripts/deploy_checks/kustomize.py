@@ -3,7 +3,9 @@
 kubectl cannot run where CI runs, so the manifests are rendered here the way
 kustomize would: resources in order (directories recursively), components
 (their resources, then their patches and images), the strategic merge
-patches and images of the kustomization itself, then the namespace. Any
+patches and images of the kustomization itself, then the namespace. A
+check may add components, as an overlay would, or leave listed ones out,
+to see the kustomization both with and without them. Any
 other kustomization key is refused, so that using a new feature makes the
 check fail rather than render something kustomize would not.
 """
@@ -106,8 +108,14 @@ def apply_images(docs, kustomization):
                     c["image"] = new
 
 
-def render(directory, extra_components=()):
-    """The documents `kustomize build directory` would emit, in order."""
+def render(directory, extra_components=(), without_components=()):
+    """The documents `kustomize build directory` would emit, in order.
+
+    extra_components are rendered after the listed ones, as an overlay
+    listing them would; a component already listed is not rendered twice.
+    without_components are left out even when listed, so that a check can
+    see the kustomization as it is without them (paths relative to
+    directory)."""
     _, k = read_kustomization(directory)
     if k.get("kind", "Kustomization") not in ("Kustomization", "Component"):
         raise ValueError(f"{directory}: unexpected kind {k.get('kind')}")
@@ -118,7 +126,13 @@ def render(directory, extra_components=()):
             docs.extend(render(path))
         else:
             docs.extend(load_all(path))
+    left_out = {os.path.normpath(c) for c in without_components}
+    components = []
     for comp in list(k.get("components") or []) + list(extra_components):
+        comp = os.path.normpath(comp)
+        if comp not in left_out and comp not in components:
+            components.append(comp)
+    for comp in components:
         comp_dir = os.path.join(directory, comp)
         _, ck = read_kustomization(comp_dir)
         if ck.get("kind") != "Component":
