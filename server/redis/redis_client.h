@@ -42,9 +42,9 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(absl::string_view url);
 struct RedisReply {
   enum class Type { kString, kStatus, kInteger, kNil, kArray, kError };
   Type type = Type::kNil;
-  int64_t integer = 0;                // kInteger
-  std::string str;                    // kString, kStatus, kError
-  std::vector<RedisReply> elements;   // kArray
+  int64_t integer = 0;               // kInteger
+  std::string str;                   // kString, kStatus, kError
+  std::vector<RedisReply> elements;  // kArray
 };
 
 struct RedisClientOptions {
@@ -63,14 +63,18 @@ struct RedisClientOptions {
 class RedisClient {
  public:
   // Told, on the loop's thread, each time the connection becomes ready
-  // (`why` empty) or stops being ready or fails to become so (`why` says
-  // why, e.g. "connection refused", "AUTH refused: WRONGPASS ...").
+  // (`why` empty) or stops being ready or an attempt fails to make it so
+  // (`why` says why, e.g. "cannot connect: Connection refused", "AUTH
+  // refused: WRONGPASS ..."): once per change or failed attempt, not when
+  // the client is destroyed.
   using StateListener = absl::AnyInvocable<void(bool ready, absl::string_view why)>;
   // The reply (an error reply is a reply, of type kError), or a status:
   // UNAVAILABLE when not ready or the connection was lost before the
   // reply, DEADLINE_EXCEEDED when no reply came within the command's time
   // limit (a reply coming later is dropped), CANCELLED when the client is
-  // being destroyed, RESOURCE_EXHAUSTED past max_pending_commands.
+  // being destroyed, RESOURCE_EXHAUSTED past max_pending_commands,
+  // INVALID_ARGUMENT for an empty argv or a command that would take over
+  // the shared connection ((P|S)SUBSCRIBE, MONITOR, CLIENT REPLY ...).
   using ReplyCallback = absl::AnyInvocable<void(absl::StatusOr<RedisReply>) &&>;
 
   // Starts the loop's thread and the first connection attempt, and returns
@@ -84,7 +88,9 @@ class RedisClient {
 
   // Sends `argv` (binary-safe arguments; argv[0] is the command) and runs
   // `done` exactly once, always on the loop's thread, never inside this
-  // call. Safe from any thread.
+  // call. Safe from any thread. The time limit counts from this call;
+  // absl::InfiniteDuration() sets none. Callbacks (and the listener) may
+  // call Command() but must not destroy the client.
   void Command(std::vector<std::string> argv, absl::Duration timeout, ReplyCallback done);
 
   // Whether the connection is ready now (a hint: it may drop at any time).
