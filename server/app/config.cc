@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "http/ca_bundle.h"
+#include "redis/redis_client.h"
 
 namespace gong {
 namespace {
@@ -25,6 +26,15 @@ bool IsLoopbackHost(absl::string_view host) {
   in_addr address;
   return inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 &&
          (ntohl(address.s_addr) >> 24) == 127;
+}
+
+std::string DefaultQuotaKey(absl::string_view gong_base_url) {
+  return absl::StrCat("gong-flows:", HostOf(gong_base_url));
+}
+
+std::string QuotaKey(const FacadeConfig& config) {
+  return config.quota_key.empty() ? DefaultQuotaKey(config.gong_base_url)
+                                  : config.quota_key;
 }
 
 absl::Status ValidateConfig(const FacadeConfig& config) {
@@ -85,6 +95,20 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   }
   if (config.quota.max_pending_calls < 1) {
     return absl::InvalidArgumentError("--max_pending_calls must be at least 1");
+  }
+  if (!config.quota_redis.empty()) {
+    if (absl::Status url = redis::ParseRedisUrl(config.quota_redis).status(); !url.ok()) {
+      return url;
+    }
+    if (config.quota.gong_qps == 0) {
+      return absl::InvalidArgumentError(
+          "--quota_redis shares --gong_qps among the replicas: --gong_qps must be above 0");
+    }
+    if (config.quota_fallback_qps < 1 || config.quota_fallback_qps > config.quota.gong_qps) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--quota_fallback_qps must be from 1 to --gong_qps (", config.quota.gong_qps,
+          "): it is one replica's share while Redis is out"));
+    }
   }
   return absl::OkStatus();
 }

@@ -29,7 +29,21 @@ struct FacadeConfig {
   std::string tls_client_ca_file;  // mutual TLS
   std::string caller_tokens_file;  // callers must bear one of its tokens
   QuotaOptions quota;              // --gong_qps, --coalesce, --max_gong_in_flight, ...
+  // The quota shared by every replica (--quota_redis; empty: each its own).
+  // --gong_qps is then the company's, over all replicas.
+  std::string quota_redis;  // redis://HOST:PORT[/DB]
+  std::string quota_key;    // empty: DefaultQuotaKey(gong_base_url)
+  int quota_fallback_qps = 1;  // this replica's own while Redis is out
+  // GONG_FLOWS_QUOTA_REDIS_PASSWORD, never a flag: it must not be logged.
+  std::string quota_redis_password;
 };
+
+// "gong-flows:" and the host of `gong_base_url`: replicas in front of the
+// same Gong company share a window; a company with its own host has its own.
+std::string DefaultQuotaKey(absl::string_view gong_base_url);
+
+// The quota key in force: --quota_key, or the default for --gong_base_url.
+std::string QuotaKey(const FacadeConfig& config);
 
 // True for "localhost", 127.0.0.0/8 and [::1]: the only hosts that may be
 // reached over plain http (the sandbox and tests).

@@ -32,7 +32,10 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
     std::unique_ptr<Metrics> metrics) {
   std::unique_ptr<FacadeServer> facade(new FacadeServer());
   facade->metrics_ = std::move(metrics);
-  facade->steward_ = MakeQuotaSteward(config, std::move(gong), facade->metrics_.get());
+  absl::StatusOr<std::unique_ptr<QuotaSteward>> steward =
+      MakeQuotaSteward(config, std::move(gong), facade->metrics_.get());
+  if (!steward.ok()) return steward.status();
+  facade->steward_ = *std::move(steward);
   facade->reporter_ = std::make_unique<CallReporter>(facade->metrics_.get());
   if (!config.caller_tokens_file.empty()) {
     facade->clock_ = MakeRealClock();

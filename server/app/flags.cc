@@ -70,6 +70,17 @@ ABSL_FLAG(int64_t, max_gong_in_flight,
           static_cast<int64_t>(kDefaults.quota.max_in_flight),
           "Gong requests awaiting an answer at once, and connections to Gong, at most; "
           "further calls wait their turn (within --max_pending_calls).");
+ABSL_FLAG(std::string, quota_redis, "",
+          "redis://HOST:PORT[/DB]: share Gong's quota (--gong_qps, the 429 pauses, the "
+          "day's count) with every replica using the same Redis and --quota_key; "
+          "empty: this replica's own. A password comes only from "
+          "GONG_FLOWS_QUOTA_REDIS_PASSWORD.");
+ABSL_FLAG(std::string, quota_key, "",
+          "The shared quota's name in Redis: one per Gong company (default "
+          "gong-flows:<host of --gong_base_url>).");
+ABSL_FLAG(int, quota_fallback_qps, kDefaults.quota_fallback_qps,
+          "With --quota_redis: this replica's own Gong requests per second while Redis "
+          "cannot be reached (keep replicas x this within Gong's limit).");
 
 namespace gong {
 namespace {
@@ -153,6 +164,10 @@ const std::vector<ServerFlag>& ServerFlags() {
       Described(FLAGS_max_pending_calls,
                 [](auto& c) { return &c.quota.max_pending_calls; }),
       Described(FLAGS_max_gong_in_flight, [](auto& c) { return &c.quota.max_in_flight; }),
+      // A password in it is refused (ValidateConfig): safe to show.
+      Described(FLAGS_quota_redis, [](auto& c) { return &c.quota_redis; }),
+      Described(FLAGS_quota_key, [](auto& c) { return &c.quota_key; }),
+      Described(FLAGS_quota_fallback_qps, [](auto& c) { return &c.quota_fallback_qps; }),
   };
   return *flags;
 }

@@ -5,6 +5,8 @@
 #include "base/clock.h"
 #include "http/curl_transport.h"
 #include "observability/metered_gong_client.h"
+#include "quota/shared_window.h"
+#include "quota/sliding_window.h"
 
 namespace gong {
 
@@ -24,15 +26,37 @@ absl::StatusOr<std::unique_ptr<GongClient>> MakeRestGongClient(
                                           *std::move(transport));
 }
 
-std::unique_ptr<QuotaSteward> MakeQuotaSteward(const FacadeConfig& config,
-                                               std::unique_ptr<GongClient> gong,
-                                               Metrics* metrics) {
+absl::StatusOr<std::unique_ptr<QuotaSteward>> MakeQuotaSteward(
+    const FacadeConfig& config, std::unique_ptr<GongClient> gong, Metrics* metrics) {
   if (metrics != nullptr) {
     gong = std::make_unique<MeteredGongClient>(std::move(gong), metrics);
   }
   QuotaOptions quota = config.quota;
   quota.warm_connection_age = config.gong_idle_connection_timeout;
-  auto steward = std::make_unique<QuotaSteward>(std::move(gong), MakeRealClock(), quota);
+  const absl::Duration window = absl::Seconds(1) + quota.window_margin;
+  std::unique_ptr<Clock> clock = MakeRealClock();
+  std::unique_ptr<RequestWindow> slots;
+  if (config.quota_redis.empty()) {
+    slots = std::make_unique<SlidingWindow>(quota.gong_qps, window);
+  } else {
+    absl::StatusOr<redis::RedisAddress> redis = redis::ParseRedisUrl(config.quota_redis);
+    if (!redis.ok()) return redis.status();
+    SharedWindowOptions shared;
+    shared.redis = *std::move(redis);
+    shared.redis_password = config.quota_redis_password;
+    shared.key = QuotaKey(config);
+    shared.max_sends = quota.gong_qps;
+    shared.window = window;
+    shared.fallback_max_sends = config.quota_fallback_qps;
+    shared.late_send_tolerance = quota.window_margin;
+    // The steward owns the clock and destroys the window first.
+    absl::StatusOr<std::unique_ptr<SharedWindow>> started =
+        SharedWindow::Start(std::move(shared), clock.get(), metrics);
+    if (!started.ok()) return started.status();
+    slots = *std::move(started);
+  }
+  auto steward = std::make_unique<QuotaSteward>(std::move(gong), std::move(clock),
+                                                std::move(slots), quota);
   if (metrics != nullptr) {
     metrics->WatchQuota([steward = steward.get()] { return steward->GetStats(); });
   }

@@ -21,9 +21,9 @@ absl::StatusOr<std::unique_ptr<GongClient>> MakeRestGongClient(
 
 // The quota steward over `gong`, metered when `metrics` is not null; the
 // metrics then read the steward's numbers at each scrape, and must stop
-// serving before the steward goes (FacadeServer does so).
-std::unique_ptr<QuotaSteward> MakeQuotaSteward(const FacadeConfig& config,
-                                               std::unique_ptr<GongClient> gong,
-                                               Metrics* metrics);
+// serving before the steward goes (FacadeServer does so). Its window is the
+// company's in Redis with --quota_redis, else this replica's own.
+absl::StatusOr<std::unique_ptr<QuotaSteward>> MakeQuotaSteward(
+    const FacadeConfig& config, std::unique_ptr<GongClient> gong, Metrics* metrics);
 
 }  // namespace gong

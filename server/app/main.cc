@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
       "Serves gong.flows.v1.FlowService over Gong's REST API.\n"
       "Every flag --foo may also be set as GONG_FLOWS_FOO. Credentials come from "
       "the environment: GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or "
-      "GONG_BEARER_TOKEN.");
+      "GONG_BEARER_TOKEN; the shared quota's Redis password, if any, from "
+      "GONG_FLOWS_QUOTA_REDIS_PASSWORD.");
   // --help lists the flags of flags.cc (abseil's default looks for a file
   // named after the binary, and so listed none).
   absl::FlagsUsageConfig usage;
@@ -49,7 +50,11 @@ int main(int argc, char** argv) {
   for (std::string& a : args) arg_pointers.push_back(a.data());
   absl::ParseCommandLine(static_cast<int>(arg_pointers.size()), arg_pointers.data());
 
-  const gong::FacadeConfig config = gong::ConfigFromFlags();
+  gong::FacadeConfig config = gong::ConfigFromFlags();
+  // Never a flag: flags are logged, and show in `ps`.
+  if (const char* password = std::getenv("GONG_FLOWS_QUOTA_REDIS_PASSWORD")) {
+    config.quota_redis_password = password;
+  }
   if (absl::Status valid = gong::ValidateConfig(config); !valid.ok()) {
     gong::LogError(valid.message());
     return 2;

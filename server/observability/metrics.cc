@@ -16,6 +16,10 @@ namespace {
 // waiting for Gong's quota take seconds.
 const prometheus::Histogram::BucketBoundaries kSecondsBuckets = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+// A reservation takes well under a millisecond in a cluster; 0.1 s is the
+// limit past which Redis counts as down.
+const prometheus::Histogram::BucketBoundaries kRedisBuckets = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1};
 const prometheus::Histogram::BucketBoundaries kBatchBuckets = {1,  2,   5,   10, 20,
                                                                50, 100, 150, 200};
 
@@ -32,6 +36,24 @@ prometheus::MetricFamily Single(const std::string& name, const std::string& help
     metric.gauge.value = value;
   }
   family.metric.push_back(std::move(metric));
+  return family;
+}
+
+// 1 for the backend the quota's slots come from now, 0 for the other.
+prometheus::MetricFamily Backend(absl::string_view now) {
+  prometheus::MetricFamily family;
+  family.name = "gong_quota_backend";
+  family.help =
+      "Where the quota's slots come from: \"redis\" (the company's window, shared by "
+      "every replica) or \"local\" (this replica's own: no --quota_redis, or Redis "
+      "out and --quota_fallback_qps in force).";
+  family.type = prometheus::MetricType::Gauge;
+  for (const char* backend : {"redis", "local"}) {
+    prometheus::ClientMetric metric;
+    metric.label.push_back({"backend", backend});
+    metric.gauge.value = now == backend ? 1 : 0;
+    family.metric.push_back(std::move(metric));
+  }
   return family;
 }
 
@@ -69,6 +91,7 @@ class Metrics::QuotaCollectable final : public prometheus::Collectable {
                "Gong requests sent again after a 429, a 503, a connection never made, "
                "or a request Gong refused unprocessed.",
                MetricType::Counter, s.retries),
+        Backend(s.backend),
         Single("gong_upstream_split_requests_total",
                "Gong requests for a part of a coalesced request Gong refused (400, 404, "
                "409, 422), sent so that each caller gets its own answer.",
@@ -110,7 +133,20 @@ Metrics::Metrics()
                      .Name("gong_upstream_request_ids")
                      .Help("Distinct ids per Gong request (coalesced batch size).")
                      .Register(*registry_)
-                     .Add({}, kBatchBuckets)) {}
+                     .Add({}, kBatchBuckets)),
+      redis_seconds_(prometheus::BuildHistogram()
+                         .Name("gong_quota_redis_seconds")
+                         .Help("Time to reserve a send slot in the company's window in "
+                               "Redis (over --quota_redis); past 0.1 s Redis counts as "
+                               "down.")
+                         .Register(*registry_)
+                         .Add({}, kRedisBuckets)),
+      redis_errors_(prometheus::BuildCounter()
+                        .Name("gong_quota_redis_errors_total")
+                        .Help("Redis commands of the shared quota that failed, timed out "
+                              "or found Redis unreachable.")
+                        .Register(*registry_)
+                        .Add({})) {}
 
 Metrics::~Metrics() = default;
 
@@ -170,5 +206,11 @@ void Metrics::UpstreamRequest(int http_status, absl::Duration duration, size_t i
   upstream_seconds_.Observe(absl::ToDoubleSeconds(duration));
   batch_ids_.Observe(static_cast<double>(ids));
 }
+
+void Metrics::RedisAnswered(absl::Duration latency) {
+  redis_seconds_.Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::RedisFailed() { redis_errors_.Increment(); }
 
 }  // namespace gong

@@ -19,13 +19,14 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "quota/quota_steward.h"
+#include "quota/shared_window.h"
 
 namespace gong {
 
-class Metrics {
+class Metrics final : public SharedWindowObserver {
  public:
   Metrics();
-  ~Metrics();
+  ~Metrics() override;
 
   // Serves /metrics on `address` (HOST:PORT, port 0 picks one).
   absl::Status Serve(const std::string& address);
@@ -45,6 +46,10 @@ class Metrics {
   // got no answer (0), how long it took, and how many ids it carried.
   void UpstreamRequest(int http_status, absl::Duration duration, size_t ids);
 
+  // For the shared quota's window (--quota_redis).
+  void RedisAnswered(absl::Duration latency) override;
+  void RedisFailed() override;
+
   prometheus::Registry& registry() { return *registry_; }
 
  private:
@@ -59,6 +64,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& upstream_requests_;
   prometheus::Histogram& upstream_seconds_;
   prometheus::Histogram& batch_ids_;
+  prometheus::Histogram& redis_seconds_;
+  prometheus::Counter& redis_errors_;
 };
 
 }  // namespace gong

@@ -104,10 +104,13 @@ QuotaSteward::QuotaSteward(std::unique_ptr<GongClient> gong, std::unique_ptr<Clo
       backoff_(options.initial_backoff, options.max_backoff),
       gong_(std::move(gong)),
       clock_(std::move(clock)),
-      window_(std::move(window)) {}
+      window_(std::move(window)) {
+  window_->SetWaker([this] { OnWindowNews(); });
+}
 
 QuotaSteward::~QuotaSteward() {
   std::vector<Completion> out;
+  std::unique_ptr<RequestWindow> window;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -121,10 +124,14 @@ QuotaSteward::~QuotaSteward() {
     }
     queue_.clear();
     in_flight_.clear();
+    window = std::move(window_);
   }
   for (auto& [done, outcome] : out) std::move(done)(std::move(outcome));
-  // Gong's answers to what was in flight, and the clock's wake-ups, now find
-  // nothing to do (stopping_): Gong first, whose answers read the clock.
+  // The window's news, Gong's answers to what was in flight and the clock's
+  // wake-ups now find nothing to do (stopping_). The window first (it may
+  // read the clock and wake the steward, so not under mu_), then Gong,
+  // whose answers read the clock.
+  window.reset();
   gong_.reset();
   clock_.reset();
 }
@@ -221,7 +228,7 @@ absl::Time QuotaSteward::QueueStart(absl::Time now) const {
 void QuotaSteward::Pump(absl::Time now, std::vector<Completion>* out) {
   // At the in-flight bound, the next answer pumps again.
   while (!stopping_ && !queue_.empty() && in_flight_.size() < options_.max_in_flight) {
-    const absl::Time turn = window_->SlotTime(QueueStart(now), 0);
+    const absl::Time turn = window_->NextSlot(now, QueueStart(now));
     if (turn > now) {
       WakeAt(turn);
       return;
@@ -299,6 +306,9 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
               ? *error->retry_after
               : backoff_.Delay(consecutive_failures_, random_);
       paused_until_ = std::max(paused_until_, now + std::min(pause, options_.max_pause));
+      // Gong's quota is the company's: every replica sharing the window
+      // pauses too.
+      if (error->http_status == 429) window_->Pause(now, paused_until_);
       batch->last_error = *error;
       waiting_calls_ += batch->calls.size();
       Batch* retried = batch.get();
@@ -410,6 +420,20 @@ void QuotaSteward::WakeAt(absl::Time when) {
   clock_->RunAt(when, [this] { OnWake(); });
 }
 
+void QuotaSteward::OnWindowNews() {
+  std::vector<Completion> out;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    const absl::Time now = clock_->Now();
+    // A granted slot may come after some callers' deadlines: they fail now,
+    // with their turn as RetryInfo, rather than at their deadline.
+    FailLateCalls(now, &out);
+    Pump(now, &out);
+  }
+  for (auto& [done, outcome] : out) std::move(done)(std::move(outcome));
+}
+
 void QuotaSteward::OnWake() {
   std::vector<Completion> out;
   {
@@ -428,7 +452,9 @@ QuotaSteward::Stats QuotaSteward::GetStats() {
   stats.waiting_calls = waiting_calls_;
   stats.gong_requests_in_flight = in_flight_.size();
   stats.gong_requests = requests_;
-  stats.gong_requests_today = daily_.Today(clock_->Now());
+  const absl::Time now = clock_->Now();
+  stats.gong_requests_today = window_->RequestsToday(now).value_or(daily_.Today(now));
+  stats.backend = window_->backend();
   stats.retries = retries_;
   stats.split_requests = split_requests_;
   return stats;

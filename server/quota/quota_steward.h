@@ -95,9 +95,12 @@ class QuotaSteward {
     size_t waiting_calls = 0;
     size_t gong_requests_in_flight = 0;
     int64_t gong_requests = 0;        // since start
-    int64_t gong_requests_today = 0;  // this UTC day, Gong's daily quota
+    // This UTC day, Gong's daily quota: the company's when the window is
+    // shared, else this replica's.
+    int64_t gong_requests_today = 0;
     int64_t retries = 0;
     int64_t split_requests = 0;  // parts of refused merged requests
+    const char* backend = "local";  // the window's: "redis" or "local"
   };
   Stats GetStats();
 
@@ -121,6 +124,7 @@ class QuotaSteward {
   void WakeAt(absl::Time when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnAnswer(uint64_t batch_id, GongOutcome outcome);
   void OnWake();
+  void OnWindowNews();
   absl::Time QueueStart(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::unique_ptr<Call> Detach(CallId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

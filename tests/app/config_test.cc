@@ -55,6 +55,10 @@ TEST(FacadeConfigTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(config.quota.window_margin, absl::Milliseconds(25));
   EXPECT_EQ(config.quota.initial_backoff, absl::Milliseconds(250));
   EXPECT_EQ(config.quota.max_backoff, absl::Seconds(5));
+  // Each replica its own quota unless --quota_redis; 1/s while Redis is out.
+  EXPECT_EQ(config.quota_redis, "");
+  EXPECT_EQ(config.quota_key, "");
+  EXPECT_EQ(config.quota_fallback_qps, 1);
 }
 
 TEST(ValidateConfigTest, AcceptsOtherGoodValues) {
@@ -201,6 +205,47 @@ TEST(ValidateConfigTest, BoundsOnGongConnectionsDefaultTo100AndThirtySeconds) {
     idle.gong_idle_connection_timeout = bad;
     EXPECT_THAT(ValidateConfig(idle).message(),
                 HasSubstr("--gong_idle_connection_timeout"));
+  }
+}
+
+// Replicas in front of the same Gong company share a window by default; a
+// company with its own host gets its own.
+TEST(QuotaKeyTest, DefaultsToGongsHost) {
+  FacadeConfig config;
+  EXPECT_EQ(QuotaKey(config), "gong-flows:api.gong.io");
+  config.gong_base_url = "https://us-12345.api.gong.io/";
+  EXPECT_EQ(QuotaKey(config), "gong-flows:us-12345.api.gong.io");
+  config.gong_base_url = "http://127.0.0.1:8080";
+  EXPECT_EQ(QuotaKey(config), "gong-flows:127.0.0.1");
+  config.quota_key = "acme";
+  EXPECT_EQ(QuotaKey(config), "acme");
+}
+
+TEST(ValidateConfigTest, ASharedQuotaNeedsARedisUrlALimitAndASmallerFallback) {
+  FacadeConfig config;
+  config.quota_redis = "redis://redis.gong-flows:6379/2";
+  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+
+  for (const char* bad : {"redis.gong-flows:6379", "http://redis:6379", "redis://:6379",
+                          "redis://redis:port", "redis://redis:6379/x"}) {
+    FacadeConfig wrong = config;
+    wrong.quota_redis = bad;
+    EXPECT_THAT(ValidateConfig(wrong).message(), HasSubstr("--quota_redis")) << bad;
+  }
+  FacadeConfig with_password = config;
+  with_password.quota_redis = "redis://user:hunter2@redis:6379";
+  const absl::Status refused = ValidateConfig(with_password);
+  EXPECT_THAT(refused.message(), HasSubstr("--quota_redis"));
+  EXPECT_THAT(refused.message(), ::testing::Not(HasSubstr("hunter2")));
+
+  FacadeConfig unlimited = config;
+  unlimited.quota.gong_qps = 0;
+  EXPECT_THAT(ValidateConfig(unlimited).message(), HasSubstr("--gong_qps"));
+  for (int fallback : {0, -1, 4}) {
+    FacadeConfig wrong = config;
+    wrong.quota_fallback_qps = fallback;
+    EXPECT_THAT(ValidateConfig(wrong).message(), HasSubstr("--quota_fallback_qps"))
+        << fallback;
   }
 }
 

@@ -37,7 +37,8 @@ auto Fields(const FacadeConfig& c) {
                   c.tls_cert_file, c.tls_key_file, c.tls_client_ca_file,
                   c.caller_tokens_file, c.quota.gong_qps, c.quota.coalesce,
                   c.quota.max_attempts, c.quota.max_pause, c.quota.max_pending_calls,
-                  c.quota.max_in_flight);
+                  c.quota.max_in_flight, c.quota_redis, c.quota_key,
+                  c.quota_fallback_qps);
 }
 
 // A value other than the flag's default, as command-line text; empty for a

@@ -6,11 +6,18 @@
 // benchmark, not a test: it asserts nothing. The ceiling is 600 ids a
 // second (3 requests of 200 ids).
 //
+// With --replicas=N, N facades share the sandbox, each caller calling one of
+// them in turn, as replicas behind a load balancer: with --quota_redis they
+// share one window in Redis (a fresh quota key per row), without it each
+// keeps its own 3 a second and Gong answers the excess with 429.
+//
 //   quota_bench [--callers=1,10,100,1000] [--coalesce=on,off] [--seconds=10s]
-//               [--warmup=2s] [--json_out=FILE]
+//               [--warmup=2s] [--replicas=1] [--quota_redis=redis://HOST:PORT]
+//               [--json_out=FILE]
 #include <curl/curl.h>
 #include <grpc/grpc.h>
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -38,6 +45,9 @@ ABSL_FLAG(absl::Duration, seconds, absl::Seconds(10), "Measured time per scenari
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured time first.");
 ABSL_FLAG(std::string, coalesce, "on,off",
           "Coalescing settings to run: on, off or both.");
+ABSL_FLAG(int, replicas, 1, "Facades sharing the sandbox (and the quota with --quota_redis).");
+ABSL_FLAG(std::string, quota_redis, "",
+          "redis://HOST:PORT: the replicas share the quota there, as --quota_redis.");
 ABSL_FLAG(std::string, json_out, "", "Also write the rows to this file as JSON.");
 
 namespace {
@@ -99,11 +109,23 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
   config.gong_base_url = sandbox.base_url();
   config.quota.gong_qps = kGongQps;
   config.quota.coalesce = coalesce;
-  auto facade = gong::FacadeServer::Start(config, gong::GongCredentials::Bearer("bench"));
-  if (!facade.ok()) std::abort();
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*facade)->port()),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = FlowService::NewStub(channel);
+  config.quota_redis = absl::GetFlag(FLAGS_quota_redis);
+  // Each row a window of its own: no row inherits the last one's sends.
+  static int row_number = 0;
+  config.quota_key = absl::StrCat("quota_bench:", getpid(), ":", ++row_number);
+  std::vector<std::unique_ptr<gong::FacadeServer>> facades;
+  std::vector<std::unique_ptr<FlowService::Stub>> stubs;
+  for (int r = 0; r < std::max(1, absl::GetFlag(FLAGS_replicas)); ++r) {
+    auto facade = gong::FacadeServer::Start(config, gong::GongCredentials::Bearer("bench"));
+    if (!facade.ok()) {
+      std::fprintf(stderr, "%s\n", facade.status().ToString().c_str());
+      std::abort();
+    }
+    stubs.push_back(FlowService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*facade)->port()),
+                            grpc::InsecureChannelCredentials())));
+    facades.push_back(*std::move(facade));
+  }
 
   const absl::Time start = absl::Now();
   const absl::Time measure_from = start + warmup;
@@ -114,6 +136,7 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
   std::vector<std::thread> threads;
   for (int c = 0; c < callers; ++c) {
     threads.emplace_back([&, c] {
+      FlowService::Stub* stub = stubs[c % stubs.size()].get();
       for (int64_t k = 0;; ++k) {
         const absl::Time began = absl::Now();
         if (began >= stop) return;
@@ -138,7 +161,7 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
     });
   }
   for (auto& t : threads) t.join();
-  (*facade)->Shutdown(absl::Seconds(1));
+  for (auto& facade : facades) facade->Shutdown(absl::Seconds(1));
 
   Row row{callers, coalesce, 0, 0, samples.size() / absl::ToDoubleSeconds(measured),
           {},      {},       0, {}};
@@ -202,9 +225,14 @@ int main(int argc, char** argv) {
     if (c == "on" || c == "off") coalesce_settings.push_back(c == "on");
   }
   nlohmann::json json_rows = nlohmann::json::array();
-  std::printf("Sandbox Gong at %d calls/s; ceiling %d ids/s. %s measured per row.\n\n",
+  std::printf("Sandbox Gong at %d calls/s; ceiling %d ids/s. %s measured per row.\n",
               kGongQps, kGongQps * 200,
               absl::FormatDuration(absl::GetFlag(FLAGS_seconds)).c_str());
+  const int replicas = std::max(1, absl::GetFlag(FLAGS_replicas));
+  const std::string redis = absl::GetFlag(FLAGS_quota_redis);
+  std::printf("%d replica%s, %s.\n\n", replicas, replicas == 1 ? "" : "s",
+              redis.empty() ? "each with its own window"
+                            : absl::StrCat("sharing the window in ", redis).c_str());
   std::printf(
       "| callers | coalesce | ids/s | %% of 600 | Gong requests/s | p50 | p99 | errors "
       "|\n");

@@ -1,0 +1,145 @@
+// The company's window, shared by every replica through Redis: Gong's limit
+// of N requests a second holds for the sum of all replicas' requests, at any
+// replica count. A RequestWindow (request_window.h), so the steward's queue,
+// coalescing and retries are the same over it as over the local window.
+// - One reservation at a time: when the steward wants to send and holds no
+//   slot, the window runs the script of shared_window_script.h (EVALSHA, and
+//   EVAL when Redis forgot it) and wakes the steward with the slot's time.
+//   Calls arriving meanwhile join the batch at the head of the queue. A slot
+//   not used within late_send_tolerance of its time is given back.
+// - Gong's 429 pause and the day's request count live in Redis too.
+// - Redis failing is not the facade failing. Down, slow (no answer within
+//   redis_timeout) or erring, the window falls back at once to a local
+//   window of fallback_max_sends, logs it once, probes Redis with backoff
+//   and returns to the shared window when Redis answers. The steward's
+//   queue never notices: no call is lost or answered twice.
+// No thread of the steward's callers waits on Redis: replies come on the
+// Redis client's loop thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "base/clock.h"
+#include "quota/request_window.h"
+#include "quota/sliding_window.h"
+#include "redis/redis_client.h"
+
+namespace gong {
+
+struct SharedWindowOptions {
+  redis::RedisAddress redis;
+  std::string redis_password;  // from the environment; never logged
+  std::string key;             // the company's: "gong-flows:api.gong.io"
+  int max_sends = 3;           // the company's, per window (> 0)
+  absl::Duration window = absl::Seconds(1) + absl::Milliseconds(25);
+  int fallback_max_sends = 1;  // this replica's own while Redis is out
+  // A Redis command slower than this counts as Redis being down.
+  absl::Duration redis_timeout = absl::Milliseconds(100);
+  // Probing Redis again while falling back: jittered exponential backoff.
+  absl::Duration initial_probe_delay = absl::Milliseconds(100);
+  absl::Duration max_probe_delay = absl::Seconds(5);
+  // How long after its time a granted slot may still be used (the
+  // steward's wake-up is a little late, never early): within the window's
+  // margin for jitter.
+  absl::Duration late_send_tolerance = absl::Milliseconds(25);
+};
+
+// What the metrics want to know of Redis.
+class SharedWindowObserver {
+ public:
+  virtual ~SharedWindowObserver() = default;
+  virtual void RedisAnswered(absl::Duration latency) = 0;  // a reservation's
+  virtual void RedisFailed() = 0;                          // any command's
+};
+
+class SharedWindow final : public RequestWindow {
+ public:
+  // Starts connecting and returns at once; the window falls back to the
+  // local one until Redis first answers. `clock` and `observer` (may be
+  // null) must outlive the window. Fails only if the Redis client cannot
+  // start.
+  static absl::StatusOr<std::unique_ptr<SharedWindow>> Start(
+      SharedWindowOptions options, Clock* clock, SharedWindowObserver* observer);
+  ~SharedWindow() override;
+
+  absl::Time SlotTime(absl::Time now, size_t k) const override;
+  absl::Time NextSlot(absl::Time now, absl::Time earliest) override;
+  uint64_t Record(absl::Time when) override;
+  void Delay(uint64_t ticket, absl::Time later) override;
+  void Pause(absl::Time now, absl::Time until) override;
+  std::optional<int64_t> RequestsToday(absl::Time now) const override;
+  const char* backend() const override;
+  void SetWaker(absl::AnyInvocable<void()> wake) override;
+
+ private:
+  struct Grant {
+    absl::Time time;  // on our clock
+    int64_t slot_us;  // on Redis's
+    std::string member;
+  };
+  struct SharedSend {  // a recent send made on a grant, for Delay()
+    uint64_t ticket;
+    Grant grant;
+  };
+  using Reply = absl::StatusOr<redis::RedisReply>;
+  using ReplyCallback = absl::AnyInvocable<void(Reply) &&>;
+  struct Lifeline;  // lets the clock's probe tasks outlive the window
+
+  SharedWindow(SharedWindowOptions options, Clock* clock, SharedWindowObserver* observer);
+
+  // Runs the script with `args`, loading it again if Redis forgot it.
+  void RunScript(std::vector<std::string> args, ReplyCallback done)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Reserve(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnReserved(const std::string& member, absl::Time asked, Reply reply);
+  void GiveBack(const Grant& grant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FlushCount() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Probe() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ProbeLater() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnRedisState(bool ready, absl::string_view why);
+  // A failed command: counts it and falls back (for `why`) if shared.
+  void Failed(absl::string_view what, const Reply& reply)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FallBack(absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void GoShared() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LearnToday(int64_t today, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Wake();
+
+  const SharedWindowOptions options_;
+  const std::vector<std::string> keys_;  // "3", window, pause, day prefix
+  const std::string replica_;            // this replica's part of members
+  Clock* const clock_;
+  SharedWindowObserver* const observer_;
+  std::shared_ptr<Lifeline> lifeline_;
+  absl::AnyInvocable<void()> wake_;
+
+  mutable absl::Mutex mu_;
+  std::unique_ptr<redis::RedisClient> redis_ ABSL_GUARDED_BY(mu_);
+  bool shared_ ABSL_GUARDED_BY(mu_) = false;  // else the local fallback
+  bool failure_logged_ ABSL_GUARDED_BY(mu_) = false;
+  bool probing_ ABSL_GUARDED_BY(mu_) = false;
+  bool probe_scheduled_ ABSL_GUARDED_BY(mu_) = false;
+  int failed_probes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reserving_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_member_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<Grant> grant_ ABSL_GUARDED_BY(mu_);
+  std::deque<SharedSend> shared_sends_ ABSL_GUARDED_BY(mu_);
+  // Every send, shared or not: what the fallback starts from.
+  SlidingWindow local_ ABSL_GUARDED_BY(mu_);
+  // Sends not yet added to the company's count (Redis out, or in transit).
+  int64_t uncounted_ ABSL_GUARDED_BY(mu_) = 0;
+  bool counting_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<int64_t> today_ ABSL_GUARDED_BY(mu_);  // the company's
+  int64_t today_day_ ABSL_GUARDED_BY(mu_) = -1;        // our UTC day of it
+};
+
+}  // namespace gong

@@ -1,0 +1,226 @@
+// The shared window on a real redis-server, driven as the steward drives
+// it: ask for the next slot, wait for the window's news, send at the slot.
+// Two windows on one Redis are two replicas.
+#include "quota/shared_window.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "quota/shared_window_script.h"
+#include "support/redis_server.h"
+#include "support/wait_until.h"
+
+namespace gong {
+namespace {
+
+using testing::RedisServer;
+using testing::WaitUntil;
+
+class CountingObserver final : public SharedWindowObserver {
+ public:
+  void RedisAnswered(absl::Duration) override { ++answered; }
+  void RedisFailed() override { ++failed; }
+  std::atomic<int> answered{0};
+  std::atomic<int> failed{0};
+};
+
+// One replica's window, with the steward's part played by Send().
+class Replica {
+ public:
+  Replica(const RedisServer& redis, int max_sends, const std::string& password = "")
+      : clock_(MakeRealClock()) {
+    SharedWindowOptions options;
+    options.redis = *redis::ParseRedisUrl(redis.url());
+    options.redis_password = password;
+    options.key = "gong-flows:test";
+    options.max_sends = max_sends;
+    options.window = absl::Seconds(1);
+    options.fallback_max_sends = 1;
+    options.initial_probe_delay = absl::Milliseconds(50);
+    options.max_probe_delay = absl::Milliseconds(500);
+    absl::StatusOr<std::unique_ptr<SharedWindow>> window =
+        SharedWindow::Start(options, clock_.get(), &observer_);
+    EXPECT_TRUE(window.ok()) << window.status();
+    window_ = *std::move(window);
+    window_->SetWaker([this] {
+      absl::MutexLock lock(&mu_);
+      ++news_;
+    });
+  }
+
+  // Takes the next slot and sends at it; returns when it sent.
+  absl::Time Send() {
+    for (;;) {
+      int news;
+      {
+        absl::MutexLock lock(&mu_);
+        news = news_;
+      }
+      const absl::Time now = clock_->Now();
+      const absl::Time slot = window_->NextSlot(now, now);
+      if (slot == absl::InfiniteFuture()) {
+        absl::MutexLock lock(&mu_);
+        auto newer = [&] { return news_ != news; };
+        mu_.AwaitWithTimeout(absl::Condition(&newer), absl::Seconds(10));
+        continue;
+      }
+      if (slot > now) {
+        absl::SleepFor(slot - now);
+        continue;  // ask again at the slot, as the steward's wake-up does
+      }
+      window_->Record(now);
+      return now;
+    }
+  }
+
+  bool BackendBecomes(const std::string& backend) {
+    return WaitUntil([&] { return window_->backend() == backend; });
+  }
+
+  SharedWindow& window() { return *window_; }
+  Clock& clock() { return *clock_; }
+  CountingObserver& observer() { return observer_; }
+
+ private:
+  std::unique_ptr<Clock> clock_;
+  CountingObserver observer_;
+  std::unique_ptr<SharedWindow> window_;
+  absl::Mutex mu_;
+  int news_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+std::unique_ptr<RedisServer> StartRedis(std::vector<std::string> args = {}) {
+  absl::StatusOr<std::unique_ptr<RedisServer>> redis =
+      RedisServer::Start(std::move(args));
+  EXPECT_TRUE(redis.ok()) << redis.status();
+  return redis.ok() ? *std::move(redis) : nullptr;
+}
+
+TEST(SharedWindowTest, UsesRedisOnceItAnswers) {
+  auto redis = StartRedis();
+  Replica replica(*redis, 3);
+  EXPECT_TRUE(replica.BackendBecomes("redis"));
+  EXPECT_EQ(replica.observer().failed, 0);
+}
+
+TEST(SharedWindowTest, TwoReplicasShareOneLimit) {
+  auto redis = StartRedis();
+  Replica a(*redis, 2), b(*redis, 2);
+  ASSERT_TRUE(a.BackendBecomes("redis") && b.BackendBecomes("redis"));
+  const absl::Time first = a.Send();
+  a.Send();
+  // The window's two sends are a's: b waits for the first to leave it.
+  const absl::Time third = b.Send();
+  EXPECT_GE(third - first, absl::Milliseconds(990));
+  EXPECT_GT(a.observer().answered, 0);
+}
+
+TEST(SharedWindowTest, AGongPauseOnOneReplicaHoldsTheOther) {
+  auto redis = StartRedis();
+  Replica a(*redis, 3), b(*redis, 3);
+  ASSERT_TRUE(a.BackendBecomes("redis") && b.BackendBecomes("redis"));
+  const absl::Time now = a.clock().Now();
+  a.window().Pause(now, now + absl::Seconds(2));
+  ASSERT_TRUE(WaitUntil([&] {
+    return *redis->Run({"EXISTS", "{gong-flows:test}:pause"}) == "1";
+  }));
+  EXPECT_GE(b.Send() - now, absl::Milliseconds(1900));
+}
+
+TEST(SharedWindowTest, TheDaysCountIsTheCompanys) {
+  auto redis = StartRedis();
+  Replica a(*redis, 10), b(*redis, 10);
+  ASSERT_TRUE(a.BackendBecomes("redis") && b.BackendBecomes("redis"));
+  a.Send();
+  a.Send();
+  EXPECT_TRUE(WaitUntil([&] { return a.window().RequestsToday(a.clock().Now()) == 2; }));
+  b.Send();  // counted after a's two
+  EXPECT_TRUE(WaitUntil([&] { return b.window().RequestsToday(b.clock().Now()) == 3; }));
+  a.Send();  // a learns of b's as it reserves and counts
+  EXPECT_TRUE(WaitUntil([&] { return a.window().RequestsToday(a.clock().Now()) == 4; }));
+}
+
+TEST(SharedWindowTest, AScriptRedisForgotIsLoadedAgain) {
+  auto redis = StartRedis();
+  Replica replica(*redis, 10);
+  ASSERT_TRUE(replica.BackendBecomes("redis"));
+  replica.Send();
+  ASSERT_TRUE(redis->Run({"SCRIPT", "FLUSH"}).ok());
+  replica.Send();
+  EXPECT_EQ(replica.window().backend(), std::string("redis"));
+  EXPECT_EQ(replica.observer().failed, 0);
+}
+
+TEST(SharedWindowTest, AGrantTheStewardCannotUseIsGivenBack) {
+  auto redis = StartRedis();
+  Replica replica(*redis, 10);
+  ASSERT_TRUE(replica.BackendBecomes("redis"));
+  replica.Send();
+  const absl::Time now = replica.clock().Now();
+  ASSERT_EQ(replica.window().NextSlot(now, now), absl::InfiniteFuture());
+  ASSERT_TRUE(WaitUntil([&] {
+    return *redis->Run({"ZCARD", "{gong-flows:test}:window"}) == "2";
+  }));
+  ASSERT_TRUE(WaitUntil([&] {
+    const absl::Time t = replica.clock().Now();
+    return replica.window().NextSlot(t, t) != absl::InfiniteFuture();
+  }));
+  // Paused past the grant (a 503's backoff, say): the slot goes back.
+  const absl::Time later = replica.clock().Now() + absl::Seconds(5);
+  EXPECT_EQ(replica.window().NextSlot(replica.clock().Now(), later), later);
+  EXPECT_TRUE(WaitUntil([&] {
+    return *redis->Run({"ZCARD", "{gong-flows:test}:window"}) == "1";
+  }));
+}
+
+TEST(SharedWindowTest, FallsBackWhenRedisStopsAndReturnsWhenItAnswers) {
+  auto redis = StartRedis();
+  Replica replica(*redis, 3);
+  ASSERT_TRUE(replica.BackendBecomes("redis"));
+  replica.Send();
+  redis->Stop();
+  ASSERT_TRUE(replica.BackendBecomes("local"));
+  // Sends go on at the fallback's pace, one a second.
+  const absl::Time first = replica.Send();
+  EXPECT_GE(replica.Send() - first, absl::Milliseconds(990));
+  EXPECT_GT(replica.observer().failed, 0);
+  ASSERT_TRUE(redis->Restart().ok());
+  EXPECT_TRUE(replica.BackendBecomes("redis"));
+  replica.Send();
+}
+
+TEST(SharedWindowTest, ARedisSlowerThanTheLimitCountsAsDown) {
+  auto redis = StartRedis();
+  Replica replica(*redis, 3);
+  ASSERT_TRUE(replica.BackendBecomes("redis"));
+  kill(redis->pid(), SIGSTOP);  // connected, and answering nothing
+  const absl::Time asked = absl::Now();
+  replica.Send();  // times out, then goes by the fallback
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(5));
+  EXPECT_EQ(replica.window().backend(), std::string("local"));
+  kill(redis->pid(), SIGCONT);
+  EXPECT_TRUE(replica.BackendBecomes("redis"));
+}
+
+TEST(SharedWindowTest, AWrongPasswordMeansTheFallback) {
+  auto redis = StartRedis({"--requirepass", "right"});
+  Replica replica(*redis, 3, "wrong");
+  EXPECT_TRUE(WaitUntil([&] { return replica.observer().failed > 0; }));
+  EXPECT_EQ(replica.window().backend(), std::string("local"));
+  replica.Send();
+}
+
+TEST(SharedWindowTest, TheScriptSha1IsWhatRedisComputes) {
+  auto redis = StartRedis();
+  EXPECT_EQ(*redis->Run({"SCRIPT", "LOAD", kSharedWindowScript}),
+            SharedWindowScriptSha());
+}
+
+}  // namespace
+}  // namespace gong
