@@ -305,23 +305,32 @@ TEST_F(SharedQuotaTest, RedisStoppingMidRunFailsNoCallAndItsReturnIsNoticed) {
   ClosedLoops loops(Replicas(), 30);
   loops.Start();
   absl::SleepFor(absl::Seconds(2));
+  const absl::Time stopped = absl::Now();
   redis_->Stop();
   for (auto& replica : replicas_) {
     EXPECT_TRUE(replica->BackendBecomes("local", absl::Seconds(20))) << replica->Stderr();
   }
+  const absl::Duration to_local = absl::Now() - stopped;
   const ClosedLoops::Totals during_outage = [&] {
     loops.Take();
     absl::SleepFor(absl::Seconds(3));
     return loops.Take();
   }();
   EXPECT_GT(during_outage.ok, 0);
+  const absl::Time restarted = absl::Now();
   ASSERT_TRUE(redis_->Restart().ok());
   for (auto& replica : replicas_) {
     EXPECT_TRUE(replica->BackendBecomes("redis", absl::Seconds(20))) << replica->Stderr();
   }
+  const absl::Duration to_redis = absl::Now() - restarted;
   absl::SleepFor(absl::Seconds(1));
   loops.Stop();
   const ClosedLoops::Totals after = loops.Take();
+  // Figures for the log (the 30 callers' calls, 3 s under the fallback).
+  std::cout << "Redis stopped: all replicas local after " << to_local << ", "
+            << during_outage.ok << " calls OK and " << during_outage.errors.size()
+            << " kinds of error in 3 s under the fallback; restarted: all on Redis after "
+            << to_redis << "\n";
   EXPECT_GT(after.ok, 0);
   EXPECT_TRUE(during_outage.errors.empty()) << during_outage.first_error;
   EXPECT_TRUE(after.errors.empty()) << after.first_error;
