@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "grpc_probe.h"
 #include "gtest/gtest.h"
 #include "metrics_scrape.h"
 #include "sandbox/sandbox_gong.h"
@@ -73,12 +74,15 @@ class Replica {
       port_ = json["listen_port"].get<int>();
       metrics_port_ = json["metrics_port"].get<int>();
     }
-    stub_ = FlowService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                                                     grpc::InsecureChannelCredentials()));
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = FlowService::NewStub(channel_);
     return port_ > 0;
   }
 
   FlowService::Stub* stub() { return stub_.get(); }
+  // FlowService's health: 1 is SERVING.
+  int Health() { return HealthCheck(channel_, FlowService::service_full_name()); }
   std::string Stderr() { return process_->Stderr(); }
   bool Running() { return process_->Wait(absl::ZeroDuration()) == -1; }
   std::vector<Sample> Metrics() { return ScrapeMetrics(metrics_port_); }
@@ -98,6 +102,7 @@ class Replica {
 
  private:
   std::unique_ptr<Subprocess> process_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<FlowService::Stub> stub_;
   int port_ = 0;
   int metrics_port_ = 0;
@@ -317,6 +322,8 @@ TEST_F(SharedQuotaTest, RedisStoppingMidRunFailsNoCallAndItsReturnIsNoticed) {
     return loops.Take();
   }();
   EXPECT_GT(during_outage.ok, 0);
+  // No replica leaves the mesh for it.
+  for (auto& replica : replicas_) EXPECT_EQ(replica->Health(), 1);
   const absl::Time restarted = absl::Now();
   ASSERT_TRUE(redis_->Restart().ok());
   for (auto& replica : replicas_) {
