@@ -158,6 +158,7 @@ TEST(SharedWindowTest, TheDaysCountIsTheCompanys) {
   // exchange with Redis, and learns the others' when it next reserves.
   EXPECT_TRUE(WaitUntil([&] { return DaysCount(*redis) == "3"; })) << DaysCount(*redis);
   a.Send();
+  EXPECT_TRUE(WaitUntil([&] { return DaysCount(*redis) == "4"; })) << DaysCount(*redis);
   EXPECT_TRUE(WaitUntil([&] { return a.Today() == 4; })) << a.Today();
   b.Send();
   EXPECT_TRUE(WaitUntil([&] { return b.Today() == 5; })) << b.Today();
