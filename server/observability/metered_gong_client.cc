@@ -6,19 +6,21 @@ namespace gong {
 
 GongClient::CallId MeteredGongClient::Send(GongRequest request, Callback done) {
   const size_t items = request.items;
+  std::string endpoint = request.path;  // a codec's constant: a bounded label
   const absl::Time start = absl::Now();
-  return inner_->Send(std::move(request), [this, items, start, done = std::move(done)](
-                                              GongOutcome outcome) mutable {
-    const auto* error = std::get_if<GongError>(&outcome);
-    // A request cancelled because every caller left is not Gong's doing.
-    if (error == nullptr || error->kind != GongError::Kind::kCancelled) {
-      const int status = error == nullptr    ? 200
-                         : error->answered() ? error->http_status
-                                             : 0;
-      metrics_->UpstreamRequest(status, absl::Now() - start, items);
-    }
-    std::move(done)(std::move(outcome));
-  });
+  return inner_->Send(
+      std::move(request), [this, items, start, endpoint = std::move(endpoint),
+                           done = std::move(done)](GongOutcome outcome) mutable {
+        const auto* error = std::get_if<GongError>(&outcome);
+        // A request cancelled because every caller left is not Gong's doing.
+        if (error == nullptr || error->kind != GongError::Kind::kCancelled) {
+          const int status = error == nullptr    ? 200
+                             : error->answered() ? error->http_status
+                                                 : 0;
+          metrics_->UpstreamRequest(endpoint, status, absl::Now() - start, items);
+        }
+        std::move(done)(std::move(outcome));
+      });
 }
 
 }  // namespace gong

@@ -120,10 +120,12 @@ Metrics::Metrics()
                             .Name("grpc_server_handling_seconds")
                             .Help("Response latency of RPCs handled by the server.")
                             .Register(*registry_)),
-      upstream_requests_(prometheus::BuildCounter()
-                             .Name("gong_upstream_requests_total")
-                             .Help("Gong requests by HTTP status (\"error\": no answer).")
-                             .Register(*registry_)),
+      upstream_requests_(
+          prometheus::BuildCounter()
+              .Name("gong_upstream_requests_total")
+              .Help("Gong requests by endpoint (its path) and HTTP status (\"error\": "
+                    "no answer).")
+              .Register(*registry_)),
       upstream_seconds_(prometheus::BuildHistogram()
                             .Name("gong_upstream_request_seconds")
                             .Help("Time from sending a Gong request to its answer.")
@@ -198,9 +200,11 @@ void Metrics::CallFinished(const CallRecord& record) {
       .Observe(absl::ToDoubleSeconds(record.duration));
 }
 
-void Metrics::UpstreamRequest(int http_status, absl::Duration duration, size_t ids) {
+void Metrics::UpstreamRequest(absl::string_view endpoint, int http_status,
+                              absl::Duration duration, size_t ids) {
   upstream_requests_
-      .Add({{"status",
+      .Add({{"endpoint", std::string(endpoint)},
+            {"status",
              http_status == 0 ? std::string("error") : absl::StrCat(http_status)}})
       .Increment();
   upstream_seconds_.Observe(absl::ToDoubleSeconds(duration));

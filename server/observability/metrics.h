@@ -42,9 +42,11 @@ class Metrics final : public SharedWindowObserver {
   void CallStarted(absl::string_view service, absl::string_view method);
   void CallFinished(const CallRecord& record);
 
-  // For the Gong client: one answered request (`http_status`) or one that
-  // got no answer (0), how long it took, and how many ids it carried.
-  void UpstreamRequest(int http_status, absl::Duration duration, size_t ids);
+  // For the Gong client: one request to `endpoint` (its path, such as
+  // "/v2/flows") answered (`http_status`) or not (0), how long it took, and
+  // how many ids it carried.
+  void UpstreamRequest(absl::string_view endpoint, int http_status,
+                       absl::Duration duration, size_t ids);
 
   // For the shared quota's window (--quota_redis).
   void RedisAnswered(absl::Duration latency) override;

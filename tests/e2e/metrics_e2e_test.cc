@@ -51,8 +51,13 @@ TEST_F(MetricsTest, CountsCallsByCodeAndGongRequestsByStatus) {
   EXPECT_EQ(Value(m, "grpc_server_handled_total", with_code("InvalidArgument")), 1);
   EXPECT_EQ(Value(m, "grpc_server_handled_total", with_code("Unauthenticated")), 1);
   EXPECT_EQ(Value(m, "grpc_server_handling_seconds_count", call), 4);
-  EXPECT_EQ(Value(m, "gong_upstream_requests_total", {{"status", "200"}}), 2);
-  EXPECT_EQ(Value(m, "gong_upstream_requests_total", {{"status", "401"}}), 1);
+  const std::string unassign = "/v2/flows/prospects/unassign-flows-by-instance-id";
+  EXPECT_EQ(Value(m, "gong_upstream_requests_total",
+                  {{"endpoint", unassign}, {"status", "200"}}),
+            2);
+  EXPECT_EQ(Value(m, "gong_upstream_requests_total",
+                  {{"endpoint", unassign}, {"status", "401"}}),
+            1);
   EXPECT_EQ(Value(m, "gong_upstream_request_seconds_count"), 3);
   EXPECT_EQ(Value(m, "gong_upstream_request_ids_sum"), 4);  // 1 + 2 + 1 ids
   EXPECT_EQ(Value(m, "gong_upstream_requests_today"), 3);
@@ -154,8 +159,9 @@ TEST_F(MetricsTest, ScrapesAreAnsweredWhileHundredsOfRequestsAreHalfSent) {
   client.set_connection_timeout(std::chrono::seconds(10));
   client.set_read_timeout(std::chrono::seconds(10));
   auto response = client.Get("/metrics");
-  const bool answered = response && response->status == 200 &&
-                        absl::StrContains(response->body, "gong_upstream_request_seconds_count");
+  const bool answered =
+      response && response->status == 200 &&
+      absl::StrContains(response->body, "gong_upstream_request_seconds_count");
 
   // The server gives up on an unfinished request after its timeout (5 s).
   pollfd last{held.empty() ? -1 : held.back(), POLLIN, 0};
