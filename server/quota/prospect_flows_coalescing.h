@@ -1,0 +1,33 @@
+// Coalescing for the flow lookup (POST /v2/flows/prospects): waiting
+// lookups by the same kind of id (CRM prospect ids, or flow instance ids)
+// merge, in arrival order, into one Gong request of at most 200 distinct
+// ids. Each caller gets back exactly the instances of its own ids: the
+// instances of a prospect it asked for, or the instances it named. A lookup
+// is a read, so a caller never pays for another's part, however Gong
+// answers.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "gong/prospect_flows_codec.h"
+#include "quota/coalescing.h"
+
+namespace gong {
+
+class ProspectFlowsCoalescing final : public CoalescingPolicy {
+ public:
+  // The part of a call asking for `query` (the policy must outlive it).
+  std::unique_ptr<Coalescable> Part(ProspectFlowsQuery query) const;
+  std::unique_ptr<MergedRequest> Start() const override;
+  // Gong's answer read once; each part gets its own ids' instances, in
+  // Gong's order. An answer that cannot be read goes to each part as it
+  // is, for its codec to report.
+  std::vector<GongAnswer> Share(
+      const GongAnswer& answer,
+      const std::vector<const Coalescable*>& parts) const override;
+  // A refusal of the merged lookup may be one part's doing: it is split.
+  bool RefusalHoldsForEveryPart(const GongError& refusal) const override;
+};
+
+}  // namespace gong
