@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/json_test_util.h"
 
 namespace gong {
 namespace {
@@ -22,12 +23,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using Json = nlohmann::json;
-
-Json ParseOrFail(const std::string& text) {
-  Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  EXPECT_FALSE(json.is_discarded()) << "not JSON: " << text;
-  return json;
-}
 
 // An instant given in UTC, built without the parser under test.
 absl::Time Utc(int year, int month, int day, int hour, int minute, int second) {

@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/json_test_util.h"
 
 namespace gong {
 namespace {
@@ -18,12 +19,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using Json = nlohmann::json;
-
-Json ParseOrFail(const std::string& text) {
-  Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  EXPECT_FALSE(json.is_discarded()) << "not JSON: " << text;
-  return json;
-}
 
 // --- EncodeUnassignBody ---------------------------------------------------
 
