@@ -15,9 +15,8 @@ grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByInstanceIds(
     grpc::CallbackServerContext* context,
     const flows::v1::UnassignByInstanceIdsRequest* request,
     flows::v1::UnassignByInstanceIdsResponse* response) {
-  auto* reactor = new UnassignReactor(
-      {steward_, observer_, callers_, default_timeout_, &unassign_coalescing_}, context,
-      response);
+  auto* reactor = new UnassignReactor({steward_, observer_, callers_, default_timeout_},
+                                      &unassign_coalescing_, context, response);
   reactor->Start(*request);
   return reactor;
 }

@@ -1,8 +1,9 @@
 // The gRPC face of the facade: gong.flows.v1.FlowService on the callback
 // API. Each method is a reactor of its own (unassign_reactor.h) that
-// validates the call, encodes it with its endpoint's codec, hands it to the
-// quota steward, and turns the outcome into the response or a status with
-// details. No thread waits on Gong.
+// validates the call, encodes it with its endpoint's codec and reads Gong's
+// answer into the response; what every call does besides (the caller's
+// token, the quota steward, cancelling, the status table, the call's log
+// line) is gong_call_reactor.h's. No thread waits on Gong.
 #pragma once
 
 #include "absl/time/time.h"

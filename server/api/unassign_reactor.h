@@ -1,60 +1,33 @@
-// One UnassignByInstanceIds call: authentication, validation, the unassign
-// codec, the quota steward (with unassign's coalescing), and the answer
-// turned into the response or a status.
+// One UnassignByInstanceIds call: validation, the unassign codec, unassign's
+// coalescing, and Gong's answer turned into the response. The rest of the
+// call is every method's (gong_call_reactor.h).
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/time/time.h"
-#include "api/call_observer.h"
-#include "auth/caller_tokens.h"
+#include "api/gong_call_reactor.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gong/unassign_codec.h"
-#include "quota/quota_steward.h"
 #include "quota/unassign_coalescing.h"
 
 namespace gong {
 
-// What every call of the service shares (all outlive the call).
-struct ServiceParts {
-  QuotaSteward* steward;
-  CallObserver* observer;
-  CallerTokens* callers;  // may be null: no caller tokens
-  absl::Duration default_timeout;
-  const UnassignCoalescing* coalescing;
-};
-
-// The Gong callback may call Finish() before Start() returns; gRPC holds that
-// Finish until the handler has returned the reactor, so OnDone (which
-// deletes it) always comes after Start().
-class UnassignReactor final : public grpc::ServerUnaryReactor {
+class UnassignReactor final : public GongCallReactor {
  public:
-  UnassignReactor(ServiceParts parts, grpc::CallbackServerContext* context,
+  // `coalescing` outlives the call.
+  UnassignReactor(ServiceParts parts, const UnassignCoalescing* coalescing,
+                  grpc::CallbackServerContext* context,
                   flows::v1::UnassignByInstanceIdsResponse* response);
 
   void Start(const flows::v1::UnassignByInstanceIdsRequest& request);
-  void OnCancel() override;
-  void OnDone() override { delete this; }
 
  private:
-  void OnOutcome(QuotaOutcome outcome);
-  // Finish, reporting the code the caller sees.
-  void FinishCall(grpc::Status status);
+  grpc::Status OnGongAnswer(GongAnswer answer, std::string* gong_request_id) override;
 
-  const ServiceParts parts_;
-  grpc::CallbackServerContext* const context_;
+  const UnassignCoalescing* const coalescing_;
   flows::v1::UnassignByInstanceIdsResponse* const response_;
-  const absl::Time started_ = absl::Now();
   std::vector<std::string> requested_;
-  CallRecord record_;
-
-  absl::Mutex mu_;
-  std::optional<QuotaSteward::CallId> call_id_ ABSL_GUARDED_BY(mu_);
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // The response for a call whose distinct ids were `requested` and which

@@ -1,0 +1,120 @@
+#include "api/gong_call_reactor.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "api/status_mapping.h"
+#include "gong/flows/v1/flow_service.grpc.pb.h"
+
+namespace gong {
+namespace {
+
+// The caller's authorization metadata, or "".
+absl::string_view AuthorizationOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return "";
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+GongCallReactor::GongCallReactor(ServiceParts parts, grpc::CallbackServerContext* context,
+                                 absl::string_view method)
+    : parts_(parts), context_(context) {
+  record_.service = flows::v1::FlowService::service_full_name();
+  record_.method = method;
+  record_.peer = context->peer();
+  parts_.observer->CallStarted(record_.service, record_.method);
+}
+
+bool GongCallReactor::Authenticate() {
+  if (parts_.callers == nullptr || parts_.callers->Accepts(AuthorizationOf(*context_))) {
+    return true;
+  }
+  ErrorDetails details;
+  details.reason = "CALLER_UNAUTHENTICATED";
+  FinishCall(MakeErrorStatus(grpc::StatusCode::UNAUTHENTICATED,
+                             "this call needs 'authorization: Bearer <token>' with a "
+                             "token the facade accepts",
+                             details));
+  return false;
+}
+
+void GongCallReactor::FinishInvalid(std::vector<FieldViolation> violations) {
+  std::string message = absl::StrCat("invalid request: ", violations[0].field, " ",
+                                     violations[0].description);
+  if (violations.size() > 1) {
+    absl::StrAppend(&message, " (and ", violations.size() - 1, " more; see BadRequest)");
+  }
+  ErrorDetails details;
+  details.reason = "INVALID_REQUEST";
+  details.field_violations = std::move(violations);
+  FinishCall(
+      MakeErrorStatus(grpc::StatusCode::INVALID_ARGUMENT, std::move(message), details));
+}
+
+absl::Time GongCallReactor::UpstreamDeadline() const {
+  const auto deadline = context_->deadline();
+  const auto now = std::chrono::system_clock::now();
+  // No deadline reads as time_point::max(); anything a century out is "none".
+  if (deadline - now > std::chrono::hours(24 * 365 * 100)) {
+    return absl::Now() + parts_.default_timeout;
+  }
+  return absl::FromChrono(deadline);
+}
+
+void GongCallReactor::Submit(GongRequest request, std::unique_ptr<Coalescable> part,
+                             size_t ids) {
+  record_.ids = ids;
+  const QuotaSteward::CallId id = parts_.steward->Submit(
+      std::move(request), std::move(part),
+      [this](QuotaOutcome outcome) { OnOutcome(std::move(outcome)); });
+  bool cancel_now;
+  {
+    absl::MutexLock lock(&mu_);
+    call_id_ = id;
+    cancel_now = cancelled_;
+  }
+  if (cancel_now) parts_.steward->Cancel(id);
+}
+
+void GongCallReactor::OnCancel() {
+  std::optional<QuotaSteward::CallId> id;
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    id = call_id_;
+  }
+  // Ends the call in the steward; its callback then finishes this call.
+  if (id.has_value()) parts_.steward->Cancel(*id);
+}
+
+void GongCallReactor::OnOutcome(QuotaOutcome outcome) {
+  if (auto* refusal = std::get_if<QuotaRefusal>(&outcome)) {
+    FinishCall(QuotaRefusalToStatus(*refusal));
+  } else if (auto* error = std::get_if<GongError>(&outcome)) {
+    record_.gong_request_id = error->request_id;
+    FinishCall(GongErrorToStatus(*error));
+  } else {
+    grpc::Status status =
+        OnGongAnswer(std::get<GongAnswer>(std::move(outcome)), &record_.gong_request_id);
+    FinishCall(std::move(status));
+  }
+}
+
+// A call gRPC cancelled at its deadline reaches the caller as
+// DEADLINE_EXCEEDED, whatever we answer: that is the code reported.
+void GongCallReactor::FinishCall(grpc::Status status) {
+  record_.code = status.error_code();
+  if (context_->IsCancelled() &&
+      context_->deadline() <= std::chrono::system_clock::now()) {
+    record_.code = grpc::StatusCode::DEADLINE_EXCEEDED;
+  }
+  record_.duration = absl::Now() - started_;
+  parts_.observer->CallFinished(record_);
+  Finish(std::move(status));
+}
+
+}  // namespace gong

@@ -1,0 +1,80 @@
+// What every FlowService call does around its own endpoint: check the
+// caller's token, bound the Gong request by the caller's deadline, hand it
+// to the quota steward, cancel it when the caller leaves, turn the steward's
+// refusals and Gong's errors into statuses (status_mapping.h), and report
+// the call (call_observer.h). A method's reactor (unassign_reactor.h) adds
+// only its validation, its codec and its response.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "api/call_observer.h"
+#include "api/error_details.h"
+#include "auth/caller_tokens.h"
+#include "quota/quota_steward.h"
+
+namespace gong {
+
+// What every call of the service shares (all outlive the call).
+struct ServiceParts {
+  QuotaSteward* steward;
+  CallObserver* observer;
+  CallerTokens* callers;  // may be null: no caller tokens
+  absl::Duration default_timeout;
+};
+
+// The Gong callback may call Finish() before Start() returns; gRPC holds that
+// Finish until the handler has returned the reactor, so OnDone (which
+// deletes it) always comes after Start().
+class GongCallReactor : public grpc::ServerUnaryReactor {
+ public:
+  void OnCancel() override;
+  void OnDone() override { delete this; }
+
+ protected:
+  GongCallReactor(ServiceParts parts, grpc::CallbackServerContext* context,
+                  absl::string_view method);
+  ~GongCallReactor() override = default;
+
+  // Whether the caller may call; if not, the call is finished UNAUTHENTICATED.
+  bool Authenticate();
+  // Finishes the call INVALID_ARGUMENT with a BadRequest of `violations`
+  // (at least one).
+  void FinishInvalid(std::vector<FieldViolation> violations);
+  // The caller's deadline, or the service's default timeout from now.
+  absl::Time UpstreamDeadline() const;
+  // Queues `request` (carrying `ids` ids, for the call's log line) with the
+  // steward; `part` (may be null) lets it merge with other waiting calls.
+  void Submit(GongRequest request, std::unique_ptr<Coalescable> part, size_t ids);
+
+  // Gong's answer to this call's request: the method decodes it, fills its
+  // response and returns OK, or returns the status of what went wrong
+  // (GongErrorToStatus of a malformed answer, say). Sets `gong_request_id`
+  // to Gong's requestId when it knows it.
+  virtual grpc::Status OnGongAnswer(GongAnswer answer, std::string* gong_request_id) = 0;
+
+ private:
+  void OnOutcome(QuotaOutcome outcome);
+  // Finish, reporting the code the caller sees.
+  void FinishCall(grpc::Status status);
+
+  const ServiceParts parts_;
+  grpc::CallbackServerContext* const context_;
+  const absl::Time started_ = absl::Now();
+  CallRecord record_;
+
+  absl::Mutex mu_;
+  std::optional<QuotaSteward::CallId> call_id_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace gong
