@@ -1,13 +1,13 @@
-// The sandbox Gong server: cpp-httplib plumbing, fault injection and the
-// state behind the unassign endpoint. Gong's wire format lives in
-// sandbox_request.cc.
+// The sandbox Gong server: cpp-httplib plumbing, routing, the faults every
+// endpoint shares, and request recording. The flows model is
+// sandbox_flows_model.cc's; each endpoint's work and JSON is in the file
+// named after it (see sandbox_endpoints.h).
 #include "sandbox/sandbox_gong.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -19,12 +19,12 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "httplib.h"
+#include "sandbox/sandbox_endpoints.h"
+#include "sandbox/sandbox_flows_model.h"
 #include "sandbox/sandbox_request.h"
 #include "sandbox/sandbox_socket.h"
 
@@ -33,7 +33,10 @@ namespace {
 
 using internal::BlockSigpipe;
 using internal::DropConnection;
+using internal::Endpoint;
 using internal::ErrorBody;
+using internal::ErrorReply;
+using internal::Reply;
 using internal::StatusText;
 
 // httplib keeps its listening socket protected; the sandbox needs it to
@@ -43,15 +46,10 @@ class HttpServer : public httplib::Server {
   int listening_socket() const { return svr_sock_; }
 };
 
-struct Reply {
-  int status = 200;
-  std::string body;
-  int64_t retry_after_seconds = -1;  // >= 0: send Retry-After
-};
-
-Reply ErrorReply(const std::string& request_id, int status,
-                 absl::string_view message, int64_t retry_after_seconds = -1) {
-  return {status, ErrorBody(request_id, message), retry_after_seconds};
+// The query string of a request target ("/path?a=b" gives "a=b").
+std::string QueryOf(const std::string& target) {
+  const size_t question = target.find('?');
+  return question == std::string::npos ? "" : target.substr(question + 1);
 }
 
 }  // namespace
@@ -59,9 +57,12 @@ Reply ErrorReply(const std::string& request_id, int status,
 class SandboxGong::Impl {
  public:
   explicit Impl(Options options)
-      : options_(std::move(options)),
-        behavior_(options_.behavior),
-        assigned_(options_.assigned_ids.begin(), options_.assigned_ids.end()) {}
+      : options_(std::move(options)), behavior_(options_.behavior) {
+    // A bad seed is reported by Start(), which can fail; a constructor
+    // cannot.
+    seed_status_ = model_.Seed(options_.flows, options_.instances);
+    model_.AssignToDefaultFlow(options_.assigned_ids, SeedTime());
+  }
   ~Impl() { Stop(); }
 
   absl::Status Start();
@@ -75,13 +76,9 @@ class SandboxGong::Impl {
     window_.clear();  // a new limit starts from an empty second
   }
   void Assign(const std::vector<std::string>& ids) {
-    absl::MutexLock lock(&mu_);
-    assigned_.insert(ids.begin(), ids.end());
+    model_.AssignToDefaultFlow(ids, absl::Now());
   }
-  bool IsAssigned(const std::string& id) const {
-    absl::MutexLock lock(&mu_);
-    return assigned_.contains(id);
-  }
+  bool IsAssigned(const std::string& id) const { return model_.IsOpen(id); }
   std::vector<RecordedRequest> Requests() const {
     absl::MutexLock lock(&mu_);
     return {requests_.begin(), requests_.end()};
@@ -94,10 +91,8 @@ class SandboxGong::Impl {
  private:
   void Configure();
   void Serve(const httplib::Request& req, httplib::Response& res);
-  Reply Unassign(const httplib::Request& req, const Behavior& behavior,
-                 const std::string& request_id);
-  Reply RemoveAssigned(const std::string& request_id,
-                       const std::vector<std::string>& ids);
+  Reply Answer(const Endpoint& endpoint, const httplib::Request& req,
+               const Behavior& behavior, const std::string& request_id);
   // Records the request; returns its fresh requestId and the behaviour in
   // force when it arrived.
   std::pair<std::string, Behavior> Record(const httplib::Request& req);
@@ -113,9 +108,12 @@ class SandboxGong::Impl {
   std::atomic<bool> listen_returned_{false};
   int port_ = 0;
 
+  absl::Status seed_status_;
+  // Has its own lock: the model's work need not hold up recording.
+  internal::FlowsModel model_;
+
   mutable absl::Mutex mu_;
   Behavior behavior_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::string> assigned_ ABSL_GUARDED_BY(mu_);
   std::deque<RecordedRequest> requests_ ABSL_GUARDED_BY(mu_);
   int64_t request_count_ ABSL_GUARDED_BY(mu_) = 0;
   // Times of the calls admitted under qps_limit, oldest first.
@@ -167,6 +165,10 @@ absl::Status SandboxGong::Impl::Start() {
   if (thread_.joinable() || listen_returned_) {
     return absl::FailedPreconditionError("the sandbox was already started");
   }
+  if (!seed_status_.ok()) return seed_status_;
+  if (options_.page_size < 1) {
+    return absl::InvalidArgumentError("the sandbox's page_size must be at least 1");
+  }
   Configure();
   port_ =
       options_.port == 0
@@ -212,7 +214,8 @@ void SandboxGong::Impl::Stop() {
 void SandboxGong::Impl::Serve(const httplib::Request& req,
                               httplib::Response& res) {
   auto [request_id, behavior] = Record(req);
-  if (req.method != "POST" || req.path != internal::kUnassignPath) {
+  const Endpoint* endpoint = internal::FindEndpoint(req.method, req.path);
+  if (endpoint == nullptr) {
     Send(ErrorReply(
              request_id, 404,
              absl::StrCat("No such endpoint: ", req.method, " ", req.path)),
@@ -227,12 +230,11 @@ void SandboxGong::Impl::Serve(const httplib::Request& req,
   if (behavior.delay > absl::ZeroDuration()) {
     SleepUnlessStopping(behavior.delay);
   }
-  Send(Unassign(req, behavior, request_id), req, res);
+  Send(Answer(*endpoint, req, behavior, request_id), req, res);
 }
 
-Reply SandboxGong::Impl::Unassign(const httplib::Request& req,
-                                  const Behavior& behavior,
-                                  const std::string& request_id) {
+Reply SandboxGong::Impl::Answer(const Endpoint& endpoint, const httplib::Request& req,
+                                const Behavior& behavior, const std::string& request_id) {
   if (behavior.qps_limit > 0 && !AdmitUnderLimit(behavior.qps_limit)) {
     return ErrorReply(request_id, 429, StatusText(429),
                       behavior.retry_after_seconds);
@@ -252,47 +254,20 @@ Reply SandboxGong::Impl::Unassign(const httplib::Request& req,
     return ErrorReply(request_id, 401,
                       "Unauthorized: expected Basic or Bearer credentials");
   }
-  absl::StatusOr<internal::UnassignRequest> parsed =
-      internal::ParseUnassignRequest(req.body);
-  if (!parsed.ok()) {
-    return ErrorReply(request_id, 400, parsed.status().message());
-  }
-  if (!behavior.refused_id.empty() &&
-      std::find(parsed->ids.begin(), parsed->ids.end(), behavior.refused_id) !=
-          parsed->ids.end()) {
-    return ErrorReply(request_id, 400,
-                      absl::StrCat("Invalid flow instance id: ", behavior.refused_id));
-  }
-  if (behavior.assume_assigned) {
-    return {200, internal::SuccessBody(request_id, parsed->ids)};
-  }
-  return RemoveAssigned(request_id, parsed->ids);
-}
-
-Reply SandboxGong::Impl::RemoveAssigned(const std::string& request_id,
-                                        const std::vector<std::string>& ids) {
-  std::vector<std::string> removed;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const std::string& id : ids) {
-      if (assigned_.erase(id) > 0) removed.push_back(id);
-    }
-  }
-  if (removed.empty()) {
-    // Gong's observed answer when none of the ids can be unassigned.
-    return ErrorReply(request_id, 400,
-                      absl::StrCat("Flow instance does not exist: ",
-                                   absl::StrJoin(ids, ", ")));
-  }
-  return {200, internal::SuccessBody(request_id, removed)};
+  const internal::Call call{req.body,   req.params,  behavior,
+                            request_id, absl::Now(), options_.page_size};
+  return endpoint.handler(call, model_);
 }
 
 std::pair<std::string, Behavior> SandboxGong::Impl::Record(
     const httplib::Request& req) {
-  RecordedRequest recorded{req.method, req.path,
+  RecordedRequest recorded{req.method,
+                           req.path,
                            req.get_header_value("Authorization"),
-                           req.get_header_value("Content-Type"), req.body,
-                           absl::Now()};
+                           req.get_header_value("Content-Type"),
+                           req.body,
+                           absl::Now(),
+                           QueryOf(req.target)};
   absl::MutexLock lock(&mu_);
   requests_.push_back(std::move(recorded));
   if (requests_.size() > SandboxGong::kMaxRecorded) requests_.pop_front();

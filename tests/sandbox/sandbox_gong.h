@@ -1,10 +1,19 @@
 // A stand-in for Gong's REST API, for tests and for trying the facade
 // without credentials.
 //
-// It serves `POST /v2/flows/prospects/unassign-flows-by-instance-id` the way
-// Gong does (see ../shared/gong/FACTS.md): it keeps a set of assigned flow
-// instance ids, removes the ones it is asked to, and answers Gong's success
-// and error shapes. A test (or the gong-sandbox binary's flags) can make it
+// It serves Gong's flows endpoints the way Gong does (see
+// ../shared/gong/FACTS.md) on one model of a company's flows and their
+// instances (sandbox_flows_model.h), so the endpoints agree with each other:
+//   POST /v2/flows/prospects/unassign-flows-by-instance-id
+//   POST /v2/flows/prospects                          (look instances up)
+//   GET  /v2/flows                                    (list flows, paged)
+//   POST /v2/flows/prospects/assign
+//   POST /v2/flows/prospects/unassign-flows-by-crm-id
+// Any other method or path is answered 404 in Gong's error shape. Tests seed
+// the model through Options (flows, instances, or SeedDemoCompany) and the
+// older assigned-ids API (Options::assigned_ids, Assign, IsAssigned), whose
+// ids are instances of a default flow (kDefaultFlowId in sandbox_flows.h).
+// A test (or the gong-sandbox binary's flags) can make every endpoint
 // misbehave: answer any status, answer late, drop the connection, send a
 // body that is not JSON, or limit itself to N calls a second with 429 and
 // Retry-After, as Gong does.
@@ -17,11 +26,13 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "sandbox/sandbox_flows.h"
 
 namespace gong::sandbox {
 
-// How the sandbox answers the unassign endpoint. The default is Gong's
-// normal behaviour.
+// How the sandbox answers. The default is Gong's normal behaviour. Unless
+// a field says otherwise it applies to every endpoint the sandbox serves
+// (not to unknown paths, which are always 404).
 struct Behavior {
   // Non-zero: answer every request with this HTTP status and Gong's error
   // body `{"requestId": ..., "errors": [...]}` instead of doing the work
@@ -38,22 +49,39 @@ struct Behavior {
   // Read the request, then close the connection without a complete answer.
   bool drop_connection = false;
   // More than this many requests within any one second are answered 429
-  // with `Retry-After: <retry_after_seconds>`. 0 turns the limit off.
+  // with `Retry-After: <retry_after_seconds>`. 0 turns the limit off. The
+  // requests of all endpoints count together, as Gong's limit is the
+  // company's.
   int qps_limit = 0;
   int64_t retry_after_seconds = 1;
-  // Non-empty: a request holding this id is refused whole with a 400 (as
-  // Gong refuses a request one of whose ids it finds invalid), and none of
-  // its ids are unassigned.
+  // Unassign by instance id only. Non-empty: a request holding this id is
+  // refused whole with a 400 (as Gong refuses a request one of whose ids it
+  // finds invalid), and none of its ids are unassigned.
   std::string refused_id;
-  // Treat every id asked for as assigned, so any request succeeds and
-  // nothing has to be assigned first (for load benchmarks).
+  // Unassign by instance id only. Treat every id asked for as assigned, so
+  // any request succeeds and nothing has to be assigned first (for load
+  // benchmarks); the ids the model holds open are removed all the same.
   bool assume_assigned = false;
+  // Assign only. Non-empty: this CRM prospect is not assigned, with
+  // errorCode UnexpectedError (Gong's answer for a failure of its own,
+  // which nothing else makes the sandbox produce).
+  std::string unexpected_error_prospect_id;
 };
 
 struct Options {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: pick a free port; see SandboxGong::port().
-  std::vector<std::string> assigned_ids;  // initially assigned instances
+  // Initially assigned instances: each becomes a Running instance of the
+  // default flow (kDefaultFlowId) for CRM prospect "crm-<id>".
+  std::vector<std::string> assigned_ids;
+  // The company's flows and their instances (open or finished); see
+  // SeedDemoCompany for a ready-made company. Start() fails if they
+  // contradict each other (a repeated id, an instance of an unknown flow).
+  std::vector<SandboxFlow> flows;
+  std::vector<SandboxInstance> instances;
+  // Flows per page of `GET /v2/flows`: Gong's is 20; a small one lets tests
+  // page through a few flows. Start() fails below 1.
+  int page_size = 20;
   Behavior behavior;
   // Worker threads. The HTTP server gives each open connection a thread for
   // as long as the client keeps it alive, so this should be at least the
@@ -71,7 +99,17 @@ struct RecordedRequest {
   std::string content_type;
   std::string body;
   absl::Time received;  // when its handler started
+  std::string query;    // the query string as received, without the '?'
 };
+
+// Appends the demo company to the options' flows and instances: four users
+// (ana@example.com "Ana Silva", bruno@, chen@, dana@example.com), three
+// folders, six flows of every visibility in two workspaces (one exclusive),
+// and ten CRM prospects with thirteen instances in every status. Fixed ids
+// and dates, so that every run answers the same; the instance ids are
+// 7300000000000000001 to ...013 and never meet the small numbers tests and
+// scripts assign. The gong-sandbox binary serves it unless --demo=false.
+void SeedDemoCompany(Options* options);
 
 class SandboxGong {
  public:
@@ -91,7 +129,11 @@ class SandboxGong {
 
   // Runtime control, safe from any thread while serving.
   void SetBehavior(const Behavior& behavior);
+  // As Options::assigned_ids, created now. An id that is already an
+  // instance stays in its flow, made Running again if it had finished.
   void Assign(const std::vector<std::string>& ids);
+  // Whether the instance exists and is open (Pending, Running or Paused):
+  // what an unassign would remove. Finished instances are not assigned.
   bool IsAssigned(const std::string& id) const;
   // The most recent kMaxRecorded requests, in arrival order (a long-running
   // sandbox must not grow without bound).

@@ -1,8 +1,10 @@
 // gong-sandbox: runs the sandbox Gong as a process, so a developer can point
 // the facade at it (instead of https://api.gong.io) and try it without Gong
-// credentials. Flags choose the initially assigned flow instance ids and the
-// fault to inject. Prints one "listening" line on stdout once ready, logs one
-// line per request on stderr, and exits 0 on SIGINT or SIGTERM.
+// credentials. It serves Gong's flows endpoints on the demo company (see
+// SeedDemoCompany in sandbox_gong.h) plus the --assigned ids. Flags choose
+// those ids, the page size of the flows list and the fault to inject. Prints
+// one "listening" line on stdout once ready, logs one line per request on
+// stderr, and exits 0 on SIGINT or SIGTERM.
 #include <pthread.h>
 #include <signal.h>
 
@@ -27,17 +29,24 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:8089",
           "HOST:PORT to listen on; port 0 picks a free port");
 ABSL_FLAG(std::string, assigned, "1000-1099",
           "Initially assigned flow instance ids, comma-separated; an item "
-          "may be an inclusive numeric range such as 1000-1099");
-ABSL_FLAG(int, status, 0, "Answer every unassign call with this HTTP status (0: normal)");
+          "may be an inclusive numeric range such as 1000-1099. Each is a "
+          "Running instance of the flow \"Sandbox assigned ids\" for CRM "
+          "prospect crm-<id>");
+ABSL_FLAG(bool, demo, true,
+          "Serve the demo company: six flows of four users "
+          "(ana@example.com ...), ten CRM prospects, thirteen instances");
+ABSL_FLAG(int, page_size, 20, "Flows per page of GET /v2/flows (Gong's is 20)");
+ABSL_FLAG(int, status, 0, "Answer every call with this HTTP status (0: normal)");
 ABSL_FLAG(absl::Duration, delay, absl::ZeroDuration(),
           "Wait this long before answering, e.g. 2s or 300ms");
 ABSL_FLAG(bool, drop_connection, false,
-          "Close every unassign call's connection without an answer");
+          "Close every call's connection without an answer");
 ABSL_FLAG(bool, garbage, false, "Answer 200 with a body that is not JSON");
 ABSL_FLAG(int, qps, 0, "Answer 429 past this many calls a second, as Gong does (0: off)");
 ABSL_FLAG(int, retry_after, 1, "Retry-After seconds sent with 429");
 ABSL_FLAG(bool, assign_all, false,
-          "Treat every id as assigned, so every unassign call succeeds");
+          "Treat every id as assigned, so every unassign-by-instance-id call "
+          "succeeds");
 ABSL_FLAG(bool, log_requests, true, "One line per request on stderr");
 ABSL_FLAG(int, threads, 64, "Worker threads; each open client connection holds one");
 
@@ -97,6 +106,11 @@ absl::StatusOr<gong::sandbox::Options> OptionsFromFlags() {
       ParseAssigned(absl::GetFlag(FLAGS_assigned));
   if (!assigned.ok()) return assigned.status();
   options.assigned_ids = *std::move(assigned);
+  if (absl::GetFlag(FLAGS_demo)) gong::sandbox::SeedDemoCompany(&options);
+  options.page_size = absl::GetFlag(FLAGS_page_size);
+  if (options.page_size < 1) {
+    return absl::InvalidArgumentError("--page_size must be at least 1");
+  }
   options.threads = absl::GetFlag(FLAGS_threads);
   options.log_requests = absl::GetFlag(FLAGS_log_requests);
 
@@ -119,7 +133,8 @@ int main(int argc, char** argv) {
   // As in server/app/main.cc: Debian's abseil leaves the deadlock detector on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
-      "Serves a stand-in for Gong's unassign-flows-by-instance-id endpoint.");
+      "Serves a stand-in for Gong's flows API (unassign by instance id or CRM "
+      "id, assign, look up, list flows).");
   absl::ParseCommandLine(argc, argv);
   absl::StatusOr<gong::sandbox::Options> options = OptionsFromFlags();
   if (!options.ok()) {

@@ -1,9 +1,14 @@
-// The parts of the sandbox that know Gong's wire format: validating an
-// unassign request body and writing Gong's success and error bodies. Kept
-// apart from the HTTP plumbing in sandbox_gong.cc so each stays small.
-// Internal to the sandbox; not for the facade's code.
+// The wire format every sandbox endpoint shares: what a handler answers
+// (Reply), Gong's error body, status texts and the Authorization schemes
+// Gong accepts; and the unassign-by-instance-id endpoint's request and
+// success body (its handler is sandbox_unassign_by_instance_id.cc; the other
+// endpoints' JSON is in the files named after them). Kept apart from the
+// HTTP plumbing in sandbox_gong.cc so each stays small. Free of nlohmann's
+// types, as slow-upstream includes it too. Internal to the sandbox; not for
+// the facade's code.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,6 +27,14 @@ struct UnassignRequest {
   std::string unassigned_by_user_email;
 };
 
+// What a handler answers: the HTTP status, the JSON body and, when
+// retry_after_seconds >= 0, a Retry-After header.
+struct Reply {
+  int status = 200;
+  std::string body;
+  int64_t retry_after_seconds = -1;
+};
+
 // Parses an unassign request body. On failure the status message is the
 // text the sandbox puts in its 400 answer.
 absl::StatusOr<UnassignRequest> ParseUnassignRequest(absl::string_view body);
@@ -36,7 +49,12 @@ std::string ErrorBody(absl::string_view request_id, absl::string_view message);
 std::string ErrorBody(absl::string_view request_id,
                       const std::vector<std::string>& errors);
 
-// `{"requestId": ..., "unassignedFlowInstanceIds": [...]}`.
+// A Reply of `status` with ErrorBody(request_id, message).
+Reply ErrorReply(absl::string_view request_id, int status, absl::string_view message,
+                 int64_t retry_after_seconds = -1);
+
+// `{"requestId": ..., "unassignedFlowInstanceIds": [...]}`: the answer of
+// both unassign endpoints.
 std::string SuccessBody(absl::string_view request_id,
                         const std::vector<std::string>& unassigned_ids);
 
