@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "quota/distinct_ids.h"
 
 namespace gong {
 namespace {
@@ -32,13 +33,8 @@ class MergedLookup final : public MergedRequest {
   bool TryAdd(const Coalescable& part) override {
     // The steward merges only parts of this policy and key.
     const ProspectFlowsQuery& query = static_cast<const LookupPart&>(part).query();
-    size_t added = 0;
-    for (const std::string& id : query.ids) added += !seen_.contains(id);
-    if (seen_.size() + added > kMaxIdsPerLookup) return false;
+    if (!ids_.TryAppend(query.ids, &merged_.ids)) return false;
     merged_.by = query.by;
-    for (const std::string& id : query.ids) {
-      if (seen_.insert(id).second) merged_.ids.push_back(id);
-    }
     return true;
   }
 
@@ -48,7 +44,7 @@ class MergedLookup final : public MergedRequest {
 
  private:
   ProspectFlowsQuery merged_;  // ids in arrival order, each once
-  absl::flat_hash_set<std::string> seen_;
+  DistinctIds ids_{kMaxIdsPerLookup};
 };
 
 }  // namespace

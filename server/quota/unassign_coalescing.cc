@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "quota/distinct_ids.h"
 
 namespace gong {
 namespace {
@@ -30,13 +31,10 @@ class MergedUnassign final : public MergedRequest {
   bool TryAdd(const Coalescable& part) override {
     // The steward merges only parts of this policy (and so of this type).
     const UnassignRequest& request = static_cast<const UnassignPart&>(part).request();
-    size_t added = 0;
-    for (const std::string& id : request.flow_instance_ids) added += !seen_.contains(id);
-    if (seen_.size() + added > kMaxIdsPerUnassign) return false;
-    merged_.unassigned_by_user_email = request.unassigned_by_user_email;
-    for (const std::string& id : request.flow_instance_ids) {
-      if (seen_.insert(id).second) merged_.flow_instance_ids.push_back(id);
+    if (!ids_.TryAppend(request.flow_instance_ids, &merged_.flow_instance_ids)) {
+      return false;
     }
+    merged_.unassigned_by_user_email = request.unassigned_by_user_email;
     return true;
   }
 
@@ -46,7 +44,7 @@ class MergedUnassign final : public MergedRequest {
 
  private:
   UnassignRequest merged_;  // ids in arrival order, each once
-  absl::flat_hash_set<std::string> seen_;
+  DistinctIds ids_{kMaxIdsPerUnassign};
 };
 
 }  // namespace
