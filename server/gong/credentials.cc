@@ -6,16 +6,14 @@
 
 namespace gong {
 
-GongCredentials GongCredentials::Basic(absl::string_view key,
-                                       absl::string_view secret) {
+GongCredentials GongCredentials::Basic(absl::string_view key, absl::string_view secret) {
   return GongCredentials(
       "basic", absl::StrCat("Authorization: Basic ",
                             absl::Base64Escape(absl::StrCat(key, ":", secret))));
 }
 
 GongCredentials GongCredentials::Bearer(absl::string_view token) {
-  return GongCredentials("bearer",
-                         absl::StrCat("Authorization: Bearer ", token));
+  return GongCredentials("bearer", absl::StrCat("Authorization: Bearer ", token));
 }
 
 absl::StatusOr<GongCredentials> GongCredentials::FromEnvironment(

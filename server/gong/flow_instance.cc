@@ -26,23 +26,6 @@ constexpr StatusName kStatusNames[] = {
     {FlowInstanceStatus::kFinished, "Finished"},
 };
 
-// The create date, which Gong documents but an instance is usable without.
-std::optional<absl::Time> ReadCreateTime(const json::FieldReader& fields) {
-  constexpr absl::string_view kName = "flowInstanceCreateDate";
-  const Json* value = fields.Find(kName);
-  if (value == nullptr) {
-    fields.Warn(absl::StrCat(fields.Path(kName), " is missing; left unset"));
-    return std::nullopt;
-  }
-  std::optional<absl::Time> time;
-  if (value->is_string()) time = ParseGongTime(value->get_ref<const std::string&>());
-  if (!time.has_value()) {
-    fields.Warn(absl::StrCat(fields.Path(kName), " ", json::Excerpt(*value),
-                             " is not an RFC 3339 date with an offset; left unset"));
-  }
-  return time;
-}
-
 }  // namespace
 
 absl::string_view FlowInstanceStatusName(FlowInstanceStatus status) {
@@ -80,7 +63,7 @@ absl::StatusOr<FlowInstance> DecodeFlowInstance(const Json& value,
   instance.crm_prospect_id = fields.OptionalId("crmProspectId");
   instance.owner_email = fields.OptionalString("flowInstanceOwnerEmail");
   instance.owner_full_name = fields.OptionalString("flowInstanceOwnerFullName");
-  instance.create_time = ReadCreateTime(fields);
+  instance.create_time = fields.OptionalTime("flowInstanceCreateDate");
   // An unknown status is Gong's vocabulary growing, not a fault: no warning.
   instance.status = ParseFlowInstanceStatus(fields.OptionalString("flowInstanceStatus"));
   instance.workspace_id = fields.OptionalId("workspaceId");

@@ -56,10 +56,11 @@ RestGongClient::RestGongClient(std::string base_url, GongCredentials credentials
       transport_(std::move(transport)) {}
 
 GongClient::CallId RestGongClient::Send(GongRequest request, Callback done) {
-  return transport_->Send(ToHttpRequest(base_url_, credentials_, std::move(request)),
-                          [done = std::move(done)](http::HttpResult result) mutable {
-                            std::move(done)(ReadGongAnswer(std::move(result), absl::Now()));
-                          });
+  return transport_->Send(
+      ToHttpRequest(base_url_, credentials_, std::move(request)),
+      [done = std::move(done)](http::HttpResult result) mutable {
+        std::move(done)(ReadGongAnswer(std::move(result), absl::Now()));
+      });
 }
 
 }  // namespace gong

@@ -1,8 +1,10 @@
 #include "gong/json_fields.h"
 
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gong/gong_time.h"
 
 namespace gong::json {
 namespace {
@@ -68,6 +70,36 @@ bool FieldReader::OptionalBool(absl::string_view name) const {
     return false;
   }
   return value->get<bool>();
+}
+
+int64_t FieldReader::OptionalCount(absl::string_view name) const {
+  const Json* value = Find(name);
+  if (value == nullptr) return 0;
+  const bool fits = value->is_number_integer() &&
+                    (!value->is_number_unsigned() ||
+                     value->get<uint64_t>() <=
+                         static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+  if (!fits) {
+    Warn(absl::StrCat(Path(name), " is not a 64-bit integer (", Excerpt(*value),
+                      "); read as 0"));
+    return 0;
+  }
+  return value->get<int64_t>();
+}
+
+std::optional<absl::Time> FieldReader::OptionalTime(absl::string_view name) const {
+  const Json* value = Find(name);
+  if (value == nullptr) {
+    Warn(absl::StrCat(Path(name), " is missing; left unset"));
+    return std::nullopt;
+  }
+  std::optional<absl::Time> time;
+  if (value->is_string()) time = ParseGongTime(value->get_ref<const std::string&>());
+  if (!time.has_value()) {
+    Warn(absl::StrCat(Path(name), " ", Excerpt(*value),
+                      " is not an RFC 3339 date with an offset; left unset"));
+  }
+  return time;
 }
 
 absl::StatusOr<std::string> ReadRequestId(const Json& body) {

@@ -10,12 +10,15 @@
 // caller never sees is an action it may repeat).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "gong/gong_json.h"
 
 namespace gong::json {
@@ -47,6 +50,15 @@ class FieldReader {
   // A boolean that may be absent (false then); not a boolean, false with a
   // warning.
   bool OptionalBool(absl::string_view name) const;
+
+  // A count that may be absent (0 then); not an integer that fits 64 bits,
+  // 0 with a warning.
+  int64_t OptionalCount(absl::string_view name) const;
+
+  // A date Gong documents but a record is usable without: the instant an
+  // RFC 3339 timestamp with an offset names (gong_time.h). Absent or
+  // unreadable, it is unset with a warning quoting what Gong wrote.
+  std::optional<absl::Time> OptionalTime(absl::string_view name) const;
 
   void Warn(std::string warning) const { warnings_->push_back(std::move(warning)); }
 

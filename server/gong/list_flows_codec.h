@@ -71,10 +71,11 @@ GongRequest EncodeListFlows(const ListFlowsQuery& query, absl::Time deadline);
 // A 200's body: {"requestId": "...", "records": {"totalRecords": N,
 // "currentPageSize": N, "currentPageNumber": N, "cursor"?: "..."},
 // "flows": [{"id", "name", "folderId", "folderName", "visibility",
-// "creationDate", "exclusive"}]}. Unknown fields are ignored, as are absent
-// optional ones; a body without records or flows, a flow without an id, or
-// a field of the wrong JSON type is an error whose message names the field.
-// A date that cannot be read is not an error: it is left unset with a
+// "creationDate", "exclusive"}]}. As every codec reads (json_fields.h):
+// unknown fields are ignored; a body without requestId, records or flows,
+// a flow without its id, or a cursor that is not a string is an error
+// whose message names the field; any other field absent reads as empty,
+// and one of the wrong type or a date that cannot be read as empty with a
 // warning.
 absl::StatusOr<ListFlowsResult> DecodeListFlowsResponse(absl::string_view body);
 

@@ -197,11 +197,13 @@ TEST(DecodeListFlowsResponseTest, AnEmptyPageIsFine) {
   EXPECT_EQ(result->total_records, 0);
 }
 
-TEST(DecodeListFlowsResponseTest, MissingCountsAndRequestIdReadAsZeroAndEmpty) {
-  const auto result = DecodeListFlowsResponse(R"({"records": {}, "flows": []})");
+TEST(DecodeListFlowsResponseTest, MissingCountsReadAsZero) {
+  const auto result =
+      DecodeListFlowsResponse(R"({"requestId": "r", "records": {}, "flows": []})");
 
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->request_id, "");
+  EXPECT_EQ(result->request_id, "r");
+  EXPECT_THAT(result->warnings, IsEmpty());
   EXPECT_EQ(result->total_records, 0);
   EXPECT_EQ(result->page_size, 0);
   EXPECT_EQ(result->page_number, 0);
@@ -300,10 +302,12 @@ TEST(DecodeListFlowsResponseTest, RefusesIdsThatAreNotExactIntegers) {
     ASSERT_FALSE(bad_id.ok());
     EXPECT_THAT(bad_id.status().message(), HasSubstr("flows[0].id"));
 
+    // An optional id costs that field, not the page.
     const auto bad_folder = DecodeListFlowsResponse(
         OneFlow(std::string(R"("id": "1", "folderId": )") + number));
-    ASSERT_FALSE(bad_folder.ok());
-    EXPECT_THAT(bad_folder.status().message(), HasSubstr("flows[0].folderId"));
+    ASSERT_TRUE(bad_folder.ok()) << bad_folder.status();
+    EXPECT_EQ(bad_folder->flows[0].folder_id, "");
+    EXPECT_THAT(bad_folder->warnings, Contains(HasSubstr("flows[0].folderId")));
   }
 }
 
@@ -354,8 +358,7 @@ TEST(DecodeListFlowsResponseTest, AnUnreadableDateIsAWarningNotAnError) {
     EXPECT_EQ(result->flows[0].create_time, kInstant);
     EXPECT_EQ(result->flows[1].name, "Odd");
     EXPECT_FALSE(result->flows[1].create_time.has_value());
-    EXPECT_THAT(result->warnings,
-                ElementsAre(AllOf(HasSubstr("flows[1].creationDate"), HasSubstr("77"))));
+    EXPECT_THAT(result->warnings, ElementsAre(HasSubstr("flows[1].creationDate")));
   }
 }
 
@@ -397,28 +400,61 @@ TEST(DecodeListFlowsResponseTest, RefusesABodyWithoutTheFlowList) {
   }
 }
 
-TEST(DecodeListFlowsResponseTest, RefusesFieldsOfTheWrongTypeByName) {
+// What the page cannot be read without: Gong's reference, each flow, and
+// the cursor (read as "no more pages", a bad one would end a listing early
+// without a word).
+TEST(DecodeListFlowsResponseTest, RefusesWhatThePageNeedsByName) {
   const std::pair<std::string, const char*> cases[] = {
-      {R"({"records": {"totalRecords": "5"}, "flows": []})", "records.totalRecords"},
-      {R"({"records": {"totalRecords": 1.5}, "flows": []})", "records.totalRecords"},
-      {R"({"records": {"currentPageSize": true}, "flows": []})",
-       "records.currentPageSize"},
-      {R"({"records": {"currentPageNumber": 18446744073709551615}, "flows": []})",
-       "records.currentPageNumber"},
-      {R"({"records": {"cursor": 12}, "flows": []})", "records.cursor"},
+      {R"({"records": {}, "flows": []})", "requestId"},
       {R"({"requestId": true, "records": {}, "flows": []})", "requestId"},
-      {R"({"records": {}, "flows": ["1"]})", "flows[0]"},
-      {OneFlow(R"("id": "1", "name": 5)"), "flows[0].name"},
-      {OneFlow(R"("id": "1", "folderName": [])"), "flows[0].folderName"},
-      {OneFlow(R"("id": "1", "visibility": 1)"), "flows[0].visibility"},
-      {OneFlow(R"("id": "1", "exclusive": "true")"), "flows[0].exclusive"},
-      {OneFlow(R"("id": "1", "exclusive": 1)"), "flows[0].exclusive"},
+      {R"({"requestId": "r", "records": {"cursor": 12}, "flows": []})", "records.cursor"},
+      {R"({"requestId": "r", "records": {}, "flows": ["1"]})", "flows[0]"},
   };
   for (const auto& [body, field] : cases) {
     SCOPED_TRACE(body);
     const auto result = DecodeListFlowsResponse(body);
     ASSERT_FALSE(result.ok());
     EXPECT_THAT(result.status().message(), HasSubstr(field));
+  }
+}
+
+// An optional field of the wrong type reads as empty with a warning naming
+// it, as in every codec: one odd field never costs the caller the page.
+TEST(DecodeListFlowsResponseTest, OptionalFieldsOfTheWrongTypeAreWarnedAboutByName) {
+  const std::pair<std::string, const char*> cases[] = {
+      {R"({"requestId": "r", "records": {"totalRecords": "5"}, "flows": []})",
+       "records.totalRecords"},
+      {R"({"requestId": "r", "records": {"totalRecords": 1.5}, "flows": []})",
+       "records.totalRecords"},
+      {R"({"requestId": "r", "records": {"currentPageSize": true}, "flows": []})",
+       "records.currentPageSize"},
+      {R"({"requestId": "r", "records": {"currentPageNumber": 18446744073709551615},
+           "flows": []})",
+       "records.currentPageNumber"},
+      {OneFlow(R"("id": "1", "name": 5, "creationDate": "2024-03-05T18:20:30Z")"),
+       "flows[0].name"},
+      {OneFlow(R"("id": "1", "folderName": [], "creationDate": "2024-03-05T18:20:30Z")"),
+       "flows[0].folderName"},
+      {OneFlow(R"("id": "1", "visibility": 1, "creationDate": "2024-03-05T18:20:30Z")"),
+       "flows[0].visibility"},
+      {OneFlow(
+           R"("id": "1", "exclusive": "true", "creationDate": "2024-03-05T18:20:30Z")"),
+       "flows[0].exclusive"},
+      {OneFlow(R"("id": "1", "exclusive": 1, "creationDate": "2024-03-05T18:20:30Z")"),
+       "flows[0].exclusive"},
+  };
+  for (const auto& [body, field] : cases) {
+    SCOPED_TRACE(body);
+    const auto result = DecodeListFlowsResponse(body);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_THAT(result->warnings, ElementsAre(HasSubstr(field)));
+    if (result->flows.empty()) EXPECT_EQ(result->total_records, 0);
+    for (const Flow& flow : result->flows) {
+      EXPECT_EQ(flow.name, "");
+      EXPECT_EQ(flow.folder_name, "");
+      EXPECT_EQ(flow.visibility, FlowVisibility::kUnspecified);
+      EXPECT_FALSE(flow.exclusive);
+    }
   }
 }
 
