@@ -65,6 +65,54 @@ TEST_F(MetricsTest, CountsCallsByCodeAndGongRequestsByStatus) {
   EXPECT_EQ(Value(m, "gong_upstream_retries_total"), 0);
 }
 
+// Every method has its own grpc_method series, and each Gong endpoint its
+// own endpoint series, so a dashboard tells a slow lookup from a slow
+// unassign.
+TEST_F(MetricsTest, EveryMethodAndEndpointHasItsOwnSeries) {
+  sandbox::Options options;
+  sandbox::SeedDemoCompany(&options);
+  StartFacadeWithSandbox(FacadeConfig(), options);
+  grpc::ClientContext lookup_context, list_context, assign_context, unassign_context;
+  flows::v1::GetProspectFlowsRequest lookup;
+  lookup.add_crm_prospect_ids("003DEMO000000003");
+  flows::v1::GetProspectFlowsResponse looked_up;
+  ASSERT_TRUE(stub_->GetProspectFlows(&lookup_context, lookup, &looked_up).ok());
+  flows::v1::ListFlowsRequest list;
+  list.set_flow_owner_email("ana@example.com");
+  flows::v1::ListFlowsResponse listed;
+  ASSERT_TRUE(stub_->ListFlows(&list_context, list, &listed).ok());
+  flows::v1::AssignProspectsRequest assign;  // invalid: counted, never sent
+  flows::v1::AssignProspectsResponse assigned;
+  EXPECT_EQ(stub_->AssignProspects(&assign_context, assign, &assigned).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  flows::v1::UnassignByCrmIdRequest unassign;
+  unassign.set_crm_prospect_id("003DEMO000000010");
+  unassign.set_all_flows(true);
+  flows::v1::UnassignByCrmIdResponse unassigned;
+  ASSERT_TRUE(stub_->UnassignByCrmId(&unassign_context, unassign, &unassigned).ok());
+
+  const std::vector<Sample> m = Scrape();
+  auto handled = [](const std::string& method, const std::string& code) {
+    return Labels{{"grpc_service", "gong.flows.v1.FlowService"},
+                  {"grpc_method", method},
+                  {"grpc_code", code}};
+  };
+  EXPECT_EQ(Value(m, "grpc_server_handled_total", handled("GetProspectFlows", "OK")), 1);
+  EXPECT_EQ(Value(m, "grpc_server_handled_total", handled("ListFlows", "OK")), 1);
+  EXPECT_EQ(Value(m, "grpc_server_handled_total",
+                  handled("AssignProspects", "InvalidArgument")),
+            1);
+  EXPECT_EQ(Value(m, "grpc_server_handled_total", handled("UnassignByCrmId", "OK")), 1);
+  for (const char* endpoint :
+       {"/v2/flows/prospects", "/v2/flows", "/v2/flows/prospects/unassign-flows-by-crm-id"}) {
+    EXPECT_EQ(Value(m, "gong_upstream_requests_total",
+                    {{"endpoint", endpoint}, {"status", "200"}}),
+              1)
+        << endpoint;
+  }
+  EXPECT_EQ(Value(m, "gong_upstream_requests_today"), 3);
+}
+
 // The gauge reads the calls waiting for their turn, while they wait: one
 // Gong request a second, and calls that may not share one, so four calls
 // keep some waiting for about three seconds.

@@ -247,6 +247,39 @@ TEST_F(ServerProcessTest, LogsAreJsonLinesWithOneLinePerCall) {
   EXPECT_THAT(server_->Stderr(), Not(HasSubstr("jane.private")));
 }
 
+// An answer read with loss (a date that names no instant) still answers the
+// call, and the call's log line says what was lost.
+TEST_F(ServerProcessTest, TheCallLineNamesWhatOfGongsAnswerCouldNotBeRead) {
+  StartServer({{"GONG_BEARER_TOKEN", "t"}});
+  sandbox::Behavior odd_date;
+  odd_date.force_body = R"({"requestId": "r-7", "prospectsAssigned": [
+      {"flowInstanceId": "11", "flowId": "22", "crmProspectId": "003A",
+       "flowInstanceCreateDate": "last Tuesday", "flowInstanceStatus": "Running"}]})";
+  sandbox_->SetBehavior(odd_date);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  flows::v1::GetProspectFlowsRequest request;
+  request.add_crm_prospect_ids("003A");
+  flows::v1::GetProspectFlowsResponse response;
+  ASSERT_TRUE(stub_->GetProspectFlows(&context, request, &response).ok());
+  ASSERT_EQ(response.flow_instances_size(), 1);
+  EXPECT_FALSE(response.flow_instances(0).has_create_time());
+  EXPECT_EQ(response.flow_instances(0).status(), flows::v1::FLOW_INSTANCE_STATUS_RUNNING);
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(absl::Seconds(20)), 0);
+
+  std::vector<nlohmann::json> calls;
+  for (const auto& line : LogLines()) {
+    if (line["msg"] == "call") calls.push_back(line);
+  }
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0]["method"], "gong.flows.v1.FlowService/GetProspectFlows");
+  EXPECT_EQ(calls[0]["code"], "OK");
+  EXPECT_EQ(calls[0]["gong_request_id"], "r-7");
+  EXPECT_THAT(calls[0]["gong_answer_warnings"].get<std::string>(),
+              HasSubstr("prospectsAssigned[0].flowInstanceCreateDate \"last Tuesday\""));
+}
+
 TEST_F(ServerProcessTest, DrainsNotServingWhileStillServingThenExitsZero) {
   StartServer({{"GONG_BEARER_TOKEN", "t"}}, {"--drain_delay=3s"});
   EXPECT_EQ(HealthCheck(channel_, "gong.flows.v1.FlowService"), 1);  // SERVING
