@@ -20,9 +20,11 @@ googleapis=${GOOGLEAPIS_DIR:-/usr/share/gocode/src/github.com/gogo/googleapis}
 wkt=${PROTOBUF_INCLUDE_DIR:-/usr/include}
 
 mkdir -p "$out"
-# The service, with its gRPC stub.
+# The service, with its gRPC stub. It imports google/protobuf/timestamp.proto,
+# found in the protobuf include dir; its Python module (timestamp_pb2) is not
+# generated here: python3-protobuf has it, as google.protobuf.timestamp_pb2.
 "$protoc" --python_out="$out" --grpc_out="$out" --plugin=protoc-gen-grpc="$plugin" \
-  -I "$root/proto" gong/flows/v1/flow_service.proto
+  -I "$root/proto" -I "$wkt" gong/flows/v1/flow_service.proto
 # The error details: messages only (no services in them).
 "$protoc" --python_out="$out" -I "$googleapis" -I "$wkt" \
   google/rpc/status.proto google/rpc/error_details.proto

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The example clients in client/ (Python: client/python/unassign.py; Node.js:
-# client/node/unassign.js) against the real server and the sandbox Gong
-# binaries: a success, a partial success, a validation error with its
+# The example clients in client/ (Python: client/python/*.py; Node.js:
+# client/node/*.js) against the real server and the sandbox Gong binaries.
+# unassign: a success, a partial success, a validation error with its
 # BadRequest, Gong's 400 with its ErrorInfo metadata, and a 429 with its
-# RetryInfo; their output and exit codes.
+# RetryInfo; their output and exit codes. lookup_then_unassign on the
+# sandbox's demo company: a prospect's two instances found and unassigned,
+# nothing found the second time, --flow, a validation error. And the service
+# config both share (client/service_config.json), by the attempts the
+# facade's metrics count with Gong down: reads retried, writes not.
 #
 # Usage: clients_test.sh BUILD_DIR REPO_ROOT
 #   BUILD_DIR  has bin/gong-sandbox, bin/gong-flows-server and the Python
@@ -41,17 +45,26 @@ fi
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 # start NAME SANDBOX_FLAGS...: a sandbox and a facade in front of it (server
-# defaults: limiter and retries on); sets $target. If either does not come
-# up, that is one failure and the test ends.
+# defaults: limiter and retries on); sets $target, $sandbox_pid and
+# $server_pid. With $metrics_listen set, the facade serves its metrics there
+# and $metrics_port is set; $server_flags go to the facade. If either does
+# not come up, that is one failure and the test ends.
+metrics_listen=
+server_flags=()
 start() {
   local name=$1; shift
   local url port
   "$bin/gong-sandbox" --listen=127.0.0.1:0 "$@" >"$tmp/$name-sandbox.out" 2>&1 &
+  sandbox_pid=$!
   if url=$(wait_for "$tmp/$name-sandbox.out" 'listening on (http://[0-9.:]+)'); then
-    GONG_BEARER_TOKEN=t "$bin/gong-flows-server" --listen=127.0.0.1:0 --metrics_listen= \
-      --drain_delay=0s --gong_base_url="$url" 2>"$tmp/$name-server.err" &
+    GONG_BEARER_TOKEN=t "$bin/gong-flows-server" --listen=127.0.0.1:0 \
+      --metrics_listen="$metrics_listen" --drain_delay=0s --gong_base_url="$url" \
+      "${server_flags[@]}" 2>"$tmp/$name-server.err" &
+    server_pid=$!
     if port=$(wait_for "$tmp/$name-server.err" 'listening on 127\.0\.0\.1:([0-9]+)'); then
       target=127.0.0.1:$port
+      [[ -z $metrics_listen ]] ||
+        metrics_port=$(wait_for "$tmp/$name-server.err" '"metrics_port":([0-9]+)')
       return 0
     fi
   fi
@@ -60,18 +73,30 @@ start() {
   exit 1
 }
 
+# stop: ends the sandbox and the facade start began last.
+stop() {
+  kill "$sandbox_pid" "$server_pid" 2>/dev/null || true
+  wait "$sandbox_pid" "$server_pid" 2>/dev/null || true
+}
+
 # check NAME EXPECTED_EXIT PATTERNS COMMAND...: runs COMMAND, checks its exit
-# code and that its stdout+stderr match every line of PATTERNS (grep -E).
+# code and that its stdout+stderr match every line of PATTERNS (grep -E); a
+# line !REGEX means that no line may match REGEX.
 check() {
   local name=$1 want=$2 patterns=$3; shift 3
-  local got=0 missing=()
+  local got=0 missing=() unwanted=()
   "$@" >"$tmp/out" 2>&1 || got=$?
   while IFS= read -r pattern; do
-    [[ -z $pattern ]] || grep -qE -- "$pattern" "$tmp/out" || missing+=("$pattern")
+    if [[ $pattern == '!'* ]]; then
+      ! grep -qE -- "${pattern#!}" "$tmp/out" || unwanted+=("${pattern#!}")
+    elif [[ -n $pattern ]]; then
+      grep -qE -- "$pattern" "$tmp/out" || missing+=("$pattern")
+    fi
   done <<<"$patterns"
-  if [[ $got -ne $want || ${#missing[@]} -ne 0 ]]; then
+  if [[ $got -ne $want || ${#missing[@]} -ne 0 || ${#unwanted[@]} -ne 0 ]]; then
     echo "FAIL $name: exit $got (want $want)"
     for pattern in "${missing[@]}"; do echo "  no line matches /$pattern/"; done
+    for pattern in "${unwanted[@]}"; do echo "  a line matches /$pattern/"; done
     echo "  output:"; sed 's/^/    /' "$tmp/out"
     failed=$((failed + 1))
   else
@@ -130,6 +155,127 @@ for lang in python node; do
   else
     echo "FAIL $lang: the 429 took $((SECONDS - started))s, not at once"; failed=$((failed + 1))
   fi
+done
+
+# lookup_then_unassign against the sandbox's demo company (see
+# tests/sandbox/sandbox_demo_company.cc): prospect 003DEMO000000003 is open in
+# two non-exclusive flows, "Webinar follow-up" (7100000000000000002, instance
+# 7300000000000000003, Running) and "Renewal check-in" (7100000000000000004,
+# instance 7300000000000000004, Pending). Unassigning changes the company, so
+# each scenario gets a sandbox of its own.
+py_lookup=("$python" "$root/client/python/lookup_then_unassign.py" --stubs "$stubs")
+node_lookup=(node "$root/client/node/lookup_then_unassign.js")
+webinar="flow 7100000000000000002  RUNNING  Webinar follow-up"
+renewal="flow 7100000000000000004  PENDING  Renewal check-in"
+run_lookup_cases() {
+  local lang=$1; shift
+  local client
+  start "demo-$lang"
+  client=("$@" --target "$target")
+  check "$lang lookup: finds 003's two open instances and unassigns both" 0 \
+    "^Gong request [^ ]+: 2 open flow instances of 003DEMO000000003$
+^  found           7300000000000000003  $webinar$
+^  found           7300000000000000004  $renewal$
+^Gong request [^ ]+: unassigned 2 of 2 flow instances$
+^  unassigned      7300000000000000003$
+^  unassigned      7300000000000000004$
+!still assigned" \
+    "${client[@]}" 003DEMO000000003
+  check "$lang lookup: a second run finds nothing, says so, exit 0, no unassign" 0 \
+    "^Gong request [^ ]+: no open flow instances of 003DEMO000000003; nothing to unassign$
+!found
+!unassigned" \
+    "${client[@]}" 003DEMO000000003
+  check "$lang lookup: validation error (empty CRM id), exit 3, with its BadRequest" 3 \
+    "^INVALID_ARGUMENT: invalid request
+^  error_info: reason=INVALID_REQUEST domain=gong.io$
+^  bad_request: crm_prospect_ids\\[0\\]: must not be empty$
+!found" \
+    "${client[@]}" ""
+  check "$lang lookup: usage error exits 64" 64 "usage" "${client[@]}"
+  stop
+
+  start "flow-$lang"
+  client=("$@" --target "$target")
+  check "$lang lookup --flow: only that flow's instance is unassigned" 0 \
+    "^Gong request [^ ]+: 1 open flow instance of 003DEMO000000003 in flow 7100000000000000004$
+^  found           7300000000000000004  $renewal$
+^Gong request [^ ]+: unassigned 1 of 1 flow instances$
+^  unassigned      7300000000000000004$
+!7300000000000000003" \
+    "${client[@]}" --flow 7100000000000000004 003DEMO000000003
+  check "$lang lookup: the other flow's instance is still there" 0 \
+    "^Gong request [^ ]+: 1 open flow instance of 003DEMO000000003$
+^  found           7300000000000000003  $webinar$
+^  unassigned      7300000000000000003$
+!7300000000000000004" \
+    "${client[@]}" 003DEMO000000003
+  stop
+}
+run_lookup_cases python "${py_lookup[@]}"
+run_lookup_cases node "${node_lookup[@]}"
+
+# The service config (client/service_config.json), by its effect: with Gong
+# unreachable the facade answers UNAVAILABLE, and the client tries the lookup
+# (a read) 3 times but the unassign (a write) once. The facade counts the
+# calls it served in its metrics, one per attempt. A lookup with no service
+# config (--service-config "") is tried once: the retries are the config's.
+# The facade tries Gong once a call and has no limiter here, so that its own
+# retries and Gong's quota (3 a second, which they would use up) keep out of
+# what is counted and the answers come at once.
+# served METHOD: how many calls of METHOD the facade answered UNAVAILABLE.
+served() {
+  "$python" - "$metrics_port" "$1" <<'PY'
+import sys
+import urllib.request
+
+port, method = sys.argv[1:]
+with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as page:
+    text = page.read().decode()
+total = 0.0
+for line in text.splitlines():
+    if (line.startswith("grpc_server_handled_total{") and f'grpc_method="{method}"' in line
+            and 'grpc_code="Unavailable"' in line):
+        total += float(line.rsplit(" ", 1)[1])
+print(int(total))
+PY
+}
+# expect_served NAME METHOD WANT COMMAND...: runs COMMAND (which must exit
+# 14, UNAVAILABLE) and checks that the facade served WANT calls of METHOD
+# for it.
+expect_served() {
+  local name=$1 method=$2 want=$3; shift 3
+  local before after
+  before=$(served "$method")
+  check "$name: UNAVAILABLE, exit 14" 14 "^UNAVAILABLE: " "$@"
+  after=$(served "$method")
+  if (( after - before == want )); then
+    echo "ok   $name: $method attempted $want times"; passed=$((passed + 1))
+  else
+    echo "FAIL $name: $method attempted $((after - before)) times, want $want"
+    failed=$((failed + 1))
+  fi
+}
+metrics_listen=127.0.0.1:0
+server_flags=(--gong_max_attempts=1 --gong_qps=0)
+start down
+metrics_listen=
+server_flags=()
+kill "$sandbox_pid"; wait "$sandbox_pid" 2>/dev/null || true
+for lang in python node; do
+  if [[ $lang == python ]]; then
+    lookup=("${py_lookup[@]}"); unassign=("${py[@]}")
+  else
+    lookup=("${node_lookup[@]}"); unassign=("${node[@]}")
+  fi
+  expect_served "$lang: Gong down, lookup (a read) retried by the service config" \
+    GetProspectFlows 3 "${lookup[@]}" --target "$target" --timeout 30 003DEMO000000001
+  expect_served "$lang: Gong down, lookup without the service config" \
+    GetProspectFlows 1 "${lookup[@]}" --target "$target" --timeout 30 \
+    --service-config "" 003DEMO000000001
+  expect_served "$lang: Gong down, unassign (a write) not retried by the client" \
+    UnassignByInstanceIds 1 "${unassign[@]}" --target "$target" --timeout 30 \
+    7300000000000000001
 done
 
 echo "$passed passed, $failed failed"

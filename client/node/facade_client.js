@@ -1,0 +1,206 @@
+// What the example clients beside this file share.
+//
+// unassign.js and lookup_then_unassign.js differ only in the calls they make
+// and what they print of the answers. Everything around the calls is here, so
+// that both behave alike:
+//
+// - the command line: --target, --timeout and --service-config, and a usage
+//   error exiting 64 (no gRPC code has that number);
+// - the protos, loaded at run time (nothing is generated): the service from
+//   the repository's proto/ directory, google/rpc/{status,error_details}.proto
+//   from GOOGLEAPIS_DIR (default: Debian's golang-github-gogo-googleapis-dev);
+//   google/protobuf/timestamp.proto, which the service imports, comes with
+//   protobufjs (proto-loader's parser), as every google/protobuf/*.proto does;
+// - the client, with the recommended service config (../service_config.json:
+//   reads retried on UNAVAILABLE, writes never retried by the client);
+// - a failed call: `CODE_NAME: message` on stderr, then the rich error
+//   details of the `grpc-status-details-bin` trailer, one line each, and the
+//   numeric gRPC code as the exit status.
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+
+const USAGE_EXIT = 64;
+const DETAILS_KEY = 'grpc-status-details-bin';
+const PROTO_DIR = path.join(__dirname, '..', '..', 'proto');
+const GOOGLEAPIS_DIR =
+  process.env.GOOGLEAPIS_DIR || '/usr/share/gocode/src/github.com/gogo/googleapis';
+// The service config every example ships with: client/service_config.json.
+const DEFAULT_SERVICE_CONFIG = path.join(__dirname, '..', 'service_config.json');
+
+// The options every example takes, for util.parseArgs.
+const CONNECTION_OPTIONS = {
+  target: { type: 'string', default: 'localhost:50051' },
+  timeout: { type: 'string', default: '10' },
+  'service-config': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+const CONNECTION_USAGE =
+  '  --target          the facade\'s address (default: localhost:50051)\n' +
+  '  --timeout         deadline of each call in seconds (default: 10)\n' +
+  '  --service-config  gRPC service config (JSON) of the channel; an empty PATH\n' +
+  '                    means none (default: client/service_config.json)';
+
+// Parses argv with the connection options plus `options`; returns null for
+// --help, else { ...values, timeout (a number), serviceConfig (the JSON text
+// or null), positionals }. Throws on a usage error.
+function parseCommandLine(argv, options) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...CONNECTION_OPTIONS, ...options },
+  });
+  if (values.help) return null;
+  const timeout = Number(values.timeout);
+  if (!(timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
+  const serviceConfig = readServiceConfig(values['service-config']);
+  return { ...values, timeout, serviceConfig, positionals };
+}
+
+// Runs main(args) with the parsed command line, or prints the usage: on
+// --help to stdout, on a usage error to stderr with exit status 64.
+// `parse` is parseCommandLine bound to the script's options and checks.
+function runWithCommandLine(usage, parse, main) {
+  let args;
+  try {
+    args = parse(process.argv.slice(2));
+  } catch (e) {
+    console.error(`${e.message}\n${usage}`);
+    process.exitCode = USAGE_EXIT;
+    return;
+  }
+  if (args === null) {
+    console.log(usage);
+    return;
+  }
+  main(args);
+}
+
+// One package definition for the service and the error detail messages.
+// keepCase keeps the proto field names (flow_instance_ids, retry_delay);
+// int64 fields (Duration.seconds) come as strings, enums as their names.
+const packageDefinition = protoLoader.loadSync(
+  ['gong/flows/v1/flow_service.proto', 'google/rpc/status.proto',
+    'google/rpc/error_details.proto'],
+  { includeDirs: [PROTO_DIR, GOOGLEAPIS_DIR], keepCase: true, longs: String,
+    enums: String, defaults: true });
+const { FlowService } = grpc.loadPackageDefinition(packageDefinition).gong.flows.v1;
+
+// The service config's JSON text, or null for none. `file` undefined means
+// the default file: when it is missing the client goes without (a note says
+// so), as a copied script should still work. A file given on the command
+// line must be readable JSON; an empty one means none. Throws a usage error.
+function readServiceConfig(file) {
+  const explicit = file !== undefined;
+  if (explicit && file === '') return null;
+  const configPath = explicit ? file : DEFAULT_SERVICE_CONFIG;
+  let text;
+  try {
+    text = fs.readFileSync(configPath, 'utf8');
+  } catch (e) {
+    if (explicit) throw new Error(`cannot read the service config: ${e.message}`);
+    console.error(`note: no service config (${e.code}: ${configPath}); reads are not retried`);
+    return null;
+  }
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    throw new Error(`the service config ${configPath} is not JSON: ${e.message}`);
+  }
+  return text;
+}
+
+// A plaintext FlowService client of args.target with args.serviceConfig
+// (grpc-js has retries on by default: grpc.enable_retries is 1). grpc-js
+// checks the service config (and the target) here and throws: a usage error.
+function openClient(args) {
+  const options =
+    args.serviceConfig === null ? {} : { 'grpc.service_config': args.serviceConfig };
+  try {
+    return new FlowService(args.target, grpc.credentials.createInsecure(), options);
+  } catch (e) {
+    console.error(`cannot make a client of ${args.target}: ${e.message}`);
+    process.exit(USAGE_EXIT);
+  }
+}
+
+// A call's options: its own deadline, `seconds` from now.
+function callOptions(seconds) {
+  return { deadline: new Date(Date.now() + seconds * 1000) };
+}
+
+// Decodes a google.protobuf.Any by its type URL
+// ("type.googleapis.com/google.rpc.ErrorInfo"), or returns null for a type
+// not loaded above.
+function unpackAny(any) {
+  const typeName = any.type_url.slice(any.type_url.lastIndexOf('/') + 1);
+  const type = packageDefinition[typeName];
+  return type && type.deserialize ? { typeName, message: type.deserialize(any.value) } : null;
+}
+
+function formatDuration({ seconds, nanos }) {
+  if (!nanos) return `${seconds}s`;
+  return `${(Number(seconds) + nanos / 1e9).toFixed(9).replace(/0+$/, '')}s`;
+}
+
+// Prints the rich error details of a failed call, one line each.
+function printDetails(error) {
+  const [raw] = error.metadata ? error.metadata.get(DETAILS_KEY) : [];
+  if (!raw) return;
+  const status = packageDefinition['google.rpc.Status'].deserialize(raw);
+  for (const any of status.details) {
+    const unpacked = unpackAny(any);
+    const detail = unpacked && unpacked.message;
+    switch (unpacked && unpacked.typeName) {
+      case 'google.rpc.ErrorInfo': {
+        const metadata = Object.keys(detail.metadata).sort()
+          .map((key) => ` ${key}=${detail.metadata[key]}`).join('');
+        console.error(`  error_info: reason=${detail.reason} domain=${detail.domain}${metadata}`);
+        break;
+      }
+      case 'google.rpc.RetryInfo':
+        console.error(`  retry_info: retry_delay=${formatDuration(detail.retry_delay)}`);
+        break;
+      case 'google.rpc.BadRequest':
+        for (const v of detail.field_violations) {
+          console.error(`  bad_request: ${v.field}: ${v.description}`);
+        }
+        break;
+      default:
+        console.error(`  detail: ${any.type_url}`);
+    }
+  }
+}
+
+// Prints a failed call and sets the exit status to its numeric gRPC code.
+function reportError(error) {
+  console.error(`${grpc.status[error.code]}: ${error.details}`);
+  printDetails(error);
+  process.exitCode = error.code;
+}
+
+// Prints an UnassignByInstanceIdsResponse: Gong's request id, then the
+// instances unassigned and those still assigned, one a line.
+function printUnassignResponse(response) {
+  const removed = response.unassigned_flow_instance_ids;
+  const kept = response.still_assigned_flow_instance_ids;
+  console.log(`Gong request ${response.request_id}: unassigned ${removed.length} of ` +
+    `${removed.length + kept.length} flow instances`);
+  for (const id of removed) console.log(`  unassigned      ${id}`);
+  for (const id of kept) console.log(`  still assigned  ${id}`);
+}
+
+module.exports = {
+  USAGE_EXIT,
+  CONNECTION_USAGE,
+  parseCommandLine,
+  runWithCommandLine,
+  openClient,
+  callOptions,
+  reportError,
+  printUnassignResponse,
+};
