@@ -5,6 +5,7 @@
 #include <grpcpp/support/status.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -19,6 +20,9 @@ struct CallRecord {
   size_t ids = 0;               // distinct ids asked for (0 when invalid)
   std::string gong_request_id;  // when Gong answered with one
   std::string peer;             // the caller's address
+  // What of Gong's answer could not be read and was left unset (a date
+  // that is not RFC 3339, say): the call succeeded, but this is logged.
+  std::vector<std::string> answer_warnings;
 };
 
 class CallObserver {

@@ -1,24 +1,55 @@
 #include "api/flow_service.h"
 
+#include "api/assign_reactor.h"
+#include "api/list_flows_reactor.h"
+#include "api/prospect_flows_reactor.h"
+#include "api/unassign_crm_reactor.h"
 #include "api/unassign_reactor.h"
 
 namespace gong {
 
+namespace v1 = flows::v1;
+
 FlowServiceImpl::FlowServiceImpl(QuotaSteward* steward, CallObserver* observer,
                                  CallerTokens* callers, absl::Duration default_timeout)
-    : steward_(steward),
-      observer_(observer),
-      callers_(callers),
-      default_timeout_(default_timeout) {}
+    : parts_{steward, observer, callers, default_timeout} {}
+
+template <typename Reactor, typename Request, typename... Args>
+grpc::ServerUnaryReactor* FlowServiceImpl::Serve(const Request& request, Args... args) {
+  auto* reactor = new Reactor(parts_, args...);
+  reactor->Start(request);
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByInstanceIds(
-    grpc::CallbackServerContext* context,
-    const flows::v1::UnassignByInstanceIdsRequest* request,
-    flows::v1::UnassignByInstanceIdsResponse* response) {
-  auto* reactor = new UnassignReactor({steward_, observer_, callers_, default_timeout_},
-                                      &unassign_coalescing_, context, response);
-  reactor->Start(*request);
-  return reactor;
+    grpc::CallbackServerContext* context, const v1::UnassignByInstanceIdsRequest* request,
+    v1::UnassignByInstanceIdsResponse* response) {
+  return Serve<UnassignReactor>(*request, &unassign_coalescing_, context, response);
+}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::GetProspectFlows(
+    grpc::CallbackServerContext* context, const v1::GetProspectFlowsRequest* request,
+    v1::GetProspectFlowsResponse* response) {
+  return Serve<ProspectFlowsReactor>(*request, &prospect_flows_coalescing_, context,
+                                     response);
+}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::ListFlows(grpc::CallbackServerContext* context,
+                                                     const v1::ListFlowsRequest* request,
+                                                     v1::ListFlowsResponse* response) {
+  return Serve<ListFlowsReactor>(*request, context, response);
+}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::AssignProspects(
+    grpc::CallbackServerContext* context, const v1::AssignProspectsRequest* request,
+    v1::AssignProspectsResponse* response) {
+  return Serve<AssignReactor>(*request, context, response);
+}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByCrmId(
+    grpc::CallbackServerContext* context, const v1::UnassignByCrmIdRequest* request,
+    v1::UnassignByCrmIdResponse* response) {
+  return Serve<UnassignCrmReactor>(*request, context, response);
 }
 
 }  // namespace gong

@@ -1,5 +1,7 @@
 // The gRPC face of the facade: gong.flows.v1.FlowService on the callback
-// API. Each method is a reactor of its own (unassign_reactor.h) that
+// API. Each method is a reactor of its own (unassign_reactor.h,
+// prospect_flows_reactor.h, list_flows_reactor.h, assign_reactor.h,
+// unassign_crm_reactor.h) that
 // validates the call, encodes it with its endpoint's codec and reads Gong's
 // answer into the response; what every call does besides (the caller's
 // token, the quota steward, cancelling, the status table, the call's log
@@ -8,8 +10,10 @@
 
 #include "absl/time/time.h"
 #include "api/call_observer.h"
+#include "api/gong_call_reactor.h"
 #include "auth/caller_tokens.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "quota/prospect_flows_coalescing.h"
 #include "quota/quota_steward.h"
 #include "quota/unassign_coalescing.h"
 
@@ -28,13 +32,30 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
       grpc::CallbackServerContext* context,
       const flows::v1::UnassignByInstanceIdsRequest* request,
       flows::v1::UnassignByInstanceIdsResponse* response) override;
+  grpc::ServerUnaryReactor* GetProspectFlows(
+      grpc::CallbackServerContext* context,
+      const flows::v1::GetProspectFlowsRequest* request,
+      flows::v1::GetProspectFlowsResponse* response) override;
+  grpc::ServerUnaryReactor* ListFlows(grpc::CallbackServerContext* context,
+                                      const flows::v1::ListFlowsRequest* request,
+                                      flows::v1::ListFlowsResponse* response) override;
+  grpc::ServerUnaryReactor* AssignProspects(
+      grpc::CallbackServerContext* context,
+      const flows::v1::AssignProspectsRequest* request,
+      flows::v1::AssignProspectsResponse* response) override;
+  grpc::ServerUnaryReactor* UnassignByCrmId(
+      grpc::CallbackServerContext* context,
+      const flows::v1::UnassignByCrmIdRequest* request,
+      flows::v1::UnassignByCrmIdResponse* response) override;
 
  private:
-  QuotaSteward* const steward_;
-  CallObserver* const observer_;
-  CallerTokens* const callers_;
-  const absl::Duration default_timeout_;
+  // Each call starts its reactor, which deletes itself when done.
+  template <typename Reactor, typename Request, typename... Args>
+  grpc::ServerUnaryReactor* Serve(const Request& request, Args... args);
+
+  const ServiceParts parts_;
   const UnassignCoalescing unassign_coalescing_;
+  const ProspectFlowsCoalescing prospect_flows_coalescing_;
 };
 
 }  // namespace gong

@@ -99,7 +99,7 @@ void GongCallReactor::OnOutcome(QuotaOutcome outcome) {
     FinishCall(GongErrorToStatus(*error));
   } else {
     grpc::Status status =
-        OnGongAnswer(std::get<GongAnswer>(std::move(outcome)), &record_.gong_request_id);
+        OnGongAnswer(std::get<GongAnswer>(std::move(outcome)), &record_);
     FinishCall(std::move(status));
   }
 }

@@ -11,6 +11,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -19,6 +22,7 @@
 #include "absl/time/time.h"
 #include "api/call_observer.h"
 #include "api/error_details.h"
+#include "api/status_mapping.h"
 #include "auth/caller_tokens.h"
 #include "quota/quota_steward.h"
 
@@ -56,16 +60,24 @@ class GongCallReactor : public grpc::ServerUnaryReactor {
   // steward; `part` (may be null) lets it merge with other waiting calls.
   void Submit(GongRequest request, std::unique_ptr<Coalescable> part, size_t ids);
 
+  // Finish, reporting the code the caller sees.
+  void FinishCall(grpc::Status status);
+
   // Gong's answer to this call's request: the method decodes it, fills its
   // response and returns OK, or returns the status of what went wrong
-  // (GongErrorToStatus of a malformed answer, say). Sets `gong_request_id`
-  // to Gong's requestId when it knows it.
-  virtual grpc::Status OnGongAnswer(GongAnswer answer, std::string* gong_request_id) = 0;
+  // (GongErrorToStatus of a malformed answer, say). Notes Gong's requestId
+  // and the answer's warnings in `record` (ReadAnswer does all of that).
+  virtual grpc::Status OnGongAnswer(GongAnswer answer, CallRecord* record) = 0;
+
+  // OnGongAnswer's usual body: `decode` (a codec's Decode...Outcome) reads
+  // `answer`; its error becomes the call's status, its result (with
+  // request_id and warnings) is noted and handed to `fill`.
+  template <typename Decode, typename Fill>
+  static grpc::Status ReadAnswer(GongAnswer answer, CallRecord* record, Decode decode,
+                                 Fill fill);
 
  private:
   void OnOutcome(QuotaOutcome outcome);
-  // Finish, reporting the code the caller sees.
-  void FinishCall(grpc::Status status);
 
   const ServiceParts parts_;
   grpc::CallbackServerContext* const context_;
@@ -76,5 +88,31 @@ class GongCallReactor : public grpc::ServerUnaryReactor {
   std::optional<QuotaSteward::CallId> call_id_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
+
+namespace internal {
+// Whether a codec's result lists warnings (not every endpoint's has any).
+template <typename T, typename = void>
+struct HasWarnings : std::false_type {};
+template <typename T>
+struct HasWarnings<T, std::void_t<decltype(std::declval<T&>().warnings)>>
+    : std::true_type {};
+}  // namespace internal
+
+template <typename Decode, typename Fill>
+grpc::Status GongCallReactor::ReadAnswer(GongAnswer answer, CallRecord* record,
+                                         Decode decode, Fill fill) {
+  auto decoded = decode(std::move(answer));
+  if (auto* error = std::get_if<GongError>(&decoded)) {
+    record->gong_request_id = error->request_id;
+    return GongErrorToStatus(*error);
+  }
+  auto& result = std::get<0>(decoded);
+  record->gong_request_id = result.request_id;
+  if constexpr (internal::HasWarnings<std::decay_t<decltype(result)>>::value) {
+    record->answer_warnings = std::move(result.warnings);
+  }
+  fill(std::move(result));
+  return grpc::Status::OK;
+}
 
 }  // namespace gong

@@ -1,5 +1,6 @@
 #include "api/request_validation.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -46,6 +47,96 @@ std::string CheckEmail(absl::string_view email) {
   return "";
 }
 
+// Appends a violation for `field` when `problem` is not empty.
+void Report(std::vector<FieldViolation>* violations, std::string field,
+            std::string problem) {
+  if (!problem.empty()) violations->push_back({std::move(field), std::move(problem)});
+}
+
+// A required id (`field` names it).
+void CheckRequiredId(absl::string_view id, absl::string_view field,
+                     std::vector<FieldViolation>* violations) {
+  Report(violations, std::string(field), id.empty() ? "is required" : CheckId(id));
+}
+
+// An id that may be left empty.
+void CheckOptionalId(absl::string_view id, absl::string_view field,
+                     std::vector<FieldViolation>* violations) {
+  if (!id.empty()) Report(violations, std::string(field), CheckId(id));
+}
+
+void CheckRequiredEmail(absl::string_view email, absl::string_view field,
+                        std::vector<FieldViolation>* violations) {
+  Report(violations, std::string(field),
+         email.empty() ? "is required" : CheckEmail(email));
+}
+
+void CheckOptionalEmail(absl::string_view email, absl::string_view field,
+                        std::vector<FieldViolation>* violations) {
+  if (!email.empty()) Report(violations, std::string(field), CheckEmail(email));
+}
+
+// A list of 1..`max` distinct ids named `field`: each bad or repeated id is
+// named by its index. Returns the ids.
+std::vector<std::string> CheckDistinctIds(
+    const google::protobuf::RepeatedPtrField<std::string>& ids, absl::string_view field,
+    absl::string_view what, size_t max, std::vector<FieldViolation>* violations) {
+  if (ids.empty()) {
+    violations->push_back(
+        {std::string(field), absl::StrCat("must list at least one ", what)});
+  } else if (static_cast<size_t>(ids.size()) > max) {
+    violations->push_back(
+        {std::string(field),
+         absl::StrCat("at most ", max, " ids per call, not ", ids.size())});
+  }
+  absl::flat_hash_map<absl::string_view, int> first_index;
+  for (int i = 0; i < ids.size(); ++i) {
+    const std::string path = absl::StrCat(field, "[", i, "]");
+    std::string problem = CheckId(ids[i]);
+    if (problem.empty()) {
+      auto [it, inserted] = first_index.try_emplace(ids[i], i);
+      if (!inserted) problem = absl::StrCat("repeats ", field, "[", it->second, "]");
+    }
+    Report(violations, path, std::move(problem));
+  }
+  return {ids.begin(), ids.end()};
+}
+
+void CheckOverrides(const flows::v1::AssignOverrides& overrides, AssignOverrides* out,
+                    std::vector<FieldViolation>* violations) {
+  absl::flat_hash_map<int, int> step_index;
+  for (int i = 0; i < overrides.steps_size(); ++i) {
+    const auto& step = overrides.steps(i);
+    const std::string path = absl::StrCat("overrides.steps[", i, "].number");
+    if (step.number() <= 0) {
+      Report(violations, path,
+             absl::StrCat("must be a step number from 1 (steps count from 1), not ",
+                          step.number()));
+    } else if (auto [it, inserted] = step_index.try_emplace(step.number(), i);
+               !inserted) {
+      Report(violations, path,
+             absl::StrCat("repeats overrides.steps[", it->second, "].number"));
+    }
+    out->steps.push_back({step.number(), step.subject(), step.body()});
+  }
+  absl::flat_hash_map<absl::string_view, int> name_index;
+  for (int i = 0; i < overrides.flow_instance_variables_size(); ++i) {
+    const auto& variable = overrides.flow_instance_variables(i);
+    const std::string path =
+        absl::StrCat("overrides.flow_instance_variables[", i, "].name");
+    if (variable.name().empty()) {
+      Report(violations, path, "is required");
+    } else if (auto [it, inserted] = name_index.try_emplace(variable.name(), i);
+               !inserted) {
+      Report(violations, path,
+             absl::StrCat("repeats overrides.flow_instance_variables[", it->second,
+                          "].name"));
+    }
+    out->flow_instance_variables.push_back({variable.name(), variable.value()});
+  }
+  out->cool_off_override = overrides.cool_off_override();
+}
+
 }  // namespace
 
 ValidatedRequest ValidateUnassignRequest(
@@ -72,13 +163,95 @@ ValidatedRequest ValidateUnassignRequest(
          absl::StrCat("at most ", kMaxIdsPerUnassign,
                       " distinct ids per call (Gong's limit), not ", seen.size())});
   }
-  if (!request.unassigned_by_user_email().empty()) {
-    std::string problem = CheckEmail(request.unassigned_by_user_email());
-    if (!problem.empty()) {
-      out.violations.push_back({"unassigned_by_user_email", std::move(problem)});
-    }
-    out.request.unassigned_by_user_email = request.unassigned_by_user_email();
+  CheckOptionalEmail(request.unassigned_by_user_email(), "unassigned_by_user_email",
+                     &out.violations);
+  out.request.unassigned_by_user_email = request.unassigned_by_user_email();
+  return out;
+}
+
+Validated<ProspectFlowsQuery> ValidateGetProspectFlows(
+    const flows::v1::GetProspectFlowsRequest& request) {
+  Validated<ProspectFlowsQuery> out;
+  const bool by_crm = !request.crm_prospect_ids().empty();
+  const bool by_instance = !request.flow_instance_ids().empty();
+  if (by_crm == by_instance) {
+    out.violations.push_back(
+        {by_crm ? "flow_instance_ids" : "crm_prospect_ids",
+         by_crm ? "must be empty when crm_prospect_ids is set: look up by one kind of "
+                  "id a call"
+                : "give crm_prospect_ids or flow_instance_ids (one of the two)"});
   }
+  if (by_crm) {
+    out.request.by = ProspectFlowsQuery::By::kCrmProspectIds;
+    out.request.ids =
+        CheckDistinctIds(request.crm_prospect_ids(), "crm_prospect_ids",
+                         "CRM prospect id", kMaxIdsPerLookup, &out.violations);
+  }
+  if (by_instance) {
+    std::vector<std::string> ids =
+        CheckDistinctIds(request.flow_instance_ids(), "flow_instance_ids",
+                         "flow instance id", kMaxIdsPerLookup, &out.violations);
+    if (!by_crm) {
+      out.request.by = ProspectFlowsQuery::By::kFlowInstanceIds;
+      out.request.ids = std::move(ids);
+    }
+  }
+  return out;
+}
+
+Validated<ListFlowsQuery> ValidateListFlows(const flows::v1::ListFlowsRequest& request) {
+  Validated<ListFlowsQuery> out;
+  CheckRequiredEmail(request.flow_owner_email(), "flow_owner_email", &out.violations);
+  CheckOptionalId(request.workspace_id(), "workspace_id", &out.violations);
+  CheckOptionalId(request.folder_id(), "folder_id", &out.violations);
+  out.request.flow_owner_email = request.flow_owner_email();
+  out.request.workspace_id = request.workspace_id();
+  out.request.folder_id = request.folder_id();
+  out.request.most_recently_assigned = request.most_recently_assigned();
+  return out;
+}
+
+Validated<AssignRequest> ValidateAssignProspects(
+    const flows::v1::AssignProspectsRequest& request) {
+  Validated<AssignRequest> out;
+  out.request.crm_prospect_ids =
+      CheckDistinctIds(request.crm_prospect_ids(), "crm_prospect_ids", "CRM prospect id",
+                       kMaxProspectsPerAssign, &out.violations);
+  CheckRequiredId(request.flow_id(), "flow_id", &out.violations);
+  CheckRequiredEmail(request.flow_instance_owner_email(), "flow_instance_owner_email",
+                     &out.violations);
+  out.request.flow_id = request.flow_id();
+  out.request.flow_instance_owner_email = request.flow_instance_owner_email();
+  if (request.has_overrides()) {
+    CheckOverrides(request.overrides(), &out.request.overrides.emplace(),
+                   &out.violations);
+  }
+  out.request.flow_instance_description = request.flow_instance_description();
+  return out;
+}
+
+Validated<UnassignByCrmIdRequest> ValidateUnassignByCrmId(
+    const flows::v1::UnassignByCrmIdRequest& request) {
+  Validated<UnassignByCrmIdRequest> out;
+  CheckRequiredId(request.crm_prospect_id(), "crm_prospect_id", &out.violations);
+  const bool one_flow = !request.flow_id().empty();
+  if (one_flow == request.all_flows()) {
+    if (one_flow) {
+      out.violations.push_back(
+          {"all_flows",
+           "must be false when flow_id is set: give one flow, or all flows"});
+    } else {
+      out.violations.push_back(
+          {"flow_id", "give the flow to leave, or set all_flows to leave every flow"});
+    }
+  }
+  CheckOptionalId(request.flow_id(), "flow_id", &out.violations);
+  CheckOptionalEmail(request.unassigned_by_user_email(), "unassigned_by_user_email",
+                     &out.violations);
+  out.request.crm_prospect_id = request.crm_prospect_id();
+  if (one_flow) out.request.flow_id = request.flow_id();
+  out.request.all_flows = request.all_flows();
+  out.request.unassigned_by_user_email = request.unassigned_by_user_email();
   return out;
 }
 

@@ -4,7 +4,6 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "api/request_validation.h"
-#include "api/status_mapping.h"
 
 namespace gong {
 
@@ -31,17 +30,11 @@ void UnassignReactor::Start(const UnassignByInstanceIdsRequest& request) {
          requested_.size());
 }
 
-grpc::Status UnassignReactor::OnGongAnswer(GongAnswer answer,
-                                           std::string* gong_request_id) {
-  UnassignOutcome decoded = DecodeUnassignOutcome(std::move(answer));
-  if (auto* error = std::get_if<GongError>(&decoded)) {
-    *gong_request_id = error->request_id;
-    return GongErrorToStatus(*error);
-  }
-  UnassignResult& result = std::get<UnassignResult>(decoded);
-  *gong_request_id = result.request_id;
-  FillResponse(requested_, std::move(result), response_);
-  return grpc::Status::OK;
+grpc::Status UnassignReactor::OnGongAnswer(GongAnswer answer, CallRecord* record) {
+  return ReadAnswer(std::move(answer), record, DecodeUnassignOutcome,
+                    [this](UnassignResult result) {
+                      FillResponse(requested_, std::move(result), response_);
+                    });
 }
 
 void FillResponse(const std::vector<std::string>& requested, UnassignResult result,

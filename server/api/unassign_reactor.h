@@ -23,7 +23,7 @@ class UnassignReactor final : public GongCallReactor {
   void Start(const flows::v1::UnassignByInstanceIdsRequest& request);
 
  private:
-  grpc::Status OnGongAnswer(GongAnswer answer, std::string* gong_request_id) override;
+  grpc::Status OnGongAnswer(GongAnswer answer, CallRecord* record) override;
 
   const UnassignCoalescing* const coalescing_;
   flows::v1::UnassignByInstanceIdsResponse* const response_;

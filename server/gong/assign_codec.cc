@@ -27,8 +27,12 @@ Json EncodeOverrides(const AssignOverrides& overrides) {
   if (!overrides.steps.empty()) {
     Json steps = Json::array();
     for (const AssignOverrides::Step& step : overrides.steps) {
-      steps.push_back(
-          Json{{"number", step.number}, {"subject", step.subject}, {"body", step.body}});
+      // An empty subject or body is one not overridden: sent as "", it
+      // would blank the step's email instead.
+      Json entry = {{"number", step.number}};
+      if (!step.subject.empty()) entry["subject"] = step.subject;
+      if (!step.body.empty()) entry["body"] = step.body;
+      steps.push_back(std::move(entry));
     }
     value["steps"] = std::move(steps);
   }

@@ -1,6 +1,7 @@
 #include "observability/call_reporter.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "api/grpc_code_names.h"
 #include "base/log.h"
 
@@ -21,6 +22,10 @@ void CallReporter::CallFinished(const CallRecord& record) {
   };
   if (!record.gong_request_id.empty()) {
     fields.emplace_back("gong_request_id", record.gong_request_id);
+  }
+  if (!record.answer_warnings.empty()) {
+    fields.emplace_back("gong_answer_warnings",
+                        absl::StrJoin(record.answer_warnings, "; "));
   }
   LogInfo("call", fields);
 }

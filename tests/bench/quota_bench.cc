@@ -6,14 +6,18 @@
 // benchmark, not a test: it asserts nothing. The ceiling is 600 ids a
 // second (3 requests of 200 ids).
 //
+// With --lookups=P, P percent of the calls (at random) are GetProspectFlows
+// lookups of one instance id instead of unassigns: both kinds take their
+// turns in the one window, each merging with its own kind.
+//
 // With --replicas=N, N facades share the sandbox, each caller calling one of
 // them in turn, as replicas behind a load balancer: with --quota_redis they
 // share one window in Redis (a fresh quota key per row), without it each
 // keeps its own 3 a second and Gong answers the excess with 429.
 //
 //   quota_bench [--callers=1,10,100,1000] [--coalesce=on,off] [--seconds=10s]
-//               [--warmup=2s] [--replicas=1] [--quota_redis=redis://HOST:PORT]
-//               [--json_out=FILE]
+//               [--warmup=2s] [--lookups=0] [--replicas=1]
+//               [--quota_redis=redis://HOST:PORT] [--json_out=FILE]
 #include <curl/curl.h>
 #include <grpc/grpc.h>
 #include <grpcpp/grpcpp.h>
@@ -25,6 +29,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -45,7 +50,12 @@ ABSL_FLAG(absl::Duration, seconds, absl::Seconds(10), "Measured time per scenari
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured time first.");
 ABSL_FLAG(std::string, coalesce, "on,off",
           "Coalescing settings to run: on, off or both.");
-ABSL_FLAG(int, replicas, 1, "Facades sharing the sandbox (and the quota with --quota_redis).");
+ABSL_FLAG(
+    std::string, lookups, "0",
+    "Percentages of calls that are lookups (GetProspectFlows) rather than unassigns, "
+    "one row each: 0, 50, ...");
+ABSL_FLAG(int, replicas, 1,
+          "Facades sharing the sandbox (and the quota with --quota_redis).");
 ABSL_FLAG(std::string, quota_redis, "",
           "redis://HOST:PORT: the replicas share the quota there, as --quota_redis.");
 ABSL_FLAG(std::string, json_out, "", "Also write the rows to this file as JSON.");
@@ -53,6 +63,8 @@ ABSL_FLAG(std::string, json_out, "", "Also write the rows to this file as JSON."
 namespace {
 
 using gong::flows::v1::FlowService;
+using gong::flows::v1::GetProspectFlowsRequest;
+using gong::flows::v1::GetProspectFlowsResponse;
 using gong::flows::v1::UnassignByInstanceIdsRequest;
 using gong::flows::v1::UnassignByInstanceIdsResponse;
 
@@ -66,6 +78,8 @@ struct Sample {
 struct Row {
   int callers;
   bool coalesce;
+  int lookup_percent;
+  double lookup_requests_per_second;  // of the Gong requests, the lookups
   double ids_per_second;
   double gong_requests_per_second;
   double calls_per_second;
@@ -95,7 +109,7 @@ absl::Duration Percentile(std::vector<absl::Duration>* v, double p) {
   return (*v)[i];
 }
 
-Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
+Row RunScenario(int callers, bool coalesce, int lookup_percent, absl::Duration warmup,
                 absl::Duration measured) {
   gong::sandbox::Options sandbox_options;
   sandbox_options.behavior.qps_limit = kGongQps;
@@ -116,7 +130,8 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
   std::vector<std::unique_ptr<gong::FacadeServer>> facades;
   std::vector<std::unique_ptr<FlowService::Stub>> stubs;
   for (int r = 0; r < std::max(1, absl::GetFlag(FLAGS_replicas)); ++r) {
-    auto facade = gong::FacadeServer::Start(config, gong::GongCredentials::Bearer("bench"));
+    auto facade =
+        gong::FacadeServer::Start(config, gong::GongCredentials::Bearer("bench"));
     if (!facade.ok()) {
       std::fprintf(stderr, "%s\n", facade.status().ToString().c_str());
       std::abort();
@@ -137,18 +152,27 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
   for (int c = 0; c < callers; ++c) {
     threads.emplace_back([&, c] {
       FlowService::Stub* stub = stubs[c % stubs.size()].get();
+      std::minstd_rand random(c + 1);
+      std::uniform_int_distribution<int> percent(0, 99);
       for (int64_t k = 0;; ++k) {
         const absl::Time began = absl::Now();
         if (began >= stop) return;
         const std::string id = absl::StrCat(c + 1, "00000", k);
         sandbox.Assign({id});
-        UnassignByInstanceIdsRequest request;
-        request.add_flow_instance_ids(id);
-        UnassignByInstanceIdsResponse response;
         grpc::ClientContext context;
         context.set_deadline(absl::ToChronoTime(began + absl::Seconds(10)));
-        const grpc::Status status =
-            stub->UnassignByInstanceIds(&context, request, &response);
+        grpc::Status status;
+        if (percent(random) < lookup_percent) {
+          GetProspectFlowsRequest request;
+          request.add_flow_instance_ids(id);
+          GetProspectFlowsResponse response;
+          status = stub->GetProspectFlows(&context, request, &response);
+        } else {
+          UnassignByInstanceIdsRequest request;
+          request.add_flow_instance_ids(id);
+          UnassignByInstanceIdsResponse response;
+          status = stub->UnassignByInstanceIds(&context, request, &response);
+        }
         const absl::Time ended = absl::Now();
         if (ended >= measure_from && ended < stop) {
           absl::MutexLock lock(&mu);
@@ -163,8 +187,17 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
   for (auto& t : threads) t.join();
   for (auto& facade : facades) facade->Shutdown(absl::Seconds(1));
 
-  Row row{callers, coalesce, 0, 0, samples.size() / absl::ToDoubleSeconds(measured),
-          {},      {},       0, {}};
+  Row row{callers,
+          coalesce,
+          lookup_percent,
+          0,
+          0,
+          0,
+          samples.size() / absl::ToDoubleSeconds(measured),
+          {},
+          {},
+          0,
+          {}};
   std::vector<absl::Duration> latencies;
   for (const Sample& s : samples) {
     latencies.push_back(s.latency);
@@ -178,12 +211,15 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
   // period. Requests come in bursts, so counting them over a fixed period
   // is off by up to a burst; instead the rate is the limit N over the mean
   // time from each request to the N-th after it, exact for a steady stream.
-  // (Every id is assigned, so each id sent is an id delivered.)
+  // (Every id is assigned, so each id sent is an id delivered; a lookup's
+  // ids are in a body of the same key.)
   std::vector<absl::Time> times;
   int64_t ids = 0;
+  int64_t lookups = 0;
   for (const auto& r : sandbox.Requests()) {
     if (r.received < measure_from || r.received >= stop) continue;
     times.push_back(r.received);
+    if (r.path == "/v2/flows/prospects") ++lookups;
     const auto body = nlohmann::json::parse(r.body, nullptr, false);
     if (body.is_object() && body.contains("flowInstanceIds")) {
       ids += body["flowInstanceIds"].size();
@@ -197,6 +233,8 @@ Row RunScenario(int callers, bool coalesce, absl::Duration warmup,
     const double mean_lag = absl::ToDoubleSeconds(lag_sum) / (times.size() - kGongQps);
     row.gong_requests_per_second = kGongQps / mean_lag;
     row.ids_per_second = row.gong_requests_per_second * ids / times.size();
+    row.lookup_requests_per_second =
+        row.gong_requests_per_second * lookups / times.size();
   }
   row.p50 = Percentile(&latencies, 0.50);
   row.p99 = Percentile(&latencies, 0.99);
@@ -233,38 +271,51 @@ int main(int argc, char** argv) {
   std::printf("%d replica%s, %s.\n\n", replicas, replicas == 1 ? "" : "s",
               redis.empty() ? "each with its own window"
                             : absl::StrCat("sharing the window in ", redis).c_str());
+  std::vector<int> lookup_percents;
+  for (absl::string_view p : absl::StrSplit(absl::GetFlag(FLAGS_lookups), ',')) {
+    int v;
+    if (absl::SimpleAtoi(p, &v) && v >= 0 && v <= 100) lookup_percents.push_back(v);
+  }
   std::printf(
-      "| callers | coalesce | ids/s | %% of 600 | Gong requests/s | p50 | p99 | errors "
-      "|\n");
-  std::printf("|---:|---|---:|---:|---:|---:|---:|---|\n");
-  for (bool coalesce : coalesce_settings) {
-    for (int n : callers) {
-      const Row row = RunScenario(n, coalesce, absl::GetFlag(FLAGS_warmup),
-                                  absl::GetFlag(FLAGS_seconds));
-      std::string errors;
-      for (const auto& [code, count] : row.errors) {
-        absl::StrAppend(&errors, errors.empty() ? "" : ", ",
-                        gong::CanonicalCodeName(code), " ", count);
+      "| callers | coalesce | lookups | ids/s | %% of 600 | Gong requests/s (lookups) | "
+      "p50 "
+      "| p99 | errors |\n");
+  std::printf("|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
+  for (int lookup_percent : lookup_percents) {
+    for (bool coalesce : coalesce_settings) {
+      for (int n : callers) {
+        const Row row =
+            RunScenario(n, coalesce, lookup_percent, absl::GetFlag(FLAGS_warmup),
+                        absl::GetFlag(FLAGS_seconds));
+        std::string errors;
+        for (const auto& [code, count] : row.errors) {
+          absl::StrAppend(&errors, errors.empty() ? "" : ", ",
+                          gong::CanonicalCodeName(code), " ", count);
+        }
+        std::printf(
+            "| %d | %s | %d%% | %.1f | %.1f%% | %.2f (%.2f) | %s | %s | %s |\n",
+            row.callers, row.coalesce ? "on" : "off", row.lookup_percent,
+            row.ids_per_second, 100.0 * row.ids_per_second / (kGongQps * 200),
+            row.gong_requests_per_second, row.lookup_requests_per_second,
+            absl::FormatDuration(absl::Trunc(row.p50, absl::Milliseconds(1))).c_str(),
+            absl::FormatDuration(absl::Trunc(row.p99, absl::Milliseconds(1))).c_str(),
+            errors.empty() ? "none" : errors.c_str());
+        std::fflush(stdout);
+        nlohmann::json outcomes = {{"OK", row.ok}};
+        for (const auto& [code, count] : row.errors)
+          outcomes[std::string(gong::CanonicalCodeName(code))] = count;
+        json_rows.push_back(
+            {{"callers", row.callers},
+             {"coalesce", row.coalesce},
+             {"lookup_percent", row.lookup_percent},
+             {"lookup_requests_per_second", row.lookup_requests_per_second},
+             {"ids_per_second", row.ids_per_second},
+             {"gong_requests_per_second", row.gong_requests_per_second},
+             {"calls_per_second", row.calls_per_second},
+             {"p50_us", absl::ToDoubleMicroseconds(row.p50)},
+             {"p99_us", absl::ToDoubleMicroseconds(row.p99)},
+             {"outcomes", outcomes}});
       }
-      std::printf(
-          "| %d | %s | %.1f | %.1f%% | %.2f | %s | %s | %s |\n", row.callers,
-          row.coalesce ? "on" : "off", row.ids_per_second,
-          100.0 * row.ids_per_second / (kGongQps * 200), row.gong_requests_per_second,
-          absl::FormatDuration(absl::Trunc(row.p50, absl::Milliseconds(1))).c_str(),
-          absl::FormatDuration(absl::Trunc(row.p99, absl::Milliseconds(1))).c_str(),
-          errors.empty() ? "none" : errors.c_str());
-      std::fflush(stdout);
-      nlohmann::json outcomes = {{"OK", row.ok}};
-      for (const auto& [code, count] : row.errors)
-        outcomes[std::string(gong::CanonicalCodeName(code))] = count;
-      json_rows.push_back({{"callers", row.callers},
-                           {"coalesce", row.coalesce},
-                           {"ids_per_second", row.ids_per_second},
-                           {"gong_requests_per_second", row.gong_requests_per_second},
-                           {"calls_per_second", row.calls_per_second},
-                           {"p50_us", absl::ToDoubleMicroseconds(row.p50)},
-                           {"p99_us", absl::ToDoubleMicroseconds(row.p99)},
-                           {"outcomes", outcomes}});
     }
   }
   if (!absl::GetFlag(FLAGS_json_out).empty()) {

@@ -25,6 +25,10 @@ FacadeConfig FacadeTest::PlainProxy() {
 void FacadeTest::StartFacade(FacadeConfig config, std::vector<std::string> assigned) {
   sandbox::Options options;
   options.assigned_ids = std::move(assigned);
+  StartFacadeWithSandbox(std::move(config), std::move(options));
+}
+
+void FacadeTest::StartFacadeWithSandbox(FacadeConfig config, sandbox::Options options) {
   options.threads = 400;  // a thread per open connection; tests hold hundreds
   sandbox_ = std::make_unique<sandbox::SandboxGong>(options);
   ASSERT_TRUE(sandbox_->Start().ok());

@@ -32,6 +32,9 @@ class FacadeTest : public ::testing::Test {
   void StartFacade(FacadeConfig config = PlainProxy(),
                    std::vector<std::string> assigned = DefaultAssigned());
   static std::vector<std::string> DefaultAssigned();  // "1000".."1299"
+  // Starts the sandbox as `options` say (port and threads are filled in)
+  // and the facade with `config`.
+  void StartFacadeWithSandbox(FacadeConfig config, sandbox::Options options);
 
   // A call with a deadline `timeout` from now (none when infinite).
   grpc::Status Call(const flows::v1::UnassignByInstanceIdsRequest& request,

@@ -89,6 +89,18 @@ TEST(EncodeAssignBodyTest, SendsOnlyTheOverridesThatOverrideSomething) {
             ParseOrFail(R"({"steps": [{"number": 2, "subject": "s", "body": "b"}]})"));
 }
 
+// Proto3 cannot tell an unset text from an empty one: an empty subject or
+// body means "keep the step's own", never "blank it".
+TEST(EncodeAssignBodyTest, AStepOverridesOnlyTheTextsGiven) {
+  AssignRequest request = MinimalRequest();
+  request.overrides = AssignOverrides{};
+  request.overrides->steps = {{1, "Only the subject", ""}, {2, "", "Only the body"}};
+  const auto body = ParseOrFail(EncodeAssignBody(request));
+  EXPECT_EQ(body["overrides"], ParseOrFail(R"({"steps": [
+      {"number": 1, "subject": "Only the subject"},
+      {"number": 2, "body": "Only the body"}]})"));
+}
+
 TEST(EncodeAssignBodyTest, SendsIdsAsStringsEvenWhenNumeric) {
   AssignRequest request = MinimalRequest();
   request.crm_prospect_ids = {"9007199254740993"};

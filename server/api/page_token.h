@@ -1,0 +1,32 @@
+// ListFlows's page tokens. Gong pages a listing with a cursor that is only
+// meaningful for the filters it was issued under; sent with other filters
+// it would silently mix two listings. So the token a caller sees wraps
+// Gong's cursor with a fingerprint of those filters, and a token that comes
+// back with other filters (or that is not one of ours at all) is refused
+// before anything reaches Gong. Tokens are stable across replicas and
+// restarts: they hold no secret and no server state.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "gong/list_flows_codec.h"
+
+namespace gong {
+
+// Longest Gong cursor a token may carry (Gong's are tens of bytes).
+inline constexpr size_t kMaxCursorBytes = 1024;
+
+// The token for the page after the one `query` got, whose Gong cursor is
+// `cursor` ("" gives "": there is no next page).
+std::string EncodePageToken(const ListFlowsQuery& query, absl::string_view cursor);
+
+// The Gong cursor in `token`, which must have been issued for `query`'s
+// filters (its own cursor is ignored). InvalidArgument, with a message for
+// the caller, when the token is not one of ours or was issued for other
+// filters.
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
+                                            const ListFlowsQuery& query);
+
+}  // namespace gong

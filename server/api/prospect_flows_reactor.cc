@@ -1,0 +1,42 @@
+#include "api/prospect_flows_reactor.h"
+
+#include <utility>
+
+#include "api/proto_conversions.h"
+#include "api/request_validation.h"
+
+namespace gong {
+
+ProspectFlowsReactor::ProspectFlowsReactor(ServiceParts parts,
+                                           const ProspectFlowsCoalescing* coalescing,
+                                           grpc::CallbackServerContext* context,
+                                           flows::v1::GetProspectFlowsResponse* response)
+    : GongCallReactor(parts, context, "GetProspectFlows"),
+      coalescing_(coalescing),
+      response_(response) {}
+
+void ProspectFlowsReactor::Start(const flows::v1::GetProspectFlowsRequest& request) {
+  if (!Authenticate()) return;
+  Validated<ProspectFlowsQuery> validated = ValidateGetProspectFlows(request);
+  if (!validated.violations.empty()) {
+    FinishInvalid(std::move(validated.violations));
+    return;
+  }
+  const size_t ids = validated.request.ids.size();
+  GongRequest gong_request = EncodeProspectFlows(validated.request, UpstreamDeadline());
+  Submit(std::move(gong_request), coalescing_->Part(std::move(validated.request)), ids);
+}
+
+grpc::Status ProspectFlowsReactor::OnGongAnswer(GongAnswer answer, CallRecord* record) {
+  // A merged lookup's answer was already cut down to this call's ids by the
+  // coalescing policy; an unmerged one is Gong's answer to exactly them.
+  return ReadAnswer(std::move(answer), record, DecodeProspectFlowsOutcome,
+                    [this](ProspectFlowsResult result) {
+                      response_->set_request_id(std::move(result.request_id));
+                      for (FlowInstance& instance : result.flow_instances) {
+                        ToProto(std::move(instance), response_->add_flow_instances());
+                      }
+                    });
+}
+
+}  // namespace gong

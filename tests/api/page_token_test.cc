@@ -1,0 +1,99 @@
+// Unit tests for ListFlows's page tokens (server/api/page_token.h): a token
+// carries Gong's cursor back only under the filters it was issued for.
+#include "api/page_token.h"
+
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace gong {
+namespace {
+
+using ::testing::HasSubstr;
+
+ListFlowsQuery Filters() {
+  ListFlowsQuery query;
+  query.flow_owner_email = "ana@example.com";
+  query.workspace_id = "61";
+  return query;
+}
+
+TEST(PageTokenTest, GivesBackTheCursorUnderTheSameFilters) {
+  const std::string token = EncodePageToken(Filters(), "gong-cursor/+=1");
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(DecodePageToken(token, Filters()).value(), "gong-cursor/+=1");
+}
+
+TEST(PageTokenTest, TheQuerysOwnCursorDoesNotMatter) {
+  ListFlowsQuery with_cursor = Filters();
+  with_cursor.cursor = "page-2";
+  const std::string token = EncodePageToken(with_cursor, "page-3");
+  EXPECT_EQ(DecodePageToken(token, Filters()).value(), "page-3");
+}
+
+TEST(PageTokenTest, NoCursorNoToken) { EXPECT_EQ(EncodePageToken(Filters(), ""), ""); }
+
+TEST(PageTokenTest, TheTokenIsUrlSafeText) {
+  const std::string token = EncodePageToken(Filters(), std::string(200, '/'));
+  EXPECT_EQ(token.find_first_not_of(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos);
+}
+
+TEST(PageTokenTest, EachFilterChangeIsRefused) {
+  const std::string token = EncodePageToken(Filters(), "c");
+  ListFlowsQuery other = Filters();
+  other.flow_owner_email = "bruno@example.com";
+  EXPECT_THAT(DecodePageToken(token, other).status().message(),
+              HasSubstr("other filters"));
+  other = Filters();
+  other.workspace_id = "";
+  EXPECT_FALSE(DecodePageToken(token, other).ok());
+  other = Filters();
+  other.folder_id = "9";
+  EXPECT_FALSE(DecodePageToken(token, other).ok());
+  other = Filters();
+  other.most_recently_assigned = true;
+  EXPECT_FALSE(DecodePageToken(token, other).ok());
+}
+
+// Length-prefixing keeps filters from running into each other.
+TEST(PageTokenTest, FiltersDoNotBleedIntoEachOther) {
+  ListFlowsQuery a;
+  a.flow_owner_email = "a@b";
+  a.workspace_id = "12";
+  ListFlowsQuery b;
+  b.flow_owner_email = "a@b1";
+  b.workspace_id = "2";
+  EXPECT_FALSE(DecodePageToken(EncodePageToken(a, "c"), b).ok());
+}
+
+TEST(PageTokenTest, WhatIsNotOneOfOursIsRefused) {
+  for (const std::string& token :
+       {std::string("not base64!"), absl::WebSafeBase64Escape("plain text"),
+        absl::WebSafeBase64Escape("{\"v\":2,\"f\":\"x\",\"c\":\"c\"}"),
+        absl::WebSafeBase64Escape("{\"v\":1,\"c\":\"c\"}"),
+        absl::WebSafeBase64Escape("{\"v\":1,\"f\":\"x\",\"c\":\"\"}"),
+        // Gong's raw cursor passed where our token belongs.
+        std::string("eyJwYWdlIjoyfQ")}) {
+    const auto decoded = DecodePageToken(token, Filters());
+    EXPECT_FALSE(decoded.ok()) << token;
+    EXPECT_THAT(decoded.status().message(), HasSubstr("not a page token")) << token;
+  }
+}
+
+TEST(PageTokenTest, AnOversizedCursorIsRefused) {
+  EXPECT_FALSE(
+      DecodePageToken(EncodePageToken(Filters(), std::string(kMaxCursorBytes + 1, 'c')),
+                      Filters())
+          .ok());
+  EXPECT_TRUE(
+      DecodePageToken(EncodePageToken(Filters(), std::string(kMaxCursorBytes, 'c')),
+                      Filters())
+          .ok());
+}
+
+}  // namespace
+}  // namespace gong

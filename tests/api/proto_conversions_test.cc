@@ -1,0 +1,119 @@
+// Unit tests for proto_conversions.h: Gong's instants, enums and records as
+// the API's messages, nothing lost or shifted.
+#include "api/proto_conversions.h"
+
+#include "gmock/gmock.h"
+#include "gong/gong_time.h"
+#include "gtest/gtest.h"
+
+namespace gong {
+namespace {
+
+namespace v1 = flows::v1;
+
+TEST(ToTimestampTest, KeepsTheInstantToTheNanosecond) {
+  google::protobuf::Timestamp ts;
+  ToTimestamp(*ParseGongTime("2024-03-05T10:20:30.123456789-08:00"), &ts);
+  EXPECT_EQ(ts.seconds(), 1709662830);  // 18:20:30Z
+  EXPECT_EQ(ts.nanos(), 123456789);
+}
+
+TEST(ToTimestampTest, BeforeTheEpochNanosStayPositive) {
+  google::protobuf::Timestamp ts;
+  ToTimestamp(absl::FromUnixMillis(-1), &ts);
+  EXPECT_EQ(ts.seconds(), -1);
+  EXPECT_EQ(ts.nanos(), 999000000);
+}
+
+TEST(ProtoConversionsTest, EveryStatusHasItsValue) {
+  EXPECT_EQ(ToProto(FlowInstanceStatus::kPending), v1::FLOW_INSTANCE_STATUS_PENDING);
+  EXPECT_EQ(ToProto(FlowInstanceStatus::kRunning), v1::FLOW_INSTANCE_STATUS_RUNNING);
+  EXPECT_EQ(ToProto(FlowInstanceStatus::kPaused), v1::FLOW_INSTANCE_STATUS_PAUSED);
+  EXPECT_EQ(ToProto(FlowInstanceStatus::kFinishedNoReply),
+            v1::FLOW_INSTANCE_STATUS_FINISHED_NO_REPLY);
+  EXPECT_EQ(ToProto(FlowInstanceStatus::kFinishedResponse),
+            v1::FLOW_INSTANCE_STATUS_FINISHED_RESPONSE);
+  EXPECT_EQ(ToProto(FlowInstanceStatus::kFinished), v1::FLOW_INSTANCE_STATUS_FINISHED);
+  EXPECT_EQ(ToProto(FlowInstanceStatus::kUnspecified),
+            v1::FLOW_INSTANCE_STATUS_UNSPECIFIED);
+}
+
+TEST(ProtoConversionsTest, EveryVisibilityAndErrorCodeHasItsValue) {
+  EXPECT_EQ(ToProto(FlowVisibility::kCompany), v1::FLOW_VISIBILITY_COMPANY);
+  EXPECT_EQ(ToProto(FlowVisibility::kPersonal), v1::FLOW_VISIBILITY_PERSONAL);
+  EXPECT_EQ(ToProto(FlowVisibility::kShared), v1::FLOW_VISIBILITY_SHARED);
+  EXPECT_EQ(ToProto(FlowVisibility::kUnspecified), v1::FLOW_VISIBILITY_UNSPECIFIED);
+  EXPECT_EQ(ToProto(AssignmentErrorCode::kInvalidArgument),
+            v1::ASSIGNMENT_ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(ToProto(AssignmentErrorCode::kInvalidState),
+            v1::ASSIGNMENT_ERROR_CODE_INVALID_STATE);
+  EXPECT_EQ(ToProto(AssignmentErrorCode::kUnexpectedError),
+            v1::ASSIGNMENT_ERROR_CODE_UNEXPECTED_ERROR);
+  EXPECT_EQ(ToProto(AssignmentErrorCode::kUnspecified),
+            v1::ASSIGNMENT_ERROR_CODE_UNSPECIFIED);
+}
+
+TEST(ProtoConversionsTest, AFlowInstanceFieldForField) {
+  FlowInstance instance;
+  instance.flow_instance_id = "18446744073709551615";
+  instance.flow_id = "7100";
+  instance.flow_name = "Outbound";
+  instance.crm_prospect_id = "003A";
+  instance.owner_email = "ana@example.com";
+  instance.owner_full_name = "Ana Silva";
+  instance.create_time = absl::FromUnixSeconds(1700000000);
+  instance.status = FlowInstanceStatus::kPaused;
+  instance.workspace_id = "61";
+  instance.exclusive = true;
+  v1::FlowInstance out;
+  ToProto(instance, &out);
+  EXPECT_EQ(out.flow_instance_id(), "18446744073709551615");
+  EXPECT_EQ(out.flow_id(), "7100");
+  EXPECT_EQ(out.flow_name(), "Outbound");
+  EXPECT_EQ(out.crm_prospect_id(), "003A");
+  EXPECT_EQ(out.owner_email(), "ana@example.com");
+  EXPECT_EQ(out.owner_full_name(), "Ana Silva");
+  EXPECT_EQ(out.create_time().seconds(), 1700000000);
+  EXPECT_EQ(out.status(), v1::FLOW_INSTANCE_STATUS_PAUSED);
+  EXPECT_EQ(out.workspace_id(), "61");
+  EXPECT_TRUE(out.exclusive());
+}
+
+TEST(ProtoConversionsTest, AnUnsetDateStaysUnset) {
+  v1::FlowInstance instance_out;
+  ToProto(FlowInstance{}, &instance_out);
+  EXPECT_FALSE(instance_out.has_create_time());
+  v1::Flow flow_out;
+  ToProto(Flow{}, &flow_out);
+  EXPECT_FALSE(flow_out.has_create_time());
+}
+
+TEST(ProtoConversionsTest, AFlowAndAFailureFieldForField) {
+  Flow flow{"7100",
+            "Outbound",
+            "62",
+            "Sales",
+            FlowVisibility::kShared,
+            absl::FromUnixSeconds(5),
+            true};
+  v1::Flow flow_out;
+  ToProto(flow, &flow_out);
+  EXPECT_EQ(flow_out.flow_id(), "7100");
+  EXPECT_EQ(flow_out.name(), "Outbound");
+  EXPECT_EQ(flow_out.folder_id(), "62");
+  EXPECT_EQ(flow_out.folder_name(), "Sales");
+  EXPECT_EQ(flow_out.visibility(), v1::FLOW_VISIBILITY_SHARED);
+  EXPECT_EQ(flow_out.create_time().seconds(), 5);
+  EXPECT_TRUE(flow_out.exclusive());
+
+  v1::AssignmentFailure failure_out;
+  ToProto(AssignmentFailure{"003A", "7100", AssignmentErrorCode::kInvalidState, "busy"},
+          &failure_out);
+  EXPECT_EQ(failure_out.crm_prospect_id(), "003A");
+  EXPECT_EQ(failure_out.flow_id(), "7100");
+  EXPECT_EQ(failure_out.error_code(), v1::ASSIGNMENT_ERROR_CODE_INVALID_STATE);
+  EXPECT_EQ(failure_out.error_message(), "busy");
+}
+
+}  // namespace
+}  // namespace gong
