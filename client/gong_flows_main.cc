@@ -1,160 +1,112 @@
 // gong-flows: a command line for FlowService.
 //
-//   gong-flows unassign [--target=localhost:50051] [--by=EMAIL]
-//                       [--timeout=10s] [--json] ID...   ("-": ids from stdin)
+//   gong-flows flows list --owner=EMAIL [--workspace=ID] [--folder=ID] [--recent]
+//                         [--page-token=TOKEN] [--all-pages]
+//   gong-flows prospects get (--crm-id ID... | --instance-id ID...)
+//   gong-flows assign --flow=ID --owner=EMAIL [--description=TEXT] CRM_ID...
+//   gong-flows unassign [--by=EMAIL] ID...
+//   gong-flows unassign-crm --crm-id=ID (--flow=ID | --all-flows) [--by=EMAIL]
+//
+// Every command also takes [--target=localhost:50051] [--timeout=10s]
+// [--json]; "-" in place of ids reads them from stdin, one a line.
 //
 // Exit status: 0 on success, the numeric gRPC status code on a failed call
 // (3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, ...), and 64
-// for a usage error, which no gRPC code uses.
-#include <grpcpp/grpcpp.h>
-
+// for a usage error, which no gRPC code uses. --help exits 1, as it did when
+// abseil's flags printed it.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "gong/flows/v1/flow_service.grpc.pb.h"
-#include "google/protobuf/util/json_util.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
+#include "cli_args.h"
+#include "commands.h"
+#include "flow_service_call.h"
 
-ABSL_FLAG(std::string, target, "localhost:50051", "The facade's address.");
-ABSL_FLAG(std::string, by, "",
-          "Email of the Gong user doing the removal (unassigned_by_user_email).");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of the call.");
-ABSL_FLAG(bool, json, false, "Print the response as protobuf JSON.");
-
+namespace gong_flows_cli {
 namespace {
 
-constexpr int kUsageExit = 64;
-using gong::flows::v1::FlowService;
-using gong::flows::v1::UnassignByInstanceIdsRequest;
-using gong::flows::v1::UnassignByInstanceIdsResponse;
+constexpr int kHelpExit = 1;
 
-// The rich error details from grpc-status-details-bin, one line each.
-void PrintDetails(const grpc::Status& status) {
-  google::rpc::Status rpc_status;
-  if (status.error_details().empty() ||
-      !rpc_status.ParseFromString(status.error_details())) {
-    return;
-  }
-  for (const google::protobuf::Any& any : rpc_status.details()) {
-    google::rpc::ErrorInfo info;
-    google::rpc::RetryInfo retry;
-    google::rpc::BadRequest bad;
-    if (any.UnpackTo(&info)) {
-      std::cerr << "  error_info: reason=" << info.reason()
-                << " domain=" << info.domain();
-      std::map<std::string, std::string> sorted(info.metadata().begin(),
-                                                info.metadata().end());
-      for (const auto& [key, value] : sorted) std::cerr << " " << key << "=" << value;
-      std::cerr << "\n";
-    } else if (any.UnpackTo(&retry)) {
-      const absl::Duration delay = absl::Seconds(retry.retry_delay().seconds()) +
-                                   absl::Nanoseconds(retry.retry_delay().nanos());
-      std::cerr << "  retry_info: retry_delay=" << absl::FormatDuration(delay) << "\n";
-    } else if (any.UnpackTo(&bad)) {
-      for (const auto& v : bad.field_violations()) {
-        std::cerr << "  bad_request: " << v.field() << ": " << v.description() << "\n";
-      }
-    } else {
-      std::cerr << "  detail: " << any.type_url() << "\n";
+void PrintUsageLines(std::ostream& out) {
+  out << "usage:\n";
+  for (const Command& command : Commands())
+    out << "  " << UsageLine(command.spec) << "\n";
+  out << "Every command also takes [--target=HOST:PORT] [--timeout=10s] [--json].\n"
+         "\"-\" in place of ids reads them from stdin, one a line.\n";
+}
+
+int PrintHelp(const Command* command) {
+  if (command == nullptr) {
+    std::cout << "gong-flows: a command line for gong.flows.v1.FlowService.\n\n";
+    PrintUsageLines(std::cout);
+    std::cout << "Exit status: 0; the numeric gRPC code of a failed call; 64 for a "
+                 "usage error.\n";
+    for (const Command& each : Commands()) {
+      std::cout << "\n"
+                << absl::StrJoin(each.spec.words, " ") << ":\n"
+                << FlagHelp(each.spec.flags);
     }
+  } else {
+    std::cout << "usage: " << UsageLine(command->spec) << "\n\n"
+              << FlagHelp(command->spec.flags);
   }
+  std::cout << "\nflags of every command:\n" << FlagHelp(CommonFlags());
+  return kHelpExit;
 }
 
-void PrintResponse(const UnassignByInstanceIdsResponse& response) {
-  const int removed = response.unassigned_flow_instance_ids_size();
-  std::cout << "Gong request " << response.request_id() << ": unassigned " << removed
-            << " of " << removed + response.still_assigned_flow_instance_ids_size()
-            << " flow instances\n";
-  for (const std::string& id : response.unassigned_flow_instance_ids()) {
-    std::cout << "  unassigned      " << id << "\n";
-  }
-  for (const std::string& id : response.still_assigned_flow_instance_ids()) {
-    std::cout << "  still assigned  " << id << "\n";
-  }
-}
-
-// The ids from the command line, where "-" stands for stdin's lines.
-std::vector<std::string> CollectIds(const std::vector<char*>& args) {
-  std::vector<std::string> ids;
-  for (const char* arg : args) {
-    if (std::string(arg) != "-") {
-      ids.emplace_back(arg);
+// The command named by the first words that are not flags; sets *rest to
+// every other argument, flags before the command included.
+const Command* FindCommand(const std::vector<std::string>& args,
+                           std::vector<std::string>* rest) {
+  size_t start = 0;
+  while (start < args.size() && absl::StartsWith(args[start], "-")) ++start;
+  for (const Command& command : Commands()) {
+    const std::vector<std::string>& words = command.spec.words;
+    if (args.size() - start < words.size() ||
+        !std::equal(words.begin(), words.end(), args.begin() + start)) {
       continue;
     }
-    std::string line;
-    while (std::getline(std::cin, line)) {
-      absl::string_view id = absl::StripAsciiWhitespace(line);
-      if (!id.empty()) ids.emplace_back(id);
-    }
+    rest->assign(args.begin(), args.begin() + start);
+    rest->insert(rest->end(), args.begin() + start + words.size(), args.end());
+    return &command;
   }
-  return ids;
+  return nullptr;
 }
 
-int Unassign(const std::vector<std::string>& ids) {
-  UnassignByInstanceIdsRequest request;
-  for (const std::string& id : ids) request.add_flow_instance_ids(id);
-  request.set_unassigned_by_user_email(absl::GetFlag(FLAGS_by));
-
-  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_target),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = FlowService::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
-  UnassignByInstanceIdsResponse response;
-  const grpc::Status status = stub->UnassignByInstanceIds(&context, request, &response);
-  if (!status.ok()) {
-    // gRPC's codes are abseil's canonical codes, number for number.
-    std::cerr << absl::StatusCodeToString(
-                     static_cast<absl::StatusCode>(status.error_code()))
-              << ": " << status.error_message() << "\n";
-    PrintDetails(status);
-    return static_cast<int>(status.error_code());
+int Main(const std::vector<std::string>& args) {
+  std::vector<std::string> rest;
+  const Command* command = FindCommand(args, &rest);
+  if (command == nullptr) {
+    for (const std::string& arg : args) {
+      if (arg == "--help" || arg == "-help") return PrintHelp(nullptr);
+    }
+    std::cerr << (args.empty() ? "gong-flows: give a command\n"
+                               : "gong-flows: no such command: " +
+                                     absl::StrJoin(args, " ") + "\n");
+    PrintUsageLines(std::cerr);
+    return kUsageExit;
   }
-  if (absl::GetFlag(FLAGS_json)) {
-    std::string json;
-    google::protobuf::util::MessageToJsonString(response, &json);
-    std::cout << json << "\n";
-  } else {
-    PrintResponse(response);
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(command->spec, rest);
+  if (!parsed.ok()) return ReportUsageError(parsed.status().message());
+  if (parsed->help) return PrintHelp(command);
+  CallOptions options;
+  options.target = parsed->Get("target", options.target);
+  options.json = parsed->GetBool("json");
+  if (parsed->Has("timeout") &&
+      !absl::ParseDuration(parsed->Get("timeout"), &options.timeout)) {
+    return ReportUsageError(absl::StrJoin(command->spec.words, " ") +
+                            ": --timeout takes a duration such as 10s or 500ms");
   }
-  return 0;
+  return command->run(*parsed, options);
 }
 
 }  // namespace
+}  // namespace gong_flows_cli
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "gong-flows unassign [--target=HOST:PORT] [--by=EMAIL] [--timeout=10s] "
-      "[--json] ID...   (\"-\" reads ids from stdin, one per line)");
-  // --help lists the flags of this file (abseil's default looks for a file
-  // named after the binary, and so listed none).
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return absl::EndsWith(file, "gong_flows_main.cc");
-  };
-  absl::SetFlagsUsageConfig(usage);
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  if (args.size() < 2 || std::string(args[1]) != "unassign") {
-    std::cerr << "usage: " << absl::ProgramUsageMessage() << "\n";
-    return kUsageExit;
-  }
-  const std::vector<std::string> ids =
-      CollectIds(std::vector<char*>(args.begin() + 2, args.end()));
-  if (ids.empty()) {
-    std::cerr << "gong-flows unassign: give at least one flow instance id\n";
-    return kUsageExit;
-  }
-  return Unassign(ids);
+  return gong_flows_cli::Main(std::vector<std::string>(argv + 1, argv + argc));
 }

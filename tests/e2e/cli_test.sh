@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The gong-flows CLI against the real server and the sandbox Gong binaries:
-# its output, --json, ids from stdin, error details and exit codes.
+# its output, --json, ids from stdin, error details and exit codes, for
+# unassign and, on the sandbox's demo company, for flows list, prospects
+# get, assign and unassign-crm.
 # Usage: cli_test.sh BIN_DIR
 set -euo pipefail
 bin=$1
@@ -38,6 +40,39 @@ check() {
   fi
 }
 
+# expect NAME COUNT PATTERN: COUNT lines of the last check's output match
+# PATTERN (a grep -E regex).
+expect() {
+  local name=$1 want=$2 pattern=$3 got
+  got=$(grep -cE -- "$pattern" "$tmp/out" || true)
+  if [[ $got -ne $want ]]; then
+    echo "FAIL $name: $got lines match /$pattern/ (want $want), output:"; cat "$tmp/out"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
+# expect_json NAME EXPR WANT: every line of the last check's output parses as
+# JSON, and the Python expression EXPR over `lines` (the parsed lines)
+# prints WANT.
+expect_json() {
+  local name=$1 expr=$2 want=$3 got
+  got=$(python3 -c "import json, sys
+lines = [json.loads(line) for line in sys.stdin]
+print(($expr))" <"$tmp/out" 2>&1) || true
+  if [[ "$got" != "$want" ]]; then
+    echo "FAIL $name: got $got (want $want), output:"; cat "$tmp/out"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
+# ids PATTERN: the ids (grep -o PATTERN, blanks dropped) in the last check's
+# output, sorted, one line.
+ids() { grep -oE -- "$1" "$tmp/out" | tr -d ' ' | sort | paste -sd' '; }
+
 start main --assigned=1000-1009
 cli=("$bin/gong-flows" unassign --target="$target")
 check "prints unassigned and still assigned" 0 \
@@ -70,6 +105,130 @@ check "GONG_FLOWS_GONG_IDLE_CONNECTION_TIMEOUT is read" 2 \
   'gong_idle_connection_timeout must be positive' \
   env GONG_BEARER_TOKEN=t GONG_FLOWS_GONG_IDLE_CONNECTION_TIMEOUT=0s \
   timeout 30 "$bin/gong-flows-server" --listen=127.0.0.1:0 --metrics_listen=
+
+# The demo company alone (no --assigned ids, whose flow Ana would see too),
+# two flows a page so that listing takes pages.
+start demo --assigned= --page_size=2
+g=("$bin/gong-flows")
+t=--target="$target"
+f=7100000000000000   # the demo's flow ids are $f to 7100000000000000006
+check "flows list: one page, and the next page's token" 0 \
+  '^Gong request [^ ]+: 2 flows \(of 5\)$' "${g[@]}" flows list "$t" --owner=ana@example.com
+expect "flows list: a line per flow with visibility, exclusive and folder" 1 \
+  "^  ${f}001 +Enterprise outbound +company +exclusive +Outbound \(7000000000000000101\)$"
+expect "flows list: page 1 is the first two flows" 2 "^  ${f}00[12] "
+expect "flows list: prints the next page's token" 1 '^next page: --page-token=[^ ]+$'
+token=$(sed -nE 's/^next page: --page-token=(.+)$/\1/p' "$tmp/out")
+check "flows list --page-token: the next page" 0 '^Gong request [^ ]+: 2 flows \(of 5\)$' \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --page-token="$token"
+[[ $(ids "^  ${f}[0-9]{3} ") == "${f}003 ${f}004" ]] || {
+  echo "FAIL page 2 is not flows 003 and 004:"; cat "$tmp/out"; failures=$((failures + 1)); }
+check "flows list --all-pages: every flow, every page's request id" 0 \
+  '^Gong requests [^ ]+, [^ ]+, [^ ]+: 5 flows \(of 5\) in 3 pages$' \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --all-pages
+[[ $(ids "^  ${f}[0-9]{3} ") == "${f}001 ${f}002 ${f}003 ${f}004 ${f}006" ]] || {
+  echo "FAIL --all-pages does not list Ana's five flows once each:"; cat "$tmp/out"
+  failures=$((failures + 1)); }
+expect "flows list --all-pages: no next page" 0 'next page'
+check "flows list --all-pages --json: a line per page" 0 '"nextPageToken"' \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --all-pages --json
+expect_json "flows list --all-pages --json: 3 pages, 5 distinct flows" \
+  "len(lines), len({f['flowId'] for l in lines for f in l['flows']}), 'nextPageToken' in lines[-1]" \
+  "(3, 5, False)"
+check "flows list --recent: newest assignments first" 0 "^  ${f}003 " \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --recent
+check "flows list --workspace" 0 "^Gong request [^ ]+: 1 flow \(of 1\)$" \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --workspace=6100000000000000002
+expect "flows list --workspace: the EMEA flow Ana sees" 1 "^  ${f}006 +Trial nurture "
+check "flows list --folder" 0 "^Gong request [^ ]+: 1 flow \(of 1\)$" \
+  "${g[@]}" flows list "$t" --owner=chen@example.com --folder=7000000000000000103
+expect "flows list --folder: the flow in it" 1 \
+  "^  ${f}004 +Renewal check-in +shared +- +Customer success "
+
+check "prospects get --crm-id: the prospect's open instances" 0 \
+  '^Gong request [^ ]+: 2 flow instances$' \
+  "${g[@]}" prospects get "$t" --crm-id 003DEMO000000003
+expect "prospects get: instance, flow, name, prospect, status, RFC 3339 UTC" 2 \
+  "^  730000000000000000[34] +${f}00[24] +(Webinar follow-up|Renewal check-in) +003DEMO000000003 +(running|pending) +2026-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$"
+check "prospects get --crm-id A B: every id after the flag" 0 \
+  '^Gong request [^ ]+: 3 flow instances$' \
+  "${g[@]}" prospects get "$t" --crm-id 003DEMO000000003 003DEMO000000005
+check "prospects get --crm-id=A --crm-id=B: repeated" 0 \
+  '^Gong request [^ ]+: 3 flow instances$' \
+  "${g[@]}" prospects get "$t" --crm-id=003DEMO000000003 --crm-id=003DEMO000000001
+check "prospects get --crm-id -: ids from stdin" 0 '^Gong request [^ ]+: 3 flow instances$' \
+  bash -c "printf '003DEMO000000003\n\n003DEMO000000005\n' | $(printf '%q ' "${g[@]}" prospects get "$t") --crm-id -"
+check "prospects get --instance-id: a finished instance" 0 \
+  "^  7300000000000000008 +${f}001 +Enterprise outbound +003DEMO000000006 +finished_no_reply " \
+  "${g[@]}" prospects get "$t" --instance-id 7300000000000000008
+check "prospects get --json" 0 '"flowInstances"' \
+  "${g[@]}" prospects get "$t" --json --instance-id=7300000000000000001
+expect_json "prospects get --json: one line, the instance, its status and time" \
+  "len(lines), lines[0]['flowInstances'][0]['status'], lines[0]['flowInstances'][0]['createTime'][-1]" \
+  "(1, 'FLOW_INSTANCE_STATUS_RUNNING', 'Z')"
+
+check "assign: the new instance" 0 \
+  "^Gong request [^ ]+: assigned 1 of 1 prospect to flow ${f}002$" \
+  "${g[@]}" assign "$t" --flow=${f}002 --owner=ana@example.com 003DEMO000000006
+expect "assign: prospect and new instance id" 1 '^  assigned +003DEMO000000006 +9100000000000000001$'
+check "prospects get shows the assigned prospect" 0 \
+  "^  9100000000000000001 +${f}002 +Webinar follow-up +003DEMO000000006 +running " \
+  "${g[@]}" prospects get "$t" --crm-id 003DEMO000000006
+check "assign: a prospect in an exclusive flow is not assigned" 0 \
+  "^  not assigned +003DEMO000000001 +INVALID_STATE +.*exclusive" \
+  "${g[@]}" assign "$t" --flow=${f}003 --owner=ana@example.com --description=x 003DEMO000000001
+check "assign --json" 0 'notAssigned' \
+  "${g[@]}" assign "$t" --json --flow=${f}003 --owner=ana@example.com 003DEMO000000002
+expect_json "assign --json: the failure's code" "lines[0]['notAssigned'][0]['errorCode']" \
+  ASSIGNMENT_ERROR_CODE_INVALID_STATE
+check "unassign-crm --flow: the removed instance" 0 \
+  '^Gong request [^ ]+: unassigned 003DEMO000000006 from 1 flow instance$' \
+  "${g[@]}" unassign-crm "$t" --crm-id=003DEMO000000006 --flow=${f}002
+expect "unassign-crm: the instance id" 1 '^  unassigned +9100000000000000001$'
+check "unassign-crm removed it" 0 '^Gong request [^ ]+: 0 flow instances$' \
+  "${g[@]}" prospects get "$t" --crm-id 003DEMO000000006
+check "unassign-crm --all-flows --json" 0 'unassignedFlowInstanceIds' \
+  "${g[@]}" unassign-crm "$t" --json --crm-id=003DEMO000000003 --all-flows --by=ana@example.com
+expect_json "unassign-crm --all-flows: both of the prospect's instances" \
+  "sorted(lines[0]['unassignedFlowInstanceIds'])" \
+  "['7300000000000000003', '7300000000000000004']"
+
+# Usage errors are found before anything is sent: the facade logs no call
+# for them (its log has a line per call).
+calls_before=$(grep -c '"msg":"call"' "$tmp/demo-server.err" || true)
+check "unassign-crm with neither --flow nor --all-flows: 64" 64 'not neither' \
+  "${g[@]}" unassign-crm "$t" --crm-id=003DEMO000000004
+check "unassign-crm with both --flow and --all-flows: 64" 64 'not both' \
+  "${g[@]}" unassign-crm "$t" --crm-id=003DEMO000000004 --flow=${f}002 --all-flows
+check "prospects get with both kinds of id: 64" 64 'not both' \
+  "${g[@]}" prospects get "$t" --crm-id 003DEMO000000004 --instance-id 7300000000000000001
+check "prospects get with no kind of id: 64" 64 'not neither' "${g[@]}" prospects get "$t"
+check "prospects get ids before the kind flag: 64" 64 'unexpected argument' \
+  "${g[@]}" prospects get "$t" 003DEMO000000004
+check "another command's flag: 64" 64 'no flag --all-flows' \
+  "${g[@]}" assign "$t" --flow=${f}002 --owner=ana@example.com --all-flows 003DEMO000000004
+check "an unknown flag: 64" 64 'no flag --bogus' \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --bogus
+check "flows list without --owner: 64" 64 'give --owner' "${g[@]}" flows list "$t"
+check "assign without ids: 64" 64 'at least one' \
+  "${g[@]}" assign "$t" --flow=${f}002 --owner=ana@example.com
+check "an unknown subcommand: 64" 64 'usage' "${g[@]}" flows frobnicate "$t"
+check "a bad --timeout: 64" 64 'duration' \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --timeout=soon
+calls_after=$(grep -c '"msg":"call"' "$tmp/demo-server.err" || true)
+[[ $calls_after -eq $calls_before ]] || {
+  echo "FAIL usage errors sent calls: $calls_before calls logged before, $calls_after after"
+  failures=$((failures + 1)); }
+
+check "server validation: --owner=not-an-email exits 3 with its BadRequest" 3 \
+  '^  bad_request: flow_owner_email: ' \
+  "${g[@]}" flows list "$t" --owner=not-an-email
+check "server validation: an empty --flow exits 3" 3 '^  bad_request: flow_id: ' \
+  "${g[@]}" unassign-crm "$t" --crm-id=003DEMO000000004 --flow=
+check "--help lists every command's flags" 1 '--all-pages' "${g[@]}" --help
+expect "--help lists the commands" 5 '^  gong-flows (flows list|prospects get|assign|unassign|unassign-crm) '
+check "a command's --help lists its flags" 1 '^  --crm-id \(ID\) ' \
+  "${g[@]}" prospects get --help
 
 start limited --status=429 --retry_after=30
 check "429 longer than the deadline: RetryInfo at once, exit 8" 8 "retry_info: retry_delay=30s" \

@@ -1,0 +1,200 @@
+#include "commands.h"
+
+#include <iostream>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "print_responses.h"
+
+namespace gong_flows_cli {
+namespace {
+
+using gong::flows::v1::FlowService;
+namespace v1 = gong::flows::v1;
+
+// The command line says only what it must; the facade validates the values
+// (an email's shape, an id's length), so that there is one set of rules
+// and one way (INVALID_ARGUMENT with a BadRequest) to be told of a breach.
+
+int FlowsList(const ParsedArgs& args, const CallOptions& options) {
+  if (!args.Has("owner")) return ReportUsageError("flows list: give --owner=EMAIL");
+  v1::ListFlowsRequest request;
+  request.set_flow_owner_email(args.Get("owner"));
+  request.set_workspace_id(args.Get("workspace"));
+  request.set_folder_id(args.Get("folder"));
+  request.set_most_recently_assigned(args.GetBool("recent"));
+  request.set_page_token(args.Get("page-token"));
+  FlowServiceCaller caller(options);
+  std::vector<v1::ListFlowsResponse> pages;
+  // Each page costs a Gong call from the company's daily quota: a token
+  // that comes back a second time would loop forever, so it stops the walk.
+  absl::flat_hash_set<std::string> tokens_seen;
+  do {
+    v1::ListFlowsResponse page;
+    const grpc::Status status =
+        caller.Call(&FlowService::Stub::ListFlows, request, &page);
+    if (!status.ok()) return ReportFailure(status);
+    if (options.json) PrintJson(page);
+    request.set_page_token(page.next_page_token());
+    pages.push_back(std::move(page));
+    if (!args.GetBool("all-pages")) break;
+    if (!request.page_token().empty() &&
+        !tokens_seen.insert(request.page_token()).second) {
+      return ReportFailure(grpc::Status(
+          grpc::StatusCode::INTERNAL,
+          "the facade answered a page token it had already given: stopped after " +
+              std::to_string(pages.size()) + " pages"));
+    }
+  } while (!request.page_token().empty());
+  if (options.json) return 0;
+  if (args.GetBool("all-pages")) {
+    PrintAllFlows(pages);
+  } else {
+    PrintFlowsPage(pages.front());
+  }
+  return 0;
+}
+
+int ProspectsGet(const ParsedArgs& args, const CallOptions& options) {
+  const bool by_crm = args.Has("crm-id");
+  if (by_crm == args.Has("instance-id")) {
+    return ReportUsageError(
+        "prospects get: give either --crm-id ID... or --instance-id ID..., not " +
+        std::string(by_crm ? "both" : "neither"));
+  }
+  const std::vector<std::string> ids =
+      ExpandStdin(args.List(by_crm ? "crm-id" : "instance-id"));
+  if (ids.empty()) return ReportUsageError("prospects get: give at least one id");
+  v1::GetProspectFlowsRequest request;
+  for (const std::string& id : ids) {
+    if (by_crm) {
+      request.add_crm_prospect_ids(id);
+    } else {
+      request.add_flow_instance_ids(id);
+    }
+  }
+  v1::GetProspectFlowsResponse response;
+  const grpc::Status status = FlowServiceCaller(options).Call(
+      &FlowService::Stub::GetProspectFlows, request, &response);
+  if (!status.ok()) return ReportFailure(status);
+  if (options.json) {
+    PrintJson(response);
+  } else {
+    PrintProspectFlows(response);
+  }
+  return 0;
+}
+
+int Assign(const ParsedArgs& args, const CallOptions& options) {
+  if (!args.Has("flow") || !args.Has("owner")) {
+    return ReportUsageError("assign: give --flow=ID and --owner=EMAIL");
+  }
+  const std::vector<std::string> ids = ExpandStdin(args.positionals);
+  if (ids.empty()) return ReportUsageError("assign: give at least one CRM prospect id");
+  v1::AssignProspectsRequest request;
+  for (const std::string& id : ids) request.add_crm_prospect_ids(id);
+  request.set_flow_id(args.Get("flow"));
+  request.set_flow_instance_owner_email(args.Get("owner"));
+  request.set_flow_instance_description(args.Get("description"));
+  v1::AssignProspectsResponse response;
+  const grpc::Status status = FlowServiceCaller(options).Call(
+      &FlowService::Stub::AssignProspects, request, &response);
+  if (!status.ok()) return ReportFailure(status);
+  if (options.json) {
+    PrintJson(response);
+  } else {
+    PrintAssign(request.flow_id(), response);
+  }
+  return 0;
+}
+
+int UnassignCrm(const ParsedArgs& args, const CallOptions& options) {
+  if (!args.Has("crm-id")) return ReportUsageError("unassign-crm: give --crm-id=ID");
+  // The API's own guard, checked before anything is sent: a forgotten
+  // --flow must never turn into "every flow".
+  const bool all_flows = args.GetBool("all-flows");
+  if (args.Has("flow") == all_flows) {
+    return ReportUsageError(std::string("unassign-crm: give either --flow=ID or ") +
+                            "--all-flows, not " + (all_flows ? "both" : "neither"));
+  }
+  v1::UnassignByCrmIdRequest request;
+  request.set_crm_prospect_id(args.Get("crm-id"));
+  request.set_flow_id(args.Get("flow"));
+  request.set_all_flows(all_flows);
+  request.set_unassigned_by_user_email(args.Get("by"));
+  v1::UnassignByCrmIdResponse response;
+  const grpc::Status status = FlowServiceCaller(options).Call(
+      &FlowService::Stub::UnassignByCrmId, request, &response);
+  if (!status.ok()) return ReportFailure(status);
+  if (options.json) {
+    PrintJson(response);
+  } else {
+    PrintUnassignByCrmId(request.crm_prospect_id(), response);
+  }
+  return 0;
+}
+
+int Unassign(const ParsedArgs& args, const CallOptions& options) {
+  const std::vector<std::string> ids = ExpandStdin(args.positionals);
+  if (ids.empty())
+    return ReportUsageError("unassign: give at least one flow instance id");
+  v1::UnassignByInstanceIdsRequest request;
+  for (const std::string& id : ids) request.add_flow_instance_ids(id);
+  request.set_unassigned_by_user_email(args.Get("by"));
+  v1::UnassignByInstanceIdsResponse response;
+  const grpc::Status status = FlowServiceCaller(options).Call(
+      &FlowService::Stub::UnassignByInstanceIds, request, &response);
+  if (!status.ok()) return ReportFailure(status);
+  if (options.json) {
+    PrintJson(response);
+  } else {
+    PrintUnassign(response);
+  }
+  return 0;
+}
+
+}  // namespace
+
+const std::vector<Command>& Commands() {
+  using K = FlagKind;
+  const FlagSpec by = {"by", K::kString, "EMAIL",
+                       "the Gong user doing the removal (unassigned_by_user_email)"};
+  static const auto* commands = new std::vector<Command>{
+      {{{"flows", "list"},
+        "--owner=EMAIL [--workspace=ID] [--folder=ID] [--recent] [--page-token=TOKEN] "
+        "[--all-pages]",
+        {{"owner", K::kString, "EMAIL", "the Gong user whose flows are listed"},
+         {"workspace", K::kString, "ID", "only the flows of this workspace"},
+         {"folder", K::kString, "ID", "only the flows in this folder"},
+         {"recent", K::kBool, "", "only the flows the owner most recently assigned to"},
+         {"page-token", K::kString, "TOKEN", "the page a previous listing said is next"},
+         {"all-pages", K::kBool, "", "follow the pages to the last, each flow once"}}},
+       FlowsList},
+      {{{"prospects", "get"},
+        "(--crm-id ID... | --instance-id ID...)",
+        {{"crm-id", K::kList, "ID",
+          "CRM prospect ids, for their open instances: --crm-id A B, or repeated"},
+         {"instance-id", K::kList, "ID",
+          "flow instance ids, finished ones too: --instance-id A B, or repeated"}}},
+       ProspectsGet},
+      {{{"assign"},
+        "--flow=ID --owner=EMAIL [--description=TEXT] CRM_ID...",
+        {{"flow", K::kString, "ID", "the flow to put the prospects in"},
+         {"owner", K::kString, "EMAIL", "the Gong user who will own the new instances"},
+         {"description", K::kString, "TEXT", "shown in Gong with the new instances"}},
+        /*takes_positionals=*/true},
+       Assign},
+      {{{"unassign"}, "[--by=EMAIL] FLOW_INSTANCE_ID...", {by}, true}, Unassign},
+      {{{"unassign-crm"},
+        "--crm-id=ID (--flow=ID | --all-flows) [--by=EMAIL]",
+        {{"crm-id", K::kString, "ID", "the prospect's CRM id"},
+         {"flow", K::kString, "ID", "remove the prospect from this flow"},
+         {"all-flows", K::kBool, "", "remove the prospect from every flow it is in"},
+         by}},
+       UnassignCrm},
+  };
+  return *commands;
+}
+
+}  // namespace gong_flows_cli

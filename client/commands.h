@@ -1,0 +1,22 @@
+// gong-flows's commands: for each, its words and flags, and what it does
+// (check what the command line alone can tell, build the request, call,
+// print).
+#pragma once
+
+#include <vector>
+
+#include "cli_args.h"
+#include "flow_service_call.h"
+
+namespace gong_flows_cli {
+
+struct Command {
+  CommandSpec spec;
+  // Returns the exit status.
+  int (*run)(const ParsedArgs& args, const CallOptions& options);
+};
+
+// Every command, in the order --help lists them.
+const std::vector<Command>& Commands();
+
+}  // namespace gong_flows_cli

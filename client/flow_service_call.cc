@@ -1,0 +1,70 @@
+#include "flow_service_call.h"
+
+#include <iostream>
+#include <map>
+
+#include "absl/status/status.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace gong_flows_cli {
+
+FlowServiceCaller::FlowServiceCaller(const CallOptions& options)
+    : timeout_(options.timeout),
+      stub_(gong::flows::v1::FlowService::NewStub(
+          grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()))) {}
+
+namespace {
+
+// The rich error details from grpc-status-details-bin, one line each.
+void PrintDetails(const grpc::Status& status) {
+  google::rpc::Status rpc_status;
+  if (status.error_details().empty() ||
+      !rpc_status.ParseFromString(status.error_details())) {
+    return;
+  }
+  for (const google::protobuf::Any& any : rpc_status.details()) {
+    google::rpc::ErrorInfo info;
+    google::rpc::RetryInfo retry;
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&info)) {
+      std::cerr << "  error_info: reason=" << info.reason()
+                << " domain=" << info.domain();
+      // Sorted, so that the line reads the same on every call.
+      std::map<std::string, std::string> sorted(info.metadata().begin(),
+                                                info.metadata().end());
+      for (const auto& [key, value] : sorted) std::cerr << " " << key << "=" << value;
+      std::cerr << "\n";
+    } else if (any.UnpackTo(&retry)) {
+      const absl::Duration delay = absl::Seconds(retry.retry_delay().seconds()) +
+                                   absl::Nanoseconds(retry.retry_delay().nanos());
+      std::cerr << "  retry_info: retry_delay=" << absl::FormatDuration(delay) << "\n";
+    } else if (any.UnpackTo(&bad)) {
+      for (const auto& v : bad.field_violations()) {
+        std::cerr << "  bad_request: " << v.field() << ": " << v.description() << "\n";
+      }
+    } else {
+      std::cerr << "  detail: " << any.type_url() << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+int ReportFailure(const grpc::Status& status) {
+  // gRPC's codes are abseil's canonical codes, number for number.
+  std::cerr << absl::StatusCodeToString(
+                   static_cast<absl::StatusCode>(status.error_code()))
+            << ": " << status.error_message() << "\n";
+  PrintDetails(status);
+  return static_cast<int>(status.error_code());
+}
+
+void PrintJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::MessageToJsonString(message, &json);
+  std::cout << json << "\n";
+}
+
+}  // namespace gong_flows_cli

@@ -1,0 +1,51 @@
+// One FlowService call as every gong-flows command makes it: a channel to
+// --target, a deadline of --timeout, and on failure the status and its rich
+// details on stderr with the gRPC code as the exit status.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "google/protobuf/message.h"
+
+namespace gong_flows_cli {
+
+struct CallOptions {
+  std::string target = "localhost:50051";
+  absl::Duration timeout = absl::Seconds(10);
+  bool json = false;
+};
+
+class FlowServiceCaller {
+ public:
+  explicit FlowServiceCaller(const CallOptions& options);
+
+  // Calls `method` of the stub, such as &FlowService::Stub::ListFlows, with
+  // a fresh deadline: each page of a listing gets the whole --timeout.
+  template <typename Request, typename Response>
+  grpc::Status Call(grpc::Status (gong::flows::v1::FlowService::Stub::*method)(
+                        grpc::ClientContext*, const Request&, Response*),
+                    const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+    return ((*stub_).*method)(&context, request, response);
+  }
+
+ private:
+  absl::Duration timeout_;
+  std::unique_ptr<gong::flows::v1::FlowService::Stub> stub_;
+};
+
+// Prints "CODE_NAME: message" and the status's rich error details (from
+// grpc-status-details-bin) on stderr; returns the exit status, which is the
+// numeric gRPC code.
+int ReportFailure(const grpc::Status& status);
+
+// Prints the message as protobuf JSON on one line of stdout.
+void PrintJson(const google::protobuf::Message& message);
+
+}  // namespace gong_flows_cli
