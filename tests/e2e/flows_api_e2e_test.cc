@@ -344,6 +344,21 @@ TEST_F(FlowsApiTest, AssignCreatesInstancesAndSaysWhichItRefused) {
       absl::StrContains(sent[0].body, R"("flowInstanceDescription":"Q4 webinar")"));
 }
 
+TEST_F(FlowsApiTest, AssigningToAnUnknownFlowIsEachProspectNotAssigned) {
+  StartDemo();
+  v1::AssignProspectsResponse response;
+  ASSERT_TRUE(
+      Assign(AssignTo("7199999999999999999", {"003DEMO000000006", "003DEMO000000009"}),
+             &response)
+          .ok());
+  EXPECT_EQ(response.assigned_size(), 0);
+  ASSERT_EQ(response.not_assigned_size(), 2);
+  for (const auto& failure : response.not_assigned()) {
+    EXPECT_EQ(failure.flow_id(), "7199999999999999999");
+    EXPECT_NE(failure.error_code(), v1::ASSIGNMENT_ERROR_CODE_UNSPECIFIED);
+  }
+}
+
 TEST_F(FlowsApiTest, AnInvalidAssignIsRefusedWithEveryFieldPathAndSendsNothing) {
   StartDemo();
   v1::AssignProspectsRequest request = AssignTo("", {"003A", "003A"});
