@@ -9,12 +9,19 @@
 //               closed-loop generator: the trivial gRPC server (E), the
 //               upstream alone over HTTP (U), the facade in front of that
 //               upstream with its limiter off (F); and F against the ceiling
-//               C = 1 / (1/E + 1/U).
+//               C = 1 / (1/E + 1/U). For E and F, the server's CPU time
+//               and voluntary context switches a call over the measured
+//               period (from /proc, process_stats.h), and F's CPU as a
+//               multiple of E's; at 1 in flight, F's own latency.
 //   pending     --pending calls in flight against an upstream answering
 //               after --pending_delay (slow-upstream, event-driven), first
 //               direct, then through the facade: its peak RSS and RSS a call.
 //   soak        --soak of steady load: the facade's RSS after warm-up and at
 //               the end.
+//   waiting     --waiting_calls calls held in the facade's quota queue
+//               (Waiting() says how), checked on its /metrics: its RSS
+//               idle, while they wait, and --waiting_settle after they have
+//               cancelled and gone.
 //   quota       quota_bench with --quota_callers single-id callers against a
 //               3 calls/s upstream: ids a second as a share of 600.
 //
@@ -31,9 +38,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -46,10 +55,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "held_calls.h"
 #include "load_generator.h"
+#include "metrics_page.h"
+#include "process_stats.h"
 #include "subprocess.h"
 
-ABSL_FLAG(std::string, scenarios, "throughput,pending,soak,quota",
+ABSL_FLAG(std::string, scenarios, "throughput,pending,soak,waiting,quota",
           "Which scenarios to run.");
 ABSL_FLAG(std::string, concurrency, "1,16,64,256",
           "Calls in flight, one throughput step each.");
@@ -64,6 +76,11 @@ ABSL_FLAG(absl::Duration, pending_delay, absl::Seconds(1),
 ABSL_FLAG(absl::Duration, pending_seconds, absl::Seconds(10), "Measured time there.");
 ABSL_FLAG(absl::Duration, soak, absl::Seconds(60), "Measured time of the soak.");
 ABSL_FLAG(int, soak_in_flight, 16, "Calls in flight during the soak.");
+ABSL_FLAG(int, waiting_calls, 10000,
+          "Calls held waiting in the facade's quota queue in the waiting scenario "
+          "(the facade's --max_pending_calls is set to it).");
+ABSL_FLAG(absl::Duration, waiting_settle, absl::Seconds(3),
+          "How long after the waiting calls have left their RSS is read again.");
 ABSL_FLAG(int, quota_callers, 1000, "Single-id callers in the quota scenario.");
 ABSL_FLAG(absl::Duration, quota_seconds, absl::Seconds(20), "Measured time there.");
 ABSL_FLAG(std::string, bin_dir, "",
@@ -78,13 +95,18 @@ namespace {
 
 using gong::bench::LoadOptions;
 using gong::bench::LoadResult;
+using gong::bench::ProcessStats;
 using gong::testing::Subprocess;
 using Json = nlohmann::ordered_json;
 
 // Targets, from the issue that asked for this benchmark.
 constexpr double kMinShareOfCeiling = 0.60;  // at 64 in flight
-constexpr double kMaxOwnLatencyUs = 100;     // at 1 in flight
+constexpr double kMaxCpuRatio = 3.5;         // F's server CPU a call / E's, at 64
+constexpr double kMaxSwitchesPerCall = 5;    // F's, at 1 in flight
+constexpr double kMaxOwnLatencyUs = 80;      // F − E − U means, at 1 in flight
 constexpr double kMaxPendingRssMiB = 64;
+constexpr double kMaxWaitingRssMiB = 128;   // while 10,000 calls wait
+constexpr double kMaxWaitingAfterMiB = 32;  // above idle, after they left
 constexpr double kMaxSoakGrowth = 0.05;
 constexpr double kMinQuotaShare = 0.95;
 
@@ -107,12 +129,8 @@ class Server {
          std::map<std::string, std::string> env = {})
       : name_(std::move(name)), process_(std::move(argv), std::move(env)) {
     if (!process_.WaitForOutput(marker, absl::Seconds(30))) Die("did not start");
-    const std::string out = process_.Stdout() + process_.Stderr();
-    const size_t at = out.find(marker) + marker.size();
-    if (!absl::SimpleAtoi(out.substr(at, out.find_first_not_of("0123456789", at) - at),
-                          &port_)) {
-      Die("printed no port");
-    }
+    port_ = PrintedNumber(marker);
+    if (port_ == 0) Die("printed no port");
   }
   ~Server() {
     process_.Signal(SIGTERM);
@@ -125,25 +143,18 @@ class Server {
   }
   int port() const { return port_; }
   std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
-  // Resident and peak resident memory (VmRSS, VmHWM) in bytes.
-  int64_t Rss() { return StatusBytes("VmRSS:"); }
-  int64_t PeakRss() { return StatusBytes("VmHWM:"); }
-  // User plus system CPU time so far, all threads.
-  double CpuSeconds() {
-    std::ifstream in(absl::StrCat("/proc/", process_.pid(), "/stat"));
-    const std::string stat((std::istreambuf_iterator<char>(in)),
-                           std::istreambuf_iterator<char>());
-    // Fields after the command name (which may hold spaces) in parentheses;
-    // utime and stime are the 14th and 15th of the line.
-    const size_t name_end = stat.rfind(')');
-    if (name_end == std::string::npos || name_end + 2 > stat.size()) return 0;  // gone
-    const std::vector<std::string> f = absl::StrSplit(stat.substr(name_end + 2), ' ');
-    int64_t utime = 0, stime = 0;
-    if (f.size() < 13 || !absl::SimpleAtoi(f[11], &utime) ||
-        !absl::SimpleAtoi(f[12], &stime)) {
-      return 0;
-    }
-    return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+  ProcessStats stats() const { return ProcessStats(process_.pid()); }
+  // The number the server printed right after `marker` at start, or 0.
+  int PrintedNumber(const std::string& marker) {
+    const std::string out = process_.Stdout() + process_.Stderr();
+    const size_t found = out.find(marker);
+    if (found == std::string::npos) return 0;
+    const size_t at = found + marker.size();
+    int n = 0;
+    return absl::SimpleAtoi(out.substr(at, out.find_first_not_of("0123456789", at) - at),
+                            &n)
+               ? n
+               : 0;
   }
 
  private:
@@ -155,17 +166,6 @@ class Server {
                  process_.Stdout().c_str(), process_.Stderr().c_str());
     std::exit(1);
   }
-  int64_t StatusBytes(absl::string_view field) {
-    std::ifstream status(absl::StrCat("/proc/", process_.pid(), "/status"));
-    for (std::string line; std::getline(status, line);) {
-      if (!absl::StartsWith(line, field)) continue;
-      int64_t kib = 0;
-      std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
-      if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kib)) return kib * 1024;
-    }
-    return 0;
-  }
-
   const std::string name_;
   Subprocess process_;
   int port_ = 0;
@@ -199,18 +199,23 @@ std::unique_ptr<Server> SlowUpstream(absl::Duration delay) {
       "http://127.0.0.1:");
 }
 
-std::unique_ptr<Server> Facade(const Server& upstream) {
+// `more_flags` come last, so they win over the ones here.
+std::unique_ptr<Server> Facade(const Server& upstream,
+                               const std::vector<std::string>& more_flags = {}) {
   const std::string bin = absl::GetFlag(FLAGS_facade_bin).empty()
                               ? BinDir() + "/gong-flows-server"
                               : absl::GetFlag(FLAGS_facade_bin);
   // Deployed defaults (per-call log line, metrics) but the limiter off.
+  std::vector<std::string> argv = {
+      bin,
+      "--listen=127.0.0.1:0",
+      "--metrics_listen=127.0.0.1:0",
+      absl::StrCat("--gong_base_url=http://", upstream.address()),
+      "--gong_qps=0",
+      "--drain_delay=0s"};
+  argv.insert(argv.end(), more_flags.begin(), more_flags.end());
   return std::make_unique<Server>(
-      "gong-flows-server",
-      std::vector<std::string>{
-          bin, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
-          absl::StrCat("--gong_base_url=http://", upstream.address()), "--gong_qps=0",
-          "--drain_delay=0s"},
-      "\"listen_port\":",
+      "gong-flows-server", std::move(argv), "\"listen_port\":",
       std::map<std::string, std::string>{{"GONG_BEARER_TOKEN", "bench"},
                                          {"GONG_ACCESS_KEY", ""},
                                          {"GONG_ACCESS_KEY_SECRET", ""}});
@@ -228,9 +233,12 @@ struct Row {
   std::string scenario;
   int in_flight = 0;
   LoadResult load;
-  double server_cpu_us = -1;     // CPU time of the server measured, per call
-  double generator_cpu_us = -1;  // and of this process (the load generator)
-  std::string figure;            // the figure against its target, in words
+  // Over the measured period, per call completed in it:
+  double server_cpu_us = -1;            // CPU time of the server measured
+  double generator_cpu_us = -1;         // and of this process (the load generator)
+  double server_switches = -1;          // the server's voluntary context switches
+  gong::bench::SwitchesDelta switches;  // their count, and threads born and gone
+  std::string figure;                   // the figure against its target, in words
   Json figures = Json::object();
 };
 
@@ -267,10 +275,19 @@ void PrintRow(const Row& row) {
       row.server_cpu_us < 0
           ? ""
           : absl::StrFormat("%.0f µs + %.0f µs", row.server_cpu_us, row.generator_cpu_us);
-  std::printf("| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+  std::string switches;
+  if (row.server_switches >= 0) {
+    switches = absl::StrFormat("%.1f", row.server_switches);
+    // Threads that ended in the period took their switches with them.
+    if (row.switches.threads_born > 0 || row.switches.threads_gone > 0) {
+      absl::StrAppendFormat(&switches, " (threads +%d −%d)", row.switches.threads_born,
+                            row.switches.threads_gone);
+    }
+  }
+  std::printf("| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
               row.scenario.c_str(), row.in_flight, r.calls_per_second,
               Format(r.mean).c_str(), Format(r.p50).c_str(), Format(r.p90).c_str(),
-              Format(r.p99).c_str(), Format(r.max).c_str(), cpu.c_str(),
+              Format(r.p99).c_str(), Format(r.max).c_str(), cpu.c_str(), switches.c_str(),
               Outcomes(r).c_str(), row.figure.c_str());
   std::fflush(stdout);
 }
@@ -280,24 +297,40 @@ void Add(Row row) {
   rows.push_back(std::move(row));
 }
 
-// A load run with the CPU time it cost the server and the load generator,
-// per call.
-Row Metered(gong::bench::CallTarget& target, const LoadOptions& options, Server& server) {
-  const double server_before = server.CpuSeconds();
-  const double generator_before = SelfCpuSeconds();
+// A load run with what it cost the server and the load generator per call
+// completed in the measured period: CPU time (the server's from /proc, this
+// process's from getrusage) and the server's voluntary context switches,
+// all read as the period begins and ends.
+Row Metered(gong::bench::CallTarget& target, LoadOptions options, Server& server) {
+  const ProcessStats stats = server.stats();
+  double server_cpu = 0, generator_cpu = 0;
+  gong::bench::SwitchesByThread switches_before, switches_after;
+  options.at_measure_start = [&] {
+    server_cpu = stats.CpuSeconds();
+    generator_cpu = SelfCpuSeconds();
+    switches_before = stats.VoluntarySwitches();
+  };
+  options.at_measure_end = [&] {
+    server_cpu = stats.CpuSeconds() - server_cpu;
+    generator_cpu = SelfCpuSeconds() - generator_cpu;
+    switches_after = stats.VoluntarySwitches();
+  };
   Row row;
   row.load = RunClosedLoop(target, options);
-  const double calls = std::max<int64_t>(1, row.load.all_calls);
-  row.server_cpu_us = (server.CpuSeconds() - server_before) * 1e6 / calls;
-  row.generator_cpu_us = (SelfCpuSeconds() - generator_before) * 1e6 / calls;
+  const double calls = std::max<int64_t>(1, row.load.calls);
+  row.server_cpu_us = server_cpu * 1e6 / calls;
+  row.generator_cpu_us = generator_cpu * 1e6 / calls;
+  row.switches = gong::bench::Difference(switches_before, switches_after);
+  row.server_switches = row.switches.switches / calls;
   return row;
 }
 
+// Keeps the round with the most calls a second, figures and all.
 void KeepBest(Row* best, Row candidate) {
   if (candidate.load.calls_per_second <= best->load.calls_per_second) return;
-  best->load = std::move(candidate.load);
-  best->server_cpu_us = candidate.server_cpu_us;
-  best->generator_cpu_us = candidate.generator_cpu_us;
+  candidate.scenario = std::move(best->scenario);
+  candidate.in_flight = best->in_flight;
+  *best = std::move(candidate);
 }
 
 LoadOptions Load(int in_flight, absl::Duration measured) {
@@ -305,6 +338,52 @@ LoadOptions Load(int in_flight, absl::Duration measured) {
 }
 
 // ---- scenarios -------------------------------------------------------
+
+// F's calls a second against C = 1 / (1/E + 1/U): what the facade could do
+// if it cost exactly one trivial gRPC call plus one HTTP request.
+void AddCeilingFigure(const Row& e, const Row& u, int in_flight, Row* f) {
+  const double ceiling = 1 / (1 / e.load.calls_per_second + 1 / u.load.calls_per_second);
+  const double share = f->load.calls_per_second / ceiling;
+  f->figures["ceiling_calls_per_second"] = ceiling;
+  f->figures["share_of_ceiling"] = share;
+  f->figure = absl::StrFormat("%.0f%% of C = %.0f/s", 100 * share, ceiling);
+  if (in_flight == 64) {
+    absl::StrAppendFormat(&f->figure, " (target ≥ %.0f%%: %s)", 100 * kMinShareOfCeiling,
+                          Verdict(share >= kMinShareOfCeiling));
+  }
+}
+
+// F's server CPU a call as a multiple of E's (targets at 64 in flight), and
+// its voluntary context switches a call (target at 1 in flight).
+void AddCostFigures(const Row& e, int in_flight, Row* f) {
+  const double ratio = f->server_cpu_us / std::max(e.server_cpu_us, 1e-9);
+  f->figures["server_cpu_ratio_to_trivial"] = ratio;
+  absl::StrAppendFormat(&f->figure, "; server CPU %.1fx E's", ratio);
+  if (in_flight == 64) {
+    absl::StrAppendFormat(&f->figure, " (target ≤ %.1fx: %s)", kMaxCpuRatio,
+                          Verdict(ratio <= kMaxCpuRatio));
+  }
+  absl::StrAppendFormat(&f->figure, "; %.1f voluntary switches a call (E %.1f)",
+                        f->server_switches, e.server_switches);
+  if (in_flight == 1) {
+    absl::StrAppendFormat(&f->figure, " (target ≤ %.0f: %s)", kMaxSwitchesPerCall,
+                          Verdict(f->server_switches <= kMaxSwitchesPerCall));
+  }
+}
+
+// At 1 in flight, the latency the facade adds to a gRPC call and an HTTP
+// request: F − (E + U). The target is on the means; p50 is shown beside.
+void AddOwnLatencyFigure(const Row& e, const Row& u, Row* f) {
+  const double own_p50 = Us(f->load.p50) - Us(e.load.p50) - Us(u.load.p50);
+  const double own_mean = Us(f->load.mean) - Us(e.load.mean) - Us(u.load.mean);
+  f->figures["own_latency_p50_us"] = own_p50;
+  f->figures["own_latency_mean_us"] = own_mean;
+  absl::StrAppendFormat(&f->figure,
+                        "; own latency F−E−U: mean %.0f µs (target ≤ %.0f µs: %s), p50 "
+                        "%.0f µs",
+                        own_mean, kMaxOwnLatencyUs, Verdict(own_mean <= kMaxOwnLatencyUs),
+                        own_p50);
+}
 
 void Throughput(const std::vector<int>& levels) {
   const int most = *std::max_element(levels.begin(), levels.end());
@@ -331,29 +410,9 @@ void Throughput(const std::vector<int>& levels) {
     }
     Add(e);
     Add(u);
-    const LoadResult& f = row.load;
-    const double ceiling =
-        1 / (1 / e.load.calls_per_second + 1 / u.load.calls_per_second);
-    const double share = f.calls_per_second / ceiling;
-    row.figures["ceiling_calls_per_second"] = ceiling;
-    row.figures["share_of_ceiling"] = share;
-    row.figure = absl::StrFormat("%.0f%% of C = %.0f/s", 100 * share, ceiling);
-    if (c == 64) {
-      absl::StrAppendFormat(&row.figure, " (target ≥ %.0f%%: %s)",
-                            100 * kMinShareOfCeiling,
-                            Verdict(share >= kMinShareOfCeiling));
-    }
-    if (c == 1) {
-      const double own_p50 = Us(f.p50) - Us(e.load.p50) - Us(u.load.p50);
-      const double own_mean = Us(f.mean) - Us(e.load.mean) - Us(u.load.mean);
-      row.figures["own_latency_p50_us"] = own_p50;
-      row.figures["own_latency_mean_us"] = own_mean;
-      absl::StrAppendFormat(
-          &row.figure,
-          "; own latency F−E−U: p50 %.0f µs, mean %.0f µs (target < %.0f µs: %s)",
-          own_p50, own_mean, kMaxOwnLatencyUs,
-          Verdict(std::min(own_p50, own_mean) < kMaxOwnLatencyUs));
-    }
+    AddCeilingFigure(e, u, c, &row);
+    AddCostFigures(e, c, &row);
+    if (c == 1) AddOwnLatencyFigure(e, u, &row);
     Add(std::move(row));
   }
 }
@@ -374,10 +433,10 @@ void Pending() {
   direct.reset();  // closes its connections
 
   auto facade = Facade(*upstream);
-  const int64_t idle = facade->Rss();
+  const int64_t idle = facade->stats().Rss();
   auto target = gong::bench::GrpcTarget(facade->address());
   const LoadResult r = RunClosedLoop(*target, load);
-  const int64_t peak = facade->PeakRss();
+  const int64_t peak = facade->stats().PeakRss();
   const double per_call = static_cast<double>(peak - idle) / pending;
 
   Row row = MakeRow(absl::StrCat("facade, ", pending, " pending (upstream answers after ",
@@ -405,9 +464,9 @@ void Soak() {
   int64_t start = 0, end = 0;
   std::thread sampler([&] {
     absl::SleepFor(warmup);
-    start = facade->Rss();
+    start = facade->stats().Rss();
     absl::SleepFor(soak - std::min(soak / 20, absl::Milliseconds(500)));
-    end = facade->Rss();
+    end = facade->stats().Rss();
   });
   const LoadResult r = RunClosedLoop(*target, Load(in_flight, soak));
   sampler.join();
@@ -421,6 +480,92 @@ void Soak() {
   row.figure = absl::StrFormat("RSS %.1f → %.1f MiB, %+.1f%% (target < %.0f%%: %s)",
                                MiB(start), MiB(end), 100 * growth, 100 * kMaxSoakGrowth,
                                Verdict(growth < kMaxSoakGrowth));
+  Add(std::move(row));
+}
+
+// The facade's gauge of calls waiting in its quota queue, polled until
+// `reached` holds or `timeout` passes: the last value read (-1: /metrics
+// could not be read).
+int64_t AwaitWaitingCalls(const std::string& metrics_address,
+                          const std::function<bool(int64_t)>& reached,
+                          absl::Duration timeout) {
+  const absl::Time give_up = absl::Now() + timeout;
+  int64_t waiting = -1;
+  while (true) {
+    const std::optional<std::string> page = gong::bench::FetchMetrics(metrics_address);
+    waiting = page ? static_cast<int64_t>(
+                         gong::bench::MetricSum(*page, "gong_quota_waiting_calls"))
+                   : -1;
+    if (reached(waiting) || absl::Now() >= give_up) return waiting;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+}
+
+// N calls waiting in the quota queue: what the facade holds for them, and
+// whether it gives it back once they have gone.
+//
+// How they are held: the upstream answers after a day and the facade sends
+// one Gong request at a time (--max_gong_in_flight=1), so the first of
+// N + 1 calls goes to "Gong" and stays there and the other N wait in the
+// queue behind it, where calls wait for Gong's rate limit. --gong_qps=1 and
+// --coalesce=false make that queue its worst case, a request per call; the
+// callers' deadline of a day keeps the steward from refusing them because
+// their turn (the N-th is N seconds away at 1 a second) would come too
+// late. --max_pending_calls=N lets exactly N wait (10,000 is its default),
+// so the gauge reading N means every one of them is there. The callers
+// then cancel, their channel closes, and after --waiting_settle the RSS is
+// read again.
+void Waiting() {
+  const int n = absl::GetFlag(FLAGS_waiting_calls);
+  const absl::Duration settle = absl::GetFlag(FLAGS_waiting_settle);
+  const absl::Duration day = absl::Hours(24);
+  auto upstream = SlowUpstream(day);
+  auto facade =
+      Facade(*upstream, {"--gong_qps=1", "--coalesce=false", "--max_gong_in_flight=1",
+                         absl::StrCat("--max_pending_calls=", n)});
+  const std::string metrics =
+      absl::StrCat("127.0.0.1:", facade->PrintedNumber("\"metrics_port\":"));
+  const ProcessStats stats = facade->stats();
+  const int64_t idle = stats.Rss();
+
+  auto callers = std::make_unique<gong::bench::HeldCalls>(facade->address());
+  callers->Start(n + 1, day);
+  const int64_t waiting = AwaitWaitingCalls(
+      metrics, [n](int64_t w) { return w >= n; }, absl::Minutes(2));
+  const int64_t held = stats.Rss();
+  callers->CancelAll();
+  const bool all_ended = callers->AwaitEnded(n + 1, absl::Minutes(1));
+  Row row =
+      MakeRow(absl::StrCat("facade, ", n, " calls waiting in the quota queue"), n, {});
+  row.load.outcomes = callers->Outcomes();
+  callers.reset();  // closes their channel: the callers have gone
+  const int64_t left = AwaitWaitingCalls(
+      metrics, [](int64_t w) { return w == 0; }, absl::Minutes(1));
+  absl::SleepFor(settle);
+  const int64_t after = stats.Rss();
+  if (waiting != n || !all_ended || left != 0) {
+    // Not the scenario it claims to be: say so rather than print figures.
+    std::fprintf(stderr,
+                 "waiting: the facade's gauge read %lld of %d calls waiting, then %lld "
+                 "after they cancelled; all ended: %s\n",
+                 static_cast<long long>(waiting), n, static_cast<long long>(left),
+                 all_ended ? "yes" : "no");
+    failed = true;
+  }
+
+  const double per_call = static_cast<double>(held - idle) / std::max(n, 1);
+  row.figures["waiting_calls_seen"] = waiting;
+  row.figures["idle_rss_bytes"] = idle;
+  row.figures["held_rss_bytes"] = held;
+  row.figures["rss_per_waiting_call_bytes"] = per_call;
+  row.figures["after_rss_bytes"] = after;
+  row.figures["after_seconds"] = absl::ToDoubleSeconds(settle);
+  row.figure = absl::StrFormat(
+      "RSS held %.1f MiB (target ≤ %.0f MiB: %s), idle %.1f MiB, %.1f KiB a waiting "
+      "call; %s after they left %.1f MiB = idle %+.1f MiB (target ≤ idle + %.0f MiB: %s)",
+      MiB(held), kMaxWaitingRssMiB, Verdict(MiB(held) <= kMaxWaitingRssMiB), MiB(idle),
+      per_call / 1024, absl::FormatDuration(settle), MiB(after), MiB(after - idle),
+      kMaxWaitingAfterMiB, Verdict(MiB(after - idle) <= kMaxWaitingAfterMiB));
   Add(std::move(row));
 }
 
@@ -505,6 +650,9 @@ void WriteJson(const Json& machine) {
     if (row.server_cpu_us >= 0) {
       j["server_cpu_us_per_call"] = row.server_cpu_us;
       j["generator_cpu_us_per_call"] = row.generator_cpu_us;
+      j["server_voluntary_switches_per_call"] = row.server_switches;
+      j["server_threads_born"] = row.switches.threads_born;
+      j["server_threads_gone"] = row.switches.threads_gone;
     }
     j["outcomes"] = r.outcomes;
     j["figure"] = row.figure;
@@ -546,13 +694,15 @@ int main(int argc, char** argv) {
       absl::FormatDuration(absl::GetFlag(FLAGS_seconds)).c_str());
   std::printf(
       "| scenario | in flight | calls/s | mean | p50 | p90 | p99 | max | "
-      "CPU a call: server + load generator | outcomes | figure against target |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+      "CPU a call: server + load generator | server voluntary switches a call | "
+      "outcomes | figure against target |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
   std::fflush(stdout);
 
   if (scenarios.count("throughput") && !levels.empty()) Throughput(levels);
   if (scenarios.count("pending")) Pending();
   if (scenarios.count("soak")) Soak();
+  if (scenarios.count("waiting")) Waiting();
   if (scenarios.count("quota")) Quota();
   WriteJson(machine);
   return failed ? 1 : 0;

@@ -29,6 +29,7 @@ class Loop : public std::enable_shared_from_this<Loop> {
  public:
   Loop(CallTarget& target, const LoadOptions& options)
       : target_(target),
+        options_(options),
         measure_from_(absl::Now() + options.warmup),
         stop_(measure_from_ + options.measured) {}
 
@@ -38,6 +39,10 @@ class Loop : public std::enable_shared_from_this<Loop> {
       active_ = in_flight;
     }
     for (int i = 0; i < in_flight; ++i) Issue();
+    absl::SleepFor(measure_from_ - absl::Now());
+    if (options_.at_measure_start) options_.at_measure_start();
+    absl::SleepFor(stop_ - absl::Now());
+    if (options_.at_measure_end) options_.at_measure_end();
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
         +[](int* active) { return *active == 0; }, &active_));
@@ -98,6 +103,7 @@ class Loop : public std::enable_shared_from_this<Loop> {
   }
 
   CallTarget& target_;
+  const LoadOptions options_;
   const absl::Time measure_from_;
   const absl::Time stop_;
   std::atomic<int64_t> next_seq_{0};

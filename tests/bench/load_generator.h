@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,10 +32,15 @@ struct LoadOptions {
   int in_flight = 1;
   absl::Duration warmup = absl::Seconds(2);
   absl::Duration measured = absl::Seconds(10);
+  // Run (when set) on the caller's thread as the measured period begins and
+  // as it ends, so that a server's counters can be read over exactly the
+  // period whose calls are counted.
+  std::function<void()> at_measure_start;
+  std::function<void()> at_measure_end;
 };
 
 struct LoadResult {
-  int64_t calls = 0;  // completed in the measured period
+  int64_t calls = 0;      // completed in the measured period
   int64_t all_calls = 0;  // completed at all, warm-up included
   double calls_per_second = 0;
   absl::Duration mean, p50, p90, p99, max;
