@@ -83,6 +83,14 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   }
   facade->server_->GetHealthCheckService()->SetServingStatus(
       flows::v1::FlowService::service_full_name(), true);
+  // A burst is a hundred calls held at once; a facade that never holds that
+  // many has little to give back, and never trims.
+  facade->trimmer_ = std::make_unique<MemoryTrimmer>(
+      [steward = facade->steward_.get()] {
+        const QuotaSteward::Stats stats = steward->GetStats();
+        return stats.waiting_calls + stats.gong_requests_in_flight;
+      },
+      absl::Seconds(1), /*burst=*/100);
   return facade;
 }
 

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "api/flow_service.h"
 #include "app/config.h"
+#include "app/memory_trimmer.h"
 #include "base/clock.h"
 #include "gong/credentials.h"
 #include "gong/gong_client.h"
@@ -58,6 +59,7 @@ class FacadeServer {
   std::unique_ptr<CallReporter> reporter_;
   std::unique_ptr<FlowServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<MemoryTrimmer> trimmer_;  // reads the steward: goes first
   int port_ = 0;
   bool shut_down_ = false;
 };

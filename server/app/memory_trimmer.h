@@ -1,0 +1,42 @@
+// Gives memory back to the system after a burst of calls. A burst of
+// thousands of waiting calls grows the heap by kilobytes a call (gRPC's
+// per-call state above all); when they have gone, glibc keeps the freed
+// pages, scattered through the heap, and the replica's RSS stays at its
+// peak, against the container's memory limit, until the next burst. So once
+// the facade has been busy and is idle again, malloc_trim(0) hands the free
+// pages back.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+
+namespace gong {
+
+class MemoryTrimmer {
+ public:
+  // Every `period` it reads `calls` (the calls the facade holds now); when
+  // they are 0 after having been at least `burst` since the last trim, it
+  // trims. The thread sleeps in between: nothing on any call's path.
+  MemoryTrimmer(std::function<size_t()> calls, absl::Duration period, size_t burst);
+  ~MemoryTrimmer();  // stops and joins the thread
+
+  // How many times it has trimmed (for tests).
+  int trims() const;
+
+ private:
+  void Run();
+
+  const std::function<size_t()> calls_;
+  const absl::Duration period_;
+  const size_t burst_;
+  absl::Notification stop_;
+  std::atomic<int> trims_{0};
+  std::thread thread_;
+};
+
+}  // namespace gong
