@@ -5,14 +5,16 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/thread_name.h"
+
 namespace gong {
 
 MemoryTrimmer::MemoryTrimmer(std::function<size_t()> calls, absl::Duration period,
                              size_t burst)
-    : calls_(std::move(calls)),
-      period_(period),
-      burst_(burst),
-      thread_([this] { Run(); }) {}
+    : calls_(std::move(calls)), period_(period), burst_(burst), thread_([this] {
+        NameThisThread("memory-trimmer");
+        Run();
+      }) {}
 
 MemoryTrimmer::~MemoryTrimmer() {
   stop_.Notify();

@@ -6,13 +6,18 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "base/thread_name.h"
 
 namespace gong {
 namespace {
 
 class RealClock final : public Clock {
  public:
-  RealClock() : thread_([this] { Run(); }) {}
+  RealClock()
+      : thread_([this] {
+          NameThisThread("quota-timer");
+          Run();
+        }) {}
 
   ~RealClock() override {
     {

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "base/thread_name.h"
 
 namespace gong::http {
 
@@ -197,7 +198,10 @@ CurlTransport::CurlTransport(CurlTransportOptions options, void* multi, int epol
       epoll_fd_(epoll_fd),
       wake_fd_(wake_fd) {
   Configure(multi_);
-  loop_ = std::thread([this] { Loop(); });
+  loop_ = std::thread([this] {
+    NameThisThread("curl-loop");
+    Loop();
+  });
 }
 
 void CurlTransport::Configure(void* multi_ptr) {

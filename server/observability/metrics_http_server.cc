@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace gong {
 namespace {
@@ -85,7 +86,10 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   if (server->stop_event_ == nullptr || event_add(server->stop_event_, nullptr) != 0) {
     return CannotServe(address, "cannot set up the HTTP event loop");
   }
-  server->loop_ = std::thread([base = server->base_] { event_base_dispatch(base); });
+  server->loop_ = std::thread([base = server->base_] {
+    NameThisThread("metrics-http");
+    event_base_dispatch(base);
+  });
   return server;
 }
 

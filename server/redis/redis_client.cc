@@ -45,6 +45,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "base/thread_name.h"
 #include "redis/hiredis_reply.h"
 #include "redis/reconnect_backoff.h"
 
@@ -186,6 +187,7 @@ absl::Status RedisClient::Loop::Start() {
   const timeval now{0, 0};
   evtimer_add(reconnect_timer_, &now);
   thread_ = std::thread([this] {
+    NameThisThread("redis-loop");
     // hiredis writes with write(2), which raises SIGPIPE on a connection
     // Redis closed; blocked on this thread (the only one that writes to
     // Redis) the signal stays pending, harmless, and write fails with
