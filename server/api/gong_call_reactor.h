@@ -60,9 +60,6 @@ class GongCallReactor : public grpc::ServerUnaryReactor {
   // steward; `part` (may be null) lets it merge with other waiting calls.
   void Submit(GongRequest request, std::unique_ptr<Coalescable> part, size_t ids);
 
-  // Finish, reporting the code the caller sees.
-  void FinishCall(grpc::Status status);
-
   // Gong's answer to this call's request: the method decodes it, fills its
   // response and returns OK, or returns the status of what went wrong
   // (GongErrorToStatus of a malformed answer, say). Notes Gong's requestId
@@ -78,6 +75,8 @@ class GongCallReactor : public grpc::ServerUnaryReactor {
 
  private:
   void OnOutcome(QuotaOutcome outcome);
+  // Finish, reporting the code the caller sees.
+  void FinishCall(grpc::Status status);
 
   const ServiceParts parts_;
   grpc::CallbackServerContext* const context_;
