@@ -132,12 +132,19 @@ absl::Time SharedWindow::SlotTime(absl::Time now, size_t k) const {
   // The other replicas' sends are unknown: as if this one had the window
   // to itself, which no turn can beat.
   const absl::Time first = grant_.has_value() ? std::max(grant_->time, now) : now;
-  return first + options_.window * static_cast<int64_t>(k / options_.max_sends);
+  const absl::Time shared =
+      first + options_.window * static_cast<int64_t>(k / options_.max_sends);
+  if (now < fallback_pace_until_) return std::max(shared, local_.SlotTime(now, k));
+  return shared;
 }
 
 absl::Time SharedWindow::NextSlot(absl::Time now, absl::Time earliest) {
   absl::MutexLock lock(&mu_);
   if (!shared_) return local_.SlotTime(earliest, 0);
+  // Room in this replica's own window first, then a grant from the
+  // company's: both limits hold while replicas come back to Redis.
+  if (now < fallback_pace_until_)
+    earliest = std::max(earliest, local_.SlotTime(earliest, 0));
   if (grant_.has_value()) {
     if (earliest <= grant_->time + options_.late_send_tolerance) {
       return std::max(grant_->time, earliest);
@@ -384,6 +391,13 @@ void SharedWindow::GoShared() {
   if (shared_) return;
   shared_ = true;
   failed_probes_ = 0;
+  // The other replicas went local when this one did, and each comes back
+  // at its own next probe; until the last may have, this one sending at the
+  // company's full rate on top of their fallback rates would pass Gong's
+  // limit. (A replica starting up finds none of them local.)
+  if (failure_logged_) {
+    fallback_pace_until_ = clock_->Now() + options_.max_probe_delay + options_.window;
+  }
   LogInfo(failure_logged_ ? "quota: Redis answers again; back to the company's window"
                           : "quota: Redis answers; using the company's window",
           {{"redis", options_.redis.ToString()}, {"quota_key", options_.key}});

@@ -11,7 +11,9 @@
 // - Redis failing is not the facade failing. Down, slow (no answer within
 //   redis_timeout) or erring, the window falls back at once to a local
 //   window of fallback_max_sends, logs it once, probes Redis with backoff
-//   and returns to the shared window when Redis answers. The steward's
+//   and returns to the shared window when Redis answers, keeping to its
+//   fallback pace as well for as long as another replica may still be on
+//   its own (max_probe_delay and a window). The steward's
 //   queue never notices: no call is lost or answered twice.
 // No thread of the steward's callers waits on Redis: replies come on the
 // Redis client's loop thread.
@@ -126,6 +128,11 @@ class SharedWindow final : public RequestWindow {
   std::unique_ptr<redis::RedisClient> redis_ ABSL_GUARDED_BY(mu_);
   bool shared_ ABSL_GUARDED_BY(mu_) = false;  // else the local fallback
   bool failure_logged_ ABSL_GUARDED_BY(mu_) = false;
+  // Back on Redis after a failure, this replica also keeps to its fallback
+  // pace until then: another replica may still be on its own, unseen by the
+  // company's window, for as long as its next probe (at most
+  // max_probe_delay) and the window its own sends count in.
+  absl::Time fallback_pace_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool probing_ ABSL_GUARDED_BY(mu_) = false;
   bool probe_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   int failed_probes_ ABSL_GUARDED_BY(mu_) = 0;

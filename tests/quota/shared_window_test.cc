@@ -213,6 +213,29 @@ TEST(SharedWindowTest, FallsBackWhenRedisStopsAndReturnsWhenItAnswers) {
   replica.Send();
 }
 
+// Replicas come back to Redis one by one, each at its own probe. Until the
+// last may have, one back on the company's window keeps to its fallback
+// pace too: at the company's full rate on top of the others' fallback
+// rates, together they would pass Gong's limit.
+TEST(SharedWindowTest, BackOnRedisAReplicaKeepsItsFallbackPaceWhileOthersMayBeLocal) {
+  auto redis = StartRedis();
+  Replica replica(*redis, 3);  // max_probe_delay 500 ms, window 1 s
+  ASSERT_TRUE(replica.BackendBecomes("redis"));
+  redis->Stop();
+  ASSERT_TRUE(replica.BackendBecomes("local"));
+  ASSERT_TRUE(redis->Restart().ok());
+  ASSERT_TRUE(replica.BackendBecomes("redis"));
+  const absl::Time back = replica.clock().Now();
+  const absl::Time first = replica.Send();
+  const absl::Time second = replica.Send();
+  // The company's window alone would let 3 go at once.
+  EXPECT_GE(second - first, absl::Milliseconds(990));
+  // Once no replica can still be local, the company's window alone.
+  absl::SleepFor(back + absl::Milliseconds(1600) - replica.clock().Now());
+  const absl::Time third = replica.Send();
+  EXPECT_LT(replica.Send() - third, absl::Milliseconds(900));
+}
+
 TEST(SharedWindowTest, ARedisSlowerThanTheLimitCountsAsDown) {
   auto redis = StartRedis();
   Replica replica(*redis, 3, "", absl::Milliseconds(100));  // the default
