@@ -13,6 +13,24 @@ namespace {
 using gong::flows::v1::FlowService;
 namespace v1 = gong::flows::v1;
 
+// Calls `method` once and prints its answer: protobuf JSON with --json,
+// else `print`'s lines. The exit status: 0, or the failure's gRPC code.
+template <typename Request, typename Response, typename Print>
+int CallAndPrint(const CallOptions& options,
+                 grpc::Status (FlowService::Stub::*method)(grpc::ClientContext*,
+                                                           const Request&, Response*),
+                 const Request& request, Print print) {
+  Response response;
+  const grpc::Status status = FlowServiceCaller(options).Call(method, request, &response);
+  if (!status.ok()) return ReportFailure(status);
+  if (options.json) {
+    PrintJson(response);
+  } else {
+    print(response);
+  }
+  return 0;
+}
+
 // The command line says only what it must; the facade validates the values
 // (an email's shape, an id's length), so that there is one set of rules
 // and one way (INVALID_ARGUMENT with a BadRequest) to be told of a breach.
@@ -74,16 +92,9 @@ int ProspectsGet(const ParsedArgs& args, const CallOptions& options) {
       request.add_flow_instance_ids(id);
     }
   }
-  v1::GetProspectFlowsResponse response;
-  const grpc::Status status = FlowServiceCaller(options).Call(
-      &FlowService::Stub::GetProspectFlows, request, &response);
-  if (!status.ok()) return ReportFailure(status);
-  if (options.json) {
-    PrintJson(response);
-  } else {
-    PrintProspectFlows(response);
-  }
-  return 0;
+  return CallAndPrint(
+      options, &FlowService::Stub::GetProspectFlows, request,
+      [](const v1::GetProspectFlowsResponse& response) { PrintProspectFlows(response); });
 }
 
 int Assign(const ParsedArgs& args, const CallOptions& options) {
@@ -97,16 +108,10 @@ int Assign(const ParsedArgs& args, const CallOptions& options) {
   request.set_flow_id(args.Get("flow"));
   request.set_flow_instance_owner_email(args.Get("owner"));
   request.set_flow_instance_description(args.Get("description"));
-  v1::AssignProspectsResponse response;
-  const grpc::Status status = FlowServiceCaller(options).Call(
-      &FlowService::Stub::AssignProspects, request, &response);
-  if (!status.ok()) return ReportFailure(status);
-  if (options.json) {
-    PrintJson(response);
-  } else {
-    PrintAssign(request.flow_id(), response);
-  }
-  return 0;
+  return CallAndPrint(options, &FlowService::Stub::AssignProspects, request,
+                      [&request](const v1::AssignProspectsResponse& response) {
+                        PrintAssign(request.flow_id(), response);
+                      });
 }
 
 int UnassignCrm(const ParsedArgs& args, const CallOptions& options) {
@@ -123,16 +128,10 @@ int UnassignCrm(const ParsedArgs& args, const CallOptions& options) {
   request.set_flow_id(args.Get("flow"));
   request.set_all_flows(all_flows);
   request.set_unassigned_by_user_email(args.Get("by"));
-  v1::UnassignByCrmIdResponse response;
-  const grpc::Status status = FlowServiceCaller(options).Call(
-      &FlowService::Stub::UnassignByCrmId, request, &response);
-  if (!status.ok()) return ReportFailure(status);
-  if (options.json) {
-    PrintJson(response);
-  } else {
-    PrintUnassignByCrmId(request.crm_prospect_id(), response);
-  }
-  return 0;
+  return CallAndPrint(options, &FlowService::Stub::UnassignByCrmId, request,
+                      [&request](const v1::UnassignByCrmIdResponse& response) {
+                        PrintUnassignByCrmId(request.crm_prospect_id(), response);
+                      });
 }
 
 int Unassign(const ParsedArgs& args, const CallOptions& options) {
@@ -142,16 +141,9 @@ int Unassign(const ParsedArgs& args, const CallOptions& options) {
   v1::UnassignByInstanceIdsRequest request;
   for (const std::string& id : ids) request.add_flow_instance_ids(id);
   request.set_unassigned_by_user_email(args.Get("by"));
-  v1::UnassignByInstanceIdsResponse response;
-  const grpc::Status status = FlowServiceCaller(options).Call(
-      &FlowService::Stub::UnassignByInstanceIds, request, &response);
-  if (!status.ok()) return ReportFailure(status);
-  if (options.json) {
-    PrintJson(response);
-  } else {
-    PrintUnassign(response);
-  }
-  return 0;
+  return CallAndPrint(
+      options, &FlowService::Stub::UnassignByInstanceIds, request,
+      [](const v1::UnassignByInstanceIdsResponse& response) { PrintUnassign(response); });
 }
 
 }  // namespace
