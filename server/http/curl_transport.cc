@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -175,29 +176,37 @@ absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(
     CurlTransportOptions options) {
   const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   const int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  // curl's timer as a file descriptor: whichever thread drives curl can
+  // set it, and the sleeping loop sees the change without being woken.
+  const int timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
   CURLM* multi = curl_multi_init();
-  epoll_event wake{};
-  wake.events = EPOLLIN;
-  wake.data.fd = wake_fd;
-  if (epoll_fd < 0 || wake_fd < 0 || multi == nullptr ||
-      epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &wake) != 0) {
-    if (epoll_fd >= 0) close(epoll_fd);
-    if (wake_fd >= 0) close(wake_fd);
+  auto watch = [epoll_fd](int fd) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) == 0;
+  };
+  if (epoll_fd < 0 || wake_fd < 0 || timer_fd < 0 || multi == nullptr ||
+      !watch(wake_fd) || !watch(timer_fd)) {
+    for (int fd : {epoll_fd, wake_fd, timer_fd}) {
+      if (fd >= 0) close(fd);
+    }
     if (multi != nullptr) curl_multi_cleanup(multi);
     return absl::InternalError(
-        "cannot set up the HTTP event loop (epoll, eventfd, curl)");
+        "cannot set up the HTTP event loop (epoll, eventfd, timerfd, curl)");
   }
   return std::unique_ptr<CurlTransport>(
-      new CurlTransport(std::move(options), multi, epoll_fd, wake_fd));
+      new CurlTransport(std::move(options), multi, epoll_fd, wake_fd, timer_fd));
 }
 
 CurlTransport::CurlTransport(CurlTransportOptions options, void* multi, int epoll_fd,
-                             int wake_fd)
+                             int wake_fd, int timer_fd)
     : options_(std::move(options)),
-      multi_(multi),
       epoll_fd_(epoll_fd),
-      wake_fd_(wake_fd) {
-  Configure(multi_);
+      wake_fd_(wake_fd),
+      timer_fd_(timer_fd),
+      multi_(multi) {
+  Configure(multi);
   loop_ = std::thread([this] {
     NameThisThread("curl-loop");
     Loop();
@@ -227,8 +236,20 @@ CurlTransport::~CurlTransport() {
     WakeLoopIfSleeping();
   }
   loop_.join();
+  // Sent as the loop stopped: failed here, once.
+  std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> late;
+  {
+    absl::MutexLock lock(&mu_);
+    late.swap(incoming_);
+  }
+  for (auto& [id, transfer] : late) {
+    std::move(transfer->done)(TransportError{
+        TransportFailure::kCancelled, "transport shutting down", Delivery::kNotSent});
+  }
+  absl::MutexLock lock(&curl_mu_);
   for (void* easy : idle_easy_) curl_easy_cleanup(easy);
   curl_multi_cleanup(AsMulti(multi_));
+  close(timer_fd_);
   close(wake_fd_);
   close(epoll_fd_);
 }
@@ -237,8 +258,34 @@ HttpTransport::RequestId CurlTransport::Send(HttpRequest request, Callback done)
   auto transfer = std::make_unique<CurlTransfer>();
   transfer->request = std::move(request);
   transfer->done = std::move(done);
+  RequestId id;
+  {
+    absl::MutexLock lock(&mu_);
+    id = next_id_++;
+  }
+  if (curl_mu_.TryLock()) {
+    bool stopping;
+    {
+      absl::MutexLock lock(&mu_);
+      stopping = stopping_;
+      if (stopping) incoming_.emplace_back(id, std::move(transfer));
+    }
+    if (!stopping) {
+      // The loop sleeps: start the request on this thread. curl writes it
+      // now on a warm connection, and the loop wakes for the answer.
+      StartTransfer(id, std::move(transfer));
+      RunDueTimers();
+      ReapCompleted();
+    }
+    const bool finished = !finished_.empty();
+    curl_mu_.Unlock();
+    // A callback, if the request ended at once, runs on the loop thread.
+    if (finished || stopping) WakeLoop();
+    return id;
+  }
+  // The loop is awake (it holds curl_mu_ whenever it is) and picks the
+  // request up before it sleeps again.
   absl::MutexLock lock(&mu_);
-  const RequestId id = next_id_++;
   incoming_.emplace_back(id, std::move(transfer));
   WakeLoopIfSleeping();
   return id;
@@ -253,6 +300,10 @@ void CurlTransport::Cancel(RequestId id) {
 void CurlTransport::WakeLoopIfSleeping() {
   if (!sleeping_) return;
   sleeping_ = false;  // one wake-up is enough until it sleeps again
+  WakeLoop();
+}
+
+void CurlTransport::WakeLoop() {
   const uint64_t one = 1;
   (void)!write(wake_fd_, &one, sizeof(one));
 }
@@ -274,39 +325,50 @@ int CurlTransport::OnSocket(void* /*easy*/, int socket, int what, void* self_ptr
   return 0;
 }
 
-int CurlTransport::OnTimer(void* /*multi*/, long timeout_ms, void* self_ptr) {
+int CurlTransport::OnTimer(void* /*multi*/, long timeout_ms, void* self_ptr)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // curl calls it under curl_mu_
   auto* self = static_cast<CurlTransport*>(self_ptr);
-  // curl rounds up, so the timer never fires before curl's own deadline;
-  // firing early would leave curl nothing to do and no reason to call back.
-  self->timer_ = timeout_ms < 0 ? SteadyTime::max()
-                                : std::chrono::steady_clock::now() +
-                                      std::chrono::milliseconds(timeout_ms);
+  if (timeout_ms == 0) {
+    self->timers_due_now_ = true;  // the driving thread runs them next
+    return 0;
+  }
+  // A negative timeout stops the timer (all zeros disarms a timerfd).
+  itimerspec when{};
+  if (timeout_ms > 0) {
+    when.it_value.tv_sec = timeout_ms / 1000;
+    when.it_value.tv_nsec = (timeout_ms % 1000) * 1000000;
+  }
+  timerfd_settime(self->timer_fd_, 0, &when, nullptr);
   return 0;
 }
 
 void CurlTransport::RunTimers() {
-  const SteadyTime due = timer_;
-  timer_ = SteadyTime::max();  // curl sets the next one, if any
   int running = 0;
   curl_multi_socket_action(AsMulti(multi_), CURL_SOCKET_TIMEOUT, 0, &running);
-  // Run early (the quiet-second check below), curl found nothing due and,
-  // its deadline unchanged, did not call back: keep that deadline.
-  if (timer_ == SteadyTime::max() && due > std::chrono::steady_clock::now()) timer_ = due;
+}
+
+void CurlTransport::RunDueTimers() {
+  while (timers_due_now_) {
+    timers_due_now_ = false;
+    RunTimers();
+  }
 }
 
 void CurlTransport::StartTransfer(RequestId id, std::unique_ptr<CurlTransfer> transfer) {
   const absl::Duration left = transfer->request.deadline - absl::Now();
   if (left <= absl::ZeroDuration()) {
-    std::move(transfer->done)(TransportError{
-        TransportFailure::kTimeout, "deadline already passed", Delivery::kNotSent});
+    finished_.emplace_back(std::move(transfer->done),
+                           TransportError{TransportFailure::kTimeout,
+                                          "deadline already passed", Delivery::kNotSent});
     return;
   }
   CurlTransfer* t = transfer.get();
   t->max_bytes = options_.max_response_bytes;
   CURL* easy = t->easy = TakeEasyHandle();
   if (easy == nullptr) {
-    std::move(t->done)(TransportError{TransportFailure::kOther, "curl_easy_init failed",
-                                      Delivery::kNotSent});
+    finished_.emplace_back(std::move(t->done),
+                           TransportError{TransportFailure::kOther,
+                                          "curl_easy_init failed", Delivery::kNotSent});
     return;
   }
   for (const std::string& h : t->request.headers) {
@@ -378,7 +440,8 @@ void CurlTransport::StartTransfer(RequestId id, std::unique_ptr<CurlTransfer> tr
 
   const CURLMcode rc = curl_multi_add_handle(AsMulti(multi_), easy);
   if (rc != CURLM_OK) {
-    std::move(t->done)(
+    finished_.emplace_back(
+        std::move(t->done),
         TransportError{TransportFailure::kOther,
                        absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(rc)),
                        Delivery::kNotSent});
@@ -397,13 +460,11 @@ void CurlTransport::FinishTransfer(RequestId id, HttpResult result) {
     curl_easy_reset(t->easy);
     idle_easy_.push_back(std::exchange(t->easy, nullptr));
   }
-  Callback done = std::move(t->done);
   if (auto* response = std::get_if<HttpResponse>(&result)) {
     *response = std::move(t->response);
   }
-  t.reset();  // free the handle before running caller code
+  finished_.emplace_back(std::move(t->done), std::move(result));
   if (active_.empty()) idle_since_ = std::chrono::steady_clock::now();
-  std::move(done)(std::move(result));
 }
 
 void CurlTransport::CancelTransfer(RequestId id, absl::string_view why) {
@@ -433,7 +494,9 @@ void CurlTransport::CloseIdleConnections() {
   Configure(fresh);
   curl_multi_cleanup(AsMulti(multi_));  // closes its connections
   multi_ = fresh;
-  timer_ = SteadyTime::max();
+  const itimerspec stop{};
+  timerfd_settime(timer_fd_, 0, &stop, nullptr);
+  timers_due_now_ = false;
   may_hold_connections_ = false;
 }
 
@@ -463,6 +526,7 @@ void CurlTransport::ReapCompleted() {
 }
 
 void CurlTransport::Loop() {
+  curl_mu_.Lock();
   for (;;) {
     std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> incoming;
     std::vector<RequestId> cancelled;
@@ -475,40 +539,51 @@ void CurlTransport::Loop() {
     }
     for (auto& [id, transfer] : incoming) {
       if (stopping) {
-        std::move(transfer->done)(TransportError{
-            TransportFailure::kCancelled, "transport shutting down", Delivery::kNotSent});
+        finished_.emplace_back(
+            std::move(transfer->done),
+            TransportError{TransportFailure::kCancelled, "transport shutting down",
+                           Delivery::kNotSent});
       } else {
         StartTransfer(id, std::move(transfer));
       }
     }
     for (RequestId id : cancelled) CancelTransfer(id, "cancelled by the caller");
-    if (stopping) break;
-
-    // New transfers start from curl's timer.
-    if (std::chrono::steady_clock::now() >= timer_) RunTimers();
+    if (stopping) {
+      std::vector<RequestId> left;
+      for (const auto& entry : active_) left.push_back(entry.first);
+      for (RequestId id : left) CancelTransfer(id, "transport shutting down");
+    }
+    RunDueTimers();  // starts the new transfers
     ReapCompleted();
+    CloseIdleConnections();
+    if (!finished_.empty()) {
+      // Callbacks run without curl_mu_, so that one may send again (and
+      // start its request itself); then the loop looks for work anew.
+      std::vector<std::pair<Callback, HttpResult>> finished;
+      finished.swap(finished_);
+      curl_mu_.Unlock();
+      for (auto& [done, result] : finished) std::move(done)(std::move(result));
+      curl_mu_.Lock();
+      continue;
+    }
+    if (stopping) break;
     {
       absl::MutexLock lock(&mu_);
       if (!incoming_.empty() || !cancelled_.empty() || stopping_) continue;
       sleeping_ = true;
     }
-    // Sleeps until a socket is ready, curl's timer is due, or another
+    // Sleeps until a socket is ready, curl's timer fires, or another
     // thread writes wake_fd_ (a wake-up written before the wait starts
-    // still ends it at once).
-    const auto now = std::chrono::steady_clock::now();
-    const int64_t wait_ms =
-        timer_ <= now
-            ? 0
-            : std::min<int64_t>(
-                  1000,
-                  std::chrono::ceil<std::chrono::milliseconds>(timer_ - now).count());
+    // still ends it at once). Meanwhile a sender may drive curl.
+    curl_mu_.Unlock();
     epoll_event events[256];
-    const int ready = epoll_wait(epoll_fd_, events, 256, static_cast<int>(wait_ms));
+    const int ready = epoll_wait(epoll_fd_, events, 256, 1000);
+    curl_mu_.Lock();
     {
       absl::MutexLock lock(&mu_);
       sleeping_ = false;
     }
-    // A quiet wait runs curl's timers anyway, so a timer curl did not
+    // A quiet second runs curl's timers anyway, so a timer curl did not
     // report (it calls back only when its earliest deadline changes) is
     // late by a second at most, never lost.
     if (ready == 0) RunTimers();
@@ -517,9 +592,10 @@ void CurlTransport::Loop() {
     // them on every wake-up.
     for (int i = 0; i < ready; ++i) {
       const int fd = events[i].data.fd;
-      if (fd == wake_fd_) {
+      if (fd == wake_fd_ || fd == timer_fd_) {
         uint64_t count;
-        (void)!read(wake_fd_, &count, sizeof(count));
+        (void)!read(fd, &count, sizeof(count));
+        if (fd == timer_fd_) RunTimers();
         continue;
       }
       int mask = 0;
@@ -529,11 +605,8 @@ void CurlTransport::Loop() {
       int running = 0;
       curl_multi_socket_action(AsMulti(multi_), fd, mask, &running);
     }
-    CloseIdleConnections();
   }
-  std::vector<RequestId> left;
-  for (const auto& entry : active_) left.push_back(entry.first);
-  for (RequestId id : left) CancelTransfer(id, "transport shutting down");
+  curl_mu_.Unlock();
 }
 
 }  // namespace gong::http

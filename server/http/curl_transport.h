@@ -1,11 +1,18 @@
-// HttpTransport over one libcurl multi handle driven by one thread.
+// HttpTransport over one libcurl multi handle and one event-loop thread.
 //
-// Every transfer lives on that thread, so no thread ever blocks on the
-// network and the multi handle's connection cache gives keep-alive reuse
-// (and HTTP/2 multiplexing over TLS) to all callers. The thread waits in
-// epoll and hands curl only the sockets that are ready (curl's socket API),
-// so its cost per event does not grow with the transfers in flight. Other
-// threads hand work over through a queue and an eventfd.
+// Every transfer shares that multi handle, so no thread ever blocks on the
+// network and its connection cache gives keep-alive reuse (and HTTP/2
+// multiplexing over TLS) to all callers. The loop thread waits in epoll and
+// hands curl only the sockets that are ready (curl's socket API), so its
+// cost per event does not grow with the transfers in flight.
+//
+// Whoever holds curl_mu_ drives curl. The loop holds it whenever it is
+// awake; while it sleeps in epoll, a caller of Send takes it and starts its
+// request itself, so a request on an idle transport is written on the
+// caller's thread without waking the loop (one thread switch and tens of
+// microseconds a call at low load). The loop wakes for the answer. When the
+// loop is busy, work is queued for it behind an eventfd. Callbacks run only
+// on the loop thread, never inside Send or Cancel.
 //
 // Bounded: at most max_connections connections (requests beyond wait in
 // curl for one), and none stays open idle past idle_connection_timeout.
@@ -66,59 +73,75 @@ class CurlTransport final : public HttpTransport {
   void Cancel(RequestId id) override;
 
  private:
-  CurlTransport(CurlTransportOptions options, void* multi, int epoll_fd, int wake_fd);
+  CurlTransport(CurlTransportOptions options, void* multi, int epoll_fd, int wake_fd,
+                int timer_fd);
   // Sets `multi`'s limits and hands its sockets and timer to this loop.
   void Configure(void* multi);
   // curl's socket and timer callbacks (CURLMOPT_SOCKETFUNCTION and
-  // CURLMOPT_TIMERFUNCTION), on the loop thread.
+  // CURLMOPT_TIMERFUNCTION), on the thread driving curl.
   static int OnSocket(void* easy, int socket, int what, void* self, void* socket_data);
   static int OnTimer(void* multi, long timeout_ms, void* self);
-  void RunTimers();  // curl_multi_socket_action(CURL_SOCKET_TIMEOUT)
   void Loop();
-  // Loop-thread helpers.
-  void StartTransfer(RequestId id, std::unique_ptr<CurlTransfer> transfer);
-  void FinishTransfer(RequestId id, HttpResult result);
+  // Helpers for the thread that holds curl_mu_.
+  void RunTimers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
+  // Runs curl's timers for as long as curl asks for "now" (timeout 0),
+  // which it does after a transfer is added, to start it.
+  void RunDueTimers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
+  void StartTransfer(RequestId id, std::unique_ptr<CurlTransfer> transfer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
+  // Ends transfer `id`; its callback goes to finished_.
+  void FinishTransfer(RequestId id, HttpResult result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
   // Ends transfer `id` as kCancelled, if it has not finished.
-  void CancelTransfer(RequestId id, absl::string_view why);
-  void ReapCompleted();
+  void CancelTransfer(RequestId id, absl::string_view why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
+  void ReapCompleted() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
   // Once no transfer has run for idle_connection_timeout, closes every
   // connection (curl itself closes idle ones only when a new transfer
   // starts) by replacing the multi handle, which owns them.
-  void CloseIdleConnections();
+  void CloseIdleConnections() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
   // An easy handle from idle_easy_, or a new one (nullptr if that fails).
-  void* TakeEasyHandle();
+  void* TakeEasyHandle() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
   // After work is queued (under mu_): wakes the loop if it sleeps.
   void WakeLoopIfSleeping() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WakeLoop();
 
   const CurlTransportOptions options_;
-  void* multi_;         // CURLM*, owned; touched only by the loop thread
   const int epoll_fd_;  // owned; the loop waits here
   const int wake_fd_;   // owned eventfd, in epoll_fd_; written by any thread
+  const int timer_fd_;  // owned timerfd, in epoll_fd_: curl's timer
 
-  absl::Mutex mu_;
+  // Queued work, for a loop that is awake (and so holds curl_mu_).
+  absl::Mutex mu_ ABSL_ACQUIRED_AFTER(curl_mu_);
   RequestId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> incoming_
       ABSL_GUARDED_BY(mu_);
   std::vector<RequestId> cancelled_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // The loop is in (or about to enter) curl_multi_poll with nothing queued,
-  // so new work must wake it. While it runs it picks new work up anyway,
-  // which saves a wake-up (two syscalls and often a thread switch) per
-  // request under load.
+  // The loop is in (or about to enter) epoll_wait with nothing queued, so
+  // queued work must wake it. While it runs it picks new work up anyway,
+  // which saves a wake-up (two syscalls and often a thread switch).
   bool sleeping_ ABSL_GUARDED_BY(mu_) = false;
 
-  // Loop thread only.
-  absl::flat_hash_map<RequestId, std::unique_ptr<CurlTransfer>> active_;
+  // curl's state, for the thread driving it.
+  absl::Mutex curl_mu_;
+  void* multi_ ABSL_GUARDED_BY(curl_mu_);  // CURLM*, owned
+  absl::flat_hash_map<RequestId, std::unique_ptr<CurlTransfer>> active_
+      ABSL_GUARDED_BY(curl_mu_);
+  // Ended transfers' callbacks with their results, for the loop to run
+  // without curl_mu_ (a callback may send again).
+  std::vector<std::pair<Callback, HttpResult>> finished_ ABSL_GUARDED_BY(curl_mu_);
+  // curl asked for its timers to run now (OnTimer with 0).
+  bool timers_due_now_ ABSL_GUARDED_BY(curl_mu_) = false;
   using SteadyTime = std::chrono::steady_clock::time_point;
-  SteadyTime timer_ = SteadyTime::max();  // when curl's timer is due
   // Since when no transfer has run, and whether one has run on multi_
   // since then (so it may hold connections).
-  SteadyTime idle_since_ = std::chrono::steady_clock::now();
-  bool may_hold_connections_ = false;
+  SteadyTime idle_since_ ABSL_GUARDED_BY(curl_mu_) = std::chrono::steady_clock::now();
+  bool may_hold_connections_ ABSL_GUARDED_BY(curl_mu_) = false;
   // Finished easy handles, reset for reuse: a new one per request cost a
   // dozen allocations. The cap bounds what a burst leaves behind.
   static constexpr size_t kMaxIdleEasyHandles = 64;
-  std::vector<void*> idle_easy_;  // CURL*
+  std::vector<void*> idle_easy_ ABSL_GUARDED_BY(curl_mu_);  // CURL*
 
   std::thread loop_;
 };

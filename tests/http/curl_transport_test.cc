@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -183,6 +185,43 @@ TEST_F(CurlTransportTest, PassedDeadlineFailsWithoutSending) {
   request.deadline = absl::Now() - absl::Seconds(1);
   EXPECT_EQ(FailureOf(Send(std::move(request))), TransportFailure::kTimeout);
   EXPECT_EQ(sandbox_->RequestCount(), 0);
+}
+
+// Callers such as the quota steward send while holding their own lock and
+// take it again in the callback: a callback must never run inside Send (so
+// never on the sending thread), even for a request that fails before
+// anything is sent.
+TEST_F(CurlTransportTest, CallbackNeverRunsInsideSend) {
+  for (int i = 0; i < 20; ++i) {
+    HttpRequest request = Request();
+    request.deadline = absl::Now() - absl::Seconds(1);
+    std::promise<std::thread::id> ran;
+    transport_->Send(std::move(request),
+                     [&](HttpResult) { ran.set_value(std::this_thread::get_id()); });
+    EXPECT_NE(ran.get_future().get(), std::this_thread::get_id()) << i;
+  }
+}
+
+// The steward sends its next request from the callback of the last one.
+TEST_F(CurlTransportTest, RequestsSentFromCallbacksComplete) {
+  constexpr int kChain = 20;
+  std::promise<int> last;
+  std::atomic<int> answered{0};
+  std::function<void()> send_next = [&] {
+    transport_->Send(Request(), [&](HttpResult r) {
+      // An answer, whatever Gong thought of the ids (the sandbox unassigns
+      // them on the first request).
+      const bool ok = std::holds_alternative<HttpResponse>(r);
+      if (++answered == kChain || !ok) {
+        last.set_value(answered.load());
+      } else {
+        send_next();
+      }
+    });
+  };
+  send_next();
+  EXPECT_EQ(last.get_future().get(), kChain);
+  EXPECT_EQ(sandbox_->RequestCount(), kChain);
 }
 
 TEST_F(CurlTransportTest, CancelAbortsATransferInFlight) {
