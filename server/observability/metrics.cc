@@ -178,35 +178,52 @@ void Metrics::WatchQuota(std::function<QuotaSteward::Stats()> stats) {
   quota_->Watch(std::move(stats));
 }
 
+Metrics::MethodSeries& Metrics::SeriesOf(absl::string_view service,
+                                         absl::string_view method) {
+  auto& of_service = methods_[service];
+  auto found = of_service.find(method);
+  if (found != of_service.end()) return found->second;
+  MethodSeries& series = of_service[method];
+  const prometheus::Labels labels = {{"grpc_type", "unary"},
+                                     {"grpc_service", std::string(service)},
+                                     {"grpc_method", std::string(method)}};
+  series.started = &started_.Add(labels);
+  series.handling_seconds = &handling_seconds_.Add(labels, kSecondsBuckets);
+  return series;
+}
+
 void Metrics::CallStarted(absl::string_view service, absl::string_view method) {
-  started_
-      .Add({{"grpc_type", "unary"},
-            {"grpc_service", std::string(service)},
-            {"grpc_method", std::string(method)}})
-      .Increment();
+  absl::MutexLock lock(&series_mu_);
+  SeriesOf(service, method).started->Increment();
 }
 
 void Metrics::CallFinished(const CallRecord& record) {
-  const std::string service(record.service), method(record.method);
-  handled_
-      .Add({{"grpc_type", "unary"},
-            {"grpc_service", service},
-            {"grpc_method", method},
-            {"grpc_code", std::string(CamelCodeName(record.code))}})
-      .Increment();
-  handling_seconds_
-      .Add({{"grpc_type", "unary"}, {"grpc_service", service}, {"grpc_method", method}},
-           kSecondsBuckets)
-      .Observe(absl::ToDoubleSeconds(record.duration));
+  absl::MutexLock lock(&series_mu_);
+  MethodSeries& series = SeriesOf(record.service, record.method);
+  prometheus::Counter*& handled = series.handled[static_cast<int>(record.code)];
+  if (handled == nullptr) {
+    handled = &handled_.Add({{"grpc_type", "unary"},
+                             {"grpc_service", std::string(record.service)},
+                             {"grpc_method", std::string(record.method)},
+                             {"grpc_code", std::string(CamelCodeName(record.code))}});
+  }
+  handled->Increment();
+  series.handling_seconds->Observe(absl::ToDoubleSeconds(record.duration));
 }
 
 void Metrics::UpstreamRequest(absl::string_view endpoint, int http_status,
                               absl::Duration duration, size_t ids) {
-  upstream_requests_
-      .Add({{"endpoint", std::string(endpoint)},
-            {"status",
-             http_status == 0 ? std::string("error") : absl::StrCat(http_status)}})
-      .Increment();
+  {
+    absl::MutexLock lock(&series_mu_);
+    prometheus::Counter*& requests = upstream_requests_by_[endpoint][http_status];
+    if (requests == nullptr) {
+      requests = &upstream_requests_.Add(
+          {{"endpoint", std::string(endpoint)},
+           {"status",
+            http_status == 0 ? std::string("error") : absl::StrCat(http_status)}});
+    }
+    requests->Increment();
+  }
   upstream_seconds_.Observe(absl::ToDoubleSeconds(duration));
   batch_ids_.Observe(static_cast<double>(ids));
 }

@@ -11,7 +11,10 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "api/call_observer.h"
 #include "observability/metrics_http_server.h"
 #include "prometheus/counter.h"
@@ -56,6 +59,16 @@ class Metrics final : public SharedWindowObserver {
 
  private:
   class QuotaCollectable;
+  // A method's series. prometheus-cpp finds a series by building and
+  // hashing its label map under its family's lock: a dozen allocations,
+  // four times a call. Each series is looked up once and kept here.
+  struct MethodSeries {
+    prometheus::Counter* started = nullptr;
+    prometheus::Histogram* handling_seconds = nullptr;
+    absl::flat_hash_map<int, prometheus::Counter*> handled;  // by grpc code
+  };
+  MethodSeries& SeriesOf(absl::string_view service, absl::string_view method)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(series_mu_);
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<QuotaCollectable> quota_;
@@ -68,6 +81,14 @@ class Metrics final : public SharedWindowObserver {
   prometheus::Histogram& batch_ids_;
   prometheus::Histogram& redis_seconds_;
   prometheus::Counter& redis_errors_;
+
+  absl::Mutex series_mu_;
+  // By service, then method.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, MethodSeries>>
+      methods_ ABSL_GUARDED_BY(series_mu_);
+  // gong_upstream_requests_total by endpoint, then HTTP status (0: none).
+  absl::flat_hash_map<std::string, absl::flat_hash_map<int, prometheus::Counter*>>
+      upstream_requests_by_ ABSL_GUARDED_BY(series_mu_);
 };
 
 }  // namespace gong
