@@ -13,6 +13,12 @@
 //               and voluntary context switches a call over the measured
 //               period (from /proc, process_stats.h), and F's CPU as a
 //               multiple of E's; at 1 in flight, F's own latency.
+//   h2load      the throughput scenario's E and F rows again, with h2load
+//               (h2load_run.h) as the load instead of this process: the
+//               cheapest generator there is, so its figures do not depend on
+//               how heavy ours is. h2load counts HTTP statuses only; F's
+//               gRPC codes come from the facade's /metrics. No upstream
+//               baseline, and latency as h2load gives it (mean and max).
 //   pending     --pending calls in flight against an upstream answering
 //               after --pending_delay (slow-upstream, event-driven), first
 //               direct, then through the facade: its peak RSS and RSS a call.
@@ -55,13 +61,15 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "gong/flows/v1/flow_service.pb.h"
+#include "h2load_run.h"
 #include "held_calls.h"
 #include "load_generator.h"
 #include "metrics_page.h"
 #include "process_stats.h"
 #include "subprocess.h"
 
-ABSL_FLAG(std::string, scenarios, "throughput,pending,soak,waiting,quota",
+ABSL_FLAG(std::string, scenarios, "throughput,h2load,pending,soak,waiting,quota",
           "Which scenarios to run.");
 ABSL_FLAG(std::string, concurrency, "1,16,64,256",
           "Calls in flight, one throughput step each.");
@@ -70,6 +78,8 @@ ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2),
 ABSL_FLAG(absl::Duration, seconds, absl::Seconds(5),
           "Measured time per throughput round.");
 ABSL_FLAG(int, rounds, 3, "Throughput rounds per row; the best counts.");
+ABSL_FLAG(std::string, h2load_bin, "/usr/bin/h2load",
+          "h2load, from Debian's nghttp2-client (the h2load scenario).");
 ABSL_FLAG(int, pending, 1000, "Calls in flight in the pending scenario.");
 ABSL_FLAG(absl::Duration, pending_delay, absl::Seconds(1),
           "Upstream answer delay there.");
@@ -271,10 +281,13 @@ const char* Verdict(bool met) { return met ? "met" : "MISSED"; }
 
 void PrintRow(const Row& row) {
   const LoadResult& r = row.load;
-  const std::string cpu =
-      row.server_cpu_us < 0
-          ? ""
-          : absl::StrFormat("%.0f µs + %.0f µs", row.server_cpu_us, row.generator_cpu_us);
+  std::string cpu;
+  if (row.server_cpu_us >= 0) {
+    cpu = absl::StrFormat("%.0f µs + ", row.server_cpu_us);
+    absl::StrAppend(&cpu, row.generator_cpu_us < 0
+                              ? "–"
+                              : absl::StrFormat("%.0f µs", row.generator_cpu_us));
+  }
   std::string switches;
   if (row.server_switches >= 0) {
     switches = absl::StrFormat("%.1f", row.server_switches);
@@ -358,7 +371,8 @@ void AddCeilingFigure(const Row& e, const Row& u, int in_flight, Row* f) {
 void AddCostFigures(const Row& e, int in_flight, Row* f) {
   const double ratio = f->server_cpu_us / std::max(e.server_cpu_us, 1e-9);
   f->figures["server_cpu_ratio_to_trivial"] = ratio;
-  absl::StrAppendFormat(&f->figure, "; server CPU %.1fx E's", ratio);
+  if (!f->figure.empty()) f->figure += "; ";
+  absl::StrAppendFormat(&f->figure, "server CPU %.1fx E's", ratio);
   if (in_flight == 64) {
     absl::StrAppendFormat(&f->figure, " (target ≤ %.1fx: %s)", kMaxCpuRatio,
                           Verdict(ratio <= kMaxCpuRatio));
@@ -415,6 +429,94 @@ void Throughput(const std::vector<int>& levels) {
     if (c == 1) AddOwnLatencyFigure(e, u, &row);
     Add(std::move(row));
   }
+}
+
+// A metered h2load run against `server` (see Metered): calls are the
+// requests h2load saw answered, outcomes the gRPC codes the server counted
+// when `metrics` (its /metrics address) is given, else h2load's HTTP 2xx.
+std::optional<Row> MeteredH2load(Server& server, const std::string& body_file,
+                                 int streams, const std::string& metrics = "") {
+  constexpr char kPath[] = "/gong.flows.v1.FlowService/UnassignByInstanceIds";
+  const std::string h2load = absl::GetFlag(FLAGS_h2load_bin);
+  // A warm-up run first: connections, caches, the allocator's arenas.
+  if (!gong::bench::RunH2load(h2load, server.address(), kPath, body_file, streams,
+                              absl::GetFlag(FLAGS_warmup))) {
+    return std::nullopt;
+  }
+  auto codes = [&metrics] {
+    std::optional<std::string> page = gong::bench::FetchMetrics(metrics);
+    return page ? gong::bench::MetricByLabel(*page, "grpc_server_handled_total",
+                                             "grpc_code")
+                : std::map<std::string, double>();
+  };
+  const std::map<std::string, double> codes_before =
+      metrics.empty() ? std::map<std::string, double>() : codes();
+  const ProcessStats stats = server.stats();
+  double cpu = stats.CpuSeconds();
+  const gong::bench::SwitchesByThread switches_before = stats.VoluntarySwitches();
+  const std::optional<gong::bench::H2loadResult> h = gong::bench::RunH2load(
+      h2load, server.address(), kPath, body_file, streams, absl::GetFlag(FLAGS_seconds));
+  cpu = stats.CpuSeconds() - cpu;
+  const gong::bench::SwitchesByThread switches_after = stats.VoluntarySwitches();
+  if (!h) return std::nullopt;
+
+  Row row;
+  row.load.calls = h->done;
+  row.load.calls_per_second = h->requests_per_second;
+  row.load.mean = h->mean;
+  row.load.max = h->max;
+  if (metrics.empty()) {
+    row.load.outcomes["HTTP 2xx"] = h->succeeded;
+  } else {
+    for (const auto& [code, count] : codes()) {
+      const auto before = codes_before.find(code);
+      const double n = count - (before == codes_before.end() ? 0 : before->second);
+      if (n > 0) row.load.outcomes[code] = static_cast<int64_t>(n);
+    }
+  }
+  const double calls = std::max<int64_t>(1, h->done);
+  row.server_cpu_us = cpu * 1e6 / calls;
+  row.generator_cpu_us = -1;  // h2load's own is not measured
+  row.switches = gong::bench::Difference(switches_before, switches_after);
+  row.server_switches = row.switches.switches / calls;
+  return row;
+}
+
+void H2load(const std::vector<int>& levels) {
+  const int most = *std::max_element(levels.begin(), levels.end());
+  auto upstream = FastUpstream(most);
+  auto trivial = TrivialServer();
+  auto facade = Facade(*upstream);
+  const std::string metrics =
+      absl::StrCat("127.0.0.1:", facade->PrintedNumber("\"metrics_port\":"));
+  // Every stream sends the same request: one id, as in the throughput rows.
+  gong::flows::v1::UnassignByInstanceIdsRequest request;
+  request.add_flow_instance_ids("1001");
+  const std::string body_file =
+      absl::StrCat("/tmp/facade_bench_h2load_", getpid(), ".bin");
+  std::ofstream(body_file, std::ios::binary)
+      << gong::bench::GrpcFrame(request.SerializeAsString());
+
+  const int rounds = std::max(1, absl::GetFlag(FLAGS_rounds));
+  for (int c : levels) {
+    Row e = MakeRow("h2load: gRPC baseline (trivial server) = E", c, {});
+    Row f = MakeRow("h2load: facade, limiter off = F", c, {});
+    for (int round = 0; round < rounds; ++round) {
+      std::optional<Row> e_round = MeteredH2load(*trivial, body_file, c);
+      std::optional<Row> f_round = MeteredH2load(*facade, body_file, c, metrics);
+      if (!e_round || !f_round) {
+        failed = true;
+        std::remove(body_file.c_str());
+        return;
+      }
+      KeepBest(&e, *std::move(e_round));
+      KeepBest(&f, *std::move(f_round));
+    }
+    Add(e);
+    AddCostFigures(e, c, &f);
+    Add(std::move(f));
+  }
+  std::remove(body_file.c_str());
 }
 
 void Pending() {
@@ -649,7 +751,8 @@ void WriteJson(const Json& machine) {
     j["max_us"] = Us(r.max);
     if (row.server_cpu_us >= 0) {
       j["server_cpu_us_per_call"] = row.server_cpu_us;
-      j["generator_cpu_us_per_call"] = row.generator_cpu_us;
+      if (row.generator_cpu_us >= 0)
+        j["generator_cpu_us_per_call"] = row.generator_cpu_us;
       j["server_voluntary_switches_per_call"] = row.server_switches;
       j["server_threads_born"] = row.switches.threads_born;
       j["server_threads_gone"] = row.switches.threads_gone;
@@ -700,6 +803,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   if (scenarios.count("throughput") && !levels.empty()) Throughput(levels);
+  if (scenarios.count("h2load") && !levels.empty()) H2load(levels);
   if (scenarios.count("pending")) Pending();
   if (scenarios.count("soak")) Soak();
   if (scenarios.count("waiting")) Waiting();
