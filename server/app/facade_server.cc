@@ -86,10 +86,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   // A burst is a hundred calls held at once; a facade that never holds that
   // many has little to give back, and never trims.
   facade->trimmer_ = std::make_unique<MemoryTrimmer>(
-      [steward = facade->steward_.get()] {
-        const QuotaSteward::Stats stats = steward->GetStats();
-        return stats.waiting_calls + stats.gong_requests_in_flight;
-      },
+      [steward = facade->steward_.get()] { return steward->TakeMostHeld(); },
       absl::Seconds(1), /*burst=*/100);
   return facade;
 }

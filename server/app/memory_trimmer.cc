@@ -2,16 +2,15 @@
 
 #include <malloc.h>
 
-#include <algorithm>
 #include <utility>
 
 #include "base/thread_name.h"
 
 namespace gong {
 
-MemoryTrimmer::MemoryTrimmer(std::function<size_t()> calls, absl::Duration period,
+MemoryTrimmer::MemoryTrimmer(std::function<size_t()> most_held, absl::Duration period,
                              size_t burst)
-    : calls_(std::move(calls)), period_(period), burst_(burst), thread_([this] {
+    : most_held_(std::move(most_held)), period_(period), burst_(burst), thread_([this] {
         NameThisThread("memory-trimmer");
         Run();
       }) {}
@@ -24,14 +23,14 @@ MemoryTrimmer::~MemoryTrimmer() {
 int MemoryTrimmer::trims() const { return trims_.load(); }
 
 void MemoryTrimmer::Run() {
-  size_t peak = 0;
+  bool after_burst = false;
   while (!stop_.WaitForNotificationWithTimeout(period_)) {
-    const size_t now = calls_();
-    peak = std::max(peak, now);
-    if (now == 0 && peak >= burst_) {
+    const size_t most = most_held_();
+    if (most >= burst_) after_burst = true;
+    if (most == 0 && after_burst) {
       malloc_trim(0);
       trims_.fetch_add(1);
-      peak = 0;
+      after_burst = false;
     }
   }
 }

@@ -19,10 +19,15 @@ namespace gong {
 
 class MemoryTrimmer {
  public:
-  // Every `period` it reads `calls` (the calls the facade holds now); when
-  // they are 0 after having been at least `burst` since the last trim, it
-  // trims. The thread sleeps in between: nothing on any call's path.
-  MemoryTrimmer(std::function<size_t()> calls, absl::Duration period, size_t burst);
+  // Every `period` it reads `most_held`: the most calls the facade held at
+  // once since the previous read (QuotaSteward::TakeMostHeld). After a
+  // period in which at least `burst` were held, the first period in which
+  // none was held at all is followed by a trim. A read, not a sample of the
+  // calls held now: a burst shorter than a period is seen too. A whole
+  // quiet period: the steward lets a call go a moment before gRPC frees the
+  // call's own memory (the larger part). The thread sleeps in between:
+  // nothing on any call's path.
+  MemoryTrimmer(std::function<size_t()> most_held, absl::Duration period, size_t burst);
   ~MemoryTrimmer();  // stops and joins the thread
 
   // How many times it has trimmed (for tests).
@@ -31,7 +36,7 @@ class MemoryTrimmer {
  private:
   void Run();
 
-  const std::function<size_t()> calls_;
+  const std::function<size_t()> most_held_;
   const absl::Duration period_;
   const size_t burst_;
   absl::Notification stop_;

@@ -166,6 +166,7 @@ QuotaSteward::CallId QuotaSteward::Submit(GongRequest request,
       }
       batch_of_[id] = batch;
       ++waiting_calls_;
+      NoteHeld();
       // Its turn: the slot of its batch's place in the queue.
       // (Counted from the back, where a new call's batch almost always is.)
       const size_t place = queue_.size() - std::distance(batch->position, queue_.end());
@@ -311,6 +312,7 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
       if (error->http_status == 429) window_->Pause(now, paused_until_);
       batch->last_error = *error;
       waiting_calls_ += batch->calls.size();
+      NoteHeld();
       Batch* retried = batch.get();
       retried->position = queue_.insert(queue_.begin(), std::move(batch));
       FailLateCalls(now, &out);
@@ -369,6 +371,7 @@ void QuotaSteward::Split(std::shared_ptr<Batch> batch) {
     }
     part->split = true;
     waiting_calls_ += part->calls.size();
+    NoteHeld();
     Batch* queued = part.get();
     queued->position = queue_.insert(queue_.begin(), std::move(part));
   }
@@ -444,6 +447,18 @@ void QuotaSteward::OnWake() {
     Pump(now, &out);
   }
   for (auto& [done, outcome] : out) std::move(done)(std::move(outcome));
+}
+
+void QuotaSteward::NoteHeld() {
+  most_held_ = std::max(most_held_, waiting_calls_ + in_flight_.size());
+}
+
+size_t QuotaSteward::TakeMostHeld() {
+  absl::MutexLock lock(&mu_);
+  const size_t now = waiting_calls_ + in_flight_.size();
+  const size_t most = std::max(most_held_, now);
+  most_held_ = now;
+  return most;
 }
 
 QuotaSteward::Stats QuotaSteward::GetStats() {

@@ -94,15 +94,20 @@ class QuotaSteward {
   struct Stats {
     size_t waiting_calls = 0;
     size_t gong_requests_in_flight = 0;
-    int64_t gong_requests = 0;        // since start
+    int64_t gong_requests = 0;  // since start
     // This UTC day, Gong's daily quota: the company's when the window is
     // shared, else this replica's.
     int64_t gong_requests_today = 0;
     int64_t retries = 0;
-    int64_t split_requests = 0;  // parts of refused merged requests
+    int64_t split_requests = 0;     // parts of refused merged requests
     const char* backend = "local";  // the window's: "redis" or "local"
   };
   Stats GetStats();
+
+  // The most calls held at once (waiting, plus Gong requests in flight)
+  // since the last TakeMostHeld: a burst that came and went between two
+  // reads of GetStats still shows here.
+  size_t TakeMostHeld();
 
  private:
   struct Call;
@@ -110,6 +115,8 @@ class QuotaSteward {
   using Completion = std::pair<Callback, QuotaOutcome>;
 
   // Each runs under mu_ and appends the callbacks to run after unlocking.
+  // After calls are added to the queue: notes the most held at once.
+  void NoteHeld() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Pump(absl::Time now, std::vector<Completion>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Send(std::shared_ptr<Batch> batch, absl::Time now)
@@ -142,6 +149,7 @@ class QuotaSteward {
   absl::flat_hash_map<uint64_t, std::shared_ptr<Batch>> in_flight_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<CallId, Batch*> batch_of_ ABSL_GUARDED_BY(mu_);
   size_t waiting_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t most_held_ ABSL_GUARDED_BY(mu_) = 0;  // since the last TakeMostHeld
   CallId next_call_id_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_batch_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;  // in the destructor: send nothing

@@ -16,8 +16,9 @@ using testing::WaitUntil;
 
 constexpr absl::Duration kPeriod = absl::Milliseconds(5);
 
-// The calls the trimmer reads, and how many times it has read them, so that
-// a test can wait until it has seen a value (however slow the machine).
+// The most calls held at once since the trimmer's previous read (what it
+// reads), and how many times it has read them, so that a test can wait
+// until it has seen a value (however slow the machine).
 struct HeldCalls {
   std::atomic<size_t> calls{0};
   std::atomic<int> reads{0};
@@ -57,6 +58,18 @@ TEST(MemoryTrimmerTest, EachBurstIsFollowedByItsOwnTrim) {
   held.Set(500);
   held.Set(0);
   EXPECT_TRUE(WaitUntil([&trimmer] { return trimmer.trims() == 2; }));
+}
+
+// The steward lets calls go a moment before gRPC frees their memory: only
+// a period in which no call was held at all is quiet enough to trim.
+TEST(MemoryTrimmerTest, TrimsOnlyAfterAPeriodWithNoCallHeld) {
+  HeldCalls held;
+  MemoryTrimmer trimmer(held.Reader(), kPeriod, /*burst=*/100);
+  held.Set(150);
+  held.Set(1);
+  EXPECT_EQ(trimmer.trims(), 0) << "a call was still held in the period";
+  held.Set(0);
+  EXPECT_TRUE(WaitUntil([&trimmer] { return trimmer.trims() == 1; }));
 }
 
 TEST(MemoryTrimmerTest, AFacadeThatWasNeverBusyNeverTrims) {

@@ -228,6 +228,25 @@ TEST_F(QuotaStewardTest, AtMostMaxInFlightRequestsAwaitGongAndTheRestWaitInOrder
   for (const Caller& caller : callers_) EXPECT_TRUE(caller.done());
 }
 
+// What the memory trimmer reads: a burst that came and went between two
+// reads still shows, once.
+TEST_F(QuotaStewardTest, TheMostHeldAtOnceIsKeptUntilTaken) {
+  QuotaOptions options = Qps(0, /*coalesce=*/false);
+  options.max_in_flight = 2;
+  Start(options);
+  EXPECT_EQ(steward_->TakeMostHeld(), 0u);
+  for (int i = 1; i <= 5; ++i) Call({absl::StrCat(i)});  // 2 at Gong, 3 waiting
+  for (GongClient::CallId id = 1; id <= 5; ++id) AnswerAll(id);
+  ASSERT_EQ(
+      steward_->GetStats().waiting_calls + steward_->GetStats().gong_requests_in_flight,
+      0u);
+  EXPECT_EQ(steward_->TakeMostHeld(), 5u);
+  EXPECT_EQ(steward_->TakeMostHeld(), 0u) << "taken: only what is held now";
+  Call({"6"});
+  EXPECT_EQ(steward_->TakeMostHeld(), 1u);
+  EXPECT_EQ(steward_->TakeMostHeld(), 1u) << "still in flight";
+}
+
 TEST_F(QuotaStewardTest, WaitingCallsWithTheSameEmailShareOneRequest) {
   Start(Qps(1));
   Caller* first = Call({"1"}, "a@x.io");
