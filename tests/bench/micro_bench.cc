@@ -1,14 +1,19 @@
 // Google Benchmark micro-benchmarks for the per-call CPU path: request
 // validation, Gong request encoding, decoding Gong's answer with 200 ids,
-// building the response, and mapping an error to a status with details.
+// building the response, mapping an error to a status with details, and
+// reporting a finished call (its log line, its metrics).
 // Figures only; nothing is asserted. ctest runs a smoke pass.
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "api/request_validation.h"
 #include "api/status_mapping.h"
 #include "api/unassign_reactor.h"
 #include "gong/unassign_codec.h"
+#include "observability/call_reporter.h"
+#include "observability/metrics.h"
 
 namespace gong {
 namespace {
@@ -68,6 +73,42 @@ void BM_MapErrorWithDetails(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(GongErrorToStatus(error));
 }
 BENCHMARK(BM_MapErrorWithDetails);
+
+CallRecord FinishedCall() {
+  CallRecord record;
+  record.service = "gong.flows.v1.FlowService";
+  record.method = "UnassignByInstanceIds";
+  record.peer = "ipv4:10.1.2.3:45678";
+  record.code = grpc::StatusCode::OK;
+  record.duration = absl::Microseconds(1234);
+  record.ids = 1;
+  record.gong_request_id = "4al018gzaztcr8nbukw";
+  return record;
+}
+
+// The call's log line, written to /dev/null: its cost is building it.
+void BM_CallLogLine(benchmark::State& state) {
+  const int saved = dup(STDERR_FILENO);
+  const int null = open("/dev/null", O_WRONLY);
+  dup2(null, STDERR_FILENO);
+  CallReporter reporter(/*metrics=*/nullptr);
+  const CallRecord record = FinishedCall();
+  for (auto _ : state) reporter.CallFinished(record);
+  dup2(saved, STDERR_FILENO);
+  close(null);
+  close(saved);
+}
+BENCHMARK(BM_CallLogLine);
+
+void BM_CallMetrics(benchmark::State& state) {
+  Metrics metrics;
+  const CallRecord record = FinishedCall();
+  for (auto _ : state) {
+    metrics.CallStarted(record.service, record.method);
+    metrics.CallFinished(record);
+  }
+}
+BENCHMARK(BM_CallMetrics);
 
 }  // namespace
 }  // namespace gong
