@@ -180,10 +180,9 @@ void Metrics::WatchQuota(std::function<QuotaSteward::Stats()> stats) {
 
 Metrics::MethodSeries& Metrics::SeriesOf(absl::string_view service,
                                          absl::string_view method) {
-  auto& of_service = methods_[service];
-  auto found = of_service.find(method);
-  if (found != of_service.end()) return found->second;
-  MethodSeries& series = of_service[method];
+  auto [it, added] = methods_[service].try_emplace(method);
+  MethodSeries& series = it->second;
+  if (!added) return series;
   const prometheus::Labels labels = {{"grpc_type", "unary"},
                                      {"grpc_service", std::string(service)},
                                      {"grpc_method", std::string(method)}};

@@ -231,6 +231,11 @@ std::unique_ptr<Server> Facade(const Server& upstream,
                                          {"GONG_ACCESS_KEY_SECRET", ""}});
 }
 
+// The facade's /metrics address (HOST:PORT), from its start-up line.
+std::string MetricsAddress(Server& facade) {
+  return absl::StrCat("127.0.0.1:", facade.PrintedNumber("\"metrics_port\":"));
+}
+
 std::unique_ptr<Server> TrivialServer() {
   return std::make_unique<Server>(
       "trivial-flows-server",
@@ -310,31 +315,46 @@ void Add(Row row) {
   rows.push_back(std::move(row));
 }
 
-// A load run with what it cost the server and the load generator per call
-// completed in the measured period: CPU time (the server's from /proc, this
-// process's from getrusage) and the server's voluntary context switches,
-// all read as the period begins and ends.
+// A server's counters (from /proc), read as a measured period begins or
+// ends.
+struct ServerReading {
+  double cpu_seconds = 0;
+  gong::bench::SwitchesByThread switches;
+};
+
+ServerReading Read(const ProcessStats& stats) {
+  return {stats.CpuSeconds(), stats.VoluntarySwitches()};
+}
+
+// What the period between `begin` and `end` cost the server per call
+// completed in it (row->load.calls): CPU time and voluntary context
+// switches.
+void SetServerCost(const ServerReading& begin, const ServerReading& end, Row* row) {
+  const double calls = std::max<int64_t>(1, row->load.calls);
+  row->server_cpu_us = (end.cpu_seconds - begin.cpu_seconds) * 1e6 / calls;
+  row->switches = gong::bench::Difference(begin.switches, end.switches);
+  row->server_switches = row->switches.switches / calls;
+}
+
+// A load run with what it cost the server (SetServerCost) and the load
+// generator (this process's CPU time, from getrusage) per call completed in
+// the measured period, all read as the period begins and ends.
 Row Metered(gong::bench::CallTarget& target, LoadOptions options, Server& server) {
   const ProcessStats stats = server.stats();
-  double server_cpu = 0, generator_cpu = 0;
-  gong::bench::SwitchesByThread switches_before, switches_after;
+  ServerReading begin, end;
+  double generator_cpu = 0;
   options.at_measure_start = [&] {
-    server_cpu = stats.CpuSeconds();
+    begin = Read(stats);
     generator_cpu = SelfCpuSeconds();
-    switches_before = stats.VoluntarySwitches();
   };
   options.at_measure_end = [&] {
-    server_cpu = stats.CpuSeconds() - server_cpu;
+    end = Read(stats);
     generator_cpu = SelfCpuSeconds() - generator_cpu;
-    switches_after = stats.VoluntarySwitches();
   };
   Row row;
   row.load = RunClosedLoop(target, options);
-  const double calls = std::max<int64_t>(1, row.load.calls);
-  row.server_cpu_us = server_cpu * 1e6 / calls;
-  row.generator_cpu_us = generator_cpu * 1e6 / calls;
-  row.switches = gong::bench::Difference(switches_before, switches_after);
-  row.server_switches = row.switches.switches / calls;
+  SetServerCost(begin, end, &row);
+  row.generator_cpu_us = generator_cpu * 1e6 / std::max<int64_t>(1, row.load.calls);
   return row;
 }
 
@@ -452,12 +472,10 @@ std::optional<Row> MeteredH2load(Server& server, const std::string& body_file,
   const std::map<std::string, double> codes_before =
       metrics.empty() ? std::map<std::string, double>() : codes();
   const ProcessStats stats = server.stats();
-  double cpu = stats.CpuSeconds();
-  const gong::bench::SwitchesByThread switches_before = stats.VoluntarySwitches();
+  const ServerReading begin = Read(stats);
   const std::optional<gong::bench::H2loadResult> h = gong::bench::RunH2load(
       h2load, server.address(), kPath, body_file, streams, absl::GetFlag(FLAGS_seconds));
-  cpu = stats.CpuSeconds() - cpu;
-  const gong::bench::SwitchesByThread switches_after = stats.VoluntarySwitches();
+  const ServerReading end = Read(stats);
   if (!h) return std::nullopt;
 
   Row row;
@@ -474,11 +492,8 @@ std::optional<Row> MeteredH2load(Server& server, const std::string& body_file,
       if (n > 0) row.load.outcomes[code] = static_cast<int64_t>(n);
     }
   }
-  const double calls = std::max<int64_t>(1, h->done);
-  row.server_cpu_us = cpu * 1e6 / calls;
+  SetServerCost(begin, end, &row);
   row.generator_cpu_us = -1;  // h2load's own is not measured
-  row.switches = gong::bench::Difference(switches_before, switches_after);
-  row.server_switches = row.switches.switches / calls;
   return row;
 }
 
@@ -487,8 +502,7 @@ void H2load(const std::vector<int>& levels) {
   auto upstream = FastUpstream(most);
   auto trivial = TrivialServer();
   auto facade = Facade(*upstream);
-  const std::string metrics =
-      absl::StrCat("127.0.0.1:", facade->PrintedNumber("\"metrics_port\":"));
+  const std::string metrics = MetricsAddress(*facade);
   // Every stream sends the same request: one id, as in the throughput rows.
   gong::flows::v1::UnassignByInstanceIdsRequest request;
   request.add_flow_instance_ids("1001");
@@ -625,8 +639,7 @@ void Waiting() {
   auto facade =
       Facade(*upstream, {"--gong_qps=1", "--coalesce=false", "--max_gong_in_flight=1",
                          absl::StrCat("--max_pending_calls=", n)});
-  const std::string metrics =
-      absl::StrCat("127.0.0.1:", facade->PrintedNumber("\"metrics_port\":"));
+  const std::string metrics = MetricsAddress(*facade);
   const ProcessStats stats = facade->stats();
   const int64_t idle = stats.Rss();
 
