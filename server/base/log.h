@@ -1,7 +1,7 @@
 // Logging: one JSON object a line on stderr, safe from any thread, as log
 // collectors in Kubernetes expect. Every line has "ts", "level" and "msg";
-// callers add fields. Callers never pass credentials, tokens, Authorization
-// headers or email addresses.
+// callers add fields, each key once and none of those three. Callers never
+// pass credentials, tokens, Authorization headers or email addresses.
 #pragma once
 
 #include <cstdint>
