@@ -59,9 +59,12 @@ void AppendTimestamp(std::string& line, absl::Time now) {
     formatted_second = second;
   }
   const int64_t milli = millis - second * 1000;
-  const char digits[] = {'.', static_cast<char>('0' + milli / 100),
+  const char digits[] = {'.',
+                         static_cast<char>('0' + milli / 100),
                          static_cast<char>('0' + milli / 10 % 10),
-                         static_cast<char>('0' + milli % 10), 'Z', '"'};
+                         static_cast<char>('0' + milli % 10),
+                         'Z',
+                         '"'};
   absl::StrAppend(&line, "\"", date_and_time, absl::string_view(digits, sizeof digits));
 }
 

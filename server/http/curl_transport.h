@@ -102,6 +102,8 @@ class CurlTransport final : public HttpTransport {
   void CloseIdleConnections() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
   // An easy handle from idle_easy_, or a new one (nullptr if that fails).
   void* TakeEasyHandle() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
+  // Sets what every request shares on a new handle (a CURL*).
+  void ConfigureEasyHandle(void* easy) const;
   // After work is queued (under mu_): wakes the loop if it sleeps.
   void WakeLoopIfSleeping() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WakeLoop();
@@ -138,8 +140,9 @@ class CurlTransport final : public HttpTransport {
   // since then (so it may hold connections).
   SteadyTime idle_since_ ABSL_GUARDED_BY(curl_mu_) = std::chrono::steady_clock::now();
   bool may_hold_connections_ ABSL_GUARDED_BY(curl_mu_) = false;
-  // Finished easy handles, reset for reuse: a new one per request cost a
-  // dozen allocations. The cap bounds what a burst leaves behind.
+  // Finished easy handles, kept with their options for reuse: a new one per
+  // request cost a dozen allocations. The cap bounds what a burst leaves
+  // behind.
   static constexpr size_t kMaxIdleEasyHandles = 64;
   std::vector<void*> idle_easy_ ABSL_GUARDED_BY(curl_mu_);  // CURL*
 

@@ -56,10 +56,11 @@ TEST(LogTest, OneObjectALineWithTheFieldsInTheOrderGiven) {
                      {"exclusive", false},
                      {"duration_ms", 0.25}});
   });
-  EXPECT_EQ(WithoutTimestamp(text),
-            R"({"level":"info","msg":"call","method":"gong.flows.v1.FlowService/ListFlows",)"
-            R"("ids":200,"negative":-7,"all_flows":true,"exclusive":false,"duration_ms":0.25})"
-            "\n");
+  EXPECT_EQ(
+      WithoutTimestamp(text),
+      R"({"level":"info","msg":"call","method":"gong.flows.v1.FlowService/ListFlows",)"
+      R"("ids":200,"negative":-7,"all_flows":true,"exclusive":false,"duration_ms":0.25})"
+      "\n");
 }
 
 TEST(LogTest, ErrorsSayTheirLevel) {
@@ -82,8 +83,8 @@ TEST(LogTest, StringsAreEscaped) {
 
 TEST(LogTest, UnicodeIsKeptAndInvalidUtf8IsReplaced) {
   const std::string text = StderrOf([] {
-    LogInfo("call", {{"name", std::string("Zoë 😀")},
-                     {"peer", std::string("ipv4:bad\xff\xfe")}});
+    LogInfo("call",
+            {{"name", std::string("Zoë 😀")}, {"peer", std::string("ipv4:bad\xff\xfe")}});
   });
   EXPECT_EQ(WithoutTimestamp(text),
             "{\"level\":\"info\",\"msg\":\"call\",\"name\":\"Zoë 😀\","
@@ -92,7 +93,10 @@ TEST(LogTest, UnicodeIsKeptAndInvalidUtf8IsReplaced) {
 
 TEST(LogTest, NumbersReadBackAsTheyWere) {
   const std::string text = StderrOf([] {
-    LogInfo("n", {{"a", 1.0}, {"b", 0.1}, {"c", 1e-7}, {"d", 123456.789},
+    LogInfo("n", {{"a", 1.0},
+                  {"b", 0.1},
+                  {"c", 1e-7},
+                  {"d", 123456.789},
                   {"e", int64_t{9007199254740993}}});
   });
   EXPECT_EQ(WithoutTimestamp(text),

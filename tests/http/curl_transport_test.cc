@@ -80,11 +80,14 @@ class CurlTransportTest : public ::testing::Test {
 };
 
 // Other endpoints read with GET and may write with other methods: each
-// reaches the server as itself, a GET without a body.
+// reaches the server as itself, a GET without a body, and nothing of one
+// request (its method, body or headers) stays with the next on a reused
+// handle.
 TEST_F(CurlTransportTest, SendsEachMethodAsItselfWithItsBody) {
   httplib::Server server;
   const auto echo = [](const httplib::Request& req, httplib::Response& res) {
-    res.set_content(absl::StrCat(req.method, " ", req.target, " [", req.body, "]"),
+    res.set_content(absl::StrCat(req.method, " ", req.target, " [", req.body, "] ",
+                                 req.get_header_value("X-Only-Put")),
                     "text/plain");
   };
   server.Get("/v2/flows", echo);
@@ -93,17 +96,19 @@ TEST_F(CurlTransportTest, SendsEachMethodAsItselfWithItsBody) {
   const int port = server.bind_to_any_port("127.0.0.1");
   std::thread serving([&server] { server.listen_after_bind(); });
   struct Case {
-    std::string method, body, expected;
+    std::string method, body, header, expected;
   };
-  for (const Case& c :
-       {Case{"GET", "", "GET /v2/flows?cursor=a%20b []"},
-        Case{"PUT", "{\"x\":1}", "PUT /v2/flows?cursor=a%20b [{\"x\":1}]"},
-        Case{"POST", "{}", "POST /v2/flows?cursor=a%20b [{}]"}}) {
+  for (const Case& c : {Case{"GET", "", "", "GET /v2/flows?cursor=a%20b [] "},
+                        Case{"PUT", "{\"x\":1}", "X-Only-Put: yes",
+                             "PUT /v2/flows?cursor=a%20b [{\"x\":1}] yes"},
+                        Case{"POST", "{}", "", "POST /v2/flows?cursor=a%20b [{}] "},
+                        Case{"GET", "", "", "GET /v2/flows?cursor=a%20b [] "}}) {
     SCOPED_TRACE(c.method);
     HttpRequest request;
     request.method = c.method;
     request.url = absl::StrCat("http://127.0.0.1:", port, "/v2/flows?cursor=a%20b");
     request.body = c.body;
+    if (!c.header.empty()) request.headers = {c.header};
     request.deadline = absl::Now() + absl::Seconds(20);
     const HttpResult result = Send(std::move(request));
     ASSERT_TRUE(std::holds_alternative<HttpResponse>(result));
