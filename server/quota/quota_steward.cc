@@ -114,6 +114,17 @@ QuotaSteward::~QuotaSteward() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+    // What another thread is handing to Gong is Gong's (its callers are told
+    // it may have been processed); what nobody has handed over yet never
+    // will be.
+    mu_.Await(absl::Condition(
+        +[](int* sending) { return *sending == 0; }, &sending_));
+    for (const auto& [batch_id, request] : outgoing_) {
+      auto node = in_flight_.extract(batch_id);
+      for (auto& call : node.mapped()->calls)
+        out.emplace_back(std::move(call->done), Cancelled(false));
+    }
+    outgoing_.clear();
     for (auto& batch : queue_) {
       for (auto& call : batch->calls)
         out.emplace_back(std::move(call->done), Cancelled(false));
@@ -178,6 +189,7 @@ QuotaSteward::CallId QuotaSteward::Submit(GongRequest request,
       Pump(now, &out);
     }
   }
+  SendOutgoing();
   for (auto& [done, outcome] : out) std::move(done)(std::move(outcome));
   return id;
 }
@@ -193,7 +205,9 @@ void QuotaSteward::Cancel(CallId id) {
     Batch* batch = it->second;
     in_flight = batch->in_flight;
     if (in_flight && batch->calls.size() == 1) {
-      abandoned_upstream = batch->upstream;  // nobody is left to answer
+      // Nobody is left to answer. (0 while it is being sent: SendOutgoing
+      // cancels it then.)
+      abandoned_upstream = batch->upstream;
     }
     call = Detach(id);
   }
@@ -268,10 +282,48 @@ void QuotaSteward::Send(std::shared_ptr<Batch> batch, absl::Time now) {
   }
   const uint64_t batch_id = next_batch_id_++;
   batch->in_flight = true;
-  in_flight_[batch_id] = batch;
-  batch->upstream = gong_->Send(batch->Request(), [this, batch_id](GongOutcome outcome) {
-    OnAnswer(batch_id, std::move(outcome));
-  });
+  outgoing_.emplace_back(batch_id, batch->Request());
+  in_flight_[batch_id] = std::move(batch);
+}
+
+void QuotaSteward::SendOutgoing() {
+  std::vector<std::pair<uint64_t, GongRequest>> outgoing;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || outgoing_.empty()) return;
+    outgoing.swap(outgoing_);
+    ++sending_;
+  }
+  // Without mu_: handing a request to Gong's client writes it to a socket,
+  // and a call arriving meanwhile would otherwise wait for the lock (and
+  // its thread sleep) for each.
+  std::vector<std::pair<uint64_t, GongClient::CallId>> sent;
+  sent.reserve(outgoing.size());
+  for (auto& [batch_id, request] : outgoing) {
+    const uint64_t id = batch_id;
+    sent.emplace_back(id,
+                      gong_->Send(std::move(request), [this, id](GongOutcome outcome) {
+                        OnAnswer(id, std::move(outcome));
+                      }));
+  }
+  std::vector<GongClient::CallId> abandoned;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [batch_id, upstream] : sent) {
+      auto it = in_flight_.find(batch_id);
+      if (it == in_flight_.end()) continue;  // answered already
+      it->second->upstream = upstream;
+      // Every caller left while it was being sent: nobody is left to answer.
+      if (it->second->calls.empty()) abandoned.push_back(upstream);
+    }
+    if (abandoned.empty()) {
+      --sending_;
+      return;
+    }
+  }
+  for (GongClient::CallId upstream : abandoned) gong_->Cancel(upstream);
+  absl::MutexLock lock(&mu_);
+  --sending_;  // the destructor may go on
 }
 
 void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
@@ -339,6 +391,7 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
     }
     Pump(now, &out);
   }
+  SendOutgoing();
   if (merged != nullptr) {
     // Each caller gets its own part of the answer (decoding it takes a
     // while: no other call waits for the lock meanwhile).
@@ -434,6 +487,7 @@ void QuotaSteward::OnWindowNews() {
     FailLateCalls(now, &out);
     Pump(now, &out);
   }
+  SendOutgoing();
   for (auto& [done, outcome] : out) std::move(done)(std::move(outcome));
 }
 
@@ -446,6 +500,7 @@ void QuotaSteward::OnWake() {
     if (wake_at_ <= now) wake_at_ = absl::InfiniteFuture();
     Pump(now, &out);
   }
+  SendOutgoing();
   for (auto& [done, outcome] : out) std::move(done)(std::move(outcome));
 }
 

@@ -119,8 +119,11 @@ class QuotaSteward {
   void NoteHeld() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Pump(absl::Time now, std::vector<Completion>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts `batch` as sent and queues its request in outgoing_.
   void Send(std::shared_ptr<Batch> batch, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After unlocking: hands the queued requests to Gong's client.
+  void SendOutgoing() ABSL_LOCKS_EXCLUDED(mu_);
   void FailLateCalls(absl::Time now, std::vector<Completion>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues `batch` again, first in line, in two halves of its calls.
@@ -147,6 +150,10 @@ class QuotaSteward {
   absl::flat_hash_map<std::pair<const CoalescingPolicy*, std::string>, Batch*> open_
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::shared_ptr<Batch>> in_flight_ ABSL_GUARDED_BY(mu_);
+  // Requests counted and in flight but not yet handed to Gong's client, by
+  // batch id; and how many threads are handing some over.
+  std::vector<std::pair<uint64_t, GongRequest>> outgoing_ ABSL_GUARDED_BY(mu_);
+  int sending_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<CallId, Batch*> batch_of_ ABSL_GUARDED_BY(mu_);
   size_t waiting_calls_ ABSL_GUARDED_BY(mu_) = 0;
   size_t most_held_ ABSL_GUARDED_BY(mu_) = 0;  // since the last TakeMostHeld

@@ -3,6 +3,7 @@
 // it from gRPC threads too.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,10 +47,15 @@ class FakeGongClient final : public GongClient {
 
   // Call ids are 1, 2, 3, ... in arrival order.
   CallId Send(GongRequest request, Callback done) override {
+    if (on_send_) on_send_();
     absl::MutexLock lock(&mu_);
     calls_.push_back({std::move(request), std::move(done)});
     return calls_.size();
   }
+
+  // Runs at the start of every Send, while the request is being written,
+  // as it were. Set it while no Send runs.
+  void OnSend(std::function<void()> hook) { on_send_ = std::move(hook); }
 
   // Records the id; an unanswered call is answered as cancelled.
   void Cancel(CallId id) override {
@@ -119,6 +125,7 @@ class FakeGongClient final : public GongClient {
   std::vector<Call> calls_ ABSL_GUARDED_BY(mu_);  // call id N at index N-1
   std::vector<CallId> cancelled_ ABSL_GUARDED_BY(mu_);
   bool cancel_unfinished_on_destruction_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> on_send_;
 };
 
 }  // namespace gong::testing

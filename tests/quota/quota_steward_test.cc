@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <future>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -377,6 +378,44 @@ TEST_F(QuotaStewardTest, AnInFlightRequestIsAbortedOnlyWhenAllItsCallersLeft) {
   ASSERT_TRUE(b->done());
   EXPECT_EQ(b->error().kind, GongError::Kind::kCancelled);
   EXPECT_TRUE(b->error().may_have_acted);
+}
+
+// Handing a request to Gong's client writes it to a socket: a call arriving
+// meanwhile must not wait for the steward's lock (and its thread sleep).
+TEST_F(QuotaStewardTest, ACallArrivingWhileARequestIsHandedToGongDoesNotWait) {
+  Start(Qps(0));
+  bool other_call_went = false;
+  gong_->OnSend([this, &other_call_went, first = true]() mutable {
+    if (!std::exchange(first, false)) return;
+    auto other = std::async(std::launch::async, [this] {
+      return steward_->Submit(Read(), nullptr, [](QuotaOutcome) {});
+    });
+    // Generous for a loaded machine; a steward holding its lock makes it
+    // wait the whole time.
+    other_call_went =
+        other.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  });
+  Submit(Read(), nullptr);
+  EXPECT_TRUE(other_call_went);
+  EXPECT_TRUE(gong_->AwaitCalls(2));
+}
+
+TEST_F(QuotaStewardTest, ACallerWhoLeavesWhileItsRequestIsHandedToGongCancelsIt) {
+  Start(Qps(1));
+  Call({"0"});
+  Caller* caller = Call({"1"});  // waits for the next second
+  bool left_in_time = false;
+  gong_->OnSend([this, caller, &left_in_time] {
+    auto leaving =
+        std::async(std::launch::async, [this, caller] { steward_->Cancel(caller->id); });
+    left_in_time =
+        leaving.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  });
+  clock_->Advance(absl::Seconds(2));
+  EXPECT_TRUE(left_in_time);
+  ASSERT_TRUE(caller->done());
+  EXPECT_EQ(caller->error().kind, GongError::Kind::kCancelled);
+  EXPECT_THAT(gong_->cancelled(), ElementsAre(2u));  // nobody is left to answer
 }
 
 TEST_F(QuotaStewardTest, ACallWhoseTurnComesAfterItsDeadlineFailsAtOnce) {
