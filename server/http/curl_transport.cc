@@ -262,39 +262,63 @@ HttpTransport::RequestId CurlTransport::Send(HttpRequest request, Callback done)
   {
     absl::MutexLock lock(&mu_);
     id = next_id_++;
+    incoming_.emplace_back(id, std::move(transfer));
   }
-  if (curl_mu_.TryLock()) {
-    bool stopping;
-    {
-      absl::MutexLock lock(&mu_);
-      stopping = stopping_;
-      if (stopping) incoming_.emplace_back(id, std::move(transfer));
-    }
-    if (!stopping) {
-      // The loop sleeps: start the request on this thread. curl writes it
-      // now on a warm connection, and the loop wakes for the answer.
-      StartTransfer(id, std::move(transfer));
-      RunDueTimers();
-      ReapCompleted();
-    }
-    const bool finished = !finished_.empty();
-    curl_mu_.Unlock();
-    // A callback, if the request ended at once, runs on the loop thread.
-    if (finished || stopping) WakeLoop();
+  if (!curl_mu_.TryLock()) {
+    // Whoever holds curl_mu_ takes the request up before letting go: the
+    // loop while it is awake, or another sender. Only a sleeping loop with
+    // no sender driving for it needs waking.
+    absl::MutexLock lock(&mu_);
+    if (!sender_driving_) WakeLoopIfSleeping();
     return id;
   }
-  // The loop is awake (it holds curl_mu_ whenever it is) and picks the
-  // request up before it sleeps again.
-  absl::MutexLock lock(&mu_);
-  incoming_.emplace_back(id, std::move(transfer));
-  WakeLoopIfSleeping();
+  // The loop sleeps: this thread starts the request, and any queued while
+  // it does. curl writes them now on warm connections, and the loop wakes
+  // for the answers.
+  bool stopping = false;
+  for (;;) {
+    std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> incoming;
+    std::vector<RequestId> cancelled;
+    {
+      absl::MutexLock lock(&mu_);
+      // Once stopping, queued work is the loop's (or the destructor's).
+      stopping = stopping_;
+      sender_driving_ = !stopping && (!incoming_.empty() || !cancelled_.empty());
+      if (!sender_driving_) break;
+      incoming.swap(incoming_);
+      cancelled.swap(cancelled_);
+    }
+    TakeUp(std::move(incoming), cancelled, /*stopping=*/false);
+    RunDueTimers();  // starts the new transfers
+    ReapCompleted();
+  }
+  const bool finished = !finished_.empty();
+  curl_mu_.Unlock();
+  // A callback, if a request ended at once, runs on the loop thread.
+  if (finished || stopping) WakeLoop();
   return id;
 }
 
 void CurlTransport::Cancel(RequestId id) {
   absl::MutexLock lock(&mu_);
   cancelled_.push_back(id);
-  WakeLoopIfSleeping();
+  if (!sender_driving_) WakeLoopIfSleeping();
+}
+
+void CurlTransport::TakeUp(
+    std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> incoming,
+    const std::vector<RequestId>& cancelled, bool stopping) {
+  for (auto& [id, transfer] : incoming) {
+    if (stopping) {
+      finished_.emplace_back(
+          std::move(transfer->done),
+          TransportError{TransportFailure::kCancelled, "transport shutting down",
+                         Delivery::kNotSent});
+    } else {
+      StartTransfer(id, std::move(transfer));
+    }
+  }
+  for (RequestId id : cancelled) CancelTransfer(id, "cancelled by the caller");
 }
 
 void CurlTransport::WakeLoopIfSleeping() {
@@ -556,17 +580,7 @@ void CurlTransport::Loop() {
       cancelled.swap(cancelled_);
       stopping = stopping_;
     }
-    for (auto& [id, transfer] : incoming) {
-      if (stopping) {
-        finished_.emplace_back(
-            std::move(transfer->done),
-            TransportError{TransportFailure::kCancelled, "transport shutting down",
-                           Delivery::kNotSent});
-      } else {
-        StartTransfer(id, std::move(transfer));
-      }
-    }
-    for (RequestId id : cancelled) CancelTransfer(id, "cancelled by the caller");
+    TakeUp(std::move(incoming), cancelled, stopping);
     if (stopping) {
       std::vector<RequestId> left;
       for (const auto& entry : active_) left.push_back(entry.first);

@@ -84,6 +84,11 @@ class CurlTransport final : public HttpTransport {
   void Loop();
   // Helpers for the thread that holds curl_mu_.
   void RunTimers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
+  // Starts the queued requests (or, when stopping, fails them) and ends the
+  // cancelled ones.
+  void TakeUp(std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> incoming,
+              const std::vector<RequestId>& cancelled, bool stopping)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
   // Runs curl's timers for as long as curl asks for "now" (timeout 0),
   // which it does after a transfer is added, to start it.
   void RunDueTimers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
@@ -113,7 +118,7 @@ class CurlTransport final : public HttpTransport {
   const int wake_fd_;   // owned eventfd, in epoll_fd_; written by any thread
   const int timer_fd_;  // owned timerfd, in epoll_fd_: curl's timer
 
-  // Queued work, for a loop that is awake (and so holds curl_mu_).
+  // Queued work, for whoever holds curl_mu_.
   absl::Mutex mu_ ABSL_ACQUIRED_AFTER(curl_mu_);
   RequestId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> incoming_
@@ -124,6 +129,9 @@ class CurlTransport final : public HttpTransport {
   // queued work must wake it. While it runs it picks new work up anyway,
   // which saves a wake-up (two syscalls and often a thread switch).
   bool sleeping_ ABSL_GUARDED_BY(mu_) = false;
+  // A sender holds curl_mu_ and takes up what is queued before it lets go,
+  // so what is queued meanwhile needs no wake-up.
+  bool sender_driving_ ABSL_GUARDED_BY(mu_) = false;
 
   // curl's state, for the thread driving it.
   absl::Mutex curl_mu_;
