@@ -351,24 +351,37 @@ int CurlTransport::OnSocket(void* /*easy*/, int socket, int what, void* self_ptr
 
 int CurlTransport::OnTimer(void* /*multi*/, long timeout_ms, void* self_ptr)
     ABSL_NO_THREAD_SAFETY_ANALYSIS {  // curl calls it under curl_mu_
-  auto* self = static_cast<CurlTransport*>(self_ptr);
-  if (timeout_ms == 0) {
-    self->timers_due_now_ = true;  // the driving thread runs them next
-    return 0;
-  }
-  // A negative timeout stops the timer (all zeros disarms a timerfd).
-  itimerspec when{};
-  if (timeout_ms > 0) {
-    when.it_value.tv_sec = timeout_ms / 1000;
-    when.it_value.tv_nsec = (timeout_ms % 1000) * 1000000;
-  }
-  timerfd_settime(self->timer_fd_, 0, &when, nullptr);
+  static_cast<CurlTransport*>(self_ptr)->SetTimer(timeout_ms);
   return 0;
+}
+
+// curl moves its next deadline at nearly every transfer's start and end,
+// mostly later (the next transfer's timeout): setting the timerfd each time
+// was a syscall a request. So the timerfd is set only for an earlier
+// deadline; when it fires, curl is asked for its next one.
+void CurlTransport::SetTimer(long timeout_ms) {
+  if (timeout_ms == 0) {
+    timers_due_now_ = true;  // the driving thread runs them next
+    return;
+  }
+  // No timer (a negative timeout): one already set fires harmlessly.
+  if (timeout_ms < 0) return;
+  const SteadyTime due =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  if (due >= timer_due_) return;
+  timer_due_ = due;
+  itimerspec when{};
+  when.it_value.tv_sec = timeout_ms / 1000;
+  when.it_value.tv_nsec = (timeout_ms % 1000) * 1000000;
+  timerfd_settime(timer_fd_, 0, &when, nullptr);
 }
 
 void CurlTransport::RunTimers() {
   int running = 0;
   curl_multi_socket_action(AsMulti(multi_), CURL_SOCKET_TIMEOUT, 0, &running);
+  long next_ms = -1;
+  curl_multi_timeout(AsMulti(multi_), &next_ms);
+  SetTimer(next_ms);
 }
 
 void CurlTransport::RunDueTimers() {
@@ -539,6 +552,7 @@ void CurlTransport::CloseIdleConnections() {
   multi_ = fresh;
   const itimerspec stop{};
   timerfd_settime(timer_fd_, 0, &stop, nullptr);
+  timer_due_ = SteadyTime::max();
   timers_due_now_ = false;
   may_hold_connections_ = false;
 }
@@ -628,7 +642,10 @@ void CurlTransport::Loop() {
       if (fd == wake_fd_ || fd == timer_fd_) {
         uint64_t count;
         (void)!read(fd, &count, sizeof(count));
-        if (fd == timer_fd_) RunTimers();
+        if (fd == timer_fd_) {
+          timer_due_ = SteadyTime::max();  // fired
+          RunTimers();
+        }
         continue;
       }
       int mask = 0;

@@ -83,7 +83,10 @@ class CurlTransport final : public HttpTransport {
   static int OnTimer(void* multi, long timeout_ms, void* self);
   void Loop();
   // Helpers for the thread that holds curl_mu_.
+  // Runs curl's due timers and sets the timer for its next deadline.
   void RunTimers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
+  // curl's timer for `timeout_ms` from now (0: now; negative: none).
+  void SetTimer(long timeout_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
   // Starts the queued requests (or, when stopping, fails them) and ends the
   // cancelled ones.
   void TakeUp(std::vector<std::pair<RequestId, std::unique_ptr<CurlTransfer>>> incoming,
@@ -144,6 +147,8 @@ class CurlTransport final : public HttpTransport {
   // curl asked for its timers to run now (OnTimer with 0).
   bool timers_due_now_ ABSL_GUARDED_BY(curl_mu_) = false;
   using SteadyTime = std::chrono::steady_clock::time_point;
+  // When timer_fd_ fires (max: not set, or fired).
+  SteadyTime timer_due_ ABSL_GUARDED_BY(curl_mu_) = SteadyTime::max();
   // Since when no transfer has run, and whether one has run on multi_
   // since then (so it may hold connections).
   SteadyTime idle_since_ ABSL_GUARDED_BY(curl_mu_) = std::chrono::steady_clock::now();
