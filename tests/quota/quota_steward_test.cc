@@ -8,12 +8,13 @@
 
 #include <algorithm>
 #include <deque>
-#include <future>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_gong_client.h"
 #include "gmock/gmock.h"
@@ -384,19 +385,22 @@ TEST_F(QuotaStewardTest, AnInFlightRequestIsAbortedOnlyWhenAllItsCallersLeft) {
 // meanwhile must not wait for the steward's lock (and its thread sleep).
 TEST_F(QuotaStewardTest, ACallArrivingWhileARequestIsHandedToGongDoesNotWait) {
   Start(Qps(0));
-  bool other_call_went = false;
-  gong_->OnSend([this, &other_call_went, first = true]() mutable {
+  std::thread other;
+  absl::Notification other_went;
+  bool went_in_time = false;
+  gong_->OnSend([&, first = true]() mutable {
     if (!std::exchange(first, false)) return;
-    auto other = std::async(std::launch::async, [this] {
-      return steward_->Submit(Read(), nullptr, [](QuotaOutcome) {});
+    other = std::thread([&] {
+      steward_->Submit(Read(), nullptr, [](QuotaOutcome) {});
+      other_went.Notify();
     });
-    // Generous for a loaded machine; a steward holding its lock makes it
-    // wait the whole time.
-    other_call_went =
-        other.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+    // Generous for a loaded machine; a steward holding its lock makes the
+    // other call wait the whole time.
+    went_in_time = other_went.WaitForNotificationWithTimeout(absl::Seconds(20));
   });
   Submit(Read(), nullptr);
-  EXPECT_TRUE(other_call_went);
+  other.join();  // (a steward holding its lock would let it go only now)
+  EXPECT_TRUE(went_in_time);
   EXPECT_TRUE(gong_->AwaitCalls(2));
 }
 
@@ -404,14 +408,18 @@ TEST_F(QuotaStewardTest, ACallerWhoLeavesWhileItsRequestIsHandedToGongCancelsIt)
   Start(Qps(1));
   Call({"0"});
   Caller* caller = Call({"1"});  // waits for the next second
+  std::thread leaving;
+  absl::Notification left;
   bool left_in_time = false;
-  gong_->OnSend([this, caller, &left_in_time] {
-    auto leaving =
-        std::async(std::launch::async, [this, caller] { steward_->Cancel(caller->id); });
-    left_in_time =
-        leaving.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  gong_->OnSend([&] {
+    leaving = std::thread([&] {
+      steward_->Cancel(caller->id);
+      left.Notify();
+    });
+    left_in_time = left.WaitForNotificationWithTimeout(absl::Seconds(20));
   });
   clock_->Advance(absl::Seconds(2));
+  leaving.join();
   EXPECT_TRUE(left_in_time);
   ASSERT_TRUE(caller->done());
   EXPECT_EQ(caller->error().kind, GongError::Kind::kCancelled);
