@@ -379,6 +379,13 @@ void CurlTransport::SetTimer(long timeout_ms) {
 void CurlTransport::RunTimers() {
   int running = 0;
   curl_multi_socket_action(AsMulti(multi_), CURL_SOCKET_TIMEOUT, 0, &running);
+}
+
+void CurlTransport::RunTimersAndRearm() {
+  timer_due_ = SteadyTime::max();
+  RunTimers();
+  // curl reports its next deadline only when it changes, and one that was
+  // later than the timer's was not set (SetTimer): ask for it.
   long next_ms = -1;
   curl_multi_timeout(AsMulti(multi_), &next_ms);
   SetTimer(next_ms);
@@ -633,7 +640,7 @@ void CurlTransport::Loop() {
     // A quiet second runs curl's timers anyway, so a timer curl did not
     // report (it calls back only when its earliest deadline changes) is
     // late by a second at most, never lost.
-    if (ready == 0) RunTimers();
+    if (ready == 0) RunTimersAndRearm();
     // Only the sockets that are ready are handed to curl: with 1000
     // transfers in flight, curl_multi_perform walked (and polled) all of
     // them on every wake-up.
@@ -642,10 +649,7 @@ void CurlTransport::Loop() {
       if (fd == wake_fd_ || fd == timer_fd_) {
         uint64_t count;
         (void)!read(fd, &count, sizeof(count));
-        if (fd == timer_fd_) {
-          timer_due_ = SteadyTime::max();  // fired
-          RunTimers();
-        }
+        if (fd == timer_fd_) RunTimersAndRearm();
         continue;
       }
       int mask = 0;

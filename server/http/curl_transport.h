@@ -83,8 +83,10 @@ class CurlTransport final : public HttpTransport {
   static int OnTimer(void* multi, long timeout_ms, void* self);
   void Loop();
   // Helpers for the thread that holds curl_mu_.
-  // Runs curl's due timers and sets the timer for its next deadline.
   void RunTimers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
+  // When the timer fired (or a quiet second passed): runs curl's due timers
+  // and sets the timer for curl's next deadline.
+  void RunTimersAndRearm() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
   // curl's timer for `timeout_ms` from now (0: now; negative: none).
   void SetTimer(long timeout_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_);
   // Starts the queued requests (or, when stopping, fails them) and ends the
