@@ -60,6 +60,7 @@ FROM debian:bookworm-slim AS runtime
 #                      of the Redis client
 #   libhiredis0.14     libhiredis.so.0.14, the client of the Redis that holds the
 #                      quota shared by all replicas (--quota_redis)
+#   libjemalloc2       libjemalloc.so.2, the allocator the server runs on
 #   ca-certificates    the system CA bundle libcurl verifies Gong's certificate with
 # libc6, libstdc++6 and libgcc-s1 are already in the base image. Packages
 # that apt pulls in as Depends are left to apt.
@@ -73,6 +74,7 @@ RUN apt-get update \
       libgrpc++1.51 \
       libgrpc29 \
       libhiredis0.14 \
+      libjemalloc2 \
       libprometheus-cpp-core1.0 \
       libprotobuf32 \
       libssl3 \

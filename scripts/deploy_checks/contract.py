@@ -51,4 +51,5 @@ SHARED_QUOTA_FLAGS = ("quota_redis", "quota_key", "quota_fallback_qps")
 # (the check against a built binary sees only what that build links).
 RUNTIME_PACKAGES_REQUIRED = {
     "libhiredis0.14": "libhiredis.so.0.14, the shared quota's Redis client",
+    "libjemalloc2": "libjemalloc.so.2, the allocator the server runs on",
 }

@@ -3,7 +3,6 @@
 // facade; on SIGTERM or SIGINT drain, stop and exit 0; log and carry on
 // through SIGHUP, SIGUSR1 and SIGUSR2.
 #include <curl/curl.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -18,6 +17,7 @@
 #include "app/env_flags.h"
 #include "app/facade_server.h"
 #include "app/flags.h"
+#include "base/allocator.h"
 #include "base/log.h"
 #include "gong/credentials.h"
 
@@ -26,13 +26,7 @@ int main(int argc, char** argv) {
   // detector on: a global lock and graph update on every Mutex (gRPC's
   // included). It cost the facade a tenth of its CPU under load.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  // One malloc arena rather than glibc's eight per core: memory freed on
-  // one thread (gRPC's, curl's) is reused by the others instead of piling up
-  // per thread. With curl's smaller receive buffer (http/curl_transport.cc)
-  // it took peak RSS with 1000 calls pending from 73 to 57 MiB (either alone
-  // saved 2 or 3), at no throughput cost we could measure
-  // (docs/performance.md).
-  mallopt(M_ARENA_MAX, 1);
+  gong::TuneAllocator();
   absl::SetProgramUsageMessage(
       "Serves gong.flows.v1.FlowService over Gong's REST API.\n"
       "Every flag --foo may also be set as GONG_FLOWS_FOO. Credentials come from "

@@ -1,9 +1,8 @@
 #include "app/memory_trimmer.h"
 
-#include <malloc.h>
-
 #include <utility>
 
+#include "base/allocator.h"
 #include "base/thread_name.h"
 
 namespace gong {
@@ -28,7 +27,7 @@ void MemoryTrimmer::Run() {
     const size_t most = most_held_();
     if (most >= burst_) after_burst = true;
     if (most == 0 && after_burst) {
-      malloc_trim(0);
+      ReleaseFreeMemory();
       trims_.fetch_add(1);
       after_burst = false;
     }

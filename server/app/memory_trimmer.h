@@ -1,10 +1,10 @@
 // Gives memory back to the system after a burst of calls. A burst of
 // thousands of waiting calls grows the heap by kilobytes a call (gRPC's
-// per-call state above all); when they have gone, glibc keeps the freed
-// pages, scattered through the heap, and the replica's RSS stays at its
-// peak, against the container's memory limit, until the next burst. So once
-// the facade has been busy and is idle again, malloc_trim(0) hands the free
-// pages back.
+// per-call state above all); when they have gone, the allocator keeps the
+// freed pages, and the replica's RSS stays at its peak, against the
+// container's memory limit, until the next burst. So once the facade has
+// been busy and is idle again, it hands the free pages back
+// (ReleaseFreeMemory, base/allocator.h).
 #pragma once
 
 #include <atomic>
