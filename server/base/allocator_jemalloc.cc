@@ -9,7 +9,7 @@
 // One arena, not jemalloc's four a core: each thread's cache already keeps
 // most allocations off the arena's lock, and memory freed on one thread
 // (gRPC's, curl's) is then reused by all. Peak RSS with 1000 calls pending
-// 51 MiB against 66 with four a core, at the same CPU a call
+// 51-57 MiB against 66 with four a core, at the same CPU a call
 // (docs/performance.md).
 const char* malloc_conf = "narenas:1";
 
