@@ -147,9 +147,16 @@ absl::Time SharedWindow::NextSlot(absl::Time now, absl::Time earliest) {
     earliest = std::max(earliest, local_.SlotTime(earliest, 0));
   if (grant_.has_value()) {
     if (earliest <= grant_->time + options_.late_send_tolerance) {
-      return std::max(grant_->time, earliest);
+      const absl::Time at = std::max(grant_->time, earliest);
+      if (at <= grant_->next_look) return at;
+      // Far off (a pause): the steward comes back to look again, and a
+      // look asks Redis anew, without this grant, which may have been
+      // deleted, or the pause shortened, meanwhile.
+      if (now < grant_->next_look) return grant_->next_look;
+    } else {
+      waiting_since_.reset();  // the steward pauses past it: a new wait
     }
-    GiveBack(*grant_);  // the steward pauses past it
+    GiveBack(*grant_);
     grant_.reset();
   }
   if (earliest > now) return earliest;  // reserve once the pause is over
@@ -160,6 +167,7 @@ absl::Time SharedWindow::NextSlot(absl::Time now, absl::Time earliest) {
 uint64_t SharedWindow::Record(absl::Time when) {
   absl::MutexLock lock(&mu_);
   const uint64_t ticket = local_.Record(when);
+  waiting_since_.reset();
   if (shared_ && grant_.has_value()) {
     shared_sends_.push_back({ticket, *std::move(grant_)});
     grant_.reset();
@@ -248,10 +256,14 @@ void SharedWindow::RunScript(std::vector<std::string> args, ReplyCallback done) 
 
 void SharedWindow::Reserve(absl::Time now) {
   reserving_ = true;
+  if (!waiting_since_.has_value()) waiting_since_ = now;
+  // What is left of this replica's ceiling on waiting for a pause.
+  const absl::Duration max_wait =
+      std::max(absl::ZeroDuration(), *waiting_since_ + options_.max_pause - now);
   std::string member = absl::StrCat(replica_, next_member_++);
   RunScript(
       {"reserve", absl::StrCat(options_.max_sends), absl::StrCat(Micros(options_.window)),
-       member},
+       member, absl::StrCat(Micros(max_wait))},
       [this, member, now](Reply reply) { OnReserved(member, now, std::move(reply)); });
 }
 
@@ -263,13 +275,15 @@ void SharedWindow::OnReserved(const std::string& member, absl::Time asked, Reply
     const absl::Time now = clock_->Now();
     std::optional<std::vector<int64_t>> values;
     if (reply.ok()) values = Integers(*reply, 3);
+    if (values.has_value() && (*values)[0] < 0) values.reset();
     if (!values.has_value()) {
       Failed("reserving a slot", reply);
     } else {
       if (observer_ != nullptr) observer_->RedisAnswered(now - asked);
       // Redis's "in wait_us" counted from its answer's arrival: a slot a
       // little later than Redis's, never earlier.
-      Grant grant{now + absl::Microseconds((*values)[0]), (*values)[2], member};
+      Grant grant{now + absl::Microseconds((*values)[0]), (*values)[2], member,
+                  now + options_.recheck_interval};
       LearnToday((*values)[1], now);
       if (shared_) {
         grant_ = std::move(grant);
@@ -321,6 +335,7 @@ void SharedWindow::FallBack(absl::string_view why) {
   const bool was_shared = shared_;
   shared_ = false;
   grant_.reset();  // Redis may have lost it; it expires there anyway
+  waiting_since_.reset();
   failure_logged_ = true;
   LogError(was_shared ? "quota: Redis failed; this replica keeps its own limit until "
                         "Redis answers again"

@@ -7,7 +7,11 @@
 //   EVAL when Redis forgot it) and wakes the steward with the slot's time.
 //   Calls arriving meanwhile join the batch at the head of the queue. A slot
 //   not used within late_send_tolerance of its time is given back.
-// - Gong's 429 pause and the day's request count live in Redis too.
+// - Gong's 429 pause and the day's request count live in Redis too. Of a
+//   pause, this replica waits at most its own max_pause, whatever Redis
+//   holds, and a grant further than recheck_interval away is asked for
+//   again every recheck_interval: a pause or grant deleted or shortened in
+//   Redis holds it no longer than its next look.
 // - Redis failing is not the facade failing. Down, slow (no answer within
 //   redis_timeout) or erring, the window falls back at once to a local
 //   window of fallback_max_sends, logs it once, probes Redis with backoff
@@ -53,6 +57,12 @@ struct SharedWindowOptions {
   // steward's wake-up is a little late, never early): within the window's
   // margin for jitter.
   absl::Duration late_send_tolerance = absl::Milliseconds(25);
+  // This replica's --max_gong_pause: it waits for a pause in Redis (written
+  // by a replica with a longer one, or by anything that can write the key)
+  // at most this long from when it began waiting for its slot.
+  absl::Duration max_pause = absl::Seconds(60);
+  // A grant further away than this (a pause) is looked at again this often.
+  absl::Duration recheck_interval = absl::Seconds(1);
 };
 
 // What the metrics want to know of Redis.
@@ -87,6 +97,7 @@ class SharedWindow final : public RequestWindow {
     absl::Time time;  // on our clock
     int64_t slot_us;  // on Redis's
     std::string member;
+    absl::Time next_look;  // when a grant still far off is asked for again
   };
   struct SharedSend {  // a recent send made on a grant, for Delay()
     uint64_t ticket;
@@ -128,6 +139,9 @@ class SharedWindow final : public RequestWindow {
   std::unique_ptr<redis::RedisClient> redis_ ABSL_GUARDED_BY(mu_);
   bool shared_ ABSL_GUARDED_BY(mu_) = false;  // else the local fallback
   bool failure_logged_ ABSL_GUARDED_BY(mu_) = false;
+  // Since when this replica waits for a slot (the first reservation since
+  // its last send): bounds what it waits of a pause.
+  std::optional<absl::Time> waiting_since_ ABSL_GUARDED_BY(mu_);
   // Back on Redis after a failure, this replica also keeps to its fallback
   // pace until then: another replica may still be on its own, unseen by the
   // company's window, for as long as its next probe (at most
