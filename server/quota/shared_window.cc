@@ -331,7 +331,12 @@ void SharedWindow::Failed(absl::string_view what, const Reply& reply) {
 }
 
 void SharedWindow::FallBack(absl::string_view why) {
-  if (!shared_ && failure_logged_) return;
+  good_probes_ = 0;
+  if (!shared_ && failure_logged_) {
+    ++failures_;  // logged once it ends
+    return;
+  }
+  failures_ = 1;
   const bool was_shared = shared_;
   shared_ = false;
   grant_.reset();  // Redis may have lost it; it expires there anyway
@@ -365,7 +370,10 @@ void SharedWindow::ProbeLater() {
   probe_scheduled_ = true;
   const absl::Duration cap = options_.max_probe_delay;
   absl::Duration delay = options_.initial_probe_delay;
-  for (int i = 0; i < failed_probes_ && delay < cap; ++i) delay *= 2;
+  // Confirming a good answer is quick; after a failure, the backoff.
+  if (good_probes_ == 0) {
+    for (int i = 0; i < failed_probes_ && delay < cap; ++i) delay *= 2;
+  }
   absl::BitGen random;
   delay = std::min(delay, cap) * absl::Uniform(random, 0.5, 1.0);
   clock_->RunAt(clock_->Now() + delay, [lifeline = lifeline_] {
@@ -391,11 +399,18 @@ void SharedWindow::Probe() {
       if (!values.has_value()) {
         ++failed_probes_;
         if (observer_ != nullptr) observer_->RedisFailed();
-        if (!failure_logged_) FallBack(Describe(reply));
+        FallBack(Describe(reply));
         ProbeLater();
         return;
       }
       LearnToday((*values)[1], clock_->Now());
+      // After a failure, Redis must answer steadily before it is used
+      // again: a Redis failing one command in two would otherwise have the
+      // window switch (and log) at each.
+      if (failure_logged_ && ++good_probes_ < options_.steady_probes) {
+        ProbeLater();
+        return;
+      }
       GoShared();
     }
     Wake();
@@ -413,10 +428,18 @@ void SharedWindow::GoShared() {
   if (failure_logged_) {
     fallback_pace_until_ = clock_->Now() + options_.max_probe_delay + options_.window;
   }
-  LogInfo(failure_logged_ ? "quota: Redis answers again; back to the company's window"
-                          : "quota: Redis answers; using the company's window",
-          {{"redis", options_.redis.ToString()}, {"quota_key", options_.key}});
+  if (failure_logged_) {
+    LogInfo("quota: Redis answers again; back to the company's window",
+            {{"redis", options_.redis.ToString()},
+             {"quota_key", options_.key},
+             {"failures", failures_}});
+  } else {
+    LogInfo("quota: Redis answers; using the company's window",
+            {{"redis", options_.redis.ToString()}, {"quota_key", options_.key}});
+  }
   failure_logged_ = false;
+  failures_ = 0;
+  good_probes_ = 0;
   FlushCount();
 }
 

@@ -21,7 +21,9 @@
 //       most MAX_WAIT_US (its replica's ceiling, --max_gong_pause): a pause
 //       written far ahead, by a replica with a longer ceiling or by
 //       anything else, never holds a replica longer than its own ceiling.
-//   peek -> {0, today}: whether the script runs, and the day's count
+//   peek -> {0, today}: whether the script runs and may write (a Redis out
+//       of memory refuses the write, as it would a reservation's), and the
+//       day's count
 //   count N -> today: N more requests sent this day
 //   pause US -> 0: nobody's slot before US from now
 // Every key expires: the window a second after its last slot (a day at
@@ -54,9 +56,13 @@ if op == 'pause' then
   end
   return 0
 end
-local today = tonumber(redis.call('GET', day)) or 0
-if op == 'peek' then return {0, today} end
+if op == 'peek' then
+  local today = redis.call('INCRBY', day, 0)
+  redis.call('EXPIRE', day, 172800)
+  return {0, today}
+end
 if op ~= 'reserve' then return redis.error_reply('unknown operation ' .. op) end
+local today = tonumber(redis.call('GET', day)) or 0
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local max_wait = tonumber(ARGV[5])

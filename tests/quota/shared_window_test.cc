@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -343,6 +344,59 @@ TEST(SharedWindowTest, BackOnRedisAReplicaKeepsItsFallbackPaceWhileOthersMayBeLo
   absl::SleepFor(back + absl::Milliseconds(1600) - replica.clock().Now());
   const absl::Time third = replica.Send();
   EXPECT_LT(replica.Send() - third, absl::Milliseconds(900));
+}
+
+// The lines of `log` holding `text`.
+std::vector<std::string> LinesWith(const std::string& log, absl::string_view text) {
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (absl::StrContains(line, text)) lines.emplace_back(line);
+  }
+  return lines;
+}
+
+// A Redis out of memory answers reads and refuses writes: every
+// reservation fails. Before, each probe (a read) found Redis answering,
+// the window went back to it, the next reservation failed, and each switch
+// logged a line, many times a second. Now a probe writes too, and one line
+// says Redis failed, one that it answers again, with how many failures
+// came between.
+TEST(SharedWindowTest, ARedisOutOfMemoryIsLoggedOnceAndNotSwitchedBackToUntilItAnswers) {
+  auto redis = StartRedis({"--maxmemory-policy", "noeviction"});
+  SharedWindowOptions options = Replica::Options(*redis, 3);
+  options.fallback_max_sends = 1000;  // its own sends never wait here
+  options.initial_probe_delay = absl::Milliseconds(10);
+  options.max_probe_delay = absl::Milliseconds(50);
+  ::testing::internal::CaptureStderr();
+  std::string log;
+  int failures = 0;
+  {
+    Replica replica(options, MakeRealClock());
+    ASSERT_TRUE(replica.BackendBecomes("redis"));
+    replica.Send();
+    ASSERT_EQ(replica.observer().failed, 0);
+    ASSERT_TRUE(redis->Run({"CONFIG", "SET", "maxmemory", "1"}).ok());
+    // Calls keep coming, each asking for a slot as the steward does, until
+    // Redis has failed twenty times.
+    const absl::Time guard = absl::Now() + absl::Seconds(60);
+    while (replica.observer().failed < 20 && absl::Now() < guard) {
+      replica.Send();
+      absl::SleepFor(absl::Milliseconds(5));  // the pace calls come at
+    }
+    ASSERT_GE(replica.observer().failed, 20);
+    EXPECT_EQ(replica.window().backend(), std::string("local"));
+    ASSERT_TRUE(redis->Run({"CONFIG", "SET", "maxmemory", "0"}).ok());
+    ASSERT_TRUE(replica.BackendBecomes("redis"));
+    failures = replica.observer().failed;
+    replica.Send();
+  }
+  log = ::testing::internal::GetCapturedStderr();
+
+  EXPECT_EQ(LinesWith(log, "quota: Redis failed").size(), 1u) << log;
+  const std::vector<std::string> back = LinesWith(log, "quota: Redis answers again");
+  ASSERT_EQ(back.size(), 1u) << log;
+  EXPECT_TRUE(absl::StrContains(back[0], absl::StrCat("\"failures\":", failures)))
+      << back[0] << " (" << failures << " failures counted)";
 }
 
 TEST(SharedWindowTest, ARedisSlowerThanTheLimitCountsAsDown) {
