@@ -49,6 +49,7 @@ absl::StatusOr<std::unique_ptr<QuotaSteward>> MakeQuotaSteward(
     shared.window = window;
     shared.fallback_max_sends = config.quota_fallback_qps;
     shared.late_send_tolerance = quota.window_margin;
+    shared.max_pause = quota.max_pause;
     // The steward owns the clock and destroys the window first.
     absl::StatusOr<std::unique_ptr<SharedWindow>> started =
         SharedWindow::Start(std::move(shared), clock.get(), metrics);

@@ -32,6 +32,8 @@ struct CurlTransfer {
   int sends = 0;
   bool resend_refused = false;
   bool http2 = false;  // the connection of the first send spoke HTTP/2
+  // "scheme://authority" of request.url: which connections it may share.
+  absl::string_view origin;
   char error[CURL_ERROR_SIZE] = {0};
 
   ~CurlTransfer() {
@@ -71,6 +73,15 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     t->response.headers[name] = std::string(value);
   }
   return n;
+}
+
+// "scheme://host:port" of `url` (up to the path, query or fragment): the
+// connections a request may share are those to its origin.
+absl::string_view OriginOf(absl::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == absl::string_view::npos) return url;
+  const size_t end = url.find_first_of("/?#", scheme_end + 3);
+  return url.substr(0, end);
 }
 
 // Whether `easy`'s connection negotiated HTTP/2 (ALPN "h2"). Plain http is
@@ -424,6 +435,20 @@ void CurlTransport::StartTransfer(RequestId id, std::unique_ptr<CurlTransfer> tr
   // What differs between requests; the rest was set when the handle was
   // made (ConfigureEasyHandle).
   curl_easy_setopt(easy, CURLOPT_URL, t->request.url.c_str());
+  // PIPEWAIT makes a request wait for a connection that is being made, or
+  // has yet to answer, to learn whether it can share it: that saves a
+  // connection per request in a burst over HTTP/2. But curl learns that an
+  // HTTP/1.1 connection cannot multiplex only from its first answer (over
+  // plain http, where no ALPN says so at the handshake), so behind one
+  // stalled answer every other request would wait for it to end, however
+  // long. Hence PIPEWAIT only towards an origin seen to speak HTTP/2 (ALPN
+  // "h2", which curl reads at the handshake, so the wait is bounded by the
+  // connect timeout): never over plain http, which curl speaks as
+  // HTTP/1.1. The first burst to a new origin may open a connection per
+  // request (within max_connections); later ones share.
+  t->origin = OriginOf(t->request.url);
+  curl_easy_setopt(easy, CURLOPT_PIPEWAIT,
+                   multiplexing_origins_.contains(t->origin) ? 1L : 0L);
   if (t->request.method == "GET") {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, nullptr);
@@ -464,6 +489,16 @@ void CurlTransport::FinishTransfer(RequestId id, HttpResult result) {
   auto node = active_.extract(id);
   if (node.empty()) return;  // finished already; a late Cancel
   std::unique_ptr<CurlTransfer> t = std::move(node.mapped());
+  if (t->sends > 0) {
+    // What its connection spoke is what the origin speaks now: a server that
+    // stopped offering HTTP/2 (a proxy put in front, say) is not waited on.
+    if (t->http2) {
+      if (!multiplexing_origins_.contains(t->origin))
+        multiplexing_origins_.emplace(t->origin);
+    } else {
+      multiplexing_origins_.erase(t->origin);
+    }
+  }
   curl_multi_remove_handle(AsMulti(multi_), t->easy);
   if (idle_easy_.size() < kMaxIdleEasyHandles) {
     // The handle keeps its options, but nothing of this transfer, which is
@@ -527,7 +562,6 @@ void CurlTransport::ConfigureEasyHandle(void* handle) const {
                    static_cast<long>(std::max<int64_t>(
                        1, absl::ToInt64Seconds(absl::Ceil(
                               options_.idle_connection_timeout, absl::Seconds(1))))));
-  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
   // A redirect is an unexpected answer to report, never to follow.
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
   if (!options_.ca_file.empty()) {
@@ -536,8 +570,9 @@ void CurlTransport::ConfigureEasyHandle(void* handle) const {
     curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
     curl_easy_setopt(easy, CURLOPT_CAPATH, options_.system_ca_dir.c_str());
   }
-  // With PIPEWAIT a request waits for a connection another one is making
-  // (to share it over HTTP/2): this bounds that wait too.
+  // With PIPEWAIT (towards an origin known to speak HTTP/2) a request waits
+  // for a connection another one is making, to share it: this bounds that
+  // wait too, as the handshake that answers it must end by then.
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::max<int64_t>(
                        1, absl::ToInt64Milliseconds(options_.connect_timeout))));

@@ -14,6 +14,11 @@
 // loop is busy, work is queued for it behind an eventfd. Callbacks run only
 // on the loop thread, never inside Send or Cancel.
 //
+// No request waits behind a connection that is not known to multiplex: a
+// request waits to share a connection being made only towards an origin
+// whose connections spoke HTTP/2, so a stalled HTTP/1.1 answer holds its
+// own request and no other.
+//
 // Bounded: at most max_connections connections (requests beyond wait in
 // curl for one), and none stays open idle past idle_connection_timeout.
 //
@@ -32,6 +37,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -155,6 +161,11 @@ class CurlTransport final : public HttpTransport {
   // since then (so it may hold connections).
   SteadyTime idle_since_ ABSL_GUARDED_BY(curl_mu_) = std::chrono::steady_clock::now();
   bool may_hold_connections_ ABSL_GUARDED_BY(curl_mu_) = false;
+  // Origins ("https://host:port") whose last connection to finish a
+  // request spoke HTTP/2: requests to them wait to share a connection being
+  // made (CURLOPT_PIPEWAIT). One entry per origin ever reached with HTTP/2
+  // (the facade reaches one).
+  absl::flat_hash_set<std::string> multiplexing_origins_ ABSL_GUARDED_BY(curl_mu_);
   // Finished easy handles, kept with their options for reuse: a new one per
   // request cost a dozen allocations. The cap bounds what a burst leaves
   // behind.

@@ -147,9 +147,16 @@ absl::Time SharedWindow::NextSlot(absl::Time now, absl::Time earliest) {
     earliest = std::max(earliest, local_.SlotTime(earliest, 0));
   if (grant_.has_value()) {
     if (earliest <= grant_->time + options_.late_send_tolerance) {
-      return std::max(grant_->time, earliest);
+      const absl::Time at = std::max(grant_->time, earliest);
+      if (at <= grant_->next_look) return at;
+      // Far off (a pause): the steward comes back to look again, and a
+      // look asks Redis anew, without this grant, which may have been
+      // deleted, or the pause shortened, meanwhile.
+      if (now < grant_->next_look) return grant_->next_look;
+    } else {
+      waiting_since_.reset();  // the steward pauses past it: a new wait
     }
-    GiveBack(*grant_);  // the steward pauses past it
+    GiveBack(*grant_);
     grant_.reset();
   }
   if (earliest > now) return earliest;  // reserve once the pause is over
@@ -160,6 +167,7 @@ absl::Time SharedWindow::NextSlot(absl::Time now, absl::Time earliest) {
 uint64_t SharedWindow::Record(absl::Time when) {
   absl::MutexLock lock(&mu_);
   const uint64_t ticket = local_.Record(when);
+  waiting_since_.reset();
   if (shared_ && grant_.has_value()) {
     shared_sends_.push_back({ticket, *std::move(grant_)});
     grant_.reset();
@@ -248,10 +256,14 @@ void SharedWindow::RunScript(std::vector<std::string> args, ReplyCallback done) 
 
 void SharedWindow::Reserve(absl::Time now) {
   reserving_ = true;
+  if (!waiting_since_.has_value()) waiting_since_ = now;
+  // What is left of this replica's ceiling on waiting for a pause.
+  const absl::Duration max_wait =
+      std::max(absl::ZeroDuration(), *waiting_since_ + options_.max_pause - now);
   std::string member = absl::StrCat(replica_, next_member_++);
   RunScript(
       {"reserve", absl::StrCat(options_.max_sends), absl::StrCat(Micros(options_.window)),
-       member},
+       member, absl::StrCat(Micros(max_wait))},
       [this, member, now](Reply reply) { OnReserved(member, now, std::move(reply)); });
 }
 
@@ -263,13 +275,15 @@ void SharedWindow::OnReserved(const std::string& member, absl::Time asked, Reply
     const absl::Time now = clock_->Now();
     std::optional<std::vector<int64_t>> values;
     if (reply.ok()) values = Integers(*reply, 3);
+    if (values.has_value() && (*values)[0] < 0) values.reset();
     if (!values.has_value()) {
       Failed("reserving a slot", reply);
     } else {
       if (observer_ != nullptr) observer_->RedisAnswered(now - asked);
       // Redis's "in wait_us" counted from its answer's arrival: a slot a
       // little later than Redis's, never earlier.
-      Grant grant{now + absl::Microseconds((*values)[0]), (*values)[2], member};
+      Grant grant{now + absl::Microseconds((*values)[0]), (*values)[2], member,
+                  now + options_.recheck_interval};
       LearnToday((*values)[1], now);
       if (shared_) {
         grant_ = std::move(grant);
@@ -317,10 +331,16 @@ void SharedWindow::Failed(absl::string_view what, const Reply& reply) {
 }
 
 void SharedWindow::FallBack(absl::string_view why) {
-  if (!shared_ && failure_logged_) return;
+  good_probes_ = 0;
+  if (!shared_ && failure_logged_) {
+    ++failures_;  // logged once it ends
+    return;
+  }
+  failures_ = 1;
   const bool was_shared = shared_;
   shared_ = false;
   grant_.reset();  // Redis may have lost it; it expires there anyway
+  waiting_since_.reset();
   failure_logged_ = true;
   LogError(was_shared ? "quota: Redis failed; this replica keeps its own limit until "
                         "Redis answers again"
@@ -350,7 +370,10 @@ void SharedWindow::ProbeLater() {
   probe_scheduled_ = true;
   const absl::Duration cap = options_.max_probe_delay;
   absl::Duration delay = options_.initial_probe_delay;
-  for (int i = 0; i < failed_probes_ && delay < cap; ++i) delay *= 2;
+  // Confirming a good answer is quick; after a failure, the backoff.
+  if (good_probes_ == 0) {
+    for (int i = 0; i < failed_probes_ && delay < cap; ++i) delay *= 2;
+  }
   absl::BitGen random;
   delay = std::min(delay, cap) * absl::Uniform(random, 0.5, 1.0);
   clock_->RunAt(clock_->Now() + delay, [lifeline = lifeline_] {
@@ -376,11 +399,18 @@ void SharedWindow::Probe() {
       if (!values.has_value()) {
         ++failed_probes_;
         if (observer_ != nullptr) observer_->RedisFailed();
-        if (!failure_logged_) FallBack(Describe(reply));
+        FallBack(Describe(reply));
         ProbeLater();
         return;
       }
       LearnToday((*values)[1], clock_->Now());
+      // After a failure, Redis must answer steadily before it is used
+      // again: a Redis failing one command in two would otherwise have the
+      // window switch (and log) at each.
+      if (failure_logged_ && ++good_probes_ < options_.steady_probes) {
+        ProbeLater();
+        return;
+      }
       GoShared();
     }
     Wake();
@@ -398,10 +428,18 @@ void SharedWindow::GoShared() {
   if (failure_logged_) {
     fallback_pace_until_ = clock_->Now() + options_.max_probe_delay + options_.window;
   }
-  LogInfo(failure_logged_ ? "quota: Redis answers again; back to the company's window"
-                          : "quota: Redis answers; using the company's window",
-          {{"redis", options_.redis.ToString()}, {"quota_key", options_.key}});
+  if (failure_logged_) {
+    LogInfo("quota: Redis answers again; back to the company's window",
+            {{"redis", options_.redis.ToString()},
+             {"quota_key", options_.key},
+             {"failures", failures_}});
+  } else {
+    LogInfo("quota: Redis answers; using the company's window",
+            {{"redis", options_.redis.ToString()}, {"quota_key", options_.key}});
+  }
   failure_logged_ = false;
+  failures_ = 0;
+  good_probes_ = 0;
   FlushCount();
 }
 

@@ -7,14 +7,20 @@
 //   EVAL when Redis forgot it) and wakes the steward with the slot's time.
 //   Calls arriving meanwhile join the batch at the head of the queue. A slot
 //   not used within late_send_tolerance of its time is given back.
-// - Gong's 429 pause and the day's request count live in Redis too.
+// - Gong's 429 pause and the day's request count live in Redis too. Of a
+//   pause, this replica waits at most its own max_pause, whatever Redis
+//   holds, and a grant further than recheck_interval away is asked for
+//   again every recheck_interval: a pause or grant deleted or shortened in
+//   Redis holds it no longer than its next look.
 // - Redis failing is not the facade failing. Down, slow (no answer within
 //   redis_timeout) or erring, the window falls back at once to a local
 //   window of fallback_max_sends, logs it once, probes Redis with backoff
-//   and returns to the shared window when Redis answers, keeping to its
-//   fallback pace as well for as long as another replica may still be on
-//   its own (max_probe_delay and a window). The steward's
-//   queue never notices: no call is lost or answered twice.
+//   and returns to the shared window once Redis answers steady_probes
+//   probes in a row (each a write, as a reservation is), logging the
+//   failures counted meanwhile; it keeps to its fallback pace as well for
+//   as long as another replica may still be on its own (max_probe_delay
+//   and a window). The steward's queue never notices: no call is lost or
+//   answered twice.
 // No thread of the steward's callers waits on Redis: replies come on the
 // Redis client's loop thread.
 #pragma once
@@ -53,6 +59,16 @@ struct SharedWindowOptions {
   // steward's wake-up is a little late, never early): within the window's
   // margin for jitter.
   absl::Duration late_send_tolerance = absl::Milliseconds(25);
+  // This replica's --max_gong_pause: it waits for a pause in Redis (written
+  // by a replica with a longer one, or by anything that can write the key)
+  // at most this long from when it began waiting for its slot.
+  absl::Duration max_pause = absl::Seconds(60);
+  // A grant further away than this (a pause) is looked at again this often.
+  absl::Duration recheck_interval = absl::Seconds(1);
+  // Good probes in a row before going back to Redis after a failure: a
+  // Redis that fails one command in two (out of memory, say) is not used
+  // again at every answer, to fail the next.
+  int steady_probes = 3;
 };
 
 // What the metrics want to know of Redis.
@@ -87,6 +103,7 @@ class SharedWindow final : public RequestWindow {
     absl::Time time;  // on our clock
     int64_t slot_us;  // on Redis's
     std::string member;
+    absl::Time next_look;  // when a grant still far off is asked for again
   };
   struct SharedSend {  // a recent send made on a grant, for Delay()
     uint64_t ticket;
@@ -111,6 +128,7 @@ class SharedWindow final : public RequestWindow {
   // A failed command: counts it and falls back (for `why`) if shared.
   void Failed(absl::string_view what, const Reply& reply)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts a failure; once shared (or at start-up), falls back and logs why.
   void FallBack(absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void GoShared() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LearnToday(int64_t today, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -128,6 +146,13 @@ class SharedWindow final : public RequestWindow {
   std::unique_ptr<redis::RedisClient> redis_ ABSL_GUARDED_BY(mu_);
   bool shared_ ABSL_GUARDED_BY(mu_) = false;  // else the local fallback
   bool failure_logged_ ABSL_GUARDED_BY(mu_) = false;
+  // Failures since the window last fell back, logged when it goes back to
+  // Redis: one line a change of state, however many failures.
+  int64_t failures_ ABSL_GUARDED_BY(mu_) = 0;
+  int good_probes_ ABSL_GUARDED_BY(mu_) = 0;  // in a row, while local
+  // Since when this replica waits for a slot (the first reservation since
+  // its last send): bounds what it waits of a pause.
+  std::optional<absl::Time> waiting_since_ ABSL_GUARDED_BY(mu_);
   // Back on Redis after a failure, this replica also keeps to its fallback
   // pace until then: another replica may still be on its own, unseen by the
   // company's window, for as long as its next probe (at most

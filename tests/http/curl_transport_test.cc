@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "sandbox/sandbox_gong.h"
@@ -118,6 +119,65 @@ TEST_F(CurlTransportTest, SendsEachMethodAsItselfWithItsBody) {
   transport_.reset();  // closes its kept-alive connection, which the server waits for
   server.stop();
   serving.join();
+}
+
+// Over plain http (HTTP/1.1), curl learns that a connection cannot carry
+// a second request at once only from its first answer. No request may wait
+// to learn it: while one answer is stalled, another request goes on a
+// connection of its own and is answered.
+TEST_F(CurlTransportTest, AStalledHttp11AnswerHoldsOnlyItsOwnRequest) {
+  httplib::Server server;
+  absl::Mutex mu;
+  bool stalled_arrived = false;
+  bool release = false;
+  server.Get("/stall", [&](const httplib::Request&, httplib::Response& res) {
+    absl::MutexLock lock(&mu);
+    stalled_arrived = true;
+    mu.Await(absl::Condition(&release));
+    res.set_content("late", "text/plain");
+  });
+  server.Get("/answer", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("now", "text/plain");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread serving([&server] { server.listen_after_bind(); });
+  auto get = [port](const std::string& path, absl::Duration timeout) {
+    HttpRequest request;
+    request.method = "GET";
+    request.url = absl::StrCat("http://127.0.0.1:", port, path);
+    request.deadline = absl::Now() + timeout;
+    return request;
+  };
+  std::promise<HttpResult> first;
+  transport_->Send(get("/stall", absl::Seconds(20)),
+                   [&first](HttpResult r) { first.set_value(std::move(r)); });
+  std::future<HttpResult> first_result = first.get_future();
+  ASSERT_TRUE(gong::testing::WaitUntil([&] {
+    absl::MutexLock lock(&mu);
+    return stalled_arrived;
+  }));
+
+  // Its deadline only guards the test: before, it waited for the first
+  // request's end (its deadline), and then failed on its own.
+  const HttpResult second = Send(get("/answer", absl::Seconds(10)));
+  const bool first_was_pending =
+      first_result.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+  {
+    absl::MutexLock lock(&mu);
+    release = true;
+  }
+  const HttpResult late = first_result.get();
+  transport_.reset();  // closes its kept-alive connections, which the server waits for
+  server.stop();
+  serving.join();
+
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(second))
+      << std::get<TransportError>(second).message;
+  EXPECT_EQ(std::get<HttpResponse>(second).status, 200);
+  EXPECT_EQ(std::get<HttpResponse>(second).body, "now");
+  EXPECT_TRUE(first_was_pending);
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(late));
+  EXPECT_EQ(std::get<HttpResponse>(late).body, "late");
 }
 
 TEST_F(CurlTransportTest, DeliversStatusBodyAndHeaders) {

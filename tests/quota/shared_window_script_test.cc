@@ -1,7 +1,9 @@
 // The shared window's Lua script alone, on a real redis-server: three
 // clients reserving at once for ten seconds, each sending at its slot and
 // asking again, as replicas do. No window of one second (plus the margin)
-// ever holds more than the limit, and grants come in the order asked.
+// ever holds more than the limit, and grants come in the order asked. And
+// a pause longer than a replica waits for holds it no longer, nor do the
+// grants of replicas that wait it out.
 #include "quota/shared_window_script.h"
 
 #include <hiredis/hiredis.h>
@@ -10,7 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -21,6 +25,7 @@ namespace {
 
 constexpr int kLimit = 3;
 constexpr int64_t kWindowUs = 1'025'000;
+constexpr int64_t kMaxWaitUs = 60'000'000;  // --max_gong_pause's default
 
 struct Grant {
   int client;
@@ -43,11 +48,17 @@ TEST(SharedWindowScriptTest, ThreeClientsReservingForTenSecondsNeverOverfillAWin
       ASSERT_TRUE(context != nullptr && context->err == 0);
       for (int n = 0; absl::Now() < stop; ++n) {
         const std::string member = absl::StrCat(c, ":", n);
-        const std::vector<std::string> argv = {
-            "EVAL",       kSharedWindowScript,  "3",
-            "{t}:window", "{t}:pause",          "{t}:day:",
-            "reserve",    absl::StrCat(kLimit), absl::StrCat(kWindowUs),
-            member};
+        const std::vector<std::string> argv = {"EVAL",
+                                               kSharedWindowScript,
+                                               "3",
+                                               "{t}:window",
+                                               "{t}:pause",
+                                               "{t}:day:",
+                                               "reserve",
+                                               absl::StrCat(kLimit),
+                                               absl::StrCat(kWindowUs),
+                                               member,
+                                               absl::StrCat(kMaxWaitUs)};
         std::vector<const char*> args;
         std::vector<size_t> lengths;
         for (const std::string& a : argv) {
@@ -100,6 +111,55 @@ TEST(SharedWindowScriptTest, ThreeClientsReservingForTenSecondsNeverOverfillAWin
       }
     }
   }
+}
+
+// The script's reply to `argv`, one integer an element.
+std::vector<int64_t> Integers(testing::RedisServer& redis,
+                              const std::vector<std::string>& argv) {
+  const absl::StatusOr<std::string> reply = redis.Run(argv);
+  EXPECT_TRUE(reply.ok()) << reply.status();
+  std::vector<int64_t> values;
+  for (absl::string_view line : absl::StrSplit(reply.value_or(""), '\n')) {
+    int64_t value = 0;
+    EXPECT_TRUE(absl::SimpleAtoi(line, &value)) << line;
+    values.push_back(value);
+  }
+  return values;
+}
+
+// Replicas wait for a pause up to their own ceilings: one at 2 h waits out a
+// pause of an hour, and its grant, an hour ahead, holds back none of those
+// at 5 s, which keep to the limit among themselves.
+TEST(SharedWindowScriptTest, APauseHoldsEachReplicaNoLongerThanItsCeiling) {
+  absl::StatusOr<std::unique_ptr<testing::RedisServer>> redis =
+      testing::RedisServer::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  auto reserve = [&](const std::string& member, int64_t max_wait_us) {
+    return Integers(**redis,
+                    {"EVAL", kSharedWindowScript, "3", "{t}:window", "{t}:pause",
+                     "{t}:day:", "reserve", absl::StrCat(kLimit), absl::StrCat(kWindowUs),
+                     member, absl::StrCat(max_wait_us)});
+  };
+  ASSERT_EQ(Integers(**redis, {"EVAL", kSharedWindowScript, "3", "{t}:window",
+                               "{t}:pause", "{t}:day:", "pause", "3600000000"}),
+            std::vector<int64_t>{0});
+
+  const std::vector<int64_t> patient = reserve("patient", 7'200'000'000);
+  ASSERT_EQ(patient.size(), 3u);
+  EXPECT_GE(patient[0], 3'599'000'000);  // the pause, all of it
+
+  std::vector<int64_t> slots;
+  for (int i = 0; i < kLimit + 1; ++i) {
+    const std::vector<int64_t> hasty = reserve(absl::StrCat("hasty", i), 5'000'000);
+    ASSERT_EQ(hasty.size(), 3u);
+    EXPECT_LE(hasty[0], 5'000'000 + kWindowUs) << i;
+    slots.push_back(hasty[2]);
+  }
+  // The limit at its ceiling, the next a window later: never past the
+  // patient one's grant, never more than the limit in a window.
+  for (int i = 1; i < kLimit; ++i) EXPECT_LT(slots[i], slots[0] + kWindowUs) << i;
+  EXPECT_EQ(slots[kLimit], slots[0] + kWindowUs);
+  EXPECT_LT(slots[kLimit], patient[2]);
 }
 
 }  // namespace

@@ -8,9 +8,13 @@
 #include <atomic>
 #include <memory>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "fakes/fake_clock.h"
 #include "gtest/gtest.h"
 #include "quota/shared_window_script.h"
 #include "support/redis_server.h"
@@ -35,9 +39,9 @@ class Replica {
  public:
   // `redis_timeout`: generous but for the test of it, so that a loaded
   // machine never makes Redis count as down where that is not the point.
-  Replica(const RedisServer& redis, int max_sends, const std::string& password = "",
-          absl::Duration redis_timeout = absl::Seconds(5))
-      : clock_(MakeRealClock()) {
+  static SharedWindowOptions Options(const RedisServer& redis, int max_sends,
+                                     const std::string& password = "",
+                                     absl::Duration redis_timeout = absl::Seconds(5)) {
     SharedWindowOptions options;
     options.redis = *redis::ParseRedisUrl(redis.url());
     options.redis_password = password;
@@ -48,6 +52,15 @@ class Replica {
     options.redis_timeout = redis_timeout;
     options.initial_probe_delay = absl::Milliseconds(50);
     options.max_probe_delay = absl::Milliseconds(500);
+    return options;
+  }
+
+  Replica(const RedisServer& redis, int max_sends, const std::string& password = "",
+          absl::Duration redis_timeout = absl::Seconds(5))
+      : Replica(Options(redis, max_sends, password, redis_timeout), MakeRealClock()) {}
+
+  Replica(const SharedWindowOptions& options, std::unique_ptr<Clock> clock)
+      : clock_(std::move(clock)) {
     absl::StatusOr<std::unique_ptr<SharedWindow>> window =
         SharedWindow::Start(options, clock_.get(), &observer_);
     EXPECT_TRUE(window.ok()) << window.status();
@@ -80,6 +93,38 @@ class Replica {
       }
       window_->Record(now);
       return now;
+    }
+  }
+
+  // NextSlot(now, now) once the window knows it (after any news it
+  // waits for).
+  absl::Time KnownNextSlot() {
+    for (;;) {
+      int news;
+      {
+        absl::MutexLock lock(&mu_);
+        news = news_;
+      }
+      const absl::Time now = clock_->Now();
+      const absl::Time slot = window_->NextSlot(now, now);
+      if (slot != absl::InfiniteFuture()) return slot;
+      absl::MutexLock lock(&mu_);
+      auto newer = [&] { return news_ != news; };
+      mu_.AwaitWithTimeout(absl::Condition(&newer), absl::Seconds(10));
+    }
+  }
+
+  // Send() on a FakeClock: moves it to each time the window names, as the
+  // steward's wake-up would come then, and sends there; returns when.
+  absl::Time SendOn(testing::FakeClock& clock) {
+    for (;;) {
+      const absl::Time slot = KnownNextSlot();
+      const absl::Time now = clock.Now();
+      if (slot <= now) {
+        window_->Record(now);
+        return now;
+      }
+      clock.Advance(slot - now);
     }
   }
 
@@ -145,6 +190,71 @@ TEST(SharedWindowTest, AGongPauseOnOneReplicaHoldsTheOther) {
     return *redis->Run({"EXISTS", "{gong-flows:test}:pause"}) == "1";
   }));
   EXPECT_GE(b.Send() - now, absl::Milliseconds(1900));
+}
+
+// Writes a pause ending `ahead` from now on Redis's own clock, as a
+// replica with a longer --max_gong_pause, or anything that can write the
+// key, could.
+void WritePause(RedisServer& redis, absl::Duration ahead) {
+  const absl::StatusOr<std::string> time = redis.Run({"TIME"});  // "S\nUS"
+  ASSERT_TRUE(time.ok()) << time.status();
+  const std::vector<std::string> parts = absl::StrSplit(*time, '\n');
+  int64_t seconds = 0, micros = 0;
+  ASSERT_TRUE(parts.size() == 2 && absl::SimpleAtoi(parts[0], &seconds) &&
+              absl::SimpleAtoi(parts[1], &micros))
+      << *time;
+  const int64_t ends = seconds * 1'000'000 + micros + absl::ToInt64Microseconds(ahead);
+  ASSERT_TRUE(redis
+                  .Run({"SET", "{gong-flows:test}:pause", absl::StrCat(ends), "PX",
+                        absl::StrCat(absl::ToInt64Milliseconds(ahead))})
+                  .ok());
+}
+
+// A replica whose own ceiling (--max_gong_pause) is 5 s, on a FakeClock.
+struct PausedReplica {
+  explicit PausedReplica(const RedisServer& redis) {
+    SharedWindowOptions options = Replica::Options(redis, 3);
+    options.max_pause = absl::Seconds(5);
+    options.recheck_interval = absl::Seconds(1);
+    auto fake = std::make_unique<testing::FakeClock>();
+    clock = fake.get();
+    replica = std::make_unique<Replica>(options, std::move(fake));
+  }
+  testing::FakeClock* clock;
+  std::unique_ptr<Replica> replica;
+};
+
+TEST(SharedWindowTest, APauseWrittenFarAheadHoldsAReplicaNoLongerThanItsOwnCeiling) {
+  auto redis = StartRedis();
+  PausedReplica paused(*redis);
+  Replica& replica = *paused.replica;
+  ASSERT_TRUE(replica.BackendBecomes("redis"));
+  WritePause(*redis, absl::Hours(1));
+
+  const absl::Time start = paused.clock->Now();
+  const absl::Duration waited = replica.SendOn(*paused.clock) - start;
+
+  // The pause as far as its ceiling, and not beyond.
+  EXPECT_LE(waited, absl::Seconds(5));
+  EXPECT_GE(waited, absl::Seconds(5) - absl::Milliseconds(1));
+  EXPECT_EQ(replica.window().backend(), std::string("redis"));
+}
+
+TEST(SharedWindowTest, APauseDeletedFromRedisHoldsAReplicaNoLongerThanItsNextLook) {
+  auto redis = StartRedis();
+  PausedReplica paused(*redis);
+  Replica& replica = *paused.replica;
+  ASSERT_TRUE(replica.BackendBecomes("redis"));
+  WritePause(*redis, absl::Hours(1));
+  const absl::Time start = paused.clock->Now();
+  // Granted a slot after the pause (its ceiling): the window names when it
+  // looks again, a second on.
+  EXPECT_EQ(replica.KnownNextSlot(), start + absl::Seconds(1));
+
+  ASSERT_TRUE(
+      redis->Run({"DEL", "{gong-flows:test}:pause", "{gong-flows:test}:window"}).ok());
+
+  EXPECT_EQ(replica.SendOn(*paused.clock) - start, absl::Seconds(1));
 }
 
 TEST(SharedWindowTest, TheDaysCountIsTheCompanys) {
@@ -234,6 +344,59 @@ TEST(SharedWindowTest, BackOnRedisAReplicaKeepsItsFallbackPaceWhileOthersMayBeLo
   absl::SleepFor(back + absl::Milliseconds(1600) - replica.clock().Now());
   const absl::Time third = replica.Send();
   EXPECT_LT(replica.Send() - third, absl::Milliseconds(900));
+}
+
+// The lines of `log` holding `text`.
+std::vector<std::string> LinesWith(const std::string& log, absl::string_view text) {
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (absl::StrContains(line, text)) lines.emplace_back(line);
+  }
+  return lines;
+}
+
+// A Redis out of memory answers reads and refuses writes: every
+// reservation fails. Before, each probe (a read) found Redis answering,
+// the window went back to it, the next reservation failed, and each switch
+// logged a line, many times a second. Now a probe writes too, and one line
+// says Redis failed, one that it answers again, with how many failures
+// came between.
+TEST(SharedWindowTest, ARedisOutOfMemoryIsLoggedOnceAndNotSwitchedBackToUntilItAnswers) {
+  auto redis = StartRedis({"--maxmemory-policy", "noeviction"});
+  SharedWindowOptions options = Replica::Options(*redis, 3);
+  options.fallback_max_sends = 1000;  // its own sends never wait here
+  options.initial_probe_delay = absl::Milliseconds(10);
+  options.max_probe_delay = absl::Milliseconds(50);
+  ::testing::internal::CaptureStderr();
+  std::string log;
+  int failures = 0;
+  {
+    Replica replica(options, MakeRealClock());
+    ASSERT_TRUE(replica.BackendBecomes("redis"));
+    replica.Send();
+    ASSERT_EQ(replica.observer().failed, 0);
+    ASSERT_TRUE(redis->Run({"CONFIG", "SET", "maxmemory", "1"}).ok());
+    // Calls keep coming, each asking for a slot as the steward does, until
+    // Redis has failed twenty times.
+    const absl::Time guard = absl::Now() + absl::Seconds(60);
+    while (replica.observer().failed < 20 && absl::Now() < guard) {
+      replica.Send();
+      absl::SleepFor(absl::Milliseconds(5));  // the pace calls come at
+    }
+    ASSERT_GE(replica.observer().failed, 20);
+    EXPECT_EQ(replica.window().backend(), std::string("local"));
+    ASSERT_TRUE(redis->Run({"CONFIG", "SET", "maxmemory", "0"}).ok());
+    ASSERT_TRUE(replica.BackendBecomes("redis"));
+    failures = replica.observer().failed;
+    replica.Send();
+  }
+  log = ::testing::internal::GetCapturedStderr();
+
+  EXPECT_EQ(LinesWith(log, "quota: Redis failed").size(), 1u) << log;
+  const std::vector<std::string> back = LinesWith(log, "quota: Redis answers again");
+  ASSERT_EQ(back.size(), 1u) << log;
+  EXPECT_TRUE(absl::StrContains(back[0], absl::StrCat("\"failures\":", failures)))
+      << back[0] << " (" << failures << " failures counted)";
 }
 
 TEST(SharedWindowTest, ARedisSlowerThanTheLimitCountsAsDown) {

@@ -21,6 +21,9 @@
 //   slow            HTTP/1.1: every request is answered after --delay_ms
 //                   (default 500), and idle connections are kept for good:
 //                   only the client closes them.
+//   slow-h2         HTTP/2 over TLS: every request is answered after
+//                   --delay_ms (default 500), any number at once on one
+//                   connection.
 'use strict';
 
 const fs = require('fs');
@@ -120,6 +123,24 @@ function serve() {
       server.keepAliveTimeout = 0;  // never closes an idle connection itself
       server.requestTimeout = 0;
       server.maxRequestsPerSocket = 0;
+      return server;
+    }
+    case 'slow-h2': {
+      const delay = Number(args.delay_ms || 500);
+      const server = quiet(http2.createSecureServer({...tlsOptions(), allowHTTP1: false}));
+      server.on('stream', (stream) => {
+        stats.inFlight += 1;
+        stats.mostInFlight = Math.max(stats.mostInFlight, stats.inFlight);
+        readBody(stream, (body) => {
+          counted();
+          setTimeout(() => {
+            stats.inFlight -= 1;
+            if (stream.destroyed) return;
+            stream.respond({':status': 200, 'content-type': 'application/json'});
+            stream.end(success(body));
+          }, delay);
+        });
+      });
       return server;
     }
     case 'refuse-streams': {
