@@ -7,6 +7,7 @@
 // the walk a caller makes (list, assign, look up, unassign).
 #include <functional>
 #include <future>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -573,6 +574,9 @@ struct LeftMergeCase {
   std::vector<std::string> first, middle, third;  // ids asked for
   std::vector<std::string> third_instances;       // what the third must see
 };
+
+// (For gtest's messages: the case's name rather than its bytes.)
+void PrintTo(const LeftMergeCase& c, std::ostream* out) { *out << c.name; }
 
 class LeftMergeTest : public FlowsApiTest,
                       public ::testing::WithParamInterface<LeftMergeCase> {
