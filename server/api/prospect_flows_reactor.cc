@@ -28,8 +28,9 @@ void ProspectFlowsReactor::Start(const flows::v1::GetProspectFlowsRequest& reque
 }
 
 grpc::Status ProspectFlowsReactor::OnGongAnswer(GongAnswer answer, CallRecord* record) {
-  // A merged lookup's answer was already cut down to this call's ids by the
-  // coalescing policy; an unmerged one is Gong's answer to exactly them.
+  // The steward hands every lookup its share of Gong's answer through the
+  // coalescing policy, cut to this call's own ids, whether the request was
+  // merged or not and however many of its callers are left.
   return ReadAnswer(std::move(answer), record, DecodeProspectFlowsOutcome,
                     [this](ProspectFlowsResult result) {
                       response_->set_request_id(std::move(result.request_id));

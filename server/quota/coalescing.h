@@ -44,7 +44,11 @@ class CoalescingPolicy {
   virtual std::unique_ptr<MergedRequest> Start() const = 0;
   // Each part's own share of Gong's answer to their merged request, in the
   // order of `parts`, so that no caller reads (or pays to decode) the
-  // others' parts.
+  // others' parts. The steward calls it for every answer to parts, one
+  // part or many: Gong answers for whatever ids were sent, including those
+  // of callers who have left since (and whatever else Gong chose to send).
+  // A share holds only what belongs to the part's own ids; a part to which
+  // all of the answer belongs gets it unchanged.
   virtual std::vector<GongAnswer> Share(
       const GongAnswer& answer, const std::vector<const Coalescable*>& parts) const = 0;
   // Whether Gong's refusal of a merged request as a whole is as true of

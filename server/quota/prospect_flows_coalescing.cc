@@ -74,7 +74,14 @@ std::vector<GongAnswer> ProspectFlowsCoalescing::Share(
                                                               : instance.flow_instance_id;
       if (mine.contains(id)) share.flow_instances.push_back(instance);
     }
-    shares.push_back(GongAnswer{EncodeProspectFlowsResponse(share)});
+    // Re-encoding would drop what the caller's codec warns of (the fields
+    // it could not read): when all of the answer is this part's, it goes
+    // as Gong wrote it.
+    if (share.flow_instances.size() == merged->flow_instances.size()) {
+      shares.push_back(answer);
+    } else {
+      shares.push_back(GongAnswer{EncodeProspectFlowsResponse(share)});
+    }
   }
   return shares;
 }

@@ -21,8 +21,10 @@ class ProspectFlowsCoalescing final : public CoalescingPolicy {
   std::unique_ptr<Coalescable> Part(ProspectFlowsQuery query) const;
   std::unique_ptr<MergedRequest> Start() const override;
   // Gong's answer read once; each part gets its own ids' instances, in
-  // Gong's order. An answer that cannot be read goes to each part as it
-  // is, for its codec to report.
+  // Gong's order, and none else (by CRM ids, an instance whose
+  // crmProspectId cannot be read is no part's). A part all of whose answer
+  // is its own gets it as it came. An answer that cannot be read goes to
+  // each part as it is, for its codec to report.
   std::vector<GongAnswer> Share(
       const GongAnswer& answer,
       const std::vector<const Coalescable*>& parts) const override;

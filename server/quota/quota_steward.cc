@@ -89,6 +89,12 @@ struct QuotaSteward::Batch {
   }
 
   Idempotency idempotency() const { return calls.front()->request.idempotency; }
+
+  // Whether Gong's answer reaches its callers through their policy's Share:
+  // whenever they have parts (only calls with parts ever merge). However
+  // many callers are left: those who left took only themselves out, not
+  // their ids out of the request Gong is answering.
+  bool SharedOut() const { return !calls.empty() && calls.front()->part != nullptr; }
 };
 
 QuotaSteward::QuotaSteward(std::unique_ptr<GongClient> gong, std::unique_ptr<Clock> clock,
@@ -328,7 +334,7 @@ void QuotaSteward::SendOutgoing() {
 
 void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
   std::vector<Completion> out;
-  std::shared_ptr<Batch> merged;  // answered as a merged request
+  std::shared_ptr<Batch> shared;  // answered through its callers' policy
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;  // its callers were answered already
@@ -376,8 +382,8 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
       FailLateCalls(now, &out);
     } else {
       for (auto& call : batch->calls) batch_of_.erase(call->id);
-      if (error == nullptr && batch->calls.size() > 1) {
-        merged = std::move(batch);  // shared out below, not under the lock
+      if (error == nullptr && batch->SharedOut()) {
+        shared = std::move(batch);  // shared out below, not under the lock
       } else {
         for (auto& call : batch->calls) {
           if (error != nullptr) {
@@ -392,15 +398,16 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
     Pump(now, &out);
   }
   SendOutgoing();
-  if (merged != nullptr) {
-    // Each caller gets its own part of the answer (decoding it takes a
-    // while: no other call waits for the lock meanwhile).
+  if (shared != nullptr) {
+    // Each caller gets its own part of the answer, one caller left or many
+    // (decoding it takes a while: no other call waits for the lock
+    // meanwhile).
     std::vector<const Coalescable*> parts;
-    for (const auto& call : merged->calls) parts.push_back(call->part.get());
+    for (const auto& call : shared->calls) parts.push_back(call->part.get());
     std::vector<GongAnswer> shares =
         parts.front()->policy().Share(std::get<GongAnswer>(outcome), parts);
-    for (size_t i = 0; i < merged->calls.size(); ++i) {
-      out.emplace_back(std::move(merged->calls[i]->done), std::move(shares[i]));
+    for (size_t i = 0; i < shared->calls.size(); ++i) {
+      out.emplace_back(std::move(shared->calls[i]->done), std::move(shares[i]));
     }
   }
   for (auto& [done, result] : out) std::move(done)(std::move(result));

@@ -10,6 +10,10 @@
 //   (400, 404, 409, 422) is sent again in halves, first in line, until each
 //   caller's part has its own answer, unless the policy says the refusal is
 //   true of every part. Other failures fail all the request's callers.
+//   Gong's answer reaches every caller with a part through the policy's
+//   Share, cut to the caller's own ids, however many of the request's
+//   callers are left (one who leaves while the request is in flight
+//   leaves its ids in what Gong answers).
 // - Retries by the request's idempotency (retry_policy.h). A 429 pauses the
 //   whole queue for Retry-After, a 503 or refused connection for a jittered
 //   backoff: the quota and Gong's health are the company's. No pause, and

@@ -72,7 +72,12 @@ std::vector<GongAnswer> UnassignCoalescing::Share(
     for (const std::string& id : merged->unassigned_flow_instance_ids) {
       if (mine.contains(id)) share.unassigned_flow_instance_ids.push_back(id);
     }
-    shares.push_back(GongAnswer{EncodeUnassignResponse(share)});
+    if (share.unassigned_flow_instance_ids.size() ==
+        merged->unassigned_flow_instance_ids.size()) {
+      shares.push_back(answer);  // all of it is this part's
+    } else {
+      shares.push_back(GongAnswer{EncodeUnassignResponse(share)});
+    }
   }
   return shares;
 }

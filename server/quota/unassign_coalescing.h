@@ -19,7 +19,8 @@ class UnassignCoalescing final : public CoalescingPolicy {
 
   std::unique_ptr<MergedRequest> Start() const override;
   // Gong's answer read once; each part gets the ids it asked for, in Gong's
-  // order. An answer that cannot be read goes to each part as it is, for
+  // order, and none else. A part all of whose answer is its own gets it as
+  // it came. An answer that cannot be read goes to each part as it is, for
   // its codec to report.
   std::vector<GongAnswer> Share(
       const GongAnswer& answer,

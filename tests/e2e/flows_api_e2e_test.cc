@@ -7,6 +7,7 @@
 // the walk a caller makes (list, assign, look up, unassign).
 #include <functional>
 #include <future>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "facade_test_env.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
+#include "nlohmann/json.hpp"
 #include "support/wait_until.h"
 
 namespace gong::testing {
@@ -25,6 +27,7 @@ namespace v1 = flows::v1;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
+using ::testing::UnorderedElementsAreArray;
 
 constexpr char kEnterprise[] = "7100000000000000001";  // exclusive, Ana's
 constexpr char kWebinar[] = "7100000000000000002";
@@ -560,6 +563,91 @@ TEST_F(FlowsApiTest, WaitingLookupsShareOneGongRequest) {
   EXPECT_GE(sent.size(), 2u);
   EXPECT_LE(sent.size(), 3u);
 }
+
+// Issue 26's scenario: three lookups, the last two merged into one Gong
+// request while the first holds Gong, and the middle one's deadline passes
+// while that request is in flight. The third caller sees its own instances
+// and not the middle one's, by CRM id and by instance id alike.
+struct LeftMergeCase {
+  std::string name;
+  bool by_crm_id;
+  std::vector<std::string> first, middle, third;  // ids asked for
+  std::vector<std::string> third_instances;       // what the third must see
+};
+
+// (For gtest's messages: the case's name rather than its bytes.)
+void PrintTo(const LeftMergeCase& c, std::ostream* out) { *out << c.name; }
+
+class LeftMergeTest : public FlowsApiTest,
+                      public ::testing::WithParamInterface<LeftMergeCase> {
+ protected:
+  v1::GetProspectFlowsRequest Ask(const std::vector<std::string>& ids) const {
+    return GetParam().by_crm_id ? ByCrmIds(ids) : ByInstanceIds(ids);
+  }
+};
+
+TEST_P(LeftMergeTest, TheCallerLeftAloneInAMergedLookupSeesOnlyItsOwnInstances) {
+  const LeftMergeCase& c = GetParam();
+  FacadeConfig config;  // the limiter on and coalescing, as in production
+  config.quota.gong_qps = 1;
+  // The first lookup's answer, held by the sandbox, keeps the next two
+  // waiting (so merged) however slowly this machine starts them.
+  config.quota.max_in_flight = 1;
+  StartDemo(config);
+  // Both delays are wide margins for a loaded machine: the next two calls
+  // must reach the facade within `first_held` of the first one's request,
+  // and the middle one's deadline falls half-way through `merged_held`.
+  const absl::Duration first_held = absl::Seconds(3);
+  const absl::Duration merged_held = absl::Seconds(6);
+  sandbox::Behavior slow;
+  slow.delay = first_held;
+  sandbox_->SetBehavior(slow);
+  v1::GetProspectFlowsResponse first, middle, third;
+  auto first_call = std::async(std::launch::async, [&] {
+    return Lookup(Ask(c.first), &first, absl::Seconds(30));
+  });
+  ASSERT_TRUE(AwaitGongRequests(1));
+  slow.delay = merged_held;  // for the merged request, fixed when it arrives
+  sandbox_->SetBehavior(slow);
+  auto middle_call = std::async(std::launch::async, [&] {
+    return Lookup(Ask(c.middle), &middle, first_held + merged_held / 2);
+  });
+  auto third_call = std::async(std::launch::async, [&] {
+    return Lookup(Ask(c.third), &third, absl::Seconds(30));
+  });
+
+  EXPECT_EQ(middle_call.get().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  const grpc::Status third_status = third_call.get();
+  ASSERT_TRUE(first_call.get().ok());
+  ASSERT_TRUE(third_status.ok()) << third_status.error_message();
+  // The middle caller was in the merged request Gong answered: it left
+  // while that was in flight, and Gong's answer held its instances.
+  const auto sent = GongRequestsTo("/v2/flows/prospects");
+  ASSERT_EQ(sent.size(), 2u);
+  const nlohmann::json merged = nlohmann::json::parse(sent[1].body);
+  const auto merged_ids = merged.at(c.by_crm_id ? "crmProspectsIds" : "flowInstanceIds")
+                              .get<std::vector<std::string>>();
+  std::vector<std::string> expected = c.middle;
+  expected.insert(expected.end(), c.third.begin(), c.third.end());
+  ASSERT_THAT(merged_ids, UnorderedElementsAreArray(expected));
+  EXPECT_THAT(InstanceIds(third), UnorderedElementsAreArray(c.third_instances));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ByEitherKindOfId, LeftMergeTest,
+    ::testing::Values(LeftMergeCase{"ByCrmId",
+                                    true,
+                                    {"003DEMO000000001"},
+                                    {"003DEMO000000003"},  // in two flows at once
+                                    {"003DEMO000000005"},
+                                    {"7300000000000000007"}},
+                      LeftMergeCase{"ByInstanceId",
+                                    false,
+                                    {"7300000000000000001"},
+                                    {"7300000000000000003", "7300000000000000004"},
+                                    {"7300000000000000007"},
+                                    {"7300000000000000007"}}),
+    [](const auto& info) { return info.param.name; });
 
 TEST_F(FlowsApiTest, TheWalkACallerMakes) {
   StartDemo();

@@ -15,6 +15,7 @@ namespace gong {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using By = ProspectFlowsQuery::By;
 
 const absl::Time kDeadline = absl::FromUnixSeconds(1'700'000'060);
@@ -110,6 +111,30 @@ TEST_F(ProspectFlowsCoalescingTest, ByCrmIdsEachCallerGetsItsProspectsInstances)
 
   EXPECT_THAT(Shares(answer, {b.get(), c.get()}),
               ElementsAre(ElementsAre("10", "11"), ElementsAre("20")));
+}
+
+// Nothing to cut: the part gets Gong's answer as it came, so that its codec
+// still warns of the fields it cannot read (a re-encoded share would have
+// dropped them silently).
+TEST_F(ProspectFlowsCoalescingTest, APartAllOfWhoseAnswerIsItsOwnGetsItAsItCame) {
+  auto alone = Part(By::kCrmProspectIds, {"p1", "p2"});
+  const GongAnswer answer{R"({"requestId": "req-9", "prospectsAssigned": [
+      {"flowInstanceId": "10", "flowId": "22", "crmProspectId": "p1",
+       "flowInstanceCreateDate": "last Tuesday", "flowInstanceStatus": "Running"}]})"};
+  const std::vector<GongAnswer> shares = policy_.Share(answer, {alone.get()});
+  ASSERT_EQ(shares.size(), 1u);
+  EXPECT_EQ(shares[0].body, answer.body);
+  absl::StatusOr<ProspectFlowsResult> read = DecodeProspectFlowsResponse(shares[0].body);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_THAT(read->warnings, ElementsAre(HasSubstr("flowInstanceCreateDate")));
+}
+
+// Alone or not, a part gets nothing of what it did not ask for.
+TEST_F(ProspectFlowsCoalescingTest, ALonePartGetsNoInstanceOfIdsItDidNotAskFor) {
+  auto alone = Part(By::kCrmProspectIds, {"p1"});
+  const ProspectFlowsResult answer{
+      "req-10", {Instance("10", "p1"), Instance("20", "p2"), Instance("30", "")}, {}};
+  EXPECT_THAT(Shares(answer, {alone.get()}), ElementsAre(ElementsAre("10")));
 }
 
 TEST_F(ProspectFlowsCoalescingTest, AnAnswerThatCannotBeReadGoesToEachPartAsItIs) {

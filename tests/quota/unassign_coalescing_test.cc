@@ -60,6 +60,22 @@ TEST_F(UnassignCoalescingTest, EachPartSharesOnlyItsOwnIdsOfTheAnswer) {
   EXPECT_EQ(DecodeUnassignResponse(shares[2].body)->request_id, "req-7");
 }
 
+// Alone or not, a part gets none of the ids it did not ask for; with
+// nothing to cut, it gets Gong's answer as it came.
+TEST_F(UnassignCoalescingTest, ALonePartGetsOnlyItsOwnIdsAndAsItCameIfAllAre) {
+  auto alone = Part({"1", "2"});
+  const GongAnswer strangers{
+      EncodeUnassignResponse(UnassignResult{"req-8", {"2", "77", "1"}})};
+  const std::vector<GongAnswer> cut = policy_.Share(strangers, {alone.get()});
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_THAT(DecodeUnassignResponse(cut[0].body)->unassigned_flow_instance_ids,
+              ElementsAre("2", "1"));
+  const GongAnswer own{R"({"requestId": "req-9", "unassignedFlowInstanceIds": ["2"]})"};
+  const std::vector<GongAnswer> whole = policy_.Share(own, {alone.get()});
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_EQ(whole[0].body, own.body);
+}
+
 // An answer that cannot be read goes to every part as it came, so each
 // caller's codec reports the same malformed answer.
 TEST_F(UnassignCoalescingTest, AnUnreadableAnswerGoesToEveryPartAsItIs) {
