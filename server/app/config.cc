@@ -85,8 +85,7 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
       config.max_request_bytes > kMaxRequestBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("--max_request_bytes must be from ", kMinRequestBytes, " to ",
-                     kMaxRequestBytes, " bytes, not ",
-                     config.max_request_bytes)));
+                     kMaxRequestBytes, " bytes, not ", config.max_request_bytes));
   }
   if (config.max_concurrent_streams < 1) {
     return absl::InvalidArgumentError("--max_concurrent_streams must be at least 1");
@@ -94,8 +93,7 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   if (config.max_grpc_memory_bytes < kMinGrpcMemoryBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("--max_grpc_memory_bytes must be at least ", kMinGrpcMemoryBytes,
-                     " bytes, not ",
-                     config.max_grpc_memory_bytes)));
+                     " bytes, not ", config.max_grpc_memory_bytes));
   }
   if (config.quota.gong_qps < 0) {
     return absl::InvalidArgumentError("--gong_qps must be 0 (no limit) or more");
