@@ -9,6 +9,9 @@ that we install), so it can do what a well-behaved client never does:
           send an answer, so each stays buffered on its side.
   reset   Rapid Reset (CVE-2023-44487): HEADERS then RST_STREAM at once,
           for --seconds, as fast as the socket takes them.
+  call    One call with any --grpc-timeout header (2600000H: about 296
+          years, past what gRPC libraries send); says whether an answer
+          message came back.
 
 open and unread first ACK the server's SETTINGS (as every HTTP/2 library
 does), so the server's SETTINGS_MAX_CONCURRENT_STREAMS is in force; then,
@@ -59,11 +62,13 @@ def hpack_literal(name, value):
     return b"\x00" + hpack_int(len(name), 7) + name + hpack_int(len(value), 7) + value
 
 
-def request_headers(authority):
-    return b"".join(hpack_literal(n, v) for n, v in [
-        (":method", "POST"), (":scheme", "http"), (":path", METHOD),
-        (":authority", authority), ("content-type", "application/grpc"),
-        ("te", "trailers")])
+def request_headers(authority, grpc_timeout=None):
+    fields = [(":method", "POST"), (":scheme", "http"), (":path", METHOD),
+              (":authority", authority), ("content-type", "application/grpc"),
+              ("te", "trailers")]
+    if grpc_timeout:
+        fields.append(("grpc-timeout", grpc_timeout))
+    return b"".join(hpack_literal(n, v) for n, v in fields)
 
 
 def grpc_message(flow_instance_id):
@@ -90,6 +95,7 @@ class Connection:
             self.buffer += chunk
         length = int.from_bytes(self.buffer[:3], "big")
         kind, flags = self.buffer[3], self.buffer[4]
+        stream = int.from_bytes(self.buffer[5:9], "big") & 0x7FFFFFFF
         payload = self.buffer[9:9 + length]
         self.buffer = self.buffer[9 + length:]
         if kind == SETTINGS and not flags & ACK:
@@ -101,7 +107,7 @@ class Connection:
             self.refused += 1
         elif kind == GOAWAY:
             self.goaway = True
-        return kind, flags
+        return kind, flags, stream, payload
 
     def await_settings(self):
         while True:
@@ -153,6 +159,30 @@ def flood(args):
     time.sleep(args.hold)  # hold the connection (and its streams) meanwhile
 
 
+def one_call(args):
+    """One call with the given grpc-timeout header, which no gRPC library
+    sends past what it can represent; reports whether a response message
+    came (only an OK call has one)."""
+    conn = Connection(args.address, 65535)
+    conn.await_settings()
+    conn.sock.sendall(frame(HEADERS, END_HEADERS, 1,
+                            request_headers(args.address, args.grpc_timeout)) +
+                      frame(DATA, END_STREAM, 1, grpc_message(args.id)))
+    conn.sock.settimeout(args.seconds)
+    message, ended = False, False
+    while not ended:
+        got = conn.read_frame()
+        if got is None:
+            break
+        kind, flags, stream, payload = got
+        if stream != 1:
+            continue
+        message = message or (kind == DATA and len(payload) > 0)
+        ended = kind == RST_STREAM or (kind in (HEADERS, DATA) and bool(flags & END_STREAM))
+    print(json.dumps({"mode": "call", "grpc_timeout": args.grpc_timeout, "ended": ended,
+                      "response_message": message}), flush=True)
+
+
 def rapid_reset(args):
     conn = Connection(args.address, 65535)
     conn.await_settings()
@@ -184,14 +214,19 @@ def rapid_reset(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("address", help="HOST:PORT of a plaintext gRPC listener")
-    parser.add_argument("--mode", choices=["open", "unread", "reset"], required=True)
+    parser.add_argument("--mode", choices=["open", "unread", "reset", "call"], required=True)
     parser.add_argument("--streams", type=int, default=10000)
-    parser.add_argument("--seconds", type=float, default=20.0, help="reset: how long")
+    parser.add_argument("--seconds", type=float, default=20.0,
+                        help="reset: how long; call: how long to wait for the answer")
+    parser.add_argument("--grpc-timeout", default=None, help="call: the grpc-timeout header")
+    parser.add_argument("--id", default="1001", help="call: the flow instance id")
     parser.add_argument("--hold", type=float, default=600.0,
                         help="open, unread: how long to hold the connection after")
     args = parser.parse_args()
     if args.mode == "reset":
         rapid_reset(args)
+    elif args.mode == "call":
+        one_call(args)
     else:
         flood(args)
 

@@ -1,9 +1,6 @@
 // The facade's behaviour in time, end to end: deadlines, cancellation, many
 // calls in flight at once, graceful shutdown, health and reflection.
-#include <grpc/support/time.h>
-
 #include <atomic>
-#include <cstdint>
 #include <future>
 
 #include "absl/strings/str_cat.h"
@@ -45,33 +42,6 @@ TEST_F(LifecycleTest, UpstreamTimeoutBoundsCallsWithoutDeadline) {
   const grpc::Status status = Call({"1001"}, &response, absl::InfiniteDuration());
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_EQ(Reason(status), "GONG_TIMEOUT");
-}
-
-// A deadline a few centuries away (the client sends grpc-timeout of some
-// 2,628,000 hours) is past what system_clock's nanoseconds hold; read
-// through them it wrapped into the past, and the call was refused
-// RESOURCE_EXHAUSTED with a RetryInfo as if its turn came too late. It is no
-// deadline: the call is served, its Gong request bounded by
-// --upstream_timeout.
-TEST_F(LifecycleTest, ADeadlineTooFarToRepresentIsNoDeadline) {
-  FacadeConfig config = PlainProxy();
-  config.quota.gong_qps = 3;  // the steward weighs each call's deadline
-  StartFacade(config);
-  UnassignByInstanceIdsRequest request;
-  request.add_flow_instance_ids("1001");
-  UnassignByInstanceIdsResponse response;
-  grpc::ClientContext context;
-  // A system_clock time_point cannot say it (its nanoseconds end in 2262):
-  // gRPC's own time type can.
-  gpr_timespec far = gpr_now(GPR_CLOCK_REALTIME);
-  far.tv_sec += int64_t{300} * 365 * 24 * 3600;
-  context.set_deadline(far);
-
-  const grpc::Status status = stub_->UnassignByInstanceIds(&context, request, &response);
-
-  EXPECT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
-  EXPECT_THAT(response.unassigned_flow_instance_ids(), ::testing::ElementsAre("1001"));
-  EXPECT_EQ(sandbox_->RequestCount(), 1);
 }
 
 TEST_F(LifecycleTest, CancelledCallEndsAtOnce) {
