@@ -19,14 +19,16 @@ after the last frame, a PING: its ACK means the server has read everything
 before it. They print one line of JSON (what the server advertised, how many
 streams it refused, whether it sent GOAWAY) and then hold the connection
 for --hold seconds, so a test can measure the server meanwhile. reset
-prints what it sent; pair it with the server's RSS and CPU (scripts or
-tests/bench/facade_bench) to see what the in-process bounds achieve.
+prints what it sent and, given the server's --pid, the server's memory and
+CPU before, at the end and --settle seconds after: what the in-process
+bounds achieve against it.
 
 A benchmark-like tool: it prints figures and asserts nothing.
 """
 
 import argparse
 import json
+import os
 import socket
 import struct
 import sys
@@ -183,7 +185,25 @@ def one_call(args):
                       "response_message": message}), flush=True)
 
 
+def server_figures(pid):
+    """The server's resident and peak memory (MB) and CPU time (s), from
+    /proc; {} without a pid."""
+    if not pid:
+        return {}
+    figures = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                figures[key.lower() + "_mb"] = int(value.split()[0]) // 1024
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    figures["cpu_s"] = round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
+    return figures
+
+
 def rapid_reset(args):
+    before = server_figures(args.pid)
     conn = Connection(args.address, 65535)
     conn.await_settings()
     headers = request_headers(args.address)
@@ -205,10 +225,14 @@ def rapid_reset(args):
     except OSError:
         pass
     elapsed = time.monotonic() - started
+    during = server_figures(args.pid)
+    conn.sock.close()
+    time.sleep(args.settle if args.pid else 0)
     print(json.dumps({"mode": "reset", "streams_reset": pairs,
                       "seconds": round(elapsed, 2),
                       "resets_per_second": round(pairs / elapsed),
-                      "server_hung_up": conn.goaway}), flush=True)
+                      "server_before": before, "server_at_end": during,
+                      "server_after_settle": server_figures(args.pid)}), flush=True)
 
 
 def main():
@@ -218,6 +242,10 @@ def main():
     parser.add_argument("--streams", type=int, default=10000)
     parser.add_argument("--seconds", type=float, default=20.0,
                         help="reset: how long; call: how long to wait for the answer")
+    parser.add_argument("--pid", type=int, default=0,
+                        help="reset: the server's pid, to print its memory and CPU")
+    parser.add_argument("--settle", type=float, default=10.0,
+                        help="reset: seconds after the attack to read the server again")
     parser.add_argument("--grpc-timeout", default=None, help="call: the grpc-timeout header")
     parser.add_argument("--id", default="1001", help="call: the flow instance id")
     parser.add_argument("--hold", type=float, default=600.0,
