@@ -33,8 +33,9 @@ struct FacadeConfig {
   // Enough for one connection to fill five coalesced Gong requests of 200
   // ids; each open stream holds tens of KiB (docs/performance.md).
   int max_concurrent_streams = 1000;
-  // gRPC's resource quota: the memory its transports may hold for every
-  // connection together, under the Deployment's 256 MiB limit.
+  // gRPC's resource quota: what gRPC accounts to its transports' buffers
+  // over every connection, under the Deployment's 256 MiB limit. Calls held
+  // open are not charged to it in gRPC 1.51: the stream cap bounds those.
   size_t max_grpc_memory_bytes = size_t{128} << 20;
   std::string metrics_listen = "0.0.0.0:9464";  // empty: no metrics
   std::string tls_cert_file;                    // with tls_key_file: TLS

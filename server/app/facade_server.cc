@@ -63,9 +63,10 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   builder.AddListeningPort(config.listen, *credentials, &facade->port_);
   builder.RegisterService(facade->service_.get());
   // What one caller can make the listener hold: a request past the bound is
-  // refused RESOURCE_EXHAUSTED by gRPC before it reaches validation; streams
-  // past the cap are never opened (SETTINGS_MAX_CONCURRENT_STREAMS); and the
-  // quota bounds the buffers of every connection together.
+  // refused RESOURCE_EXHAUSTED by gRPC before it reaches validation; a
+  // connection holds at most the cap of calls (SETTINGS_MAX_CONCURRENT_STREAMS;
+  // gRPC closes one whose client opens more); and the quota bounds what gRPC
+  // accounts to its transports' buffers.
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              config.max_concurrent_streams);

@@ -53,10 +53,10 @@ ABSL_FLAG(int, max_concurrent_streams, kDefaults.max_concurrent_streams,
           "until earlier ones end.");
 ABSL_FLAG(int64_t, max_grpc_memory_bytes,
           static_cast<int64_t>(kDefaults.max_grpc_memory_bytes),
-          "Memory gRPC's transports may hold for all connections together, in bytes "
-          "(gRPC's resource quota, at least 8 MiB); under pressure gRPC shrinks "
-          "its buffers and drops idle connections. Keep it under the container's "
-          "memory limit.");
+          "gRPC's resource quota, in bytes (at least 8 MiB): what gRPC may account to "
+          "its transports' buffers over all connections together. It does not bound "
+          "the calls a connection holds open (--max_concurrent_streams does). Keep "
+          "it under the container's memory limit.");
 ABSL_FLAG(std::string, metrics_listen, kDefaults.metrics_listen,
           "Address for Prometheus /metrics; empty turns metrics off.");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain: serve gRPC over TLS.");
