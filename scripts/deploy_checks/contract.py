@@ -7,6 +7,19 @@ against each other, so that all of them drifting together is caught too.
 
 GRPC_PORT = 50051
 METRICS_PORT = 9464
+# The image the facade's container runs (kustomize's images: may add a
+# registry and a tag).
+SERVER_IMAGE = "gong-flows-server"
+# The proxy in front of the gRPC listener (proxy.py): the facade listens on
+# loopback only, and an Envoy with the HTTP/2 Rapid Reset fix
+# (CVE-2023-44487: 1.27.1, 1.26.5, 1.25.10, 1.24.11 and later) owns GRPC_PORT.
+PROXY_IMAGE = "envoy"
+ENVOY_RAPID_RESET_FIXED = {(1, 24): 11, (1, 25): 10, (1, 26): 5, (1, 27): 1}
+ENVOY_FIRST_FIXED_MINOR = (1, 28)
+# The proxy's limits may not be looser than these.
+PROXY_MAX_STREAMS_PER_CONNECTION = 1000
+PROXY_MAX_REQUEST_HEADERS_KB = 60
+PROXY_MAX_CONNECTIONS = 10000
 SERVICE_NAME = "gong.flows.v1.FlowService"
 METHOD_NAME = "UnassignByInstanceIds"
 DEPLOYMENT_NAME = "gong-flows"

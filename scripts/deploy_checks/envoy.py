@@ -162,7 +162,8 @@ def descriptor_has_service(descriptor):
 
 
 def run(checks, ctx):
-    """Runs the proto and Envoy checks in report order."""
+    """Runs the proto and Envoy checks in report order; returns the parsed
+    envoy.yaml ({} when it did not parse) for the proxy checks."""
     with open(ctx.proto_path, encoding="utf-8") as f:
         proto_text = f.read()
     checks.run("public proto names the service the deploy files use", proto_names, proto_text)
@@ -178,3 +179,4 @@ def run(checks, ctx):
                    descriptor_has_service, ctx.descriptor)
     else:
         print(f"note {ctx.descriptor} not built; descriptor contents not checked")
+    return envoy

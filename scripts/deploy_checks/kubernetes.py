@@ -15,7 +15,7 @@ import os
 
 from . import kustomize
 from .contract import (CREDENTIAL_VARS, CREDENTIALS_SECRET, DEFAULT_DRAIN_DELAY_S,
-                       DEFAULT_SHUTDOWN_GRACE_S, DEPLOYMENT_NAME, GRPC_PORT,
+                       DEFAULT_SHUTDOWN_GRACE_S, DEPLOYMENT_NAME, GRPC_PORT, SERVER_IMAGE,
                        METRICS_PORT, SERVICE_NAME)
 from .yamlutil import (dump, env_of, env_value, load_all, parse, parse_all,
                        parse_duration, selector_matches)
@@ -152,10 +152,24 @@ def dry_render(kube, into, **render_args):
     return None
 
 
+def image_name(container):
+    """The image's name without registry path and tag: gong-flows-server for
+    REGISTRY/gong-flows-server:TAG."""
+    return str(container.get("image", "")).rsplit("/", 1)[-1].split(":")[0].split("@")[0]
+
+
 def serving_container(containers):
-    """The container with the gRPC port, or None."""
-    return next((c for c in containers if any(
-        p.get("containerPort") == GRPC_PORT for p in c.get("ports") or [])), None)
+    """The container that runs the facade (its image is gong-flows-server),
+    or None. Callers reach it through the proxy container, which owns the
+    gRPC port (proxy.py)."""
+    return next((c for c in containers if image_name(c) == SERVER_IMAGE), None)
+
+
+def pod_ports(containers):
+    """{name: containerPort} over every container of the pod: ports are the
+    pod's, whichever container declares them."""
+    return {p.get("name"): p.get("containerPort")
+            for c in containers for p in c.get("ports") or []}
 
 
 def render_deployment(checks, kube):
@@ -172,8 +186,8 @@ def render_deployment(checks, kube):
     if len(deployments) != 1:
         return None
     r = Rendered(kube, docs, deployments[0])
-    checks.record("a container serves the gRPC port", r.server is not None,
-                  f"no container port {GRPC_PORT}")
+    checks.record("a container runs gong-flows-server", r.server is not None,
+                  f"no container of image {SERVER_IMAGE}")
     return r if r.server is not None else None
 
 
@@ -222,9 +236,9 @@ def liveness_probe_is_grpc(r):
 
 
 def ports_named(r):
-    """Container ports are named grpc (50051) and metrics (9464): the Service
+    """The pod's ports are named grpc (50051) and metrics (9464): the Service
     targets and PodMonitor-style scraping refer to them by name."""
-    ports = {p.get("name"): p.get("containerPort") for p in r.server.get("ports") or []}
+    ports = pod_ports(r.containers)
     if ports.get("grpc") != GRPC_PORT:
         return f"container port grpc is {ports.get('grpc')}"
     if ports.get("metrics") != METRICS_PORT:
@@ -474,8 +488,7 @@ def service_ports(r):
     if not cluster_ip:
         return "no ClusterIP Service"
     problems = []
-    container_ports = {p.get("name"): p.get("containerPort")
-                       for p in r.server.get("ports") or []}
+    container_ports = pod_ports(r.containers)
     for s in services:
         name = s["metadata"]["name"]
         if not selector_matches(s["spec"].get("selector") or {}, r.pod_labels):

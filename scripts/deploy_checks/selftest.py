@@ -1,4 +1,4 @@
-"""The checks' own test: each quota, environment and image rule fails when
+"""The checks' own test: each quota, environment, proxy and image rule fails when
 the deployment breaks it.
 
 A check that always passes guards nothing, and the manifests that pass today
@@ -14,7 +14,7 @@ import copy
 import os
 import re
 
-from . import docker, envvars, kubernetes, quota
+from . import docker, envvars, kubernetes, proxy, quota
 from .contract import (FLAGS_SOURCE, QUOTA_FALLBACK_QPS_VAR, QUOTA_REDIS_PASSWORD_VAR,
                        QUOTA_REDIS_VAR, SHARED_QUOTA_FLAGS)
 
@@ -156,6 +156,26 @@ def local_args(s):
     return (s.local,)
 
 
+def proxy_of(s):
+    return proxy.grpc_port_owners(s.local)[0]
+
+
+def edit_proxy_config(old, new):
+    """A breakage replacing text in the proxy's Envoy configuration."""
+    def breaks(s):
+        for d in s.local.docs:
+            if d.get("kind") == "ConfigMap" and "envoy.yaml" in (d.get("data") or {}):
+                assert old in d["data"]["envoy.yaml"], old
+                d["data"]["envoy.yaml"] = d["data"]["envoy.yaml"].replace(old, new)
+    return breaks
+
+
+def grpc_port_to_server(s):
+    port = next(p for p in proxy_of(s)["ports"] if p["containerPort"] == 50051)
+    proxy_of(s)["ports"].remove(port)
+    s.local.server.setdefault("ports", []).append(port)
+
+
 def no_hiredis(s):
     s.dockerfile = s.dockerfile.replace("libhiredis0.14", "")
 
@@ -282,6 +302,41 @@ RULES = [
          ("the password is a flag", lambda s: setattr(
              s, "flags", s.flags + FLAG.format("quota_redis_password"))),
      ]),
+    ("proxy: an Envoy with the fix owns the gRPC port", proxy.proxy_owns_grpc_port,
+     local_args, [
+         ("the facade owns it", grpc_port_to_server),
+         ("Envoy 1.27.0", lambda s: proxy_of(s).update(image="envoyproxy/envoy:v1.27.0")),
+         ("Envoy 1.26.4", lambda s: proxy_of(s).update(image="envoyproxy/envoy:v1.26.4")),
+         ("no version", lambda s: proxy_of(s).update(image="envoyproxy/envoy:latest")),
+         ("not Envoy", lambda s: proxy_of(s).update(image="nginx:1.25.3")),
+     ]),
+    ("proxy: the facade on loopback only", proxy.server_on_loopback, local_args, [
+        ("all addresses", lambda s: set_env(s.local.server, "GONG_FLOWS_LISTEN",
+                                            "0.0.0.0:50052")),
+        ("the default", lambda s: drop_env(s.local.server, "GONG_FLOWS_LISTEN")),
+        ("hostNetwork", lambda s: s.local.pod_spec.update(hostNetwork=True)),
+    ]),
+    ("proxy: limits and route", proxy.proxy_limits, local_args, [
+        ("no stream limit", edit_proxy_config("max_concurrent_streams: 100",
+                                              "max_outbound_frames: 10000")),
+        ("streams past the bound", edit_proxy_config("max_concurrent_streams: 100",
+                                                     "max_concurrent_streams: 2147483647")),
+        ("no header size limit", edit_proxy_config("max_request_headers_kb: 16",
+                                                   "request_timeout: 0s")),
+        ("no header count limit", edit_proxy_config("max_headers_count: 100",
+                                                    "idle_timeout: 301s")),
+        ("no connection limit", edit_proxy_config(
+            "max_active_downstream_connections: 1000",
+            "max_active_downstream_connections: 0")),
+        ("an admin listener outside", edit_proxy_config(
+            "static_resources:",
+            "admin:\n  address:\n    socket_address: {address: 0.0.0.0, port_value: 9901}\n"
+            "static_resources:")),
+        ("routes to another port", edit_proxy_config("port_value: 50052",
+                                                     "port_value: 50053")),
+        ("the facade moved", lambda s: set_env(s.local.server, "GONG_FLOWS_LISTEN",
+                                               "127.0.0.1:50060")),
+    ]),
     ("Dockerfile: required runtime packages", docker.docker_required_packages,
      lambda s: (docker.Dockerfile(s.dockerfile),), [
          ("no libhiredis0.14", no_hiredis),

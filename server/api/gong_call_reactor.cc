@@ -1,6 +1,9 @@
 #include "api/gong_call_reactor.h"
 
-#include <chrono>
+#include <grpc/support/time.h>
+
+#include <cstdint>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +19,24 @@ absl::string_view AuthorizationOf(const grpc::CallbackServerContext& context) {
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return "";
   return absl::string_view(it->second.data(), it->second.size());
+}
+
+// A deadline further out than this is no deadline: infinite reads as such,
+// and nobody means a century.
+constexpr absl::Duration kNoDeadlineBeyond = absl::Hours(24 * 365 * 100);
+
+// The caller's deadline, or nullopt when it has none. Not from
+// context.deadline(): that converts to system_clock nanoseconds, which wrap
+// for a deadline about 292 years away or more (grpc-timeout: 2600000H) and
+// so read as long past. The raw gpr_timespec holds any deadline gRPC does.
+std::optional<absl::Time> CallerDeadline(const grpc::CallbackServerContext& context) {
+  const gpr_timespec raw =
+      gpr_convert_clock_type(context.raw_deadline(), GPR_CLOCK_REALTIME);
+  if (raw.tv_sec == std::numeric_limits<int64_t>::max()) return std::nullopt;
+  const absl::Time deadline =
+      absl::FromUnixSeconds(raw.tv_sec) + absl::Nanoseconds(raw.tv_nsec);
+  if (deadline - absl::Now() > kNoDeadlineBeyond) return std::nullopt;
+  return deadline;
 }
 
 }  // namespace
@@ -56,13 +77,7 @@ void GongCallReactor::FinishInvalid(std::vector<FieldViolation> violations) {
 }
 
 absl::Time GongCallReactor::UpstreamDeadline() const {
-  const auto deadline = context_->deadline();
-  const auto now = std::chrono::system_clock::now();
-  // No deadline reads as time_point::max(); anything a century out is "none".
-  if (deadline - now > std::chrono::hours(24 * 365 * 100)) {
-    return absl::Now() + parts_.default_timeout;
-  }
-  return absl::FromChrono(deadline);
+  return CallerDeadline(*context_).value_or(absl::Now() + parts_.default_timeout);
 }
 
 void GongCallReactor::Submit(GongRequest request, std::unique_ptr<Coalescable> part,
@@ -108,8 +123,8 @@ void GongCallReactor::OnOutcome(QuotaOutcome outcome) {
 // DEADLINE_EXCEEDED, whatever we answer: that is the code reported.
 void GongCallReactor::FinishCall(grpc::Status status) {
   record_.code = status.error_code();
-  if (context_->IsCancelled() &&
-      context_->deadline() <= std::chrono::system_clock::now()) {
+  const std::optional<absl::Time> deadline = CallerDeadline(*context_);
+  if (context_->IsCancelled() && deadline.has_value() && *deadline <= absl::Now()) {
     record_.code = grpc::StatusCode::DEADLINE_EXCEEDED;
   }
   record_.duration = absl::Now() - started_;

@@ -81,6 +81,20 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   if (config.max_connection_age < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--max_connection_age must not be negative");
   }
+  if (config.max_request_bytes < kMinRequestBytes ||
+      config.max_request_bytes > kMaxRequestBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_request_bytes must be from ", kMinRequestBytes, " to ",
+                     kMaxRequestBytes, " bytes, not ", config.max_request_bytes));
+  }
+  if (config.max_concurrent_streams < 1) {
+    return absl::InvalidArgumentError("--max_concurrent_streams must be at least 1");
+  }
+  if (config.max_grpc_memory_bytes < kMinGrpcMemoryBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_grpc_memory_bytes must be at least ", kMinGrpcMemoryBytes,
+                     " bytes, not ", config.max_grpc_memory_bytes));
+  }
   if (config.quota.gong_qps < 0) {
     return absl::InvalidArgumentError("--gong_qps must be 0 (no limit) or more");
   }

@@ -23,20 +23,43 @@ struct FacadeConfig {
   // SIGTERM: NOT_SERVING at once, calls still served this long, then stop.
   absl::Duration drain_delay = absl::Seconds(5);
   absl::Duration max_connection_age = absl::ZeroDuration();  // 0: unlimited
-  std::string metrics_listen = "0.0.0.0:9464";               // empty: no metrics
-  std::string tls_cert_file;                                 // with tls_key_file: TLS
+  // What one caller can make the gRPC listener hold. The largest valid
+  // request is tens of KiB (200 ids of 128 bytes; assign's 100 prospects and
+  // its overrides): a megabyte leaves a wide margin for its text, where
+  // gRPC's own 4 MiB let one call cost hundreds of MiB in validation.
+  size_t max_request_bytes = size_t{1} << 20;
+  // HTTP/2 streams one connection may hold open (SETTINGS_MAX_CONCURRENT_
+  // STREAMS); a gRPC client queues further calls until earlier ones end.
+  // Enough for one connection to fill five coalesced Gong requests of 200
+  // ids; each open stream holds tens of KiB (docs/performance.md).
+  int max_concurrent_streams = 1000;
+  // gRPC's resource quota: what gRPC accounts to its transports' buffers
+  // over every connection, under the Deployment's 256 MiB limit. Calls held
+  // open are not charged to it in gRPC 1.51: the stream cap bounds those.
+  size_t max_grpc_memory_bytes = size_t{128} << 20;
+  std::string metrics_listen = "0.0.0.0:9464";  // empty: no metrics
+  std::string tls_cert_file;                    // with tls_key_file: TLS
   std::string tls_key_file;
   std::string tls_client_ca_file;  // mutual TLS
   std::string caller_tokens_file;  // callers must bear one of its tokens
   QuotaOptions quota;              // --gong_qps, --coalesce, --max_gong_in_flight, ...
   // The quota shared by every replica (--quota_redis; empty: each its own).
   // --gong_qps is then the company's, over all replicas.
-  std::string quota_redis;  // redis://HOST:PORT[/DB]
-  std::string quota_key;    // empty: DefaultQuotaKey(gong_base_url)
+  std::string quota_redis;     // redis://HOST:PORT[/DB]
+  std::string quota_key;       // empty: DefaultQuotaKey(gong_base_url)
   int quota_fallback_qps = 1;  // this replica's own while Redis is out
   // GONG_FLOWS_QUOTA_REDIS_PASSWORD, never a flag: it must not be logged.
   std::string quota_redis_password;
 };
+
+// --max_request_bytes' range. Below 64 KiB a valid lookup of 200 ids of
+// 128 bytes (about 26 KiB) and an assign with its overrides would come close
+// to being refused; past 64 MiB the bound no longer protects the memory.
+inline constexpr size_t kMinRequestBytes = size_t{64} << 10;
+inline constexpr size_t kMaxRequestBytes = size_t{64} << 20;
+// Below this, gRPC's quota leaves too little for a few connections' buffers
+// and starts refusing well-behaved calls.
+inline constexpr size_t kMinGrpcMemoryBytes = size_t{8} << 20;
 
 // "gong-flows:" and the host of `gong_base_url`: replicas in front of the
 // same Gong company share a window; a company with its own host has its own.

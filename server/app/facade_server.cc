@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
@@ -61,6 +62,17 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, *credentials, &facade->port_);
   builder.RegisterService(facade->service_.get());
+  // What one caller can make the listener hold: a request past the bound is
+  // refused RESOURCE_EXHAUSTED by gRPC before it reaches validation; a
+  // connection holds at most the cap of calls (SETTINGS_MAX_CONCURRENT_STREAMS;
+  // gRPC closes one whose client opens more); and the quota bounds what gRPC
+  // accounts to its transports' buffers.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             config.max_concurrent_streams);
+  grpc::ResourceQuota quota("gong-flows-listener");
+  quota.Resize(config.max_grpc_memory_bytes);
+  builder.SetResourceQuota(quota);
   // Envoy and Istio sidecars ping idle HTTP/2 connections; accept pings as
   // often as every 10 s rather than closing the connection on them.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,

@@ -41,6 +41,22 @@ ABSL_FLAG(absl::Duration, drain_delay, kDefaults.drain_delay,
           "On SIGTERM, how long to keep serving while health says NOT_SERVING.");
 ABSL_FLAG(absl::Duration, max_connection_age, kDefaults.max_connection_age,
           "Close client connections after this long (0: never), to rebalance.");
+ABSL_FLAG(int64_t, max_request_bytes, static_cast<int64_t>(kDefaults.max_request_bytes),
+          "Largest request message accepted, in bytes (64 KiB to 64 MiB); a larger "
+          "one is refused RESOURCE_EXHAUSTED by gRPC before any validation. The "
+          "largest valid request is tens of KiB (200 ids of 128 bytes, assign's "
+          "100 prospects and its overrides): the default 1 MiB leaves a wide "
+          "margin.");
+ABSL_FLAG(int, max_concurrent_streams, kDefaults.max_concurrent_streams,
+          "Calls (HTTP/2 streams) one client connection may hold open at once "
+          "(SETTINGS_MAX_CONCURRENT_STREAMS); a gRPC client queues further calls "
+          "until earlier ones end.");
+ABSL_FLAG(int64_t, max_grpc_memory_bytes,
+          static_cast<int64_t>(kDefaults.max_grpc_memory_bytes),
+          "gRPC's resource quota, in bytes (at least 8 MiB): what gRPC may account to "
+          "its transports' buffers over all connections together. It does not bound "
+          "the calls a connection holds open (--max_concurrent_streams does). Keep "
+          "it under the container's memory limit.");
 ABSL_FLAG(std::string, metrics_listen, kDefaults.metrics_listen,
           "Address for Prometheus /metrics; empty turns metrics off.");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain: serve gRPC over TLS.");
@@ -152,6 +168,11 @@ const std::vector<ServerFlag>& ServerFlags() {
       Described(FLAGS_shutdown_grace, [](auto& c) { return &c.shutdown_grace; }),
       Described(FLAGS_drain_delay, [](auto& c) { return &c.drain_delay; }),
       Described(FLAGS_max_connection_age, [](auto& c) { return &c.max_connection_age; }),
+      Described(FLAGS_max_request_bytes, [](auto& c) { return &c.max_request_bytes; }),
+      Described(FLAGS_max_concurrent_streams,
+                [](auto& c) { return &c.max_concurrent_streams; }),
+      Described(FLAGS_max_grpc_memory_bytes,
+                [](auto& c) { return &c.max_grpc_memory_bytes; }),
       Described(FLAGS_metrics_listen, [](auto& c) { return &c.metrics_listen; }),
       Described(FLAGS_tls_cert_file, [](auto& c) { return &c.tls_cert_file; }),
       Described(FLAGS_tls_key_file, [](auto& c) { return &c.tls_key_file; }),

@@ -41,6 +41,9 @@ TEST(FacadeConfigTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(config.drain_delay, absl::Seconds(5));
   EXPECT_EQ(config.shutdown_grace, absl::Seconds(10));
   EXPECT_EQ(config.max_connection_age, absl::ZeroDuration());  // never
+  EXPECT_EQ(config.max_request_bytes, 1u << 20);               // 1 MiB
+  EXPECT_EQ(config.max_concurrent_streams, 1000);
+  EXPECT_EQ(config.max_grpc_memory_bytes, 128u << 20);  // 128 MiB
   EXPECT_EQ(config.metrics_listen, "0.0.0.0:9464");
   EXPECT_EQ(config.tls_cert_file, "");  // plaintext
   EXPECT_EQ(config.tls_key_file, "");
@@ -83,6 +86,49 @@ TEST(ValidateConfigTest, RefusesAListenAddressWithoutPort) {
     ASSERT_FALSE(status.ok());
     EXPECT_THAT(status.message(), HasSubstr("--listen"));
   }
+}
+
+// What one connection can hold (issue 26, finding 9): each bound has a
+// floor below which well-behaved calls would be refused, and the request
+// bound a ceiling past which it protects nothing.
+TEST(ValidateConfigTest, RefusesListenerBoundsOutOfRange) {
+  struct Case {
+    const char* flag;
+    void (*set)(FacadeConfig&);
+  };
+  const Case cases[] = {
+      {"--max_request_bytes", [](FacadeConfig& c) { c.max_request_bytes = 0; }},
+      {"--max_request_bytes",
+       [](FacadeConfig& c) { c.max_request_bytes = kMinRequestBytes - 1; }},
+      {"--max_request_bytes",
+       [](FacadeConfig& c) { c.max_request_bytes = kMaxRequestBytes + 1; }},
+      {"--max_concurrent_streams", [](FacadeConfig& c) { c.max_concurrent_streams = 0; }},
+      {"--max_concurrent_streams",
+       [](FacadeConfig& c) { c.max_concurrent_streams = -1; }},
+      {"--max_grpc_memory_bytes", [](FacadeConfig& c) { c.max_grpc_memory_bytes = 0; }},
+      {"--max_grpc_memory_bytes",
+       [](FacadeConfig& c) { c.max_grpc_memory_bytes = kMinGrpcMemoryBytes - 1; }},
+  };
+  for (const Case& bad : cases) {
+    SCOPED_TRACE(bad.flag);
+    FacadeConfig config;
+    bad.set(config);
+
+    const absl::Status status = ValidateConfig(config);
+
+    ASSERT_FALSE(status.ok());
+    EXPECT_THAT(status.message(), HasSubstr(bad.flag));
+  }
+}
+
+TEST(ValidateConfigTest, AcceptsListenerBoundsAtTheirLimits) {
+  FacadeConfig config;
+  config.max_request_bytes = kMinRequestBytes;
+  config.max_concurrent_streams = 1;
+  config.max_grpc_memory_bytes = kMinGrpcMemoryBytes;
+  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+  config.max_request_bytes = kMaxRequestBytes;
+  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
 }
 
 TEST(ValidateConfigTest, RefusesABaseUrlThatIsNotHttpOrHttps) {

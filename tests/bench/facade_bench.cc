@@ -628,7 +628,9 @@ int64_t AwaitWaitingCalls(const std::string& metrics_address,
 // callers' deadline of a day keeps the steward from refusing them because
 // their turn (the N-th is N seconds away at 1 a second) would come too
 // late. --max_pending_calls=N lets exactly N wait (10,000 is its default),
-// so the gauge reading N means every one of them is there. The callers
+// so the gauge reading N means every one of them is there; the callers hold
+// them all on one channel, so --max_concurrent_streams (1000 by default)
+// is raised to N + 1 to let them in. The callers
 // then cancel, their channel closes, and after --waiting_settle the RSS is
 // read again.
 void Waiting() {
@@ -638,7 +640,8 @@ void Waiting() {
   auto upstream = SlowUpstream(day);
   auto facade =
       Facade(*upstream, {"--gong_qps=1", "--coalesce=false", "--max_gong_in_flight=1",
-                         absl::StrCat("--max_pending_calls=", n)});
+                         absl::StrCat("--max_pending_calls=", n),
+                         absl::StrCat("--max_concurrent_streams=", n + 1)});
   const std::string metrics = MetricsAddress(*facade);
   const ProcessStats stats = facade->stats();
   const int64_t idle = stats.Rss();
