@@ -25,6 +25,8 @@ class Coalescable {
   virtual const CoalescingPolicy& policy() const = 0;
   // Parts of one policy with equal keys may be merged.
   virtual const std::string& key() const = 0;
+  // The ids the caller asked about: what of a shared answer is its own.
+  virtual const std::vector<std::string>& ids() const = 0;
 };
 
 // The parts merged so far into one Gong request.
@@ -36,6 +38,9 @@ class MergedRequest {
   virtual bool TryAdd(const Coalescable& part) = 0;
   // The one Gong request for every part added, due at `deadline`.
   virtual GongRequest Build(absl::Time deadline) const = 0;
+  // Every id of that request, each once: those of parts whose callers have
+  // left since included, as Gong still answers for them.
+  virtual const std::vector<std::string>& ids() const = 0;
 };
 
 class CoalescingPolicy {
@@ -56,5 +61,12 @@ class CoalescingPolicy {
   // alone to find whose part Gong refused.
   virtual bool RefusalHoldsForEveryPart(const GongError& refusal) const = 0;
 };
+
+// `refusal` as `part` may see it, of a request that held `sent`: Gong's
+// texts (and the parser's words) that name an id of `sent` not the part's
+// own are withheld, said to be so, since Gong may list every id of a
+// request in them. A refusal of the part's own ids alone is unchanged.
+GongError OwnView(const GongError& refusal, const std::vector<std::string>& sent,
+                  const Coalescable& part);
 
 }  // namespace gong

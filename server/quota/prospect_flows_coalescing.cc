@@ -21,6 +21,7 @@ class LookupPart final : public Coalescable {
   // Gong takes one kind of id a request.
   const std::string& key() const override { return key_; }
   const ProspectFlowsQuery& query() const { return query_; }
+  const std::vector<std::string>& ids() const override { return query_.ids; }
 
  private:
   const ProspectFlowsCoalescing* const policy_;
@@ -41,6 +42,8 @@ class MergedLookup final : public MergedRequest {
   GongRequest Build(absl::Time deadline) const override {
     return EncodeProspectFlows(merged_, deadline);
   }
+
+  const std::vector<std::string>& ids() const override { return merged_.ids; }
 
  private:
   ProspectFlowsQuery merged_;  // ids in arrival order, each once

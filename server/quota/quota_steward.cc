@@ -386,7 +386,11 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
         shared = std::move(batch);  // shared out below, not under the lock
       } else {
         for (auto& call : batch->calls) {
-          if (error != nullptr) {
+          if (error != nullptr && batch->merged != nullptr) {
+            // Gong's texts may name every id sent, others' included.
+            out.emplace_back(std::move(call->done),
+                             Capped(OwnView(*error, batch->merged->ids(), *call->part)));
+          } else if (error != nullptr) {
             out.emplace_back(std::move(call->done), Capped(*error));
           } else {
             out.emplace_back(std::move(call->done),

@@ -20,6 +20,9 @@ class UnassignPart final : public Coalescable {
   const CoalescingPolicy& policy() const override { return *policy_; }
   const std::string& key() const override { return request_.unassigned_by_user_email; }
   const UnassignRequest& request() const { return request_; }
+  const std::vector<std::string>& ids() const override {
+    return request_.flow_instance_ids;
+  }
 
  private:
   const UnassignCoalescing* const policy_;
@@ -40,6 +43,10 @@ class MergedUnassign final : public MergedRequest {
 
   GongRequest Build(absl::Time deadline) const override {
     return EncodeUnassign(merged_, deadline);
+  }
+
+  const std::vector<std::string>& ids() const override {
+    return merged_.flow_instance_ids;
   }
 
  private:

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_gong_client.h"
@@ -268,6 +269,60 @@ TEST_P(OwnIdsAloneTest, ALoneCallerSeesNothingOfWhatItDidNotAskFor) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryPolicy, OwnIdsAloneTest,
+                         ::testing::Values(Unassign(), Lookup(By::kCrmProspectIds),
+                                           Lookup(By::kFlowInstanceIds)),
+                         [](const auto& info) { return info.param.name; });
+
+class OwnIdsInRefusalsTest : public OwnIdsTest,
+                             public ::testing::WithParamInterface<Endpoint> {};
+
+// Gong's 400 "does not exist" to a merged unassign is true of every part,
+// so it goes to every caller in it without a resend, and Gong may list
+// every id of the request in its text: a text naming another caller's id
+// reaches no one, whoever has left; one naming only the caller's own ids is
+// passed on as Gong wrote it.
+TEST_F(OwnIdsTest, GongsTextNamingAnotherCallersIdsIsWithheld) {
+  Start(Unassign());
+  Call({"100"});  // takes this second's slot: the others wait and merge
+  Caller* first = Call({"11", "12"});
+  Caller* leaves = Call({"21"});
+  Caller* stays = Call({"31"});
+  clock_->Advance(absl::Seconds(2));
+  ASSERT_EQ(gong_->size(), 2u);
+  steward_->Cancel(leaves->id);  // in flight: "21" is still in the request
+  gong_->Answer(2, GongError::HttpStatus(400, "req-r",
+                                         {"Flow instances 11, 12, 21, 31 does not exist",
+                                          "31 does not exist", "Invalid request"}));
+
+  for (const Caller* caller : {first, stays}) {
+    ASSERT_TRUE(caller->outcome.has_value());
+    const auto& error = std::get<GongError>(*caller->outcome);
+    EXPECT_EQ(error.http_status, 400);
+    EXPECT_EQ(error.request_id, "req-r");
+    for (const std::string& text : error.errors) {
+      EXPECT_FALSE(absl::StrContains(text, "21")) << text;
+    }
+    EXPECT_THAT(error.errors[0], ::testing::HasSubstr("withheld"));
+    EXPECT_EQ(error.errors[2], "Invalid request");
+  }
+  // "31 does not exist" names only the third caller's own id.
+  EXPECT_EQ(std::get<GongError>(*stays->outcome).errors[1], "31 does not exist");
+  EXPECT_THAT(std::get<GongError>(*first->outcome).errors[1],
+              ::testing::HasSubstr("withheld"));
+}
+
+// Alone with its own ids, a caller gets Gong's refusal as Gong wrote it.
+TEST_P(OwnIdsInRefusalsTest, ARefusalOfOnlyTheCallersOwnIdsIsUnchanged) {
+  Start(GetParam());
+  Caller* alone = Call({"1", "2"});
+  ASSERT_EQ(gong_->size(), 1u);
+  gong_->Answer(1, GongError::HttpStatus(400, "req-r", {"1, 2 does not exist"}));
+  ASSERT_TRUE(alone->outcome.has_value());
+  EXPECT_THAT(std::get<GongError>(*alone->outcome).errors,
+              ElementsAre("1, 2 does not exist"));
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryPolicy, OwnIdsInRefusalsTest,
                          ::testing::Values(Unassign(), Lookup(By::kCrmProspectIds),
                                            Lookup(By::kFlowInstanceIds)),
                          [](const auto& info) { return info.param.name; });
