@@ -44,7 +44,8 @@ class FieldReader {
   // "" with a warning.
   std::string OptionalId(absl::string_view name) const;
 
-  // Text that may be absent ("" then); not a string, "" with a warning.
+  // Text that may be absent ("" then); not a string, or not UTF-8
+  // (gong_json.h), "" with a warning.
   std::string OptionalString(absl::string_view name) const;
 
   // A boolean that may be absent (false then); not a boolean, false with a
@@ -68,9 +69,11 @@ class FieldReader {
   std::vector<std::string>* warnings_;
 };
 
-// The answer's requestId: Gong puts one in every answer, so a body without
-// it is not one of Gong's answers. A number keeps every digit.
-absl::StatusOr<std::string> ReadRequestId(const Json& body);
+// The answer's requestId (a number keeps every digit). Gong puts one in
+// every answer, but nothing the caller does depends on it: missing, null or
+// not an id, it is "" with a warning, and the answer still counts (for a
+// write, an answer refused is an action the caller may repeat).
+std::string ReadRequestId(const Json& body, std::vector<std::string>* warnings);
 
 // `value` as JSON text to send. Invalid UTF-8 is replaced rather than
 // thrown on (protobuf has already refused such strings; this keeps the
@@ -79,7 +82,8 @@ std::string Serialize(const Json& value);
 
 // `value` as short, printable JSON for a message: escaped, non-ASCII
 // written as \u escapes, and cut after a few dozen characters so a huge or
-// hostile value cannot flood the log.
+// hostile value cannot flood the log. Only what shows is written, so a
+// value of any size or depth costs no more than the excerpt.
 std::string Excerpt(const Json& value);
 
 }  // namespace gong::json
