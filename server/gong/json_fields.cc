@@ -176,6 +176,13 @@ std::optional<absl::Time> FieldReader::OptionalTime(absl::string_view name) cons
   if (!time.has_value()) {
     Warn(absl::StrCat(Path(name), " ", Excerpt(*value),
                       " is not an RFC 3339 date with an offset; left unset"));
+    return std::nullopt;
+  }
+  if (!InTimestampRange(*time)) {
+    Warn(absl::StrCat(Path(name), " ", Excerpt(*value),
+                      " is outside the years 0001 to 9999 (in UTC) a timestamp can "
+                      "hold; left unset"));
+    return std::nullopt;
   }
   return time;
 }

@@ -57,8 +57,9 @@ class FieldReader {
   int64_t OptionalCount(absl::string_view name) const;
 
   // A date Gong documents but a record is usable without: the instant an
-  // RFC 3339 timestamp with an offset names (gong_time.h). Absent or
-  // unreadable, it is unset with a warning quoting what Gong wrote.
+  // RFC 3339 timestamp with an offset names (gong_time.h). Absent,
+  // unreadable, or outside what a protobuf Timestamp can hold
+  // (InTimestampRange), it is unset with a warning quoting what Gong wrote.
   std::optional<absl::Time> OptionalTime(absl::string_view name) const;
 
   void Warn(std::string warning) const { warnings_->push_back(std::move(warning)); }
