@@ -61,10 +61,32 @@ int ReportFailure(const grpc::Status& status) {
   return static_cast<int>(status.error_code());
 }
 
+namespace {
+// Whether PrintJson has already said on stderr why stdout failed.
+bool json_failure_reported = false;
+}  // namespace
+
 void PrintJson(const google::protobuf::Message& message) {
   std::string json;
-  google::protobuf::util::MessageToJsonString(message, &json);
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json);
+  if (!status.ok()) {
+    // What protobuf wrote before it stopped is cut-off JSON: never print it.
+    std::cerr << "gong-flows: cannot print the answer as JSON: " << status.message()
+              << "\n";
+    json_failure_reported = true;
+    std::cout.setstate(std::ios::failbit);
+    return;
+  }
   std::cout << json << "\n";
+}
+
+int FinishOutput(int status) {
+  std::cout.flush();
+  if (!std::cout.fail()) return status;
+  if (!json_failure_reported) {
+    std::cerr << "gong-flows: the answer could not be written to stdout in full\n";
+  }
+  return status != 0 ? status : kPrintFailedExit;
 }
 
 }  // namespace gong_flows_cli

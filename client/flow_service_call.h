@@ -45,7 +45,21 @@ class FlowServiceCaller {
 // numeric gRPC code.
 int ReportFailure(const grpc::Status& status);
 
-// Prints the message as protobuf JSON on one line of stdout.
+// The exit status when an answer came but could not be printed whole
+// (sysexits' EX_IOERR; no gRPC code uses it).
+inline constexpr int kPrintFailedExit = 74;
+
+// Prints the message as protobuf JSON on one line of stdout. When protobuf
+// cannot write it (a Timestamp outside the years 1 to 9999, from a facade
+// that passed one on), nothing of it is printed: the reason goes to stderr,
+// and stdout is marked failed so that FinishOutput turns the exit status
+// into kPrintFailedExit (and nothing more is printed after it).
 void PrintJson(const google::protobuf::Message& message);
+
+// The exit status of a command that returned `status`, once its output is
+// flushed: kPrintFailedExit instead of 0 when anything printed to stdout
+// did not go through (PrintJson's failure, or a write refused: a full disk,
+// a closed file), said on stderr. A non-zero `status` stays as it is.
+int FinishOutput(int status);
 
 }  // namespace gong_flows_cli

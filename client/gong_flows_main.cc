@@ -11,9 +11,10 @@
 // [--json]; "-" in place of ids reads them from stdin, one a line.
 //
 // Exit status: 0 on success, the numeric gRPC status code on a failed call
-// (3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, ...), and 64
-// for a usage error, which no gRPC code uses. --help exits 1, as it did when
-// abseil's flags printed it.
+// (3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, ...), 64 for a
+// usage error and 74 for an answer that could not be printed whole, which
+// no gRPC code uses. --help exits 1, as it did when abseil's flags printed
+// it.
 #include <algorithm>
 #include <iostream>
 #include <string>
@@ -101,7 +102,7 @@ int Main(const std::vector<std::string>& args) {
     return ReportUsageError(absl::StrJoin(command->spec.words, " ") +
                             ": --timeout takes a duration such as 10s or 500ms");
   }
-  return command->run(*parsed, options);
+  return FinishOutput(command->run(*parsed, options));
 }
 
 }  // namespace

@@ -50,14 +50,20 @@ GongOutcome ReadGongAnswer(http::HttpResult result, absl::Time now) {
 
 GongErrorBody DecodeErrorBody(absl::string_view body) {
   GongErrorBody out;
-  const json::Json parsed = json::Parse(body);
-  if (!parsed.is_object()) return out;  // also covers a discarded parse
+  const absl::StatusOr<json::Json> body_json = json::Parse(body);
+  if (!body_json.ok() || !body_json->is_object()) return out;
+  const json::Json& parsed = *body_json;
   if (auto it = parsed.find("requestId"); it != parsed.end()) {
     json::IdText(*it, &out.request_id);
   }
   if (auto it = parsed.find("errors"); it != parsed.end() && it->is_array()) {
     for (const json::Json& e : *it) {
-      if (e.is_string()) out.errors.push_back(e.get<std::string>());
+      if (e.is_string()) {
+        out.errors.push_back(e.get<std::string>());
+      } else if (json::IsUnreadableText(e)) {
+        // Said rather than dropped: the caller should know Gong said more.
+        out.errors.push_back("(an error whose text is not UTF-8)");
+      }
     }
   }
   return out;

@@ -26,6 +26,11 @@ std::optional<absl::Time> ParseGongTime(absl::string_view text) {
   return time;
 }
 
+bool InTimestampRange(absl::Time time) {
+  return time >= absl::FromUnixSeconds(kMinTimestampSeconds) &&
+         time < absl::FromUnixSeconds(kMaxTimestampSeconds) + absl::Seconds(1);
+}
+
 std::string FormatGongTime(absl::Time time) {
   if (time == absl::InfiniteFuture() || time == absl::InfinitePast()) {
     return absl::FormatTime(time);

@@ -5,6 +5,7 @@
 // meant.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,16 @@ namespace gong {
 // and reading it as UTC would silently shift it by hours. So are absl's
 // "infinite-future" and "infinite-past", which are not dates Gong writes.
 std::optional<absl::Time> ParseGongTime(absl::string_view text);
+
+// The instants a google.protobuf.Timestamp can hold, and so the only dates
+// the facade passes on: 0001-01-01T00:00:00Z up to and including
+// 9999-12-31T23:59:59.999999999Z (as seconds since the Unix epoch, the
+// bounds of protobuf's TimeUtil). A date outside them, which ParseGongTime
+// reads (year 0, year 10000, 9999-12-31T23:59:59-08:00), would make a
+// Timestamp that no JSON printer accepts.
+inline constexpr int64_t kMinTimestampSeconds = -62135596800;
+inline constexpr int64_t kMaxTimestampSeconds = 253402300799;
+bool InTimestampRange(absl::Time time);
 
 // `time` as RFC 3339 in UTC with a "Z": "2024-03-05T18:20:30.123Z". The
 // fraction has as many digits as the instant needs and is left out for a

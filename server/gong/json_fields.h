@@ -44,7 +44,8 @@ class FieldReader {
   // "" with a warning.
   std::string OptionalId(absl::string_view name) const;
 
-  // Text that may be absent ("" then); not a string, "" with a warning.
+  // Text that may be absent ("" then); not a string, or not UTF-8
+  // (gong_json.h), "" with a warning.
   std::string OptionalString(absl::string_view name) const;
 
   // A boolean that may be absent (false then); not a boolean, false with a
@@ -56,8 +57,9 @@ class FieldReader {
   int64_t OptionalCount(absl::string_view name) const;
 
   // A date Gong documents but a record is usable without: the instant an
-  // RFC 3339 timestamp with an offset names (gong_time.h). Absent or
-  // unreadable, it is unset with a warning quoting what Gong wrote.
+  // RFC 3339 timestamp with an offset names (gong_time.h). Absent,
+  // unreadable, or outside what a protobuf Timestamp can hold
+  // (InTimestampRange), it is unset with a warning quoting what Gong wrote.
   std::optional<absl::Time> OptionalTime(absl::string_view name) const;
 
   void Warn(std::string warning) const { warnings_->push_back(std::move(warning)); }
@@ -68,9 +70,11 @@ class FieldReader {
   std::vector<std::string>* warnings_;
 };
 
-// The answer's requestId: Gong puts one in every answer, so a body without
-// it is not one of Gong's answers. A number keeps every digit.
-absl::StatusOr<std::string> ReadRequestId(const Json& body);
+// The answer's requestId (a number keeps every digit). Gong puts one in
+// every answer, but nothing the caller does depends on it: missing, null or
+// not an id, it is "" with a warning, and the answer still counts (for a
+// write, an answer refused is an action the caller may repeat).
+std::string ReadRequestId(const Json& body, std::vector<std::string>* warnings);
 
 // `value` as JSON text to send. Invalid UTF-8 is replaced rather than
 // thrown on (protobuf has already refused such strings; this keeps the
@@ -79,7 +83,8 @@ std::string Serialize(const Json& value);
 
 // `value` as short, printable JSON for a message: escaped, non-ASCII
 // written as \u escapes, and cut after a few dozen characters so a huge or
-// hostile value cannot flood the log.
+// hostile value cannot flood the log. Only what shows is written, so a
+// value of any size or depth costs no more than the excerpt.
 std::string Excerpt(const Json& value);
 
 }  // namespace gong::json

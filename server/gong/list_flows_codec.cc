@@ -96,14 +96,13 @@ GongRequest EncodeListFlows(const ListFlowsQuery& query, absl::Time deadline) {
 }
 
 absl::StatusOr<ListFlowsResult> DecodeListFlowsResponse(absl::string_view body) {
-  const Json parsed = json::Parse(body);
-  if (parsed.is_discarded()) return absl::DataLossError("body is not JSON");
+  absl::StatusOr<Json> body_json = json::Parse(body);
+  if (!body_json.ok()) return body_json.status();
+  const Json& parsed = *body_json;
   if (!parsed.is_object()) return absl::DataLossError("body is not a JSON object");
 
   ListFlowsResult result;
-  absl::StatusOr<std::string> request_id = json::ReadRequestId(parsed);
-  if (!request_id.ok()) return request_id.status();
-  result.request_id = *std::move(request_id);
+  result.request_id = json::ReadRequestId(parsed, &result.warnings);
   if (absl::Status s = ReadRecords(parsed, &result); !s.ok()) return s;
   // An answer without the list cannot be told from a truncated one, so it is
   // refused rather than read as an empty page.

@@ -37,14 +37,13 @@ std::string EncodeProspectFlowsResponse(const ProspectFlowsResult& result) {
 }
 
 absl::StatusOr<ProspectFlowsResult> DecodeProspectFlowsResponse(absl::string_view body) {
-  const Json parsed = json::Parse(body);
-  if (parsed.is_discarded()) return absl::DataLossError("body is not JSON");
+  absl::StatusOr<Json> body_json = json::Parse(body);
+  if (!body_json.ok()) return body_json.status();
+  const Json& parsed = *body_json;
   if (!parsed.is_object()) return absl::DataLossError("body is not a JSON object");
 
   ProspectFlowsResult result;
-  absl::StatusOr<std::string> request_id = json::ReadRequestId(parsed);
-  if (!request_id.ok()) return request_id.status();
-  result.request_id = *std::move(request_id);
+  result.request_id = json::ReadRequestId(parsed, &result.warnings);
   absl::StatusOr<std::vector<FlowInstance>> instances =
       DecodeFlowInstanceList(parsed, "prospectsAssigned", &result.warnings);
   if (!instances.ok()) return instances.status();

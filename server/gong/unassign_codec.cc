@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gong/gong_json.h"
+#include "gong/json_fields.h"
 
 namespace gong {
 
@@ -38,16 +39,13 @@ std::string EncodeUnassignResponse(const UnassignResult& result) {
 }
 
 absl::StatusOr<UnassignResult> DecodeUnassignResponse(absl::string_view body) {
-  const Json parsed = json::Parse(body);
-  if (parsed.is_discarded()) return absl::DataLossError("body is not JSON");
+  absl::StatusOr<Json> body_json = json::Parse(body);
+  if (!body_json.ok()) return body_json.status();
+  const Json& parsed = *body_json;
   if (!parsed.is_object()) return absl::DataLossError("body is not a JSON object");
 
   UnassignResult result;
-  if (auto it = parsed.find("requestId"); it != parsed.end() && !it->is_null()) {
-    if (!json::IdText(*it, &result.request_id)) {
-      return absl::DataLossError("requestId is not a string");
-    }
-  }
+  result.request_id = json::ReadRequestId(parsed, &result.warnings);
   // Without this list there is no telling which prospects left their flows.
   auto ids = parsed.find("unassignedFlowInstanceIds");
   if (ids == parsed.end() || !ids->is_array()) {

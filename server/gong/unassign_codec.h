@@ -31,8 +31,10 @@ struct UnassignRequest {
 };
 
 struct UnassignResult {
-  std::string request_id;
+  std::string request_id;  // "" (with a warning) when Gong's is unreadable
   std::vector<std::string> unassigned_flow_instance_ids;  // as Gong listed
+  // One line for each field of Gong's answer that could not be read.
+  std::vector<std::string> warnings = {};
 };
 
 using UnassignOutcome = std::variant<UnassignResult, GongError>;
@@ -48,8 +50,10 @@ std::string EncodeUnassignBody(const UnassignRequest& request);
 std::string EncodeUnassignResponse(const UnassignResult& result);
 
 // A 200's body: {"requestId": "...", "unassignedFlowInstanceIds": [...]}.
-// Unknown fields are ignored; a body of any other shape is an error whose
-// message says what was wrong.
+// Unknown fields are ignored. Gong has acted on the request, so only the
+// list of ids, without which the caller cannot know what happened, is
+// required: an unreadable requestId is a warning. A body of any other shape
+// is an error whose message says what was wrong.
 absl::StatusOr<UnassignResult> DecodeUnassignResponse(absl::string_view body);
 
 // Gong's answer to an unassign request as its result; a 200 whose body is not

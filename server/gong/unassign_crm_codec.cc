@@ -57,6 +57,7 @@ absl::StatusOr<UnassignByCrmIdResult> DecodeUnassignByCrmIdResponse(
   UnassignByCrmIdResult result;
   result.request_id = std::move(decoded->request_id);
   result.unassigned_flow_instance_ids = std::move(decoded->unassigned_flow_instance_ids);
+  result.warnings = std::move(decoded->warnings);
   return result;
 }
 

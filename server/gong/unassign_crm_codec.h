@@ -36,8 +36,10 @@ struct UnassignByCrmIdRequest {
 };
 
 struct UnassignByCrmIdResult {
-  std::string request_id;
+  std::string request_id;  // "" (with a warning) when Gong's is unreadable
   std::vector<std::string> unassigned_flow_instance_ids;  // as Gong listed
+  // One line for each field of Gong's answer that could not be read.
+  std::vector<std::string> warnings = {};
 };
 
 using UnassignByCrmIdOutcome = std::variant<UnassignByCrmIdResult, GongError>;

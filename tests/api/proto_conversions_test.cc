@@ -2,8 +2,12 @@
 // the API's messages, nothing lost or shifted.
 #include "api/proto_conversions.h"
 
+#include <string>
+
 #include "gmock/gmock.h"
 #include "gong/gong_time.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 
 namespace gong {
@@ -23,6 +27,25 @@ TEST(ToTimestampTest, BeforeTheEpochNanosStayPositive) {
   ToTimestamp(absl::FromUnixMillis(-1), &ts);
   EXPECT_EQ(ts.seconds(), -1);
   EXPECT_EQ(ts.nanos(), 999000000);
+}
+
+// The gong layer leaves out dates past these bounds (InTimestampRange):
+// they must be exactly the instants protobuf can write as JSON.
+TEST(ToTimestampTest, TheGongLayersRangeIsTheOneProtobufPrints) {
+  EXPECT_EQ(kMinTimestampSeconds, google::protobuf::util::TimeUtil::kTimestampMinSeconds);
+  EXPECT_EQ(kMaxTimestampSeconds, google::protobuf::util::TimeUtil::kTimestampMaxSeconds);
+  const absl::Time first = absl::FromUnixSeconds(kMinTimestampSeconds);
+  const absl::Time last =
+      absl::FromUnixSeconds(kMaxTimestampSeconds) + absl::Nanoseconds(999999999);
+  for (const absl::Time time :
+       {first, last, first - absl::Nanoseconds(1), last + absl::Nanoseconds(1)}) {
+    SCOPED_TRACE(absl::FormatTime(time, absl::UTCTimeZone()));
+    google::protobuf::Timestamp ts;
+    ToTimestamp(time, &ts);
+    std::string json;
+    EXPECT_EQ(google::protobuf::util::MessageToJsonString(ts, &json).ok(),
+              InTimestampRange(time));
+  }
 }
 
 TEST(ProtoConversionsTest, EveryStatusHasItsValue) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -299,11 +300,28 @@ TEST(DecodeAssignResponseTest, UnreadableDatesAreWarningsNotErrors) {
               ElementsAre(HasSubstr("prospectsAssigned[0].flowInstanceCreateDate")));
 }
 
-TEST(DecodeAssignResponseTest, RefusesAMissingRequestId) {
-  const auto result = DecodeAssignResponse(R"({"prospectsAssigned": []})");
-
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().message(), "requestId is missing");
+// Gong has carried out the write: an answer without a readable requestId
+// still says who was assigned, so the call is done, with a warning.
+TEST(DecodeAssignResponseTest, AMissingOrUnreadableRequestIdIsAWarning) {
+  const std::vector<std::pair<std::string, std::string>> table = {
+      {"", "requestId is missing; left empty"},
+      {R"("requestId": null,)", "requestId is missing; left empty"},
+      {R"("requestId": 1.5,)", "requestId is not an id (1.5); left empty"},
+      {"\"requestId\": \"r\xE9\",",
+       "requestId is not an id ((text that is not UTF-8)); left empty"},
+  };
+  for (const auto& [field, warning] : table) {
+    SCOPED_TRACE(field);
+    const auto result = DecodeAssignResponse(
+        "{" + field +
+        R"( "prospectsAssigned": [{"flowId": "5", "flowInstanceId": "9",
+            "crmProspectId": "00Q1", "flowInstanceCreateDate": "2024-01-17T16:20:05Z"}]})");
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->request_id, "");
+    ASSERT_THAT(result->assigned, SizeIs(1));
+    EXPECT_EQ(result->assigned[0].flow_instance_id, "9");
+    EXPECT_THAT(result->warnings, ElementsAre(warning));
+  }
 }
 
 TEST(DecodeAssignResponseTest, RefusesBodiesThatAreNotAJsonObject) {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -308,6 +309,49 @@ TEST(DecodeFlowInstanceTest, AnUnreadableDateIsLeftUnsetWithAWarning) {
     ASSERT_THAT(warnings, SizeIs(1));
     EXPECT_EQ(warnings[0], "prospectsAssigned[5].flowInstanceCreateDate " + value.dump() +
                                " is not an RFC 3339 date with an offset; left unset");
+  }
+}
+
+// Dates absl reads but a protobuf Timestamp cannot hold (years 1 to 9999
+// in UTC): passed on, they made answers no JSON printer accepts.
+TEST(DecodeFlowInstanceTest, ADateOutsideTimestampsRangeIsLeftUnsetWithAWarning) {
+  for (const char* text : {
+           "10000-01-01T00:00:00Z", "0000-06-01T00:00:00Z",
+           "9999-12-31T23:59:59-08:00",       // 10000-01-01T07:59:59Z
+           "0001-01-01T00:00:00+00:01",       // a minute before year 1 in UTC
+           "0000-12-31T23:59:59.999999999Z",  // the last instant before year 1
+       }) {
+    SCOPED_TRACE(text);
+    std::vector<std::string> warnings;
+    const auto instance =
+        DecodeFlowInstance(GongInstance({{"flowInstanceCreateDate", text}}),
+                           "prospectsAssigned[1]", &warnings);
+    ASSERT_TRUE(instance.ok()) << instance.status();
+    EXPECT_FALSE(instance->create_time.has_value());
+    ASSERT_THAT(warnings, SizeIs(1));
+    EXPECT_EQ(warnings[0],
+              absl::StrCat("prospectsAssigned[1].flowInstanceCreateDate \"", text,
+                           "\" is outside the years 0001 to 9999 (in UTC) a "
+                           "timestamp can hold; left unset"));
+  }
+}
+
+TEST(DecodeFlowInstanceTest, TheFirstAndLastInstantsATimestampHoldsAreKept) {
+  const std::vector<std::pair<const char*, absl::Time>> table = {
+      {"0001-01-01T00:00:00Z", Utc(1, 1, 1, 0, 0, 0)},
+      {"0001-01-01T08:00:00+08:00", Utc(1, 1, 1, 0, 0, 0)},
+      {"9999-12-31T23:59:59.999999999Z",
+       Utc(9999, 12, 31, 23, 59, 59) + absl::Nanoseconds(999999999)},
+      {"9999-12-31T15:59:59-08:00", Utc(9999, 12, 31, 23, 59, 59)},
+  };
+  for (const auto& [text, instant] : table) {
+    SCOPED_TRACE(text);
+    std::vector<std::string> warnings;
+    const auto instance = DecodeFlowInstance(
+        GongInstance({{"flowInstanceCreateDate", text}}), "x", &warnings);
+    ASSERT_TRUE(instance.ok()) << instance.status();
+    EXPECT_EQ(instance->create_time, instant);
+    EXPECT_THAT(warnings, IsEmpty());
   }
 }
 

@@ -400,13 +400,30 @@ TEST(DecodeListFlowsResponseTest, RefusesABodyWithoutTheFlowList) {
   }
 }
 
-// What the page cannot be read without: Gong's reference, each flow, and
-// the cursor (read as "no more pages", a bad one would end a listing early
-// without a word).
+// Gong's reference is for logs: without it the page is still read, with a
+// warning, and request_id is empty.
+TEST(DecodeListFlowsResponseTest, AMissingOrUnreadableRequestIdIsAWarning) {
+  const std::pair<std::string, const char*> cases[] = {
+      {R"({"records": {}, "flows": [{"id": "7"}]})", "requestId is missing; left empty"},
+      {R"({"requestId": true, "records": {}, "flows": [{"id": "7"}]})",
+       "requestId is not an id (true); left empty"},
+  };
+  for (const auto& [body, warning] : cases) {
+    SCOPED_TRACE(body);
+    const auto result = DecodeListFlowsResponse(body);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->request_id, "");
+    ASSERT_EQ(result->flows.size(), 1u);
+    EXPECT_EQ(result->flows[0].flow_id, "7");
+    ASSERT_FALSE(result->warnings.empty());
+    EXPECT_EQ(result->warnings[0], warning);
+  }
+}
+
+// What the page cannot be read without: each flow, and the cursor (read as
+// "no more pages", a bad one would end a listing early without a word).
 TEST(DecodeListFlowsResponseTest, RefusesWhatThePageNeedsByName) {
   const std::pair<std::string, const char*> cases[] = {
-      {R"({"records": {}, "flows": []})", "requestId"},
-      {R"({"requestId": true, "records": {}, "flows": []})", "requestId"},
       {R"({"requestId": "r", "records": {"cursor": 12}, "flows": []})", "records.cursor"},
       {R"({"requestId": "r", "records": {}, "flows": ["1"]})", "flows[0]"},
   };

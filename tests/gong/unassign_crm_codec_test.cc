@@ -197,7 +197,6 @@ TEST(DecodeUnassignByCrmIdResponseTest, RefusesMalformedBodiesSayingWhy) {
       {R"({"requestId": "r"})", "unassignedFlowInstanceIds"},
       {R"({"requestId": "r", "unassignedFlowInstanceIds": "1"})",
        "unassignedFlowInstanceIds"},
-      {R"({"requestId": true, "unassignedFlowInstanceIds": []})", "requestId"},
       {"<html>502</html>", "JSON"},
       {"[]", "JSON"},
       {"", "JSON"},
@@ -208,6 +207,18 @@ TEST(DecodeUnassignByCrmIdResponseTest, RefusesMalformedBodiesSayingWhy) {
     ASSERT_FALSE(result.ok());
     EXPECT_THAT(result.status().message(), HasSubstr(says));
   }
+}
+
+// Gong has carried out the write: an unreadable requestId is a warning,
+// and the ids still say which instances the prospect left.
+TEST(DecodeUnassignByCrmIdResponseTest, AnUnreadableRequestIdIsAWarning) {
+  const auto result = DecodeUnassignByCrmIdResponse(
+      R"({"requestId": true, "unassignedFlowInstanceIds": ["5"]})");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->request_id, "");
+  EXPECT_EQ(result->unassigned_flow_instance_ids, std::vector<std::string>{"5"});
+  EXPECT_EQ(result->warnings,
+            std::vector<std::string>{"requestId is not an id (true); left empty"});
 }
 
 // --- DecodeUnassignByCrmIdOutcome -----------------------------------------------
