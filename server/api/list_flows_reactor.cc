@@ -25,8 +25,7 @@ void ListFlowsReactor::Start(const flows::v1::ListFlowsRequest& request) {
     if (cursor.ok()) {
       validated.request.cursor = *std::move(cursor);
     } else {
-      validated.violations.push_back(
-          {"page_token", std::string(cursor.status().message())});
+      validated.violations.Add("page_token", std::string(cursor.status().message()));
     }
   }
   if (!validated.violations.empty()) {

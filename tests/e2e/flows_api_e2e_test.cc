@@ -374,6 +374,33 @@ TEST_F(FlowsApiTest, AnInvalidAssignIsRefusedWithEveryFieldPathAndSendsNothing) 
   EXPECT_EQ(sandbox_->RequestCount(), 0);
 }
 
+// Issue 26: a 3 MB step subject or a 1 MB description went to Gong as it
+// was. Each text has its bound; past it the call is INVALID_ARGUMENT on the
+// field, and nothing is sent. (Sizes here stay under the facade's receive
+// limit, which refuses larger requests before validation.)
+TEST_F(FlowsApiTest, TextsPastTheirBoundsAreRefusedAndSendNothing) {
+  StartDemo();
+  v1::AssignProspectsRequest request = AssignTo(kWebinar, {"003DEMO000000006"});
+  request.set_flow_instance_description(std::string(64 * 1024, 'd'));
+  auto* step = request.mutable_overrides()->add_steps();
+  step->set_number(1);
+  step->set_subject(std::string(2 * 1024, 's'));
+  step->set_body(std::string(64 * 1024, 'b'));
+  auto* variable = request.mutable_overrides()->add_flow_instance_variables();
+  variable->set_name(std::string(1024, 'n'));
+  variable->set_value(std::string(2 * 1024, 'v'));
+  v1::AssignProspectsResponse response;
+  const grpc::Status status = Assign(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Reason(status), "INVALID_REQUEST");
+  EXPECT_THAT(Violations(status),
+              ElementsAre("overrides.steps[0].subject", "overrides.steps[0].body",
+                          "overrides.flow_instance_variables[0].name",
+                          "overrides.flow_instance_variables[0].value",
+                          "flow_instance_description"));
+  EXPECT_EQ(sandbox_->RequestCount(), 0);
+}
+
 // --- UnassignByCrmId ----------------------------------------------------------
 
 TEST_F(FlowsApiTest, UnassignByCrmIdLeavesOneFlowOrAll) {
