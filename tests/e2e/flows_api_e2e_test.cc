@@ -312,6 +312,54 @@ TEST_F(FlowsApiTest, APageTokenOfOtherFiltersIsRefusedAndSendsNothing) {
   EXPECT_EQ(sandbox_->RequestCount(), sent);
 }
 
+// Issue 5: Gong's cursor, whatever its length up to the documented bound,
+// comes back to Gong whole through the token; one past the bound is a
+// clear INTERNAL, never a token the next call would refuse.
+TEST_F(FlowsApiTest, LongGongCursorsRideThePageTokenAndLongerOnesAreNamed) {
+  StartDemo();
+  auto page_with_cursor = [](const std::string& cursor) {
+    return absl::StrCat(
+        R"({"requestId":"long-cursor","records":{"totalRecords":9,"currentPageSize":1,)",
+        R"("currentPageNumber":0,"cursor":")", cursor,
+        R"("},"flows":[{"id":"7100000000000000001","name":"Enterprise outbound"}]})");
+  };
+  // (The sandbox, like many HTTP servers, takes request lines of up to
+  // 8 KiB: page_token_test.cc covers the longest cursor itself.)
+  for (size_t size : {size_t{1025}, size_t{4 * 1024}}) {
+    SCOPED_TRACE(size);
+    std::string cursor;
+    for (size_t i = 0; i < size; ++i) cursor.push_back("abcXYZ019"[i % 9]);
+    sandbox::Behavior behavior;
+    behavior.force_body = page_with_cursor(cursor);
+    sandbox_->SetBehavior(behavior);
+    v1::ListFlowsResponse first;
+    const grpc::Status listed = List(Owner("ana@example.com"), &first);
+    ASSERT_TRUE(listed.ok()) << listed.error_message();
+    ASSERT_FALSE(first.next_page_token().empty());
+
+    v1::ListFlowsRequest next = Owner("ana@example.com");
+    next.set_page_token(first.next_page_token());
+    v1::ListFlowsResponse second;
+    const grpc::Status status = List(next, &second);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    const auto sent = GongRequestsTo("/v2/flows");
+    ASSERT_FALSE(sent.empty());
+    EXPECT_TRUE(absl::StrContains(sent.back().query, absl::StrCat("cursor=", cursor)));
+  }
+
+  sandbox::Behavior behavior;
+  behavior.force_body = page_with_cursor(std::string(8 * 1024 + 1, 'c'));
+  sandbox_->SetBehavior(behavior);
+  v1::ListFlowsResponse response;
+  const grpc::Status status = List(Owner("ana@example.com"), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(Reason(status), "GONG_CURSOR_TOO_LONG");
+  EXPECT_EQ(Metadata(status, "gong_request_id"), "long-cursor");
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "8193 bytes, over the 8192"))
+      << status.error_message();
+  EXPECT_EQ(response.next_page_token(), "");
+}
+
 // --- AssignProspects ------------------------------------------------------------
 
 TEST_F(FlowsApiTest, AssignCreatesInstancesAndSaysWhichItRefused) {
