@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "print_responses.h"
 
@@ -12,6 +13,11 @@ namespace {
 
 using gong::flows::v1::FlowService;
 namespace v1 = gong::flows::v1;
+
+// --all-pages's bound when --max-pages is not given: each page is a Gong
+// call from the company's 10,000 a day, and 100 pages (2,000 flows at
+// Gong's 20 a page) is more than one owner's listing holds.
+constexpr int kDefaultMaxPages = 100;
 
 // Calls `method` once and prints its answer: protobuf JSON with --json,
 // else `print`'s lines. The exit status: 0, or the failure's gRPC code.
@@ -37,6 +43,17 @@ int CallAndPrint(const CallOptions& options,
 
 int FlowsList(const ParsedArgs& args, const CallOptions& options) {
   if (!args.Has("owner")) return ReportUsageError("flows list: give --owner=EMAIL");
+  const bool all_pages = args.GetBool("all-pages");
+  int max_pages = kDefaultMaxPages;
+  if (args.Has("max-pages")) {
+    if (!all_pages)
+      return ReportUsageError("flows list: --max-pages goes with --all-pages");
+    if (!absl::SimpleAtoi(args.Get("max-pages"), &max_pages) || max_pages < 1) {
+      return ReportUsageError(
+          "flows list: --max-pages must be a whole number from 1, not '" +
+          args.Get("max-pages") + "'");
+    }
+  }
   v1::ListFlowsRequest request;
   request.set_flow_owner_email(args.Get("owner"));
   request.set_workspace_id(args.Get("workspace"));
@@ -46,8 +63,11 @@ int FlowsList(const ParsedArgs& args, const CallOptions& options) {
   FlowServiceCaller caller(options);
   std::vector<v1::ListFlowsResponse> pages;
   // Each page costs a Gong call from the company's daily quota: a token
-  // that comes back a second time would loop forever, so it stops the walk.
+  // that comes back a second time would loop forever, so it stops the walk,
+  // and so does --max-pages, for a Gong that hands out a new cursor on every
+  // page and never a last one.
   absl::flat_hash_set<std::string> tokens_seen;
+  bool stopped_at_max = false;
   do {
     v1::ListFlowsResponse page;
     const grpc::Status status =
@@ -56,7 +76,7 @@ int FlowsList(const ParsedArgs& args, const CallOptions& options) {
     if (options.json) PrintJson(page);
     request.set_page_token(page.next_page_token());
     pages.push_back(std::move(page));
-    if (!args.GetBool("all-pages")) break;
+    if (!all_pages) break;
     if (!request.page_token().empty() &&
         !tokens_seen.insert(request.page_token()).second) {
       return ReportFailure(grpc::Status(
@@ -64,12 +84,22 @@ int FlowsList(const ParsedArgs& args, const CallOptions& options) {
           "the facade answered a page token it had already given: stopped after " +
               std::to_string(pages.size()) + " pages"));
     }
-  } while (!request.page_token().empty());
-  if (options.json) return 0;
-  if (args.GetBool("all-pages")) {
-    PrintAllFlows(pages);
-  } else {
-    PrintFlowsPage(pages.front());
+    stopped_at_max =
+        !request.page_token().empty() && pages.size() >= static_cast<size_t>(max_pages);
+  } while (!request.page_token().empty() && !stopped_at_max);
+  if (!options.json) {
+    if (all_pages) {
+      PrintAllFlows(pages);
+    } else {
+      PrintFlowsPage(pages.front());
+    }
+  }
+  if (stopped_at_max) {
+    std::cerr << "gong-flows flows list: stopped after " << pages.size()
+              << " pages (--max-pages=" << max_pages
+              << ") with more to come; go on with --page-token=" << request.page_token()
+              << ", or raise --max-pages\n";
+    return kIncompleteExit;
   }
   return 0;
 }
@@ -155,13 +185,16 @@ const std::vector<Command>& Commands() {
   static const auto* commands = new std::vector<Command>{
       {{{"flows", "list"},
         "--owner=EMAIL [--workspace=ID] [--folder=ID] [--recent] [--page-token=TOKEN] "
-        "[--all-pages]",
+        "[--all-pages [--max-pages=N]]",
         {{"owner", K::kString, "EMAIL", "the Gong user whose flows are listed"},
          {"workspace", K::kString, "ID", "only the flows of this workspace"},
          {"folder", K::kString, "ID", "only the flows in this folder"},
          {"recent", K::kBool, "", "only the flows the owner most recently assigned to"},
          {"page-token", K::kString, "TOKEN", "the page a previous listing said is next"},
-         {"all-pages", K::kBool, "", "follow the pages to the last, each flow once"}}},
+         {"all-pages", K::kBool, "", "follow the pages to the last, each flow once"},
+         {"max-pages", K::kString, "N",
+          "with --all-pages, stop after N pages (default 100), exit 65 and say how "
+          "to go on if Gong has more"}}},
        FlowsList},
       {{{"prospects", "get"},
         "(--crm-id ID... | --instance-id ID...)",

@@ -10,6 +10,11 @@
 
 namespace gong_flows_cli {
 
+// The exit status of `flows list --all-pages` stopped by --max-pages with
+// pages still to come: the flows printed are a part of the listing. No gRPC
+// code, nor the usage error's 64, uses it.
+inline constexpr int kIncompleteExit = 65;
+
 struct Command {
   CommandSpec spec;
   // Returns the exit status.

@@ -16,7 +16,7 @@ void AssignReactor::Start(const flows::v1::AssignProspectsRequest& request) {
   if (!Authenticate()) return;
   Validated<AssignRequest> validated = ValidateAssignProspects(request);
   if (!validated.violations.empty()) {
-    FinishInvalid(std::move(validated.violations));
+    FinishInvalid(validated.violations);
     return;
   }
   const size_t ids = validated.request.crm_prospect_ids.size();

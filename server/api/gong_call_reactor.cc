@@ -6,7 +6,7 @@
 #include <limits>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
+#include "api/invalid_request.h"
 #include "api/status_mapping.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 
@@ -63,17 +63,8 @@ bool GongCallReactor::Authenticate() {
   return false;
 }
 
-void GongCallReactor::FinishInvalid(std::vector<FieldViolation> violations) {
-  std::string message = absl::StrCat("invalid request: ", violations[0].field, " ",
-                                     violations[0].description);
-  if (violations.size() > 1) {
-    absl::StrAppend(&message, " (and ", violations.size() - 1, " more; see BadRequest)");
-  }
-  ErrorDetails details;
-  details.reason = "INVALID_REQUEST";
-  details.field_violations = std::move(violations);
-  FinishCall(
-      MakeErrorStatus(grpc::StatusCode::INVALID_ARGUMENT, std::move(message), details));
+void GongCallReactor::FinishInvalid(const ViolationList& violations) {
+  FinishCall(InvalidRequestStatus(violations));
 }
 
 absl::Time GongCallReactor::UpstreamDeadline() const {

@@ -23,6 +23,7 @@
 #include "api/call_observer.h"
 #include "api/error_details.h"
 #include "api/status_mapping.h"
+#include "api/violation_list.h"
 #include "auth/caller_tokens.h"
 #include "quota/quota_steward.h"
 
@@ -60,8 +61,8 @@ class GongCallReactor : public grpc::ServerUnaryReactor {
   // Whether the caller may call; if not, the call is finished UNAUTHENTICATED.
   bool Authenticate();
   // Finishes the call INVALID_ARGUMENT with a BadRequest of `violations`
-  // (at least one).
-  void FinishInvalid(std::vector<FieldViolation> violations);
+  // (at least one; see invalid_request.h).
+  void FinishInvalid(const ViolationList& violations);
   // The caller's deadline, or the service's default timeout from now.
   absl::Time UpstreamDeadline() const;
   // Queues `request` (carrying `ids` ids, for the call's log line) with the

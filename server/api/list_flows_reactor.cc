@@ -3,13 +3,31 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <string>
 #include <utility>
 
+#include "api/error_details.h"
 #include "api/page_token.h"
 #include "api/proto_conversions.h"
 #include "api/request_validation.h"
+#include "api/upstream_text.h"
 
 namespace gong {
+namespace {
+
+// INTERNAL, which names the cause: Gong's answer was fine, but the facade
+// cannot hand on its cursor.
+grpc::Status CursorTooLongStatus(const absl::Status& why, absl::string_view request_id) {
+  ErrorDetails details;
+  details.reason = "GONG_CURSOR_TOO_LONG";
+  if (!request_id.empty()) {
+    details.metadata["gong_request_id"] = BoundedText(request_id, kMaxGongRequestIdBytes);
+  }
+  return MakeErrorStatus(grpc::StatusCode::INTERNAL, std::string(why.message()), details);
+}
+
+}  // namespace
 
 ListFlowsReactor::ListFlowsReactor(ServiceParts parts,
                                    grpc::CallbackServerContext* context,
@@ -25,12 +43,11 @@ void ListFlowsReactor::Start(const flows::v1::ListFlowsRequest& request) {
     if (cursor.ok()) {
       validated.request.cursor = *std::move(cursor);
     } else {
-      validated.violations.push_back(
-          {"page_token", std::string(cursor.status().message())});
+      validated.violations.Add("page_token", std::string(cursor.status().message()));
     }
   }
   if (!validated.violations.empty()) {
-    FinishInvalid(std::move(validated.violations));
+    FinishInvalid(validated.violations);
     return;
   }
   query_ = std::move(validated.request);
@@ -38,16 +55,25 @@ void ListFlowsReactor::Start(const flows::v1::ListFlowsRequest& request) {
 }
 
 grpc::Status ListFlowsReactor::OnGongAnswer(GongAnswer answer, CallRecord* record) {
-  return ReadAnswer(
-      std::move(answer), record, DecodeListFlowsOutcome, [this](ListFlowsResult result) {
+  // A cursor too long to carry fails the call rather than give the caller a
+  // token that the next call would refuse.
+  std::optional<grpc::Status> no_token;
+  grpc::Status status = ReadAnswer(
+      std::move(answer), record, DecodeListFlowsOutcome, [&](ListFlowsResult result) {
+        absl::StatusOr<std::string> token = EncodePageToken(query_, result.next_cursor);
+        if (!token.ok()) {
+          no_token = CursorTooLongStatus(token.status(), result.request_id);
+          return;
+        }
         response_->set_request_id(std::move(result.request_id));
         for (Flow& flow : result.flows) ToProto(std::move(flow), response_->add_flows());
-        response_->set_next_page_token(EncodePageToken(query_, result.next_cursor));
+        response_->set_next_page_token(*std::move(token));
         // No company has two billion flows; a count beyond int32 is clamped
         // rather than wrapped into a negative.
         response_->set_total_size(static_cast<int32_t>(std::clamp<int64_t>(
             result.total_records, 0, std::numeric_limits<int32_t>::max())));
       });
+  return no_token.value_or(std::move(status));
 }
 
 }  // namespace gong

@@ -45,8 +45,14 @@ absl::Status NotOurs() {
 
 }  // namespace
 
-std::string EncodePageToken(const ListFlowsQuery& query, absl::string_view cursor) {
+absl::StatusOr<std::string> EncodePageToken(const ListFlowsQuery& query,
+                                            absl::string_view cursor) {
   if (cursor.empty()) return "";
+  if (cursor.size() > kMaxCursorBytes) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "Gong's cursor for the next page is ", cursor.size(), " bytes, over the ",
+        kMaxCursorBytes, " bytes a page token carries: the listing cannot go on"));
+  }
   const nlohmann::json token = {
       {"v", kTokenVersion}, {"f", FiltersFingerprint(query)}, {"c", std::string(cursor)}};
   return absl::WebSafeBase64Escape(
@@ -55,6 +61,7 @@ std::string EncodePageToken(const ListFlowsQuery& query, absl::string_view curso
 
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
                                             const ListFlowsQuery& query) {
+  if (token.size() > kMaxPageTokenBytes) return NotOurs();
   std::string text;
   if (!absl::WebSafeBase64Unescape(token, &text)) return NotOurs();
   const auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);

@@ -15,12 +15,22 @@
 
 namespace gong {
 
-// Longest Gong cursor a token may carry (Gong's are tens of bytes).
-inline constexpr size_t kMaxCursorBytes = 1024;
+// Longest Gong cursor a token carries. Gong's are tens of bytes, but it
+// documents no bound, and a cursor that cannot be carried ends the listing:
+// this leaves room for one a hundred times that size.
+inline constexpr size_t kMaxCursorBytes = 8 * 1024;
+
+// Longest token EncodePageToken gives (for a cursor of kMaxCursorBytes whose
+// every byte JSON escapes as \u00XX, in base64): a longer one is refused
+// unread.
+inline constexpr size_t kMaxPageTokenBytes = (6 * kMaxCursorBytes + 64 + 2) / 3 * 4;
 
 // The token for the page after the one `query` got, whose Gong cursor is
-// `cursor` ("" gives "": there is no next page).
-std::string EncodePageToken(const ListFlowsQuery& query, absl::string_view cursor);
+// `cursor` ("" gives "": there is no next page). OutOfRange, naming the
+// cursor's size and the bound, when the cursor is longer than
+// kMaxCursorBytes: a token is never given that DecodePageToken would refuse.
+absl::StatusOr<std::string> EncodePageToken(const ListFlowsQuery& query,
+                                            absl::string_view cursor);
 
 // The Gong cursor in `token`, which must have been issued for `query`'s
 // filters (its own cursor is ignored). InvalidArgument, with a message for

@@ -19,7 +19,7 @@ void ProspectFlowsReactor::Start(const flows::v1::GetProspectFlowsRequest& reque
   if (!Authenticate()) return;
   Validated<ProspectFlowsQuery> validated = ValidateGetProspectFlows(request);
   if (!validated.violations.empty()) {
-    FinishInvalid(std::move(validated.violations));
+    FinishInvalid(validated.violations);
     return;
   }
   const size_t ids = validated.request.ids.size();

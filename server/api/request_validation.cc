@@ -47,94 +47,132 @@ std::string CheckEmail(absl::string_view email) {
   return "";
 }
 
-// Appends a violation for `field` when `problem` is not empty.
-void Report(std::vector<FieldViolation>* violations, std::string field,
-            std::string problem) {
-  if (!problem.empty()) violations->push_back({std::move(field), std::move(problem)});
+// Records a violation of `field` when `problem` is not empty.
+void Report(ViolationList* violations, std::string field, std::string problem) {
+  if (!problem.empty()) violations->Add(std::move(field), std::move(problem));
 }
 
 // A required id (`field` names it).
 void CheckRequiredId(absl::string_view id, absl::string_view field,
-                     std::vector<FieldViolation>* violations) {
+                     ViolationList* violations) {
   Report(violations, std::string(field), id.empty() ? "is required" : CheckId(id));
 }
 
 // An id that may be left empty.
 void CheckOptionalId(absl::string_view id, absl::string_view field,
-                     std::vector<FieldViolation>* violations) {
+                     ViolationList* violations) {
   if (!id.empty()) Report(violations, std::string(field), CheckId(id));
 }
 
 void CheckRequiredEmail(absl::string_view email, absl::string_view field,
-                        std::vector<FieldViolation>* violations) {
+                        ViolationList* violations) {
   Report(violations, std::string(field),
          email.empty() ? "is required" : CheckEmail(email));
 }
 
 void CheckOptionalEmail(absl::string_view email, absl::string_view field,
-                        std::vector<FieldViolation>* violations) {
+                        ViolationList* violations) {
   if (!email.empty()) Report(violations, std::string(field), CheckEmail(email));
+}
+
+// Free text sent on to Gong as it is: only its length is ours to bound.
+void CheckTextBytes(absl::string_view text, size_t max, absl::string_view field,
+                    ViolationList* violations) {
+  if (text.size() > max) {
+    violations->Add(std::string(field),
+                    absl::StrCat("must be at most ", max, " bytes, not ", text.size()));
+  }
+}
+
+// Whether the list `field` has at most `max` entries; if not, that is its
+// one violation, and its entries are not worth reading.
+bool CheckListLength(int size, size_t max, absl::string_view field,
+                     absl::string_view what, ViolationList* violations) {
+  if (static_cast<size_t>(size) <= max) return true;
+  violations->Add(std::string(field),
+                  absl::StrCat("at most ", max, " ", what, " per call, not ", size));
+  return false;
 }
 
 // A list of 1..`max` distinct ids named `field`: each bad or repeated id is
 // named by its index. Returns the ids.
 std::vector<std::string> CheckDistinctIds(
     const google::protobuf::RepeatedPtrField<std::string>& ids, absl::string_view field,
-    absl::string_view what, size_t max, std::vector<FieldViolation>* violations) {
+    absl::string_view what, size_t max, ViolationList* violations) {
   if (ids.empty()) {
-    violations->push_back(
-        {std::string(field), absl::StrCat("must list at least one ", what)});
-  } else if (static_cast<size_t>(ids.size()) > max) {
-    violations->push_back(
-        {std::string(field),
-         absl::StrCat("at most ", max, " ids per call, not ", ids.size())});
+    violations->Add(std::string(field), absl::StrCat("must list at least one ", what));
+    return {};
   }
+  if (!CheckListLength(ids.size(), max, field, "ids", violations)) return {};
   absl::flat_hash_map<absl::string_view, int> first_index;
   for (int i = 0; i < ids.size(); ++i) {
-    const std::string path = absl::StrCat(field, "[", i, "]");
     std::string problem = CheckId(ids[i]);
     if (problem.empty()) {
       auto [it, inserted] = first_index.try_emplace(ids[i], i);
       if (!inserted) problem = absl::StrCat("repeats ", field, "[", it->second, "]");
     }
-    Report(violations, path, std::move(problem));
+    Report(violations, absl::StrCat(field, "[", i, "]"), std::move(problem));
   }
   return {ids.begin(), ids.end()};
 }
 
 void CheckOverrides(const flows::v1::AssignOverrides& overrides, AssignOverrides* out,
-                    std::vector<FieldViolation>* violations) {
+                    ViolationList* violations) {
+  out->cool_off_override = overrides.cool_off_override();
+  const bool steps_fit = CheckListLength(overrides.steps_size(), kMaxStepOverrides,
+                                         "overrides.steps", "step overrides", violations);
+  const bool variables_fit =
+      CheckListLength(overrides.flow_instance_variables_size(), kMaxVariableOverrides,
+                      "overrides.flow_instance_variables", "variables", violations);
+  if (!steps_fit || !variables_fit) return;
+
+  size_t text_bytes = 0;
   absl::flat_hash_map<int, int> step_index;
   for (int i = 0; i < overrides.steps_size(); ++i) {
     const auto& step = overrides.steps(i);
-    const std::string path = absl::StrCat("overrides.steps[", i, "].number");
+    const std::string path = absl::StrCat("overrides.steps[", i, "]");
     if (step.number() <= 0) {
-      Report(violations, path,
+      Report(violations, absl::StrCat(path, ".number"),
              absl::StrCat("must be a step number from 1 (steps count from 1), not ",
                           step.number()));
     } else if (auto [it, inserted] = step_index.try_emplace(step.number(), i);
                !inserted) {
-      Report(violations, path,
+      Report(violations, absl::StrCat(path, ".number"),
              absl::StrCat("repeats overrides.steps[", it->second, "].number"));
     }
+    CheckTextBytes(step.subject(), kMaxStepSubjectBytes, absl::StrCat(path, ".subject"),
+                   violations);
+    CheckTextBytes(step.body(), kMaxStepBodyBytes, absl::StrCat(path, ".body"),
+                   violations);
+    text_bytes += step.subject().size() + step.body().size();
     out->steps.push_back({step.number(), step.subject(), step.body()});
   }
   absl::flat_hash_map<absl::string_view, int> name_index;
   for (int i = 0; i < overrides.flow_instance_variables_size(); ++i) {
     const auto& variable = overrides.flow_instance_variables(i);
-    const std::string path =
-        absl::StrCat("overrides.flow_instance_variables[", i, "].name");
+    const std::string path = absl::StrCat("overrides.flow_instance_variables[", i, "]");
     if (variable.name().empty()) {
-      Report(violations, path, "is required");
+      Report(violations, absl::StrCat(path, ".name"), "is required");
     } else if (auto [it, inserted] = name_index.try_emplace(variable.name(), i);
                !inserted) {
-      Report(violations, path,
+      Report(violations, absl::StrCat(path, ".name"),
              absl::StrCat("repeats overrides.flow_instance_variables[", it->second,
                           "].name"));
     }
+    CheckTextBytes(variable.name(), kMaxVariableNameBytes, absl::StrCat(path, ".name"),
+                   violations);
+    CheckTextBytes(variable.value(), kMaxVariableValueBytes, absl::StrCat(path, ".value"),
+                   violations);
+    text_bytes += variable.name().size() + variable.value().size();
     out->flow_instance_variables.push_back({variable.name(), variable.value()});
   }
-  out->cool_off_override = overrides.cool_off_override();
+  if (text_bytes > kMaxOverridesTextBytes) {
+    violations->Add(
+        "overrides",
+        absl::StrCat("the steps' subjects and bodies and the variables' "
+                     "names and values must come to at most ",
+                     kMaxOverridesTextBytes, " bytes together, not ", text_bytes));
+  }
 }
 
 }  // namespace
@@ -144,24 +182,25 @@ ValidatedRequest ValidateUnassignRequest(
   ValidatedRequest out;
   const auto& ids = request.flow_instance_ids();
   if (ids.empty()) {
-    out.violations.push_back(
-        {"flow_instance_ids", "must list at least one flow instance id"});
-  }
-  absl::flat_hash_set<absl::string_view> seen;
-  for (int i = 0; i < ids.size(); ++i) {
-    std::string problem = CheckId(ids[i]);
-    if (!problem.empty()) {
-      out.violations.push_back(
-          {absl::StrCat("flow_instance_ids[", i, "]"), std::move(problem)});
-    } else if (seen.insert(ids[i]).second) {
-      out.request.flow_instance_ids.push_back(ids[i]);
+    out.violations.Add("flow_instance_ids", "must list at least one flow instance id");
+  } else if (CheckListLength(ids.size(), kMaxIdEntriesPerUnassign, "flow_instance_ids",
+                             "ids (repeats included)", &out.violations)) {
+    absl::flat_hash_set<absl::string_view> seen;
+    for (int i = 0; i < ids.size(); ++i) {
+      std::string problem = CheckId(ids[i]);
+      if (!problem.empty()) {
+        out.violations.Add(absl::StrCat("flow_instance_ids[", i, "]"),
+                           std::move(problem));
+      } else if (seen.insert(ids[i]).second) {
+        out.request.flow_instance_ids.push_back(ids[i]);
+      }
     }
-  }
-  if (seen.size() > kMaxIdsPerUnassign) {
-    out.violations.push_back(
-        {"flow_instance_ids",
-         absl::StrCat("at most ", kMaxIdsPerUnassign,
-                      " distinct ids per call (Gong's limit), not ", seen.size())});
+    if (seen.size() > kMaxIdsPerUnassign) {
+      out.violations.Add(
+          "flow_instance_ids",
+          absl::StrCat("at most ", kMaxIdsPerUnassign,
+                       " distinct ids per call (Gong's limit), not ", seen.size()));
+    }
   }
   CheckOptionalEmail(request.unassigned_by_user_email(), "unassigned_by_user_email",
                      &out.violations);
@@ -175,11 +214,11 @@ Validated<ProspectFlowsQuery> ValidateGetProspectFlows(
   const bool by_crm = !request.crm_prospect_ids().empty();
   const bool by_instance = !request.flow_instance_ids().empty();
   if (by_crm == by_instance) {
-    out.violations.push_back(
-        {by_crm ? "flow_instance_ids" : "crm_prospect_ids",
-         by_crm ? "must be empty when crm_prospect_ids is set: look up by one kind of "
-                  "id a call"
-                : "give crm_prospect_ids or flow_instance_ids (one of the two)"});
+    out.violations.Add(
+        by_crm ? "flow_instance_ids" : "crm_prospect_ids",
+        by_crm ? "must be empty when crm_prospect_ids is set: look up by one kind of "
+                 "id a call"
+               : "give crm_prospect_ids or flow_instance_ids (one of the two)");
   }
   if (by_crm) {
     out.request.by = ProspectFlowsQuery::By::kCrmProspectIds;
@@ -226,6 +265,8 @@ Validated<AssignRequest> ValidateAssignProspects(
     CheckOverrides(request.overrides(), &out.request.overrides.emplace(),
                    &out.violations);
   }
+  CheckTextBytes(request.flow_instance_description(), kMaxDescriptionBytes,
+                 "flow_instance_description", &out.violations);
   out.request.flow_instance_description = request.flow_instance_description();
   return out;
 }
@@ -237,12 +278,11 @@ Validated<UnassignByCrmIdRequest> ValidateUnassignByCrmId(
   const bool one_flow = !request.flow_id().empty();
   if (one_flow == request.all_flows()) {
     if (one_flow) {
-      out.violations.push_back(
-          {"all_flows",
-           "must be false when flow_id is set: give one flow, or all flows"});
+      out.violations.Add(
+          "all_flows", "must be false when flow_id is set: give one flow, or all flows");
     } else {
-      out.violations.push_back(
-          {"flow_id", "give the flow to leave, or set all_flows to leave every flow"});
+      out.violations.Add("flow_id",
+                         "give the flow to leave, or set all_flows to leave every flow");
     }
   }
   CheckOptionalId(request.flow_id(), "flow_id", &out.violations);

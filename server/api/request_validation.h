@@ -1,13 +1,16 @@
 // Checks each FlowService request before anything is sent to Gong, and
-// turns a valid one into its endpoint codec's plain request. Every problem
-// is reported, each against the path of the field that has it
+// turns a valid one into its endpoint codec's plain request. Each problem
+// is reported against the path of the field that has it
 // ("crm_prospect_ids[3]", "overrides.steps[0].number"), so a caller can fix
-// them all in one go.
+// them in one go; past kMaxListedViolations (violation_list.h) they are
+// only counted. A list longer than its cap is one violation of the list,
+// found before any of its entries is read: a request of a million ids costs
+// no more to refuse than one of a thousand.
 #pragma once
 
 #include <vector>
 
-#include "api/error_details.h"
+#include "api/violation_list.h"
 #include "gong/assign_codec.h"
 #include "gong/flows/v1/flow_service.pb.h"
 #include "gong/list_flows_codec.h"
@@ -20,17 +23,37 @@ namespace gong {
 inline constexpr size_t kMaxIdBytes = 128;
 inline constexpr size_t kMaxEmailBytes = 254;  // RFC 5321's path limit
 
+// UnassignByInstanceIds sends repeated ids once, so its cap of distinct ids
+// (kMaxIdsPerUnassign) says nothing of the list's length: this does, with
+// room for repeats.
+inline constexpr size_t kMaxIdEntriesPerUnassign = 1000;
+
+// Bounds on the text AssignProspects sends on to Gong, which documents none.
+// Each is generous for what the field is for, and together they keep the
+// largest valid request under 160 KiB: ids (100 of 128 bytes), emails, the
+// description and kMaxOverridesTextBytes of overrides.
+inline constexpr size_t kMaxDescriptionBytes = 1024;
+inline constexpr size_t kMaxStepOverrides = 50;
+inline constexpr size_t kMaxStepSubjectBytes = 1024;
+inline constexpr size_t kMaxStepBodyBytes = 32 * 1024;
+inline constexpr size_t kMaxVariableOverrides = 50;
+inline constexpr size_t kMaxVariableNameBytes = 128;
+inline constexpr size_t kMaxVariableValueBytes = 1024;
+// The steps' subjects and bodies and the variables' names and values, all
+// together: a few full email bodies, not kMaxStepOverrides of them.
+inline constexpr size_t kMaxOverridesTextBytes = 128 * 1024;
+
 template <typename Request>
 struct Validated {
-  Request request;                         // meaningful only when valid
-  std::vector<FieldViolation> violations;  // empty when the request is valid
+  Request request;           // meaningful only when valid
+  ViolationList violations;  // empty when the request is valid
 };
 // UnassignByInstanceIds's: its ids distinct, in first-seen order.
 using ValidatedRequest = Validated<UnassignRequest>;
 
 // UnassignByInstanceIds takes repeated ids (each is sent once), as it
-// always has; the newer methods refuse a repeated id, which is always a
-// caller's mistake.
+// always has, up to kMaxIdEntriesPerUnassign entries; the newer methods
+// refuse a repeated id, which is always a caller's mistake.
 ValidatedRequest ValidateUnassignRequest(
     const flows::v1::UnassignByInstanceIdsRequest& request);
 
@@ -44,7 +67,7 @@ Validated<ListFlowsQuery> ValidateListFlows(const flows::v1::ListFlowsRequest& r
 
 // 1..kMaxProspectsPerAssign distinct CRM ids, a flow id and the owner's
 // email; in overrides, step numbers from 1, each once, and variable names,
-// each once.
+// each once; every text within its bound above.
 Validated<AssignRequest> ValidateAssignProspects(
     const flows::v1::AssignProspectsRequest& request);
 

@@ -16,7 +16,7 @@ void UnassignCrmReactor::Start(const flows::v1::UnassignByCrmIdRequest& request)
   if (!Authenticate()) return;
   Validated<UnassignByCrmIdRequest> validated = ValidateUnassignByCrmId(request);
   if (!validated.violations.empty()) {
-    FinishInvalid(std::move(validated.violations));
+    FinishInvalid(validated.violations);
     return;
   }
   // The codec checks "one flow or all flows" again on its own: the request
@@ -24,7 +24,9 @@ void UnassignCrmReactor::Start(const flows::v1::UnassignByCrmIdRequest& request)
   absl::StatusOr<GongRequest> gong_request =
       EncodeUnassignByCrmId(validated.request, UpstreamDeadline());
   if (!gong_request.ok()) {
-    FinishInvalid({{"flow_id", std::string(gong_request.status().message())}});
+    ViolationList violations;
+    violations.Add("flow_id", std::string(gong_request.status().message()));
+    FinishInvalid(violations);
     return;
   }
   Submit(*std::move(gong_request), /*part=*/nullptr, /*ids=*/1);

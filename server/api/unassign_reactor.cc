@@ -21,7 +21,7 @@ void UnassignReactor::Start(const UnassignByInstanceIdsRequest& request) {
   if (!Authenticate()) return;
   ValidatedRequest validated = ValidateUnassignRequest(request);
   if (!validated.violations.empty()) {
-    FinishInvalid(std::move(validated.violations));
+    FinishInvalid(validated.violations);
     return;
   }
   requested_ = validated.request.flow_instance_ids;

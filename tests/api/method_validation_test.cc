@@ -20,7 +20,7 @@ using ::testing::IsEmpty;
 
 namespace v1 = flows::v1;
 
-std::vector<std::string> FieldsOf(const std::vector<FieldViolation>& violations) {
+std::vector<std::string> FieldsOf(const ViolationList& violations) {
   std::vector<std::string> fields;
   for (const FieldViolation& v : violations) fields.push_back(v.field);
   return fields;
@@ -41,7 +41,7 @@ TEST(GetProspectFlowsValidationTest, ByCrmIdsBecomesACrmLookupInRequestOrder) {
   request.add_crm_prospect_ids("003B");
   request.add_crm_prospect_ids("003A");
   const auto validated = ValidateGetProspectFlows(request);
-  EXPECT_THAT(validated.violations, IsEmpty());
+  EXPECT_THAT(validated.violations.listed(), IsEmpty());
   EXPECT_EQ(validated.request.by, ProspectFlowsQuery::By::kCrmProspectIds);
   EXPECT_THAT(validated.request.ids, ElementsAre("003B", "003A"));
 }
@@ -50,7 +50,7 @@ TEST(GetProspectFlowsValidationTest, ByInstanceIdsBecomesAnInstanceLookup) {
   v1::GetProspectFlowsRequest request;
   request.add_flow_instance_ids("7300000000000000001");
   const auto validated = ValidateGetProspectFlows(request);
-  EXPECT_THAT(validated.violations, IsEmpty());
+  EXPECT_THAT(validated.violations.listed(), IsEmpty());
   EXPECT_EQ(validated.request.by, ProspectFlowsQuery::By::kFlowInstanceIds);
   EXPECT_THAT(validated.request.ids, ElementsAre("7300000000000000001"));
 }
@@ -86,7 +86,7 @@ TEST(GetProspectFlowsValidationTest, EachBadOrRepeatedIdIsNamedByItsIndex) {
 TEST(GetProspectFlowsValidationTest, TwoHundredIdsPassAndTwoHundredAndOneDoNot) {
   v1::GetProspectFlowsRequest request;
   for (int i = 0; i < 200; ++i) request.add_flow_instance_ids(absl::StrCat(1000 + i));
-  EXPECT_THAT(ValidateGetProspectFlows(request).violations, IsEmpty());
+  EXPECT_THAT(ValidateGetProspectFlows(request).violations.listed(), IsEmpty());
   request.add_flow_instance_ids("5000");
   const auto validated = ValidateGetProspectFlows(request);
   EXPECT_THAT(FieldsOf(validated.violations), ElementsAre("flow_instance_ids"));
@@ -102,7 +102,7 @@ TEST(ListFlowsValidationTest, TheFiltersBecomeTheQuery) {
   request.set_folder_id("62");
   request.set_most_recently_assigned(true);
   const auto validated = ValidateListFlows(request);
-  EXPECT_THAT(validated.violations, IsEmpty());
+  EXPECT_THAT(validated.violations.listed(), IsEmpty());
   EXPECT_EQ(validated.request.flow_owner_email, "ana@example.com");
   EXPECT_EQ(validated.request.workspace_id, "61");
   EXPECT_EQ(validated.request.folder_id, "62");
@@ -150,7 +150,7 @@ TEST(AssignValidationTest, AValidRequestBecomesTheCodecsRequest) {
   request.mutable_overrides()->set_cool_off_override(true);
 
   const auto validated = ValidateAssignProspects(request);
-  ASSERT_THAT(validated.violations, IsEmpty());
+  ASSERT_THAT(validated.violations.listed(), IsEmpty());
   EXPECT_THAT(validated.request.crm_prospect_ids, ElementsAre("003A", "003B"));
   EXPECT_EQ(validated.request.flow_id, "7100");
   EXPECT_EQ(validated.request.flow_instance_owner_email, "ana@example.com");
@@ -178,7 +178,7 @@ TEST(AssignValidationTest, AtMostAHundredProspects) {
   v1::AssignProspectsRequest request = ValidAssign();
   request.clear_crm_prospect_ids();
   for (int i = 0; i < 100; ++i) request.add_crm_prospect_ids(absl::StrCat("003", i));
-  EXPECT_THAT(ValidateAssignProspects(request).violations, IsEmpty());
+  EXPECT_THAT(ValidateAssignProspects(request).violations.listed(), IsEmpty());
   request.add_crm_prospect_ids("003X");
   EXPECT_THAT(DescriptionOf(ValidateAssignProspects(request), "crm_prospect_ids"),
               HasSubstr("at most 100"));
@@ -215,6 +215,108 @@ TEST(AssignValidationTest, ARepeatedProspectIsNamed) {
               ElementsAre("crm_prospect_ids[2]"));
 }
 
+// Text sent on to Gong as it is has a documented bound each (issue 26: a
+// 3 MB step subject or a 1 MB description went to Gong).
+v1::AssignProspectsRequest WithEveryText(size_t description, size_t subject, size_t body,
+                                         size_t name, size_t value) {
+  v1::AssignProspectsRequest request = ValidAssign();
+  request.set_flow_instance_description(std::string(description, 'd'));
+  auto* step = request.mutable_overrides()->add_steps();
+  step->set_number(1);
+  step->set_subject(std::string(subject, 's'));
+  step->set_body(std::string(body, 'b'));
+  auto* variable = request.mutable_overrides()->add_flow_instance_variables();
+  variable->set_name(std::string(name, 'n'));
+  variable->set_value(std::string(value, 'v'));
+  return request;
+}
+
+TEST(AssignValidationTest, EachTextAtItsBoundPasses) {
+  const auto validated = ValidateAssignProspects(
+      WithEveryText(kMaxDescriptionBytes, kMaxStepSubjectBytes, kMaxStepBodyBytes,
+                    kMaxVariableNameBytes, kMaxVariableValueBytes));
+  ASSERT_THAT(validated.violations.listed(), IsEmpty());
+  EXPECT_EQ(validated.request.flow_instance_description.size(), kMaxDescriptionBytes);
+  EXPECT_EQ(validated.request.overrides->steps[0].body.size(), kMaxStepBodyBytes);
+}
+
+TEST(AssignValidationTest, EachTextPastItsBoundIsNamed) {
+  const auto validated = ValidateAssignProspects(WithEveryText(
+      kMaxDescriptionBytes + 1, kMaxStepSubjectBytes + 1, kMaxStepBodyBytes + 1,
+      kMaxVariableNameBytes + 1, kMaxVariableValueBytes + 1));
+  EXPECT_THAT(FieldsOf(validated.violations),
+              ElementsAre("overrides.steps[0].subject", "overrides.steps[0].body",
+                          "overrides.flow_instance_variables[0].name",
+                          "overrides.flow_instance_variables[0].value",
+                          "flow_instance_description"));
+  EXPECT_EQ(DescriptionOf(validated, "overrides.steps[0].body"),
+            absl::StrCat("must be at most ", kMaxStepBodyBytes, " bytes, not ",
+                         kMaxStepBodyBytes + 1));
+}
+
+TEST(AssignValidationTest, TheIssuesThreeMegabyteSubjectAndMegabyteDescription) {
+  const auto validated =
+      ValidateAssignProspects(WithEveryText(1 << 20, 3 << 20, 0, 1, 0));
+  EXPECT_THAT(FieldsOf(validated.violations),
+              ElementsAre("overrides.steps[0].subject", "overrides",
+                          "flow_instance_description"));
+  EXPECT_THAT(DescriptionOf(validated, "overrides.steps[0].subject"),
+              HasSubstr(absl::StrCat("not ", 3 << 20)));
+  EXPECT_THAT(DescriptionOf(validated, "flow_instance_description"),
+              HasSubstr(absl::StrCat("not ", 1 << 20)));
+}
+
+// Each override within its bound, but together more than a few full email
+// bodies.
+TEST(AssignValidationTest, TheOverridesTextTogetherIsBounded) {
+  v1::AssignProspectsRequest request = ValidAssign();
+  size_t total = 0;
+  for (int number = 1; total <= kMaxOverridesTextBytes; ++number) {
+    auto* step = request.mutable_overrides()->add_steps();
+    step->set_number(number);
+    step->set_body(std::string(kMaxStepBodyBytes, 'b'));
+    total += kMaxStepBodyBytes;
+  }
+  const auto validated = ValidateAssignProspects(request);
+  EXPECT_THAT(FieldsOf(validated.violations), ElementsAre("overrides"));
+  EXPECT_THAT(DescriptionOf(validated, "overrides"), HasSubstr(absl::StrCat(total)));
+}
+
+// More overrides than a request may have is one violation, whatever is in
+// them.
+TEST(AssignValidationTest, TooManyOverridesAreOneViolationEach) {
+  v1::AssignProspectsRequest request = ValidAssign();
+  for (int i = 0; i < 10'000; ++i) {
+    request.mutable_overrides()->add_steps()->set_number(0);
+    request.mutable_overrides()->add_flow_instance_variables();
+  }
+  const auto validated = ValidateAssignProspects(request);
+  EXPECT_EQ(validated.violations.total(), 2u);
+  EXPECT_THAT(FieldsOf(validated.violations),
+              ElementsAre("overrides.steps", "overrides.flow_instance_variables"));
+  EXPECT_THAT(DescriptionOf(validated, "overrides.steps"),
+              HasSubstr(absl::StrCat("at most ", kMaxStepOverrides)));
+
+  request = ValidAssign();
+  for (size_t i = 1; i <= kMaxStepOverrides; ++i) {
+    request.mutable_overrides()->add_steps()->set_number(static_cast<int>(i));
+  }
+  for (size_t i = 0; i < kMaxVariableOverrides; ++i) {
+    request.mutable_overrides()->add_flow_instance_variables()->set_name(
+        absl::StrCat("v", i));
+  }
+  EXPECT_THAT(ValidateAssignProspects(request).violations.listed(), IsEmpty());
+}
+
+// Lists of ids past their cap are one violation, the ids unread (issue 26).
+TEST(GetProspectFlowsValidationTest, IdsPastTheCapAreOneViolation) {
+  v1::GetProspectFlowsRequest request;
+  for (int i = 0; i < 5'000; ++i) request.add_crm_prospect_ids(i % 2 ? "" : "003A");
+  const auto validated = ValidateGetProspectFlows(request);
+  EXPECT_THAT(FieldsOf(validated.violations), ElementsAre("crm_prospect_ids"));
+  EXPECT_THAT(DescriptionOf(validated, "crm_prospect_ids"), HasSubstr("not 5000"));
+}
+
 // --- UnassignByCrmId -----------------------------------------------------------
 
 TEST(UnassignByCrmIdValidationTest, OneFlow) {
@@ -223,7 +325,7 @@ TEST(UnassignByCrmIdValidationTest, OneFlow) {
   request.set_flow_id("7100");
   request.set_unassigned_by_user_email("ana@example.com");
   const auto validated = ValidateUnassignByCrmId(request);
-  ASSERT_THAT(validated.violations, IsEmpty());
+  ASSERT_THAT(validated.violations.listed(), IsEmpty());
   EXPECT_EQ(validated.request.crm_prospect_id, "003A");
   EXPECT_EQ(validated.request.flow_id, "7100");
   EXPECT_FALSE(validated.request.all_flows);
@@ -235,7 +337,7 @@ TEST(UnassignByCrmIdValidationTest, AllFlowsSendsNoFlowId) {
   request.set_crm_prospect_id("003A");
   request.set_all_flows(true);
   const auto validated = ValidateUnassignByCrmId(request);
-  ASSERT_THAT(validated.violations, IsEmpty());
+  ASSERT_THAT(validated.violations.listed(), IsEmpty());
   EXPECT_FALSE(validated.request.flow_id.has_value());
   EXPECT_TRUE(validated.request.all_flows);
 }

@@ -32,7 +32,7 @@ std::vector<std::string> Concat(std::vector<std::string> a,
   return a;
 }
 
-std::vector<std::string> FieldsOf(const std::vector<FieldViolation>& violations) {
+std::vector<std::string> FieldsOf(const ViolationList& violations) {
   std::vector<std::string> fields;
   for (const FieldViolation& v : violations) fields.push_back(v.field);
   return fields;
@@ -84,6 +84,13 @@ INSTANTIATE_TEST_SUITE_P(
         ValidCase{"TwoHundredDistinctIds", NumberedIds(200), "", NumberedIds(200)},
         ValidCase{"TwoHundredDistinctIdsPlusDuplicates",
                   Concat(NumberedIds(200), NumberedIds(50, 100)), "", NumberedIds(200)},
+        // Repeats are sent once, up to the cap on the list's length.
+        ValidCase{"AThousandEntriesOfTwoHundredIds",
+                  Concat(Concat(Concat(Concat(NumberedIds(200), NumberedIds(200)),
+                                       NumberedIds(200)),
+                                NumberedIds(200)),
+                         NumberedIds(200)),
+                  "", NumberedIds(200)},
         ValidCase{"IdOf128Bytes", {std::string(128, '7')}, "", {std::string(128, '7')}},
         ValidCase{"SixtyFourBitNumericId",
                   {"18446744073709551615"},
@@ -130,6 +137,16 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"EmptyList", {}, "", {"flow_instance_ids"}},
         InvalidCase{
             "TwoHundredAndOneDistinctIds", NumberedIds(201), "", {"flow_instance_ids"}},
+        // Past the cap on the list's length the entries are not read: one
+        // violation, however many of them are bad.
+        InvalidCase{"AThousandAndOneEntries",
+                    Concat(NumberedIds(1000), {""}),
+                    "",
+                    {"flow_instance_ids"}},
+        InvalidCase{"AThousandAndOneEntriesAndABadEmail",
+                    std::vector<std::string>(1001, "1 2"),
+                    "nobody",
+                    {"flow_instance_ids", "unassigned_by_user_email"}},
         InvalidCase{"EmptyId", {"1", "2", "3", "", "5"}, "", {"flow_instance_ids[3]"}},
         InvalidCase{
             "IdOf129Bytes", {std::string(129, '7')}, "", {"flow_instance_ids[0]"}},
@@ -251,13 +268,13 @@ TEST(ValidateUnassignRequestTest, HiddenCharactersAreNamedWithTheirPosition) {
   const ValidatedRequest validated = ValidateUnassignRequest(
       MakeRequest({"1001", "10\u00a001"}, "jos\u00e9\u200b@example.com"));
 
-  ASSERT_EQ(validated.violations.size(), 2u);
-  EXPECT_EQ(validated.violations[0].field, "flow_instance_ids[1]");
-  EXPECT_EQ(validated.violations[0].description,
+  ASSERT_EQ(validated.violations.total(), 2u);
+  EXPECT_EQ(validated.violations.listed()[0].field, "flow_instance_ids[1]");
+  EXPECT_EQ(validated.violations.listed()[0].description,
             "must be printable ASCII without spaces (Gong's ids are numeric strings); "
             "byte 2 is 0xC2");
-  EXPECT_EQ(validated.violations[1].field, "unassigned_by_user_email");
-  EXPECT_EQ(validated.violations[1].description,
+  EXPECT_EQ(validated.violations.listed()[1].field, "unassigned_by_user_email");
+  EXPECT_EQ(validated.violations.listed()[1].description,
             "must not hold whitespace, control or format characters, nor invalid UTF-8: "
             "U+200B (a format character) at character 4");
 }
@@ -266,17 +283,32 @@ TEST(ValidateUnassignRequestTest, TooManyIdsSaysTheLimitAndTheCount) {
   const ValidatedRequest validated =
       ValidateUnassignRequest(MakeRequest(NumberedIds(250), ""));
 
-  ASSERT_EQ(validated.violations.size(), 1u);
-  EXPECT_THAT(validated.violations[0].description, HasSubstr("200"));
-  EXPECT_THAT(validated.violations[0].description, HasSubstr("250"));
+  ASSERT_EQ(validated.violations.total(), 1u);
+  EXPECT_THAT(validated.violations.listed()[0].description, HasSubstr("200"));
+  EXPECT_THAT(validated.violations.listed()[0].description, HasSubstr("250"));
 }
 
 TEST(ValidateUnassignRequestTest, LongIdSaysTheLimit) {
   const ValidatedRequest validated =
       ValidateUnassignRequest(MakeRequest({std::string(300, '1')}, ""));
 
-  ASSERT_EQ(validated.violations.size(), 1u);
-  EXPECT_THAT(validated.violations[0].description, HasSubstr("128"));
+  ASSERT_EQ(validated.violations.total(), 1u);
+  EXPECT_THAT(validated.violations.listed()[0].description, HasSubstr("128"));
+}
+
+// The first kMaxListedViolations are named, in request order; the rest are
+// counted.
+TEST(ValidateUnassignRequestTest, ViolationsPastTheListAreCounted) {
+  std::vector<std::string> ids = NumberedIds(5);
+  for (int i = 0; i < 12; ++i) ids.push_back("");
+  const ValidatedRequest validated = ValidateUnassignRequest(MakeRequest(ids, "nobody"));
+
+  EXPECT_EQ(validated.violations.total(), 13u);
+  EXPECT_EQ(validated.violations.unlisted(), 3u);
+  std::vector<std::string> expected;
+  for (int i = 5; i < 15; ++i)
+    expected.push_back(absl::StrCat("flow_instance_ids[", i, "]"));
+  EXPECT_THAT(FieldsOf(validated.violations), ElementsAreArray(expected));
 }
 
 TEST(ValidateUnassignRequestTest, TwoHundredAndOneWithDuplicatesCountsDistinctIds) {
@@ -284,9 +316,9 @@ TEST(ValidateUnassignRequestTest, TwoHundredAndOneWithDuplicatesCountsDistinctId
   const std::vector<std::string> ids = Concat(NumberedIds(201), NumberedIds(199));
   const ValidatedRequest validated = ValidateUnassignRequest(MakeRequest(ids, ""));
 
-  ASSERT_EQ(validated.violations.size(), 1u);
-  EXPECT_EQ(validated.violations[0].field, "flow_instance_ids");
-  EXPECT_THAT(validated.violations[0].description, HasSubstr("201"));
+  ASSERT_EQ(validated.violations.total(), 1u);
+  EXPECT_EQ(validated.violations.listed()[0].field, "flow_instance_ids");
+  EXPECT_THAT(validated.violations.listed()[0].description, HasSubstr("201"));
 }
 
 }  // namespace

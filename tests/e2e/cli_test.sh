@@ -135,6 +135,22 @@ check "flows list --all-pages --json: a line per page" 0 '"nextPageToken"' \
 expect_json "flows list --all-pages --json: 3 pages, 5 distinct flows" \
   "len(lines), len({f['flowId'] for l in lines for f in l['flows']}), 'nextPageToken' in lines[-1]" \
   "(3, 5, False)"
+check "flows list --all-pages --max-pages=3: the three pages are all" 0 \
+  '^Gong requests [^ ]+, [^ ]+, [^ ]+: 5 flows \(of 5\) in 3 pages$' \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --all-pages --max-pages=3
+check "flows list --all-pages --max-pages=2: stops, exit 65, says how to go on" 65 \
+  '^gong-flows flows list: stopped after 2 pages \(--max-pages=2\) with more to come; go on with --page-token=[^ ]+, or raise --max-pages$' \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --all-pages --max-pages=2
+expect "flows list --max-pages=2: the two pages' flows are printed" 1 \
+  '^Gong requests [^ ]+, [^ ]+: 4 flows \(of 5\) in 2 pages$'
+token=$(sed -nE 's/.*go on with --page-token=([^ ]+), or raise.*/\1/p' "$tmp/out")
+check "flows list --page-token from --max-pages: the rest" 0 \
+  '^Gong request [^ ]+: 1 flow \(of 5\)$' \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --page-token="$token"
+check "flows list --max-pages=0: 64" 64 'max-pages must be a whole number from 1' \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --all-pages --max-pages=0
+check "flows list --max-pages without --all-pages: 64" 64 'goes with --all-pages' \
+  "${g[@]}" flows list "$t" --owner=ana@example.com --max-pages=5
 check "flows list --recent: newest assignments first" 0 "^  ${f}003 " \
   "${g[@]}" flows list "$t" --owner=ana@example.com --recent
 check "flows list --workspace" 0 "^Gong request [^ ]+: 1 flow \(of 1\)$" \
@@ -229,6 +245,44 @@ check "--help lists every command's flags" 1 '--all-pages' "${g[@]}" --help
 expect "--help lists the commands" 5 '^  gong-flows (flows list|prospects get|assign|unassign|unassign-crm) '
 check "a command's --help lists its flags" 1 '^  --crm-id \(ID\) ' \
   "${g[@]}" prospects get --help
+
+# A Gong that hands out a new cursor on every page and never a last page
+# (issue 26: --all-pages walked 11,275 pages in 6 s): --all-pages stops at
+# its bound, says why, and exits 65. `timeout` guards a walk that would not.
+python3 -c '
+import http.server, json, sys
+class Endless(http.server.BaseHTTPRequestHandler):
+    pages = 0
+    def do_GET(self):
+        Endless.pages += 1
+        body = json.dumps({"requestId": "endless-%d" % Endless.pages,
+            "records": {"totalRecords": 10**6, "currentPageSize": 1,
+                        "currentPageNumber": Endless.pages, "cursor": "c%d" % Endless.pages},
+            "flows": [{"id": str(7200000000000000000 + Endless.pages), "name": "Flow"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+print("listening on http://127.0.0.1:%d" % server.server_port, flush=True)
+server.serve_forever()
+' >"$tmp/endless.out" &
+endless_url=$(wait_for "$tmp/endless.out" 'listening on (http://[0-9.:]+)')
+GONG_BEARER_TOKEN=t "$bin/gong-flows-server" --listen=127.0.0.1:0 --metrics_listen= \
+  --gong_qps=0 --gong_base_url="$endless_url" 2>"$tmp/endless-server.err" &
+endless=--target="127.0.0.1:$(wait_for "$tmp/endless-server.err" 'listening on 127\.0\.0\.1:([0-9]+)')"
+check "flows list --all-pages against an endless Gong: stops at 100 pages, exit 65" 65 \
+  '^gong-flows flows list: stopped after 100 pages \(--max-pages=100\) with more to come' \
+  timeout 120 "${g[@]}" flows list "$endless" --owner=ana@example.com --all-pages
+expect "the endless listing's 100 pages are printed" 1 ': 100 flows \(of 1000000\) in 100 pages$'
+check "flows list --all-pages --json --max-pages=7 against an endless Gong: 7 lines" 65 \
+  'stopped after 7 pages' \
+  timeout 120 "${g[@]}" flows list "$endless" --owner=ana@example.com --all-pages \
+  --max-pages=7 --json
+expect "--json --max-pages=7: a line per page" 7 '^\{"requestId":"endless-'
 
 start limited --status=429 --retry_after=30
 check "429 longer than the deadline: RetryInfo at once, exit 8" 8 "retry_info: retry_delay=30s" \

@@ -315,6 +315,54 @@ TEST_F(FlowsApiTest, APageTokenOfOtherFiltersIsRefusedAndSendsNothing) {
   EXPECT_EQ(sandbox_->RequestCount(), sent);
 }
 
+// Issue 5: Gong's cursor, whatever its length up to the documented bound,
+// comes back to Gong whole through the token; one past the bound is a
+// clear INTERNAL, never a token the next call would refuse.
+TEST_F(FlowsApiTest, LongGongCursorsRideThePageTokenAndLongerOnesAreNamed) {
+  StartDemo();
+  auto page_with_cursor = [](const std::string& cursor) {
+    return absl::StrCat(
+        R"({"requestId":"long-cursor","records":{"totalRecords":9,"currentPageSize":1,)",
+        R"("currentPageNumber":0,"cursor":")", cursor,
+        R"("},"flows":[{"id":"7100000000000000001","name":"Enterprise outbound"}]})");
+  };
+  // (The sandbox, like many HTTP servers, takes request lines of up to
+  // 8 KiB: page_token_test.cc covers the longest cursor itself.)
+  for (size_t size : {size_t{1025}, size_t{4 * 1024}}) {
+    SCOPED_TRACE(size);
+    std::string cursor;
+    for (size_t i = 0; i < size; ++i) cursor.push_back("abcXYZ019"[i % 9]);
+    sandbox::Behavior behavior;
+    behavior.force_body = page_with_cursor(cursor);
+    sandbox_->SetBehavior(behavior);
+    v1::ListFlowsResponse first;
+    const grpc::Status listed = List(Owner("ana@example.com"), &first);
+    ASSERT_TRUE(listed.ok()) << listed.error_message();
+    ASSERT_FALSE(first.next_page_token().empty());
+
+    v1::ListFlowsRequest next = Owner("ana@example.com");
+    next.set_page_token(first.next_page_token());
+    v1::ListFlowsResponse second;
+    const grpc::Status status = List(next, &second);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    const auto sent = GongRequestsTo("/v2/flows");
+    ASSERT_FALSE(sent.empty());
+    EXPECT_TRUE(absl::StrContains(sent.back().query, absl::StrCat("cursor=", cursor)));
+  }
+
+  sandbox::Behavior behavior;
+  behavior.force_body = page_with_cursor(std::string(8 * 1024 + 1, 'c'));
+  sandbox_->SetBehavior(behavior);
+  v1::ListFlowsResponse response;
+  const grpc::Status status = List(Owner("ana@example.com"), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(Reason(status), "GONG_CURSOR_TOO_LONG");
+  EXPECT_EQ(Metadata(status, "gong_request_id"), "long-cursor");
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "8193 bytes, over the 8192"))
+      << status.error_message();
+  EXPECT_EQ(response.next_page_token(), "");
+}
+
 // --- AssignProspects ------------------------------------------------------------
 
 TEST_F(FlowsApiTest, AssignCreatesInstancesAndSaysWhichItRefused) {
@@ -374,6 +422,33 @@ TEST_F(FlowsApiTest, AnInvalidAssignIsRefusedWithEveryFieldPathAndSendsNothing) 
   EXPECT_THAT(Violations(status),
               ElementsAre("crm_prospect_ids[1]", "flow_id", "flow_instance_owner_email",
                           "overrides.steps[0].number"));
+  EXPECT_EQ(sandbox_->RequestCount(), 0);
+}
+
+// Issue 26: a 3 MB step subject or a 1 MB description went to Gong as it
+// was. Each text has its bound; past it the call is INVALID_ARGUMENT on the
+// field, and nothing is sent. (Sizes here stay under the facade's receive
+// limit, which refuses larger requests before validation.)
+TEST_F(FlowsApiTest, TextsPastTheirBoundsAreRefusedAndSendNothing) {
+  StartDemo();
+  v1::AssignProspectsRequest request = AssignTo(kWebinar, {"003DEMO000000006"});
+  request.set_flow_instance_description(std::string(64 * 1024, 'd'));
+  auto* step = request.mutable_overrides()->add_steps();
+  step->set_number(1);
+  step->set_subject(std::string(2 * 1024, 's'));
+  step->set_body(std::string(64 * 1024, 'b'));
+  auto* variable = request.mutable_overrides()->add_flow_instance_variables();
+  variable->set_name(std::string(1024, 'n'));
+  variable->set_value(std::string(2 * 1024, 'v'));
+  v1::AssignProspectsResponse response;
+  const grpc::Status status = Assign(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Reason(status), "INVALID_REQUEST");
+  EXPECT_THAT(Violations(status),
+              ElementsAre("overrides.steps[0].subject", "overrides.steps[0].body",
+                          "overrides.flow_instance_variables[0].name",
+                          "overrides.flow_instance_variables[0].value",
+                          "flow_instance_description"));
   EXPECT_EQ(sandbox_->RequestCount(), 0);
 }
 

@@ -104,6 +104,31 @@ TEST_F(UnassignTest, InvalidRequestsNeverReachGong) {
   EXPECT_TRUE(sandbox_->IsAssigned("1001"));
 }
 
+// Issue 26: from about 70 bad ids the BadRequest outgrew the caller's 8 KiB
+// of metadata, and the caller got RESOURCE_EXHAUSTED "received initial
+// metadata size exceeds limit", without ErrorInfo. However many ids are
+// bad, the caller gets INVALID_ARGUMENT with its ErrorInfo and a bounded
+// list, and Gong gets nothing.
+TEST_F(UnassignTest, ManyBadIdsAreInvalidArgumentWithErrorInfo) {
+  for (int count : {70, 200, 1000}) {
+    SCOPED_TRACE(count);
+    std::vector<std::string> ids;
+    for (int i = 0; i < count; ++i) ids.push_back(absl::StrCat("10\u00a0", 1000 + i));
+    UnassignByInstanceIdsResponse response;
+    const grpc::Status status = Call(ids, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << status.error_message();
+    EXPECT_EQ(Reason(status), "INVALID_REQUEST");
+    EXPECT_EQ(Metadata(status, "violations_not_listed"), absl::StrCat(count - 10));
+    const auto bad = Detail<google::rpc::BadRequest>(status);
+    ASSERT_TRUE(bad.has_value());
+    ASSERT_EQ(bad->field_violations_size(), 10);
+    EXPECT_EQ(bad->field_violations(9).field(), "flow_instance_ids[9]");
+    EXPECT_THAT(status.error_message(), HasSubstr(absl::StrCat("lists 10 of ", count)));
+  }
+  EXPECT_EQ(sandbox_->RequestCount(), 0);
+}
+
 TEST_F(UnassignTest, UnknownIdsOnlyIsGongsBadRequest) {
   UnassignByInstanceIdsResponse response;
   const grpc::Status status = Call({"424242"}, &response);

@@ -8,17 +8,22 @@
 //
 // Invariants, against a reference written here rather than taken from the
 // code under test:
-// - the ids forwarded are exactly the valid ids (1..kMaxIdBytes bytes of
-//   printable ASCII without spaces), each once, in first-seen order: no id
-//   over the cap, no control, space or non-ASCII byte, ever reaches Gong;
-// - each invalid id has one violation naming its index, in order;
-// - "flow_instance_ids" itself is named when there are no ids or more than
-//   kMaxIdsPerUnassign distinct valid ones;
+// - within kMaxIdEntriesPerUnassign entries, the ids forwarded are exactly
+//   the valid ids (1..kMaxIdBytes bytes of printable ASCII without spaces),
+//   each once, in first-seen order; no id over the cap, no control, space
+//   or non-ASCII byte, ever reaches Gong;
+// - "flow_instance_ids" itself is one violation when there are no ids or
+//   more than kMaxIdEntriesPerUnassign (then no entry is read), or more
+//   than kMaxIdsPerUnassign distinct valid ones;
+// - otherwise each invalid id has one violation naming its index, in order;
+// - the first kMaxListedViolations violations are listed in that order,
+//   each description bounded, and the rest are counted;
 // - an email with an ASCII control or space byte, or a few well-known
 //   invisible characters (no-break space, zero-width space, U+2028,
 //   right-to-left override, BOM), or invalid UTF-8, is refused; a plain
 //   printable-ASCII local@domain within kMaxEmailBytes is accepted;
 // - the request is valid exactly when no violation was reported.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -127,42 +132,50 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (absl::string_view id : ids) request.add_flow_instance_ids(std::string(id));
   const gong::ValidatedRequest validated = gong::ValidateUnassignRequest(request);
 
-  // The reference.
+  // The reference: every violation's field, in the order they are found.
+  // Past kMaxIdEntriesPerUnassign entries the list is one violation and no
+  // entry is read.
   std::vector<std::string> expected_ids;
-  std::vector<std::string> expected_id_fields;
-  absl::flat_hash_set<absl::string_view> seen;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (!ValidId(ids[i])) {
-      expected_id_fields.push_back(absl::StrCat("flow_instance_ids[", i, "]"));
-    } else if (seen.insert(ids[i]).second) {
-      expected_ids.emplace_back(ids[i]);
+  std::vector<std::string> expected_fields;
+  if (ids.empty() || ids.size() > gong::kMaxIdEntriesPerUnassign) {
+    expected_fields.push_back("flow_instance_ids");
+  } else {
+    absl::flat_hash_set<absl::string_view> seen;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (!ValidId(ids[i])) {
+        expected_fields.push_back(absl::StrCat("flow_instance_ids[", i, "]"));
+      } else if (seen.insert(ids[i]).second) {
+        expected_ids.emplace_back(ids[i]);
+      }
+    }
+    if (expected_ids.size() > gong::kMaxIdsPerUnassign) {
+      expected_fields.push_back("flow_instance_ids");
     }
   }
-  const size_t expected_list_violations =
-      (ids.empty() ? 1 : 0) + (expected_ids.size() > gong::kMaxIdsPerUnassign ? 1 : 0);
 
-  FUZZ_CHECK(validated.request.flow_instance_ids == expected_ids);
+  if (ids.size() <= gong::kMaxIdEntriesPerUnassign) {
+    FUZZ_CHECK(validated.request.flow_instance_ids == expected_ids);
+  }
   for (const std::string& id : validated.request.flow_instance_ids) {
     FUZZ_CHECK(ValidId(id));
   }
 
-  std::vector<std::string> id_fields;
-  size_t list_violations = 0;
-  bool email_refused = false;
-  for (const gong::FieldViolation& violation : validated.violations) {
-    FUZZ_CHECK(!violation.description.empty());
-    if (violation.field == "flow_instance_ids") {
-      ++list_violations;
-    } else if (violation.field == "unassigned_by_user_email") {
-      FUZZ_CHECK(!email_refused);
-      email_refused = true;
-    } else {
-      FUZZ_CHECK(absl::StartsWith(violation.field, "flow_instance_ids["));
-      id_fields.push_back(violation.field);
-    }
+  // The email's violation, if any, comes last: listed, or only counted when
+  // the list is full.
+  const size_t total = validated.violations.total();
+  FUZZ_CHECK(total == expected_fields.size() || total == expected_fields.size() + 1);
+  const bool email_refused = total > expected_fields.size();
+  if (email_refused) expected_fields.push_back("unassigned_by_user_email");
+
+  // The list: the first kMaxListedViolations, each bounded; the rest counted.
+  const auto& listed = validated.violations.listed();
+  FUZZ_CHECK(listed.size() == std::min(total, gong::kMaxListedViolations));
+  FUZZ_CHECK(validated.violations.unlisted() == total - listed.size());
+  for (size_t i = 0; i < listed.size(); ++i) {
+    FUZZ_CHECK(listed[i].field == expected_fields[i]);
+    FUZZ_CHECK(!listed[i].description.empty());
+    FUZZ_CHECK(listed[i].description.size() <= gong::kMaxViolationDescriptionBytes);
   }
-  FUZZ_CHECK(id_fields == expected_id_fields);
-  FUZZ_CHECK(list_violations == expected_list_violations);
 
   FUZZ_CHECK(validated.request.unassigned_by_user_email == email);
   if (email.empty()) {
@@ -174,8 +187,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (PlainEmail(email)) FUZZ_CHECK(!email_refused);
   }
-  FUZZ_CHECK(
-      validated.violations.empty() ==
-      (expected_id_fields.empty() && expected_list_violations == 0 && !email_refused));
+  FUZZ_CHECK(validated.violations.empty() == expected_fields.empty());
   return 0;
 }
