@@ -24,9 +24,9 @@ struct FacadeConfig {
   absl::Duration drain_delay = absl::Seconds(5);
   absl::Duration max_connection_age = absl::ZeroDuration();  // 0: unlimited
   // What one caller can make the gRPC listener hold. The largest valid
-  // request is tens of KiB (200 ids of 128 bytes; assign's 100 prospects and
-  // its overrides): a megabyte leaves a wide margin for its text, where
-  // gRPC's own 4 MiB let one call cost hundreds of MiB in validation.
+  // request is under 160 KiB (request_validation.h's bounds: assign's
+  // prospects and overrides): a megabyte leaves a wide margin, where gRPC's
+  // own 4 MiB let one call cost hundreds of MiB in validation.
   size_t max_request_bytes = size_t{1} << 20;
   // HTTP/2 streams one connection may hold open (SETTINGS_MAX_CONCURRENT_
   // STREAMS); a gRPC client queues further calls until earlier ones end.

@@ -44,8 +44,8 @@ ABSL_FLAG(absl::Duration, max_connection_age, kDefaults.max_connection_age,
 ABSL_FLAG(int64_t, max_request_bytes, static_cast<int64_t>(kDefaults.max_request_bytes),
           "Largest request message accepted, in bytes (64 KiB to 64 MiB); a larger "
           "one is refused RESOURCE_EXHAUSTED by gRPC before any validation. The "
-          "largest valid request is tens of KiB (200 ids of 128 bytes, assign's "
-          "100 prospects and its overrides): the default 1 MiB leaves a wide "
+          "largest valid request is under 160 KiB (assign's 100 prospects and "
+          "its overrides at their bounds): the default 1 MiB leaves a wide "
           "margin.");
 ABSL_FLAG(int, max_concurrent_streams, kDefaults.max_concurrent_streams,
           "Calls (HTTP/2 streams) one client connection may hold open at once "

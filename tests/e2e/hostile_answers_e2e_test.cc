@@ -105,11 +105,13 @@ TEST_F(HostileAnswersTest, AValueNestedTooDeepIsACleanInternalErrorAndTheServerG
 TEST_F(HostileAnswersTest, ADateNoTimestampCanHoldIsLeftUnsetAndTheAnswerPrints) {
   StartFacade();
   AnswerWith(R"({"requestId": "r", "prospectsAssigned": [
-      {"flowId": "1", "flowInstanceId": "2", "flowInstanceCreateDate": "10000-01-01T00:00:00Z"},
-      {"flowId": "1", "flowInstanceId": "3",
+      {"crmProspectId": "003A", "flowId": "1", "flowInstanceId": "2",
+       "flowInstanceCreateDate": "10000-01-01T00:00:00Z"},
+      {"crmProspectId": "003A", "flowId": "1", "flowInstanceId": "3",
        "flowInstanceCreateDate": "9999-12-31T23:59:59-08:00"},
-      {"flowId": "1", "flowInstanceId": "4", "flowInstanceCreateDate": "0000-01-01T00:00:00Z"},
-      {"flowId": "1", "flowInstanceId": "5",
+      {"crmProspectId": "003A", "flowId": "1", "flowInstanceId": "4",
+       "flowInstanceCreateDate": "0000-01-01T00:00:00Z"},
+      {"crmProspectId": "003A", "flowId": "1", "flowInstanceId": "5",
        "flowInstanceCreateDate": "9999-12-31T15:59:59-08:00"}]})");
   v1::GetProspectFlowsResponse response;
   const grpc::Status status = Lookup(&response);
