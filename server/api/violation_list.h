@@ -8,7 +8,7 @@
 // into a million descriptions held in memory. So the list keeps the first
 // kMaxListedViolations, each field path and description cut to a bound,
 // and only counts the others. With these bounds the serialized details stay
-// under 4 KiB (tests/api/violation_list_test.cc checks the worst case).
+// under 4 KiB (tests/api/invalid_request_test.cc checks the worst case).
 #pragma once
 
 #include <cstddef>
