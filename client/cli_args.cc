@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace gong_flows_cli {
+namespace gong::cli {
 namespace {
 
 const FlagSpec* Find(const std::vector<FlagSpec>& flags, absl::string_view name) {
@@ -170,4 +170,4 @@ std::vector<std::string> ExpandStdin(const std::vector<std::string>& ids) {
   return expanded;
 }
 
-}  // namespace gong_flows_cli
+}  // namespace gong::cli

@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace gong_flows_cli {
+namespace gong::cli {
 
 // The exit status of a usage error, which no gRPC code uses.
 inline constexpr int kUsageExit = 64;
@@ -78,4 +78,4 @@ std::string FlagHelp(const std::vector<FlagSpec>& flags);
 // The ids given, where "-" stands for stdin's non-blank lines, trimmed.
 std::vector<std::string> ExpandStdin(const std::vector<std::string>& ids);
 
-}  // namespace gong_flows_cli
+}  // namespace gong::cli

@@ -8,7 +8,7 @@
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "print_responses.h"
 
-namespace gong_flows_cli {
+namespace gong::cli {
 namespace {
 
 using gong::flows::v1::FlowService;
@@ -41,7 +41,7 @@ int CallAndPrint(const CallOptions& options,
 // (an email's shape, an id's length), so that there is one set of rules
 // and one way (INVALID_ARGUMENT with a BadRequest) to be told of a breach.
 
-int FlowsList(const ParsedArgs& args, const CallOptions& options) {
+int ListFlows(const ParsedArgs& args, const CallOptions& options) {
   if (!args.Has("owner")) return ReportUsageError("flows list: give --owner=EMAIL");
   const bool all_pages = args.GetBool("all-pages");
   int max_pages = kDefaultMaxPages;
@@ -89,9 +89,9 @@ int FlowsList(const ParsedArgs& args, const CallOptions& options) {
   } while (!request.page_token().empty() && !stopped_at_max);
   if (!options.json) {
     if (all_pages) {
-      PrintAllFlows(pages);
+      PrintListFlowsPages(pages);
     } else {
-      PrintFlowsPage(pages.front());
+      PrintListFlowsPage(pages.front());
     }
   }
   if (stopped_at_max) {
@@ -104,7 +104,7 @@ int FlowsList(const ParsedArgs& args, const CallOptions& options) {
   return 0;
 }
 
-int ProspectsGet(const ParsedArgs& args, const CallOptions& options) {
+int GetProspectFlows(const ParsedArgs& args, const CallOptions& options) {
   const bool by_crm = args.Has("crm-id");
   if (by_crm == args.Has("instance-id")) {
     return ReportUsageError(
@@ -122,12 +122,13 @@ int ProspectsGet(const ParsedArgs& args, const CallOptions& options) {
       request.add_flow_instance_ids(id);
     }
   }
-  return CallAndPrint(
-      options, &FlowService::Stub::GetProspectFlows, request,
-      [](const v1::GetProspectFlowsResponse& response) { PrintProspectFlows(response); });
+  return CallAndPrint(options, &FlowService::Stub::GetProspectFlows, request,
+                      [](const v1::GetProspectFlowsResponse& response) {
+                        PrintGetProspectFlows(response);
+                      });
 }
 
-int Assign(const ParsedArgs& args, const CallOptions& options) {
+int AssignProspects(const ParsedArgs& args, const CallOptions& options) {
   if (!args.Has("flow") || !args.Has("owner")) {
     return ReportUsageError("assign: give --flow=ID and --owner=EMAIL");
   }
@@ -140,11 +141,11 @@ int Assign(const ParsedArgs& args, const CallOptions& options) {
   request.set_flow_instance_description(args.Get("description"));
   return CallAndPrint(options, &FlowService::Stub::AssignProspects, request,
                       [&request](const v1::AssignProspectsResponse& response) {
-                        PrintAssign(request.flow_id(), response);
+                        PrintAssignProspects(request.flow_id(), response);
                       });
 }
 
-int UnassignCrm(const ParsedArgs& args, const CallOptions& options) {
+int UnassignByCrmId(const ParsedArgs& args, const CallOptions& options) {
   if (!args.Has("crm-id")) return ReportUsageError("unassign-crm: give --crm-id=ID");
   // The API's own guard, checked before anything is sent: a forgotten
   // --flow must never turn into "every flow".
@@ -164,16 +165,17 @@ int UnassignCrm(const ParsedArgs& args, const CallOptions& options) {
                       });
 }
 
-int Unassign(const ParsedArgs& args, const CallOptions& options) {
+int UnassignByInstanceIds(const ParsedArgs& args, const CallOptions& options) {
   const std::vector<std::string> ids = ExpandStdin(args.positionals);
   if (ids.empty())
     return ReportUsageError("unassign: give at least one flow instance id");
   v1::UnassignByInstanceIdsRequest request;
   for (const std::string& id : ids) request.add_flow_instance_ids(id);
   request.set_unassigned_by_user_email(args.Get("by"));
-  return CallAndPrint(
-      options, &FlowService::Stub::UnassignByInstanceIds, request,
-      [](const v1::UnassignByInstanceIdsResponse& response) { PrintUnassign(response); });
+  return CallAndPrint(options, &FlowService::Stub::UnassignByInstanceIds, request,
+                      [](const v1::UnassignByInstanceIdsResponse& response) {
+                        PrintUnassignByInstanceIds(response);
+                      });
 }
 
 }  // namespace
@@ -195,31 +197,32 @@ const std::vector<Command>& Commands() {
          {"max-pages", K::kString, "N",
           "with --all-pages, stop after N pages (default 100), exit 65 and say how "
           "to go on if Gong has more"}}},
-       FlowsList},
+       ListFlows},
       {{{"prospects", "get"},
         "(--crm-id ID... | --instance-id ID...)",
         {{"crm-id", K::kList, "ID",
           "CRM prospect ids, for their open instances: --crm-id A B, or repeated"},
          {"instance-id", K::kList, "ID",
           "flow instance ids, finished ones too: --instance-id A B, or repeated"}}},
-       ProspectsGet},
+       GetProspectFlows},
       {{{"assign"},
         "--flow=ID --owner=EMAIL [--description=TEXT] CRM_ID...",
         {{"flow", K::kString, "ID", "the flow to put the prospects in"},
          {"owner", K::kString, "EMAIL", "the Gong user who will own the new instances"},
          {"description", K::kString, "TEXT", "shown in Gong with the new instances"}},
         /*takes_positionals=*/true},
-       Assign},
-      {{{"unassign"}, "[--by=EMAIL] FLOW_INSTANCE_ID...", {by}, true}, Unassign},
+       AssignProspects},
+      {{{"unassign"}, "[--by=EMAIL] FLOW_INSTANCE_ID...", {by}, true},
+       UnassignByInstanceIds},
       {{{"unassign-crm"},
         "--crm-id=ID (--flow=ID | --all-flows) [--by=EMAIL]",
         {{"crm-id", K::kString, "ID", "the prospect's CRM id"},
          {"flow", K::kString, "ID", "remove the prospect from this flow"},
          {"all-flows", K::kBool, "", "remove the prospect from every flow it is in"},
          by}},
-       UnassignCrm},
+       UnassignByCrmId},
   };
   return *commands;
 }
 
-}  // namespace gong_flows_cli
+}  // namespace gong::cli

@@ -8,7 +8,7 @@
 #include "cli_args.h"
 #include "flow_service_call.h"
 
-namespace gong_flows_cli {
+namespace gong::cli {
 
 // The exit status of `flows list --all-pages` stopped by --max-pages with
 // pages still to come: the flows printed are a part of the listing. No gRPC
@@ -24,4 +24,4 @@ struct Command {
 // Every command, in the order --help lists them.
 const std::vector<Command>& Commands();
 
-}  // namespace gong_flows_cli
+}  // namespace gong::cli

@@ -8,7 +8,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
-namespace gong_flows_cli {
+namespace gong::cli {
 
 FlowServiceCaller::FlowServiceCaller(const CallOptions& options)
     : timeout_(options.timeout),
@@ -89,4 +89,4 @@ int FinishOutput(int status) {
   return status != 0 ? status : kPrintFailedExit;
 }
 
-}  // namespace gong_flows_cli
+}  // namespace gong::cli

@@ -12,7 +12,7 @@
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "google/protobuf/message.h"
 
-namespace gong_flows_cli {
+namespace gong::cli {
 
 struct CallOptions {
   std::string target = "localhost:50051";
@@ -62,4 +62,4 @@ void PrintJson(const google::protobuf::Message& message);
 // a closed file), said on stderr. A non-zero `status` stays as it is.
 int FinishOutput(int status);
 
-}  // namespace gong_flows_cli
+}  // namespace gong::cli

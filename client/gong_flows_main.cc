@@ -27,7 +27,7 @@
 #include "commands.h"
 #include "flow_service_call.h"
 
-namespace gong_flows_cli {
+namespace gong::cli {
 namespace {
 
 constexpr int kHelpExit = 1;
@@ -106,8 +106,8 @@ int Main(const std::vector<std::string>& args) {
 }
 
 }  // namespace
-}  // namespace gong_flows_cli
+}  // namespace gong::cli
 
 int main(int argc, char** argv) {
-  return gong_flows_cli::Main(std::vector<std::string>(argv + 1, argv + argc));
+  return gong::cli::Main(std::vector<std::string>(argv + 1, argv + argc));
 }

@@ -11,7 +11,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 
-namespace gong_flows_cli {
+namespace gong::cli {
 namespace {
 
 using gong::flows::v1::Flow;
@@ -94,7 +94,7 @@ std::string Count(int n, absl::string_view noun) {
 
 }  // namespace
 
-void PrintFlowsPage(const gong::flows::v1::ListFlowsResponse& page) {
+void PrintListFlowsPage(const gong::flows::v1::ListFlowsResponse& page) {
   std::cout << "Gong request " << page.request_id() << ": "
             << Count(page.flows_size(), "flow") << " (of " << page.total_size() << ")\n";
   Table table;
@@ -105,7 +105,7 @@ void PrintFlowsPage(const gong::flows::v1::ListFlowsResponse& page) {
   }
 }
 
-void PrintAllFlows(const std::vector<gong::flows::v1::ListFlowsResponse>& pages) {
+void PrintListFlowsPages(const std::vector<gong::flows::v1::ListFlowsResponse>& pages) {
   std::vector<std::string> request_ids;
   // A flow made or moved while the pages were read may show on two pages.
   absl::flat_hash_set<std::string> seen;
@@ -123,7 +123,7 @@ void PrintAllFlows(const std::vector<gong::flows::v1::ListFlowsResponse>& pages)
   table.Print();
 }
 
-void PrintProspectFlows(const gong::flows::v1::GetProspectFlowsResponse& response) {
+void PrintGetProspectFlows(const gong::flows::v1::GetProspectFlowsResponse& response) {
   std::cout << "Gong request " << response.request_id() << ": "
             << Count(response.flow_instances_size(), "flow instance") << "\n";
   Table table;
@@ -133,8 +133,8 @@ void PrintProspectFlows(const gong::flows::v1::GetProspectFlowsResponse& respons
   table.Print();
 }
 
-void PrintAssign(const std::string& flow_id,
-                 const gong::flows::v1::AssignProspectsResponse& response) {
+void PrintAssignProspects(const std::string& flow_id,
+                          const gong::flows::v1::AssignProspectsResponse& response) {
   const int assigned = response.assigned_size();
   std::cout << "Gong request " << response.request_id() << ": assigned " << assigned
             << " of " << Count(assigned + response.not_assigned_size(), "prospect")
@@ -165,7 +165,8 @@ void PrintUnassignByCrmId(const std::string& crm_prospect_id,
   table.Print();
 }
 
-void PrintUnassign(const gong::flows::v1::UnassignByInstanceIdsResponse& response) {
+void PrintUnassignByInstanceIds(
+    const gong::flows::v1::UnassignByInstanceIdsResponse& response) {
   const int removed = response.unassigned_flow_instance_ids_size();
   std::cout << "Gong request " << response.request_id() << ": unassigned " << removed
             << " of " << removed + response.still_assigned_flow_instance_ids_size()
@@ -178,4 +179,4 @@ void PrintUnassign(const gong::flows::v1::UnassignByInstanceIdsResponse& respons
   }
 }
 
-}  // namespace gong_flows_cli
+}  // namespace gong::cli

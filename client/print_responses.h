@@ -8,23 +8,24 @@
 
 #include "gong/flows/v1/flow_service.pb.h"
 
-namespace gong_flows_cli {
+namespace gong::cli {
 
 // One page of flows, and the --page-token of the next when there is one.
-void PrintFlowsPage(const gong::flows::v1::ListFlowsResponse& page);
+void PrintListFlowsPage(const gong::flows::v1::ListFlowsResponse& page);
 
 // Every page's flows as one list, each flow once, with every page's request
 // id on the first line.
-void PrintAllFlows(const std::vector<gong::flows::v1::ListFlowsResponse>& pages);
+void PrintListFlowsPages(const std::vector<gong::flows::v1::ListFlowsResponse>& pages);
 
-void PrintProspectFlows(const gong::flows::v1::GetProspectFlowsResponse& response);
+void PrintGetProspectFlows(const gong::flows::v1::GetProspectFlowsResponse& response);
 
-void PrintAssign(const std::string& flow_id,
-                 const gong::flows::v1::AssignProspectsResponse& response);
+void PrintAssignProspects(const std::string& flow_id,
+                          const gong::flows::v1::AssignProspectsResponse& response);
 
 void PrintUnassignByCrmId(const std::string& crm_prospect_id,
                           const gong::flows::v1::UnassignByCrmIdResponse& response);
 
-void PrintUnassign(const gong::flows::v1::UnassignByInstanceIdsResponse& response);
+void PrintUnassignByInstanceIds(
+    const gong::flows::v1::UnassignByInstanceIdsResponse& response);
 
-}  // namespace gong_flows_cli
+}  // namespace gong::cli

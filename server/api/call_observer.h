@@ -10,7 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-namespace gong {
+namespace gong::api {
 
 struct CallRecord {
   absl::string_view service;  // "gong.flows.v1.FlowService"
@@ -32,4 +32,4 @@ class CallObserver {
   virtual void CallFinished(const CallRecord& record) = 0;
 };
 
-}  // namespace gong
+}  // namespace gong::api

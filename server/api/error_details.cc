@@ -3,7 +3,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
-namespace gong {
+namespace gong::api {
 
 grpc::Status MakeErrorStatus(grpc::StatusCode code, std::string message,
                              const ErrorDetails& details) {
@@ -41,4 +41,4 @@ grpc::Status MakeErrorStatus(grpc::StatusCode code, std::string message,
   return grpc::Status(code, std::move(message), status.SerializeAsString());
 }
 
-}  // namespace gong
+}  // namespace gong::api

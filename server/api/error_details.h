@@ -11,7 +11,7 @@
 
 #include "absl/time/time.h"
 
-namespace gong {
+namespace gong::api {
 
 // ErrorInfo.domain of every error this service returns.
 inline constexpr char kErrorDomain[] = "gong.io";
@@ -33,4 +33,4 @@ struct ErrorDetails {
 grpc::Status MakeErrorStatus(grpc::StatusCode code, std::string message,
                              const ErrorDetails& details);
 
-}  // namespace gong
+}  // namespace gong::api

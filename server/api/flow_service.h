@@ -1,7 +1,7 @@
 // The gRPC face of the facade: gong.flows.v1.FlowService on the callback
-// API. Each method is a reactor of its own (unassign_reactor.h,
-// prospect_flows_reactor.h, list_flows_reactor.h, assign_reactor.h,
-// unassign_crm_reactor.h) that
+// API. Each method is a reactor of its own (unassign_by_instance_ids_reactor.h,
+// get_prospect_flows_reactor.h, list_flows_reactor.h, assign_prospects_reactor.h,
+// unassign_by_crm_id_reactor.h) that
 // validates the call, encodes it with its endpoint's codec and reads Gong's
 // answer into the response; what every call does besides (the caller's
 // token, the quota steward, cancelling, the status table, the call's log
@@ -13,11 +13,11 @@
 #include "api/gong_call_reactor.h"
 #include "auth/caller_tokens.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
-#include "quota/prospect_flows_coalescing.h"
+#include "quota/get_prospect_flows_coalescing.h"
 #include "quota/quota_steward.h"
-#include "quota/unassign_coalescing.h"
+#include "quota/unassign_by_instance_ids_coalescing.h"
 
-namespace gong {
+namespace gong::api {
 
 class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
  public:
@@ -25,8 +25,8 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
   // `callers` (may be null) every call must bear one of its tokens.
   // `default_timeout` bounds the Gong request of a call that came without
   // a deadline.
-  FlowServiceImpl(QuotaSteward* steward, CallObserver* observer, CallerTokens* callers,
-                  absl::Duration default_timeout);
+  FlowServiceImpl(quota::QuotaSteward* steward, CallObserver* observer,
+                  auth::CallerTokens* callers, absl::Duration default_timeout);
 
   grpc::ServerUnaryReactor* UnassignByInstanceIds(
       grpc::CallbackServerContext* context,
@@ -54,8 +54,8 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
   grpc::ServerUnaryReactor* Serve(const Request& request, Args... args);
 
   const ServiceParts parts_;
-  const UnassignCoalescing unassign_coalescing_;
-  const ProspectFlowsCoalescing prospect_flows_coalescing_;
+  const quota::UnassignByInstanceIdsCoalescing unassign_by_instance_ids_coalescing_;
+  const quota::GetProspectFlowsCoalescing get_prospect_flows_coalescing_;
 };
 
-}  // namespace gong
+}  // namespace gong::api

@@ -10,7 +10,7 @@
 #include "api/status_mapping.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 // The caller's authorization metadata, or "".
@@ -71,12 +71,12 @@ absl::Time GongCallReactor::UpstreamDeadline() const {
   return CallerDeadline(*context_).value_or(absl::Now() + parts_.default_timeout);
 }
 
-void GongCallReactor::Submit(GongRequest request, std::unique_ptr<Coalescable> part,
-                             size_t ids) {
+void GongCallReactor::Submit(upstream::GongRequest request,
+                             std::unique_ptr<quota::Coalescable> part, size_t ids) {
   record_.ids = ids;
-  const QuotaSteward::CallId id = parts_.steward->Submit(
+  const quota::QuotaSteward::CallId id = parts_.steward->Submit(
       std::move(request), std::move(part),
-      [this](QuotaOutcome outcome) { OnOutcome(std::move(outcome)); });
+      [this](quota::QuotaOutcome outcome) { OnOutcome(std::move(outcome)); });
   bool cancel_now;
   {
     absl::MutexLock lock(&mu_);
@@ -87,7 +87,7 @@ void GongCallReactor::Submit(GongRequest request, std::unique_ptr<Coalescable> p
 }
 
 void GongCallReactor::OnCancel() {
-  std::optional<QuotaSteward::CallId> id;
+  std::optional<quota::QuotaSteward::CallId> id;
   {
     absl::MutexLock lock(&mu_);
     cancelled_ = true;
@@ -97,15 +97,15 @@ void GongCallReactor::OnCancel() {
   if (id.has_value()) parts_.steward->Cancel(*id);
 }
 
-void GongCallReactor::OnOutcome(QuotaOutcome outcome) {
-  if (auto* refusal = std::get_if<QuotaRefusal>(&outcome)) {
+void GongCallReactor::OnOutcome(quota::QuotaOutcome outcome) {
+  if (auto* refusal = std::get_if<quota::QuotaRefusal>(&outcome)) {
     FinishCall(QuotaRefusalToStatus(*refusal));
-  } else if (auto* error = std::get_if<GongError>(&outcome)) {
+  } else if (auto* error = std::get_if<upstream::GongError>(&outcome)) {
     record_.gong_request_id = error->request_id;
     FinishCall(GongErrorToStatus(*error));
   } else {
     grpc::Status status =
-        OnGongAnswer(std::get<GongAnswer>(std::move(outcome)), &record_);
+        OnGongAnswer(std::get<upstream::GongAnswer>(std::move(outcome)), &record_);
     FinishCall(std::move(status));
   }
 }
@@ -123,4 +123,4 @@ void GongCallReactor::FinishCall(grpc::Status status) {
   Finish(std::move(status));
 }
 
-}  // namespace gong
+}  // namespace gong::api

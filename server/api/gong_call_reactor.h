@@ -2,8 +2,8 @@
 // caller's token, bound the Gong request by the caller's deadline, hand it
 // to the quota steward, cancel it when the caller leaves, turn the steward's
 // refusals and Gong's errors into statuses (status_mapping.h), and report
-// the call (call_observer.h). A method's reactor (unassign_reactor.h) adds
-// only its validation, its codec and its response.
+// the call (call_observer.h). A method's reactor (unassign_by_instance_ids_reactor.h)
+// adds only its validation, its codec and its response.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -27,13 +27,13 @@
 #include "auth/caller_tokens.h"
 #include "quota/quota_steward.h"
 
-namespace gong {
+namespace gong::api {
 
 // What every call of the service shares (all outlive the call).
 struct ServiceParts {
-  QuotaSteward* steward;
+  quota::QuotaSteward* steward;
   CallObserver* observer;
-  CallerTokens* callers;  // may be null: no caller tokens
+  auth::CallerTokens* callers;  // may be null: no caller tokens
   absl::Duration default_timeout;
 };
 
@@ -67,23 +67,24 @@ class GongCallReactor : public grpc::ServerUnaryReactor {
   absl::Time UpstreamDeadline() const;
   // Queues `request` (carrying `ids` ids, for the call's log line) with the
   // steward; `part` (may be null) lets it merge with other waiting calls.
-  void Submit(GongRequest request, std::unique_ptr<Coalescable> part, size_t ids);
+  void Submit(upstream::GongRequest request, std::unique_ptr<quota::Coalescable> part,
+              size_t ids);
 
   // Gong's answer to this call's request: the method decodes it, fills its
   // response and returns OK, or returns the status of what went wrong
   // (GongErrorToStatus of a malformed answer, say). Notes Gong's requestId
   // and the answer's warnings in `record` (ReadAnswer does all of that).
-  virtual grpc::Status OnGongAnswer(GongAnswer answer, CallRecord* record) = 0;
+  virtual grpc::Status OnGongAnswer(upstream::GongAnswer answer, CallRecord* record) = 0;
 
   // OnGongAnswer's usual body: `decode` (a codec's Decode...Outcome) reads
   // `answer`; its error becomes the call's status, its result (with
   // request_id and warnings) is noted and handed to `fill`.
   template <typename Decode, typename Fill>
-  static grpc::Status ReadAnswer(GongAnswer answer, CallRecord* record, Decode decode,
-                                 Fill fill);
+  static grpc::Status ReadAnswer(upstream::GongAnswer answer, CallRecord* record,
+                                 Decode decode, Fill fill);
 
  private:
-  void OnOutcome(QuotaOutcome outcome);
+  void OnOutcome(quota::QuotaOutcome outcome);
   // Finish, reporting the code the caller sees.
   void FinishCall(grpc::Status status);
 
@@ -93,7 +94,7 @@ class GongCallReactor : public grpc::ServerUnaryReactor {
   CallRecord record_;
 
   absl::Mutex mu_;
-  std::optional<QuotaSteward::CallId> call_id_ ABSL_GUARDED_BY(mu_);
+  std::optional<quota::QuotaSteward::CallId> call_id_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -107,10 +108,10 @@ struct HasWarnings<T, std::void_t<decltype(std::declval<T&>().warnings)>>
 }  // namespace internal
 
 template <typename Decode, typename Fill>
-grpc::Status GongCallReactor::ReadAnswer(GongAnswer answer, CallRecord* record,
+grpc::Status GongCallReactor::ReadAnswer(upstream::GongAnswer answer, CallRecord* record,
                                          Decode decode, Fill fill) {
   auto decoded = decode(std::move(answer));
-  if (auto* error = std::get_if<GongError>(&decoded)) {
+  if (auto* error = std::get_if<upstream::GongError>(&decoded)) {
     record->gong_request_id = error->request_id;
     return GongErrorToStatus(*error);
   }
@@ -123,4 +124,4 @@ grpc::Status GongCallReactor::ReadAnswer(GongAnswer answer, CallRecord* record,
   return grpc::Status::OK;
 }
 
-}  // namespace gong
+}  // namespace gong::api

@@ -1,6 +1,6 @@
 #include "api/grpc_code_names.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 struct Names {
@@ -40,4 +40,4 @@ absl::string_view CanonicalCodeName(grpc::StatusCode code) {
 }
 absl::string_view CamelCodeName(grpc::StatusCode code) { return Lookup(code).camel; }
 
-}  // namespace gong
+}  // namespace gong::api

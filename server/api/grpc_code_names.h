@@ -7,9 +7,9 @@
 
 #include "absl/strings/string_view.h"
 
-namespace gong {
+namespace gong::api {
 
 absl::string_view CanonicalCodeName(grpc::StatusCode code);
 absl::string_view CamelCodeName(grpc::StatusCode code);
 
-}  // namespace gong
+}  // namespace gong::api

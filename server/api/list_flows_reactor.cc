@@ -13,7 +13,7 @@
 #include "api/request_validation.h"
 #include "api/upstream_text.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 // INTERNAL, which names the cause: Gong's answer was fine, but the facade
@@ -36,7 +36,7 @@ ListFlowsReactor::ListFlowsReactor(ServiceParts parts,
 
 void ListFlowsReactor::Start(const flows::v1::ListFlowsRequest& request) {
   if (!Authenticate()) return;
-  Validated<ListFlowsQuery> validated = ValidateListFlows(request);
+  Validated<upstream::ListFlowsParams> validated = ValidateListFlows(request);
   if (!request.page_token().empty()) {
     absl::StatusOr<std::string> cursor =
         DecodePageToken(request.page_token(), validated.request);
@@ -51,22 +51,26 @@ void ListFlowsReactor::Start(const flows::v1::ListFlowsRequest& request) {
     return;
   }
   query_ = std::move(validated.request);
-  Submit(EncodeListFlows(query_, UpstreamDeadline()), /*part=*/nullptr, /*ids=*/0);
+  Submit(upstream::EncodeListFlows(query_, UpstreamDeadline()), /*part=*/nullptr,
+         /*ids=*/0);
 }
 
-grpc::Status ListFlowsReactor::OnGongAnswer(GongAnswer answer, CallRecord* record) {
+grpc::Status ListFlowsReactor::OnGongAnswer(upstream::GongAnswer answer,
+                                            CallRecord* record) {
   // A cursor too long to carry fails the call rather than give the caller a
   // token that the next call would refuse.
   std::optional<grpc::Status> no_token;
   grpc::Status status = ReadAnswer(
-      std::move(answer), record, DecodeListFlowsOutcome, [&](ListFlowsResult result) {
+      std::move(answer), record, upstream::DecodeListFlowsOutcome,
+      [&](upstream::ListFlowsResult result) {
         absl::StatusOr<std::string> token = EncodePageToken(query_, result.next_cursor);
         if (!token.ok()) {
           no_token = CursorTooLongStatus(token.status(), result.request_id);
           return;
         }
         response_->set_request_id(std::move(result.request_id));
-        for (Flow& flow : result.flows) ToProto(std::move(flow), response_->add_flows());
+        for (upstream::Flow& flow : result.flows)
+          ToProto(std::move(flow), response_->add_flows());
         response_->set_next_page_token(*std::move(token));
         // No company has two billion flows; a count beyond int32 is clamped
         // rather than wrapped into a negative.
@@ -76,4 +80,4 @@ grpc::Status ListFlowsReactor::OnGongAnswer(GongAnswer answer, CallRecord* recor
   return no_token.value_or(std::move(status));
 }
 
-}  // namespace gong
+}  // namespace gong::api

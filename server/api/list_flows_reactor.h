@@ -6,9 +6,9 @@
 
 #include "api/gong_call_reactor.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
-#include "gong/list_flows_codec.h"
+#include "upstream/list_flows_codec.h"
 
-namespace gong {
+namespace gong::api {
 
 class ListFlowsReactor final : public GongCallReactor {
  public:
@@ -18,10 +18,10 @@ class ListFlowsReactor final : public GongCallReactor {
   void Start(const flows::v1::ListFlowsRequest& request);
 
  private:
-  grpc::Status OnGongAnswer(GongAnswer answer, CallRecord* record) override;
+  grpc::Status OnGongAnswer(upstream::GongAnswer answer, CallRecord* record) override;
 
   flows::v1::ListFlowsResponse* const response_;
-  ListFlowsQuery query_;  // the filters the next page's token is issued for
+  upstream::ListFlowsParams query_;  // the filters the next page's token is issued for
 };
 
-}  // namespace gong
+}  // namespace gong::api

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 // A version in every token, so its layout can change without misreading
@@ -20,7 +20,7 @@ constexpr int kTokenVersion = 1;
 // a token from one replica must read the same on any other. It guards
 // against mistakes, not forgers: a forged token can only misdirect the
 // forger's own listing.
-std::string FiltersFingerprint(const ListFlowsQuery& query) {
+std::string FiltersFingerprint(const upstream::ListFlowsParams& query) {
   uint64_t hash = 0xcbf29ce484222325ULL;
   auto mix = [&hash](absl::string_view text) {
     const std::string length = absl::StrCat(text.size(), ":");
@@ -45,7 +45,7 @@ absl::Status NotOurs() {
 
 }  // namespace
 
-absl::StatusOr<std::string> EncodePageToken(const ListFlowsQuery& query,
+absl::StatusOr<std::string> EncodePageToken(const upstream::ListFlowsParams& query,
                                             absl::string_view cursor) {
   if (cursor.empty()) return "";
   if (cursor.size() > kMaxCursorBytes) {
@@ -60,7 +60,7 @@ absl::StatusOr<std::string> EncodePageToken(const ListFlowsQuery& query,
 }
 
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
-                                            const ListFlowsQuery& query) {
+                                            const upstream::ListFlowsParams& query) {
   if (token.size() > kMaxPageTokenBytes) return NotOurs();
   std::string text;
   if (!absl::WebSafeBase64Unescape(token, &text)) return NotOurs();
@@ -85,4 +85,4 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
   return cursor->get<std::string>();
 }
 
-}  // namespace gong
+}  // namespace gong::api

@@ -11,9 +11,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "gong/list_flows_codec.h"
+#include "upstream/list_flows_codec.h"
 
-namespace gong {
+namespace gong::api {
 
 // Longest Gong cursor a token carries. Gong's are tens of bytes, but it
 // documents no bound, and a cursor that cannot be carried ends the listing:
@@ -29,7 +29,7 @@ inline constexpr size_t kMaxPageTokenBytes = (6 * kMaxCursorBytes + 64 + 2) / 3 
 // `cursor` ("" gives "": there is no next page). OutOfRange, naming the
 // cursor's size and the bound, when the cursor is longer than
 // kMaxCursorBytes: a token is never given that DecodePageToken would refuse.
-absl::StatusOr<std::string> EncodePageToken(const ListFlowsQuery& query,
+absl::StatusOr<std::string> EncodePageToken(const upstream::ListFlowsParams& query,
                                             absl::string_view cursor);
 
 // The Gong cursor in `token`, which must have been issued for `query`'s
@@ -37,6 +37,6 @@ absl::StatusOr<std::string> EncodePageToken(const ListFlowsQuery& query,
 // the caller, when the token is not one of ours or was issued for other
 // filters.
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
-                                            const ListFlowsQuery& query);
+                                            const upstream::ListFlowsParams& query);
 
-}  // namespace gong
+}  // namespace gong::api

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <utility>
 
-namespace gong {
+namespace gong::api {
 
 namespace v1 = flows::v1;
 
@@ -16,55 +16,55 @@ void ToTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
       absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
 }
 
-v1::FlowInstanceStatus ToProto(FlowInstanceStatus status) {
+v1::FlowInstanceStatus ToProto(upstream::FlowInstanceStatus status) {
   switch (status) {
-    case FlowInstanceStatus::kPending:
+    case upstream::FlowInstanceStatus::kPending:
       return v1::FLOW_INSTANCE_STATUS_PENDING;
-    case FlowInstanceStatus::kRunning:
+    case upstream::FlowInstanceStatus::kRunning:
       return v1::FLOW_INSTANCE_STATUS_RUNNING;
-    case FlowInstanceStatus::kPaused:
+    case upstream::FlowInstanceStatus::kPaused:
       return v1::FLOW_INSTANCE_STATUS_PAUSED;
-    case FlowInstanceStatus::kFinishedNoReply:
+    case upstream::FlowInstanceStatus::kFinishedNoReply:
       return v1::FLOW_INSTANCE_STATUS_FINISHED_NO_REPLY;
-    case FlowInstanceStatus::kFinishedResponse:
+    case upstream::FlowInstanceStatus::kFinishedResponse:
       return v1::FLOW_INSTANCE_STATUS_FINISHED_RESPONSE;
-    case FlowInstanceStatus::kFinished:
+    case upstream::FlowInstanceStatus::kFinished:
       return v1::FLOW_INSTANCE_STATUS_FINISHED;
-    case FlowInstanceStatus::kUnspecified:
+    case upstream::FlowInstanceStatus::kUnspecified:
       break;
   }
   return v1::FLOW_INSTANCE_STATUS_UNSPECIFIED;
 }
 
-v1::FlowVisibility ToProto(FlowVisibility visibility) {
+v1::FlowVisibility ToProto(upstream::FlowVisibility visibility) {
   switch (visibility) {
-    case FlowVisibility::kCompany:
+    case upstream::FlowVisibility::kCompany:
       return v1::FLOW_VISIBILITY_COMPANY;
-    case FlowVisibility::kPersonal:
+    case upstream::FlowVisibility::kPersonal:
       return v1::FLOW_VISIBILITY_PERSONAL;
-    case FlowVisibility::kShared:
+    case upstream::FlowVisibility::kShared:
       return v1::FLOW_VISIBILITY_SHARED;
-    case FlowVisibility::kUnspecified:
+    case upstream::FlowVisibility::kUnspecified:
       break;
   }
   return v1::FLOW_VISIBILITY_UNSPECIFIED;
 }
 
-v1::AssignmentErrorCode ToProto(AssignmentErrorCode code) {
+v1::AssignmentErrorCode ToProto(upstream::AssignmentErrorCode code) {
   switch (code) {
-    case AssignmentErrorCode::kInvalidArgument:
+    case upstream::AssignmentErrorCode::kInvalidArgument:
       return v1::ASSIGNMENT_ERROR_CODE_INVALID_ARGUMENT;
-    case AssignmentErrorCode::kInvalidState:
+    case upstream::AssignmentErrorCode::kInvalidState:
       return v1::ASSIGNMENT_ERROR_CODE_INVALID_STATE;
-    case AssignmentErrorCode::kUnexpectedError:
+    case upstream::AssignmentErrorCode::kUnexpectedError:
       return v1::ASSIGNMENT_ERROR_CODE_UNEXPECTED_ERROR;
-    case AssignmentErrorCode::kUnspecified:
+    case upstream::AssignmentErrorCode::kUnspecified:
       break;
   }
   return v1::ASSIGNMENT_ERROR_CODE_UNSPECIFIED;
 }
 
-void ToProto(FlowInstance instance, v1::FlowInstance* out) {
+void ToProto(upstream::FlowInstance instance, v1::FlowInstance* out) {
   out->set_flow_instance_id(std::move(instance.flow_instance_id));
   out->set_flow_id(std::move(instance.flow_id));
   out->set_flow_name(std::move(instance.flow_name));
@@ -79,7 +79,7 @@ void ToProto(FlowInstance instance, v1::FlowInstance* out) {
   out->set_exclusive(instance.exclusive);
 }
 
-void ToProto(Flow flow, v1::Flow* out) {
+void ToProto(upstream::Flow flow, v1::Flow* out) {
   out->set_flow_id(std::move(flow.flow_id));
   out->set_name(std::move(flow.name));
   out->set_folder_id(std::move(flow.folder_id));
@@ -90,11 +90,11 @@ void ToProto(Flow flow, v1::Flow* out) {
   out->set_exclusive(flow.exclusive);
 }
 
-void ToProto(AssignmentFailure failure, v1::AssignmentFailure* out) {
+void ToProto(upstream::AssignmentFailure failure, v1::AssignmentFailure* out) {
   out->set_crm_prospect_id(std::move(failure.crm_prospect_id));
   out->set_flow_id(std::move(failure.flow_id));
   out->set_error_code(ToProto(failure.error_code));
   out->set_error_message(std::move(failure.error_message));
 }
 
-}  // namespace gong
+}  // namespace gong::api

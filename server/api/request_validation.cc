@@ -6,7 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "api/unicode_checks.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 // Gong's ids are numbers written as strings: anything but printable ASCII
@@ -116,8 +116,8 @@ std::vector<std::string> CheckDistinctIds(
   return {ids.begin(), ids.end()};
 }
 
-void CheckOverrides(const flows::v1::AssignOverrides& overrides, AssignOverrides* out,
-                    ViolationList* violations) {
+void CheckOverrides(const flows::v1::AssignOverrides& overrides,
+                    upstream::AssignProspectsOverrides* out, ViolationList* violations) {
   out->cool_off_override = overrides.cool_off_override();
   const bool steps_fit = CheckListLength(overrides.steps_size(), kMaxStepOverrides,
                                          "overrides.steps", "step overrides", violations);
@@ -177,7 +177,7 @@ void CheckOverrides(const flows::v1::AssignOverrides& overrides, AssignOverrides
 
 }  // namespace
 
-ValidatedRequest ValidateUnassignRequest(
+ValidatedRequest ValidateUnassignByInstanceIds(
     const flows::v1::UnassignByInstanceIdsRequest& request) {
   ValidatedRequest out;
   const auto& ids = request.flow_instance_ids();
@@ -195,10 +195,10 @@ ValidatedRequest ValidateUnassignRequest(
         out.request.flow_instance_ids.push_back(ids[i]);
       }
     }
-    if (seen.size() > kMaxIdsPerUnassign) {
+    if (seen.size() > upstream::kMaxIdsPerUnassign) {
       out.violations.Add(
           "flow_instance_ids",
-          absl::StrCat("at most ", kMaxIdsPerUnassign,
+          absl::StrCat("at most ", upstream::kMaxIdsPerUnassign,
                        " distinct ids per call (Gong's limit), not ", seen.size()));
     }
   }
@@ -208,9 +208,9 @@ ValidatedRequest ValidateUnassignRequest(
   return out;
 }
 
-Validated<ProspectFlowsQuery> ValidateGetProspectFlows(
+Validated<upstream::GetProspectFlowsParams> ValidateGetProspectFlows(
     const flows::v1::GetProspectFlowsRequest& request) {
-  Validated<ProspectFlowsQuery> out;
+  Validated<upstream::GetProspectFlowsParams> out;
   const bool by_crm = !request.crm_prospect_ids().empty();
   const bool by_instance = !request.flow_instance_ids().empty();
   if (by_crm == by_instance) {
@@ -221,25 +221,26 @@ Validated<ProspectFlowsQuery> ValidateGetProspectFlows(
                : "give crm_prospect_ids or flow_instance_ids (one of the two)");
   }
   if (by_crm) {
-    out.request.by = ProspectFlowsQuery::By::kCrmProspectIds;
+    out.request.by = upstream::GetProspectFlowsParams::By::kCrmProspectIds;
     out.request.ids =
         CheckDistinctIds(request.crm_prospect_ids(), "crm_prospect_ids",
-                         "CRM prospect id", kMaxIdsPerLookup, &out.violations);
+                         "CRM prospect id", upstream::kMaxIdsPerLookup, &out.violations);
   }
   if (by_instance) {
     std::vector<std::string> ids =
         CheckDistinctIds(request.flow_instance_ids(), "flow_instance_ids",
-                         "flow instance id", kMaxIdsPerLookup, &out.violations);
+                         "flow instance id", upstream::kMaxIdsPerLookup, &out.violations);
     if (!by_crm) {
-      out.request.by = ProspectFlowsQuery::By::kFlowInstanceIds;
+      out.request.by = upstream::GetProspectFlowsParams::By::kFlowInstanceIds;
       out.request.ids = std::move(ids);
     }
   }
   return out;
 }
 
-Validated<ListFlowsQuery> ValidateListFlows(const flows::v1::ListFlowsRequest& request) {
-  Validated<ListFlowsQuery> out;
+Validated<upstream::ListFlowsParams> ValidateListFlows(
+    const flows::v1::ListFlowsRequest& request) {
+  Validated<upstream::ListFlowsParams> out;
   CheckRequiredEmail(request.flow_owner_email(), "flow_owner_email", &out.violations);
   CheckOptionalId(request.workspace_id(), "workspace_id", &out.violations);
   CheckOptionalId(request.folder_id(), "folder_id", &out.violations);
@@ -250,12 +251,12 @@ Validated<ListFlowsQuery> ValidateListFlows(const flows::v1::ListFlowsRequest& r
   return out;
 }
 
-Validated<AssignRequest> ValidateAssignProspects(
+Validated<upstream::AssignProspectsParams> ValidateAssignProspects(
     const flows::v1::AssignProspectsRequest& request) {
-  Validated<AssignRequest> out;
+  Validated<upstream::AssignProspectsParams> out;
   out.request.crm_prospect_ids =
       CheckDistinctIds(request.crm_prospect_ids(), "crm_prospect_ids", "CRM prospect id",
-                       kMaxProspectsPerAssign, &out.violations);
+                       upstream::kMaxProspectsPerAssign, &out.violations);
   CheckRequiredId(request.flow_id(), "flow_id", &out.violations);
   CheckRequiredEmail(request.flow_instance_owner_email(), "flow_instance_owner_email",
                      &out.violations);
@@ -271,9 +272,9 @@ Validated<AssignRequest> ValidateAssignProspects(
   return out;
 }
 
-Validated<UnassignByCrmIdRequest> ValidateUnassignByCrmId(
+Validated<upstream::UnassignByCrmIdParams> ValidateUnassignByCrmId(
     const flows::v1::UnassignByCrmIdRequest& request) {
-  Validated<UnassignByCrmIdRequest> out;
+  Validated<upstream::UnassignByCrmIdParams> out;
   CheckRequiredId(request.crm_prospect_id(), "crm_prospect_id", &out.violations);
   const bool one_flow = !request.flow_id().empty();
   if (one_flow == request.all_flows()) {
@@ -295,4 +296,4 @@ Validated<UnassignByCrmIdRequest> ValidateUnassignByCrmId(
   return out;
 }
 
-}  // namespace gong
+}  // namespace gong::api

@@ -11,14 +11,14 @@
 #include <vector>
 
 #include "api/violation_list.h"
-#include "gong/assign_codec.h"
 #include "gong/flows/v1/flow_service.pb.h"
-#include "gong/list_flows_codec.h"
-#include "gong/prospect_flows_codec.h"
-#include "gong/unassign_codec.h"
-#include "gong/unassign_crm_codec.h"
+#include "upstream/assign_prospects_codec.h"
+#include "upstream/get_prospect_flows_codec.h"
+#include "upstream/list_flows_codec.h"
+#include "upstream/unassign_by_crm_id_codec.h"
+#include "upstream/unassign_by_instance_ids_codec.h"
 
-namespace gong {
+namespace gong::api {
 
 inline constexpr size_t kMaxIdBytes = 128;
 inline constexpr size_t kMaxEmailBytes = 254;  // RFC 5321's path limit
@@ -49,31 +49,32 @@ struct Validated {
   ViolationList violations;  // empty when the request is valid
 };
 // UnassignByInstanceIds's: its ids distinct, in first-seen order.
-using ValidatedRequest = Validated<UnassignRequest>;
+using ValidatedRequest = Validated<upstream::UnassignByInstanceIdsParams>;
 
 // UnassignByInstanceIds takes repeated ids (each is sent once), as it
 // always has, up to kMaxIdEntriesPerUnassign entries; the newer methods
 // refuse a repeated id, which is always a caller's mistake.
-ValidatedRequest ValidateUnassignRequest(
+ValidatedRequest ValidateUnassignByInstanceIds(
     const flows::v1::UnassignByInstanceIdsRequest& request);
 
 // Exactly one of the two id lists, 1..kMaxIdsPerLookup distinct ids.
-Validated<ProspectFlowsQuery> ValidateGetProspectFlows(
+Validated<upstream::GetProspectFlowsParams> ValidateGetProspectFlows(
     const flows::v1::GetProspectFlowsRequest& request);
 
 // The owner's email is required. The page token is not read here (see
 // page_token.h): the query's cursor is left empty.
-Validated<ListFlowsQuery> ValidateListFlows(const flows::v1::ListFlowsRequest& request);
+Validated<upstream::ListFlowsParams> ValidateListFlows(
+    const flows::v1::ListFlowsRequest& request);
 
 // 1..kMaxProspectsPerAssign distinct CRM ids, a flow id and the owner's
 // email; in overrides, step numbers from 1, each once, and variable names,
 // each once; every text within its bound above.
-Validated<AssignRequest> ValidateAssignProspects(
+Validated<upstream::AssignProspectsParams> ValidateAssignProspects(
     const flows::v1::AssignProspectsRequest& request);
 
 // The CRM id, and exactly one of flow_id and all_flows: neither could only
 // mean a forgotten flow id, which Gong would read as "every flow".
-Validated<UnassignByCrmIdRequest> ValidateUnassignByCrmId(
+Validated<upstream::UnassignByCrmIdParams> ValidateUnassignByCrmId(
     const flows::v1::UnassignByCrmIdRequest& request);
 
-}  // namespace gong
+}  // namespace gong::api

@@ -4,7 +4,7 @@
 #include "api/error_details.h"
 #include "api/upstream_text.h"
 
-namespace gong {
+namespace gong::api {
 
 StatusMapping MapHttpStatus(int http_status) {
   // The canonical inverse of google.rpc.Code's HTTP comments. A 500 is
@@ -45,8 +45,8 @@ StatusMapping MapHttpStatus(int http_status) {
   return {grpc::StatusCode::INTERNAL, "GONG_UNEXPECTED_STATUS"};
 }
 
-StatusMapping MapNoAnswer(GongError::Kind kind) {
-  using Kind = GongError::Kind;
+StatusMapping MapNoAnswer(upstream::GongError::Kind kind) {
+  using Kind = upstream::GongError::Kind;
   switch (kind) {
     case Kind::kTimedOut:
       return {grpc::StatusCode::DEADLINE_EXCEEDED, "GONG_TIMEOUT"};
@@ -66,11 +66,11 @@ StatusMapping MapNoAnswer(GongError::Kind kind) {
   return {grpc::StatusCode::INTERNAL, "GONG_TRANSPORT_ERROR"};
 }
 
-StatusMapping MapQuotaRefusal(const QuotaRefusal& refusal) {
+StatusMapping MapQuotaRefusal(const quota::QuotaRefusal& refusal) {
   switch (refusal.reason) {
-    case QuotaRefusal::Reason::kQueueFull:
+    case quota::QuotaRefusal::Reason::kQueueFull:
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, "QUOTA_QUEUE_FULL"};
-    case QuotaRefusal::Reason::kWouldMissDeadline:
+    case quota::QuotaRefusal::Reason::kWouldMissDeadline:
       break;
   }
   return {grpc::StatusCode::RESOURCE_EXHAUSTED, "QUOTA_WAIT_EXCEEDS_DEADLINE"};
@@ -80,16 +80,16 @@ namespace {
 
 // Every piece of Gong's own text in the message is bounded (upstream_text.h):
 // the message travels in the trailers, twice.
-std::string Message(const GongError& error) {
+std::string Message(const upstream::GongError& error) {
   const std::string detail = BoundedText(error.detail, kMaxDetailBytes);
   switch (error.kind) {
-    case GongError::Kind::kTimedOut:
+    case upstream::GongError::Kind::kTimedOut:
       return "Gong did not answer within the deadline";
-    case GongError::Kind::kConnectFailed:
+    case upstream::GongError::Kind::kConnectFailed:
       return absl::StrCat("could not connect to Gong: ", detail);
-    case GongError::Kind::kTlsFailure:
+    case upstream::GongError::Kind::kTlsFailure:
       return absl::StrCat("TLS with Gong failed: ", detail);
-    case GongError::Kind::kConnectionDropped:
+    case upstream::GongError::Kind::kConnectionDropped:
       if (!error.may_have_acted) {
         return absl::StrCat(
             "Gong refused the request before processing it; it is "
@@ -100,13 +100,13 @@ std::string Message(const GongError& error) {
           "the connection to Gong broke before its answer; Gong may "
           "have acted, look before retrying: ",
           detail);
-    case GongError::Kind::kCancelled:
+    case upstream::GongError::Kind::kCancelled:
       return "the call was cancelled";
-    case GongError::Kind::kNoAnswer:
+    case upstream::GongError::Kind::kNoAnswer:
       return absl::StrCat("the request to Gong failed: ", detail);
-    case GongError::Kind::kMalformedAnswer:
+    case upstream::GongError::Kind::kMalformedAnswer:
       return absl::StrCat("Gong answered 200 with an unreadable body: ", detail);
-    case GongError::Kind::kHttpStatus:
+    case upstream::GongError::Kind::kHttpStatus:
       break;
   }
   std::string message = absl::StrCat("Gong answered HTTP ", error.http_status);
@@ -126,18 +126,18 @@ std::string Message(const GongError& error) {
 
 }  // namespace
 
-StatusMapping MapGongError(const GongError& error) {
+StatusMapping MapGongError(const upstream::GongError& error) {
   switch (error.kind) {
-    case GongError::Kind::kHttpStatus:
+    case upstream::GongError::Kind::kHttpStatus:
       return MapHttpStatus(error.http_status);
-    case GongError::Kind::kMalformedAnswer:
+    case upstream::GongError::Kind::kMalformedAnswer:
       return {grpc::StatusCode::INTERNAL, "GONG_MALFORMED_RESPONSE"};
     default:
       return MapNoAnswer(error.kind);
   }
 }
 
-grpc::Status GongErrorToStatus(const GongError& error) {
+grpc::Status GongErrorToStatus(const upstream::GongError& error) {
   const StatusMapping row = MapGongError(error);
   ErrorDetails details;
   details.reason = std::string(row.reason);
@@ -149,7 +149,8 @@ grpc::Status GongErrorToStatus(const GongError& error) {
         BoundedText(error.request_id, kMaxGongRequestIdBytes);
   }
   if (!error.answered()) {
-    details.metadata["transport_failure"] = std::string(NoAnswerName(error.kind));
+    details.metadata["transport_failure"] =
+        std::string(upstream::NoAnswerName(error.kind));
     // What a caller needs before sending again: "false" means Gong surely
     // did nothing (never sent, or refused unprocessed).
     details.metadata["gong_may_have_acted"] = error.may_have_acted ? "true" : "false";
@@ -158,13 +159,13 @@ grpc::Status GongErrorToStatus(const GongError& error) {
   return MakeErrorStatus(row.code, Message(error), details);
 }
 
-grpc::Status QuotaRefusalToStatus(const QuotaRefusal& refusal) {
+grpc::Status QuotaRefusalToStatus(const quota::QuotaRefusal& refusal) {
   const StatusMapping row = MapQuotaRefusal(refusal);
   ErrorDetails details;
   details.reason = std::string(row.reason);
   details.retry_delay = refusal.retry_after;
   std::string message =
-      refusal.reason == QuotaRefusal::Reason::kQueueFull
+      refusal.reason == quota::QuotaRefusal::Reason::kQueueFull
           ? "too many calls are waiting for Gong's rate limit; retry later"
           : absl::StrCat(
                 "Gong's rate limit leaves no turn for this call before its deadline; "
@@ -173,4 +174,4 @@ grpc::Status QuotaRefusalToStatus(const QuotaRefusal& refusal) {
   return MakeErrorStatus(row.code, std::move(message), details);
 }
 
-}  // namespace gong
+}  // namespace gong::api

@@ -6,10 +6,10 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/strings/string_view.h"
-#include "gong/gong_error.h"
 #include "quota/quota_refusal.h"
+#include "upstream/gong_error.h"
 
-namespace gong {
+namespace gong::api {
 
 struct StatusMapping {
   grpc::StatusCode code;
@@ -21,13 +21,13 @@ StatusMapping MapHttpStatus(int http_status);
 
 // The row for a failure without an answer (GongError kinds other than
 // kHttpStatus and kMalformedAnswer).
-StatusMapping MapNoAnswer(GongError::Kind kind);
+StatusMapping MapNoAnswer(upstream::GongError::Kind kind);
 
 // The row for any GongError (a malformed 200 is INTERNAL).
-StatusMapping MapGongError(const GongError& error);
+StatusMapping MapGongError(const upstream::GongError& error);
 
 // The row for a refusal by the quota steward.
-StatusMapping MapQuotaRefusal(const QuotaRefusal& refusal);
+StatusMapping MapQuotaRefusal(const quota::QuotaRefusal& refusal);
 
 // The full status for `error`: code, a short message with Gong's own
 // errors[] text, ErrorInfo metadata (http_status, gong_request_id; for a
@@ -35,9 +35,9 @@ StatusMapping MapQuotaRefusal(const QuotaRefusal& refusal);
 // and a RetryInfo when Gong sent Retry-After. Gong's text, its requestId
 // and any transport detail are bounded (upstream_text.h), so however large
 // Gong's answer, the caller gets this code and ErrorInfo.
-grpc::Status GongErrorToStatus(const GongError& error);
+grpc::Status GongErrorToStatus(const upstream::GongError& error);
 
 // The full status for a quota refusal, with its RetryInfo.
-grpc::Status QuotaRefusalToStatus(const QuotaRefusal& refusal);
+grpc::Status QuotaRefusalToStatus(const quota::QuotaRefusal& refusal);
 
-}  // namespace gong
+}  // namespace gong::api

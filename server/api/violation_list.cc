@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/upstream_text.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 // `text` in at most `max_bytes` bytes: cut short, it ends in kCutMark.
@@ -26,4 +26,4 @@ void ViolationList::Add(std::string field, std::string description) {
                      Cut(std::move(description), kMaxViolationDescriptionBytes)});
 }
 
-}  // namespace gong
+}  // namespace gong::api

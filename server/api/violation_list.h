@@ -17,7 +17,7 @@
 
 #include "api/error_details.h"
 
-namespace gong {
+namespace gong::api {
 
 // At most this many violations are listed in a BadRequest; the status
 // message and ErrorInfo say how many more there were.
@@ -55,4 +55,4 @@ class ViolationList {
   size_t total_ = 0;
 };
 
-}  // namespace gong
+}  // namespace gong::api

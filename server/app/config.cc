@@ -7,7 +7,7 @@
 #include "http/ca_bundle.h"
 #include "redis/redis_client.h"
 
-namespace gong {
+namespace gong::app {
 namespace {
 
 // "http://host:port/path" -> "host"; "[::1]" keeps its brackets.
@@ -116,9 +116,11 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
     }
     if (config.quota.gong_qps == 0) {
       return absl::InvalidArgumentError(
-          "--quota_redis shares --gong_qps among the replicas: --gong_qps must be above 0");
+          "--quota_redis shares --gong_qps among the replicas: --gong_qps must be above "
+          "0");
     }
-    if (config.quota_fallback_qps < 1 || config.quota_fallback_qps > config.quota.gong_qps) {
+    if (config.quota_fallback_qps < 1 ||
+        config.quota_fallback_qps > config.quota.gong_qps) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--quota_fallback_qps must be from 1 to --gong_qps (", config.quota.gong_qps,
           "): it is one replica's share while Redis is out"));
@@ -127,4 +129,4 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   return absl::OkStatus();
 }
 
-}  // namespace gong
+}  // namespace gong::app

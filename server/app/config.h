@@ -9,7 +9,7 @@
 #include "absl/time/time.h"
 #include "quota/quota_steward.h"
 
-namespace gong {
+namespace gong::app {
 
 struct FacadeConfig {
   std::string listen = "0.0.0.0:50051";  // port 0 picks a free port
@@ -42,7 +42,7 @@ struct FacadeConfig {
   std::string tls_key_file;
   std::string tls_client_ca_file;  // mutual TLS
   std::string caller_tokens_file;  // callers must bear one of its tokens
-  QuotaOptions quota;              // --gong_qps, --coalesce, --max_gong_in_flight, ...
+  quota::QuotaOptions quota;       // --gong_qps, --coalesce, --max_gong_in_flight, ...
   // The quota shared by every replica (--quota_redis; empty: each its own).
   // --gong_qps is then the company's, over all replicas.
   std::string quota_redis;     // redis://HOST:PORT[/DB]
@@ -75,4 +75,4 @@ bool IsLoopbackHost(absl::string_view host);
 // Refuses a configuration the server cannot run with, naming the flag.
 absl::Status ValidateConfig(const FacadeConfig& config);
 
-}  // namespace gong
+}  // namespace gong::app

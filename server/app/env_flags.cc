@@ -3,7 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
-namespace gong {
+namespace gong::app {
 
 std::string EnvNameForFlag(const std::string& flag) {
   return absl::StrCat("GONG_FLOWS_", absl::AsciiStrToUpper(flag));
@@ -22,4 +22,4 @@ std::vector<std::string> ArgsWithEnvironment(
   return args;
 }
 
-}  // namespace gong
+}  // namespace gong::app

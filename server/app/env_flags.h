@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace gong {
+namespace gong::app {
 
 // "gong_qps" -> "GONG_FLOWS_GONG_QPS".
 std::string EnvNameForFlag(const std::string& flag);
@@ -19,4 +19,4 @@ std::vector<std::string> ArgsWithEnvironment(
     int argc, char** argv, const std::vector<std::string>& flags,
     const std::function<const char*(const char*)>& getenv);
 
-}  // namespace gong
+}  // namespace gong::app

@@ -11,45 +11,46 @@
 #include "auth/tls_credentials.h"
 #include "grpc/health/v1/health.pb.h"
 
-namespace gong {
+namespace gong::app {
 
 absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(
-    const FacadeConfig& config, GongCredentials credentials) {
-  std::unique_ptr<Metrics> metrics;
+    const FacadeConfig& config, upstream::GongCredentials credentials) {
+  std::unique_ptr<observability::Metrics> metrics;
   if (!config.metrics_listen.empty()) {
-    metrics = std::make_unique<Metrics>();
+    metrics = std::make_unique<observability::Metrics>();
     if (absl::Status serving = metrics->Serve(config.metrics_listen); !serving.ok()) {
       return serving;
     }
   }
-  absl::StatusOr<std::unique_ptr<GongClient>> gong =
+  absl::StatusOr<std::unique_ptr<upstream::GongClient>> gong =
       MakeRestGongClient(config, std::move(credentials));
   if (!gong.ok()) return gong.status();
   return StartWithClient(config, *std::move(gong), std::move(metrics));
 }
 
 absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
-    const FacadeConfig& config, std::unique_ptr<GongClient> gong,
-    std::unique_ptr<Metrics> metrics) {
+    const FacadeConfig& config, std::unique_ptr<upstream::GongClient> gong,
+    std::unique_ptr<observability::Metrics> metrics) {
   std::unique_ptr<FacadeServer> facade(new FacadeServer());
   facade->metrics_ = std::move(metrics);
-  absl::StatusOr<std::unique_ptr<QuotaSteward>> steward =
+  absl::StatusOr<std::unique_ptr<quota::QuotaSteward>> steward =
       MakeQuotaSteward(config, std::move(gong), facade->metrics_.get());
   if (!steward.ok()) return steward.status();
   facade->steward_ = *std::move(steward);
-  facade->reporter_ = std::make_unique<CallReporter>(facade->metrics_.get());
+  facade->reporter_ =
+      std::make_unique<observability::CallReporter>(facade->metrics_.get());
   if (!config.caller_tokens_file.empty()) {
-    facade->clock_ = MakeRealClock();
-    absl::StatusOr<std::unique_ptr<CallerTokens>> callers =
-        CallerTokens::Load(config.caller_tokens_file, facade->clock_.get());
+    facade->clock_ = base::MakeRealClock();
+    absl::StatusOr<std::unique_ptr<auth::CallerTokens>> callers =
+        auth::CallerTokens::Load(config.caller_tokens_file, facade->clock_.get());
     if (!callers.ok()) return callers.status();
     facade->callers_ = *std::move(callers);
   }
-  facade->service_ =
-      std::make_unique<FlowServiceImpl>(facade->steward_.get(), facade->reporter_.get(),
-                                        facade->callers_.get(), config.upstream_timeout);
+  facade->service_ = std::make_unique<api::FlowServiceImpl>(
+      facade->steward_.get(), facade->reporter_.get(), facade->callers_.get(),
+      config.upstream_timeout);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      MakeServerCredentials(
+      auth::MakeServerCredentials(
           {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file});
   if (!credentials.ok()) return credentials.status();
 
@@ -122,4 +123,4 @@ void FacadeServer::Shutdown(absl::Duration grace) {
   server_->Wait();
 }
 
-}  // namespace gong
+}  // namespace gong::app

@@ -13,26 +13,26 @@
 #include "app/config.h"
 #include "app/memory_trimmer.h"
 #include "base/clock.h"
-#include "gong/credentials.h"
-#include "gong/gong_client.h"
 #include "observability/call_reporter.h"
 #include "observability/metrics.h"
 #include "quota/quota_steward.h"
+#include "upstream/credentials.h"
+#include "upstream/gong_client.h"
 
-namespace gong {
+namespace gong::app {
 
 class FacadeServer {
  public:
   // The production server: the REST client over libcurl, under the quota
   // steward (gong_stack.h), and the gRPC server.
-  static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(const FacadeConfig& config,
-                                                             GongCredentials credentials);
+  static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
+      const FacadeConfig& config, upstream::GongCredentials credentials);
 
   // The same over any Gong client (tests pass fakes): the quota steward
   // over `gong`, with `metrics` when not null.
   static absl::StatusOr<std::unique_ptr<FacadeServer>> StartWithClient(
-      const FacadeConfig& config, std::unique_ptr<GongClient> gong,
-      std::unique_ptr<Metrics> metrics = nullptr);
+      const FacadeConfig& config, std::unique_ptr<upstream::GongClient> gong,
+      std::unique_ptr<observability::Metrics> metrics = nullptr);
 
   ~FacadeServer();  // Shutdown(0) if not done yet.
 
@@ -52,16 +52,16 @@ class FacadeServer {
 
   // Destroyed bottom-up: the server, the service, the steward (which the
   // service calls), then the metrics (which the steward reports to).
-  std::unique_ptr<Metrics> metrics_;
-  std::unique_ptr<QuotaSteward> steward_;
-  std::unique_ptr<Clock> clock_;           // for callers_' re-reads
-  std::unique_ptr<CallerTokens> callers_;  // with --caller_tokens_file
-  std::unique_ptr<CallReporter> reporter_;
-  std::unique_ptr<FlowServiceImpl> service_;
+  std::unique_ptr<observability::Metrics> metrics_;
+  std::unique_ptr<quota::QuotaSteward> steward_;
+  std::unique_ptr<base::Clock> clock_;           // for callers_' re-reads
+  std::unique_ptr<auth::CallerTokens> callers_;  // with --caller_tokens_file
+  std::unique_ptr<observability::CallReporter> reporter_;
+  std::unique_ptr<api::FlowServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MemoryTrimmer> trimmer_;  // reads the steward: goes first
   int port_ = 0;
   bool shut_down_ = false;
 };
 
-}  // namespace gong
+}  // namespace gong::app

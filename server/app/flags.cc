@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 
 namespace {
-const gong::FacadeConfig kDefaults;
+const gong::app::FacadeConfig kDefaults;
 }  // namespace
 
 // Names, types, defaults and help as operators, the manifests (GONG_FLOWS_*)
@@ -98,7 +98,7 @@ ABSL_FLAG(int, quota_fallback_qps, kDefaults.quota_fallback_qps,
           "With --quota_redis: this replica's own Gong requests per second while Redis "
           "cannot be reached (keep replicas x this within Gong's limit).");
 
-namespace gong {
+namespace gong::app {
 namespace {
 
 // A flag's value into its FacadeConfig field. Counts are int64 flags (abseil
@@ -114,11 +114,11 @@ void Assign(size_t& field, int64_t value) {
 
 // A field as the start-up line shows it: durations as absl::FormatDuration
 // writes them ("1m30s"), counts as JSON integers.
-LogValue Loggable(const std::string& value) { return value; }
-LogValue Loggable(absl::Duration value) { return absl::FormatDuration(value); }
-LogValue Loggable(bool value) { return value; }
-LogValue Loggable(int value) { return int64_t{value}; }
-LogValue Loggable(size_t value) { return static_cast<int64_t>(value); }
+base::LogValue Loggable(const std::string& value) { return value; }
+base::LogValue Loggable(absl::Duration value) { return absl::FormatDuration(value); }
+base::LogValue Loggable(bool value) { return value; }
+base::LogValue Loggable(int value) { return int64_t{value}; }
+base::LogValue Loggable(size_t value) { return static_cast<int64_t>(value); }
 
 // One server flag: where its value lands in FacadeConfig and how the start-up
 // line shows it. Made only by Described() and NotDescribed(), from one
@@ -127,7 +127,7 @@ LogValue Loggable(size_t value) { return static_cast<int64_t>(value); }
 struct ServerFlag {
   absl::string_view name;
   std::function<void(FacadeConfig&)> read;
-  std::function<LogValue(const FacadeConfig&)> describe;  // empty: not described
+  std::function<base::LogValue(const FacadeConfig&)> describe;  // empty: not described
   absl::string_view not_described_because;
 };
 
@@ -213,15 +213,15 @@ FacadeConfig ConfigFromFlags() {
   return config;
 }
 
-LogFields DescribeConfig(const FacadeConfig& config, absl::string_view auth_scheme,
-                         int port, int metrics_port) {
+base::LogFields DescribeConfig(const FacadeConfig& config, absl::string_view auth_scheme,
+                               int port, int metrics_port) {
   // What no single flag says: the ports actually bound (port 0 picks one),
   // and the security settings at a glance.
-  LogFields fields = {{"listen_port", int64_t{port}},
-                      {"metrics_port", int64_t{metrics_port}},
-                      {"gong_auth", std::string(auth_scheme)},
-                      {"tls", !config.tls_cert_file.empty()},
-                      {"mutual_tls", !config.tls_client_ca_file.empty()}};
+  base::LogFields fields = {{"listen_port", int64_t{port}},
+                            {"metrics_port", int64_t{metrics_port}},
+                            {"gong_auth", std::string(auth_scheme)},
+                            {"tls", !config.tls_cert_file.empty()},
+                            {"mutual_tls", !config.tls_client_ca_file.empty()}};
   for (const ServerFlag& flag : ServerFlags()) {
     if (flag.describe) fields.emplace_back(std::string(flag.name), flag.describe(config));
   }
@@ -239,4 +239,4 @@ std::map<std::string, std::string> UndescribedServerFlags() {
   return undescribed;
 }
 
-}  // namespace gong
+}  // namespace gong::app

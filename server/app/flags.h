@@ -12,7 +12,7 @@
 #include "app/config.h"
 #include "base/log.h"
 
-namespace gong {
+namespace gong::app {
 
 // Whether abseil's `filename` (where a flag is declared) is flags.cc: the
 // server's flags are told from those of the libraries it links this way, for
@@ -30,10 +30,10 @@ FacadeConfig ConfigFromFlags();
 // listening ports, Gong's auth scheme, whether TLS and mutual TLS are on,
 // then each flag under its own name. Never a secret: credentials are not in
 // a FacadeConfig, and a flag that could carry one is left out (below).
-LogFields DescribeConfig(const FacadeConfig& config, absl::string_view auth_scheme,
-                         int port, int metrics_port);
+base::LogFields DescribeConfig(const FacadeConfig& config, absl::string_view auth_scheme,
+                               int port, int metrics_port);
 
 // The flags DescribeConfig leaves out on purpose, each with the reason.
 std::map<std::string, std::string> UndescribedServerFlags();
 
-}  // namespace gong
+}  // namespace gong::app

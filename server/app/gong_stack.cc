@@ -8,10 +8,10 @@
 #include "quota/shared_window.h"
 #include "quota/sliding_window.h"
 
-namespace gong {
+namespace gong::app {
 
-absl::StatusOr<std::unique_ptr<GongClient>> MakeRestGongClient(
-    const FacadeConfig& config, GongCredentials credentials) {
+absl::StatusOr<std::unique_ptr<upstream::GongClient>> MakeRestGongClient(
+    const FacadeConfig& config, upstream::GongCredentials credentials) {
   http::CurlTransportOptions options;
   options.ca_file = config.gong_ca_file;
   options.connect_timeout = config.gong_connect_timeout;
@@ -22,26 +22,27 @@ absl::StatusOr<std::unique_ptr<GongClient>> MakeRestGongClient(
   absl::StatusOr<std::unique_ptr<http::CurlTransport>> transport =
       http::CurlTransport::Create(std::move(options));
   if (!transport.ok()) return transport.status();
-  return std::make_unique<RestGongClient>(config.gong_base_url, std::move(credentials),
-                                          *std::move(transport));
+  return std::make_unique<upstream::RestGongClient>(
+      config.gong_base_url, std::move(credentials), *std::move(transport));
 }
 
-absl::StatusOr<std::unique_ptr<QuotaSteward>> MakeQuotaSteward(
-    const FacadeConfig& config, std::unique_ptr<GongClient> gong, Metrics* metrics) {
+absl::StatusOr<std::unique_ptr<quota::QuotaSteward>> MakeQuotaSteward(
+    const FacadeConfig& config, std::unique_ptr<upstream::GongClient> gong,
+    observability::Metrics* metrics) {
   if (metrics != nullptr) {
-    gong = std::make_unique<MeteredGongClient>(std::move(gong), metrics);
+    gong = std::make_unique<observability::MeteredGongClient>(std::move(gong), metrics);
   }
-  QuotaOptions quota = config.quota;
+  quota::QuotaOptions quota = config.quota;
   quota.warm_connection_age = config.gong_idle_connection_timeout;
   const absl::Duration window = absl::Seconds(1) + quota.window_margin;
-  std::unique_ptr<Clock> clock = MakeRealClock();
-  std::unique_ptr<RequestWindow> slots;
+  std::unique_ptr<base::Clock> clock = base::MakeRealClock();
+  std::unique_ptr<quota::RequestWindow> slots;
   if (config.quota_redis.empty()) {
-    slots = std::make_unique<SlidingWindow>(quota.gong_qps, window);
+    slots = std::make_unique<quota::SlidingWindow>(quota.gong_qps, window);
   } else {
     absl::StatusOr<redis::RedisAddress> redis = redis::ParseRedisUrl(config.quota_redis);
     if (!redis.ok()) return redis.status();
-    SharedWindowOptions shared;
+    quota::SharedWindowOptions shared;
     shared.redis = *std::move(redis);
     shared.redis_password = config.quota_redis_password;
     shared.key = QuotaKey(config);
@@ -51,17 +52,17 @@ absl::StatusOr<std::unique_ptr<QuotaSteward>> MakeQuotaSteward(
     shared.late_send_tolerance = quota.window_margin;
     shared.max_pause = quota.max_pause;
     // The steward owns the clock and destroys the window first.
-    absl::StatusOr<std::unique_ptr<SharedWindow>> started =
-        SharedWindow::Start(std::move(shared), clock.get(), metrics);
+    absl::StatusOr<std::unique_ptr<quota::SharedWindow>> started =
+        quota::SharedWindow::Start(std::move(shared), clock.get(), metrics);
     if (!started.ok()) return started.status();
     slots = *std::move(started);
   }
-  auto steward = std::make_unique<QuotaSteward>(std::move(gong), std::move(clock),
-                                                std::move(slots), quota);
+  auto steward = std::make_unique<quota::QuotaSteward>(std::move(gong), std::move(clock),
+                                                       std::move(slots), quota);
   if (metrics != nullptr) {
     metrics->WatchQuota([steward = steward.get()] { return steward->GetStats(); });
   }
   return steward;
 }
 
-}  // namespace gong
+}  // namespace gong::app

@@ -8,22 +8,23 @@
 
 #include "absl/status/statusor.h"
 #include "app/config.h"
-#include "gong/credentials.h"
-#include "gong/gong_client.h"
 #include "observability/metrics.h"
 #include "quota/quota_steward.h"
+#include "upstream/credentials.h"
+#include "upstream/gong_client.h"
 
-namespace gong {
+namespace gong::app {
 
 // The REST client over a libcurl transport, configured by the --gong_* flags.
-absl::StatusOr<std::unique_ptr<GongClient>> MakeRestGongClient(
-    const FacadeConfig& config, GongCredentials credentials);
+absl::StatusOr<std::unique_ptr<upstream::GongClient>> MakeRestGongClient(
+    const FacadeConfig& config, upstream::GongCredentials credentials);
 
 // The quota steward over `gong`, metered when `metrics` is not null; the
 // metrics then read the steward's numbers at each scrape, and must stop
 // serving before the steward goes (FacadeServer does so). Its window is the
 // company's in Redis with --quota_redis, else this replica's own.
-absl::StatusOr<std::unique_ptr<QuotaSteward>> MakeQuotaSteward(
-    const FacadeConfig& config, std::unique_ptr<GongClient> gong, Metrics* metrics);
+absl::StatusOr<std::unique_ptr<quota::QuotaSteward>> MakeQuotaSteward(
+    const FacadeConfig& config, std::unique_ptr<upstream::GongClient> gong,
+    observability::Metrics* metrics);
 
-}  // namespace gong
+}  // namespace gong::app

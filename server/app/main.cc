@@ -19,14 +19,14 @@
 #include "app/flags.h"
 #include "base/allocator.h"
 #include "base/log.h"
-#include "gong/credentials.h"
+#include "upstream/credentials.h"
 
 int main(int argc, char** argv) {
   // Debian builds abseil without NDEBUG, which leaves Mutex's deadlock
   // detector on: a global lock and graph update on every Mutex (gRPC's
   // included). It cost the facade a tenth of its CPU under load.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  gong::TuneAllocator();
+  gong::base::TuneAllocator();
   absl::SetProgramUsageMessage(
       "Serves gong.flows.v1.FlowService over Gong's REST API.\n"
       "Every flag --foo may also be set as GONG_FLOWS_FOO. Credentials come from "
@@ -36,27 +36,27 @@ int main(int argc, char** argv) {
   // --help lists the flags of flags.cc (abseil's default looks for a file
   // named after the binary, and so listed none).
   absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = &gong::IsServerFlagsFile;
+  usage.contains_help_flags = &gong::app::IsServerFlagsFile;
   absl::SetFlagsUsageConfig(usage);
-  std::vector<std::string> args =
-      gong::ArgsWithEnvironment(argc, argv, gong::ServerFlagNames(), &std::getenv);
+  std::vector<std::string> args = gong::app::ArgsWithEnvironment(
+      argc, argv, gong::app::ServerFlagNames(), &std::getenv);
   std::vector<char*> arg_pointers;
   for (std::string& a : args) arg_pointers.push_back(a.data());
   absl::ParseCommandLine(static_cast<int>(arg_pointers.size()), arg_pointers.data());
 
-  gong::FacadeConfig config = gong::ConfigFromFlags();
+  gong::app::FacadeConfig config = gong::app::ConfigFromFlags();
   // Never a flag: flags are logged, and show in `ps`.
   if (const char* password = std::getenv("GONG_FLOWS_QUOTA_REDIS_PASSWORD")) {
     config.quota_redis_password = password;
   }
-  if (absl::Status valid = gong::ValidateConfig(config); !valid.ok()) {
-    gong::LogError(valid.message());
+  if (absl::Status valid = gong::app::ValidateConfig(config); !valid.ok()) {
+    gong::base::LogError(valid.message());
     return 2;
   }
-  absl::StatusOr<gong::GongCredentials> credentials =
-      gong::GongCredentials::FromEnvironment(&std::getenv);
+  absl::StatusOr<gong::upstream::GongCredentials> credentials =
+      gong::upstream::GongCredentials::FromEnvironment(&std::getenv);
   if (!credentials.ok()) {
-    gong::LogError(credentials.status().message());
+    gong::base::LogError(credentials.status().message());
     return 2;
   }
 
@@ -77,16 +77,16 @@ int main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
   const std::string auth_scheme(credentials->scheme());
-  absl::StatusOr<std::unique_ptr<gong::FacadeServer>> server =
-      gong::FacadeServer::Start(config, *std::move(credentials));
+  absl::StatusOr<std::unique_ptr<gong::app::FacadeServer>> server =
+      gong::app::FacadeServer::Start(config, *std::move(credentials));
   if (!server.ok()) {
-    gong::LogError(server.status().message());
+    gong::base::LogError(server.status().message());
     return 1;
   }
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   const int port = (*server)->port(), metrics_port = (*server)->metrics_port();
-  gong::LogInfo(absl::StrCat("gong-flows-server listening on ", host, ":", port),
-                gong::DescribeConfig(config, auth_scheme, port, metrics_port));
+  gong::base::LogInfo(absl::StrCat("gong-flows-server listening on ", host, ":", port),
+                      gong::app::DescribeConfig(config, auth_scheme, port, metrics_port));
 
   int signal_number = 0;
   for (;;) {
@@ -94,20 +94,21 @@ int main(int argc, char** argv) {
     if (sigismember(&stop_signals, signal_number)) break;
     // Nothing to reload on a signal: the TLS files and the caller tokens
     // are watched and re-read when they change.
-    gong::LogInfo("signal ignored", {{"signal", int64_t{signal_number}}});
+    gong::base::LogInfo("signal ignored", {{"signal", int64_t{signal_number}}});
   }
   // Drain for rolling updates: health goes NOT_SERVING so the mesh stops
   // routing here, calls are still served meanwhile, then the server stops.
   (*server)->StopServingHealth();
-  gong::LogInfo("draining: health is NOT_SERVING, still serving calls",
-                {{"signal", int64_t{signal_number}},
-                 {"drain_delay", absl::FormatDuration(config.drain_delay)}});
+  gong::base::LogInfo("draining: health is NOT_SERVING, still serving calls",
+                      {{"signal", int64_t{signal_number}},
+                       {"drain_delay", absl::FormatDuration(config.drain_delay)}});
   absl::SleepFor(config.drain_delay);
-  gong::LogInfo("stopping: no new calls, finishing calls in flight",
-                {{"shutdown_grace", absl::FormatDuration(config.shutdown_grace)}});
+  gong::base::LogInfo("stopping: no new calls, finishing calls in flight",
+                      {{"shutdown_grace", absl::FormatDuration(config.shutdown_grace)}});
   (*server)->Shutdown(config.shutdown_grace);
   server->reset();
   curl_global_cleanup();
-  gong::LogInfo("stopped", gong::DescribeConfig(config, auth_scheme, port, metrics_port));
+  gong::base::LogInfo("stopped",
+                      gong::app::DescribeConfig(config, auth_scheme, port, metrics_port));
   return 0;
 }

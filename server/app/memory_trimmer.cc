@@ -5,12 +5,12 @@
 #include "base/allocator.h"
 #include "base/thread_name.h"
 
-namespace gong {
+namespace gong::app {
 
 MemoryTrimmer::MemoryTrimmer(std::function<size_t()> most_held, absl::Duration period,
                              size_t burst)
     : most_held_(std::move(most_held)), period_(period), burst_(burst), thread_([this] {
-        NameThisThread("memory-trimmer");
+        base::NameThisThread("memory-trimmer");
         Run();
       }) {}
 
@@ -27,11 +27,11 @@ void MemoryTrimmer::Run() {
     const size_t most = most_held_();
     if (most >= burst_) after_burst = true;
     if (most == 0 && after_burst) {
-      ReleaseFreeMemory();
+      base::ReleaseFreeMemory();
       trims_.fetch_add(1);
       after_burst = false;
     }
   }
 }
 
-}  // namespace gong
+}  // namespace gong::app

@@ -15,7 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
-namespace gong {
+namespace gong::app {
 
 class MemoryTrimmer {
  public:
@@ -44,4 +44,4 @@ class MemoryTrimmer {
   std::thread thread_;
 };
 
-}  // namespace gong
+}  // namespace gong::app

@@ -17,7 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "base/log.h"
 
-namespace gong {
+namespace gong::auth {
 namespace {
 
 // A tokens file is a few lines; anything bigger is the wrong file, and
@@ -78,17 +78,17 @@ bool CallerTokens::FileIdentity::operator==(const FileIdentity& other) const {
          size == other.size;
 }
 
-CallerTokens::CallerTokens(std::string path, Clock* clock,
+CallerTokens::CallerTokens(std::string path, base::Clock* clock,
                            absl::Duration recheck_interval)
     : path_(std::move(path)), clock_(clock), recheck_interval_(recheck_interval) {}
 
 absl::StatusOr<std::unique_ptr<CallerTokens>> CallerTokens::Load(std::string path,
-                                                                 Clock* clock) {
+                                                                 base::Clock* clock) {
   return Load(std::move(path), clock, DefaultRecheckInterval());
 }
 
 absl::StatusOr<std::unique_ptr<CallerTokens>> CallerTokens::Load(
-    std::string path, Clock* clock, absl::Duration recheck_interval) {
+    std::string path, base::Clock* clock, absl::Duration recheck_interval) {
   if (path.empty()) {
     return absl::InvalidArgumentError("--caller_tokens_file is empty");
   }
@@ -211,14 +211,14 @@ void CallerTokens::RefreshIfChanged() {
   // rather than every second.
   if (!status.ok()) {
     if (status != previous) {
-      LogError(absl::StrCat(status.message(), "; keeping the ", in_force,
-                            " caller tokens loaded before"));
+      base::LogError(absl::StrCat(status.message(), "; keeping the ", in_force,
+                                  " caller tokens loaded before"));
     }
   } else if (loaded != nullptr) {
-    LogInfo(absl::StrCat(FlagAndPath(path_), " changed: ", in_force,
-                         " caller tokens now accepted"));
+    base::LogInfo(absl::StrCat(FlagAndPath(path_), " changed: ", in_force,
+                               " caller tokens now accepted"));
   } else if (!previous.ok()) {
-    LogInfo(absl::StrCat(FlagAndPath(path_), " is readable again, unchanged"));
+    base::LogInfo(absl::StrCat(FlagAndPath(path_), " is readable again, unchanged"));
   }
 }
 
@@ -261,4 +261,4 @@ absl::Status CallerTokens::last_refresh_status() const {
   return status_;
 }
 
-}  // namespace gong
+}  // namespace gong::auth

@@ -28,7 +28,7 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 
-namespace gong {
+namespace gong::auth {
 
 // The tokens a caller tokens file's text holds: one a line, surrounding
 // ASCII whitespace (also a Windows '\r') stripped, blank lines and lines
@@ -46,9 +46,9 @@ class CallerTokens {
   // it cannot be read or holds no token. `clock` is not owned and must
   // outlive the result.
   static absl::StatusOr<std::unique_ptr<CallerTokens>> Load(std::string path,
-                                                            Clock* clock);
+                                                            base::Clock* clock);
   static absl::StatusOr<std::unique_ptr<CallerTokens>> Load(
-      std::string path, Clock* clock, absl::Duration recheck_interval);
+      std::string path, base::Clock* clock, absl::Duration recheck_interval);
 
   CallerTokens(const CallerTokens&) = delete;
   CallerTokens& operator=(const CallerTokens&) = delete;
@@ -101,14 +101,14 @@ class CallerTokens {
     FileIdentity identity;
   };
 
-  CallerTokens(std::string path, Clock* clock, absl::Duration recheck_interval);
+  CallerTokens(std::string path, base::Clock* clock, absl::Duration recheck_interval);
 
   // Reads and parses the file. Errors name --caller_tokens_file and the
   // path, never the contents.
   static absl::StatusOr<FileContents> ReadFile(const std::string& path);
 
   const std::string path_;
-  Clock* const clock_;
+  base::Clock* const clock_;
   const absl::Duration recheck_interval_;
 
   // Serializes refreshes, so the file I/O never runs under mu_ and never
@@ -126,4 +126,4 @@ class CallerTokens {
   absl::Status status_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace gong
+}  // namespace gong::auth

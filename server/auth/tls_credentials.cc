@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
-namespace gong {
+namespace gong::auth {
 namespace {
 
 constexpr absl::string_view kCertificateMarker = "-----BEGIN CERTIFICATE-----";
@@ -133,4 +133,4 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   return grpc::experimental::TlsServerCredentials(options);
 }
 
-}  // namespace gong
+}  // namespace gong::auth

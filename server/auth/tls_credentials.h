@@ -16,7 +16,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace gong {
+namespace gong::auth {
 
 // How often the TLS files are read again. Rotation is rare and a handshake
 // with the old certificate keeps working until it expires, so seconds of
@@ -50,4 +50,4 @@ bool TlsEnabled(const TlsFiles& files);
 // True when clients must present a certificate (for logs).
 bool MutualTlsEnabled(const TlsFiles& files);
 
-}  // namespace gong
+}  // namespace gong::auth

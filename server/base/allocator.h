@@ -9,7 +9,7 @@
 // the server's CPU a call at 64 in flight (docs/performance.md).
 #pragma once
 
-namespace gong {
+namespace gong::base {
 
 // Settings the allocator needs before any thread starts; main calls it
 // first.
@@ -19,4 +19,4 @@ void TuneAllocator();
 // of calls has gone (app/memory_trimmer.h).
 void ReleaseFreeMemory();
 
-}  // namespace gong
+}  // namespace gong::base

@@ -13,15 +13,16 @@
 // (docs/performance.md).
 const char* malloc_conf = "narenas:1";
 
-namespace gong {
+namespace gong::base {
 
 void TuneAllocator() {}  // all in malloc_conf, read before main
 
 void ReleaseFreeMemory() {
   // jemalloc returns freed pages on its own only slowly (ten seconds'
   // decay, and only while something allocates): purge every arena now.
-  static const std::string kPurgeAll = absl::StrCat("arena.", MALLCTL_ARENAS_ALL, ".purge");
+  static const std::string kPurgeAll =
+      absl::StrCat("arena.", MALLCTL_ARENAS_ALL, ".purge");
   mallctl(kPurgeAll.c_str(), nullptr, nullptr, nullptr, 0);
 }
 
-}  // namespace gong
+}  // namespace gong::base

@@ -2,7 +2,7 @@
 
 #include "base/allocator.h"
 
-namespace gong {
+namespace gong::base {
 
 void TuneAllocator() {
   // One malloc arena rather than glibc's eight per core: memory freed on
@@ -19,4 +19,4 @@ void ReleaseFreeMemory() {
   malloc_trim(0);
 }
 
-}  // namespace gong
+}  // namespace gong::base

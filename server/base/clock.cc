@@ -8,7 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "base/thread_name.h"
 
-namespace gong {
+namespace gong::base {
 namespace {
 
 class RealClock final : public Clock {
@@ -78,4 +78,4 @@ class RealClock final : public Clock {
 
 std::unique_ptr<Clock> MakeRealClock() { return std::make_unique<RealClock>(); }
 
-}  // namespace gong
+}  // namespace gong::base

@@ -8,7 +8,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 
-namespace gong {
+namespace gong::base {
 
 class Clock {
  public:
@@ -27,4 +27,4 @@ class Clock {
 // order. Destruction drops tasks that are not yet due.
 std::unique_ptr<Clock> MakeRealClock();
 
-}  // namespace gong
+}  // namespace gong::base

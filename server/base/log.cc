@@ -8,7 +8,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
-namespace gong {
+namespace gong::base {
 namespace {
 
 // A line is written straight into one string: every finished call logs one,
@@ -97,4 +97,4 @@ void LogError(absl::string_view message, const LogFields& fields) {
   Write("error", message, fields);
 }
 
-}  // namespace gong
+}  // namespace gong::base

@@ -12,7 +12,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace gong {
+namespace gong::base {
 
 using LogValue = std::variant<std::string, int64_t, double, bool>;
 using LogFields = std::vector<std::pair<std::string, LogValue>>;
@@ -20,4 +20,4 @@ using LogFields = std::vector<std::pair<std::string, LogValue>>;
 void LogInfo(absl::string_view message, const LogFields& fields = {});
 void LogError(absl::string_view message, const LogFields& fields = {});
 
-}  // namespace gong
+}  // namespace gong::base

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace gong {
+namespace gong::base {
 
 void NameThisThread(absl::string_view name) {
   // The kernel keeps 16 bytes with the terminating NUL.
@@ -12,4 +12,4 @@ void NameThisThread(absl::string_view name) {
   pthread_setname_np(pthread_self(), cut.c_str());
 }
 
-}  // namespace gong
+}  // namespace gong::base

@@ -6,8 +6,8 @@
 
 #include "absl/strings/string_view.h"
 
-namespace gong {
+namespace gong::base {
 
 void NameThisThread(absl::string_view name);
 
-}  // namespace gong
+}  // namespace gong::base

@@ -219,7 +219,7 @@ CurlTransport::CurlTransport(CurlTransportOptions options, void* multi, int epol
       multi_(multi) {
   Configure(multi);
   loop_ = std::thread([this] {
-    NameThisThread("curl-loop");
+    base::NameThisThread("curl-loop");
     Loop();
   });
 }

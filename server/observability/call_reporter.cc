@@ -5,17 +5,17 @@
 #include "api/grpc_code_names.h"
 #include "base/log.h"
 
-namespace gong {
+namespace gong::observability {
 
 void CallReporter::CallStarted(absl::string_view service, absl::string_view method) {
   if (metrics_ != nullptr) metrics_->CallStarted(service, method);
 }
 
-void CallReporter::CallFinished(const CallRecord& record) {
+void CallReporter::CallFinished(const api::CallRecord& record) {
   if (metrics_ != nullptr) metrics_->CallFinished(record);
-  LogFields fields = {
+  base::LogFields fields = {
       {"method", absl::StrCat(record.service, "/", record.method)},
-      {"code", std::string(CanonicalCodeName(record.code))},
+      {"code", std::string(api::CanonicalCodeName(record.code))},
       {"duration_ms", absl::ToDoubleMilliseconds(record.duration)},
       {"ids", static_cast<int64_t>(record.ids)},
       {"peer", record.peer},
@@ -27,7 +27,7 @@ void CallReporter::CallFinished(const CallRecord& record) {
     fields.emplace_back("gong_answer_warnings",
                         absl::StrJoin(record.answer_warnings, "; "));
   }
-  LogInfo("call", fields);
+  base::LogInfo("call", fields);
 }
 
-}  // namespace gong
+}  // namespace gong::observability

@@ -5,19 +5,19 @@
 #include "api/call_observer.h"
 #include "observability/metrics.h"
 
-namespace gong {
+namespace gong::observability {
 
-class CallReporter final : public CallObserver {
+class CallReporter final : public api::CallObserver {
  public:
   explicit CallReporter(Metrics* metrics) : metrics_(metrics) {}  // may be null
 
   void CallStarted(absl::string_view service, absl::string_view method) override;
   // Logs method, code, duration_ms, ids, gong_request_id and peer: never the
   // request's ids themselves, nor its email.
-  void CallFinished(const CallRecord& record) override;
+  void CallFinished(const api::CallRecord& record) override;
 
  private:
   Metrics* const metrics_;
 };
 
-}  // namespace gong
+}  // namespace gong::observability

@@ -2,18 +2,20 @@
 
 #include <utility>
 
-namespace gong {
+namespace gong::observability {
 
-GongClient::CallId MeteredGongClient::Send(GongRequest request, Callback done) {
+upstream::GongClient::CallId MeteredGongClient::Send(upstream::GongRequest request,
+                                                     Callback done) {
   const size_t items = request.items;
   std::string endpoint = request.path;  // a codec's constant: a bounded label
   const absl::Time start = absl::Now();
   return inner_->Send(
-      std::move(request), [this, items, start, endpoint = std::move(endpoint),
-                           done = std::move(done)](GongOutcome outcome) mutable {
-        const auto* error = std::get_if<GongError>(&outcome);
+      std::move(request),
+      [this, items, start, endpoint = std::move(endpoint),
+       done = std::move(done)](upstream::GongOutcome outcome) mutable {
+        const auto* error = std::get_if<upstream::GongError>(&outcome);
         // A request cancelled because every caller left is not Gong's doing.
-        if (error == nullptr || error->kind != GongError::Kind::kCancelled) {
+        if (error == nullptr || error->kind != upstream::GongError::Kind::kCancelled) {
           const int status = error == nullptr    ? 200
                              : error->answered() ? error->http_status
                                                  : 0;
@@ -23,4 +25,4 @@ GongClient::CallId MeteredGongClient::Send(GongRequest request, Callback done) {
       });
 }
 
-}  // namespace gong
+}  // namespace gong::observability

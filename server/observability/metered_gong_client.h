@@ -6,23 +6,23 @@
 
 #include <memory>
 
-#include "gong/gong_client.h"
 #include "observability/metrics.h"
+#include "upstream/gong_client.h"
 
-namespace gong {
+namespace gong::observability {
 
-class MeteredGongClient final : public GongClient {
+class MeteredGongClient final : public upstream::GongClient {
  public:
   // Owns `inner`; `metrics` must outlive this client.
-  MeteredGongClient(std::unique_ptr<GongClient> inner, Metrics* metrics)
+  MeteredGongClient(std::unique_ptr<upstream::GongClient> inner, Metrics* metrics)
       : inner_(std::move(inner)), metrics_(metrics) {}
 
-  CallId Send(GongRequest request, Callback done) override;
+  CallId Send(upstream::GongRequest request, Callback done) override;
   void Cancel(CallId id) override { inner_->Cancel(id); }
 
  private:
-  const std::unique_ptr<GongClient> inner_;
+  const std::unique_ptr<upstream::GongClient> inner_;
   Metrics* const metrics_;
 };
 
-}  // namespace gong
+}  // namespace gong::observability

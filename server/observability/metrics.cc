@@ -9,7 +9,7 @@
 #include "prometheus/metric_family.h"
 #include "prometheus/text_serializer.h"
 
-namespace gong {
+namespace gong::observability {
 namespace {
 
 // Latency buckets from 1 ms to 60 s: local answers take milliseconds, calls
@@ -63,19 +63,19 @@ prometheus::MetricFamily Backend(absl::string_view now) {
 // the steward needs no metrics code of its own.
 class Metrics::QuotaCollectable final : public prometheus::Collectable {
  public:
-  void Watch(std::function<QuotaSteward::Stats()> stats) {
+  void Watch(std::function<quota::QuotaSteward::Stats()> stats) {
     absl::MutexLock lock(&mu_);
     stats_ = std::move(stats);
   }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
-    std::function<QuotaSteward::Stats()> stats;
+    std::function<quota::QuotaSteward::Stats()> stats;
     {
       absl::MutexLock lock(&mu_);
       stats = stats_;
     }
     if (!stats) return {};
-    const QuotaSteward::Stats s = stats();
+    const quota::QuotaSteward::Stats s = stats();
     using prometheus::MetricType;
     return {
         Single("gong_quota_waiting_calls",
@@ -101,7 +101,7 @@ class Metrics::QuotaCollectable final : public prometheus::Collectable {
 
  private:
   mutable absl::Mutex mu_;
-  std::function<QuotaSteward::Stats()> stats_ ABSL_GUARDED_BY(mu_);
+  std::function<quota::QuotaSteward::Stats()> stats_ ABSL_GUARDED_BY(mu_);
 };
 
 Metrics::Metrics()
@@ -174,7 +174,7 @@ void Metrics::StopServing() {
   quota_->Watch(nullptr);
 }
 
-void Metrics::WatchQuota(std::function<QuotaSteward::Stats()> stats) {
+void Metrics::WatchQuota(std::function<quota::QuotaSteward::Stats()> stats) {
   quota_->Watch(std::move(stats));
 }
 
@@ -196,15 +196,16 @@ void Metrics::CallStarted(absl::string_view service, absl::string_view method) {
   SeriesOf(service, method).started->Increment();
 }
 
-void Metrics::CallFinished(const CallRecord& record) {
+void Metrics::CallFinished(const api::CallRecord& record) {
   absl::MutexLock lock(&series_mu_);
   MethodSeries& series = SeriesOf(record.service, record.method);
   prometheus::Counter*& handled = series.handled[static_cast<int>(record.code)];
   if (handled == nullptr) {
-    handled = &handled_.Add({{"grpc_type", "unary"},
-                             {"grpc_service", std::string(record.service)},
-                             {"grpc_method", std::string(record.method)},
-                             {"grpc_code", std::string(CamelCodeName(record.code))}});
+    handled =
+        &handled_.Add({{"grpc_type", "unary"},
+                       {"grpc_service", std::string(record.service)},
+                       {"grpc_method", std::string(record.method)},
+                       {"grpc_code", std::string(api::CamelCodeName(record.code))}});
   }
   handled->Increment();
   series.handling_seconds->Observe(absl::ToDoubleSeconds(record.duration));
@@ -233,4 +234,4 @@ void Metrics::RedisAnswered(absl::Duration latency) {
 
 void Metrics::RedisFailed() { redis_errors_.Increment(); }
 
-}  // namespace gong
+}  // namespace gong::observability

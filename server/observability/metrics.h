@@ -24,9 +24,9 @@
 #include "quota/quota_steward.h"
 #include "quota/shared_window.h"
 
-namespace gong {
+namespace gong::observability {
 
-class Metrics final : public SharedWindowObserver {
+class Metrics final : public quota::SharedWindowObserver {
  public:
   Metrics();
   ~Metrics() override;
@@ -39,11 +39,11 @@ class Metrics final : public SharedWindowObserver {
   void StopServing();
 
   // The quota steward's numbers, read at each scrape.
-  void WatchQuota(std::function<QuotaSteward::Stats()> stats);
+  void WatchQuota(std::function<quota::QuotaSteward::Stats()> stats);
 
   // For the gRPC face.
   void CallStarted(absl::string_view service, absl::string_view method);
-  void CallFinished(const CallRecord& record);
+  void CallFinished(const api::CallRecord& record);
 
   // For the Gong client: one request to `endpoint` (its path, such as
   // "/v2/flows") answered (`http_status`) or not (0), how long it took, and
@@ -91,4 +91,4 @@ class Metrics final : public SharedWindowObserver {
       upstream_requests_by_ ABSL_GUARDED_BY(series_mu_);
 };
 
-}  // namespace gong
+}  // namespace gong::observability

@@ -17,7 +17,7 @@
 #include "base/log.h"
 #include "base/thread_name.h"
 
-namespace gong {
+namespace gong::observability {
 namespace {
 
 // A scrape is a GET with a few headers: anything larger is not one.
@@ -27,7 +27,8 @@ constexpr size_t kMaxBodyBytes = 1024;
 void LogLibeventError(int severity, const char* message) {
   // Warnings are about clients (a malformed request, a reset); only the
   // server's own failures (accept errors) are worth a log line.
-  if (severity >= EVENT_LOG_ERR) LogError(absl::StrCat("metrics endpoint: ", message));
+  if (severity >= EVENT_LOG_ERR)
+    base::LogError(absl::StrCat("metrics endpoint: ", message));
 }
 
 absl::Status CannotServe(const std::string& address, absl::string_view why) {
@@ -87,7 +88,7 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
     return CannotServe(address, "cannot set up the HTTP event loop");
   }
   server->loop_ = std::thread([base = server->base_] {
-    NameThisThread("metrics-http");
+    base::NameThisThread("metrics-http");
     event_base_dispatch(base);
   });
   return server;
@@ -129,4 +130,4 @@ void MetricsHttpServer::OnRequest(evhttp_request* request, void* self_ptr) {
   evbuffer_free(body);
 }
 
-}  // namespace gong
+}  // namespace gong::observability

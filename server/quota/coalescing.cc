@@ -4,7 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 
-namespace gong {
+namespace gong::quota {
 namespace {
 
 constexpr absl::string_view kWithheld =
@@ -13,8 +13,9 @@ constexpr absl::string_view kWithheld =
 
 }  // namespace
 
-GongError OwnView(const GongError& refusal, const std::vector<std::string>& sent,
-                  const Coalescable& part) {
+upstream::GongError OwnView(const upstream::GongError& refusal,
+                            const std::vector<std::string>& sent,
+                            const Coalescable& part) {
   const absl::flat_hash_set<absl::string_view> own(part.ids().begin(), part.ids().end());
   std::vector<absl::string_view> others;
   for (const std::string& id : sent) {
@@ -29,7 +30,7 @@ GongError OwnView(const GongError& refusal, const std::vector<std::string>& sent
     }
     return false;
   };
-  GongError view = refusal;
+  upstream::GongError view = refusal;
   for (std::string& text : view.errors) {
     if (names_another(text)) text = std::string(kWithheld);
   }
@@ -37,4 +38,4 @@ GongError OwnView(const GongError& refusal, const std::vector<std::string>& sent
   return view;
 }
 
-}  // namespace gong
+}  // namespace gong::quota

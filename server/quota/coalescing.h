@@ -1,7 +1,7 @@
 // Coalescing: calls waiting for their turn whose requests can be merged go to
 // Gong as one request, so that one slot of the quota serves them all. A
-// policy knows one endpoint's rule (unassign_coalescing.h); the steward knows
-// no endpoint, only that parts with the same policy and key may merge.
+// policy knows one endpoint's rule (unassign_by_instance_ids_coalescing.h); the steward
+// knows no endpoint, only that parts with the same policy and key may merge.
 #pragma once
 
 #include <memory>
@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "gong/gong_answer.h"
-#include "gong/gong_error.h"
-#include "gong/gong_request.h"
+#include "upstream/gong_answer.h"
+#include "upstream/gong_error.h"
+#include "upstream/gong_request.h"
 
-namespace gong {
+namespace gong::quota {
 
 class CoalescingPolicy;
 
@@ -37,7 +37,7 @@ class MergedRequest {
   // and nothing changed, if it cannot.
   virtual bool TryAdd(const Coalescable& part) = 0;
   // The one Gong request for every part added, due at `deadline`.
-  virtual GongRequest Build(absl::Time deadline) const = 0;
+  virtual upstream::GongRequest Build(absl::Time deadline) const = 0;
   // Every id of that request, each once: those of parts whose callers have
   // left since included, as Gong still answers for them.
   virtual const std::vector<std::string>& ids() const = 0;
@@ -54,19 +54,21 @@ class CoalescingPolicy {
   // of callers who have left since (and whatever else Gong chose to send).
   // A share holds only what belongs to the part's own ids; a part to which
   // all of the answer belongs gets it unchanged.
-  virtual std::vector<GongAnswer> Share(
-      const GongAnswer& answer, const std::vector<const Coalescable*>& parts) const = 0;
+  virtual std::vector<upstream::GongAnswer> Share(
+      const upstream::GongAnswer& answer,
+      const std::vector<const Coalescable*>& parts) const = 0;
   // Whether Gong's refusal of a merged request as a whole is as true of
   // each part: then each caller has its answer, and no part is sent again
   // alone to find whose part Gong refused.
-  virtual bool RefusalHoldsForEveryPart(const GongError& refusal) const = 0;
+  virtual bool RefusalHoldsForEveryPart(const upstream::GongError& refusal) const = 0;
 };
 
 // `refusal` as `part` may see it, of a request that held `sent`: Gong's
 // texts (and the parser's words) that name an id of `sent` not the part's
 // own are withheld, said to be so, since Gong may list every id of a
 // request in them. A refusal of the part's own ids alone is unchanged.
-GongError OwnView(const GongError& refusal, const std::vector<std::string>& sent,
-                  const Coalescable& part);
+upstream::GongError OwnView(const upstream::GongError& refusal,
+                            const std::vector<std::string>& sent,
+                            const Coalescable& part);
 
-}  // namespace gong
+}  // namespace gong::quota

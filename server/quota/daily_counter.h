@@ -5,7 +5,7 @@
 
 #include "absl/time/time.h"
 
-namespace gong {
+namespace gong::quota {
 
 class DailyRequestCounter {
  public:
@@ -22,4 +22,4 @@ class DailyRequestCounter {
   int64_t count_ = 0;
 };
 
-}  // namespace gong
+}  // namespace gong::quota

@@ -9,7 +9,7 @@
 
 #include "absl/container/flat_hash_set.h"
 
-namespace gong {
+namespace gong::quota {
 
 class DistinctIds {
  public:
@@ -32,4 +32,4 @@ class DistinctIds {
   absl::flat_hash_set<std::string> seen_;
 };
 
-}  // namespace gong
+}  // namespace gong::quota

@@ -6,9 +6,9 @@
 #include <variant>
 
 #include "absl/time/time.h"
-#include "gong/gong_answer.h"
+#include "upstream/gong_answer.h"
 
-namespace gong {
+namespace gong::quota {
 
 struct QuotaRefusal {
   enum class Reason {
@@ -30,6 +30,7 @@ struct QuotaRefusal {
 
 // What a call through the steward ends with: Gong's answer, Gong's error (or
 // the failure that left no answer), or the steward's refusal.
-using QuotaOutcome = std::variant<GongAnswer, GongError, QuotaRefusal>;
+using QuotaOutcome =
+    std::variant<upstream::GongAnswer, upstream::GongError, QuotaRefusal>;
 
-}  // namespace gong
+}  // namespace gong::quota

@@ -8,19 +8,19 @@
 #include "base/log.h"
 #include "quota/sliding_window.h"
 
-namespace gong {
+namespace gong::quota {
 namespace {
 
-GongError Cancelled(bool may_have_acted) {
-  return GongError::Cancelled("cancelled while waiting for Gong's rate limit",
-                              may_have_acted);
+upstream::GongError Cancelled(bool may_have_acted) {
+  return upstream::GongError::Cancelled("cancelled while waiting for Gong's rate limit",
+                                        may_have_acted);
 }
 
 }  // namespace
 
 struct QuotaSteward::Call {
   CallId id;
-  GongRequest request;
+  upstream::GongRequest request;
   std::unique_ptr<Coalescable> part;  // null: never merged
   Callback done;
 };
@@ -34,9 +34,9 @@ struct QuotaSteward::Batch {
   uint64_t window_ticket = 0;  // its send in the window
   bool cold = false;           // sent with no recently used connection
   std::list<std::shared_ptr<Batch>>::iterator position;  // while waiting
-  GongClient::CallId upstream = 0;                       // while in flight
+  upstream::GongClient::CallId upstream = 0;             // while in flight
   int attempts = 0;                                      // Gong requests made so far
-  std::optional<GongError> last_error;  // of the last attempt, when retried
+  std::optional<upstream::GongError> last_error;  // of the last attempt, when retried
 
   // A new batch for `call`, open to others when coalescing allows.
   static std::shared_ptr<Batch> For(std::unique_ptr<Call> call, bool coalesce) {
@@ -83,12 +83,12 @@ struct QuotaSteward::Batch {
   // The one Gong request for all calls. It lives as long as its most
   // patient caller; each caller's own deadline still ends that caller's
   // call on time (gRPC cancels it).
-  GongRequest Request() const {
+  upstream::GongRequest Request() const {
     if (calls.size() == 1) return calls.front()->request;
     return merged->Build(LatestDeadline());
   }
 
-  Idempotency idempotency() const { return calls.front()->request.idempotency; }
+  upstream::Idempotency idempotency() const { return calls.front()->request.idempotency; }
 
   // Whether Gong's answer reaches its callers through their policy's Share:
   // whenever they have parts (only calls with parts ever merge). However
@@ -97,14 +97,15 @@ struct QuotaSteward::Batch {
   bool SharedOut() const { return !calls.empty() && calls.front()->part != nullptr; }
 };
 
-QuotaSteward::QuotaSteward(std::unique_ptr<GongClient> gong, std::unique_ptr<Clock> clock,
-                           QuotaOptions options)
+QuotaSteward::QuotaSteward(std::unique_ptr<upstream::GongClient> gong,
+                           std::unique_ptr<base::Clock> clock, QuotaOptions options)
     : QuotaSteward(std::move(gong), std::move(clock),
                    std::make_unique<SlidingWindow>(
                        options.gong_qps, absl::Seconds(1) + options.window_margin),
                    options) {}
 
-QuotaSteward::QuotaSteward(std::unique_ptr<GongClient> gong, std::unique_ptr<Clock> clock,
+QuotaSteward::QuotaSteward(std::unique_ptr<upstream::GongClient> gong,
+                           std::unique_ptr<base::Clock> clock,
                            std::unique_ptr<RequestWindow> window, QuotaOptions options)
     : options_(options),
       backoff_(options.initial_backoff, options.max_backoff),
@@ -153,7 +154,7 @@ QuotaSteward::~QuotaSteward() {
   clock_.reset();
 }
 
-QuotaSteward::CallId QuotaSteward::Submit(GongRequest request,
+QuotaSteward::CallId QuotaSteward::Submit(upstream::GongRequest request,
                                           std::unique_ptr<Coalescable> part,
                                           Callback done) {
   std::vector<Completion> out;
@@ -202,7 +203,7 @@ QuotaSteward::CallId QuotaSteward::Submit(GongRequest request,
 
 void QuotaSteward::Cancel(CallId id) {
   std::unique_ptr<Call> call;
-  GongClient::CallId abandoned_upstream = 0;
+  upstream::GongClient::CallId abandoned_upstream = 0;
   bool in_flight;
   {
     absl::MutexLock lock(&mu_);
@@ -283,8 +284,8 @@ void QuotaSteward::Send(std::shared_ptr<Batch> batch, absl::Time now) {
   ++batch->attempts;
   const int64_t today = daily_.Count(now);
   if (today % 1000 == 0) {
-    LogInfo(absl::StrCat("Gong requests this UTC day: ", today,
-                         " (Gong's default daily limit is 10,000)"));
+    base::LogInfo(absl::StrCat("Gong requests this UTC day: ", today,
+                               " (Gong's default daily limit is 10,000)"));
   }
   const uint64_t batch_id = next_batch_id_++;
   batch->in_flight = true;
@@ -293,7 +294,7 @@ void QuotaSteward::Send(std::shared_ptr<Batch> batch, absl::Time now) {
 }
 
 void QuotaSteward::SendOutgoing() {
-  std::vector<std::pair<uint64_t, GongRequest>> outgoing;
+  std::vector<std::pair<uint64_t, upstream::GongRequest>> outgoing;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_ || outgoing_.empty()) return;
@@ -303,16 +304,16 @@ void QuotaSteward::SendOutgoing() {
   // Without mu_: handing a request to Gong's client writes it to a socket,
   // and a call arriving meanwhile would otherwise wait for the lock (and
   // its thread sleep) for each.
-  std::vector<std::pair<uint64_t, GongClient::CallId>> sent;
+  std::vector<std::pair<uint64_t, upstream::GongClient::CallId>> sent;
   sent.reserve(outgoing.size());
   for (auto& [batch_id, request] : outgoing) {
     const uint64_t id = batch_id;
-    sent.emplace_back(id,
-                      gong_->Send(std::move(request), [this, id](GongOutcome outcome) {
-                        OnAnswer(id, std::move(outcome));
-                      }));
+    sent.emplace_back(
+        id, gong_->Send(std::move(request), [this, id](upstream::GongOutcome outcome) {
+          OnAnswer(id, std::move(outcome));
+        }));
   }
-  std::vector<GongClient::CallId> abandoned;
+  std::vector<upstream::GongClient::CallId> abandoned;
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [batch_id, upstream] : sent) {
@@ -327,12 +328,12 @@ void QuotaSteward::SendOutgoing() {
       return;
     }
   }
-  for (GongClient::CallId upstream : abandoned) gong_->Cancel(upstream);
+  for (upstream::GongClient::CallId upstream : abandoned) gong_->Cancel(upstream);
   absl::MutexLock lock(&mu_);
   --sending_;  // the destructor may go on
 }
 
-void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
+void QuotaSteward::OnAnswer(uint64_t batch_id, upstream::GongOutcome outcome) {
   std::vector<Completion> out;
   std::shared_ptr<Batch> shared;  // answered through its callers' policy
   {
@@ -343,9 +344,9 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
     if (node.empty()) return;
     std::shared_ptr<Batch> batch = std::move(node.mapped());
     batch->in_flight = false;
-    const GongError* error = std::get_if<GongError>(&outcome);
+    const upstream::GongError* error = std::get_if<upstream::GongError>(&outcome);
     const bool cancelled_here =
-        error != nullptr && error->kind == GongError::Kind::kCancelled;
+        error != nullptr && error->kind == upstream::GongError::Kind::kCancelled;
     if (!cancelled_here) {
       if (batch->cold) window_->Delay(batch->window_ticket, now);
       if (error == nullptr || error->answered()) last_answer_ = now;
@@ -394,7 +395,7 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
             out.emplace_back(std::move(call->done), Capped(*error));
           } else {
             out.emplace_back(std::move(call->done),
-                             std::get<GongAnswer>(std::move(outcome)));
+                             std::get<upstream::GongAnswer>(std::move(outcome)));
           }
         }
       }
@@ -408,8 +409,8 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, GongOutcome outcome) {
     // meanwhile).
     std::vector<const Coalescable*> parts;
     for (const auto& call : shared->calls) parts.push_back(call->part.get());
-    std::vector<GongAnswer> shares =
-        parts.front()->policy().Share(std::get<GongAnswer>(outcome), parts);
+    std::vector<upstream::GongAnswer> shares =
+        parts.front()->policy().Share(std::get<upstream::GongAnswer>(outcome), parts);
     for (size_t i = 0; i < shared->calls.size(); ++i) {
       out.emplace_back(std::move(shared->calls[i]->done), std::move(shares[i]));
     }
@@ -441,7 +442,7 @@ void QuotaSteward::Split(std::shared_ptr<Batch> batch) {
   }
 }
 
-GongError QuotaSteward::Capped(GongError error) const {
+upstream::GongError QuotaSteward::Capped(upstream::GongError error) const {
   if (error.retry_after.has_value()) {
     error.retry_after = std::min(*error.retry_after, options_.max_pause);
   }
@@ -470,7 +471,7 @@ void QuotaSteward::FailLateCalls(absl::Time now, std::vector<Completion>* out) {
       // its turn; any other with the steward's refusal.
       QuotaOutcome outcome = Capped(QuotaRefusal::WouldMissDeadline(turn - now));
       if (batch.last_error.has_value()) {
-        GongError error = *batch.last_error;
+        upstream::GongError error = *batch.last_error;
         error.retry_after =
             std::max(error.retry_after.value_or(absl::ZeroDuration()), turn - now);
         outcome = Capped(std::move(error));
@@ -541,4 +542,4 @@ QuotaSteward::Stats QuotaSteward::GetStats() {
   return stats;
 }
 
-}  // namespace gong
+}  // namespace gong::quota

@@ -39,14 +39,14 @@
 #include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
-#include "gong/gong_client.h"
 #include "quota/coalescing.h"
 #include "quota/daily_counter.h"
 #include "quota/quota_refusal.h"
 #include "quota/request_window.h"
 #include "quota/retry_policy.h"
+#include "upstream/gong_client.h"
 
-namespace gong {
+namespace gong::quota {
 
 struct QuotaOptions {
   int gong_qps = 3;  // Gong requests per second; 0: no limit
@@ -79,17 +79,19 @@ class QuotaSteward {
   // The steward owns `gong` (whose callbacks must never run inside its
   // Send) and `clock`; the window is the local sliding one of
   // options.gong_qps.
-  QuotaSteward(std::unique_ptr<GongClient> gong, std::unique_ptr<Clock> clock,
+  QuotaSteward(std::unique_ptr<upstream::GongClient> gong,
+               std::unique_ptr<base::Clock> clock, QuotaOptions options);
+  QuotaSteward(std::unique_ptr<upstream::GongClient> gong,
+               std::unique_ptr<base::Clock> clock, std::unique_ptr<RequestWindow> window,
                QuotaOptions options);
-  QuotaSteward(std::unique_ptr<GongClient> gong, std::unique_ptr<Clock> clock,
-               std::unique_ptr<RequestWindow> window, QuotaOptions options);
   // Ends every call left as cancelled, then stops Gong and the clock (no
   // request is sent once it begins).
   ~QuotaSteward();
 
   // Queues `request` for its turn. `part` (may be null: never merged) lets
   // it merge with waiting calls of the same policy and key.
-  CallId Submit(GongRequest request, std::unique_ptr<Coalescable> part, Callback done);
+  CallId Submit(upstream::GongRequest request, std::unique_ptr<Coalescable> part,
+                Callback done);
 
   // Ends call `id` as cancelled unless it already ended; a Gong request
   // left with no caller is cancelled too. Safe from any thread.
@@ -133,10 +135,10 @@ class QuotaSteward {
   // Queues `batch` again, first in line, in two halves of its calls.
   void Split(std::shared_ptr<Batch> batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `error` with its retry_after within max_pause.
-  GongError Capped(GongError error) const;
+  upstream::GongError Capped(upstream::GongError error) const;
   QuotaRefusal Capped(QuotaRefusal refusal) const;
   void WakeAt(absl::Time when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnAnswer(uint64_t batch_id, GongOutcome outcome);
+  void OnAnswer(uint64_t batch_id, upstream::GongOutcome outcome);
   void OnWake();
   void OnWindowNews();
   absl::Time QueueStart(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -144,8 +146,8 @@ class QuotaSteward {
 
   const QuotaOptions options_;
   const ExponentialBackoff backoff_;
-  std::unique_ptr<GongClient> gong_;
-  std::unique_ptr<Clock> clock_;
+  std::unique_ptr<upstream::GongClient> gong_;
+  std::unique_ptr<base::Clock> clock_;
 
   absl::Mutex mu_;
   std::unique_ptr<RequestWindow> window_ ABSL_GUARDED_BY(mu_);
@@ -156,7 +158,7 @@ class QuotaSteward {
   absl::flat_hash_map<uint64_t, std::shared_ptr<Batch>> in_flight_ ABSL_GUARDED_BY(mu_);
   // Requests counted and in flight but not yet handed to Gong's client, by
   // batch id; and how many threads are handing some over.
-  std::vector<std::pair<uint64_t, GongRequest>> outgoing_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<uint64_t, upstream::GongRequest>> outgoing_ ABSL_GUARDED_BY(mu_);
   int sending_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<CallId, Batch*> batch_of_ ABSL_GUARDED_BY(mu_);
   size_t waiting_calls_ ABSL_GUARDED_BY(mu_) = 0;
@@ -177,4 +179,4 @@ class QuotaSteward {
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace gong
+}  // namespace gong::quota

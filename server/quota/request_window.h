@@ -12,7 +12,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 
-namespace gong {
+namespace gong::quota {
 
 class RequestWindow {
  public:
@@ -66,4 +66,4 @@ class RequestWindow {
   virtual void SetWaker(absl::AnyInvocable<void()> wake) { (void)wake; }
 };
 
-}  // namespace gong
+}  // namespace gong::quota

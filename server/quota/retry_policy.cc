@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-namespace gong {
+namespace gong::quota {
 
-bool RefusedWithoutActing(const GongError& error) {
-  if (error.kind != GongError::Kind::kHttpStatus) return false;
+bool RefusedWithoutActing(const upstream::GongError& error) {
+  if (error.kind != upstream::GongError::Kind::kHttpStatus) return false;
   switch (error.http_status) {
     case 400:
     case 404:
@@ -16,10 +16,10 @@ bool RefusedWithoutActing(const GongError& error) {
   return false;
 }
 
-bool IsRetriable(const GongError& error, Idempotency idempotency) {
-  const bool read = idempotency == Idempotency::kIdempotent;
+bool IsRetriable(const upstream::GongError& error, upstream::Idempotency idempotency) {
+  const bool read = idempotency == upstream::Idempotency::kIdempotent;
   switch (error.kind) {
-    case GongError::Kind::kHttpStatus:
+    case upstream::GongError::Kind::kHttpStatus:
       switch (error.http_status) {
         case 429:
         case 503:
@@ -30,17 +30,17 @@ bool IsRetriable(const GongError& error, Idempotency idempotency) {
           return read;
       }
       return false;
-    case GongError::Kind::kConnectFailed:
+    case upstream::GongError::Kind::kConnectFailed:
       return true;
-    case GongError::Kind::kConnectionDropped:
+    case upstream::GongError::Kind::kConnectionDropped:
       // Refused unprocessed (an HTTP/2 stream Gong refused): sending it
       // again cannot make Gong act twice.
       return read || !error.may_have_acted;
-    case GongError::Kind::kTimedOut:    // the deadline is used up
-    case GongError::Kind::kTlsFailure:  // not transient
-    case GongError::Kind::kCancelled:
-    case GongError::Kind::kNoAnswer:
-    case GongError::Kind::kMalformedAnswer:
+    case upstream::GongError::Kind::kTimedOut:    // the deadline is used up
+    case upstream::GongError::Kind::kTlsFailure:  // not transient
+    case upstream::GongError::Kind::kCancelled:
+    case upstream::GongError::Kind::kNoAnswer:
+    case upstream::GongError::Kind::kMalformedAnswer:
       return false;
   }
   return false;
@@ -53,4 +53,4 @@ absl::Duration ExponentialBackoff::Delay(int attempt, absl::BitGenRef random) co
   return d * absl::Uniform(random, 0.5, 1.0);
 }
 
-}  // namespace gong
+}  // namespace gong::quota

@@ -13,17 +13,17 @@
 #include "absl/random/bit_gen_ref.h"
 #include "absl/random/random.h"
 #include "absl/time/time.h"
-#include "gong/gong_error.h"
-#include "gong/gong_request.h"
+#include "upstream/gong_error.h"
+#include "upstream/gong_request.h"
 
-namespace gong {
+namespace gong::quota {
 
-bool IsRetriable(const GongError& error, Idempotency idempotency);
+bool IsRetriable(const upstream::GongError& error, upstream::Idempotency idempotency);
 
 // A refusal of the request as a whole, by which Gong acted on none of it
 // (400, 404, 409, 422): a merged request so refused may be sent again in
 // parts, to find whose part Gong refuses.
-bool RefusedWithoutActing(const GongError& error);
+bool RefusedWithoutActing(const upstream::GongError& error);
 
 // Exponential backoff with jitter: attempt n (1 = the first retry) waits a
 // uniformly random time in [d/2, d], d = min(initial * 2^(n-1), maximum).
@@ -39,4 +39,4 @@ class ExponentialBackoff {
   absl::Duration maximum_;
 };
 
-}  // namespace gong
+}  // namespace gong::quota

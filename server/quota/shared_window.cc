@@ -12,7 +12,7 @@
 #include "base/log.h"
 #include "quota/shared_window_script.h"
 
-namespace gong {
+namespace gong::quota {
 namespace {
 
 int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
@@ -61,11 +61,11 @@ struct SharedWindow::Lifeline {
 };
 
 absl::StatusOr<std::unique_ptr<SharedWindow>> SharedWindow::Start(
-    SharedWindowOptions options, Clock* clock, SharedWindowObserver* observer) {
+    SharedWindowOptions options, base::Clock* clock, SharedWindowObserver* observer) {
   std::unique_ptr<SharedWindow> window(
       new SharedWindow(std::move(options), clock, observer));
   SharedWindow* self = window.get();
-  LogInfo(
+  base::LogInfo(
       "quota: the company's window is in Redis; this replica's own limit until "
       "Redis answers",
       {{"redis", self->options_.redis.ToString()},
@@ -86,7 +86,7 @@ absl::StatusOr<std::unique_ptr<SharedWindow>> SharedWindow::Start(
   return window;
 }
 
-SharedWindow::SharedWindow(SharedWindowOptions options, Clock* clock,
+SharedWindow::SharedWindow(SharedWindowOptions options, base::Clock* clock,
                            SharedWindowObserver* observer)
     : options_(std::move(options)),
       keys_{"3", absl::StrCat("{", options_.key, "}:window"),
@@ -116,8 +116,8 @@ SharedWindow::~SharedWindow() {
   }
   // Ends the commands in flight (CANCELLED, which changes nothing here).
   redis.reset();
-  LogInfo("quota: the company's window in Redis is left",
-          {{"redis", options_.redis.ToString()}, {"quota_key", options_.key}});
+  base::LogInfo("quota: the company's window in Redis is left",
+                {{"redis", options_.redis.ToString()}, {"quota_key", options_.key}});
 }
 
 void SharedWindow::SetWaker(absl::AnyInvocable<void()> wake) { wake_ = std::move(wake); }
@@ -342,13 +342,14 @@ void SharedWindow::FallBack(absl::string_view why) {
   grant_.reset();  // Redis may have lost it; it expires there anyway
   waiting_since_.reset();
   failure_logged_ = true;
-  LogError(was_shared ? "quota: Redis failed; this replica keeps its own limit until "
-                        "Redis answers again"
-                      : "quota: Redis cannot be used; this replica keeps its own limit "
-                        "until Redis answers",
-           {{"redis", options_.redis.ToString()},
-            {"why", std::string(why)},
-            {"fallback_qps", int64_t{options_.fallback_max_sends}}});
+  base::LogError(was_shared
+                     ? "quota: Redis failed; this replica keeps its own limit until "
+                       "Redis answers again"
+                     : "quota: Redis cannot be used; this replica keeps its own limit "
+                       "until Redis answers",
+                 {{"redis", options_.redis.ToString()},
+                  {"why", std::string(why)},
+                  {"fallback_qps", int64_t{options_.fallback_max_sends}}});
   ProbeLater();
 }
 
@@ -429,13 +430,13 @@ void SharedWindow::GoShared() {
     fallback_pace_until_ = clock_->Now() + options_.max_probe_delay + options_.window;
   }
   if (failure_logged_) {
-    LogInfo("quota: Redis answers again; back to the company's window",
-            {{"redis", options_.redis.ToString()},
-             {"quota_key", options_.key},
-             {"failures", failures_}});
+    base::LogInfo("quota: Redis answers again; back to the company's window",
+                  {{"redis", options_.redis.ToString()},
+                   {"quota_key", options_.key},
+                   {"failures", failures_}});
   } else {
-    LogInfo("quota: Redis answers; using the company's window",
-            {{"redis", options_.redis.ToString()}, {"quota_key", options_.key}});
+    base::LogInfo("quota: Redis answers; using the company's window",
+                  {{"redis", options_.redis.ToString()}, {"quota_key", options_.key}});
   }
   failure_logged_ = false;
   failures_ = 0;
@@ -443,4 +444,4 @@ void SharedWindow::GoShared() {
   FlushCount();
 }
 
-}  // namespace gong
+}  // namespace gong::quota

@@ -41,7 +41,7 @@
 #include "quota/sliding_window.h"
 #include "redis/redis_client.h"
 
-namespace gong {
+namespace gong::quota {
 
 struct SharedWindowOptions {
   redis::RedisAddress redis;
@@ -86,7 +86,7 @@ class SharedWindow final : public RequestWindow {
   // null) must outlive the window. Fails only if the Redis client cannot
   // start.
   static absl::StatusOr<std::unique_ptr<SharedWindow>> Start(
-      SharedWindowOptions options, Clock* clock, SharedWindowObserver* observer);
+      SharedWindowOptions options, base::Clock* clock, SharedWindowObserver* observer);
   ~SharedWindow() override;
 
   absl::Time SlotTime(absl::Time now, size_t k) const override;
@@ -113,7 +113,8 @@ class SharedWindow final : public RequestWindow {
   using ReplyCallback = absl::AnyInvocable<void(Reply) &&>;
   struct Lifeline;  // lets the clock's probe tasks outlive the window
 
-  SharedWindow(SharedWindowOptions options, Clock* clock, SharedWindowObserver* observer);
+  SharedWindow(SharedWindowOptions options, base::Clock* clock,
+               SharedWindowObserver* observer);
 
   // Runs the script with `args`, loading it again if Redis forgot it.
   void RunScript(std::vector<std::string> args, ReplyCallback done)
@@ -137,7 +138,7 @@ class SharedWindow final : public RequestWindow {
   const SharedWindowOptions options_;
   const std::vector<std::string> keys_;  // "3", window, pause, day prefix
   const std::string replica_;            // this replica's part of members
-  Clock* const clock_;
+  base::Clock* const clock_;
   SharedWindowObserver* const observer_;
   std::shared_ptr<Lifeline> lifeline_;
   absl::AnyInvocable<void()> wake_;
@@ -174,4 +175,4 @@ class SharedWindow final : public RequestWindow {
   int64_t today_day_ ABSL_GUARDED_BY(mu_) = -1;        // our UTC day of it
 };
 
-}  // namespace gong
+}  // namespace gong::quota

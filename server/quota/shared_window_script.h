@@ -34,7 +34,7 @@
 
 #include <string>
 
-namespace gong {
+namespace gong::quota {
 
 inline constexpr char kSharedWindowScript[] = R"lua(
 local time = redis.call('TIME')
@@ -104,4 +104,4 @@ return {slot - now, today, slot}
 // The script's SHA-1 in hex, as EVALSHA names it.
 const std::string& SharedWindowScriptSha();
 
-}  // namespace gong
+}  // namespace gong::quota

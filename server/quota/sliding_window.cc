@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace gong {
+namespace gong::quota {
 
 SlidingWindow::SlidingWindow(int max_sends, absl::Duration window)
     : max_sends_(max_sends > 0 ? max_sends : 0), window_(window) {}
@@ -19,8 +19,8 @@ absl::Time SlidingWindow::SlotTime(absl::Time now, size_t k) const {
   // no constraint.
   const size_t missing = max_sends_ - recent_.size();
   if (place >= missing) {
-    slot = std::max(slot, recent_[place - missing].when +
-                              window_ * static_cast<int64_t>(round + 1));
+    slot = std::max(
+        slot, recent_[place - missing].when + window_ * static_cast<int64_t>(round + 1));
   }
   return slot;
 }
@@ -42,4 +42,4 @@ void SlidingWindow::Delay(uint64_t ticket, absl::Time later) {
             [](const Send& a, const Send& b) { return a.when < b.when; });
 }
 
-}  // namespace gong
+}  // namespace gong::quota

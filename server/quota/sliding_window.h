@@ -10,7 +10,7 @@
 #include "absl/time/time.h"
 #include "quota/request_window.h"
 
-namespace gong {
+namespace gong::quota {
 
 class SlidingWindow final : public RequestWindow {
  public:
@@ -36,4 +36,4 @@ class SlidingWindow final : public RequestWindow {
   std::deque<Send> recent_;  // the last max_sends_ sends, earliest first
 };
 
-}  // namespace gong
+}  // namespace gong::quota

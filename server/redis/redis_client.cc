@@ -187,7 +187,7 @@ absl::Status RedisClient::Loop::Start() {
   const timeval now{0, 0};
   evtimer_add(reconnect_timer_, &now);
   thread_ = std::thread([this] {
-    NameThisThread("redis-loop");
+    base::NameThisThread("redis-loop");
     // hiredis writes with write(2), which raises SIGPIPE on a connection
     // Redis closed; blocked on this thread (the only one that writes to
     // Redis) the signal stays pending, harmless, and write fails with

@@ -1,19 +1,18 @@
-// Unit tests for FillResponse (server/api/unassign_reactor.h): how Gong's 200
-// answer becomes the UnassignByInstanceIds response. Unassigned ids are the
-// requested ids Gong listed, each once, in Gong's order; still-assigned ids
-// are the requested ids Gong did not list, in request order; Gong's
-// requestId is copied. A merged request's answer goes to each of its
-// callers, and each sees only its own ids.
+// Unit tests for FillResponse (server/api/unassign_by_instance_ids_reactor.h): how Gong's
+// 200 answer becomes the UnassignByInstanceIds response. Unassigned ids are the requested
+// ids Gong listed, each once, in Gong's order; still-assigned ids are the requested ids
+// Gong did not list, in request order; Gong's requestId is copied. A merged request's
+// answer goes to each of its callers, and each sees only its own ids.
 #include <string>
 #include <vector>
 
-#include "api/unassign_reactor.h"
+#include "api/unassign_by_instance_ids_reactor.h"
 #include "gmock/gmock.h"
 #include "gong/flows/v1/flow_service.pb.h"
-#include "gong/unassign_codec.h"
 #include "gtest/gtest.h"
+#include "upstream/unassign_by_instance_ids_codec.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 using ::testing::ElementsAre;
@@ -23,7 +22,7 @@ using ::testing::IsEmpty;
 flows::v1::UnassignByInstanceIdsResponse Fill(const std::vector<std::string>& requested,
                                               std::string request_id,
                                               std::vector<std::string> unassigned) {
-  UnassignResult result;
+  upstream::UnassignByInstanceIdsResult result;
   result.request_id = std::move(request_id);
   result.unassigned_flow_instance_ids = std::move(unassigned);
   flows::v1::UnassignByInstanceIdsResponse response;
@@ -103,7 +102,7 @@ TEST(FillResponseTest, TwoHundredIdsHalfRemoved) {
 
 TEST(FillResponseTest, NumericIdsFromGongMatchTheRequestedStrings) {
   // Gong may list a 64-bit id as a JSON number; it must still match.
-  const auto decoded = DecodeUnassignResponse(
+  const auto decoded = upstream::DecodeUnassignByInstanceIdsResponse(
       R"({"requestId": "r-6", "unassignedFlowInstanceIds": [9007199254740993]})");
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   flows::v1::UnassignByInstanceIdsResponse response;
@@ -116,4 +115,4 @@ TEST(FillResponseTest, NumericIdsFromGongMatchTheRequestedStrings) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::api

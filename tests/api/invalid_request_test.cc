@@ -19,7 +19,7 @@
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 using ::testing::HasSubstr;
@@ -81,7 +81,7 @@ v1::UnassignByInstanceIdsRequest UnassignOf(
 // than any valid request has is one violation, found without reading them.
 TEST(InvalidRequestTest, AMillionRepeatedIdsAreOneViolation) {
   const auto request = UnassignOf(1'300'000, [](size_t) { return "1001"; });
-  const ValidatedRequest validated = ValidateUnassignRequest(request);
+  const ValidatedRequest validated = ValidateUnassignByInstanceIds(request);
   ASSERT_EQ(validated.violations.total(), 1u);
   EXPECT_EQ(validated.violations.listed()[0].field, "flow_instance_ids");
   EXPECT_THAT(validated.violations.listed()[0].description,
@@ -96,8 +96,9 @@ TEST(InvalidRequestTest, AMillionRepeatedIdsAreOneViolation) {
 TEST(InvalidRequestTest, TenThousandDistinctBadIdsAreOneViolationInEveryList) {
   auto bad_id = [](size_t i) { return absl::StrCat("bad id ", i); };
   std::vector<std::pair<std::string, ViolationList>> cases;
-  cases.emplace_back("UnassignByInstanceIds",
-                     ValidateUnassignRequest(UnassignOf(10'000, bad_id)).violations);
+  cases.emplace_back(
+      "UnassignByInstanceIds",
+      ValidateUnassignByInstanceIds(UnassignOf(10'000, bad_id)).violations);
   v1::GetProspectFlowsRequest by_crm;
   v1::GetProspectFlowsRequest by_instance;
   v1::AssignProspectsRequest assign;
@@ -129,7 +130,7 @@ TEST(InvalidRequestTest, ThousandsOfHugeBadIdsListTheFirstAndCountTheRest) {
   const auto request = UnassignOf(kMaxIdEntriesPerUnassign, [](size_t i) {
     return absl::StrCat(i, std::string(4 * 1024, 'x'));  // 4 KiB: over 128 bytes
   });
-  const ValidatedRequest validated = ValidateUnassignRequest(request);
+  const ValidatedRequest validated = ValidateUnassignByInstanceIds(request);
   EXPECT_EQ(validated.violations.total(), kMaxIdEntriesPerUnassign);
   ASSERT_THAT(validated.violations.listed(), SizeIs(kMaxListedViolations));
   for (size_t i = 0; i < kMaxListedViolations; ++i) {
@@ -150,7 +151,7 @@ TEST(InvalidRequestTest, ThousandsOfHugeBadIdsListTheFirstAndCountTheRest) {
   // More of them than the list may hold: one violation again.
   const auto more =
       UnassignOf(5'000, [](size_t i) { return absl::StrCat(i, std::string(1024, 'x')); });
-  const ValidatedRequest refused = ValidateUnassignRequest(more);
+  const ValidatedRequest refused = ValidateUnassignByInstanceIds(more);
   EXPECT_EQ(refused.violations.total(), 1u);
   ExpectBoundedRefusal(RefusalOf(refused.violations));
 }
@@ -160,7 +161,7 @@ TEST(InvalidRequestTest, ThousandsOfHugeBadIdsListTheFirstAndCountTheRest) {
 TEST(InvalidRequestTest, SeventyBadIdsFit) {
   const auto request =
       UnassignOf(70, [](size_t i) { return absl::StrCat("10\u00a0", i); });
-  const ValidatedRequest validated = ValidateUnassignRequest(request);
+  const ValidatedRequest validated = ValidateUnassignByInstanceIds(request);
   EXPECT_EQ(validated.violations.total(), 70u);
   ExpectBoundedRefusal(RefusalOf(validated.violations));
 }
@@ -202,4 +203,4 @@ TEST(InvalidRequestTest, TheLongestListedTextsStillFit) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::api

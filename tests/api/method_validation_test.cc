@@ -11,7 +11,7 @@
 #include "gong/flows/v1/flow_service.pb.h"
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 using ::testing::ElementsAre;
@@ -42,7 +42,7 @@ TEST(GetProspectFlowsValidationTest, ByCrmIdsBecomesACrmLookupInRequestOrder) {
   request.add_crm_prospect_ids("003A");
   const auto validated = ValidateGetProspectFlows(request);
   EXPECT_THAT(validated.violations.listed(), IsEmpty());
-  EXPECT_EQ(validated.request.by, ProspectFlowsQuery::By::kCrmProspectIds);
+  EXPECT_EQ(validated.request.by, upstream::GetProspectFlowsParams::By::kCrmProspectIds);
   EXPECT_THAT(validated.request.ids, ElementsAre("003B", "003A"));
 }
 
@@ -51,7 +51,7 @@ TEST(GetProspectFlowsValidationTest, ByInstanceIdsBecomesAnInstanceLookup) {
   request.add_flow_instance_ids("7300000000000000001");
   const auto validated = ValidateGetProspectFlows(request);
   EXPECT_THAT(validated.violations.listed(), IsEmpty());
-  EXPECT_EQ(validated.request.by, ProspectFlowsQuery::By::kFlowInstanceIds);
+  EXPECT_EQ(validated.request.by, upstream::GetProspectFlowsParams::By::kFlowInstanceIds);
   EXPECT_THAT(validated.request.ids, ElementsAre("7300000000000000001"));
 }
 
@@ -370,4 +370,4 @@ TEST(UnassignByCrmIdValidationTest, TheProspectAndEmailAreChecked) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::api

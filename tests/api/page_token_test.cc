@@ -9,13 +9,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 using ::testing::HasSubstr;
 
-ListFlowsQuery Filters() {
-  ListFlowsQuery query;
+upstream::ListFlowsParams Filters() {
+  upstream::ListFlowsParams query;
   query.flow_owner_email = "ana@example.com";
   query.workspace_id = "61";
   return query;
@@ -28,7 +28,7 @@ TEST(PageTokenTest, GivesBackTheCursorUnderTheSameFilters) {
 }
 
 TEST(PageTokenTest, TheQuerysOwnCursorDoesNotMatter) {
-  ListFlowsQuery with_cursor = Filters();
+  upstream::ListFlowsParams with_cursor = Filters();
   with_cursor.cursor = "page-2";
   const std::string token = EncodePageToken(with_cursor, "page-3").value();
   EXPECT_EQ(DecodePageToken(token, Filters()).value(), "page-3");
@@ -57,7 +57,7 @@ TEST(PageTokenTest, TheTokenIsUrlSafeText) {
 
 TEST(PageTokenTest, EachFilterChangeIsRefused) {
   const std::string token = EncodePageToken(Filters(), "c").value();
-  ListFlowsQuery other = Filters();
+  upstream::ListFlowsParams other = Filters();
   other.flow_owner_email = "bruno@example.com";
   EXPECT_THAT(DecodePageToken(token, other).status().message(),
               HasSubstr("other filters"));
@@ -74,10 +74,10 @@ TEST(PageTokenTest, EachFilterChangeIsRefused) {
 
 // Length-prefixing keeps filters from running into each other.
 TEST(PageTokenTest, FiltersDoNotBleedIntoEachOther) {
-  ListFlowsQuery a;
+  upstream::ListFlowsParams a;
   a.flow_owner_email = "a@b";
   a.workspace_id = "12";
-  ListFlowsQuery b;
+  upstream::ListFlowsParams b;
   b.flow_owner_email = "a@b1";
   b.workspace_id = "2";
   EXPECT_FALSE(DecodePageToken(EncodePageToken(a, "c").value(), b).ok());
@@ -144,4 +144,4 @@ TEST(PageTokenTest, ATokenPastTheBoundIsRefused) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::api

@@ -5,19 +5,19 @@
 #include <string>
 
 #include "gmock/gmock.h"
-#include "gong/gong_time.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "upstream/gong_time.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 namespace v1 = flows::v1;
 
 TEST(ToTimestampTest, KeepsTheInstantToTheNanosecond) {
   google::protobuf::Timestamp ts;
-  ToTimestamp(*ParseGongTime("2024-03-05T10:20:30.123456789-08:00"), &ts);
+  ToTimestamp(*upstream::ParseGongTime("2024-03-05T10:20:30.123456789-08:00"), &ts);
   EXPECT_EQ(ts.seconds(), 1709662830);  // 18:20:30Z
   EXPECT_EQ(ts.nanos(), 123456789);
 }
@@ -32,11 +32,13 @@ TEST(ToTimestampTest, BeforeTheEpochNanosStayPositive) {
 // The gong layer leaves out dates past these bounds (InTimestampRange):
 // they must be exactly the instants protobuf can write as JSON.
 TEST(ToTimestampTest, TheGongLayersRangeIsTheOneProtobufPrints) {
-  EXPECT_EQ(kMinTimestampSeconds, google::protobuf::util::TimeUtil::kTimestampMinSeconds);
-  EXPECT_EQ(kMaxTimestampSeconds, google::protobuf::util::TimeUtil::kTimestampMaxSeconds);
-  const absl::Time first = absl::FromUnixSeconds(kMinTimestampSeconds);
-  const absl::Time last =
-      absl::FromUnixSeconds(kMaxTimestampSeconds) + absl::Nanoseconds(999999999);
+  EXPECT_EQ(upstream::kMinTimestampSeconds,
+            google::protobuf::util::TimeUtil::kTimestampMinSeconds);
+  EXPECT_EQ(upstream::kMaxTimestampSeconds,
+            google::protobuf::util::TimeUtil::kTimestampMaxSeconds);
+  const absl::Time first = absl::FromUnixSeconds(upstream::kMinTimestampSeconds);
+  const absl::Time last = absl::FromUnixSeconds(upstream::kMaxTimestampSeconds) +
+                          absl::Nanoseconds(999999999);
   for (const absl::Time time :
        {first, last, first - absl::Nanoseconds(1), last + absl::Nanoseconds(1)}) {
     SCOPED_TRACE(absl::FormatTime(time, absl::UTCTimeZone()));
@@ -44,40 +46,45 @@ TEST(ToTimestampTest, TheGongLayersRangeIsTheOneProtobufPrints) {
     ToTimestamp(time, &ts);
     std::string json;
     EXPECT_EQ(google::protobuf::util::MessageToJsonString(ts, &json).ok(),
-              InTimestampRange(time));
+              upstream::InTimestampRange(time));
   }
 }
 
 TEST(ProtoConversionsTest, EveryStatusHasItsValue) {
-  EXPECT_EQ(ToProto(FlowInstanceStatus::kPending), v1::FLOW_INSTANCE_STATUS_PENDING);
-  EXPECT_EQ(ToProto(FlowInstanceStatus::kRunning), v1::FLOW_INSTANCE_STATUS_RUNNING);
-  EXPECT_EQ(ToProto(FlowInstanceStatus::kPaused), v1::FLOW_INSTANCE_STATUS_PAUSED);
-  EXPECT_EQ(ToProto(FlowInstanceStatus::kFinishedNoReply),
+  EXPECT_EQ(ToProto(upstream::FlowInstanceStatus::kPending),
+            v1::FLOW_INSTANCE_STATUS_PENDING);
+  EXPECT_EQ(ToProto(upstream::FlowInstanceStatus::kRunning),
+            v1::FLOW_INSTANCE_STATUS_RUNNING);
+  EXPECT_EQ(ToProto(upstream::FlowInstanceStatus::kPaused),
+            v1::FLOW_INSTANCE_STATUS_PAUSED);
+  EXPECT_EQ(ToProto(upstream::FlowInstanceStatus::kFinishedNoReply),
             v1::FLOW_INSTANCE_STATUS_FINISHED_NO_REPLY);
-  EXPECT_EQ(ToProto(FlowInstanceStatus::kFinishedResponse),
+  EXPECT_EQ(ToProto(upstream::FlowInstanceStatus::kFinishedResponse),
             v1::FLOW_INSTANCE_STATUS_FINISHED_RESPONSE);
-  EXPECT_EQ(ToProto(FlowInstanceStatus::kFinished), v1::FLOW_INSTANCE_STATUS_FINISHED);
-  EXPECT_EQ(ToProto(FlowInstanceStatus::kUnspecified),
+  EXPECT_EQ(ToProto(upstream::FlowInstanceStatus::kFinished),
+            v1::FLOW_INSTANCE_STATUS_FINISHED);
+  EXPECT_EQ(ToProto(upstream::FlowInstanceStatus::kUnspecified),
             v1::FLOW_INSTANCE_STATUS_UNSPECIFIED);
 }
 
 TEST(ProtoConversionsTest, EveryVisibilityAndErrorCodeHasItsValue) {
-  EXPECT_EQ(ToProto(FlowVisibility::kCompany), v1::FLOW_VISIBILITY_COMPANY);
-  EXPECT_EQ(ToProto(FlowVisibility::kPersonal), v1::FLOW_VISIBILITY_PERSONAL);
-  EXPECT_EQ(ToProto(FlowVisibility::kShared), v1::FLOW_VISIBILITY_SHARED);
-  EXPECT_EQ(ToProto(FlowVisibility::kUnspecified), v1::FLOW_VISIBILITY_UNSPECIFIED);
-  EXPECT_EQ(ToProto(AssignmentErrorCode::kInvalidArgument),
+  EXPECT_EQ(ToProto(upstream::FlowVisibility::kCompany), v1::FLOW_VISIBILITY_COMPANY);
+  EXPECT_EQ(ToProto(upstream::FlowVisibility::kPersonal), v1::FLOW_VISIBILITY_PERSONAL);
+  EXPECT_EQ(ToProto(upstream::FlowVisibility::kShared), v1::FLOW_VISIBILITY_SHARED);
+  EXPECT_EQ(ToProto(upstream::FlowVisibility::kUnspecified),
+            v1::FLOW_VISIBILITY_UNSPECIFIED);
+  EXPECT_EQ(ToProto(upstream::AssignmentErrorCode::kInvalidArgument),
             v1::ASSIGNMENT_ERROR_CODE_INVALID_ARGUMENT);
-  EXPECT_EQ(ToProto(AssignmentErrorCode::kInvalidState),
+  EXPECT_EQ(ToProto(upstream::AssignmentErrorCode::kInvalidState),
             v1::ASSIGNMENT_ERROR_CODE_INVALID_STATE);
-  EXPECT_EQ(ToProto(AssignmentErrorCode::kUnexpectedError),
+  EXPECT_EQ(ToProto(upstream::AssignmentErrorCode::kUnexpectedError),
             v1::ASSIGNMENT_ERROR_CODE_UNEXPECTED_ERROR);
-  EXPECT_EQ(ToProto(AssignmentErrorCode::kUnspecified),
+  EXPECT_EQ(ToProto(upstream::AssignmentErrorCode::kUnspecified),
             v1::ASSIGNMENT_ERROR_CODE_UNSPECIFIED);
 }
 
 TEST(ProtoConversionsTest, AFlowInstanceFieldForField) {
-  FlowInstance instance;
+  upstream::FlowInstance instance;
   instance.flow_instance_id = "18446744073709551615";
   instance.flow_id = "7100";
   instance.flow_name = "Outbound";
@@ -85,7 +92,7 @@ TEST(ProtoConversionsTest, AFlowInstanceFieldForField) {
   instance.owner_email = "ana@example.com";
   instance.owner_full_name = "Ana Silva";
   instance.create_time = absl::FromUnixSeconds(1700000000);
-  instance.status = FlowInstanceStatus::kPaused;
+  instance.status = upstream::FlowInstanceStatus::kPaused;
   instance.workspace_id = "61";
   instance.exclusive = true;
   v1::FlowInstance out;
@@ -104,21 +111,21 @@ TEST(ProtoConversionsTest, AFlowInstanceFieldForField) {
 
 TEST(ProtoConversionsTest, AnUnsetDateStaysUnset) {
   v1::FlowInstance instance_out;
-  ToProto(FlowInstance{}, &instance_out);
+  ToProto(upstream::FlowInstance{}, &instance_out);
   EXPECT_FALSE(instance_out.has_create_time());
   v1::Flow flow_out;
-  ToProto(Flow{}, &flow_out);
+  ToProto(upstream::Flow{}, &flow_out);
   EXPECT_FALSE(flow_out.has_create_time());
 }
 
 TEST(ProtoConversionsTest, AFlowAndAFailureFieldForField) {
-  Flow flow{"7100",
-            "Outbound",
-            "62",
-            "Sales",
-            FlowVisibility::kShared,
-            absl::FromUnixSeconds(5),
-            true};
+  upstream::Flow flow{"7100",
+                      "Outbound",
+                      "62",
+                      "Sales",
+                      upstream::FlowVisibility::kShared,
+                      absl::FromUnixSeconds(5),
+                      true};
   v1::Flow flow_out;
   ToProto(flow, &flow_out);
   EXPECT_EQ(flow_out.flow_id(), "7100");
@@ -130,8 +137,10 @@ TEST(ProtoConversionsTest, AFlowAndAFailureFieldForField) {
   EXPECT_TRUE(flow_out.exclusive());
 
   v1::AssignmentFailure failure_out;
-  ToProto(AssignmentFailure{"003A", "7100", AssignmentErrorCode::kInvalidState, "busy"},
-          &failure_out);
+  ToProto(
+      upstream::AssignmentFailure{"003A", "7100",
+                                  upstream::AssignmentErrorCode::kInvalidState, "busy"},
+      &failure_out);
   EXPECT_EQ(failure_out.crm_prospect_id(), "003A");
   EXPECT_EQ(failure_out.flow_id(), "7100");
   EXPECT_EQ(failure_out.error_code(), v1::ASSIGNMENT_ERROR_CODE_INVALID_STATE);
@@ -139,4 +148,4 @@ TEST(ProtoConversionsTest, AFlowAndAFailureFieldForField) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::api

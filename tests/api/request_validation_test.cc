@@ -1,4 +1,4 @@
-// Unit tests for ValidateUnassignRequest (server/api/request_validation.h): the
+// Unit tests for ValidateUnassignByInstanceIds (server/api/request_validation.h): the
 // checks that keep a bad request from ever reaching Gong. Table-driven: each
 // row is a request and the fields it must be refused for (every violation at
 // once, ids indexed as in the caller's request), or, for a valid request, the
@@ -13,7 +13,7 @@
 #include "gong/flows/v1/flow_service.pb.h"
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 using ::testing::ElementsAreArray;
@@ -66,7 +66,8 @@ class ValidRequestTest : public ::testing::TestWithParam<ValidCase> {};
 TEST_P(ValidRequestTest, PassesWithDistinctIdsInFirstOccurrenceOrder) {
   const ValidCase& c = GetParam();
 
-  const ValidatedRequest validated = ValidateUnassignRequest(MakeRequest(c.ids, c.email));
+  const ValidatedRequest validated =
+      ValidateUnassignByInstanceIds(MakeRequest(c.ids, c.email));
 
   EXPECT_THAT(FieldsOf(validated.violations), IsEmpty());
   EXPECT_THAT(validated.request.flow_instance_ids, ElementsAreArray(c.expected_ids));
@@ -122,7 +123,8 @@ class InvalidRequestTest : public ::testing::TestWithParam<InvalidCase> {};
 TEST_P(InvalidRequestTest, IsRefusedNamingEveryBadField) {
   const InvalidCase& c = GetParam();
 
-  const ValidatedRequest validated = ValidateUnassignRequest(MakeRequest(c.ids, c.email));
+  const ValidatedRequest validated =
+      ValidateUnassignByInstanceIds(MakeRequest(c.ids, c.email));
 
   EXPECT_THAT(FieldsOf(validated.violations), ElementsAreArray(c.expected_fields));
   for (const FieldViolation& v : validated.violations) {
@@ -265,7 +267,7 @@ INSTANTIATE_TEST_SUITE_P(
 // --- Descriptions ------------------------------------------------------------
 
 TEST(ValidateUnassignRequestTest, HiddenCharactersAreNamedWithTheirPosition) {
-  const ValidatedRequest validated = ValidateUnassignRequest(
+  const ValidatedRequest validated = ValidateUnassignByInstanceIds(
       MakeRequest({"1001", "10\u00a001"}, "jos\u00e9\u200b@example.com"));
 
   ASSERT_EQ(validated.violations.total(), 2u);
@@ -281,7 +283,7 @@ TEST(ValidateUnassignRequestTest, HiddenCharactersAreNamedWithTheirPosition) {
 
 TEST(ValidateUnassignRequestTest, TooManyIdsSaysTheLimitAndTheCount) {
   const ValidatedRequest validated =
-      ValidateUnassignRequest(MakeRequest(NumberedIds(250), ""));
+      ValidateUnassignByInstanceIds(MakeRequest(NumberedIds(250), ""));
 
   ASSERT_EQ(validated.violations.total(), 1u);
   EXPECT_THAT(validated.violations.listed()[0].description, HasSubstr("200"));
@@ -290,7 +292,7 @@ TEST(ValidateUnassignRequestTest, TooManyIdsSaysTheLimitAndTheCount) {
 
 TEST(ValidateUnassignRequestTest, LongIdSaysTheLimit) {
   const ValidatedRequest validated =
-      ValidateUnassignRequest(MakeRequest({std::string(300, '1')}, ""));
+      ValidateUnassignByInstanceIds(MakeRequest({std::string(300, '1')}, ""));
 
   ASSERT_EQ(validated.violations.total(), 1u);
   EXPECT_THAT(validated.violations.listed()[0].description, HasSubstr("128"));
@@ -301,7 +303,8 @@ TEST(ValidateUnassignRequestTest, LongIdSaysTheLimit) {
 TEST(ValidateUnassignRequestTest, ViolationsPastTheListAreCounted) {
   std::vector<std::string> ids = NumberedIds(5);
   for (int i = 0; i < 12; ++i) ids.push_back("");
-  const ValidatedRequest validated = ValidateUnassignRequest(MakeRequest(ids, "nobody"));
+  const ValidatedRequest validated =
+      ValidateUnassignByInstanceIds(MakeRequest(ids, "nobody"));
 
   EXPECT_EQ(validated.violations.total(), 13u);
   EXPECT_EQ(validated.violations.unlisted(), 3u);
@@ -314,7 +317,7 @@ TEST(ValidateUnassignRequestTest, ViolationsPastTheListAreCounted) {
 TEST(ValidateUnassignRequestTest, TwoHundredAndOneWithDuplicatesCountsDistinctIds) {
   // 201 distinct ids hidden among 400 entries are still too many.
   const std::vector<std::string> ids = Concat(NumberedIds(201), NumberedIds(199));
-  const ValidatedRequest validated = ValidateUnassignRequest(MakeRequest(ids, ""));
+  const ValidatedRequest validated = ValidateUnassignByInstanceIds(MakeRequest(ids, ""));
 
   ASSERT_EQ(validated.violations.total(), 1u);
   EXPECT_EQ(validated.violations.listed()[0].field, "flow_instance_ids");
@@ -322,4 +325,4 @@ TEST(ValidateUnassignRequestTest, TwoHundredAndOneWithDuplicatesCountsDistinctId
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::api

@@ -19,16 +19,16 @@
 #include "absl/time/time.h"
 #include "api/error_details.h"
 #include "gmock/gmock.h"
-#include "gong/gong_answer.h"
-#include "gong/gong_error.h"
-#include "gong/unassign_codec.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "http/http_transport.h"
 #include "quota/quota_refusal.h"
+#include "upstream/gong_answer.h"
+#include "upstream/gong_error.h"
+#include "upstream/unassign_by_instance_ids_codec.h"
 
-namespace gong {
+namespace gong::api {
 namespace {
 
 using ::testing::Contains;
@@ -162,7 +162,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 struct NoAnswerRow {
   std::string name;
-  GongError::Kind kind;
+  upstream::GongError::Kind kind;
   grpc::StatusCode code;
   const char* reason;
 };
@@ -178,26 +178,28 @@ TEST_P(MapNoAnswerTest, GivesTheTablesCodeAndReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, MapNoAnswerTest,
-    ::testing::Values(NoAnswerRow{"Timeout", GongError::Kind::kTimedOut,
+    ::testing::Values(NoAnswerRow{"Timeout", upstream::GongError::Kind::kTimedOut,
                                   StatusCode::DEADLINE_EXCEEDED, "GONG_TIMEOUT"},
-                      NoAnswerRow{"ConnectFailed", GongError::Kind::kConnectFailed,
+                      NoAnswerRow{"ConnectFailed",
+                                  upstream::GongError::Kind::kConnectFailed,
                                   StatusCode::UNAVAILABLE, "GONG_UNREACHABLE"},
-                      NoAnswerRow{"TlsFailure", GongError::Kind::kTlsFailure,
+                      NoAnswerRow{"TlsFailure", upstream::GongError::Kind::kTlsFailure,
                                   StatusCode::UNAVAILABLE, "GONG_TLS_FAILURE"},
                       NoAnswerRow{"ConnectionDropped",
-                                  GongError::Kind::kConnectionDropped,
+                                  upstream::GongError::Kind::kConnectionDropped,
                                   StatusCode::UNAVAILABLE, "GONG_CONNECTION_DROPPED"},
-                      NoAnswerRow{"Cancelled", GongError::Kind::kCancelled,
+                      NoAnswerRow{"Cancelled", upstream::GongError::Kind::kCancelled,
                                   StatusCode::CANCELLED, "CALL_CANCELLED"},
                       // No answer for another reason (an oversized one, say).
-                      NoAnswerRow{"Other", GongError::Kind::kNoAnswer,
+                      NoAnswerRow{"Other", upstream::GongError::Kind::kNoAnswer,
                                   StatusCode::INTERNAL, "GONG_TRANSPORT_ERROR"}),
     [](const ::testing::TestParamInfo<NoAnswerRow>& info) { return info.param.name; });
 
 // --- MapGongError ------------------------------------------------------------
 
 TEST(MapGongErrorTest, UnparseableOkAnswerIsInternal) {
-  const GongError error = GongError::MalformedAnswer(200, "body is not JSON");
+  const upstream::GongError error =
+      upstream::GongError::MalformedAnswer(200, "body is not JSON");
 
   const StatusMapping row = MapGongError(error);
 
@@ -206,12 +208,12 @@ TEST(MapGongErrorTest, UnparseableOkAnswerIsInternal) {
 }
 
 TEST(MapGongErrorTest, FollowsTheHttpOrTransportRow) {
-  const GongError http_error = GongError::HttpStatus(401, "", {});
+  const upstream::GongError http_error = upstream::GongError::HttpStatus(401, "", {});
   EXPECT_EQ(MapGongError(http_error).code, grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(MapGongError(http_error).reason, "GONG_UNAUTHENTICATED");
 
-  const GongError transport_error =
-      GongError::NoAnswer(GongError::Kind::kTimedOut, "", /*may_have_acted=*/true);
+  const upstream::GongError transport_error = upstream::GongError::NoAnswer(
+      upstream::GongError::Kind::kTimedOut, "", /*may_have_acted=*/true);
   EXPECT_EQ(MapGongError(transport_error).code, grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_EQ(MapGongError(transport_error).reason, "GONG_TIMEOUT");
 }
@@ -221,22 +223,23 @@ TEST(MapGongErrorTest, FollowsTheHttpOrTransportRow) {
 // The quota's own refusals: the call was never sent, so RESOURCE_EXHAUSTED
 // (retry later) rather than UNAVAILABLE or DEADLINE_EXCEEDED.
 TEST(MapQuotaRefusalTest, QuotaRefusalsAreResourceExhausted) {
-  const QuotaRefusal queue_full = QuotaRefusal::QueueFull(absl::Seconds(1));
+  const quota::QuotaRefusal queue_full = quota::QuotaRefusal::QueueFull(absl::Seconds(1));
   EXPECT_EQ(MapQuotaRefusal(queue_full).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(MapQuotaRefusal(queue_full).reason, "QUOTA_QUEUE_FULL");
 
-  const QuotaRefusal too_late = QuotaRefusal::WouldMissDeadline(absl::Seconds(1));
+  const quota::QuotaRefusal too_late =
+      quota::QuotaRefusal::WouldMissDeadline(absl::Seconds(1));
   EXPECT_EQ(MapQuotaRefusal(too_late).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(MapQuotaRefusal(too_late).reason, "QUOTA_WAIT_EXCEEDS_DEADLINE");
 }
 
 // --- GongErrorToStatus -------------------------------------------------------
 
-GongError HttpError(int status, std::string request_id = "",
-                    std::vector<std::string> errors = {},
-                    std::optional<absl::Duration> retry_after = std::nullopt) {
-  return GongError::HttpStatus(status, std::move(request_id), std::move(errors),
-                               retry_after);
+upstream::GongError HttpError(int status, std::string request_id = "",
+                              std::vector<std::string> errors = {},
+                              std::optional<absl::Duration> retry_after = std::nullopt) {
+  return upstream::GongError::HttpStatus(status, std::move(request_id), std::move(errors),
+                                         retry_after);
 }
 
 TEST(GongErrorToStatusTest, BadRequestCarriesGongsTextAndMetadata) {
@@ -327,7 +330,7 @@ TEST(GongErrorToStatusTest, RequestIdMetadataOnlyWhenGongSentOne) {
 }
 
 TEST(GongErrorToStatusTest, RateLimitCarriesRetryInfoFromRetryAfter) {
-  const GongError error =
+  const upstream::GongError error =
       HttpError(429, "r-429", {"Too many requests"}, absl::Seconds(7));
 
   const grpc::Status status = GongErrorToStatus(error);
@@ -353,10 +356,11 @@ Details DetailsForAnswer(int http_status, const std::string& retry_after) {
   response.headers["retry-after"] = retry_after;
   response.body = R"({"requestId": "r", "errors": ["x"]})";
   // As the Gong client reads it, then the unassign codec.
-  const UnassignOutcome outcome =
-      DecodeUnassignOutcome(ReadGongAnswer(http::HttpResult(response), absl::Now()));
-  EXPECT_TRUE(std::holds_alternative<GongError>(outcome));
-  return Unpack(GongErrorToStatus(std::get<GongError>(outcome)));
+  const upstream::UnassignByInstanceIdsOutcome outcome =
+      upstream::DecodeUnassignByInstanceIdsOutcome(
+          upstream::ReadGongAnswer(http::HttpResult(response), absl::Now()));
+  EXPECT_TRUE(std::holds_alternative<upstream::GongError>(outcome));
+  return Unpack(GongErrorToStatus(std::get<upstream::GongError>(outcome)));
 }
 
 TEST(GongErrorToStatusTest, RateLimitAnswerCarriesRetryInfoFromItsHeader) {
@@ -385,7 +389,7 @@ TEST(GongErrorToStatusTest, OtherAnswersWithRetryAfterCarryNoRetryInfo) {
 // message tells the caller whether to look before retrying. Each row as a
 // caller sees it, written out.
 struct TransportStatusRow {
-  GongError::Kind kind;
+  upstream::GongError::Kind kind;
   bool may_have_acted;
   grpc::StatusCode code;
   const char* reason;
@@ -395,7 +399,7 @@ struct TransportStatusRow {
 };
 
 TEST(GongErrorToStatusTest, EachTransportFailureGetsItsRowAndMetadata) {
-  using Kind = GongError::Kind;
+  using Kind = upstream::GongError::Kind;
   for (const TransportStatusRow& row : {
            TransportStatusRow{Kind::kTimedOut, true, StatusCode::DEADLINE_EXCEEDED,
                               "GONG_TIMEOUT", "timeout", "true",
@@ -422,8 +426,8 @@ TEST(GongErrorToStatusTest, EachTransportFailureGetsItsRowAndMetadata) {
                               "the request to Gong failed: Connection refused"},
        }) {
     SCOPED_TRACE(row.message);
-    const GongError error =
-        GongError::NoAnswer(row.kind, "Connection refused", row.may_have_acted);
+    const upstream::GongError error =
+        upstream::GongError::NoAnswer(row.kind, "Connection refused", row.may_have_acted);
 
     const grpc::Status status = GongErrorToStatus(error);
 
@@ -440,7 +444,7 @@ TEST(GongErrorToStatusTest, EachTransportFailureGetsItsRowAndMetadata) {
 // The quota's refusals were never sent: a RetryInfo says when to come back,
 // and no transport or HTTP metadata pretends Gong was asked.
 struct QuotaRow {
-  QuotaRefusal refusal;
+  quota::QuotaRefusal refusal;
   const char* reason;
   const char* message;
   int64_t retry_seconds;
@@ -449,12 +453,12 @@ struct QuotaRow {
 
 TEST(QuotaRefusalToStatusTest, QuotaRefusalsCarryRetryInfo) {
   for (const QuotaRow& row : {
-           QuotaRow{QuotaRefusal::WouldMissDeadline(absl::Milliseconds(2500)),
+           QuotaRow{quota::QuotaRefusal::WouldMissDeadline(absl::Milliseconds(2500)),
                     "QUOTA_WAIT_EXCEEDS_DEADLINE",
                     "Gong's rate limit leaves no turn for this call before its "
                     "deadline; next turn in 2.5s",
                     2, 500000000},
-           QuotaRow{QuotaRefusal::QueueFull(absl::Seconds(1)), "QUOTA_QUEUE_FULL",
+           QuotaRow{quota::QuotaRefusal::QueueFull(absl::Seconds(1)), "QUOTA_QUEUE_FULL",
                     "too many calls are waiting for Gong's rate limit; retry later", 1,
                     0},
        }) {
@@ -471,7 +475,7 @@ TEST(QuotaRefusalToStatusTest, QuotaRefusalsCarryRetryInfo) {
 }
 
 TEST(GongErrorToStatusTest, MalformedOkAnswerIsInternalWithTheParseProblem) {
-  const GongError error = GongError::MalformedAnswer(
+  const upstream::GongError error = upstream::GongError::MalformedAnswer(
       200, "unassignedFlowInstanceIds is missing or not an array");
 
   const grpc::Status status = GongErrorToStatus(error);
@@ -602,8 +606,9 @@ TEST(GongTextBoundsTest, ARequestIdOf128BytesIsKeptWhole) {
 }
 
 TEST(GongTextBoundsTest, ALongTransportDetailIsCutAfter256Bytes) {
-  const GongError error = GongError::NoAnswer(
-      GongError::Kind::kConnectFailed, std::string(10000, 'd'), /*may_have_acted=*/false);
+  const upstream::GongError error =
+      upstream::GongError::NoAnswer(upstream::GongError::Kind::kConnectFailed,
+                                    std::string(10000, 'd'), /*may_have_acted=*/false);
 
   const grpc::Status status = GongErrorToStatus(error);
 
@@ -614,8 +619,8 @@ TEST(GongTextBoundsTest, ALongTransportDetailIsCutAfter256Bytes) {
 }
 
 TEST(GongTextBoundsTest, ALongParseDetailIsCutAfter256Bytes) {
-  const GongError error =
-      GongError::MalformedAnswer(200, absl::StrCat("p", Repeat(kE, 5000)));
+  const upstream::GongError error =
+      upstream::GongError::MalformedAnswer(200, absl::StrCat("p", Repeat(kE, 5000)));
 
   const grpc::Status status = GongErrorToStatus(error);
 
@@ -630,9 +635,9 @@ TEST(GongTextBoundsTest, ALongParseDetailIsCutAfter256Bytes) {
 // byte. Counted as gRPC counts metadata against its limit (name + value + 32
 // a header), with the binary details at their base64 size to be safe.
 TEST(GongTextBoundsTest, TheWorstCaseTrailersFitUnder6KiB) {
-  const GongError error = HttpError(429, Repeat(kEmoji, 100000),
-                                    std::vector<std::string>(1000, Repeat(kE, 1000)),
-                                    absl::Milliseconds(1500));
+  const upstream::GongError error = HttpError(
+      429, Repeat(kEmoji, 100000), std::vector<std::string>(1000, Repeat(kE, 1000)),
+      absl::Milliseconds(1500));
 
   const grpc::Status status = GongErrorToStatus(error);
 
@@ -739,4 +744,4 @@ TEST(MakeErrorStatusTest, EmptyMetadataStaysEmpty) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::api

@@ -15,7 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::app {
 namespace {
 
 using ::testing::HasSubstr;
@@ -159,7 +159,7 @@ TEST(ValidateConfigTest, RefusesAMissingCaFile) {
 TEST(ValidateConfigTest, AcceptsACaFileWithACertificate) {
   const std::filesystem::path dir =
       ::testing::TempDir() + "/config_test_certs_" + std::to_string(getpid());
-  ASSERT_EQ(testing::MakeTestCertificates(dir), "");
+  ASSERT_EQ(fakes::MakeTestCertificates(dir), "");
   FacadeConfig config;
   config.gong_ca_file = (dir / "ca.crt").string();
 
@@ -296,4 +296,4 @@ TEST(ValidateConfigTest, ASharedQuotaNeedsARedisUrlALimitAndASmallerFallback) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::app

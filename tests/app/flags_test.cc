@@ -22,7 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::app {
 namespace {
 
 using ::testing::Contains;
@@ -64,7 +64,7 @@ std::string OtherValue(const absl::CommandLineFlag& flag) {
 }
 
 // The field named `key`, or null.
-const LogValue* Find(const LogFields& fields, const std::string& key) {
+const base::LogValue* Find(const base::LogFields& fields, const std::string& key) {
   for (const auto& [name, value] : fields) {
     if (name == key) return &value;
   }
@@ -125,12 +125,12 @@ TEST_P(EveryServerFlagTest, ItsVariableAloneReachesConfigFromFlags) {
 }
 
 TEST_P(EveryServerFlagTest, IsInTheStartUpLineOrSaysWhyNot) {
-  const LogFields before = DescribeConfig(ConfigFromFlags(), "bearer", 50051, 9464);
+  const base::LogFields before = DescribeConfig(ConfigFromFlags(), "bearer", 50051, 9464);
   const std::string value = OtherValue(*absl::FindCommandLineFlag(name()));
   ASSERT_FALSE(value.empty());
 
   SetThroughEnvironment(name(), value);
-  const LogFields after = DescribeConfig(ConfigFromFlags(), "bearer", 50051, 9464);
+  const base::LogFields after = DescribeConfig(ConfigFromFlags(), "bearer", 50051, 9464);
 
   const std::map<std::string, std::string> undescribed = UndescribedServerFlags();
   if (auto it = undescribed.find(name()); it != undescribed.end()) {
@@ -140,11 +140,11 @@ TEST_P(EveryServerFlagTest, IsInTheStartUpLineOrSaysWhyNot) {
     EXPECT_TRUE(after == before) << "--" << name() << " changes the start-up line";
     return;
   }
-  const LogValue* shown = Find(after, name());
+  const base::LogValue* shown = Find(after, name());
   ASSERT_NE(shown, nullptr) << "--" << name()
                             << " is neither in DescribeConfig() nor in "
                                "UndescribedServerFlags()";
-  const LogValue* shown_before = Find(before, name());
+  const base::LogValue* shown_before = Find(before, name());
   ASSERT_NE(shown_before, nullptr);
   EXPECT_FALSE(*shown == *shown_before)
       << "the start-up line's \"" << name() << "\" does not follow --" << name();
@@ -157,8 +157,8 @@ INSTANTIATE_TEST_SUITE_P(AllServerFlags, EveryServerFlagTest,
 // Log collectors and dashboards read these fields: their names and JSON
 // types stay as they were before the flags moved out of main.cc.
 TEST(DescribeConfigTest, KeepsTheStartUpLineFieldsAndTheirTypes) {
-  const LogFields fields = DescribeConfig(FacadeConfig(), "bearer", 50051, 9464);
-  const std::map<std::string, LogValue> want = {
+  const base::LogFields fields = DescribeConfig(FacadeConfig(), "bearer", 50051, 9464);
+  const std::map<std::string, base::LogValue> want = {
       {"listen_port", int64_t{50051}},
       {"metrics_port", int64_t{9464}},
       {"gong_base_url", std::string("https://api.gong.io")},
@@ -185,7 +185,7 @@ TEST(DescribeConfigTest, KeepsTheStartUpLineFieldsAndTheirTypes) {
   };
 
   for (const auto& [key, value] : want) {
-    const LogValue* got = Find(fields, key);
+    const base::LogValue* got = Find(fields, key);
     ASSERT_NE(got, nullptr) << key;
     EXPECT_TRUE(*got == value) << key;  // same alternative: same JSON type
   }
@@ -206,10 +206,10 @@ TEST(DescribeConfigTest, SaysWhetherTlsAndMutualTlsAreOn) {
   config.tls_key_file = "/etc/tls/tls.key";
   config.tls_client_ca_file = "/etc/tls/ca.crt";
 
-  const LogFields fields = DescribeConfig(config, "basic", 1, 2);
+  const base::LogFields fields = DescribeConfig(config, "basic", 1, 2);
 
-  EXPECT_TRUE(*Find(fields, "tls") == LogValue(true));
-  EXPECT_TRUE(*Find(fields, "mutual_tls") == LogValue(true));
+  EXPECT_TRUE(*Find(fields, "tls") == base::LogValue(true));
+  EXPECT_TRUE(*Find(fields, "mutual_tls") == base::LogValue(true));
 }
 
 // Kubernetes sets the variables, an operator adds a flag by hand: the flag,
@@ -228,4 +228,4 @@ TEST(ArgsWithEnvironmentTest, PutsTheCommandLineAfterTheEnvironment) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::app

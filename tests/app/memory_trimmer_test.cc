@@ -9,10 +9,10 @@
 #include "gtest/gtest.h"
 #include "support/wait_until.h"
 
-namespace gong {
+namespace gong::app {
 namespace {
 
-using testing::WaitUntil;
+using support::WaitUntil;
 
 constexpr absl::Duration kPeriod = absl::Milliseconds(5);
 
@@ -82,4 +82,4 @@ TEST(MemoryTrimmerTest, AFacadeThatWasNeverBusyNeverTrims) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::app

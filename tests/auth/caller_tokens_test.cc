@@ -18,11 +18,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::auth {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::FakeClock;
+using fakes::FakeClock;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -356,4 +356,4 @@ TEST_F(CallerTokensTest, ConcurrentChecksDuringReloads) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::auth

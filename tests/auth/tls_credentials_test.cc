@@ -35,7 +35,7 @@
 #include "gtest/gtest.h"
 #include "support/wait_until.h"
 
-namespace gong {
+namespace gong::auth {
 namespace {
 
 namespace fs = std::filesystem;
@@ -63,7 +63,7 @@ class TlsCredentialsTest : public ::testing::Test {
                         absl::StrCat("tls_credentials_test_", getpid()));
     fs::remove_all(*dir_);
     fs::create_directories(*dir_);
-    const std::string failure = testing::MakeTestCertificates(*dir_);
+    const std::string failure = fakes::MakeTestCertificates(*dir_);
     ASSERT_TRUE(failure.empty()) << failure;
   }
 
@@ -295,7 +295,7 @@ void ReplaceFile(const fs::path& target, absl::string_view text) {
 // the test. Returns the last status.
 grpc::Status WaitUntilOk(const std::function<grpc::Status()>& check) {
   grpc::Status status;
-  testing::WaitUntil([&] { return (status = check()).ok(); }, absl::Seconds(30),
+  support::WaitUntil([&] { return (status = check()).ok(); }, absl::Seconds(30),
                      absl::Milliseconds(200));
   return status;
 }
@@ -350,4 +350,4 @@ TEST_F(TlsCredentialsTest, MutualTlsTrustsARotatedClientCaWithoutARestart) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::auth

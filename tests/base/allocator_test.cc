@@ -13,7 +13,7 @@
 
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::base {
 namespace {
 
 // Resident memory of this process, in MiB (/proc/self/statm's second field,
@@ -43,9 +43,10 @@ TEST(AllocatorTest, ReleaseFreeMemoryGivesAFreedBurstBack) {
   const double freed = ResidentMiB();
   ReleaseFreeMemory();
   const double released = ResidentMiB();
-  EXPECT_LT(released, before + 16) << "before the burst " << before << " MiB, after freeing it "
-                                   << freed << " MiB, after ReleaseFreeMemory " << released;
+  EXPECT_LT(released, before + 16)
+      << "before the burst " << before << " MiB, after freeing it " << freed
+      << " MiB, after ReleaseFreeMemory " << released;
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::base

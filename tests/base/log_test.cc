@@ -15,7 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::base {
 namespace {
 
 // Runs `log` with stderr sent to a file, and returns what it wrote.
@@ -120,4 +120,4 @@ TEST(LogTest, TheTimestampIsNowInUtcToTheMillisecond) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::base

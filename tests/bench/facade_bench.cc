@@ -106,7 +106,7 @@ namespace {
 using gong::bench::LoadOptions;
 using gong::bench::LoadResult;
 using gong::bench::ProcessStats;
-using gong::testing::Subprocess;
+using gong::e2e::Subprocess;
 using Json = nlohmann::ordered_json;
 
 // Targets, from the issue that asked for this benchmark.

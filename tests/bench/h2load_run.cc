@@ -93,7 +93,7 @@ std::optional<H2loadResult> RunH2load(const std::string& h2load_bin,
                                       const std::string& address, const std::string& path,
                                       const std::string& body_file, int streams,
                                       absl::Duration duration) {
-  gong::testing::Subprocess h2load(
+  e2e::Subprocess h2load(
       {h2load_bin, "--clients=1", absl::StrCat("--max-concurrent-streams=", streams),
        "--threads=1",
        absl::StrCat("--duration=", absl::ToInt64Milliseconds(duration), "ms"),

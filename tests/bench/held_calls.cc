@@ -47,7 +47,7 @@ void HeldCalls::Start(int n, absl::Duration deadline) {
         [ended = ended_](grpc::Status status) {
           absl::MutexLock lock(&ended->mu);
           ++ended->count;
-          ++ended->outcomes[std::string(CanonicalCodeName(status.error_code()))];
+          ++ended->outcomes[std::string(api::CanonicalCodeName(status.error_code()))];
         });
     calls_.push_back(std::move(call));
   }

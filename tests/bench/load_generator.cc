@@ -10,11 +10,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "api/grpc_code_names.h"
-#include "gong/credentials.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
-#include "gong/gong_client.h"
-#include "gong/unassign_codec.h"
 #include "http/curl_transport.h"
+#include "upstream/credentials.h"
+#include "upstream/gong_client.h"
+#include "upstream/unassign_by_instance_ids_codec.h"
 
 namespace gong::bench {
 namespace {
@@ -135,7 +135,7 @@ class Grpc final : public CallTarget {
           // the thread would crash in it (SIGSEGV in nexting_thread).
           Done done = std::move(call->done);
           delete call;
-          std::move(done)(std::string(CanonicalCodeName(status.error_code())));
+          std::move(done)(std::string(api::CanonicalCodeName(status.error_code())));
         });
   }
 
@@ -155,9 +155,10 @@ class Http final : public CallTarget {
       : base_url_(base_url), transport_(std::move(transport)) {}
 
   void Start(int64_t seq, Done done) override {
-    http::HttpRequest request = ToHttpRequest(
-        base_url_, credentials_,
-        EncodeUnassign({{IdFor(seq)}, ""}, absl::Now() + absl::Seconds(30)));
+    http::HttpRequest request =
+        upstream::ToHttpRequest(base_url_, credentials_,
+                                upstream::EncodeUnassignByInstanceIds(
+                                    {{IdFor(seq)}, ""}, absl::Now() + absl::Seconds(30)));
     transport_->Send(
         std::move(request), [done = std::move(done)](http::HttpResult result) mutable {
           if (const auto* response = std::get_if<http::HttpResponse>(&result)) {
@@ -171,7 +172,8 @@ class Http final : public CallTarget {
 
  private:
   const std::string base_url_;
-  const GongCredentials credentials_ = GongCredentials::Bearer("bench");
+  const upstream::GongCredentials credentials_ =
+      upstream::GongCredentials::Bearer("bench");
   std::unique_ptr<http::CurlTransport> transport_;
 };
 

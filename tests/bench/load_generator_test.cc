@@ -23,7 +23,7 @@
 namespace gong::bench {
 namespace {
 
-using ::gong::testing::Subprocess;
+using ::gong::e2e::Subprocess;
 
 // Enough rounds that, before the fix, nearly every run crashed (18 of 20
 // runs beside two CPU-bound loops on a 2-core VM, 20 of 20 without them),

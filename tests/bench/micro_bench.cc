@@ -10,10 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "api/request_validation.h"
 #include "api/status_mapping.h"
-#include "api/unassign_reactor.h"
-#include "gong/unassign_codec.h"
+#include "api/unassign_by_instance_ids_reactor.h"
 #include "observability/call_reporter.h"
 #include "observability/metrics.h"
+#include "upstream/unassign_by_instance_ids_codec.h"
 
 namespace gong {
 namespace {
@@ -28,14 +28,17 @@ flows::v1::UnassignByInstanceIdsRequest RequestWith(int ids) {
 
 void BM_Validate(benchmark::State& state) {
   const auto request = RequestWith(static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(ValidateUnassignRequest(request));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(api::ValidateUnassignByInstanceIds(request));
 }
 BENCHMARK(BM_Validate)->Arg(1)->Arg(200);
 
 void BM_EncodeGongRequest(benchmark::State& state) {
-  const UnassignRequest request =
-      ValidateUnassignRequest(RequestWith(static_cast<int>(state.range(0)))).request;
-  for (auto _ : state) benchmark::DoNotOptimize(EncodeUnassignBody(request));
+  const upstream::UnassignByInstanceIdsParams request =
+      api::ValidateUnassignByInstanceIds(RequestWith(static_cast<int>(state.range(0))))
+          .request;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(upstream::EncodeUnassignByInstanceIdsBody(request));
 }
 BENCHMARK(BM_EncodeGongRequest)->Arg(1)->Arg(200);
 
@@ -50,32 +53,34 @@ std::string AnswerWith(int ids) {
 
 void BM_DecodeGongAnswer(benchmark::State& state) {
   const std::string body = AnswerWith(static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(DecodeUnassignResponse(body));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(upstream::DecodeUnassignByInstanceIdsResponse(body));
 }
 BENCHMARK(BM_DecodeGongAnswer)->Arg(1)->Arg(200);
 
 void BM_FillResponse(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const std::vector<std::string> requested =
-      ValidateUnassignRequest(RequestWith(n)).request.flow_instance_ids;
-  const UnassignResult result = *DecodeUnassignResponse(AnswerWith(n / 2 + 1));
+      api::ValidateUnassignByInstanceIds(RequestWith(n)).request.flow_instance_ids;
+  const upstream::UnassignByInstanceIdsResult result =
+      *upstream::DecodeUnassignByInstanceIdsResponse(AnswerWith(n / 2 + 1));
   for (auto _ : state) {
     flows::v1::UnassignByInstanceIdsResponse response;
-    FillResponse(requested, result, &response);
+    api::FillResponse(requested, result, &response);
     benchmark::DoNotOptimize(response);
   }
 }
 BENCHMARK(BM_FillResponse)->Arg(1)->Arg(200);
 
 void BM_MapErrorWithDetails(benchmark::State& state) {
-  const GongError error = GongError::HttpStatus(
+  const upstream::GongError error = upstream::GongError::HttpStatus(
       429, "4al018gzaztcr8nbukw", {"API request limit exceeded"}, absl::Seconds(2));
-  for (auto _ : state) benchmark::DoNotOptimize(GongErrorToStatus(error));
+  for (auto _ : state) benchmark::DoNotOptimize(api::GongErrorToStatus(error));
 }
 BENCHMARK(BM_MapErrorWithDetails);
 
-CallRecord FinishedCall() {
-  CallRecord record;
+api::CallRecord FinishedCall() {
+  api::CallRecord record;
   record.service = "gong.flows.v1.FlowService";
   record.method = "UnassignByInstanceIds";
   record.peer = "ipv4:10.1.2.3:45678";
@@ -91,8 +96,8 @@ void BM_CallLogLine(benchmark::State& state) {
   const int saved = dup(STDERR_FILENO);
   const int null = open("/dev/null", O_WRONLY);
   dup2(null, STDERR_FILENO);
-  CallReporter reporter(/*metrics=*/nullptr);
-  const CallRecord record = FinishedCall();
+  observability::CallReporter reporter(/*metrics=*/nullptr);
+  const api::CallRecord record = FinishedCall();
   for (auto _ : state) reporter.CallFinished(record);
   dup2(saved, STDERR_FILENO);
   close(null);
@@ -101,8 +106,8 @@ void BM_CallLogLine(benchmark::State& state) {
 BENCHMARK(BM_CallLogLine);
 
 void BM_CallMetrics(benchmark::State& state) {
-  Metrics metrics;
-  const CallRecord record = FinishedCall();
+  observability::Metrics metrics;
+  const api::CallRecord record = FinishedCall();
   for (auto _ : state) {
     metrics.CallStarted(record.service, record.method);
     metrics.CallFinished(record);

@@ -117,7 +117,7 @@ Row RunScenario(int callers, bool coalesce, int lookup_percent, absl::Duration w
   gong::sandbox::SandboxGong sandbox(sandbox_options);
   if (!sandbox.Start().ok()) std::abort();
 
-  gong::FacadeConfig config;
+  gong::app::FacadeConfig config;
   config.listen = "127.0.0.1:0";
   config.metrics_listen = "";
   config.gong_base_url = sandbox.base_url();
@@ -127,11 +127,11 @@ Row RunScenario(int callers, bool coalesce, int lookup_percent, absl::Duration w
   // Each row a window of its own: no row inherits the last one's sends.
   static int row_number = 0;
   config.quota_key = absl::StrCat("quota_bench:", getpid(), ":", ++row_number);
-  std::vector<std::unique_ptr<gong::FacadeServer>> facades;
+  std::vector<std::unique_ptr<gong::app::FacadeServer>> facades;
   std::vector<std::unique_ptr<FlowService::Stub>> stubs;
   for (int r = 0; r < std::max(1, absl::GetFlag(FLAGS_replicas)); ++r) {
-    auto facade =
-        gong::FacadeServer::Start(config, gong::GongCredentials::Bearer("bench"));
+    auto facade = gong::app::FacadeServer::Start(
+        config, gong::upstream::GongCredentials::Bearer("bench"));
     if (!facade.ok()) {
       std::fprintf(stderr, "%s\n", facade.status().ToString().c_str());
       std::abort();
@@ -290,7 +290,7 @@ int main(int argc, char** argv) {
         std::string errors;
         for (const auto& [code, count] : row.errors) {
           absl::StrAppend(&errors, errors.empty() ? "" : ", ",
-                          gong::CanonicalCodeName(code), " ", count);
+                          gong::api::CanonicalCodeName(code), " ", count);
         }
         std::printf(
             "| %d | %s | %d%% | %.1f | %.1f%% | %.2f (%.2f) | %s | %s | %s |\n",
@@ -303,7 +303,7 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         nlohmann::json outcomes = {{"OK", row.ok}};
         for (const auto& [code, count] : row.errors)
-          outcomes[std::string(gong::CanonicalCodeName(code))] = count;
+          outcomes[std::string(gong::api::CanonicalCodeName(code))] = count;
         json_rows.push_back(
             {{"callers", row.callers},
              {"coalesce", row.coalesce},

@@ -10,7 +10,7 @@
 #include "gong/flows/v1/flow_service.pb.h"
 #include "gtest/gtest.h"
 
-namespace gong_flows_cli {
+namespace gong::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -76,4 +76,4 @@ TEST(PrintJsonTest, AFailedCallKeepsItsOwnExitStatus) {
 }
 
 }  // namespace
-}  // namespace gong_flows_cli
+}  // namespace gong::cli

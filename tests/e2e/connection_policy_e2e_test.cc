@@ -22,7 +22,7 @@
 #include "gmock/gmock.h"
 #include "support/wait_until.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 using flows::v1::UnassignByInstanceIdsResponse;
@@ -203,7 +203,7 @@ TEST_F(ConnectionPolicyTest, PingsEveryTenSecondsOnAnIdleConnectionAreAccepted) 
 // The age closes the connection: a GOAWAY, not before the age (gRPC adds up
 // to 10% jitter either way).
 TEST_F(ConnectionPolicyTest, MaxConnectionAgeSendsGoawayAfterTheAge) {
-  FacadeConfig config = PlainProxy();
+  app::FacadeConfig config = PlainProxy();
   config.max_connection_age = absl::Seconds(1);
   StartFacade(config);
   const absl::Time start = absl::Now();
@@ -219,7 +219,7 @@ TEST_F(ConnectionPolicyTest, MaxConnectionAgeSendsGoawayAfterTheAge) {
 // A call in flight when its connection ages out still finishes, within
 // --shutdown_grace; the client then connects again for the next call.
 TEST_F(ConnectionPolicyTest, ACallInFlightFinishesWhenItsConnectionAgesOut) {
-  FacadeConfig config = PlainProxy();
+  app::FacadeConfig config = PlainProxy();
   config.max_connection_age = absl::Seconds(1);
   config.shutdown_grace = absl::Seconds(30);
   StartFacade(config);
@@ -233,7 +233,7 @@ TEST_F(ConnectionPolicyTest, ACallInFlightFinishesWhenItsConnectionAgesOut) {
 
   // The channel leaves READY when its connection gets the GOAWAY.
   bool goaway_while_in_flight = false;
-  EXPECT_TRUE(WaitUntil([&] {
+  EXPECT_TRUE(support::WaitUntil([&] {
     if (channel_->GetState(false) == GRPC_CHANNEL_READY) return false;
     goaway_while_in_flight =
         call.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
@@ -251,7 +251,7 @@ TEST_F(ConnectionPolicyTest, ACallInFlightFinishesWhenItsConnectionAgesOut) {
 // Past the grace a call still in flight is cut off: the grace is
 // --shutdown_grace, not gRPC's default of forever.
 TEST_F(ConnectionPolicyTest, ACallOutlastingTheGraceIsCutOff) {
-  FacadeConfig config = PlainProxy();
+  app::FacadeConfig config = PlainProxy();
   config.max_connection_age = absl::Seconds(1);
   config.shutdown_grace = absl::Seconds(1);
   StartFacade(config);
@@ -265,4 +265,4 @@ TEST_F(ConnectionPolicyTest, ACallOutlastingTheGraceIsCutOff) {
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "support/wait_until.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 
 void FacadeTest::SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
@@ -15,29 +15,32 @@ std::vector<std::string> FacadeTest::DefaultAssigned() {
   return ids;
 }
 
-FacadeConfig FacadeTest::PlainProxy() {
-  FacadeConfig config;
+app::FacadeConfig FacadeTest::PlainProxy() {
+  app::FacadeConfig config;
   config.quota.gong_qps = 0;
   config.quota.max_attempts = 1;
   return config;
 }
 
-void FacadeTest::StartFacade(FacadeConfig config, std::vector<std::string> assigned) {
+void FacadeTest::StartFacade(app::FacadeConfig config,
+                             std::vector<std::string> assigned) {
   sandbox::Options options;
   options.assigned_ids = std::move(assigned);
   StartFacadeWithSandbox(std::move(config), std::move(options));
 }
 
-void FacadeTest::StartFacadeWithSandbox(FacadeConfig config, sandbox::Options options) {
+void FacadeTest::StartFacadeWithSandbox(app::FacadeConfig config,
+                                        sandbox::Options options) {
   options.threads = 400;  // a thread per open connection; tests hold hundreds
   sandbox_ = std::make_unique<sandbox::SandboxGong>(options);
   ASSERT_TRUE(sandbox_->Start().ok());
   config.listen = "127.0.0.1:0";
   if (!config.metrics_listen.empty()) config.metrics_listen = "127.0.0.1:0";
-  if (config.gong_base_url == FacadeConfig().gong_base_url) {
+  if (config.gong_base_url == app::FacadeConfig().gong_base_url) {
     config.gong_base_url = sandbox_->base_url();
   }
-  auto facade = FacadeServer::Start(config, GongCredentials::Basic("key", "secret"));
+  auto facade =
+      app::FacadeServer::Start(config, upstream::GongCredentials::Basic("key", "secret"));
   ASSERT_TRUE(facade.ok()) << facade.status();
   facade_ = *std::move(facade);
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", facade_->port()),
@@ -82,7 +85,7 @@ void FacadeTest::SlowGong(absl::Duration delay) {
 }
 
 bool FacadeTest::AwaitGongRequests(int n) {
-  return WaitUntil([this, n] { return sandbox_->RequestCount() >= n; });
+  return support::WaitUntil([this, n] { return sandbox_->RequestCount() >= n; });
 }
 
 grpc::Status FacadeTest::CallWhileGongRecoversFrom(
@@ -122,4 +125,4 @@ std::string Metadata(const grpc::Status& status, const std::string& key) {
   return it == info->metadata().end() ? "<absent>" : it->second;
 }
 
-}  // namespace gong::testing
+}  // namespace gong::e2e

@@ -17,7 +17,7 @@
 #include "gtest/gtest.h"
 #include "sandbox/sandbox_gong.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 
 class FacadeTest : public ::testing::Test {
  protected:
@@ -25,16 +25,16 @@ class FacadeTest : public ::testing::Test {
 
   // The facade as a plain proxy: no limiter, no retries, so each call is
   // one Gong request and Gong's answer reaches the caller as it is.
-  static FacadeConfig PlainProxy();
+  static app::FacadeConfig PlainProxy();
 
   // Starts the sandbox with `assigned` ids and the facade with `config`
   // (listen and gong_base_url are filled in).
-  void StartFacade(FacadeConfig config = PlainProxy(),
+  void StartFacade(app::FacadeConfig config = PlainProxy(),
                    std::vector<std::string> assigned = DefaultAssigned());
   static std::vector<std::string> DefaultAssigned();  // "1000".."1299"
   // Starts the sandbox as `options` say (port and threads are filled in)
   // and the facade with `config`.
-  void StartFacadeWithSandbox(FacadeConfig config, sandbox::Options options);
+  void StartFacadeWithSandbox(app::FacadeConfig config, sandbox::Options options);
 
   // A call with a deadline `timeout` from now (none when infinite).
   grpc::Status Call(const flows::v1::UnassignByInstanceIdsRequest& request,
@@ -63,7 +63,7 @@ class FacadeTest : public ::testing::Test {
       flows::v1::UnassignByInstanceIdsResponse* response);
 
   std::unique_ptr<sandbox::SandboxGong> sandbox_;
-  std::unique_ptr<FacadeServer> facade_;
+  std::unique_ptr<app::FacadeServer> facade_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<flows::v1::FlowService::Stub> stub_;
 };
@@ -88,4 +88,4 @@ std::optional<T> Detail(const grpc::Status& status) {
   return std::nullopt;
 }
 
-}  // namespace gong::testing
+}  // namespace gong::e2e

@@ -20,7 +20,7 @@
 #include "nlohmann/json.hpp"
 #include "support/wait_until.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 namespace v1 = flows::v1;
@@ -36,7 +36,7 @@ constexpr char kRenewal[] = "7100000000000000004";
 class FlowsApiTest : public FacadeTest {
  protected:
   // The demo company, `page_size` flows a page, behind `config`.
-  void StartDemo(FacadeConfig config = PlainProxy(), int page_size = 20) {
+  void StartDemo(app::FacadeConfig config = PlainProxy(), int page_size = 20) {
     sandbox::Options options;
     sandbox::SeedDemoCompany(&options);
     options.page_size = page_size;
@@ -141,8 +141,8 @@ class FlowsApiTest : public FacadeTest {
   }
 
   // A facade that retries, as in production, but without a limiter.
-  static FacadeConfig Retrying() {
-    FacadeConfig config = PlainProxy();
+  static app::FacadeConfig Retrying() {
+    app::FacadeConfig config = PlainProxy();
     config.quota.max_attempts = 3;
     config.quota.initial_backoff = absl::Milliseconds(10);
     return config;
@@ -611,7 +611,7 @@ TEST_F(FlowsApiTest, ReadsAreSentAgainAfterA500OrADroppedConnection) {
 // Lookups waiting for their turn share one Gong request; each caller gets
 // exactly the instances of its own ids.
 TEST_F(FlowsApiTest, WaitingLookupsShareOneGongRequest) {
-  FacadeConfig config;  // the limiter on, as in production
+  app::FacadeConfig config;  // the limiter on, as in production
   config.quota.gong_qps = 1;
   StartDemo(config);
   v1::GetProspectFlowsResponse first;
@@ -663,7 +663,7 @@ class LeftMergeTest : public FlowsApiTest,
 
 TEST_P(LeftMergeTest, TheCallerLeftAloneInAMergedLookupSeesOnlyItsOwnInstances) {
   const LeftMergeCase& c = GetParam();
-  FacadeConfig config;  // the limiter on and coalescing, as in production
+  app::FacadeConfig config;  // the limiter on and coalescing, as in production
   config.quota.gong_qps = 1;
   // The first lookup's answer, held by the sandbox, keeps the next two
   // waiting (so merged) however slowly this machine starts them.
@@ -748,4 +748,4 @@ TEST_F(FlowsApiTest, TheWalkACallerMakes) {
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

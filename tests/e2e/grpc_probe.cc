@@ -4,7 +4,7 @@
 
 #include <future>
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 grpc::ByteBuffer ToBuffer(const std::string& bytes) {
@@ -25,22 +25,22 @@ std::string FromBuffer(const grpc::ByteBuffer& buffer) {
 // A protobuf length-delimited field: tag, length (< 128 here), bytes.
 std::string StringField(int number, const std::string& value) {
   return std::string{static_cast<char>((number << 3) | 2),
-                     static_cast<char>(value.size())} + value;
+                     static_cast<char>(value.size())} +
+         value;
 }
 
 }  // namespace
 
-int HealthCheck(const std::shared_ptr<grpc::Channel>& channel,
-                const std::string& service, grpc::Status* status) {
+int HealthCheck(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                grpc::Status* status) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   const grpc::ByteBuffer request = ToBuffer(StringField(1, service));
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response,
-                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                 &response, [&done](grpc::Status s) { done.set_value(std::move(s)); });
   const grpc::Status result = done.get_future().get();
   if (status != nullptr) *status = result;
   if (!result.ok()) return -1;
@@ -97,10 +97,10 @@ std::string ReflectionListServices(const std::shared_ptr<grpc::Channel>& channel
   return ReflectionExchange(channel, StringField(7, "*"));
 }
 
-std::string ReflectionFileContainingSymbol(
-    const std::shared_ptr<grpc::Channel>& channel, const std::string& symbol) {
+std::string ReflectionFileContainingSymbol(const std::shared_ptr<grpc::Channel>& channel,
+                                           const std::string& symbol) {
   // ServerReflectionRequest.file_containing_symbol is field 4.
   return ReflectionExchange(channel, StringField(4, symbol));
 }
 
-}  // namespace gong::testing
+}  // namespace gong::e2e

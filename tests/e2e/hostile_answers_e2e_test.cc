@@ -16,7 +16,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 namespace v1 = flows::v1;
@@ -148,4 +148,4 @@ TEST_F(HostileAnswersTest, AWritesAnswerWithoutRequestIdOrWithTextNotUtf8IsDone)
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

@@ -26,7 +26,7 @@
 #include "subprocess.h"
 #include "support/wait_until.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 using flows::v1::UnassignByInstanceIdsRequest;
@@ -39,7 +39,7 @@ class HostileUpstreamTest : public ::testing::Test {
   static void SetUpTestSuite() {
     certs_ = new std::filesystem::path(
         absl::StrCat(::testing::TempDir(), "/hostile_upstream_certs_", getpid()));
-    certs_error_ = MakeTestCertificates(*certs_);
+    certs_error_ = fakes::MakeTestCertificates(*certs_);
   }
   static void TearDownTestSuite() {
     std::filesystem::remove_all(*certs_);
@@ -49,7 +49,7 @@ class HostileUpstreamTest : public ::testing::Test {
 
   // Starts the upstream in `mode` and the facade in front of it: Gong's
   // 3 calls a second, 3 attempts at most, metrics on.
-  void Start(const std::string& mode, FacadeConfig config = Defaults()) {
+  void Start(const std::string& mode, app::FacadeConfig config = Defaults()) {
     upstream_ = std::make_unique<Subprocess>(std::vector<std::string>{
         NODE_BIN, HOSTILE_UPSTREAM_JS, "--mode=" + mode, "--cert=" + Cert("server.crt"),
         "--key=" + Cert("server.key")});
@@ -64,15 +64,16 @@ class HostileUpstreamTest : public ::testing::Test {
     config.gong_base_url =
         absl::StrCat(tls ? "https://localhost:" : "http://127.0.0.1:", port[1].str());
     if (tls && config.gong_ca_file.empty()) config.gong_ca_file = Cert("ca.crt");
-    auto facade = FacadeServer::Start(config, GongCredentials::Bearer("t"));
+    auto facade =
+        app::FacadeServer::Start(config, upstream::GongCredentials::Bearer("t"));
     ASSERT_TRUE(facade.ok()) << facade.status();
     facade_ = *std::move(facade);
     stub_ = flows::v1::FlowService::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", facade_->port()), grpc::InsecureChannelCredentials()));
   }
 
-  static FacadeConfig Defaults() {
-    FacadeConfig config;
+  static app::FacadeConfig Defaults() {
+    app::FacadeConfig config;
     config.listen = "127.0.0.1:0";
     config.metrics_listen = "127.0.0.1:0";
     config.quota.gong_qps = 3;
@@ -117,7 +118,7 @@ class HostileUpstreamTest : public ::testing::Test {
   static std::string certs_error_;
   std::unique_ptr<Subprocess> upstream_;
   int control_port_ = 0;
-  std::unique_ptr<FacadeServer> facade_;
+  std::unique_ptr<app::FacadeServer> facade_;
   std::unique_ptr<flows::v1::FlowService::Stub> stub_;
 };
 
@@ -175,7 +176,7 @@ TEST_F(HostileUpstreamTest, AnHttp2ConnectionThatDiesAfterTheRequestIsNotResent)
 // meanwhile waited on it (libcurl's PIPEWAIT) until its deadline; now each
 // gives up on it after --gong_connect_timeout and is sent on a new one.
 TEST_F(HostileUpstreamTest, AStalledHandshakeHoldsNoCallBeyondTheConnectTimeout) {
-  FacadeConfig config = Defaults();
+  app::FacadeConfig config = Defaults();
   config.gong_connect_timeout = absl::Seconds(1);
   config.quota.gong_qps = 0;
   Start("stall-first", config);
@@ -198,7 +199,7 @@ TEST_F(HostileUpstreamTest, AStalledHandshakeHoldsNoCallBeyondTheConnectTimeout)
 // requests await Gong, the others wait their turn, every call succeeds,
 // and the connections are closed once idle.
 TEST_F(HostileUpstreamTest, ABurstHoldsAtMostMaxGongInFlightRequestsAndNoIdleSocket) {
-  FacadeConfig config = Defaults();
+  app::FacadeConfig config = Defaults();
   config.quota.gong_qps = 0;
   config.gong_idle_connection_timeout = absl::Seconds(2);
   Start("slow", config);  // answers after 500 ms
@@ -236,8 +237,9 @@ TEST_F(HostileUpstreamTest, ABurstHoldsAtMostMaxGongInFlightRequestsAndNoIdleSoc
   EXPECT_LE(stats.value("mostConnections", -1), 100);
   // Idle for --gong_idle_connection_timeout: the facade closes them all (the
   // upstream never would).
-  EXPECT_TRUE(WaitUntil([&] { return UpstreamStats().value("openConnections", -1) == 0; },
-                        absl::Seconds(30)))
+  EXPECT_TRUE(support::WaitUntil(
+      [&] { return UpstreamStats().value("openConnections", -1) == 0; },
+      absl::Seconds(30)))
       << UpstreamStats().dump();
 }
 
@@ -247,7 +249,7 @@ TEST_F(HostileUpstreamTest, CallersNeverSeeTheServersFilePaths) {
   const std::string ca = Cert("ca_copy.crt");
   std::filesystem::copy_file(Cert("ca.crt"), ca,
                              std::filesystem::copy_options::overwrite_existing);
-  FacadeConfig config = Defaults();
+  app::FacadeConfig config = Defaults();
   config.gong_ca_file = ca;
   Start("drop-h2", config);
   std::filesystem::remove(ca);
@@ -262,4 +264,4 @@ TEST_F(HostileUpstreamTest, CallersNeverSeeTheServersFilePaths) {
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "grpc_probe.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 using flows::v1::UnassignByInstanceIdsRequest;
@@ -34,7 +34,7 @@ TEST_F(LifecycleTest, CallerDeadlineEndsTheCallAtTheDeadline) {
 }
 
 TEST_F(LifecycleTest, UpstreamTimeoutBoundsCallsWithoutDeadline) {
-  FacadeConfig config = PlainProxy();
+  app::FacadeConfig config = PlainProxy();
   config.upstream_timeout = absl::Milliseconds(300);
   StartFacade(config);
   SlowGong(kGongNeverInTime);
@@ -59,7 +59,7 @@ TEST_F(LifecycleTest, CancelledCallEndsAtOnce) {
 
 TEST_F(LifecycleTest, HundredsOfCallsInFlightAtOnce) {
   // Each its own Gong request: 100 at a time (--max_gong_in_flight).
-  FacadeConfig config = PlainProxy();
+  app::FacadeConfig config = PlainProxy();
   config.quota.coalesce = false;
   StartFacade(config);
   // Each answer takes 300 ms, so the calls only finish quickly if none of
@@ -131,4 +131,4 @@ TEST_F(LifecycleTest, HealthServesBothNamesAndReflectionListsTheService) {
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

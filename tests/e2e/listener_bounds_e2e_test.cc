@@ -17,7 +17,7 @@
 #include "sandbox/sandbox_gong.h"
 #include "subprocess.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 // Streams the hostile client opens: ten times the default cap. Uncapped, each
@@ -192,4 +192,4 @@ TEST_F(FarDeadlineTest, ADeadlineTooFarToRepresentIsNoDeadline) {
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

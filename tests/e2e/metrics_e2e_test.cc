@@ -17,7 +17,7 @@
 #include "metrics_scrape.h"
 #include "support/wait_until.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 class MetricsTest : public FacadeTest {
@@ -71,7 +71,7 @@ TEST_F(MetricsTest, CountsCallsByCodeAndGongRequestsByStatus) {
 TEST_F(MetricsTest, EveryMethodAndEndpointHasItsOwnSeries) {
   sandbox::Options options;
   sandbox::SeedDemoCompany(&options);
-  StartFacadeWithSandbox(FacadeConfig(), options);
+  StartFacadeWithSandbox(app::FacadeConfig(), options);
   grpc::ClientContext lookup_context, list_context, assign_context, unassign_context;
   flows::v1::GetProspectFlowsRequest lookup;
   lookup.add_crm_prospect_ids("003DEMO000000003");
@@ -103,8 +103,8 @@ TEST_F(MetricsTest, EveryMethodAndEndpointHasItsOwnSeries) {
                   handled("AssignProspects", "InvalidArgument")),
             1);
   EXPECT_EQ(Value(m, "grpc_server_handled_total", handled("UnassignByCrmId", "OK")), 1);
-  for (const char* endpoint :
-       {"/v2/flows/prospects", "/v2/flows", "/v2/flows/prospects/unassign-flows-by-crm-id"}) {
+  for (const char* endpoint : {"/v2/flows/prospects", "/v2/flows",
+                               "/v2/flows/prospects/unassign-flows-by-crm-id"}) {
     EXPECT_EQ(Value(m, "gong_upstream_requests_total",
                     {{"endpoint", endpoint}, {"status", "200"}}),
               1)
@@ -117,7 +117,7 @@ TEST_F(MetricsTest, EveryMethodAndEndpointHasItsOwnSeries) {
 // Gong request a second, and calls that may not share one, so four calls
 // keep some waiting for about three seconds.
 TEST_F(MetricsTest, WaitingCallsAreCountedWhileTheyWait) {
-  FacadeConfig config;
+  app::FacadeConfig config;
   config.quota.gong_qps = 1;
   config.quota.coalesce = false;
   StartFacade(config);
@@ -131,7 +131,7 @@ TEST_F(MetricsTest, WaitingCallsAreCountedWhileTheyWait) {
   }
 
   double most_waiting = 0;
-  const bool seen = WaitUntil([&] {
+  const bool seen = support::WaitUntil([&] {
     most_waiting = std::max(most_waiting, Value(Scrape(), "gong_quota_waiting_calls"));
     return most_waiting > 0;
   });
@@ -147,7 +147,7 @@ TEST_F(MetricsTest, WaitingCallsAreCountedWhileTheyWait) {
 }
 
 TEST_F(MetricsTest, ARetryIsCounted) {
-  FacadeConfig config;
+  app::FacadeConfig config;
   config.quota.gong_qps = 0;  // retries on (the default 3 attempts)
   StartFacade(config);
   flows::v1::UnassignByInstanceIdsResponse response;
@@ -163,7 +163,7 @@ TEST_F(MetricsTest, ARetryIsCounted) {
 }
 
 TEST_F(MetricsTest, NoAnswerIsCountedAsError) {
-  FacadeConfig config = PlainProxy();
+  app::FacadeConfig config = PlainProxy();
   config.gong_base_url = "http://127.0.0.1:1";  // nothing listens there
   StartFacade(config);
   flows::v1::UnassignByInstanceIdsResponse response;
@@ -223,11 +223,11 @@ TEST_F(MetricsTest, ScrapesAreAnsweredWhileHundredsOfRequestsAreHalfSent) {
 }
 
 TEST_F(MetricsTest, EmptyAddressTurnsMetricsOff) {
-  FacadeConfig config = PlainProxy();
+  app::FacadeConfig config = PlainProxy();
   config.metrics_listen = "";
   StartFacade(config);
   EXPECT_EQ(facade_->metrics_port(), 0);
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 
 std::vector<Sample> ParseExposition(const std::string& text) {
   std::vector<Sample> samples;
@@ -63,4 +63,4 @@ double Sum(const std::vector<Sample>& samples, const std::string& name) {
   return sum;
 }
 
-}  // namespace gong::testing
+}  // namespace gong::e2e

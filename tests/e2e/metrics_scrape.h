@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace gong::testing {
+namespace gong::e2e {
 
 using Labels = std::map<std::string, std::string>;
 
@@ -32,4 +32,4 @@ double Value(const std::vector<Sample>& samples, const std::string& name,
 // The sum of every sample named `name`, whatever its labels.
 double Sum(const std::vector<Sample>& samples, const std::string& name);
 
-}  // namespace gong::testing
+}  // namespace gong::e2e

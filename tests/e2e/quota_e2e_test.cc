@@ -10,7 +10,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "metrics_scrape.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 using flows::v1::UnassignByInstanceIdsRequest;
@@ -19,7 +19,7 @@ using flows::v1::UnassignByInstanceIdsResponse;
 class QuotaTest : public FacadeTest {
  protected:
   void StartLimited(bool coalesce) {
-    FacadeConfig config;  // the defaults: 3 calls a second, retries on
+    app::FacadeConfig config;  // the defaults: 3 calls a second, retries on
     config.quota.coalesce = coalesce;
     StartFacade(config);
     sandbox::Behavior gong_limit;
@@ -92,7 +92,7 @@ TEST_F(QuotaTest, WithoutCoalescingTheFacadeStillKeepsToThreeASecond) {
 TEST_F(QuotaTest, AnAbsurdRetryAfterPausesNoLongerThanMaxGongPause) {
   for (int64_t retry_after : {int64_t{1'000'000'000'000}, INT64_MAX}) {
     SCOPED_TRACE(retry_after);
-    FacadeConfig config;  // the defaults: 3 calls a second, retries on
+    app::FacadeConfig config;  // the defaults: 3 calls a second, retries on
     config.quota.max_pause = absl::Seconds(6);
     StartFacade(config);
     sandbox::Behavior limited;
@@ -121,7 +121,7 @@ TEST_F(QuotaTest, AnAbsurdRetryAfterPausesNoLongerThanMaxGongPause) {
 // because of one caller's id, only that caller hears so: the others' ids
 // are sent again, in halves, within the quota.
 TEST_F(QuotaTest, OneCallersBadIdFailsOnlyThatCaller) {
-  FacadeConfig config;
+  app::FacadeConfig config;
   config.quota.gong_qps = 1;
   StartFacade(config);
   sandbox::Behavior refusing;
@@ -158,7 +158,7 @@ TEST_F(QuotaTest, OneCallersBadIdFailsOnlyThatCaller) {
 }
 
 TEST_F(QuotaTest, RetriesA503ThenSucceeds) {
-  FacadeConfig config;
+  app::FacadeConfig config;
   config.quota.gong_qps = 0;
   StartFacade(config);
   UnassignByInstanceIdsResponse response;
@@ -171,7 +171,7 @@ TEST_F(QuotaTest, RetriesA503ThenSucceeds) {
 }
 
 TEST_F(QuotaTest, NeverRetriesA500) {
-  FacadeConfig config;
+  app::FacadeConfig config;
   config.quota.gong_qps = 0;
   StartFacade(config);
   sandbox::Behavior failing;
@@ -183,7 +183,7 @@ TEST_F(QuotaTest, NeverRetriesA500) {
 }
 
 TEST_F(QuotaTest, QueueFullIsRefusedAtOnceWithRetryInfo) {
-  FacadeConfig config;
+  app::FacadeConfig config;
   config.quota.gong_qps = 1;
   config.quota.coalesce = false;
   config.quota.max_pending_calls = 1;
@@ -210,7 +210,7 @@ TEST_F(QuotaTest, QueueFullIsRefusedAtOnceWithRetryInfo) {
 // second call's turn is surely past its 10 s deadline, however slow the
 // machine.
 TEST_F(QuotaTest, ACallWhoseTurnComesAfterItsDeadlineIsRefusedUnsent) {
-  StartFacade(FacadeConfig());  // the defaults: 3 a second, pauses up to 60 s
+  StartFacade(app::FacadeConfig());  // the defaults: 3 a second, pauses up to 60 s
   sandbox::Behavior limited;
   limited.force_status = 429;
   limited.retry_after_seconds = 30;
@@ -236,4 +236,4 @@ TEST_F(QuotaTest, ACallWhoseTurnComesAfterItsDeadlineIsRefusedUnsent) {
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

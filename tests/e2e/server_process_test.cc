@@ -26,7 +26,7 @@
 #include "subprocess.h"
 #include "support/wait_until.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 using ::testing::HasSubstr;
@@ -124,7 +124,7 @@ TEST_F(ServerProcessTest, SigtermFinishesTheCallInFlightThenExitsZero) {
   slow.delay = absl::Milliseconds(700);
   sandbox_->SetBehavior(slow);
   auto call = std::async(std::launch::async, [this] { return Call("1001"); });
-  EXPECT_TRUE(WaitUntil([this] { return sandbox_->RequestCount() > 0; }));
+  EXPECT_TRUE(support::WaitUntil([this] { return sandbox_->RequestCount() > 0; }));
   server_->Signal(SIGTERM);
   EXPECT_TRUE(call.get().ok());
   EXPECT_EQ(server_->Wait(absl::Seconds(20)), 0);
@@ -361,7 +361,7 @@ class HttpsGong {
 TEST_F(ServerProcessTest, GongCaFileMakesGongsPrivateCertificateTrusted) {
   const std::filesystem::path certs =
       absl::StrCat(::testing::TempDir(), "/server_process_test_certs_", getpid());
-  ASSERT_EQ(MakeTestCertificates(certs), "");
+  ASSERT_EQ(fakes::MakeTestCertificates(certs), "");
   HttpsGong gong(certs);
   ASSERT_TRUE(gong.valid());
   const std::string base_url = "--gong_base_url=" + gong.base_url();
@@ -390,4 +390,4 @@ TEST_F(ServerProcessTest, GongCaFileMakesGongsPrivateCertificateTrusted) {
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

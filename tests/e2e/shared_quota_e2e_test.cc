@@ -29,7 +29,7 @@
 #include "support/redis_server.h"
 #include "support/wait_until.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 using flows::v1::FlowService;
@@ -96,8 +96,8 @@ class Replica {
   }
   // Waits until its metrics say `backend`.
   bool BackendBecomes(const std::string& backend, absl::Duration timeout) {
-    return WaitUntil([&] { return Backend() == backend; }, timeout,
-                     absl::Milliseconds(50));
+    return support::WaitUntil([&] { return Backend() == backend; }, timeout,
+                              absl::Milliseconds(50));
   }
 
  private:
@@ -133,7 +133,7 @@ class ClosedLoops {
   // Ends the loops and waits for the calls in flight.
   void Stop() {
     stopping_ = true;
-    WaitUntil([&] { return in_flight_.load() == 0; }, absl::Seconds(60));
+    support::WaitUntil([&] { return in_flight_.load() == 0; }, absl::Seconds(60));
   }
   // What was answered since the last Take().
   Totals Take() {
@@ -191,7 +191,8 @@ class ClosedLoops {
 class SharedQuotaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
+    absl::StatusOr<std::unique_ptr<support::RedisServer>> redis =
+        support::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = *std::move(redis);
     sandbox::Options options;
@@ -269,7 +270,7 @@ class SharedQuotaTest : public ::testing::Test {
     return replica.stub()->UnassignByInstanceIds(&context, request, &response);
   }
 
-  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<support::RedisServer> redis_;
   std::unique_ptr<sandbox::SandboxGong> sandbox_;
   std::vector<std::unique_ptr<Replica>> replicas_;
 };
@@ -306,7 +307,7 @@ TEST_F(SharedQuotaTest, A429AnsweredToOneReplicaPausesTheOthers) {
   sandbox_->SetBehavior(busy);
   auto first = std::async(std::launch::async, [&] { return Call(*replicas_[0], "1"); });
   // Replica 0 has written the pause to Redis.
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(support::WaitUntil([&] {
     absl::StatusOr<std::string> exists =
         redis_->Run({"EXISTS", absl::StrCat("{", kKey, "}:pause")});
     return exists.ok() && *exists == "1";
@@ -375,13 +376,13 @@ TEST_F(SharedQuotaTest, RedisStoppingMidRunFailsNoCallAndItsReturnIsNoticed) {
 }
 
 TEST_F(SharedQuotaTest, AWrongPasswordIsLoggedClearlyAndTheReplicaFallsBack) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> guarded =
-      RedisServer::Start({"--requirepass", "the-right-one"});
+  absl::StatusOr<std::unique_ptr<support::RedisServer>> guarded =
+      support::RedisServer::Start({"--requirepass", "the-right-one"});
   ASSERT_TRUE(guarded.ok()) << guarded.status();
   Replica replica(sandbox_->base_url(), (*guarded)->url(),
                   {{"GONG_FLOWS_QUOTA_REDIS_PASSWORD", "a-wrong-s3cret"}});
   ASSERT_TRUE(replica.Started());
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(support::WaitUntil([&] {
     return replica.Stderr().find("Redis cannot be used") != std::string::npos;
   })) << replica.Stderr();
   EXPECT_THAT(replica.Stderr(), HasSubstr("AUTH"));
@@ -392,8 +393,8 @@ TEST_F(SharedQuotaTest, AWrongPasswordIsLoggedClearlyAndTheReplicaFallsBack) {
 }
 
 TEST_F(SharedQuotaTest, TheRightPasswordIsUsedAndNeverPrinted) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> guarded =
-      RedisServer::Start({"--requirepass", "the-right-s3cret"});
+  absl::StatusOr<std::unique_ptr<support::RedisServer>> guarded =
+      support::RedisServer::Start({"--requirepass", "the-right-s3cret"});
   ASSERT_TRUE(guarded.ok()) << guarded.status();
   Replica replica(sandbox_->base_url(), (*guarded)->url(),
                   {{"GONG_FLOWS_QUOTA_REDIS_PASSWORD", "the-right-s3cret"}});
@@ -404,12 +405,13 @@ TEST_F(SharedQuotaTest, TheRightPasswordIsUsedAndNeverPrinted) {
 }
 
 TEST_F(SharedQuotaTest, ARedisRefusingScriptsIsLoggedClearlyAndTheReplicaFallsBack) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> scriptless = RedisServer::Start(
-      {"--rename-command", "EVALSHA", "", "--rename-command", "EVAL", ""});
+  absl::StatusOr<std::unique_ptr<support::RedisServer>> scriptless =
+      support::RedisServer::Start(
+          {"--rename-command", "EVALSHA", "", "--rename-command", "EVAL", ""});
   ASSERT_TRUE(scriptless.ok()) << scriptless.status();
   Replica replica(sandbox_->base_url(), (*scriptless)->url());
   ASSERT_TRUE(replica.Started());
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(support::WaitUntil([&] {
     return replica.Stderr().find("Redis cannot be used") != std::string::npos;
   })) << replica.Stderr();
   EXPECT_THAT(replica.Stderr(), HasSubstr("unknown command"));
@@ -419,4 +421,4 @@ TEST_F(SharedQuotaTest, ARedisRefusingScriptsIsLoggedClearlyAndTheReplicaFallsBa
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

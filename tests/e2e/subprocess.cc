@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 
 Subprocess::Subprocess(std::vector<std::string> argv,
                        std::map<std::string, std::string> env) {
@@ -64,7 +64,8 @@ Subprocess::~Subprocess() {
 }
 
 void Subprocess::Captured::Append(absl::string_view data) {
-  const size_t to_head = std::min(data.size(), kMaxKept - std::min(kMaxKept, head.size()));
+  const size_t to_head =
+      std::min(data.size(), kMaxKept - std::min(kMaxKept, head.size()));
   head.append(data.data(), to_head);
   data.remove_prefix(to_head);
   if (data.empty()) return;
@@ -77,7 +78,8 @@ void Subprocess::Captured::Append(absl::string_view data) {
 
 std::string Subprocess::Captured::Text() const {
   if (dropped == 0) return head;
-  return absl::StrCat(head, "\n[... ", dropped - tail.size(), " bytes left out ...]\n", tail);
+  return absl::StrCat(head, "\n[... ", dropped - tail.size(), " bytes left out ...]\n",
+                      tail);
 }
 
 void Subprocess::Drain(int fd, Captured* sink) {
@@ -118,9 +120,11 @@ int Subprocess::Wait(absl::Duration timeout) {
   // Stdout() and Stderr() right after Wait() must hold everything it wrote
   // (on a loaded machine the readers can be a while behind). Bounded, in
   // case a grandchild still holds a pipe open.
-  auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return streams_ended_ == 2; };
+  auto drained = [this]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return streams_ended_ == 2; };
   absl::MutexLock lock(&mu_);
-  mu_.AwaitWithDeadline(absl::Condition(&drained), std::max(end, absl::Now() + absl::Seconds(5)));
+  mu_.AwaitWithDeadline(absl::Condition(&drained),
+                        std::max(end, absl::Now() + absl::Seconds(5)));
   return exit_code_;
 }
 
@@ -137,7 +141,8 @@ std::string Subprocess::Stderr() {
 bool Subprocess::WaitForOutput(const std::string& text, absl::Duration timeout) {
   auto seen = [this, &text]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (const Captured* c : {&stdout_, &stderr_}) {
-      if (c->head.find(text) != std::string::npos || c->tail.find(text) != std::string::npos) {
+      if (c->head.find(text) != std::string::npos ||
+          c->tail.find(text) != std::string::npos) {
         return true;
       }
     }
@@ -147,4 +152,4 @@ bool Subprocess::WaitForOutput(const std::string& text, absl::Duration timeout) 
   return mu_.AwaitWithTimeout(absl::Condition(&seen), timeout);
 }
 
-}  // namespace gong::testing
+}  // namespace gong::e2e

@@ -15,14 +15,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 
 class Subprocess {
  public:
   // Starts `argv[0]` with `argv`; `env` is added to (or, with an empty
   // value, removed from) this process's environment.
-  Subprocess(std::vector<std::string> argv,
-             std::map<std::string, std::string> env = {});
+  Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
   ~Subprocess();  // SIGKILLs the child if it still runs.
 
   void Signal(int signal_number);
@@ -65,4 +64,4 @@ class Subprocess {
   std::thread err_reader_;
 };
 
-}  // namespace gong::testing
+}  // namespace gong::e2e

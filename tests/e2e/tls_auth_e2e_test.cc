@@ -13,7 +13,7 @@
 #include "grpc_probe.h"
 #include "support/wait_until.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 namespace fs = std::filesystem;
@@ -36,7 +36,7 @@ class CallerAuthTest : public FacadeTest {
   void SetUp() override {
     tokens_ = TestDir("caller_tokens") / "tokens";
     std::ofstream(tokens_) << "# callers\nalpha-token\n\nbeta-token\n";
-    FacadeConfig config = PlainProxy();
+    app::FacadeConfig config = PlainProxy();
     config.caller_tokens_file = tokens_.string();
     StartFacade(config);
   }
@@ -83,7 +83,7 @@ TEST_F(CallerAuthTest, AChangedTokenFileIsReadAgain) {
   fs::rename(next, tokens_);
   // The file is looked at again at most once a second.
   EXPECT_TRUE(
-      testing::WaitUntil([&] { return CallWith("Bearer gamma-token", "1003").ok(); },
+      support::WaitUntil([&] { return CallWith("Bearer gamma-token", "1003").ok(); },
                          absl::Seconds(20), absl::Milliseconds(200)));
   EXPECT_EQ(CallWith("Bearer alpha-token", "1004").error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
@@ -94,14 +94,14 @@ class TlsTest : public FacadeTest {
   static void SetUpTestSuite() {
     FacadeTest::SetUpTestSuite();
     dir_ = new fs::path(TestDir("facade_tls"));
-    const std::string failure = MakeTestCertificates(*dir_);
+    const std::string failure = fakes::MakeTestCertificates(*dir_);
     ASSERT_TRUE(failure.empty()) << failure;
   }
 
   static std::string File(const std::string& name) { return (*dir_ / name).string(); }
 
   void StartTls(bool mutual) {
-    FacadeConfig config = PlainProxy();
+    app::FacadeConfig config = PlainProxy();
     config.tls_cert_file = File("server.crt");
     config.tls_key_file = File("server.key");
     if (mutual) config.tls_client_ca_file = File("ca.crt");
@@ -164,4 +164,4 @@ TEST_F(TlsTest, MutualTlsRefusesClientsWithoutACertificateFromTheCa) {
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

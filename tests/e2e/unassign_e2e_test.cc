@@ -9,7 +9,7 @@
 #include "facade_test_env.h"
 #include "gmock/gmock.h"
 
-namespace gong::testing {
+namespace gong::e2e {
 namespace {
 
 using flows::v1::UnassignByInstanceIdsRequest;
@@ -151,8 +151,7 @@ struct Row {
 
 void PrintTo(const Row& row, std::ostream* os) { *os << "HTTP " << row.http_status; }
 
-class StatusTableTest : public UnassignTest,
-                        public ::testing::WithParamInterface<Row> {};
+class StatusTableTest : public UnassignTest, public ::testing::WithParamInterface<Row> {};
 
 TEST_P(StatusTableTest, GongStatusBecomesTheTablesCode) {
   const Row row = GetParam();
@@ -170,8 +169,7 @@ TEST_P(StatusTableTest, GongStatusBecomesTheTablesCode) {
   EXPECT_EQ(info->reason(), row.reason);
   EXPECT_EQ(info->domain(), "gong.io");
   EXPECT_EQ(info->metadata().at("http_status"), absl::StrCat(row.http_status));
-  EXPECT_EQ(Detail<google::rpc::RetryInfo>(status).has_value(),
-            row.http_status == 429);
+  EXPECT_EQ(Detail<google::rpc::RetryInfo>(status).has_value(), row.http_status == 429);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -323,7 +321,7 @@ TEST_F(UnassignTest, DroppedConnectionIsUnavailable) {
 class UnreachableGongTest : public FacadeTest {};
 
 TEST_F(UnreachableGongTest, NoListenerIsUnavailable) {
-  FacadeConfig config = PlainProxy();
+  app::FacadeConfig config = PlainProxy();
   config.gong_base_url = "http://127.0.0.1:1";  // nothing listens on port 1
   StartFacade(config);
   UnassignByInstanceIdsResponse response;
@@ -337,11 +335,11 @@ TEST_F(UnreachableGongTest, NoListenerIsUnavailable) {
 TEST_F(UnreachableGongTest, TlsFailureIsUnavailable) {
   StartFacade();
   // Speak TLS to the sandbox's plain HTTP port: the handshake fails.
-  FacadeConfig config = PlainProxy();
+  app::FacadeConfig config = PlainProxy();
   config.gong_base_url = absl::StrCat("https://127.0.0.1:", sandbox_->port());
   config.listen = "127.0.0.1:0";
   config.metrics_listen = "";
-  auto tls = FacadeServer::Start(config, GongCredentials::Bearer("t"));
+  auto tls = app::FacadeServer::Start(config, upstream::GongCredentials::Bearer("t"));
   ASSERT_TRUE(tls.ok());
   auto stub = flows::v1::FlowService::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", (*tls)->port()), grpc::InsecureChannelCredentials()));
@@ -359,4 +357,4 @@ TEST_F(UnreachableGongTest, TlsFailureIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace gong::testing
+}  // namespace gong::e2e

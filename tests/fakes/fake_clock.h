@@ -7,9 +7,9 @@
 
 #include "base/clock.h"
 
-namespace gong::testing {
+namespace gong::fakes {
 
-class FakeClock final : public Clock {
+class FakeClock final : public base::Clock {
  public:
   explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1'700'000'000))
       : now_(start) {}
@@ -40,4 +40,4 @@ class FakeClock final : public Clock {
   std::map<std::pair<absl::Time, uint64_t>, Task> tasks_;
 };
 
-}  // namespace gong::testing
+}  // namespace gong::fakes

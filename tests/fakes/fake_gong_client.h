@@ -10,16 +10,16 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "gong/gong_client.h"
-#include "gong/unassign_codec.h"
 #include "nlohmann/json.hpp"
+#include "upstream/gong_client.h"
+#include "upstream/unassign_by_instance_ids_codec.h"
 
-namespace gong::testing {
+namespace gong::fakes {
 
-class FakeGongClient final : public GongClient {
+class FakeGongClient final : public upstream::GongClient {
  public:
   struct Call {
-    GongRequest request;
+    upstream::GongRequest request;
     Callback done;  // empty once answered
   };
 
@@ -35,7 +35,7 @@ class FakeGongClient final : public GongClient {
       }
     }
     for (Callback& done : unfinished) {
-      std::move(done)(GongError::Cancelled("client destroyed", true));
+      std::move(done)(upstream::GongError::Cancelled("client destroyed", true));
     }
   }
 
@@ -46,7 +46,7 @@ class FakeGongClient final : public GongClient {
   }
 
   // Call ids are 1, 2, 3, ... in arrival order.
-  CallId Send(GongRequest request, Callback done) override {
+  CallId Send(upstream::GongRequest request, Callback done) override {
     if (on_send_) on_send_();
     absl::MutexLock lock(&mu_);
     calls_.push_back({std::move(request), std::move(done)});
@@ -65,11 +65,11 @@ class FakeGongClient final : public GongClient {
       cancelled_.push_back(id);
       done = std::move(calls_[id - 1].done);
     }
-    if (done) std::move(done)(GongError::Cancelled("cancelled", true));
+    if (done) std::move(done)(upstream::GongError::Cancelled("cancelled", true));
   }
 
   // Answers call `id`, as Gong's answer arriving would.
-  void Answer(CallId id, GongOutcome outcome) {
+  void Answer(CallId id, upstream::GongOutcome outcome) {
     Callback done;
     {
       absl::MutexLock lock(&mu_);
@@ -79,23 +79,24 @@ class FakeGongClient final : public GongClient {
   }
 
   // Answers call `id` with Gong's 200 for an unassign request.
-  void AnswerUnassigned(CallId id, const UnassignResult& result) {
-    Answer(id, GongAnswer{EncodeUnassignResponse(result)});
+  void AnswerUnassigned(CallId id, const upstream::UnassignByInstanceIdsResult& result) {
+    Answer(id,
+           upstream::GongAnswer{upstream::EncodeUnassignByInstanceIdsResponse(result)});
   }
 
   size_t size() {
     absl::MutexLock lock(&mu_);
     return calls_.size();
   }
-  GongRequest request(CallId id) {
+  upstream::GongRequest request(CallId id) {
     absl::MutexLock lock(&mu_);
     return calls_[id - 1].request;
   }
   absl::Time deadline(CallId id) { return request(id).deadline; }
   // The unassign request call `id` carries, read back from its JSON body.
-  UnassignRequest unassign(CallId id) {
+  upstream::UnassignByInstanceIdsParams unassign(CallId id) {
     const nlohmann::json body = nlohmann::json::parse(request(id).json_body);
-    UnassignRequest out;
+    upstream::UnassignByInstanceIdsParams out;
     out.flow_instance_ids = body.at("flowInstanceIds").get<std::vector<std::string>>();
     out.unassigned_by_user_email = body.value("unassignedByUserEmail", "");
     return out;
@@ -128,4 +129,4 @@ class FakeGongClient final : public GongClient {
   std::function<void()> on_send_;
 };
 
-}  // namespace gong::testing
+}  // namespace gong::fakes

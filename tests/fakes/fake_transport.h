@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "http/http_transport.h"
 
-namespace gong::testing {
+namespace gong::fakes {
 
 class FakeTransport final : public http::HttpTransport {
  public:
@@ -41,4 +41,4 @@ class FakeTransport final : public http::HttpTransport {
   RequestId next_id_ = kFirstId;
 };
 
-}  // namespace gong::testing
+}  // namespace gong::fakes

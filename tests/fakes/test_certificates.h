@@ -18,7 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-namespace gong::testing {
+namespace gong::fakes {
 
 // Makes the certificates in `dir` (created if need be); "" on success, else
 // what failed with openssl's output.
@@ -65,4 +65,4 @@ inline std::string MakeTestCertificates(const std::filesystem::path& dir) {
   return "";
 }
 
-}  // namespace gong::testing
+}  // namespace gong::fakes

@@ -35,7 +35,7 @@
 namespace {
 
 // Time stands still: Accepts never re-reads the file during one input.
-class StillClock final : public gong::Clock {
+class StillClock final : public gong::base::Clock {
  public:
   absl::Time Now() override { return absl::FromUnixSeconds(1796173200); }
   void RunAt(absl::Time, Task) override { std::abort(); }  // never used
@@ -68,7 +68,7 @@ bool IsAsciiSpace(char c) { return absl::ascii_isspace(static_cast<unsigned char
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
-  const std::vector<std::string> tokens = gong::ParseCallerTokens(text);
+  const std::vector<std::string> tokens = gong::auth::ParseCallerTokens(text);
 
   absl::flat_hash_set<absl::string_view> lines;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
@@ -91,14 +91,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > (1 << 20)) return 0;
   WriteTokensFile(text);
   StillClock clock;
-  absl::StatusOr<std::unique_ptr<gong::CallerTokens>> loaded =
-      gong::CallerTokens::Load(TokensPath(), &clock);
+  absl::StatusOr<std::unique_ptr<gong::auth::CallerTokens>> loaded =
+      gong::auth::CallerTokens::Load(TokensPath(), &clock);
   // Load has read the file, and the still clock never lets Accepts look at
   // it again: removed at once, it is not left behind when a finding aborts.
   ::unlink(TokensPath().c_str());
   FUZZ_CHECK(loaded.ok() == !tokens.empty());
   if (!loaded.ok()) return 0;
-  gong::CallerTokens& accepted = **loaded;
+  gong::auth::CallerTokens& accepted = **loaded;
   FUZZ_CHECK(accepted.size() == tokens.size());
 
   const absl::flat_hash_set<absl::string_view> token_set(tokens.begin(), tokens.end());

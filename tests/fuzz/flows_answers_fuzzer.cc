@@ -22,10 +22,10 @@
 #include "absl/strings/string_view.h"
 #include "api/page_token.h"
 #include "fuzz_check.h"
-#include "gong/assign_codec.h"
-#include "gong/list_flows_codec.h"
-#include "gong/prospect_flows_codec.h"
-#include "gong/unassign_crm_codec.h"
+#include "upstream/assign_prospects_codec.h"
+#include "upstream/get_prospect_flows_codec.h"
+#include "upstream/list_flows_codec.h"
+#include "upstream/unassign_by_crm_id_codec.h"
 
 namespace {
 
@@ -39,75 +39,78 @@ void CheckWarnings(const std::vector<std::string>& warnings) {
 }
 
 void FuzzLookup(absl::string_view body) {
-  absl::StatusOr<gong::ProspectFlowsResult> result =
-      gong::DecodeProspectFlowsResponse(body);
+  absl::StatusOr<gong::upstream::GetProspectFlowsResult> result =
+      gong::upstream::DecodeGetProspectFlowsResponse(body);
   if (!result.ok()) {
     FUZZ_CHECK(!result.status().message().empty());
     return;
   }
   CheckWarnings(result->warnings);
-  absl::StatusOr<gong::ProspectFlowsResult> again =
-      gong::DecodeProspectFlowsResponse(gong::EncodeProspectFlowsResponse(*result));
+  absl::StatusOr<gong::upstream::GetProspectFlowsResult> again =
+      gong::upstream::DecodeGetProspectFlowsResponse(
+          gong::upstream::EncodeGetProspectFlowsResponse(*result));
   FUZZ_CHECK(again.ok());
   FUZZ_CHECK(again->request_id == result->request_id);
   FUZZ_CHECK(again->flow_instances.size() == result->flow_instances.size());
   for (size_t i = 0; i < result->flow_instances.size(); ++i) {
-    FUZZ_CHECK(gong::EncodeFlowInstance(again->flow_instances[i]) ==
-               gong::EncodeFlowInstance(result->flow_instances[i]));
+    FUZZ_CHECK(gong::upstream::EncodeFlowInstance(again->flow_instances[i]) ==
+               gong::upstream::EncodeFlowInstance(result->flow_instances[i]));
   }
 }
 
 void FuzzListing(absl::string_view body) {
-  absl::StatusOr<gong::ListFlowsResult> result = gong::DecodeListFlowsResponse(body);
+  absl::StatusOr<gong::upstream::ListFlowsResult> result =
+      gong::upstream::DecodeListFlowsResponse(body);
   if (!result.ok()) return;
   CheckWarnings(result->warnings);
   // A cursor, when there is one, travels in a page token that reads back,
   // or is refused when it is made: never a token the facade then refuses.
   if (!result->next_cursor.empty()) {
-    gong::ListFlowsQuery filters;
+    gong::upstream::ListFlowsParams filters;
     filters.flow_owner_email = "ana@example.com";
     absl::StatusOr<std::string> token =
-        gong::EncodePageToken(filters, result->next_cursor);
-    if (result->next_cursor.size() > gong::kMaxCursorBytes) {
+        gong::api::EncodePageToken(filters, result->next_cursor);
+    if (result->next_cursor.size() > gong::api::kMaxCursorBytes) {
       FUZZ_CHECK(!token.ok());
       return;
     }
-    FUZZ_CHECK(token.ok() && token->size() <= gong::kMaxPageTokenBytes);
-    absl::StatusOr<std::string> cursor = gong::DecodePageToken(*token, filters);
+    FUZZ_CHECK(token.ok() && token->size() <= gong::api::kMaxPageTokenBytes);
+    absl::StatusOr<std::string> cursor = gong::api::DecodePageToken(*token, filters);
     FUZZ_CHECK(cursor.ok() && *cursor == result->next_cursor);
   }
 }
 
 void FuzzAssign(absl::string_view body) {
-  absl::StatusOr<gong::AssignResult> result = gong::DecodeAssignResponse(body);
+  absl::StatusOr<gong::upstream::AssignProspectsResult> result =
+      gong::upstream::DecodeAssignProspectsResponse(body);
   if (!result.ok()) return;
   CheckWarnings(result->warnings);
-  for (const gong::AssignmentFailure& failure : result->not_assigned) {
+  for (const gong::upstream::AssignmentFailure& failure : result->not_assigned) {
     FUZZ_CHECK(!failure.crm_prospect_id.empty());
   }
 }
 
 void FuzzUnassignByCrmId(absl::string_view body) {
-  (void)gong::DecodeUnassignByCrmIdResponse(body);
+  (void)gong::upstream::DecodeUnassignByCrmIdResponse(body);
 }
 
 void FuzzPageToken(absl::string_view token) {
-  gong::ListFlowsQuery filters;
+  gong::upstream::ListFlowsParams filters;
   filters.flow_owner_email = "ana@example.com";
   filters.workspace_id = "61";
-  absl::StatusOr<std::string> cursor = gong::DecodePageToken(token, filters);
+  absl::StatusOr<std::string> cursor = gong::api::DecodePageToken(token, filters);
   if (!cursor.ok()) {
     FUZZ_CHECK(cursor.status().code() == absl::StatusCode::kInvalidArgument);
     return;
   }
-  FUZZ_CHECK(!cursor->empty() && cursor->size() <= gong::kMaxCursorBytes);
-  absl::StatusOr<std::string> again = gong::EncodePageToken(filters, *cursor);
+  FUZZ_CHECK(!cursor->empty() && cursor->size() <= gong::api::kMaxCursorBytes);
+  absl::StatusOr<std::string> again = gong::api::EncodePageToken(filters, *cursor);
   FUZZ_CHECK(again.ok());
-  absl::StatusOr<std::string> reread = gong::DecodePageToken(*again, filters);
+  absl::StatusOr<std::string> reread = gong::api::DecodePageToken(*again, filters);
   FUZZ_CHECK(reread.ok() && *reread == *cursor);
-  gong::ListFlowsQuery other = filters;
+  gong::upstream::ListFlowsParams other = filters;
   other.folder_id = "9";
-  FUZZ_CHECK(!gong::DecodePageToken(token, other).ok());
+  FUZZ_CHECK(!gong::api::DecodePageToken(token, other).ok());
 }
 
 }  // namespace

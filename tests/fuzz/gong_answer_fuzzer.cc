@@ -1,7 +1,7 @@
-// Fuzzes how Gong's answers are read: the 200 body (DecodeUnassignResponse),
+// Fuzzes how Gong's answers are read: the 200 body (DecodeUnassignByInstanceIdsResponse),
 // the error body (DecodeErrorBody), the whole interpretation of an HTTP
 // answer as the Gong client and the unassign codec do it (ReadGongAnswer,
-// then DecodeUnassignOutcome), and the bounds on Gong's text passed on to
+// then DecodeUnassignByInstanceIdsOutcome), and the bounds on Gong's text passed on to
 // callers (upstream_text).
 //
 // Input: a first line "STATUS" or "STATUS RETRY-AFTER" (say "429 3"), then
@@ -34,13 +34,13 @@
 #include "absl/time/time.h"
 #include "api/upstream_text.h"
 #include "fuzz_check.h"
-#include "gong/gong_answer.h"
-#include "gong/gong_error.h"
-#include "gong/gong_json.h"
-#include "gong/gong_request.h"
-#include "gong/retry_after.h"
-#include "gong/unassign_codec.h"
 #include "http/http_transport.h"
+#include "upstream/gong_answer.h"
+#include "upstream/gong_error.h"
+#include "upstream/gong_json.h"
+#include "upstream/gong_request.h"
+#include "upstream/retry_after.h"
+#include "upstream/unassign_by_instance_ids_codec.h"
 
 namespace {
 
@@ -61,28 +61,30 @@ bool IsValidUtf8(absl::string_view text) {
   }
 }
 
-void CheckRoundTrip(const gong::UnassignResult& result) {
+void CheckRoundTrip(const gong::upstream::UnassignByInstanceIdsResult& result) {
   // Every string came out of a JSON parse, so it is valid UTF-8 and dumps.
   Json again = Json::object();
   again["requestId"] = result.request_id;
   again["unassignedFlowInstanceIds"] = result.unassigned_flow_instance_ids;
-  absl::StatusOr<gong::UnassignResult> decoded =
-      gong::DecodeUnassignResponse(again.dump());
+  absl::StatusOr<gong::upstream::UnassignByInstanceIdsResult> decoded =
+      gong::upstream::DecodeUnassignByInstanceIdsResponse(again.dump());
   FUZZ_CHECK(decoded.ok());
   FUZZ_CHECK(decoded->request_id == result.request_id);
   FUZZ_CHECK(decoded->unassigned_flow_instance_ids ==
              result.unassigned_flow_instance_ids);
 }
 
-void CheckRequestEncoding(const gong::UnassignResult& result, absl::string_view email) {
-  gong::UnassignRequest request;
+void CheckRequestEncoding(const gong::upstream::UnassignByInstanceIdsResult& result,
+                          absl::string_view email) {
+  gong::upstream::UnassignByInstanceIdsParams request;
   request.flow_instance_ids = result.unassigned_flow_instance_ids;
   request.unassigned_by_user_email = std::string(email);
-  const std::string body = gong::EncodeUnassignBody(request);
-  const gong::GongRequest gong_request = gong::EncodeUnassign(request, kNow);
+  const std::string body = gong::upstream::EncodeUnassignByInstanceIdsBody(request);
+  const gong::upstream::GongRequest gong_request =
+      gong::upstream::EncodeUnassignByInstanceIds(request, kNow);
   FUZZ_CHECK(gong_request.json_body == body);
-  FUZZ_CHECK(gong_request.path == gong::kUnassignPath);
-  FUZZ_CHECK(gong_request.idempotency == gong::Idempotency::kNotIdempotent);
+  FUZZ_CHECK(gong_request.path == gong::upstream::kUnassignByInstanceIdsPath);
+  FUZZ_CHECK(gong_request.idempotency == gong::upstream::Idempotency::kNotIdempotent);
   FUZZ_CHECK(gong_request.items == request.flow_instance_ids.size());
   FUZZ_CHECK(gong_request.deadline == kNow);
   const Json encoded = Json::parse(body, nullptr, false);
@@ -115,16 +117,16 @@ void CheckIdAsWritten(const Json& value, const std::string& id) {
 
 // What a caller gets of Gong's text (in a status message and ErrorInfo
 // metadata) stays small and valid UTF-8, however long Gong's text is.
-void CheckBoundedForCallers(const gong::GongError& error) {
-  const std::string summary = gong::SummarizeGongErrors(error.errors);
-  FUZZ_CHECK(summary.size() <= gong::kMaxGongErrorBytes + 128);
+void CheckBoundedForCallers(const gong::upstream::GongError& error) {
+  const std::string summary = gong::api::SummarizeGongErrors(error.errors);
+  FUZZ_CHECK(summary.size() <= gong::api::kMaxGongErrorBytes + 128);
   FUZZ_CHECK(IsValidUtf8(summary));
   FUZZ_CHECK(error.errors.empty() || !summary.empty());
   const std::string request_id =
-      gong::BoundedText(error.request_id, gong::kMaxGongRequestIdBytes);
-  FUZZ_CHECK(request_id.size() <= gong::kMaxGongRequestIdBytes + 32);
+      gong::api::BoundedText(error.request_id, gong::api::kMaxGongRequestIdBytes);
+  FUZZ_CHECK(request_id.size() <= gong::api::kMaxGongRequestIdBytes + 32);
   FUZZ_CHECK(IsValidUtf8(request_id));
-  if (error.request_id.size() <= gong::kMaxGongRequestIdBytes) {
+  if (error.request_id.size() <= gong::api::kMaxGongRequestIdBytes) {
     FUZZ_CHECK(request_id == error.request_id);
   }
 }
@@ -136,33 +138,38 @@ void CheckInterpretation(int status, absl::string_view retry_after,
   response.body = std::string(body);
   if (!retry_after.empty()) response.headers["retry-after"] = std::string(retry_after);
   // As the Gong client reads it, then as the unassign codec reads that.
-  const gong::GongOutcome answer =
-      gong::ReadGongAnswer(gong::http::HttpResult(response), kNow);
-  FUZZ_CHECK(std::holds_alternative<gong::GongAnswer>(answer) == (status == 200));
-  if (status == 200) FUZZ_CHECK(std::get<gong::GongAnswer>(answer).body == body);
-  const gong::UnassignOutcome outcome = gong::DecodeUnassignOutcome(answer);
+  const gong::upstream::GongOutcome answer =
+      gong::upstream::ReadGongAnswer(gong::http::HttpResult(response), kNow);
+  FUZZ_CHECK(std::holds_alternative<gong::upstream::GongAnswer>(answer) ==
+             (status == 200));
+  if (status == 200)
+    FUZZ_CHECK(std::get<gong::upstream::GongAnswer>(answer).body == body);
+  const gong::upstream::UnassignByInstanceIdsOutcome outcome =
+      gong::upstream::DecodeUnassignByInstanceIdsOutcome(answer);
 
-  const absl::StatusOr<gong::UnassignResult> decoded = gong::DecodeUnassignResponse(body);
+  const absl::StatusOr<gong::upstream::UnassignByInstanceIdsResult> decoded =
+      gong::upstream::DecodeUnassignByInstanceIdsResponse(body);
   if (status == 200) {
-    FUZZ_CHECK(std::holds_alternative<gong::UnassignResult>(outcome) == decoded.ok());
+    FUZZ_CHECK(std::holds_alternative<gong::upstream::UnassignByInstanceIdsResult>(
+                   outcome) == decoded.ok());
     if (decoded.ok()) {
-      const auto& result = std::get<gong::UnassignResult>(outcome);
+      const auto& result = std::get<gong::upstream::UnassignByInstanceIdsResult>(outcome);
       FUZZ_CHECK(result.request_id == decoded->request_id);
       FUZZ_CHECK(result.unassigned_flow_instance_ids ==
                  decoded->unassigned_flow_instance_ids);
     } else {
-      const auto& error = std::get<gong::GongError>(outcome);
-      FUZZ_CHECK(error.kind == gong::GongError::Kind::kMalformedAnswer);
+      const auto& error = std::get<gong::upstream::GongError>(outcome);
+      FUZZ_CHECK(error.kind == gong::upstream::GongError::Kind::kMalformedAnswer);
       FUZZ_CHECK(error.answered());
       FUZZ_CHECK(error.http_status == 200);
       FUZZ_CHECK(!error.detail.empty());
     }
     return;
   }
-  FUZZ_CHECK(std::holds_alternative<gong::GongError>(outcome));
-  const auto& error = std::get<gong::GongError>(outcome);
-  const gong::GongErrorBody error_body = gong::DecodeErrorBody(body);
-  FUZZ_CHECK(error.kind == gong::GongError::Kind::kHttpStatus);
+  FUZZ_CHECK(std::holds_alternative<gong::upstream::GongError>(outcome));
+  const auto& error = std::get<gong::upstream::GongError>(outcome);
+  const gong::upstream::GongErrorBody error_body = gong::upstream::DecodeErrorBody(body);
+  FUZZ_CHECK(error.kind == gong::upstream::GongError::Kind::kHttpStatus);
   FUZZ_CHECK(error.answered());
   FUZZ_CHECK(error.http_status == status);
   FUZZ_CHECK(error.request_id == error_body.request_id);
@@ -171,8 +178,9 @@ void CheckInterpretation(int status, absl::string_view retry_after,
   if (status == 429) {
     FUZZ_CHECK(error.retry_after.has_value());
     FUZZ_CHECK(*error.retry_after >= absl::ZeroDuration());
-    FUZZ_CHECK(*error.retry_after ==
-               gong::ParseRetryAfter(retry_after, kNow).value_or(absl::Seconds(1)));
+    FUZZ_CHECK(
+        *error.retry_after ==
+        gong::upstream::ParseRetryAfter(retry_after, kNow).value_or(absl::Seconds(1)));
   } else {
     FUZZ_CHECK(!error.retry_after.has_value());
   }
@@ -197,8 +205,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
-  const absl::StatusOr<gong::UnassignResult> decoded = gong::DecodeUnassignResponse(body);
-  const gong::GongErrorBody error_body = gong::DecodeErrorBody(body);
+  const absl::StatusOr<gong::upstream::UnassignByInstanceIdsResult> decoded =
+      gong::upstream::DecodeUnassignByInstanceIdsResponse(body);
+  const gong::upstream::GongErrorBody error_body = gong::upstream::DecodeErrorBody(body);
   for (const std::string& error : error_body.errors) FUZZ_CHECK(IsValidUtf8(error));
   if (decoded.ok()) {
     FUZZ_CHECK(error_body.request_id == decoded->request_id);
@@ -206,7 +215,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The ids as parsed (by the one parse every reader shares, which also
     // takes a body with a key that is not UTF-8), to see each came out as
     // it was written.
-    const absl::StatusOr<Json> json = gong::json::Parse(body);
+    const absl::StatusOr<Json> json = gong::upstream::internal::json::Parse(body);
     FUZZ_CHECK(json.ok());
     const Json& ids = (*json)["unassignedFlowInstanceIds"];
     FUZZ_CHECK(ids.size() == decoded->unassigned_flow_instance_ids.size());

@@ -25,18 +25,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "fuzz_check.h"
-#include "gong/assign_codec.h"
-#include "gong/gong_answer.h"
-#include "gong/gong_json.h"
-#include "gong/json_fields.h"
-#include "gong/list_flows_codec.h"
-#include "gong/prospect_flows_codec.h"
-#include "gong/unassign_codec.h"
-#include "gong/unassign_crm_codec.h"
+#include "upstream/assign_prospects_codec.h"
+#include "upstream/get_prospect_flows_codec.h"
+#include "upstream/gong_answer.h"
+#include "upstream/gong_json.h"
+#include "upstream/json_fields.h"
+#include "upstream/list_flows_codec.h"
+#include "upstream/unassign_by_crm_id_codec.h"
+#include "upstream/unassign_by_instance_ids_codec.h"
 
 namespace {
 
-using gong::json::Json;
+using gong::upstream::internal::json::Json;
 
 constexpr size_t kMaxWarningBytes = 400;
 constexpr size_t kMaxExcerptBytes = 64 + 3;  // the cut, then "..."
@@ -80,7 +80,7 @@ std::string ValueText(const Shape& shape, size_t* depth) {
 // A refused answer that nested too deep must say so.
 template <typename Result>
 void CheckRefusal(const absl::StatusOr<Result>& result, size_t depth) {
-  if (depth <= gong::json::kMaxAnswerDepth) return;
+  if (depth <= gong::upstream::internal::json::kMaxAnswerDepth) return;
   FUZZ_CHECK(!result.ok());
   FUZZ_CHECK(result.status().message() == "body is nested deeper than 64 levels");
 }
@@ -93,20 +93,20 @@ void FuzzReader(int reader, const Shape& shape) {
       const std::string body = absl::StrCat(
           R"({"requestId":"r","prospectsAssigned":[{"flowId":"1","flowInstanceId":"2",)",
           R"("flowName":)", value, "}]}");
-      const auto result = gong::DecodeProspectFlowsResponse(body);
+      const auto result = gong::upstream::DecodeGetProspectFlowsResponse(body);
       CheckRefusal(result, depth + 3);
       if (result.ok()) CheckWarnings(result->warnings);
       break;
     }
     case 1: {  // the listing, the value as records.cursor
-      const auto result = gong::DecodeListFlowsResponse(absl::StrCat(
+      const auto result = gong::upstream::DecodeListFlowsResponse(absl::StrCat(
           R"({"requestId":"r","records":{"cursor":)", value, R"(},"flows":[]})"));
       CheckRefusal(result, depth + 2);
       if (result.ok()) CheckWarnings(result->warnings);
       break;
     }
     case 2: {  // assign, the value as a failure's errorMessage
-      const auto result = gong::DecodeAssignResponse(absl::StrCat(
+      const auto result = gong::upstream::DecodeAssignProspectsResponse(absl::StrCat(
           R"({"requestId":"r","prospectsAssigned":[],"prospectsNotAssigned":[)",
           R"({"crmProspectId":"7","errorMessage":)", value, "}]}"));
       CheckRefusal(result, depth + 3);
@@ -114,29 +114,33 @@ void FuzzReader(int reader, const Shape& shape) {
       break;
     }
     case 3: {  // unassign, the value as requestId
-      const auto result = gong::DecodeUnassignResponse(absl::StrCat(
-          R"({"requestId":)", value, R"(,"unassignedFlowInstanceIds":["1"]})"));
+      const auto result =
+          gong::upstream::DecodeUnassignByInstanceIdsResponse(absl::StrCat(
+              R"({"requestId":)", value, R"(,"unassignedFlowInstanceIds":["1"]})"));
       CheckRefusal(result, depth + 1);
       if (result.ok()) CheckWarnings(result->warnings);
       break;
     }
     case 4: {  // unassign by CRM id, the value as one of the ids
-      const auto result = gong::DecodeUnassignByCrmIdResponse(
+      const auto result = gong::upstream::DecodeUnassignByCrmIdResponse(
           absl::StrCat(R"({"requestId":"r","unassignedFlowInstanceIds":[)", value, "]}"));
       CheckRefusal(result, depth + 2);
       if (result.ok()) CheckWarnings(result->warnings);
       break;
     }
     case 5: {  // an error body, the value as errors[]
-      const gong::GongErrorBody body = gong::DecodeErrorBody(
+      const gong::upstream::GongErrorBody body = gong::upstream::DecodeErrorBody(
           absl::StrCat(R"({"requestId":"r","errors":)", value, "}"));
-      if (depth + 1 > gong::json::kMaxAnswerDepth) FUZZ_CHECK(body.errors.empty());
+      if (depth + 1 > gong::upstream::internal::json::kMaxAnswerDepth)
+        FUZZ_CHECK(body.errors.empty());
       break;
     }
     default: {  // the excerpt of the value parsed, when it parses
-      const auto parsed = gong::json::Parse(value);
+      const auto parsed = gong::upstream::internal::json::Parse(value);
       CheckRefusal(parsed, depth);
-      if (parsed.ok()) CheckPrintable(gong::json::Excerpt(*parsed), kMaxExcerptBytes);
+      if (parsed.ok())
+        CheckPrintable(gong::upstream::internal::json::Excerpt(*parsed),
+                       kMaxExcerptBytes);
       // And of a value of the full depth built directly (no parser limit
       // protects the excerpt from values built in code).
       Json deep = shape.quoted ? Json(std::string(shape.leaf)) : Json(shape.leaf.size());
@@ -149,7 +153,7 @@ void FuzzReader(int reader, const Shape& shape) {
         }
         deep = std::move(outer);
       }
-      CheckPrintable(gong::json::Excerpt(deep), kMaxExcerptBytes);
+      CheckPrintable(gong::upstream::internal::json::Excerpt(deep), kMaxExcerptBytes);
       break;
     }
   }

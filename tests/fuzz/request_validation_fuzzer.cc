@@ -1,4 +1,4 @@
-// Fuzzes ValidateUnassignRequest, the check of every caller's request before
+// Fuzzes ValidateUnassignByInstanceIds, the check of every caller's request before
 // anything goes to Gong.
 //
 // Input: text lines. The first line is unassigned_by_user_email (empty: not
@@ -40,7 +40,7 @@
 namespace {
 
 bool ValidId(absl::string_view id) {
-  if (id.empty() || id.size() > gong::kMaxIdBytes) return false;
+  if (id.empty() || id.size() > gong::api::kMaxIdBytes) return false;
   for (char c : id) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x21 || byte > 0x7e) return false;
@@ -113,7 +113,7 @@ bool HasKnownInvisible(absl::string_view text) {
 
 bool PlainEmail(absl::string_view email) {
   const size_t at = email.find('@');
-  return email.size() <= gong::kMaxEmailBytes && AllPrintableAscii(email) &&
+  return email.size() <= gong::api::kMaxEmailBytes && AllPrintableAscii(email) &&
          at != absl::string_view::npos && at != 0 && at + 1 != email.size() &&
          email.find('@', at + 1) == absl::string_view::npos;
 }
@@ -130,14 +130,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gong::flows::v1::UnassignByInstanceIdsRequest request;
   request.set_unassigned_by_user_email(std::string(email));
   for (absl::string_view id : ids) request.add_flow_instance_ids(std::string(id));
-  const gong::ValidatedRequest validated = gong::ValidateUnassignRequest(request);
+  const gong::api::ValidatedRequest validated =
+      gong::api::ValidateUnassignByInstanceIds(request);
 
   // The reference: every violation's field, in the order they are found.
   // Past kMaxIdEntriesPerUnassign entries the list is one violation and no
   // entry is read.
   std::vector<std::string> expected_ids;
   std::vector<std::string> expected_fields;
-  if (ids.empty() || ids.size() > gong::kMaxIdEntriesPerUnassign) {
+  if (ids.empty() || ids.size() > gong::api::kMaxIdEntriesPerUnassign) {
     expected_fields.push_back("flow_instance_ids");
   } else {
     absl::flat_hash_set<absl::string_view> seen;
@@ -148,12 +149,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         expected_ids.emplace_back(ids[i]);
       }
     }
-    if (expected_ids.size() > gong::kMaxIdsPerUnassign) {
+    if (expected_ids.size() > gong::upstream::kMaxIdsPerUnassign) {
       expected_fields.push_back("flow_instance_ids");
     }
   }
 
-  if (ids.size() <= gong::kMaxIdEntriesPerUnassign) {
+  if (ids.size() <= gong::api::kMaxIdEntriesPerUnassign) {
     FUZZ_CHECK(validated.request.flow_instance_ids == expected_ids);
   }
   for (const std::string& id : validated.request.flow_instance_ids) {
@@ -169,19 +170,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // The list: the first kMaxListedViolations, each bounded; the rest counted.
   const auto& listed = validated.violations.listed();
-  FUZZ_CHECK(listed.size() == std::min(total, gong::kMaxListedViolations));
+  FUZZ_CHECK(listed.size() == std::min(total, gong::api::kMaxListedViolations));
   FUZZ_CHECK(validated.violations.unlisted() == total - listed.size());
   for (size_t i = 0; i < listed.size(); ++i) {
     FUZZ_CHECK(listed[i].field == expected_fields[i]);
     FUZZ_CHECK(!listed[i].description.empty());
-    FUZZ_CHECK(listed[i].description.size() <= gong::kMaxViolationDescriptionBytes);
+    FUZZ_CHECK(listed[i].description.size() <= gong::api::kMaxViolationDescriptionBytes);
   }
 
   FUZZ_CHECK(validated.request.unassigned_by_user_email == email);
   if (email.empty()) {
     FUZZ_CHECK(!email_refused);
   } else {
-    if (email.size() > gong::kMaxEmailBytes || HasAsciiControlOrSpace(email) ||
+    if (email.size() > gong::api::kMaxEmailBytes || HasAsciiControlOrSpace(email) ||
         HasKnownInvisible(email) || !WellFormedUtf8(email)) {
       FUZZ_CHECK(email_refused);
     }

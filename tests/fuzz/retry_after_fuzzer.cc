@@ -26,7 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "fuzz_check.h"
-#include "gong/retry_after.h"
+#include "upstream/retry_after.h"
 
 namespace {
 
@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Wed, 02 Dec 2026 01:00:00 GMT: a date near the seeds'.
   const absl::Time now = absl::FromUnixSeconds(1796173200);
 
-  const std::optional<absl::Duration> wait = gong::ParseRetryAfter(value, now);
+  const std::optional<absl::Duration> wait = gong::upstream::ParseRetryAfter(value, now);
   if (!wait.has_value()) return 0;
   FUZZ_CHECK(*wait >= absl::ZeroDuration());
 
@@ -72,11 +72,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   const std::optional<absl::Duration> padded =
-      gong::ParseRetryAfter(absl::StrCat(" \t", value, "\r\n "), now);
+      gong::upstream::ParseRetryAfter(absl::StrCat(" \t", value, "\r\n "), now);
   FUZZ_CHECK(padded == wait);
 
   const std::optional<absl::Duration> later =
-      gong::ParseRetryAfter(value, now + absl::Seconds(1));
+      gong::upstream::ParseRetryAfter(value, now + absl::Seconds(1));
   FUZZ_CHECK(later.has_value());
   if (AllDigits(stripped) || LooksLikeNumber(stripped)) {
     FUZZ_CHECK(*later == *wait);

@@ -31,9 +31,9 @@ class CurlTransportHttp2Test : public ::testing::Test {
   void SetUp() override {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     certs_ = absl::StrCat(::testing::TempDir(), "/curl_transport_http2_", getpid());
-    ASSERT_EQ(gong::testing::MakeTestCertificates(certs_), "");
+    ASSERT_EQ(fakes::MakeTestCertificates(certs_), "");
     // Answers after 300 ms: a burst is in flight at once.
-    upstream_ = std::make_unique<gong::testing::Subprocess>(std::vector<std::string>{
+    upstream_ = std::make_unique<e2e::Subprocess>(std::vector<std::string>{
         NODE_BIN, HOSTILE_UPSTREAM_JS, "--mode=slow-h2", "--delay_ms=300",
         "--cert=" + (certs_ / "server.crt").string(),
         "--key=" + (certs_ / "server.key").string()});
@@ -68,7 +68,7 @@ class CurlTransportHttp2Test : public ::testing::Test {
   }
 
   std::filesystem::path certs_;
-  std::unique_ptr<gong::testing::Subprocess> upstream_;
+  std::unique_ptr<e2e::Subprocess> upstream_;
   int port_ = 0;
   int control_port_ = 0;
 };
@@ -99,7 +99,7 @@ TEST_F(CurlTransportHttp2Test, ABurstToAnOriginKnownToSpeakHttp2SharesOneConnect
       << std::get<TransportError>(learned[0]).message;
   // Idle for a second, the transport closes its connection: the burst
   // finds none open and waits for the one it makes.
-  ASSERT_TRUE(gong::testing::WaitUntil([&] {
+  ASSERT_TRUE(support::WaitUntil([&] {
     return UpstreamStats().value("openConnections", -1) == 0;
   })) << UpstreamStats().dump();
 

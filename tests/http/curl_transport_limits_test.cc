@@ -109,7 +109,7 @@ TEST_F(CurlTransportLimitsTest, NeverMoreConnectionsThanMaxAndNoneLeftIdle) {
   // Closed by the transport about a second after the last answer. (The
   // sandbox closes idle connections after 5 s, but that leaves curl's end
   // open in CLOSE_WAIT, which counts.)
-  EXPECT_TRUE(testing::WaitUntil([&] { return OpenSocketsTo(sandbox_->port()) == 0; }))
+  EXPECT_TRUE(support::WaitUntil([&] { return OpenSocketsTo(sandbox_->port()) == 0; }))
       << OpenSocketsTo(sandbox_->port()) << " sockets still open";
 }
 

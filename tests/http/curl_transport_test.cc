@@ -73,7 +73,7 @@ class CurlTransportTest : public ::testing::Test {
   }
 
   bool AwaitServerRequest() {
-    return gong::testing::WaitUntil([this] { return sandbox_->RequestCount() > 0; });
+    return support::WaitUntil([this] { return sandbox_->RequestCount() > 0; });
   }
 
   std::unique_ptr<sandbox::SandboxGong> sandbox_;
@@ -152,7 +152,7 @@ TEST_F(CurlTransportTest, AStalledHttp11AnswerHoldsOnlyItsOwnRequest) {
   transport_->Send(get("/stall", absl::Seconds(20)),
                    [&first](HttpResult r) { first.set_value(std::move(r)); });
   std::future<HttpResult> first_result = first.get_future();
-  ASSERT_TRUE(gong::testing::WaitUntil([&] {
+  ASSERT_TRUE(support::WaitUntil([&] {
     absl::MutexLock lock(&mu);
     return stalled_arrived;
   }));

@@ -35,7 +35,7 @@ clean_tree() {
 # Only the layers, bottom up.
 add_subdirectory(base)
 add_subdirectory(http)
-add_subdirectory(gong)
+add_subdirectory(upstream)
 add_subdirectory(quota)
 add_subdirectory(auth)
 add_subdirectory(api)
@@ -54,6 +54,15 @@ EOF
   put server/base/clock.h <<'EOF'
 #pragma once
 #include "base/log.h"
+namespace gong::base {
+namespace internal {
+}  // namespace internal
+}  // namespace gong::base
+namespace gong::base::internal::detail {
+namespace {
+}  // namespace
+}  // namespace gong::base::internal::detail
+namespace v1 = gong::flows::v1;
 EOF
   put server/base/CMakeLists.txt <<'EOF'
 add_library(gong_base log.cc)
@@ -73,30 +82,30 @@ target_link_libraries(gong_http
   PUBLIC gong_base  # the logger
   PRIVATE CURL::libcurl OpenSSL::SSL)
 EOF
-  put server/gong/gong_client.h <<'EOF'
+  put server/upstream/gong_client.h <<'EOF'
 #pragma once
 #include "base/clock.h"
 #include "http/http_transport.h"
 /* #include <grpcpp/grpcpp.h> in a comment is no include */
 EOF
-  put server/gong/gong_client.cc <<'EOF'
-#include "gong/gong_client.h"
+  put server/upstream/gong_client.cc <<'EOF'
+#include "upstream/gong_client.h"
 #include <nlohmann/json.hpp>
 EOF
-  put server/gong/CMakeLists.txt <<'EOF'
-add_library(gong_client gong_client.cc)
-target_link_libraries(gong_client PUBLIC gong_http gong_base
+  put server/upstream/CMakeLists.txt <<'EOF'
+add_library(gong_upstream gong_client.cc)
+target_link_libraries(gong_upstream PUBLIC gong_http gong_base
   PRIVATE nlohmann_json::nlohmann_json)
 EOF
   put server/quota/quota_steward.h <<'EOF'
 #pragma once
 #include "base/clock.h"
-#include "gong/gong_client.h"
+#include "upstream/gong_client.h"
 #include "absl/status/statusor.h"
 EOF
   put server/quota/CMakeLists.txt <<'EOF'
 add_library(gong_quota quota_steward.cc)
-target_link_libraries(gong_quota PUBLIC gong_client gong_base absl::random_random)
+target_link_libraries(gong_quota PUBLIC gong_upstream gong_base absl::random_random)
 EOF
   put server/auth/tls_credentials.h <<'EOF'
 #pragma once
@@ -113,7 +122,7 @@ EOF
 #include "auth/tls_credentials.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gong/flows/v1/flow_service.pb.h"
-#include "gong/gong_client.h"
+#include "upstream/gong_client.h"
 #include "google/rpc/status.pb.h"
 #include "quota/quota_steward.h"
 EOF
@@ -121,7 +130,7 @@ EOF
 add_library(gong_api flow_service.cc status_mapping.cc)
 target_link_libraries(gong_api
   PUBLIC
-    gong_quota gong_auth gong_client
+    gong_quota gong_auth gong_upstream
     flow_service_proto rpc_status_proto health_proto
     gRPC::grpc++ gRPC::grpc++_reflection
     $<$<CONFIG:Debug>:some debug lib>
@@ -130,13 +139,13 @@ EOF
   put server/observability/metered_gong_client.h <<'EOF'
 #pragma once
 #include "api/status_mapping.h"
-#include "gong/gong_client.h"
+#include "upstream/gong_client.h"
 #include "quota/quota_steward.h"
 #include <prometheus/counter.h>
 EOF
   put server/observability/CMakeLists.txt <<'EOF'
 add_library(gong_observability metered_gong_client.cc)
-target_link_libraries(gong_observability PUBLIC gong_api gong_quota gong_client
+target_link_libraries(gong_observability PUBLIC gong_api gong_quota gong_upstream
   prometheus-cpp::core)
 EOF
   put server/app/config.h <<'EOF'
@@ -161,6 +170,8 @@ EOF
 syntax = "proto3";
 EOF
   put client/gong_flows_main.cc <<'EOF'
+namespace gong::cli {
+}  // namespace gong::cli
 #include <grpcpp/grpcpp.h>
 #include "absl/flags/flag.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
@@ -172,6 +183,8 @@ target_link_libraries(gong-flows PRIVATE flow_service_proto rpc_status_proto
   gRPC::grpc++ absl::flags)
 EOF
   put tests/unit/anything_test.cc <<'EOF'
+namespace gong::fakes {}
+namespace gong::http { namespace { } }
 #include <curl/curl.h>
 #include "app/config.h"
 #include "http/http_transport.h"
@@ -215,16 +228,16 @@ expect_pass "a clean tree passes (tests/ is not checked)"
 new_tree http-gong
 put server/http/x.cc <<'EOF'
 #include "base/log.h"
-#include "gong/gong_client.h"
+#include "upstream/gong_client.h"
 EOF
 expect_fail "http includes an existing gong header" \
-  server/http/x.cc:2 'includes "gong/gong_client.h"'
+  server/http/x.cc:2 'includes "upstream/gong_client.h"'
 
 new_tree gong-grpcpp
-put server/gong/y.cc <<'EOF'
+put server/upstream/y.cc <<'EOF'
 #include <grpcpp/grpcpp.h>
 EOF
-expect_fail "gong includes <grpcpp/grpcpp.h>" server/gong/y.cc:1 'includes "grpcpp/grpcpp.h"'
+expect_fail "gong includes <grpcpp/grpcpp.h>" server/upstream/y.cc:1 'includes "grpcpp/grpcpp.h"'
 
 new_tree api-curl
 put server/api/z.cc <<'EOF'
@@ -242,14 +255,14 @@ EOF
 expect_fail "quota includes app's config.h" server/quota/q.h:2 'includes "app/config.h"'
 
 new_tree gong-links-grpc
-put server/gong/CMakeLists.txt <<'EOF'
-add_library(gong_client gong_client.cc)
+put server/upstream/CMakeLists.txt <<'EOF'
+add_library(gong_upstream gong_client.cc)
 # gRPC, on a later line of the same command
-target_link_libraries(gong_client PUBLIC gong_http
+target_link_libraries(gong_upstream PUBLIC gong_http
   gRPC::grpc++)
 EOF
 expect_fail "gong's CMakeLists.txt links gRPC::grpc++" \
-  server/gong/CMakeLists.txt:4 'links gRPC::grpc++'
+  server/upstream/CMakeLists.txt:4 'links gRPC::grpc++'
 
 new_tree client-server-header
 put server/api/status_mapping.h <<'EOF'
@@ -268,16 +281,16 @@ EOF
 expect_fail "the CLI links a server library" client/CMakeLists.txt:2 'links gong_api'
 
 new_tree gong-generated-proto
-put server/gong/w.cc <<'EOF'
-#include "gong/gong_client.h"
+put server/upstream/w.cc <<'EOF'
+#include "upstream/gong_client.h"
 #include "gong/flows/v1/flow_service.pb.h"
 EOF
-expect_fail "a generated gong/flows/v1 proto in server/gong counts as gRPC-API" \
-  server/gong/w.cc:2 'includes "gong/flows/v1/flow_service.pb.h"'
+expect_fail "a generated gong/flows/v1 proto in server/upstream counts as gRPC-API" \
+  server/upstream/w.cc:2 'includes "gong/flows/v1/flow_service.pb.h"'
 
 new_tree api-generated-proto
 put server/api/w.cc <<'EOF'
-#include "gong/gong_client.h"
+#include "upstream/gong_client.h"
 #include "gong/flows/v1/flow_service.pb.h"
 EOF
 expect_pass "the same generated proto in server/api passes"
@@ -287,5 +300,46 @@ put server/foo.cc <<'EOF'
 int foo() { return 0; }
 EOF
 expect_fail "a loose server/foo.cc is outside any layer" server/foo.cc:1 'loose file outside any layer'
+
+new_tree root-namespace
+put server/quota/r.h <<'EOF'
+#pragma once
+namespace gong {
+}  // namespace gong
+EOF
+expect_fail "a layer's file declares into gong:: itself" server/quota/r.h:2 \
+  'namespace gong: a file of quota declares into gong::quota'
+
+new_tree other-layers-namespace
+put server/quota/s.cc <<'EOF'
+namespace gong::api {
+}  // namespace gong::api
+EOF
+expect_fail "quota declares into api's namespace" server/quota/s.cc:1 'namespace gong::api'
+
+new_tree nested-namespace
+put server/api/t.cc <<'EOF'
+namespace gong::api {
+namespace helpers {
+}  // namespace helpers
+}  // namespace gong::api
+EOF
+expect_fail "a nested namespace other than internal" server/api/t.cc:2 'namespace helpers'
+
+new_tree cli-namespace
+put client/u.cc <<'EOF'
+namespace gong_flows_cli {
+}
+EOF
+expect_fail "the CLI declares outside gong::cli" client/u.cc:1 \
+  'namespace gong_flows_cli: a file of the CLI declares into gong::cli'
+
+new_tree testing-namespace
+put tests/fakes/fake_thing.h <<'EOF'
+namespace gong::testing {
+}  // namespace gong::testing
+EOF
+expect_fail "a test helper in a namespace testing" tests/fakes/fake_thing.h:1 \
+  'hides GoogleTest'
 
 echo "$passed passed, 0 failed"

@@ -18,43 +18,43 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_gong_client.h"
 #include "gmock/gmock.h"
-#include "gong/prospect_flows_codec.h"
-#include "gong/unassign_codec.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "quota/prospect_flows_coalescing.h"
+#include "quota/get_prospect_flows_coalescing.h"
 #include "quota/quota_steward.h"
-#include "quota/unassign_coalescing.h"
+#include "quota/unassign_by_instance_ids_coalescing.h"
+#include "upstream/get_prospect_flows_codec.h"
+#include "upstream/unassign_by_instance_ids_codec.h"
 
-namespace gong {
+namespace gong::quota {
 namespace {
 
+using fakes::FakeClock;
+using fakes::FakeGongClient;
 using ::testing::ElementsAre;
-using testing::FakeClock;
-using testing::FakeGongClient;
 using ::testing::UnorderedElementsAre;
-using By = ProspectFlowsQuery::By;
+using By = upstream::GetProspectFlowsParams::By;
 
 // What a test needs of one policy's endpoint: a caller's request and part,
 // Gong's answer for every id of a request sent, and the ids a caller's
 // answer names, read as the caller's codec reads it.
 struct Endpoint {
   std::string name;
-  std::function<std::pair<GongRequest, std::unique_ptr<Coalescable>>(
+  std::function<std::pair<upstream::GongRequest, std::unique_ptr<Coalescable>>(
       std::vector<std::string> ids, absl::Time deadline)>
       call;
-  std::function<std::vector<std::string>(const GongRequest& sent)> sent_ids;
-  std::function<GongAnswer(const std::vector<std::string>& ids)> answer;
-  std::function<std::vector<std::string>(const GongAnswer& answer)> seen_ids;
+  std::function<std::vector<std::string>(const upstream::GongRequest& sent)> sent_ids;
+  std::function<upstream::GongAnswer(const std::vector<std::string>& ids)> answer;
+  std::function<std::vector<std::string>(const upstream::GongAnswer& answer)> seen_ids;
 };
 
 // (For gtest's messages: the endpoint's name rather than its bytes.)
 void PrintTo(const Endpoint& endpoint, std::ostream* out) { *out << endpoint.name; }
 
-const UnassignCoalescing kUnassign;
-const ProspectFlowsCoalescing kLookup;
+const UnassignByInstanceIdsCoalescing kUnassign;
+const GetProspectFlowsCoalescing kLookup;
 
-std::vector<std::string> BodyIds(const GongRequest& sent, const char* field) {
+std::vector<std::string> BodyIds(const upstream::GongRequest& sent, const char* field) {
   return nlohmann::json::parse(sent.json_body).at(field).get<std::vector<std::string>>();
 }
 
@@ -62,18 +62,21 @@ Endpoint Unassign() {
   return {
       "Unassign",
       [](std::vector<std::string> ids, absl::Time deadline) {
-        UnassignRequest request{std::move(ids), "a@x.io"};
-        GongRequest gong_request = EncodeUnassign(request, deadline);
+        upstream::UnassignByInstanceIdsParams request{std::move(ids), "a@x.io"};
+        upstream::GongRequest gong_request =
+            upstream::EncodeUnassignByInstanceIds(request, deadline);
         return std::make_pair(std::move(gong_request),
                               kUnassign.Part(std::move(request)));
       },
-      [](const GongRequest& sent) { return BodyIds(sent, "flowInstanceIds"); },
+      [](const upstream::GongRequest& sent) { return BodyIds(sent, "flowInstanceIds"); },
       // Gong removed every id it was asked for.
       [](const std::vector<std::string>& ids) {
-        return GongAnswer{EncodeUnassignResponse(UnassignResult{"req-u", ids})};
+        return upstream::GongAnswer{upstream::EncodeUnassignByInstanceIdsResponse(
+            upstream::UnassignByInstanceIdsResult{"req-u", ids})};
       },
-      [](const GongAnswer& answer) {
-        return std::get<UnassignResult>(DecodeUnassignOutcome(answer))
+      [](const upstream::GongAnswer& answer) {
+        return std::get<upstream::UnassignByInstanceIdsResult>(
+                   upstream::DecodeUnassignByInstanceIdsOutcome(answer))
             .unassigned_flow_instance_ids;
       },
   };
@@ -87,31 +90,33 @@ Endpoint Lookup(By by) {
   return {
       crm ? "LookupByCrmId" : "LookupByInstanceId",
       [by](std::vector<std::string> ids, absl::Time deadline) {
-        ProspectFlowsQuery query{by, std::move(ids)};
-        GongRequest gong_request = EncodeProspectFlows(query, deadline);
+        upstream::GetProspectFlowsParams query{by, std::move(ids)};
+        upstream::GongRequest gong_request =
+            upstream::EncodeGetProspectFlows(query, deadline);
         return std::make_pair(std::move(gong_request), kLookup.Part(std::move(query)));
       },
-      [crm](const GongRequest& sent) {
+      [crm](const upstream::GongRequest& sent) {
         return BodyIds(sent, crm ? "crmProspectsIds" : "flowInstanceIds");
       },
       [crm](const std::vector<std::string>& ids) {
-        ProspectFlowsResult result;
+        upstream::GetProspectFlowsResult result;
         result.request_id = "req-l";
         for (const std::string& id : ids) {
-          FlowInstance instance;
+          upstream::FlowInstance instance;
           instance.flow_instance_id = crm ? absl::StrCat("i-", id) : id;
           instance.crm_prospect_id = crm ? id : absl::StrCat("p-", id);
           instance.flow_id = "flow-1";
-          instance.status = FlowInstanceStatus::kRunning;
+          instance.status = upstream::FlowInstanceStatus::kRunning;
           result.flow_instances.push_back(std::move(instance));
         }
-        return GongAnswer{EncodeProspectFlowsResponse(result)};
+        return upstream::GongAnswer{upstream::EncodeGetProspectFlowsResponse(result)};
       },
-      [crm](const GongAnswer& answer) {
-        const ProspectFlowsResult result =
-            std::get<ProspectFlowsResult>(DecodeProspectFlowsOutcome(answer));
+      [crm](const upstream::GongAnswer& answer) {
+        const upstream::GetProspectFlowsResult result =
+            std::get<upstream::GetProspectFlowsResult>(
+                upstream::DecodeGetProspectFlowsOutcome(answer));
         std::vector<std::string> ids;
-        for (const FlowInstance& instance : result.flow_instances) {
+        for (const upstream::FlowInstance& instance : result.flow_instances) {
           ids.push_back(crm ? instance.crm_prospect_id : instance.flow_instance_id);
         }
         return ids;
@@ -171,11 +176,11 @@ class OwnIdsTest : public ::testing::Test {
   }
 
   // Gong answers call `id` for every id it was sent.
-  void AnswerAll(GongClient::CallId id) {
+  void AnswerAll(upstream::GongClient::CallId id) {
     gong_->Answer(id, endpoint_.answer(SentIds(id)));
   }
 
-  std::vector<std::string> SentIds(GongClient::CallId id) {
+  std::vector<std::string> SentIds(upstream::GongClient::CallId id) {
     return endpoint_.sent_ids(gong_->request(id));
   }
 
@@ -183,7 +188,7 @@ class OwnIdsTest : public ::testing::Test {
   std::vector<std::string> Seen(const Caller& caller) {
     EXPECT_TRUE(caller.outcome.has_value());
     if (!caller.outcome.has_value()) return {"<no outcome>"};
-    const auto* answer = std::get_if<GongAnswer>(&*caller.outcome);
+    const auto* answer = std::get_if<upstream::GongAnswer>(&*caller.outcome);
     EXPECT_NE(answer, nullptr) << "not an answer";
     if (answer == nullptr) return {"<not an answer>"};
     return endpoint_.seen_ids(*answer);
@@ -240,7 +245,8 @@ TEST_P(OwnIdsWhenOthersLeaveTest, TheCallerWhoStaysSeesOnlyItsOwnIds) {
   } else {
     for (const Caller* left : {first, middle}) {
       ASSERT_TRUE(left->outcome.has_value());
-      EXPECT_EQ(std::get<GongError>(*left->outcome).kind, GongError::Kind::kCancelled);
+      EXPECT_EQ(std::get<upstream::GongError>(*left->outcome).kind,
+                upstream::GongError::Kind::kCancelled);
     }
   }
 }
@@ -290,13 +296,14 @@ TEST_F(OwnIdsTest, GongsTextNamingAnotherCallersIdsIsWithheld) {
   clock_->Advance(absl::Seconds(2));
   ASSERT_EQ(gong_->size(), 2u);
   steward_->Cancel(leaves->id);  // in flight: "21" is still in the request
-  gong_->Answer(2, GongError::HttpStatus(400, "req-r",
+  gong_->Answer(
+      2, upstream::GongError::HttpStatus(400, "req-r",
                                          {"Flow instances 11, 12, 21, 31 does not exist",
                                           "31 does not exist", "Invalid request"}));
 
   for (const Caller* caller : {first, stays}) {
     ASSERT_TRUE(caller->outcome.has_value());
-    const auto& error = std::get<GongError>(*caller->outcome);
+    const auto& error = std::get<upstream::GongError>(*caller->outcome);
     EXPECT_EQ(error.http_status, 400);
     EXPECT_EQ(error.request_id, "req-r");
     for (const std::string& text : error.errors) {
@@ -306,8 +313,9 @@ TEST_F(OwnIdsTest, GongsTextNamingAnotherCallersIdsIsWithheld) {
     EXPECT_EQ(error.errors[2], "Invalid request");
   }
   // "31 does not exist" names only the third caller's own id.
-  EXPECT_EQ(std::get<GongError>(*stays->outcome).errors[1], "31 does not exist");
-  EXPECT_THAT(std::get<GongError>(*first->outcome).errors[1],
+  EXPECT_EQ(std::get<upstream::GongError>(*stays->outcome).errors[1],
+            "31 does not exist");
+  EXPECT_THAT(std::get<upstream::GongError>(*first->outcome).errors[1],
               ::testing::HasSubstr("withheld"));
 }
 
@@ -316,9 +324,10 @@ TEST_P(OwnIdsInRefusalsTest, ARefusalOfOnlyTheCallersOwnIdsIsUnchanged) {
   Start(GetParam());
   Caller* alone = Call({"1", "2"});
   ASSERT_EQ(gong_->size(), 1u);
-  gong_->Answer(1, GongError::HttpStatus(400, "req-r", {"1, 2 does not exist"}));
+  gong_->Answer(1,
+                upstream::GongError::HttpStatus(400, "req-r", {"1, 2 does not exist"}));
   ASSERT_TRUE(alone->outcome.has_value());
-  EXPECT_THAT(std::get<GongError>(*alone->outcome).errors,
+  EXPECT_THAT(std::get<upstream::GongError>(*alone->outcome).errors,
               ElementsAre("1, 2 does not exist"));
 }
 
@@ -328,4 +337,4 @@ INSTANTIATE_TEST_SUITE_P(EveryPolicy, OwnIdsInRefusalsTest,
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::quota

@@ -18,38 +18,41 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_gong_client.h"
 #include "gmock/gmock.h"
-#include "gong/unassign_codec.h"
 #include "gtest/gtest.h"
-#include "quota/unassign_coalescing.h"
+#include "quota/unassign_by_instance_ids_coalescing.h"
+#include "upstream/unassign_by_instance_ids_codec.h"
 
-namespace gong {
+namespace gong::quota {
 namespace {
 
+using fakes::FakeClock;
+using fakes::FakeGongClient;
 using ::testing::Contains;
 using ::testing::ElementsAre;
-using testing::FakeClock;
-using testing::FakeGongClient;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-GongError HttpError(int status, std::optional<absl::Duration> retry_after = {}) {
-  return GongError::HttpStatus(status, "", {}, retry_after);
+upstream::GongError HttpError(int status,
+                              std::optional<absl::Duration> retry_after = {}) {
+  return upstream::GongError::HttpStatus(status, "", {}, retry_after);
 }
 
-GongError ConnectFailed() {
-  return GongError::NoAnswer(GongError::Kind::kConnectFailed, "connection refused",
-                             /*may_have_acted=*/false);
+upstream::GongError ConnectFailed() {
+  return upstream::GongError::NoAnswer(upstream::GongError::Kind::kConnectFailed,
+                                       "connection refused",
+                                       /*may_have_acted=*/false);
 }
 
-GongError TimedOut() {
-  return GongError::NoAnswer(GongError::Kind::kTimedOut, "timed out",
-                             /*may_have_acted=*/true);
+upstream::GongError TimedOut() {
+  return upstream::GongError::NoAnswer(upstream::GongError::Kind::kTimedOut, "timed out",
+                                       /*may_have_acted=*/true);
 }
 
 // The connection broke after the request went out: Gong may have acted.
-GongError Dropped() {
-  return GongError::NoAnswer(GongError::Kind::kConnectionDropped, "connection reset",
-                             /*may_have_acted=*/true);
+upstream::GongError Dropped() {
+  return upstream::GongError::NoAnswer(upstream::GongError::Kind::kConnectionDropped,
+                                       "connection reset",
+                                       /*may_have_acted=*/true);
 }
 
 std::vector<std::string> Ids(int first, int count) {
@@ -66,12 +69,17 @@ class QuotaStewardTest : public ::testing::Test {
     QuotaSteward::CallId id = 0;
 
     bool done() const { return outcome.has_value(); }
-    const GongAnswer& answer() const { return std::get<GongAnswer>(*outcome); }
-    // Gong's answer read as an unassign result, as the caller's codec would.
-    UnassignResult result() const {
-      return std::get<UnassignResult>(DecodeUnassignOutcome(answer()));
+    const upstream::GongAnswer& answer() const {
+      return std::get<upstream::GongAnswer>(*outcome);
     }
-    const GongError& error() const { return std::get<GongError>(*outcome); }
+    // Gong's answer read as an unassign result, as the caller's codec would.
+    upstream::UnassignByInstanceIdsResult result() const {
+      return std::get<upstream::UnassignByInstanceIdsResult>(
+          upstream::DecodeUnassignByInstanceIdsOutcome(answer()));
+    }
+    const upstream::GongError& error() const {
+      return std::get<upstream::GongError>(*outcome);
+    }
     const QuotaRefusal& refusal() const { return std::get<QuotaRefusal>(*outcome); }
   };
 
@@ -99,7 +107,7 @@ class QuotaStewardTest : public ::testing::Test {
     return options;
   }
 
-  Caller* Submit(GongRequest request, std::unique_ptr<Coalescable> part) {
+  Caller* Submit(upstream::GongRequest request, std::unique_ptr<Coalescable> part) {
     callers_.emplace_back();
     Caller* caller = &callers_.back();
     caller->id = steward_->Submit(
@@ -113,16 +121,18 @@ class QuotaStewardTest : public ::testing::Test {
   // An unassign call, with its part for coalescing.
   Caller* Call(std::vector<std::string> ids, std::string email = "",
                absl::Duration timeout = absl::Seconds(60)) {
-    UnassignRequest request{std::move(ids), std::move(email)};
-    GongRequest gong_request = EncodeUnassign(request, clock_->Now() + timeout);
+    upstream::UnassignByInstanceIdsParams request{std::move(ids), std::move(email)};
+    upstream::GongRequest gong_request =
+        upstream::EncodeUnassignByInstanceIds(request, clock_->Now() + timeout);
     return Submit(std::move(gong_request), coalescing_.Part(std::move(request)));
   }
 
   // Another endpoint's request, which no policy merges.
-  GongRequest Read(std::string path = "/v2/flows",
-                   Idempotency idempotency = Idempotency::kIdempotent,
-                   absl::Duration timeout = absl::Seconds(60)) {
-    GongRequest request;
+  upstream::GongRequest Read(
+      std::string path = "/v2/flows",
+      upstream::Idempotency idempotency = upstream::Idempotency::kIdempotent,
+      absl::Duration timeout = absl::Seconds(60)) {
+    upstream::GongRequest request;
     request.method = "GET";
     request.path = std::move(path);
     request.deadline = clock_->Now() + timeout;
@@ -131,13 +141,14 @@ class QuotaStewardTest : public ::testing::Test {
   }
 
   // Gong removes every id it is asked for.
-  void AnswerAll(GongClient::CallId id) {
-    gong_->AnswerUnassigned(id, UnassignResult{absl::StrCat("req-", id),
-                                               gong_->unassign(id).flow_instance_ids});
+  void AnswerAll(upstream::GongClient::CallId id) {
+    gong_->AnswerUnassigned(
+        id, upstream::UnassignByInstanceIdsResult{absl::StrCat("req-", id),
+                                                  gong_->unassign(id).flow_instance_ids});
   }
 
   // Declared before the steward, which calls back callers and holds parts.
-  UnassignCoalescing coalescing_;
+  UnassignByInstanceIdsCoalescing coalescing_;
   std::deque<Caller> callers_;      // stable addresses
   FakeGongClient* gong_ = nullptr;  // owned by steward_
   FakeClock* clock_ = nullptr;      // owned by steward_
@@ -238,7 +249,7 @@ TEST_F(QuotaStewardTest, TheMostHeldAtOnceIsKeptUntilTaken) {
   Start(options);
   EXPECT_EQ(steward_->TakeMostHeld(), 0u);
   for (int i = 1; i <= 5; ++i) Call({absl::StrCat(i)});  // 2 at Gong, 3 waiting
-  for (GongClient::CallId id = 1; id <= 5; ++id) AnswerAll(id);
+  for (upstream::GongClient::CallId id = 1; id <= 5; ++id) AnswerAll(id);
   ASSERT_EQ(
       steward_->GetStats().waiting_calls + steward_->GetStats().gong_requests_in_flight,
       0u);
@@ -261,15 +272,16 @@ TEST_F(QuotaStewardTest, WaitingCallsWithTheSameEmailShareOneRequest) {
 
   clock_->Advance(absl::Seconds(2));
   ASSERT_EQ(gong_->size(), 2u);
-  const UnassignRequest merged = gong_->unassign(2);
+  const upstream::UnassignByInstanceIdsParams merged = gong_->unassign(2);
   EXPECT_THAT(merged.flow_instance_ids,
               ElementsAre("2", "3", "4", "5"));  // arrival order
   EXPECT_EQ(merged.unassigned_by_user_email, "a@x.io");
-  EXPECT_EQ(gong_->request(2).path, kUnassignPath);
-  EXPECT_EQ(gong_->request(2).idempotency, Idempotency::kNotIdempotent);
+  EXPECT_EQ(gong_->request(2).path, upstream::kUnassignByInstanceIdsPath);
+  EXPECT_EQ(gong_->request(2).idempotency, upstream::Idempotency::kNotIdempotent);
   // Gong removed 4, 3 and 5, but not 2. Each caller gets exactly its own
   // ids, in Gong's order; an id two callers asked for goes to both.
-  gong_->AnswerUnassigned(2, UnassignResult{"req-2", {"4", "3", "5"}});
+  gong_->AnswerUnassigned(
+      2, upstream::UnassignByInstanceIdsResult{"req-2", {"4", "3", "5"}});
   for (Caller* caller : {b, c, d}) {
     ASSERT_TRUE(caller->done());
     EXPECT_EQ(caller->result().request_id, "req-2");
@@ -353,7 +365,7 @@ TEST_F(QuotaStewardTest, CancellingAWaitingCallTakesItOutOfItsBatch) {
   Caller* b = Call({"2"});
   steward_->Cancel(a->id);
   ASSERT_TRUE(a->done());
-  EXPECT_EQ(a->error().kind, GongError::Kind::kCancelled);
+  EXPECT_EQ(a->error().kind, upstream::GongError::Kind::kCancelled);
   EXPECT_FALSE(a->error().may_have_acted);  // never sent
   clock_->Advance(absl::Seconds(2));
   EXPECT_THAT(gong_->unassign(2).flow_instance_ids, ElementsAre("2"));
@@ -371,13 +383,13 @@ TEST_F(QuotaStewardTest, AnInFlightRequestIsAbortedOnlyWhenAllItsCallersLeft) {
   ASSERT_EQ(gong_->size(), 2u);
   steward_->Cancel(a->id);
   ASSERT_TRUE(a->done());
-  EXPECT_EQ(a->error().kind, GongError::Kind::kCancelled);
+  EXPECT_EQ(a->error().kind, upstream::GongError::Kind::kCancelled);
   EXPECT_TRUE(a->error().may_have_acted);      // its request had gone
   EXPECT_THAT(gong_->cancelled(), IsEmpty());  // b still waits for the answer
   steward_->Cancel(b->id);
   EXPECT_THAT(gong_->cancelled(), ElementsAre(2u));
   ASSERT_TRUE(b->done());
-  EXPECT_EQ(b->error().kind, GongError::Kind::kCancelled);
+  EXPECT_EQ(b->error().kind, upstream::GongError::Kind::kCancelled);
   EXPECT_TRUE(b->error().may_have_acted);
 }
 
@@ -422,7 +434,7 @@ TEST_F(QuotaStewardTest, ACallerWhoLeavesWhileItsRequestIsHandedToGongCancelsIt)
   leaving.join();
   EXPECT_TRUE(left_in_time);
   ASSERT_TRUE(caller->done());
-  EXPECT_EQ(caller->error().kind, GongError::Kind::kCancelled);
+  EXPECT_EQ(caller->error().kind, upstream::GongError::Kind::kCancelled);
   EXPECT_THAT(gong_->cancelled(), ElementsAre(2u));  // nobody is left to answer
 }
 
@@ -519,7 +531,7 @@ TEST_F(QuotaStewardTest, BackoffBetweenRetriesGrowsWithJitter) {
 
 struct NoRetryCase {
   const char* name;
-  GongError error;
+  upstream::GongError error;
 };
 
 void PrintTo(const NoRetryCase& c, std::ostream* os) { *os << c.name; }
@@ -565,7 +577,7 @@ TEST_F(QuotaStewardTest, DestructionFailsWaitingCallsAsCancelled) {
   clock_ = nullptr;
   steward_.reset();
   ASSERT_TRUE(waiting->done());
-  EXPECT_EQ(waiting->error().kind, GongError::Kind::kCancelled);
+  EXPECT_EQ(waiting->error().kind, upstream::GongError::Kind::kCancelled);
   EXPECT_FALSE(waiting->error().may_have_acted);
 }
 
@@ -635,7 +647,8 @@ TEST_F(QuotaStewardTest, ARequestGongRefusedUnprocessedIsSentAgainAndCounted) {
   Start(Qps(3));
   Caller* a = Call({"1"});
   // An HTTP/2 stream Gong refused: the connection broke, but Gong did not act.
-  gong_->Answer(1, GongError::NoAnswer(GongError::Kind::kConnectionDropped,
+  gong_->Answer(
+      1, upstream::GongError::NoAnswer(upstream::GongError::Kind::kConnectionDropped,
                                        "stream refused", /*may_have_acted=*/false));
   clock_->Advance(absl::Seconds(1));  // the backoff
   ASSERT_EQ(gong_->size(), 2u);
@@ -667,15 +680,15 @@ class QuotaStewardSplitTest : public QuotaStewardTest {
 
   // Answers Gong request `id` as a Gong that refuses any request holding
   // `bad` with a 400, and removes every id otherwise.
-  void AnswerRefusing(GongClient::CallId id, const std::string& bad) {
+  void AnswerRefusing(upstream::GongClient::CallId id, const std::string& bad) {
     const std::vector<std::string> ids = gong_->unassign(id).flow_instance_ids;
     if (std::find(ids.begin(), ids.end(), bad) == ids.end()) {
       AnswerAll(id);
       return;
     }
-    gong_->Answer(
-        id, GongError::HttpStatus(400, absl::StrCat("req-", id),
-                                  {absl::StrCat("Invalid flow instance id: ", bad)}));
+    gong_->Answer(id, upstream::GongError::HttpStatus(
+                          400, absl::StrCat("req-", id),
+                          {absl::StrCat("Invalid flow instance id: ", bad)}));
   }
 };
 
@@ -683,7 +696,7 @@ TEST_F(QuotaStewardSplitTest, ARefusedBatchIsSplitUntilOnlyTheBadCallerGetsTheRe
   std::vector<Caller*> callers = CoalescedCallers(8);
   // Gong refuses anything holding "6": halves, then quarters, then "6"
   // alone, each sent as the window allows.
-  for (GongClient::CallId id = 2; id <= gong_->size(); ++id) {
+  for (upstream::GongClient::CallId id = 2; id <= gong_->size(); ++id) {
     AnswerRefusing(id, "6");
     clock_->Advance(absl::Milliseconds(1025));
   }
@@ -711,8 +724,8 @@ TEST_F(QuotaStewardSplitTest, ARefusedBatchIsSplitUntilOnlyTheBadCallerGetsTheRe
 
 TEST_F(QuotaStewardSplitTest, DoesNotExistIsEveryCallersAnswerWithoutAResend) {
   std::vector<Caller*> callers = CoalescedCallers(3);
-  gong_->Answer(
-      2, GongError::HttpStatus(400, "req-2", {"Flow instance does not exist: 1, 2, 3"}));
+  gong_->Answer(2, upstream::GongError::HttpStatus(
+                       400, "req-2", {"Flow instance does not exist: 1, 2, 3"}));
   clock_->Advance(absl::Seconds(5));
   for (Caller* caller : callers) {
     ASSERT_TRUE(caller->done());
@@ -762,12 +775,12 @@ TEST_F(QuotaStewardTest, RequestsWithoutAPartAreNeverMerged) {
   EXPECT_FALSE(b->done());
   clock_->Advance(absl::Milliseconds(1025));
   ASSERT_EQ(gong_->size(), 3u);  // b's own request, one window later
-  for (GongClient::CallId id = 2; id <= 3; ++id) {
+  for (upstream::GongClient::CallId id = 2; id <= 3; ++id) {
     EXPECT_EQ(gong_->request(id).method, "GET");
     EXPECT_EQ(gong_->request(id).path, "/v2/flows");
   }
-  gong_->Answer(2, GongAnswer{R"({"flows":["a"]})"});
-  gong_->Answer(3, GongAnswer{R"({"flows":["b"]})"});
+  gong_->Answer(2, upstream::GongAnswer{R"({"flows":["a"]})"});
+  gong_->Answer(3, upstream::GongAnswer{R"({"flows":["b"]})"});
   EXPECT_EQ(a->answer().body, R"({"flows":["a"]})");
   EXPECT_EQ(b->answer().body, R"({"flows":["b"]})");
   EXPECT_EQ(steward_->GetStats().gong_requests, 3);
@@ -797,8 +810,8 @@ TEST_F(QuotaStewardTest, EveryEndpointWaitsInOneQueueInArrivalOrder) {
   ASSERT_EQ(gong_->size(), 4u);
   EXPECT_EQ(gong_->request(4).path, "/v2/users");
   AnswerAll(2);
-  gong_->Answer(3, GongAnswer{"flows"});
-  gong_->Answer(4, GongAnswer{"users"});
+  gong_->Answer(3, upstream::GongAnswer{"flows"});
+  gong_->Answer(4, upstream::GongAnswer{"users"});
   EXPECT_EQ(u1->result().request_id, "req-2");
   EXPECT_EQ(u2->result().request_id, "req-2");
   EXPECT_EQ(flows->answer().body, "flows");
@@ -809,7 +822,7 @@ TEST_F(QuotaStewardTest, EveryEndpointWaitsInOneQueueInArrivalOrder) {
 
 struct MayHaveActedCase {
   const char* name;
-  GongError error;
+  upstream::GongError error;
 };
 
 void PrintTo(const MayHaveActedCase& c, std::ostream* os) { *os << c.name; }
@@ -822,7 +835,7 @@ class QuotaStewardIdempotencyTest
 TEST_P(QuotaStewardIdempotencyTest, AReadIsSentAgainAfterAFailureThatMayHaveActed) {
   QuotaOptions options = Qps(3);
   Start(options);
-  Caller* read = Submit(Read("/v2/flows", Idempotency::kIdempotent), nullptr);
+  Caller* read = Submit(Read("/v2/flows", upstream::Idempotency::kIdempotent), nullptr);
   ASSERT_EQ(gong_->size(), 1u);
   gong_->Answer(1, GetParam().error);
   EXPECT_FALSE(read->done());
@@ -830,7 +843,7 @@ TEST_P(QuotaStewardIdempotencyTest, AReadIsSentAgainAfterAFailureThatMayHaveActe
   ASSERT_EQ(gong_->size(), 2u);
   EXPECT_EQ(gong_->request(2).method, "GET");
   EXPECT_EQ(gong_->request(2).path, "/v2/flows");
-  gong_->Answer(2, GongAnswer{R"({"flows":[]})"});
+  gong_->Answer(2, upstream::GongAnswer{R"({"flows":[]})"});
   ASSERT_TRUE(read->done());
   EXPECT_EQ(read->answer().body, R"({"flows":[]})");
   EXPECT_EQ(steward_->GetStats().retries, 1);
@@ -838,7 +851,8 @@ TEST_P(QuotaStewardIdempotencyTest, AReadIsSentAgainAfterAFailureThatMayHaveActe
 
 TEST_P(QuotaStewardIdempotencyTest, AWriteIsNotSentAgainAfterIt) {
   Start(Qps(3));
-  Caller* write = Submit(Read("/v2/flows", Idempotency::kNotIdempotent), nullptr);
+  Caller* write =
+      Submit(Read("/v2/flows", upstream::Idempotency::kNotIdempotent), nullptr);
   gong_->Answer(1, GetParam().error);
   ASSERT_TRUE(write->done());
   EXPECT_EQ(write->error().kind, GetParam().error.kind);
@@ -914,7 +928,7 @@ TEST_F(QuotaStewardTest, AnInjectedWindowDecidesEverySlot) {
   // moves them through the window's tickets.
   clock_->Advance(absl::Milliseconds(300));
   const absl::Time answered = clock_->Now();
-  gong_->Answer(2, GongAnswer{"{}"});
+  gong_->Answer(2, upstream::GongAnswer{"{}"});
   ASSERT_EQ(window->delays.size(), 2u);  // the 503's, and this one's
   EXPECT_EQ(window->delays[1], std::make_pair(uint64_t{2}, answered));
   AnswerAll(3);
@@ -946,19 +960,21 @@ TEST_F(QuotaStewardTest, DestructionEndsWaitingAndInFlightCallsOnceEach) {
     };
   };
   Ended sent_unassign, sent_read, waiting_unassign, waiting_read;
-  const UnassignRequest one{{"1"}, ""};
-  steward_->Submit(EncodeUnassign(one, clock_->Now() + absl::Seconds(60)),
-                   coalescing_.Part(one), record(&sent_unassign));
+  const upstream::UnassignByInstanceIdsParams one{{"1"}, ""};
+  steward_->Submit(
+      upstream::EncodeUnassignByInstanceIds(one, clock_->Now() + absl::Seconds(60)),
+      coalescing_.Part(one), record(&sent_unassign));
   steward_->Submit(Read(), nullptr, record(&sent_read));
   // The first call the destructor ends lets Gong's answer to request 1
   // arrive meanwhile.
   steward_->Submit(Read(), nullptr, [&, gong](QuotaOutcome outcome) {
     record (&waiting_read)(std::move(outcome));
-    gong->AnswerUnassigned(1, UnassignResult{"req-1", {"1"}});
+    gong->AnswerUnassigned(1, upstream::UnassignByInstanceIdsResult{"req-1", {"1"}});
   });
-  const UnassignRequest two{{"2"}, ""};
-  steward_->Submit(EncodeUnassign(two, clock_->Now() + absl::Seconds(60)),
-                   coalescing_.Part(two), record(&waiting_unassign));
+  const upstream::UnassignByInstanceIdsParams two{{"2"}, ""};
+  steward_->Submit(
+      upstream::EncodeUnassignByInstanceIds(two, clock_->Now() + absl::Seconds(60)),
+      coalescing_.Part(two), record(&waiting_unassign));
   ASSERT_EQ(gong->size(), 2u);
   ASSERT_EQ(steward_->GetStats().waiting_calls, 2u);
   gong_ = nullptr;
@@ -968,18 +984,18 @@ TEST_F(QuotaStewardTest, DestructionEndsWaitingAndInFlightCallsOnceEach) {
   for (const Ended* ended : {&waiting_read, &waiting_unassign}) {
     EXPECT_EQ(ended->times, 1);
     ASSERT_TRUE(ended->outcome.has_value());
-    const GongError& error = std::get<GongError>(*ended->outcome);
-    EXPECT_EQ(error.kind, GongError::Kind::kCancelled);
+    const upstream::GongError& error = std::get<upstream::GongError>(*ended->outcome);
+    EXPECT_EQ(error.kind, upstream::GongError::Kind::kCancelled);
     EXPECT_FALSE(error.may_have_acted);  // never sent
   }
   for (const Ended* ended : {&sent_unassign, &sent_read}) {
     EXPECT_EQ(ended->times, 1);  // Gong's answers came too late
     ASSERT_TRUE(ended->outcome.has_value());
-    const GongError& error = std::get<GongError>(*ended->outcome);
-    EXPECT_EQ(error.kind, GongError::Kind::kCancelled);
+    const upstream::GongError& error = std::get<upstream::GongError>(*ended->outcome);
+    EXPECT_EQ(error.kind, upstream::GongError::Kind::kCancelled);
     EXPECT_TRUE(error.may_have_acted);  // Gong may have it
   }
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::quota

@@ -8,32 +8,34 @@
 
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::quota {
 namespace {
 
-GongError Http(int status) { return GongError::HttpStatus(status, "", {}); }
+upstream::GongError Http(int status) {
+  return upstream::GongError::HttpStatus(status, "", {});
+}
 
-GongError NoAnswer(GongError::Kind kind, bool may_have_acted) {
-  return GongError::NoAnswer(kind, "", may_have_acted);
+upstream::GongError NoAnswer(upstream::GongError::Kind kind, bool may_have_acted) {
+  return upstream::GongError::NoAnswer(kind, "", may_have_acted);
 }
 
 struct Row {
-  GongError error;
+  upstream::GongError error;
   bool retriable;
 };
 
-void ExpectRows(const std::vector<Row>& rows, Idempotency idempotency) {
+void ExpectRows(const std::vector<Row>& rows, upstream::Idempotency idempotency) {
   for (const Row& row : rows) {
     SCOPED_TRACE(testing::Message() << "http " << row.error.http_status << " kind "
                                     << static_cast<int>(row.error.kind) << " ("
-                                    << NoAnswerName(row.error.kind) << ") may_have_acted "
-                                    << row.error.may_have_acted);
+                                    << upstream::NoAnswerName(row.error.kind)
+                                    << ") may_have_acted " << row.error.may_have_acted);
     EXPECT_EQ(IsRetriable(row.error, idempotency), row.retriable);
   }
 }
 
 TEST(RetryPolicyTest, OnlyAnswersThatProveGongDidNotActAreRetriable) {
-  using Kind = GongError::Kind;
+  using Kind = upstream::GongError::Kind;
   ExpectRows(
       {
           {Http(429), true},
@@ -49,11 +51,11 @@ TEST(RetryPolicyTest, OnlyAnswersThatProveGongDidNotActAreRetriable) {
           {NoAnswer(Kind::kTimedOut, true), false},
           {NoAnswer(Kind::kConnectionDropped, true), false},
           {NoAnswer(Kind::kTlsFailure, false), false},
-          {GongError::Cancelled("", true), false},
+          {upstream::GongError::Cancelled("", true), false},
           {NoAnswer(Kind::kNoAnswer, true), false},
-          {GongError::MalformedAnswer(200, "body is not JSON"), false},
+          {upstream::GongError::MalformedAnswer(200, "body is not JSON"), false},
       },
-      Idempotency::kNotIdempotent);
+      upstream::Idempotency::kNotIdempotent);
 }
 
 // A read changes nothing, so a second attempt is harmless even where Gong
@@ -62,7 +64,7 @@ TEST(RetryPolicyTest, OnlyAnswersThatProveGongDidNotActAreRetriable) {
 // deadline, a cancelled call is not wanted any more, and a malformed answer
 // or a 400 would come again.
 TEST(RetryPolicyTest, AReadIsAlsoRetriedWhereGongMayHaveActed) {
-  using Kind = GongError::Kind;
+  using Kind = upstream::GongError::Kind;
   ExpectRows(
       {
           {Http(429), true},
@@ -79,12 +81,12 @@ TEST(RetryPolicyTest, AReadIsAlsoRetriedWhereGongMayHaveActed) {
           {Http(501), false},
           {NoAnswer(Kind::kTimedOut, true), false},
           {NoAnswer(Kind::kTlsFailure, false), false},
-          {GongError::Cancelled("", true), false},
-          {GongError::Cancelled("", false), false},
+          {upstream::GongError::Cancelled("", true), false},
+          {upstream::GongError::Cancelled("", false), false},
           {NoAnswer(Kind::kNoAnswer, true), false},
-          {GongError::MalformedAnswer(200, "body is not JSON"), false},
+          {upstream::GongError::MalformedAnswer(200, "body is not JSON"), false},
       },
-      Idempotency::kIdempotent);
+      upstream::Idempotency::kIdempotent);
 }
 
 TEST(RetryPolicyTest, RefusalsOfTheWholeRequestAreThoseGongActedOnNoneOf) {
@@ -96,9 +98,9 @@ TEST(RetryPolicyTest, RefusalsOfTheWholeRequestAreThoseGongActedOnNoneOf) {
     SCOPED_TRACE(status);
     EXPECT_FALSE(RefusedWithoutActing(Http(status)));
   }
-  EXPECT_FALSE(RefusedWithoutActing(GongError::MalformedAnswer(200, "x")));
-  EXPECT_FALSE(RefusedWithoutActing(GongError::NoAnswer(GongError::Kind::kConnectFailed,
-                                                        "", /*may_have_acted=*/false)));
+  EXPECT_FALSE(RefusedWithoutActing(upstream::GongError::MalformedAnswer(200, "x")));
+  EXPECT_FALSE(RefusedWithoutActing(upstream::GongError::NoAnswer(
+      upstream::GongError::Kind::kConnectFailed, "", /*may_have_acted=*/false)));
 }
 
 TEST(ExponentialBackoffTest, DoublesWithinHalfToFullAndStopsAtTheMaximum) {
@@ -118,4 +120,4 @@ TEST(ExponentialBackoffTest, DoublesWithinHalfToFullAndStopsAtTheMaximum) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::quota

@@ -20,7 +20,7 @@
 #include "gtest/gtest.h"
 #include "support/redis_server.h"
 
-namespace gong {
+namespace gong::quota {
 namespace {
 
 constexpr int kLimit = 3;
@@ -34,8 +34,8 @@ struct Grant {
 };
 
 TEST(SharedWindowScriptTest, ThreeClientsReservingForTenSecondsNeverOverfillAWindow) {
-  absl::StatusOr<std::unique_ptr<testing::RedisServer>> redis =
-      testing::RedisServer::Start();
+  absl::StatusOr<std::unique_ptr<support::RedisServer>> redis =
+      support::RedisServer::Start();
   ASSERT_TRUE(redis.ok()) << redis.status();
   const int port = (*redis)->port();
   absl::Mutex mu;
@@ -114,7 +114,7 @@ TEST(SharedWindowScriptTest, ThreeClientsReservingForTenSecondsNeverOverfillAWin
 }
 
 // The script's reply to `argv`, one integer an element.
-std::vector<int64_t> Integers(testing::RedisServer& redis,
+std::vector<int64_t> Integers(support::RedisServer& redis,
                               const std::vector<std::string>& argv) {
   const absl::StatusOr<std::string> reply = redis.Run(argv);
   EXPECT_TRUE(reply.ok()) << reply.status();
@@ -131,8 +131,8 @@ std::vector<int64_t> Integers(testing::RedisServer& redis,
 // pause of an hour, and its grant, an hour ahead, holds back none of those
 // at 5 s, which keep to the limit among themselves.
 TEST(SharedWindowScriptTest, APauseHoldsEachReplicaNoLongerThanItsCeiling) {
-  absl::StatusOr<std::unique_ptr<testing::RedisServer>> redis =
-      testing::RedisServer::Start();
+  absl::StatusOr<std::unique_ptr<support::RedisServer>> redis =
+      support::RedisServer::Start();
   ASSERT_TRUE(redis.ok()) << redis.status();
   auto reserve = [&](const std::string& member, int64_t max_wait_us) {
     return Integers(**redis,
@@ -163,4 +163,4 @@ TEST(SharedWindowScriptTest, APauseHoldsEachReplicaNoLongerThanItsCeiling) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::quota

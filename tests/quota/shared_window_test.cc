@@ -20,11 +20,11 @@
 #include "support/redis_server.h"
 #include "support/wait_until.h"
 
-namespace gong {
+namespace gong::quota {
 namespace {
 
-using testing::RedisServer;
-using testing::WaitUntil;
+using support::RedisServer;
+using support::WaitUntil;
 
 class CountingObserver final : public SharedWindowObserver {
  public:
@@ -57,9 +57,10 @@ class Replica {
 
   Replica(const RedisServer& redis, int max_sends, const std::string& password = "",
           absl::Duration redis_timeout = absl::Seconds(5))
-      : Replica(Options(redis, max_sends, password, redis_timeout), MakeRealClock()) {}
+      : Replica(Options(redis, max_sends, password, redis_timeout),
+                base::MakeRealClock()) {}
 
-  Replica(const SharedWindowOptions& options, std::unique_ptr<Clock> clock)
+  Replica(const SharedWindowOptions& options, std::unique_ptr<base::Clock> clock)
       : clock_(std::move(clock)) {
     absl::StatusOr<std::unique_ptr<SharedWindow>> window =
         SharedWindow::Start(options, clock_.get(), &observer_);
@@ -116,7 +117,7 @@ class Replica {
 
   // Send() on a FakeClock: moves it to each time the window names, as the
   // steward's wake-up would come then, and sends there; returns when.
-  absl::Time SendOn(testing::FakeClock& clock) {
+  absl::Time SendOn(fakes::FakeClock& clock) {
     for (;;) {
       const absl::Time slot = KnownNextSlot();
       const absl::Time now = clock.Now();
@@ -136,11 +137,11 @@ class Replica {
   int64_t Today() { return window_->RequestsToday(clock_->Now()).value_or(-1); }
 
   SharedWindow& window() { return *window_; }
-  Clock& clock() { return *clock_; }
+  base::Clock& clock() { return *clock_; }
   CountingObserver& observer() { return observer_; }
 
  private:
-  std::unique_ptr<Clock> clock_;
+  std::unique_ptr<base::Clock> clock_;
   CountingObserver observer_;
   std::unique_ptr<SharedWindow> window_;
   absl::Mutex mu_;
@@ -216,11 +217,11 @@ struct PausedReplica {
     SharedWindowOptions options = Replica::Options(redis, 3);
     options.max_pause = absl::Seconds(5);
     options.recheck_interval = absl::Seconds(1);
-    auto fake = std::make_unique<testing::FakeClock>();
+    auto fake = std::make_unique<fakes::FakeClock>();
     clock = fake.get();
     replica = std::make_unique<Replica>(options, std::move(fake));
   }
-  testing::FakeClock* clock;
+  fakes::FakeClock* clock;
   std::unique_ptr<Replica> replica;
 };
 
@@ -371,7 +372,7 @@ TEST(SharedWindowTest, ARedisOutOfMemoryIsLoggedOnceAndNotSwitchedBackToUntilItA
   std::string log;
   int failures = 0;
   {
-    Replica replica(options, MakeRealClock());
+    Replica replica(options, base::MakeRealClock());
     ASSERT_TRUE(replica.BackendBecomes("redis"));
     replica.Send();
     ASSERT_EQ(replica.observer().failed, 0);
@@ -427,4 +428,4 @@ TEST(SharedWindowTest, TheScriptSha1IsWhatRedisComputes) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::quota

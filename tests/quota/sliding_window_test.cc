@@ -5,7 +5,7 @@
 #include "gtest/gtest.h"
 #include "quota/daily_counter.h"
 
-namespace gong {
+namespace gong::quota {
 namespace {
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
@@ -77,4 +77,4 @@ TEST(DailyRequestCounterTest, RestartsAtUtcMidnight) {
 }
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::quota

@@ -74,8 +74,8 @@ void PrintTo(const absl::StatusOr<RedisReply>& result, std::ostream* os) {
 
 namespace {
 
-using ::gong::testing::RedisServer;
-using ::gong::testing::WaitUntil;
+using ::gong::support::RedisServer;
+using ::gong::support::WaitUntil;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::UnorderedElementsAreArray;

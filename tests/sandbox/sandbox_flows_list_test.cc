@@ -13,7 +13,7 @@
 #include "sandbox/sandbox_flows_test_util.h"
 #include "sandbox/sandbox_gong.h"
 
-namespace gong::sandbox::testing {
+namespace gong::sandbox {
 namespace {
 
 using ::nlohmann::json;
@@ -229,4 +229,4 @@ TEST_F(SandboxFlowsListTest, TheDefaultFlowIsListedOnceIdsAreAssigned) {
 }
 
 }  // namespace
-}  // namespace gong::sandbox::testing
+}  // namespace gong::sandbox

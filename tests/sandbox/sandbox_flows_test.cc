@@ -21,7 +21,7 @@
 #include "sandbox/sandbox_gong.h"
 #include "sandbox/sandbox_test_util.h"
 
-namespace gong::sandbox::testing {
+namespace gong::sandbox {
 namespace {
 
 using ::nlohmann::json;
@@ -575,4 +575,4 @@ TEST_F(SandboxFlowsTest, DemoCompanyIsConsistentAndAsDocumented) {
 }
 
 }  // namespace
-}  // namespace gong::sandbox::testing
+}  // namespace gong::sandbox

@@ -16,7 +16,7 @@
 #include "sandbox/sandbox_gong.h"
 #include "sandbox/sandbox_test_util.h"
 
-namespace gong::sandbox::testing {
+namespace gong::sandbox {
 
 inline constexpr char kLookupPath[] = "/v2/flows/prospects";
 inline constexpr char kAssignPath[] = "/v2/flows/prospects/assign";
@@ -181,4 +181,4 @@ class FlowsTest : public SandboxTest {
   }
 };
 
-}  // namespace gong::sandbox::testing
+}  // namespace gong::sandbox

@@ -16,7 +16,7 @@
 #include "sandbox/sandbox_test_util.h"
 #include "support/wait_until.h"
 
-namespace gong::sandbox::testing {
+namespace gong::sandbox {
 namespace {
 
 using ::testing::HasSubstr;
@@ -248,7 +248,7 @@ TEST_F(SandboxFaultsTest, StopDoesNotWaitOutADelay) {
   behavior.delay = absl::Seconds(60);
   StartSandbox(WithBehavior(behavior));
   std::thread caller([&] { Unassign({"1"}); });
-  EXPECT_TRUE(gong::testing::WaitUntil([&] { return sandbox_->RequestCount() > 0; }));
+  EXPECT_TRUE(gong::support::WaitUntil([&] { return sandbox_->RequestCount() > 0; }));
   const absl::Time start = absl::Now();
   sandbox_->Stop();
   EXPECT_LT(absl::Now() - start, absl::Seconds(30));  // half the delay
@@ -256,4 +256,4 @@ TEST_F(SandboxFaultsTest, StopDoesNotWaitOutADelay) {
 }
 
 }  // namespace
-}  // namespace gong::sandbox::testing
+}  // namespace gong::sandbox

@@ -12,7 +12,7 @@
 #include "nlohmann/json.hpp"
 #include "sandbox/sandbox_test_util.h"
 
-namespace gong::sandbox::testing {
+namespace gong::sandbox {
 namespace {
 
 using ::nlohmann::json;
@@ -45,8 +45,7 @@ using SandboxGongTest = SandboxTest;
 TEST_F(SandboxGongTest, ServesOnTheChosenFreePort) {
   StartSandbox(Options());
   EXPECT_GT(sandbox_->port(), 0);
-  EXPECT_EQ(sandbox_->base_url(),
-            "http://127.0.0.1:" + std::to_string(sandbox_->port()));
+  EXPECT_EQ(sandbox_->base_url(), "http://127.0.0.1:" + std::to_string(sandbox_->port()));
 }
 
 TEST_F(SandboxGongTest, UnassignsAssignedIdsInRequestOrder) {
@@ -67,10 +66,8 @@ TEST_F(SandboxGongTest, UnassignsAssignedIdsInRequestOrder) {
 TEST_F(SandboxGongTest, IdsNoLongerAssignedDoNotExist) {
   StartSandbox(WithAssigned({"1"}));
   ASSERT_EQ(Unassign({"1"})->status, 200);
-  EXPECT_THAT(ExpectGongError(Unassign({"1"}), 400),
-              HasSubstr("does not exist"));
-  EXPECT_THAT(ExpectGongError(Unassign({"424242"}), 400),
-              HasSubstr("does not exist"));
+  EXPECT_THAT(ExpectGongError(Unassign({"1"}), 400), HasSubstr("does not exist"));
+  EXPECT_THAT(ExpectGongError(Unassign({"424242"}), 400), HasSubstr("does not exist"));
 }
 
 TEST_F(SandboxGongTest, AssumeAssignedUnassignsAnyIdEveryTime) {
@@ -81,8 +78,9 @@ TEST_F(SandboxGongTest, AssumeAssignedUnassignsAnyIdEveryTime) {
     httplib::Result result = Unassign({"5", "424242"});
     ASSERT_TRUE(result);
     EXPECT_EQ(result->status, 200) << result->body;
-    EXPECT_THAT(BodyJson(result)["unassignedFlowInstanceIds"].get<std::vector<std::string>>(),
-                ElementsAre("5", "424242"));
+    EXPECT_THAT(
+        BodyJson(result)["unassignedFlowInstanceIds"].get<std::vector<std::string>>(),
+        ElementsAre("5", "424242"));
   }
 }
 
@@ -100,15 +98,14 @@ TEST_F(SandboxGongTest, IntegerIdsKeepAll64Bits) {
       Post(R"({"flowInstanceIds":[9007199254740993, 18446744073709551615]})");
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body;
-  EXPECT_THAT(BodyJson(result)["unassignedFlowInstanceIds"]
-                  .get<std::vector<std::string>>(),
-              ElementsAre("9007199254740993", "18446744073709551615"));
+  EXPECT_THAT(
+      BodyJson(result)["unassignedFlowInstanceIds"].get<std::vector<std::string>>(),
+      ElementsAre("9007199254740993", "18446744073709551615"));
 }
 
 TEST_F(SandboxGongTest, AcceptsOptionalUserEmail) {
   StartSandbox(WithAssigned({"5"}));
-  EXPECT_EQ(Post(R"({"flowInstanceIds":["5"],"unassignedByUserEmail":"a@b.c"})")
-                ->status,
+  EXPECT_EQ(Post(R"({"flowInstanceIds":["5"],"unassignedByUserEmail":"a@b.c"})")->status,
             200);
 }
 
@@ -149,8 +146,7 @@ TEST_F(SandboxGongTest, MalformedBodiesAre400AndChangeNothing) {
 
 TEST_F(SandboxGongTest, RequiresBasicOrBearerAuthorization) {
   StartSandbox(WithAssigned({"1", "2"}));
-  EXPECT_THAT(ExpectGongError(Post(IdsBody({"1"}), ""), 401),
-              HasSubstr("Unauthorized"));
+  EXPECT_THAT(ExpectGongError(Post(IdsBody({"1"}), ""), 401), HasSubstr("Unauthorized"));
   ExpectGongError(Post(IdsBody({"1"}), "Token abc"), 401);
   ExpectGongError(Post(IdsBody({"1"}), "Basic"), 401);
   EXPECT_TRUE(sandbox_->IsAssigned("1"));
@@ -223,4 +219,4 @@ TEST_F(SandboxGongTest, StartFailsWhenThePortIsTaken) {
 }
 
 }  // namespace
-}  // namespace gong::sandbox::testing
+}  // namespace gong::sandbox

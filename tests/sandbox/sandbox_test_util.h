@@ -12,7 +12,7 @@
 #include "nlohmann/json.hpp"
 #include "sandbox/sandbox_gong.h"
 
-namespace gong::sandbox::testing {
+namespace gong::sandbox {
 
 inline constexpr char kUnassignPath[] =
     "/v2/flows/prospects/unassign-flows-by-instance-id";
@@ -66,4 +66,4 @@ class SandboxTest : public ::testing::Test {
   int read_timeout_seconds_ = 5;
 };
 
-}  // namespace gong::sandbox::testing
+}  // namespace gong::sandbox

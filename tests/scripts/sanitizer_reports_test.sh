@@ -42,7 +42,7 @@ cat >"$tmp/finding/report.77" <<'REPORT'
 ==77==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010
 READ of size 1 at 0x602000000010 thread T0
 REPORT
-printf '==78==WARNING: invalid path to external symbolizer!\nserver/gong/json_fields.cc:12:3: runtime error: signed integer overflow\n' \
+printf '==78==WARNING: invalid path to external symbolizer!\nserver/upstream/json_fields.cc:12:3: runtime error: signed integer overflow\n' \
   >"$tmp/mixed/report.78"
 cp "$tmp/symbolizer/report.4242" "$tmp/finding/report.77" "$tmp/both/"
 

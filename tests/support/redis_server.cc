@@ -17,7 +17,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
-namespace gong::testing {
+namespace gong::support {
 namespace {
 
 // Loaded CI machines start processes slowly: generous, and free when Redis
@@ -169,7 +169,7 @@ absl::Status RedisServer::Launch() {
                                    "--loglevel",
                                    "warning"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  process_ = std::make_unique<Subprocess>(argv);
+  process_ = std::make_unique<e2e::Subprocess>(argv);
   const absl::Time deadline = absl::Now() + kStartTimeout;
   while (absl::Now() < deadline) {
     if (process_->Wait(absl::ZeroDuration()) >= 0) {
@@ -247,4 +247,4 @@ absl::StatusOr<std::string> RedisServer::Run(std::vector<std::string> argv) {
   return Render(*reply);
 }
 
-}  // namespace gong::testing
+}  // namespace gong::support

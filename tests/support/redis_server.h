@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "subprocess.h"
 
-namespace gong::testing {
+namespace gong::support {
 
 class RedisServer {
  public:
@@ -65,7 +65,7 @@ class RedisServer {
   const std::vector<std::string> extra_args_;
   std::string password_;  // from --requirepass in extra_args_
   int port_ = 0;
-  std::unique_ptr<Subprocess> process_;
+  std::unique_ptr<e2e::Subprocess> process_;
 };
 
-}  // namespace gong::testing
+}  // namespace gong::support

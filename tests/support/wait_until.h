@@ -8,7 +8,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
-namespace gong::testing {
+namespace gong::support {
 
 // Polls `condition` every `poll` until it holds (true) or `timeout` passes
 // (its value then, normally false). A costly condition (a TLS handshake)
@@ -24,4 +24,4 @@ bool WaitUntil(Condition condition, absl::Duration timeout = absl::Seconds(20),
   return true;
 }
 
-}  // namespace gong::testing
+}  // namespace gong::support

@@ -1,0 +1,35 @@
+// One request to Gong's REST API, of any endpoint: what the quota steward
+// queues and the Gong client sends. Each endpoint's codec builds its
+// requests (unassign_by_instance_ids_codec.h); above this layer nothing knows Gong's
+// paths or JSON.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace gong::upstream {
+
+// Whether sending a request twice is harmless, which decides what may be
+// retried after a failure that leaves Gong's action unknown.
+enum class Idempotency {
+  kIdempotent,     // a read: a second attempt changes nothing
+  kNotIdempotent,  // a write: an attempt that got no answer may have acted
+};
+
+struct GongRequest {
+  std::string method = "POST";
+  std::string path;  // under the base URL, such as "/v2/flows"
+  std::vector<std::pair<std::string, std::string>>
+      query;              // percent-encoded by the client
+  std::string json_body;  // empty: none
+  // The request fails as timed out at this instant.
+  absl::Time deadline = absl::InfiniteFuture();
+  Idempotency idempotency = Idempotency::kNotIdempotent;
+  size_t items = 0;  // ids (or other items) it carries, for the size metric
+};
+
+}  // namespace gong::upstream

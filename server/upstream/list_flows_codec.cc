@@ -1,0 +1,130 @@
+#include "upstream/list_flows_codec.h"
+
+#include <cstddef>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "upstream/gong_json.h"
+#include "upstream/json_fields.h"
+
+namespace gong::upstream {
+namespace {
+
+using internal::json::FieldReader;
+using internal::json::Json;
+
+// Gong's spelling of each kind, exactly as its API description lists them.
+FlowVisibility VisibilityFromText(absl::string_view text) {
+  if (text == "Company") return FlowVisibility::kCompany;
+  if (text == "Personal") return FlowVisibility::kPersonal;
+  if (text == "Shared") return FlowVisibility::kShared;
+  return FlowVisibility::kUnspecified;
+}
+
+absl::Status ReadRecords(const Json& body, ListFlowsResult* result) {
+  auto records = body.find("records");
+  // Without records there is no telling whether more pages follow.
+  if (records == body.end() || !records->is_object()) {
+    return absl::DataLossError("records is missing or not an object");
+  }
+  const FieldReader fields(*records, "records", &result->warnings);
+  result->total_records = fields.OptionalCount("totalRecords");
+  result->page_size = fields.OptionalCount("currentPageSize");
+  result->page_number = fields.OptionalCount("currentPageNumber");
+  // Gong leaves the cursor out on the last page. One of another type is
+  // refused, not read as "no more pages": that would end a listing early
+  // without a word.
+  if (const Json* cursor = fields.Find("cursor"); cursor != nullptr) {
+    if (!cursor->is_string()) {
+      return absl::DataLossError(absl::StrCat("records.cursor is not a string (",
+                                              internal::json::Excerpt(*cursor), ")"));
+    }
+    result->next_cursor = cursor->get<std::string>();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Flow> ReadFlow(const Json& value, size_t i,
+                              std::vector<std::string>* warnings) {
+  const std::string where = absl::StrCat("flows[", i, "]");
+  if (!value.is_object()) {
+    return absl::DataLossError(absl::StrCat(where, " is not an object"));
+  }
+  const FieldReader fields(value, where, warnings);
+  Flow flow;
+  // A flow without its id cannot be named in any later request.
+  absl::StatusOr<std::string> id = fields.RequiredId("id");
+  if (!id.ok()) return id.status();
+  flow.flow_id = *std::move(id);
+  flow.name = fields.OptionalString("name");
+  flow.folder_id = fields.OptionalId("folderId");
+  flow.folder_name = fields.OptionalString("folderName");
+  flow.visibility = VisibilityFromText(fields.OptionalString("visibility"));
+  flow.create_time = fields.OptionalTime("creationDate");
+  flow.exclusive = fields.OptionalBool("exclusive");
+  return flow;
+}
+
+}  // namespace
+
+GongRequest EncodeListFlows(const ListFlowsParams& query, absl::Time deadline) {
+  GongRequest gong;
+  gong.method = "GET";
+  gong.path = std::string(kListFlowsPath);
+  // Gong requires the owner: sending it even when empty lets Gong's 400 say
+  // so, should a caller skip validation.
+  gong.query.emplace_back("flowOwnerEmail", query.flow_owner_email);
+  if (!query.workspace_id.empty()) {
+    gong.query.emplace_back("workspaceId", query.workspace_id);
+  }
+  if (!query.folder_id.empty()) {
+    gong.query.emplace_back("folderId", query.folder_id);
+  }
+  // false is Gong's default; leaving it out keeps the URL to what was asked.
+  if (query.most_recently_assigned) {
+    gong.query.emplace_back("mostRecentlyAssigned", "true");
+  }
+  if (!query.cursor.empty()) {
+    gong.query.emplace_back("cursor", query.cursor);
+  }
+  gong.deadline = deadline;
+  // A read: a retry after a lost answer cannot change anything at Gong.
+  gong.idempotency = Idempotency::kIdempotent;
+  gong.items = 0;  // it carries no ids
+  return gong;
+}
+
+absl::StatusOr<ListFlowsResult> DecodeListFlowsResponse(absl::string_view body) {
+  absl::StatusOr<Json> body_json = internal::json::Parse(body);
+  if (!body_json.ok()) return body_json.status();
+  const Json& parsed = *body_json;
+  if (!parsed.is_object()) return absl::DataLossError("body is not a JSON object");
+
+  ListFlowsResult result;
+  result.request_id = internal::json::ReadRequestId(parsed, &result.warnings);
+  if (absl::Status s = ReadRecords(parsed, &result); !s.ok()) return s;
+  // An answer without the list cannot be told from a truncated one, so it is
+  // refused rather than read as an empty page.
+  auto flows = parsed.find("flows");
+  if (flows == parsed.end() || !flows->is_array()) {
+    return absl::DataLossError("flows is missing or not an array");
+  }
+  result.flows.reserve(flows->size());
+  for (size_t i = 0; i < flows->size(); ++i) {
+    absl::StatusOr<Flow> flow = ReadFlow((*flows)[i], i, &result.warnings);
+    if (!flow.ok()) return flow.status();
+    result.flows.push_back(*std::move(flow));
+  }
+  return result;
+}
+
+ListFlowsOutcome DecodeListFlowsOutcome(GongOutcome outcome) {
+  if (auto* error = std::get_if<GongError>(&outcome)) return std::move(*error);
+  absl::StatusOr<ListFlowsResult> decoded =
+      DecodeListFlowsResponse(std::get<GongAnswer>(outcome).body);
+  if (decoded.ok()) return *std::move(decoded);
+  return GongError::MalformedAnswer(200, std::string(decoded.status().message()));
+}
+
+}  // namespace gong::upstream
