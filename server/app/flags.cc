@@ -17,7 +17,7 @@ const gong::FacadeConfig kDefaults;
 }  // namespace
 
 // Names, types, defaults and help as operators, the manifests (GONG_FLOWS_*)
-// and the README know them. Each flag also needs its line in ServerFlags()
+// and docs/operations.md know them. Each flag also needs its line in ServerFlags()
 // below; flags_test fails for one that has none.
 
 ABSL_FLAG(std::string, listen, kDefaults.listen,
