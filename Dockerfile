@@ -10,7 +10,7 @@
 # the credentials from GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET or
 # GONG_BEARER_TOKEN, the shared quota's Redis password from
 # GONG_FLOWS_QUOTA_REDIS_PASSWORD (environment only, never a flag); see
-# deploy/README.md. scripts/check-deploy checks the properties below that a
+# docs/deployment.md. scripts/check-deploy checks the properties below that a
 # regression must not lose.
 
 # Both stages use the same Debian release on purpose: the runtime stage
@@ -38,7 +38,7 @@ COPY . .
 # the protos and the CLI.
 # flow_service_descriptor is the descriptor set of the public API that
 # Envoy's gRPC-JSON transcoder reads; it ships in the image so operators can
-# take the one that matches the binary (see deploy/README.md).
+# take the one that matches the binary (see docs/deployment.md).
 RUN BUILD_TYPE=Release CMAKE_ARGS=-DBUILD_TESTING=OFF \
       scripts/build gong-flows-server flow_service_descriptor
 

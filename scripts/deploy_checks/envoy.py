@@ -68,7 +68,7 @@ def hcm_configs(envoy):
 
 def envoy_transcoder(envoy, proto_text):
     """Each HTTP connection manager has one gRPC-JSON transcoder that reads
-    the descriptor set at ENVOY_DESCRIPTOR_PATH (where the README mounts it)
+    the descriptor set at ENVOY_DESCRIPTOR_PATH (where docs/deployment.md mounts it)
     for the service, maps methods to REST routes, and runs before the router
     (filters after the router never see the request)."""
     hcms = hcm_configs(envoy)

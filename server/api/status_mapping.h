@@ -1,6 +1,6 @@
 // How Gong's answers, the lack of one, and the quota's refusals become gRPC
-// statuses: the one table of this service's error contract (README "Status
-// mapping").
+// statuses: the one table of this service's error contract
+// (docs/contract.md#status-mapping).
 #pragma once
 
 #include <grpcpp/support/status.h>

@@ -26,12 +26,14 @@ struct FacadeConfig {
   // What one caller can make the gRPC listener hold. The largest valid
   // request is under 160 KiB (request_validation.h's bounds: assign's
   // prospects and overrides): a megabyte leaves a wide margin, where gRPC's
-  // own 4 MiB let one call cost hundreds of MiB in validation.
+  // own 4 MiB let one call cost far more memory in validation
+  // (docs/performance.md#what-profiling-found-and-fixed).
   size_t max_request_bytes = size_t{1} << 20;
   // HTTP/2 streams one connection may hold open (SETTINGS_MAX_CONCURRENT_
   // STREAMS); a gRPC client queues further calls until earlier ones end.
   // Enough for one connection to fill five coalesced Gong requests of 200
-  // ids; each open stream holds tens of KiB (docs/performance.md).
+  // ids; each open stream holds memory of its own
+  // (docs/performance.md#memory-of-waiting-calls-where-it-goes-and-giving-it-back).
   int max_concurrent_streams = 1000;
   // gRPC's resource quota: what gRPC accounts to its transports' buffers
   // over every connection, under the Deployment's 256 MiB limit. Calls held

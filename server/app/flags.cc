@@ -17,15 +17,17 @@ const gong::app::FacadeConfig kDefaults;
 }  // namespace
 
 // Names, types, defaults and help as operators, the manifests (GONG_FLOWS_*)
-// and the README know them. Each flag also needs its line in ServerFlags()
+// and docs/operations.md know them. Each flag also needs its line in ServerFlags()
 // below; flags_test fails for one that has none.
 
 ABSL_FLAG(std::string, listen, kDefaults.listen,
           "Address to serve gRPC on, HOST:PORT (port 0 picks a free one).");
 ABSL_FLAG(std::string, gong_base_url, kDefaults.gong_base_url,
-          "Gong API base URL (https://; Gong gives some companies their own host).");
+          "Gong API base URL: https:// (plain http:// only for loopback hosts); Gong "
+          "gives some companies their own host.");
 ABSL_FLAG(std::string, gong_ca_file, "",
-          "Extra CA bundle for Gong's TLS certificate, beside the system's.");
+          "Extra CA bundle (PEM) for Gong's TLS certificate, trusted beside the "
+          "system's; verification is never off.");
 ABSL_FLAG(absl::Duration, upstream_timeout, kDefaults.upstream_timeout,
           "Bound on the Gong request of a call that has no deadline.");
 ABSL_FLAG(absl::Duration, gong_connect_timeout, kDefaults.gong_connect_timeout,
@@ -68,16 +70,23 @@ ABSL_FLAG(std::string, caller_tokens_file, "",
           "FlowService calls must carry 'authorization: Bearer <token>'.");
 ABSL_FLAG(int, gong_qps, kDefaults.quota.gong_qps,
           "Gong requests per second, over any one-second window (Gong's default "
-          "limit is 3); 0 turns the limiter off.");
+          "limit is 3); 0 turns the limiter off. With --quota_redis, the total of "
+          "all replicas sharing the quota.");
 ABSL_FLAG(bool, coalesce, kDefaults.quota.coalesce,
           "Merge calls waiting for their turn into shared Gong requests of up to "
-          "200 ids (same unassigned_by_user_email only).");
+          "200 distinct ids: unassigns by instance id with the same "
+          "unassigned_by_user_email, and prospect lookups by the same kind of id "
+          "(CRM prospect ids, or flow instance ids).");
 ABSL_FLAG(int, gong_max_attempts, kDefaults.quota.max_attempts,
-          "Gong requests per call at most, counting retries of 429, 503 and "
-          "refused connections.");
+          "Gong requests per call at most, retries included. Any request is "
+          "retried after a 429, a 503, a connection never made or a request Gong "
+          "refused unprocessed; reads (lookups, listings) also after a 500, 502, "
+          "504 or a dropped connection.");
 ABSL_FLAG(absl::Duration, max_gong_pause, kDefaults.quota.max_pause,
           "Longest the queue ever pauses for Gong (Retry-After, backoff), and the "
-          "longest RetryInfo given to callers, whatever Gong says.");
+          "longest RetryInfo given to callers, whatever Gong says; with "
+          "--quota_redis, also the longest this replica waits for a pause found in "
+          "Redis.");
 ABSL_FLAG(int64_t, max_pending_calls,
           static_cast<int64_t>(kDefaults.quota.max_pending_calls),
           "Calls that may wait for their turn; past it calls are refused at once "
@@ -96,7 +105,8 @@ ABSL_FLAG(std::string, quota_key, "",
           "gong-flows:<host of --gong_base_url>).");
 ABSL_FLAG(int, quota_fallback_qps, kDefaults.quota_fallback_qps,
           "With --quota_redis: this replica's own Gong requests per second while Redis "
-          "cannot be reached (keep replicas x this within Gong's limit).");
+          "is down, slow or refusing, from 1 to --gong_qps (keep replicas x this "
+          "within Gong's limit).");
 
 namespace gong::app {
 namespace {

@@ -24,7 +24,8 @@
 int main(int argc, char** argv) {
   // Debian builds abseil without NDEBUG, which leaves Mutex's deadlock
   // detector on: a global lock and graph update on every Mutex (gRPC's
-  // included). It cost the facade a tenth of its CPU under load.
+  // included), a cost every call pays under load
+  // (docs/performance.md#what-profiling-found-and-fixed).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   gong::base::TuneAllocator();
   absl::SetProgramUsageMessage(

@@ -5,8 +5,9 @@
 //
 // jemalloc, because a call is some 150 small allocations made and freed on
 // several threads (gRPC's, curl's): glibc's allocator, held to one arena to
-// keep memory freed on one thread reusable by the others, cost a fifth of
-// the server's CPU a call at 64 in flight (docs/performance.md).
+// keep memory freed on one thread reusable by the others, put them all
+// behind its lock, which cost CPU a call under load
+// (docs/performance.md#hand-offs-taken-out-and-what-each-bought).
 #pragma once
 
 namespace gong::base {

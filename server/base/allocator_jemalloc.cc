@@ -8,9 +8,9 @@
 // jemalloc reads its settings from this variable as it starts, before main.
 // One arena, not jemalloc's four a core: each thread's cache already keeps
 // most allocations off the arena's lock, and memory freed on one thread
-// (gRPC's, curl's) is then reused by all. Peak RSS with 1000 calls pending
-// 51-57 MiB against 66 with four a core, at the same CPU a call
-// (docs/performance.md).
+// (gRPC's, curl's) is then reused by all. It holds less memory with many
+// calls pending than four arenas a core, at the same CPU a call
+// (docs/performance.md#hand-offs-taken-out-and-what-each-bought).
 const char* malloc_conf = "narenas:1";
 
 namespace gong::base {

@@ -7,8 +7,9 @@ namespace gong::base {
 void TuneAllocator() {
   // One malloc arena rather than glibc's eight per core: memory freed on
   // one thread (gRPC's, curl's) is reused by the others instead of piling
-  // up per thread. With curl's smaller receive buffer it took peak RSS with
-  // 1000 calls pending from 73 to 57 MiB (docs/performance.md). A sanitizer
+  // up per thread. With curl's smaller receive buffer it lowers peak RSS
+  // with many calls pending
+  // (docs/performance.md#what-profiling-found-and-fixed). A sanitizer
   // ignores it.
   mallopt(M_ARENA_MAX, 1);
 }

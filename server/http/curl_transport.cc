@@ -538,22 +538,22 @@ void* CurlTransport::TakeEasyHandle() {
 }
 
 // What every request on this transport shares, set once a handle: a reused
-// handle keeps its options. Resetting it and setting them all again cost 5
-// of a call's 150 allocations (curl copies each string option).
+// handle keeps its options. Resetting it and setting them all again made
+// allocations on every call, since curl copies each string option
+// (docs/performance.md#hand-offs-taken-out-and-what-each-bought).
 void CurlTransport::ConfigureEasyHandle(void* handle) const {
   CURL* easy = handle;
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
   // No CURLOPT_ACCEPT_ENCODING: Gong's answers are a few KiB, and asking
-  // for every encoding curl knows invites brotli, whose encoder cost the
-  // sandbox about 0.4 ms an answer (docs/performance.md) to save a few
-  // hundred bytes on the wire.
+  // for every encoding curl knows invites brotli, whose encoder costs the
+  // other side more time an answer than it saves on the wire
+  // (docs/performance.md#what-profiling-found-and-fixed).
 
-  // curl's default 16 KiB receive buffer per transfer was over a quarter of
-  // the facade's memory per pending call (with one malloc arena, peak RSS
-  // with 1000 pending: 70 MiB, 57 MiB with 4 KiB), for one more read on
-  // the largest answers.
+  // curl's default 16 KiB receive buffer per transfer was a large share of
+  // the facade's memory per pending call, and 4 KiB costs only one more
+  // read on the largest answers (docs/performance.md#what-profiling-found-and-fixed).
   curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   // While others are busy, an idle connection older than this is not

@@ -9,10 +9,11 @@
 // Whoever holds curl_mu_ drives curl. The loop holds it whenever it is
 // awake; while it sleeps in epoll, a caller of Send takes it and starts its
 // request itself, so a request on an idle transport is written on the
-// caller's thread without waking the loop (one thread switch and tens of
-// microseconds a call at low load). The loop wakes for the answer. When the
-// loop is busy, work is queued for it behind an eventfd. Callbacks run only
-// on the loop thread, never inside Send or Cancel.
+// caller's thread without waking the loop (a thread switch saved a call at
+// low load: docs/performance.md#hand-offs-taken-out-and-what-each-bought).
+// The loop wakes for the answer. When the loop is busy, work is queued for
+// it behind an eventfd. Callbacks run only on the loop thread, never inside
+// Send or Cancel.
 //
 // No request waits behind a connection that is not known to multiplex: a
 // request waits to share a connection being made only towards an origin

@@ -60,8 +60,10 @@ class Metrics final : public quota::SharedWindowObserver {
  private:
   class QuotaCollectable;
   // A method's series. prometheus-cpp finds a series by building and
-  // hashing its label map under its family's lock: a dozen allocations,
-  // four times a call. Each series is looked up once and kept here.
+  // hashing its label map under its family's lock, allocating each time,
+  // four times a call
+  // (docs/performance.md#hand-offs-taken-out-and-what-each-bought). Each
+  // series is looked up once and kept here.
   struct MethodSeries {
     prometheus::Counter* started = nullptr;
     prometheus::Histogram* handling_seconds = nullptr;

@@ -1,5 +1,5 @@
 // Unit tests for the error contract: MapHttpStatus, MapNoAnswer and
-// MapQuotaRefusal against the README's status table, row by row
+// MapQuotaRefusal against docs/contract.md's status table, row by row
 // (server/api/status_mapping.h); GongErrorToStatus, QuotaRefusalToStatus and
 // MakeErrorStatus (server/api/error_details.h) for the google.rpc.Status
 // carried in grpc-status-details-bin: ErrorInfo (reason, domain, metadata),
@@ -85,7 +85,7 @@ Details ExpectErrorStatus(const grpc::Status& status, grpc::StatusCode code,
 }
 
 // --- MapHttpStatus: the table, row by row -----------------------------------
-// Each row's code and reason as the README's table writes them: a client
+// Each row's code and reason as docs/contract.md's table writes them: a client
 // branches on both, so changing either must fail here.
 
 struct HttpRow {
@@ -384,7 +384,7 @@ TEST(GongErrorToStatusTest, OtherAnswersWithRetryAfterCarryNoRetryInfo) {
   }
 }
 
-// No answer came: the README promises ErrorInfo metadata `transport_failure`
+// No answer came: docs/contract.md promises ErrorInfo metadata `transport_failure`
 // and `gong_may_have_acted` (and no http_status or gong_request_id), and the
 // message tells the caller whether to look before retrying. Each row as a
 // caller sees it, written out.

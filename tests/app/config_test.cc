@@ -26,7 +26,7 @@ TEST(ValidateConfigTest, DefaultsPass) {
   EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
 }
 
-// Every default as the README's flags table (and its "Gong's quota" section)
+// Every default as docs/operations.md's flags table (and docs/gong-quota.md)
 // writes it. The server's flags (server/app/flags.cc) take their defaults
 // from FacadeConfig, so a default changed here changes what operators get
 // without a flag.

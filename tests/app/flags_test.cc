@@ -100,7 +100,7 @@ TEST(ServerFlagNamesTest, AreTheFlagsOfFlagsCc) {
 }
 
 // main's flags take their defaults from FacadeConfig (config_test checks
-// those against the README).
+// those against docs/operations.md).
 TEST(ConfigFromFlagsTest, WithNoFlagSetIsFacadeConfigsDefaults) {
   EXPECT_TRUE(Fields(ConfigFromFlags()) == Fields(FacadeConfig()));
 }

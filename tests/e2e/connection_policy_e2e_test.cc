@@ -1,5 +1,5 @@
 // The facade's HTTP/2 connection policy, as a client sees it on the wire
-// (README, "Keepalive"): pings every 10 s on an idle connection are
+// (docs/operations.md#keepalive): pings every 10 s on an idle connection are
 // accepted, and --max_connection_age closes connections with a GOAWAY while
 // calls in flight get --shutdown_grace to finish.
 //
@@ -190,7 +190,7 @@ TEST_F(ConnectionPolicyTest, PingsEveryTenSecondsOnAnIdleConnectionAreAccepted) 
 
   for (uint64_t ping = 1; ping <= 4; ++ping) {
     SCOPED_TRACE(absl::StrCat("ping ", ping));
-    // The wait is the point: pings at the rate the README allows.
+    // The wait is the point: pings at the rate docs/operations.md allows.
     if (ping > 1) absl::SleepFor(absl::Seconds(10) + absl::Milliseconds(200));
     connection.SendPing(ping);
     ASSERT_EQ(connection.AwaitPingAck(ping, absl::Seconds(10)), "ack");

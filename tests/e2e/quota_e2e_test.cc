@@ -205,7 +205,7 @@ TEST_F(QuotaTest, QueueFullIsRefusedAtOnceWithRetryInfo) {
 }
 
 // A call whose turn would come after its deadline is refused at once, never
-// sent, with the README's code and reason and a RetryInfo for when the turn
+// sent, with docs/contract.md's code and reason and a RetryInfo for when the turn
 // comes. Gong's 429 with a 30 s Retry-After pauses the whole queue, so the
 // second call's turn is surely past its 10 s deadline, however slow the
 // machine.

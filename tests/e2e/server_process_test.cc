@@ -292,7 +292,7 @@ TEST_F(ServerProcessTest, DrainsNotServingWhileStillServingThenExitsZero) {
 }
 
 // With no flag but the addresses (a test must not take the real ports), the
-// effective configuration the server logs at start-up is the README's
+// effective configuration the server logs at start-up is docs/operations.md's
 // flags table: this checks the flags' own defaults, which main declares.
 TEST_F(ServerProcessTest, WithoutFlagsTheServerRunsWithTheDocumentedDefaults) {
   server_ = std::make_unique<Subprocess>(

@@ -312,7 +312,7 @@ TEST_F(UnassignTest, DroppedConnectionIsUnavailable) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(Reason(status), "GONG_CONNECTION_DROPPED");
   // The request reached Gong and no answer came: the caller must look
-  // before retrying (README, "Status mapping").
+  // before retrying (docs/contract.md#status-mapping).
   EXPECT_EQ(Metadata(status, "transport_failure"), "connection_dropped");
   EXPECT_EQ(Metadata(status, "gong_may_have_acted"), "true");
   EXPECT_EQ(Metadata(status, "http_status"), "<absent>");
