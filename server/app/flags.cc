@@ -131,14 +131,12 @@ base::LogValue Loggable(int value) { return int64_t{value}; }
 base::LogValue Loggable(size_t value) { return static_cast<int64_t>(value); }
 
 // One server flag: where its value lands in FacadeConfig and how the start-up
-// line shows it. Made only by Described() and NotDescribed(), from one
-// expression naming the field, so a flag's field and its description cannot
-// part ways.
+// line shows it. Made only by Described(), from one expression naming the
+// field, so a flag's field and its description cannot part ways.
 struct ServerFlag {
   absl::string_view name;
   std::function<void(FacadeConfig&)> read;
-  std::function<base::LogValue(const FacadeConfig&)> describe;  // empty: not described
-  absl::string_view not_described_because;
+  std::function<base::LogValue(const FacadeConfig&)> describe;
 };
 
 // `field` is `[](auto& c) { return &c.some_field; }`: generic, so the same
@@ -147,17 +145,7 @@ template <typename T, typename FieldOf>
 ServerFlag Described(const absl::Flag<T>& flag, FieldOf field) {
   return {absl::GetFlagReflectionHandle(flag).Name(),
           [&flag, field](FacadeConfig& c) { Assign(*field(c), absl::GetFlag(flag)); },
-          [field](const FacadeConfig& c) { return Loggable(*field(c)); },
-          {}};
-}
-
-// For a flag whose value must stay out of the logs (one that could carry a
-// secret): `why` is the reason, which flags_test requires.
-template <typename T, typename FieldOf>
-ServerFlag NotDescribed(const absl::Flag<T>& flag, FieldOf field, absl::string_view why) {
-  return {absl::GetFlagReflectionHandle(flag).Name(),
-          [&flag, field](FacadeConfig& c) { Assign(*field(c), absl::GetFlag(flag)); },
-          nullptr, why};
+          [field](const FacadeConfig& c) { return Loggable(*field(c)); }};
 }
 
 // Every flag above, in the same order. A flag missing here reaches neither
@@ -233,20 +221,9 @@ base::LogFields DescribeConfig(const FacadeConfig& config, absl::string_view aut
                             {"tls", !config.tls_cert_file.empty()},
                             {"mutual_tls", !config.tls_client_ca_file.empty()}};
   for (const ServerFlag& flag : ServerFlags()) {
-    if (flag.describe) fields.emplace_back(std::string(flag.name), flag.describe(config));
+    fields.emplace_back(std::string(flag.name), flag.describe(config));
   }
   return fields;
-}
-
-std::map<std::string, std::string> UndescribedServerFlags() {
-  std::map<std::string, std::string> undescribed;
-  for (const ServerFlag& flag : ServerFlags()) {
-    if (!flag.describe) {
-      undescribed.emplace(std::string(flag.name),
-                          std::string(flag.not_described_because));
-    }
-  }
-  return undescribed;
 }
 
 }  // namespace gong::app

@@ -4,7 +4,6 @@
 // (DescribeConfig). tests/app/flags_test.cc checks every flag for all three.
 #pragma once
 
-#include <map>
 #include <string>
 #include <vector>
 
@@ -29,11 +28,9 @@ FacadeConfig ConfigFromFlags();
 // The effective configuration for the start-up and stop log lines: the
 // listening ports, Gong's auth scheme, whether TLS and mutual TLS are on,
 // then each flag under its own name. Never a secret: credentials are not in
-// a FacadeConfig, and a flag that could carry one is left out (below).
+// a FacadeConfig, and no flag carries one (a flag names a file, never its
+// contents).
 base::LogFields DescribeConfig(const FacadeConfig& config, absl::string_view auth_scheme,
                                int port, int metrics_port);
-
-// The flags DescribeConfig leaves out on purpose, each with the reason.
-std::map<std::string, std::string> UndescribedServerFlags();
 
 }  // namespace gong::app

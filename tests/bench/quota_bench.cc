@@ -48,16 +48,19 @@
 ABSL_FLAG(std::string, callers, "1,10,100,1000", "Concurrent callers per scenario.");
 ABSL_FLAG(absl::Duration, seconds, absl::Seconds(10), "Measured time per scenario.");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured time first.");
-ABSL_FLAG(std::string, coalesce, "on,off",
-          "Coalescing settings to run: on, off or both.");
+// The benchmark's own flag names differ from the server's (--coalesce,
+// --quota_redis): it links gong_app, whose flags.cc defines those.
+ABSL_FLAG(std::string, coalescing, "on,off",
+          "The server's --coalesce settings to run: on, off or both.");
 ABSL_FLAG(
     std::string, lookups, "0",
     "Percentages of calls that are lookups (GetProspectFlows) rather than unassigns, "
     "one row each: 0, 50, ...");
 ABSL_FLAG(int, replicas, 1,
-          "Facades sharing the sandbox (and the quota with --quota_redis).");
-ABSL_FLAG(std::string, quota_redis, "",
-          "redis://HOST:PORT: the replicas share the quota there, as --quota_redis.");
+          "Facades sharing the sandbox (and the quota with --redis).");
+ABSL_FLAG(std::string, redis, "",
+          "redis://HOST:PORT: the replicas share the quota there (the server's "
+          "--quota_redis).");
 ABSL_FLAG(std::string, json_out, "", "Also write the rows to this file as JSON.");
 
 namespace {
@@ -123,7 +126,7 @@ Row RunScenario(int callers, bool coalesce, int lookup_percent, absl::Duration w
   config.gong_base_url = sandbox.base_url();
   config.quota.gong_qps = kGongQps;
   config.quota.coalesce = coalesce;
-  config.quota_redis = absl::GetFlag(FLAGS_quota_redis);
+  config.quota_redis = absl::GetFlag(FLAGS_redis);
   // Each row a window of its own: no row inherits the last one's sends.
   static int row_number = 0;
   config.quota_key = absl::StrCat("quota_bench:", getpid(), ":", ++row_number);
@@ -259,7 +262,7 @@ int main(int argc, char** argv) {
     if (absl::SimpleAtoi(n, &v) && v > 0) callers.push_back(v);
   }
   std::vector<bool> coalesce_settings;
-  for (absl::string_view c : absl::StrSplit(absl::GetFlag(FLAGS_coalesce), ',')) {
+  for (absl::string_view c : absl::StrSplit(absl::GetFlag(FLAGS_coalescing), ',')) {
     if (c == "on" || c == "off") coalesce_settings.push_back(c == "on");
   }
   nlohmann::json json_rows = nlohmann::json::array();
@@ -267,7 +270,7 @@ int main(int argc, char** argv) {
               kGongQps, kGongQps * 200,
               absl::FormatDuration(absl::GetFlag(FLAGS_seconds)).c_str());
   const int replicas = std::max(1, absl::GetFlag(FLAGS_replicas));
-  const std::string redis = absl::GetFlag(FLAGS_quota_redis);
+  const std::string redis = absl::GetFlag(FLAGS_redis);
   std::printf("%d replica%s, %s.\n\n", replicas, replicas == 1 ? "" : "s",
               redis.empty() ? "each with its own window"
                             : absl::StrCat("sharing the window in ", redis).c_str());
