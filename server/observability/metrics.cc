@@ -153,14 +153,15 @@ Metrics::Metrics()
 Metrics::~Metrics() = default;
 
 absl::Status Metrics::Serve(const std::string& address) {
-  absl::StatusOr<std::unique_ptr<MetricsHttpServer>> server =
-      MetricsHttpServer::Start(address, [this] {
+  absl::StatusOr<std::unique_ptr<internal::MetricsHttpServer>> server =
+      internal::MetricsHttpServer::Start(address, [this] {
         std::vector<prometheus::MetricFamily> families = registry_->Collect();
         for (prometheus::MetricFamily& family : quota_->Collect()) {
           families.push_back(std::move(family));
         }
-        return MetricsHttpServer::Page{"text/plain; version=0.0.4; charset=utf-8",
-                                       prometheus::TextSerializer().Serialize(families)};
+        return internal::MetricsHttpServer::Page{
+            "text/plain; version=0.0.4; charset=utf-8",
+            prometheus::TextSerializer().Serialize(families)};
       });
   if (!server.ok()) return server.status();
   server_ = *std::move(server);

@@ -74,7 +74,7 @@ class Metrics final : public quota::SharedWindowObserver {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<QuotaCollectable> quota_;
-  std::unique_ptr<MetricsHttpServer> server_;
+  std::unique_ptr<internal::MetricsHttpServer> server_;
   prometheus::Family<prometheus::Counter>& started_;
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& handling_seconds_;

@@ -17,7 +17,7 @@
 #include "base/log.h"
 #include "base/thread_name.h"
 
-namespace gong::observability {
+namespace gong::observability::internal {
 namespace {
 
 // A scrape is a GET with a few headers: anything larger is not one.
@@ -130,4 +130,4 @@ void MetricsHttpServer::OnRequest(evhttp_request* request, void* self_ptr) {
   evbuffer_free(body);
 }
 
-}  // namespace gong::observability
+}  // namespace gong::observability::internal

@@ -21,7 +21,7 @@ struct event_base;
 struct evhttp;
 struct evhttp_request;
 
-namespace gong::observability {
+namespace gong::observability::internal {
 
 class MetricsHttpServer {
  public:
@@ -56,4 +56,4 @@ class MetricsHttpServer {
   std::thread loop_;
 };
 
-}  // namespace gong::observability
+}  // namespace gong::observability::internal

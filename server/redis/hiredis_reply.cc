@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace gong::redis {
+namespace gong::redis::internal {
 
 RedisReply CopyHiredisReply(const redisReply& reply) {
   RedisReply copy;
@@ -41,4 +41,4 @@ RedisReply CopyHiredisReply(const redisReply& reply) {
   return copy;
 }
 
-}  // namespace gong::redis
+}  // namespace gong::redis::internal

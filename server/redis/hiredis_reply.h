@@ -6,9 +6,9 @@
 
 struct redisReply;
 
-namespace gong::redis {
+namespace gong::redis::internal {
 
 // A deep copy (arrays element by element), binary-safe.
 RedisReply CopyHiredisReply(const redisReply& reply);
 
-}  // namespace gong::redis
+}  // namespace gong::redis::internal

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
-namespace gong::redis {
+namespace gong::redis::internal {
 
 ReconnectBackoff::ReconnectBackoff(absl::Duration initial, absl::Duration max)
     : initial_(std::max(initial, absl::Milliseconds(1))),
@@ -21,4 +21,4 @@ absl::Duration ReconnectBackoff::Next() {
 
 void ReconnectBackoff::Reset() { step_ = initial_; }
 
-}  // namespace gong::redis
+}  // namespace gong::redis::internal

@@ -9,7 +9,7 @@
 
 #include "absl/time/time.h"
 
-namespace gong::redis {
+namespace gong::redis::internal {
 
 class ReconnectBackoff {
  public:
@@ -29,4 +29,4 @@ class ReconnectBackoff {
   std::mt19937_64 random_;
 };
 
-}  // namespace gong::redis
+}  // namespace gong::redis::internal

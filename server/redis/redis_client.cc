@@ -160,7 +160,7 @@ class RedisClient::Loop {
   // The loop's thread's alone.
   redisAsyncContext* ac_ = nullptr;  // the current connection, ready or not
   int handshake_replies_due_ = 0;
-  ReconnectBackoff backoff_;
+  internal::ReconnectBackoff backoff_;
   std::string not_ready_why_ = "not connected yet";
   // Sent, not answered and not ended, oldest first.
   std::list<InFlight*> unfinished_;
@@ -345,7 +345,7 @@ void RedisClient::Loop::OnReply(redisAsyncContext* /*ac*/, void* reply,
         absl::UnavailableError("the Redis connection was lost before the reply"));
     return;
   }
-  std::move(done)(CopyHiredisReply(*static_cast<const redisReply*>(reply)));
+  std::move(done)(internal::CopyHiredisReply(*static_cast<const redisReply*>(reply)));
 }
 
 void RedisClient::Loop::OnCommandTimeout(evutil_socket_t /*fd*/, short /*events*/,

@@ -15,7 +15,7 @@
 #include "observability/metrics.h"
 #include "upstream/unassign_by_instance_ids_codec.h"
 
-namespace gong {
+namespace gong::bench {
 namespace {
 
 flows::v1::UnassignByInstanceIdsRequest RequestWith(int ids) {
@@ -116,6 +116,6 @@ void BM_CallMetrics(benchmark::State& state) {
 BENCHMARK(BM_CallMetrics);
 
 }  // namespace
-}  // namespace gong
+}  // namespace gong::bench
 
 BENCHMARK_MAIN();

@@ -56,8 +56,7 @@ ABSL_FLAG(
     std::string, lookups, "0",
     "Percentages of calls that are lookups (GetProspectFlows) rather than unassigns, "
     "one row each: 0, 50, ...");
-ABSL_FLAG(int, replicas, 1,
-          "Facades sharing the sandbox (and the quota with --redis).");
+ABSL_FLAG(int, replicas, 1, "Facades sharing the sandbox (and the quota with --redis).");
 ABSL_FLAG(std::string, redis, "",
           "redis://HOST:PORT: the replicas share the quota there (the server's "
           "--quota_redis).");

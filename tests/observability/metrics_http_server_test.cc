@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 
-namespace gong::observability {
+namespace gong::observability::internal {
 namespace {
 
 using ::testing::HasSubstr;
@@ -70,4 +70,4 @@ TEST(MetricsHttpServerTest, RefusesBadAddressesAndPortsInUseNamingTheFlag) {
 }
 
 }  // namespace
-}  // namespace gong::observability
+}  // namespace gong::observability::internal

@@ -6,7 +6,7 @@
 
 #include "gtest/gtest.h"
 
-namespace gong::redis {
+namespace gong::redis::internal {
 namespace {
 
 TEST(ReconnectBackoffTest, DoublesWithJitterUpToTheCap) {
@@ -47,4 +47,4 @@ TEST(ReconnectBackoffTest, KeepsDelaysSane) {
 }
 
 }  // namespace
-}  // namespace gong::redis
+}  // namespace gong::redis::internal

@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 
-namespace gong {
+namespace gong::support {
 
 inline nlohmann::json ParseOrFail(const std::string& text) {
   nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -15,4 +15,4 @@ inline nlohmann::json ParseOrFail(const std::string& text) {
   return json;
 }
 
-}  // namespace gong
+}  // namespace gong::support

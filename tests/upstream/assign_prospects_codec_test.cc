@@ -35,7 +35,8 @@ AssignProspectsParams MinimalRequest() {
 // -------------------------------------------------------------
 
 TEST(EncodeAssignBodyTest, SendsOnlyTheRequiredFieldsWhenNothingElseIsGiven) {
-  EXPECT_EQ(ParseOrFail(EncodeAssignProspectsBody(MinimalRequest())), ParseOrFail(R"({
+  EXPECT_EQ(support::ParseOrFail(EncodeAssignProspectsBody(MinimalRequest())),
+            support::ParseOrFail(R"({
       "crmProspectsIds": ["00Q2", "00Q1"], "flowId": "5001",
       "flowInstanceOwnerEmail": "ann@example.com"})"));
 }
@@ -44,7 +45,8 @@ TEST(EncodeAssignBodyTest, SendsTheDescriptionWhenGiven) {
   AssignProspectsParams request = MinimalRequest();
   request.flow_instance_description = "Q3 \"push\"";
 
-  EXPECT_EQ(ParseOrFail(EncodeAssignProspectsBody(request)), ParseOrFail(R"({
+  EXPECT_EQ(support::ParseOrFail(EncodeAssignProspectsBody(request)),
+            support::ParseOrFail(R"({
       "crmProspectsIds": ["00Q2", "00Q1"], "flowId": "5001",
       "flowInstanceOwnerEmail": "ann@example.com",
       "flowInstanceDescription": "Q3 \"push\""})"));
@@ -58,7 +60,8 @@ TEST(EncodeAssignBodyTest, SendsEveryOverrideGiven) {
   overrides.cool_off_override = true;
   request.overrides = overrides;
 
-  EXPECT_EQ(ParseOrFail(EncodeAssignProspectsBody(request)), ParseOrFail(R"({
+  EXPECT_EQ(support::ParseOrFail(EncodeAssignProspectsBody(request)),
+            support::ParseOrFail(R"({
       "crmProspectsIds": ["00Q2", "00Q1"], "flowId": "5001",
       "flowInstanceOwnerEmail": "ann@example.com",
       "overrides": {
@@ -75,20 +78,21 @@ TEST(EncodeAssignBodyTest, SendsOnlyTheOverridesThatOverrideSomething) {
   AssignProspectsParams request = MinimalRequest();
   request.overrides = AssignProspectsOverrides{};
 
-  Json body = ParseOrFail(EncodeAssignProspectsBody(request));
+  Json body = support::ParseOrFail(EncodeAssignProspectsBody(request));
   EXPECT_EQ(body["overrides"], Json::object());
 
   request.overrides->flow_instance_variables = {{"rep", "Ann"}};
-  body = ParseOrFail(EncodeAssignProspectsBody(request));
-  EXPECT_EQ(
-      body["overrides"],
-      ParseOrFail(R"({"flowInstanceVariables": [{"name": "rep", "value": "Ann"}]})"));
+  body = support::ParseOrFail(EncodeAssignProspectsBody(request));
+  EXPECT_EQ(body["overrides"],
+            support::ParseOrFail(
+                R"({"flowInstanceVariables": [{"name": "rep", "value": "Ann"}]})"));
 
   request.overrides = AssignProspectsOverrides{};
   request.overrides->steps = {{2, "s", "b"}};
-  body = ParseOrFail(EncodeAssignProspectsBody(request));
-  EXPECT_EQ(body["overrides"],
-            ParseOrFail(R"({"steps": [{"number": 2, "subject": "s", "body": "b"}]})"));
+  body = support::ParseOrFail(EncodeAssignProspectsBody(request));
+  EXPECT_EQ(
+      body["overrides"],
+      support::ParseOrFail(R"({"steps": [{"number": 2, "subject": "s", "body": "b"}]})"));
 }
 
 // Proto3 cannot tell an unset text from an empty one: an empty subject or
@@ -97,8 +101,8 @@ TEST(EncodeAssignBodyTest, AStepOverridesOnlyTheTextsGiven) {
   AssignProspectsParams request = MinimalRequest();
   request.overrides = AssignProspectsOverrides{};
   request.overrides->steps = {{1, "Only the subject", ""}, {2, "", "Only the body"}};
-  const auto body = ParseOrFail(EncodeAssignProspectsBody(request));
-  EXPECT_EQ(body["overrides"], ParseOrFail(R"({"steps": [
+  const auto body = support::ParseOrFail(EncodeAssignProspectsBody(request));
+  EXPECT_EQ(body["overrides"], support::ParseOrFail(R"({"steps": [
       {"number": 1, "subject": "Only the subject"},
       {"number": 2, "body": "Only the body"}]})"));
 }
@@ -108,7 +112,7 @@ TEST(EncodeAssignBodyTest, SendsIdsAsStringsEvenWhenNumeric) {
   request.crm_prospect_ids = {"9007199254740993"};
   request.flow_id = "18446744073709551615";
 
-  const Json body = ParseOrFail(EncodeAssignProspectsBody(request));
+  const Json body = support::ParseOrFail(EncodeAssignProspectsBody(request));
 
   EXPECT_EQ(body["crmProspectsIds"], Json::array({"9007199254740993"}));
   EXPECT_EQ(body["flowId"], "18446744073709551615");
@@ -120,7 +124,7 @@ TEST(EncodeAssignBodyTest, InvalidUtf8StillYieldsValidJson) {
 
   std::string encoded;
   ASSERT_NO_THROW(encoded = EncodeAssignProspectsBody(request));
-  EXPECT_TRUE(ParseOrFail(encoded).contains("flowInstanceDescription"));
+  EXPECT_TRUE(support::ParseOrFail(encoded).contains("flowInstanceDescription"));
 }
 
 // --- EncodeAssignProspects
@@ -188,7 +192,7 @@ TEST(DecodeAssignResponseTest, ReadsTheAssignedAndTheNotAssigned) {
 TEST(DecodeAssignResponseTest, UnknownErrorCodesReadAsUnspecified) {
   for (const char* code : {"RateLimited", "invalidstate", ""}) {
     SCOPED_TRACE(code);
-    Json body = ParseOrFail(R"({"requestId": "r", "prospectsAssigned": [],
+    Json body = support::ParseOrFail(R"({"requestId": "r", "prospectsAssigned": [],
         "prospectsNotAssigned": [{"crmProspectId": "00Q2"}]})");
     body["prospectsNotAssigned"][0]["errorCode"] = code;
     const auto result = DecodeAssignProspectsResponse(body.dump());

@@ -189,7 +189,8 @@ TEST(DecodeFlowInstanceTest, OptionalFieldsOfTheWrongTypeReadAsEmptyWithAWarning
 TEST(DecodeFlowInstanceTest, NumericIdsKeepEveryDigit) {
   std::vector<std::string> warnings;
   const auto instance = DecodeFlowInstance(
-      ParseOrFail(R"({"flowInstanceId": 9007199254740993, "flowId": 18446744073709551615,
+      support::ParseOrFail(
+          R"({"flowInstanceId": 9007199254740993, "flowId": 18446744073709551615,
                       "crmProspectId": 9223372036854775807, "workspaceId": 9007199254740995,
                       "flowInstanceCreateDate": "2024-03-05T10:20:30Z"})"),
       "x", &warnings);
@@ -209,7 +210,7 @@ TEST(DecodeFlowInstanceTest, RefusesRequiredIdsThatAreNotIds) {
     for (const char* value : {"1.5", "1e3", "18446744073709551616", "true", "{}", "[]"}) {
       SCOPED_TRACE(field + " = " + value);
       Json instance = GongInstance();
-      instance[field] = ParseOrFail(value);
+      instance[field] = support::ParseOrFail(value);
       std::vector<std::string> warnings;
       const auto decoded =
           DecodeFlowInstance(instance, "prospectsAssigned[2]", &warnings);
@@ -244,8 +245,8 @@ TEST(DecodeFlowInstanceTest, RefusesAnElementThatIsNotAnObject) {
   for (const char* value : {"\"9001\"", "9001", "[]", "null"}) {
     SCOPED_TRACE(value);
     std::vector<std::string> warnings;
-    const auto decoded =
-        DecodeFlowInstance(ParseOrFail(value), "prospectsAssigned[3]", &warnings);
+    const auto decoded = DecodeFlowInstance(support::ParseOrFail(value),
+                                            "prospectsAssigned[3]", &warnings);
     ASSERT_FALSE(decoded.ok());
     EXPECT_EQ(decoded.status().message(), "prospectsAssigned[3] is not an object");
   }
@@ -394,8 +395,8 @@ TEST(DecodeFlowInstanceListTest, RefusesAFieldThatIsNotAnArray) {
         R"({"prospectsAssigned": "1"})"}) {
     SCOPED_TRACE(body);
     std::vector<std::string> warnings;
-    const auto list =
-        DecodeFlowInstanceList(ParseOrFail(body), "prospectsAssigned", &warnings);
+    const auto list = DecodeFlowInstanceList(support::ParseOrFail(body),
+                                             "prospectsAssigned", &warnings);
     ASSERT_FALSE(list.ok());
     EXPECT_EQ(list.status().message(), "prospectsAssigned is missing or not an array");
   }
@@ -416,7 +417,7 @@ TEST(EncodeFlowInstanceTest, WritesGongsShape) {
   instance.workspace_id = "77";
   instance.exclusive = true;
 
-  EXPECT_EQ(EncodeFlowInstance(instance), ParseOrFail(R"({
+  EXPECT_EQ(EncodeFlowInstance(instance), support::ParseOrFail(R"({
       "flowInstanceId": "9007199254740993", "flowId": "5001", "flowName": "Inbound",
       "crmProspectId": "00Q1", "flowInstanceOwnerEmail": "ann@example.com",
       "flowInstanceOwnerFullName": "Ann Example",
@@ -429,7 +430,7 @@ TEST(EncodeFlowInstanceTest, OmitsAnUnsetDateAndAnUnknownStatus) {
   instance.flow_instance_id = "1";
   instance.flow_id = "2";
 
-  EXPECT_EQ(EncodeFlowInstance(instance), ParseOrFail(R"({
+  EXPECT_EQ(EncodeFlowInstance(instance), support::ParseOrFail(R"({
       "flowInstanceId": "1", "flowId": "2", "flowName": "", "crmProspectId": "",
       "flowInstanceOwnerEmail": "", "flowInstanceOwnerFullName": "", "workspaceId": "",
       "exclusive": false})"));

@@ -52,8 +52,9 @@ TEST(EncodeProspectFlowsBodyTest, ByCrmIdsSendsOnlyCrmProspectsIds) {
   query.by = GetProspectFlowsParams::By::kCrmProspectIds;
   query.ids = {"00Q2", "00Q1", "9007199254740993"};
 
-  EXPECT_EQ(ParseOrFail(EncodeGetProspectFlowsBody(query)),
-            ParseOrFail(R"({"crmProspectsIds": ["00Q2", "00Q1", "9007199254740993"]})"));
+  EXPECT_EQ(support::ParseOrFail(EncodeGetProspectFlowsBody(query)),
+            support::ParseOrFail(
+                R"({"crmProspectsIds": ["00Q2", "00Q1", "9007199254740993"]})"));
 }
 
 TEST(EncodeProspectFlowsBodyTest, ByInstanceIdsSendsOnlyFlowInstanceIds) {
@@ -61,8 +62,8 @@ TEST(EncodeProspectFlowsBodyTest, ByInstanceIdsSendsOnlyFlowInstanceIds) {
   query.by = GetProspectFlowsParams::By::kFlowInstanceIds;
   query.ids = {"3", "1"};
 
-  EXPECT_EQ(ParseOrFail(EncodeGetProspectFlowsBody(query)),
-            ParseOrFail(R"({"flowInstanceIds": ["3", "1"]})"));
+  EXPECT_EQ(support::ParseOrFail(EncodeGetProspectFlowsBody(query)),
+            support::ParseOrFail(R"({"flowInstanceIds": ["3", "1"]})"));
 }
 
 TEST(EncodeProspectFlowsBodyTest, InvalidUtf8StillYieldsValidJson) {
@@ -71,7 +72,7 @@ TEST(EncodeProspectFlowsBodyTest, InvalidUtf8StillYieldsValidJson) {
 
   std::string encoded;
   ASSERT_NO_THROW(encoded = EncodeGetProspectFlowsBody(query));
-  EXPECT_THAT(ParseOrFail(encoded)["crmProspectsIds"], SizeIs(1));
+  EXPECT_THAT(support::ParseOrFail(encoded)["crmProspectsIds"], SizeIs(1));
 }
 
 // --- EncodeGetProspectFlows ----------------------------------------------------------
@@ -233,7 +234,8 @@ TEST(EncodeProspectFlowsResponseTest, WritesGongsShape) {
   result.flow_instances = {instance};
   result.warnings = {"not sent"};
 
-  EXPECT_EQ(ParseOrFail(EncodeGetProspectFlowsResponse(result)), ParseOrFail(R"({
+  EXPECT_EQ(support::ParseOrFail(EncodeGetProspectFlowsResponse(result)),
+            support::ParseOrFail(R"({
       "requestId": "4713",
       "prospectsAssigned": [{"flowInstanceId": "9001", "flowId": "5001", "flowName": "",
         "crmProspectId": "", "flowInstanceOwnerEmail": "", "flowInstanceOwnerFullName": "",

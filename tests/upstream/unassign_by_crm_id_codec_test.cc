@@ -56,7 +56,7 @@ TEST(EncodeUnassignByCrmIdTest, NamesTheFlowWhenOneIsGiven) {
       EncodeUnassignByCrmId(OneFlow(), absl::InfiniteFuture());
 
   ASSERT_TRUE(gong.ok()) << gong.status();
-  const Json body = ParseOrFail(gong->json_body);
+  const Json body = support::ParseOrFail(gong->json_body);
   EXPECT_EQ(body, Json::parse(R"({"crmProspectId": "00Q5e00000AbCdE",
                                   "flowId": "9007199254740993"})"));
   // Sent as a string, so no digit of a large id can be lost on the way.
@@ -68,7 +68,7 @@ TEST(EncodeUnassignByCrmIdTest, LeavesTheFlowOutOnlyForAllFlows) {
       EncodeUnassignByCrmId(AllFlows(), absl::InfiniteFuture());
 
   ASSERT_TRUE(gong.ok()) << gong.status();
-  const Json body = ParseOrFail(gong->json_body);
+  const Json body = support::ParseOrFail(gong->json_body);
   EXPECT_EQ(body, Json::parse(R"({"crmProspectId": "00Q5e00000AbCdE"})"));
   EXPECT_FALSE(body.contains("flowId"));
 }
@@ -79,13 +79,14 @@ TEST(EncodeUnassignByCrmIdTest, SendsTheEmailOnlyWhenGiven) {
     const absl::StatusOr<GongRequest> without =
         EncodeUnassignByCrmId(request, absl::InfiniteFuture());
     ASSERT_TRUE(without.ok()) << without.status();
-    EXPECT_FALSE(ParseOrFail(without->json_body).contains("unassignedByUserEmail"));
+    EXPECT_FALSE(
+        support::ParseOrFail(without->json_body).contains("unassignedByUserEmail"));
 
     request.unassigned_by_user_email = "ann+ops@example.com";
     const absl::StatusOr<GongRequest> with =
         EncodeUnassignByCrmId(request, absl::InfiniteFuture());
     ASSERT_TRUE(with.ok()) << with.status();
-    EXPECT_EQ(ParseOrFail(with->json_body)["unassignedByUserEmail"],
+    EXPECT_EQ(support::ParseOrFail(with->json_body)["unassignedByUserEmail"],
               "ann+ops@example.com");
   }
 }
@@ -99,7 +100,7 @@ TEST(EncodeUnassignByCrmIdTest, EscapesQuotesAndSurvivesInvalidUtf8) {
       EncodeUnassignByCrmId(request, absl::InfiniteFuture());
 
   ASSERT_TRUE(gong.ok()) << gong.status();
-  const Json body = ParseOrFail(gong->json_body);
+  const Json body = support::ParseOrFail(gong->json_body);
   EXPECT_EQ(body["crmProspectId"], R"(a"b\c)");
   EXPECT_TRUE(body["flowId"].is_string());
 }

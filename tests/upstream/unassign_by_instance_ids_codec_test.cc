@@ -26,7 +26,7 @@ TEST(EncodeUnassignBodyTest, ListsIdsInOrderAndOmitsEmailWhenNotGiven) {
   UnassignByInstanceIdsParams request;
   request.flow_instance_ids = {"30", "10", "20"};
 
-  const Json body = ParseOrFail(EncodeUnassignByInstanceIdsBody(request));
+  const Json body = support::ParseOrFail(EncodeUnassignByInstanceIdsBody(request));
 
   EXPECT_EQ(body, Json::parse(R"({"flowInstanceIds": ["30", "10", "20"]})"));
   EXPECT_FALSE(body.contains("unassignedByUserEmail"));
@@ -37,7 +37,7 @@ TEST(EncodeUnassignBodyTest, IncludesEmailWhenGiven) {
   request.flow_instance_ids = {"1"};
   request.unassigned_by_user_email = "ann@example.com";
 
-  const Json body = ParseOrFail(EncodeUnassignByInstanceIdsBody(request));
+  const Json body = support::ParseOrFail(EncodeUnassignByInstanceIdsBody(request));
 
   EXPECT_EQ(body, Json::parse(R"({"flowInstanceIds": ["1"],
                                   "unassignedByUserEmail": "ann@example.com"})"));
@@ -47,7 +47,7 @@ TEST(EncodeUnassignBodyTest, SendsIdsAsStringsEvenWhenNumeric) {
   UnassignByInstanceIdsParams request;
   request.flow_instance_ids = {"9007199254740993"};
 
-  const Json body = ParseOrFail(EncodeUnassignByInstanceIdsBody(request));
+  const Json body = support::ParseOrFail(EncodeUnassignByInstanceIdsBody(request));
 
   ASSERT_TRUE(body["flowInstanceIds"][0].is_string());
   EXPECT_EQ(body["flowInstanceIds"][0].get<std::string>(), "9007199254740993");
@@ -58,7 +58,7 @@ TEST(EncodeUnassignBodyTest, EscapesQuotesAndBackslashes) {
   request.flow_instance_ids = {R"(a"b\c)"};
   request.unassigned_by_user_email = R"("odd"@example.com)";
 
-  const Json body = ParseOrFail(EncodeUnassignByInstanceIdsBody(request));
+  const Json body = support::ParseOrFail(EncodeUnassignByInstanceIdsBody(request));
 
   EXPECT_EQ(body["flowInstanceIds"][0].get<std::string>(), R"(a"b\c)");
   EXPECT_EQ(body["unassignedByUserEmail"].get<std::string>(), R"("odd"@example.com)");
@@ -70,7 +70,7 @@ TEST(EncodeUnassignBodyTest, InvalidUtf8StillYieldsValidJson) {
 
   std::string encoded;
   ASSERT_NO_THROW(encoded = EncodeUnassignByInstanceIdsBody(request));
-  const Json body = ParseOrFail(encoded);
+  const Json body = support::ParseOrFail(encoded);
   ASSERT_EQ(body["flowInstanceIds"].size(), 1u);
 }
 
