@@ -326,6 +326,14 @@ namespace helpers {
 EOF
 expect_fail "a nested namespace other than internal" server/api/t.cc:2 'namespace helpers'
 
+new_tree internal-use
+put server/api/v.cc <<'EOF'
+namespace gong::api {
+int Use() { return quota::internal::Helper(); }  // api::internal::X would be fine
+}  // namespace gong::api
+EOF
+expect_fail "api uses quota's internal namespace" server/api/v.cc:2 'uses quota::internal'
+
 new_tree cli-namespace
 put client/u.cc <<'EOF'
 namespace gong_flows_cli {
