@@ -90,6 +90,18 @@ struct QuotaSteward::Batch {
 
   upstream::Idempotency idempotency() const { return calls.front()->request.idempotency; }
 
+  // What DecideOnAnswer needs to know of it.
+  BatchFacts Facts() const {
+    BatchFacts facts;
+    facts.callers = calls.size();
+    facts.attempts = attempts;
+    if (!calls.empty()) {
+      facts.idempotency = idempotency();
+      if (calls.front()->part != nullptr) facts.policy = &calls.front()->part->policy();
+    }
+    return facts;
+  }
+
   // Whether Gong's answer reaches its callers through their policy's Share:
   // whenever they have parts (only calls with parts ever merge). However
   // many callers are left: those who left took only themselves out, not
@@ -344,78 +356,94 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, upstream::GongOutcome outcome) {
     if (node.empty()) return;
     std::shared_ptr<Batch> batch = std::move(node.mapped());
     batch->in_flight = false;
-    const upstream::GongError* error = std::get_if<upstream::GongError>(&outcome);
-    const bool cancelled_here =
-        error != nullptr && error->kind == upstream::GongError::Kind::kCancelled;
-    if (!cancelled_here) {
-      if (batch->cold) window_->Delay(batch->window_ticket, now);
-      if (error == nullptr || error->answered()) last_answer_ = now;
-    }
-    if (error == nullptr) {
-      // Gong took a request: whatever paused the queue has passed.
-      consecutive_failures_ = 0;
-      paused_until_ = absl::InfinitePast();
-    }
-    if (error != nullptr && !batch->calls.empty() &&
-        IsRetriable(*error, batch->idempotency()) &&
-        batch->attempts < options_.max_attempts) {
-      // Gong did not act: wait, then send the same batch first in line.
-      ++consecutive_failures_;
-      const absl::Duration pause =
-          error->http_status == 429 && error->retry_after.has_value()
-              ? *error->retry_after
-              : backoff_.Delay(consecutive_failures_, random_);
-      paused_until_ = std::max(paused_until_, now + std::min(pause, options_.max_pause));
-      // Gong's quota is the company's: every replica sharing the window
-      // pauses too.
-      if (error->http_status == 429) window_->Pause(now, paused_until_);
-      batch->last_error = *error;
-      waiting_calls_ += batch->calls.size();
-      NoteHeld();
-      Batch* retried = batch.get();
-      retried->position = queue_.insert(queue_.begin(), std::move(batch));
-      FailLateCalls(now, &out);
-    } else if (error != nullptr && batch->calls.size() > 1 &&
-               RefusedWithoutActing(*error) &&
-               !batch->calls.front()->part->policy().RefusalHoldsForEveryPart(*error)) {
-      // One caller's part may have made Gong refuse them all: find whose.
-      Split(std::move(batch));
-      FailLateCalls(now, &out);
-    } else {
-      for (auto& call : batch->calls) batch_of_.erase(call->id);
-      if (error == nullptr && batch->SharedOut()) {
-        shared = std::move(batch);  // shared out below, not under the lock
-      } else {
-        for (auto& call : batch->calls) {
-          if (error != nullptr && batch->merged != nullptr) {
-            // Gong's texts may name every id sent, others' included.
-            out.emplace_back(std::move(call->done),
-                             Capped(OwnView(*error, batch->merged->ids(), *call->part)));
-          } else if (error != nullptr) {
-            out.emplace_back(std::move(call->done), Capped(*error));
-          } else {
-            out.emplace_back(std::move(call->done),
-                             std::get<upstream::GongAnswer>(std::move(outcome)));
-          }
-        }
-      }
+    NoteAnswer(*batch, outcome, now);
+    switch (DecideOnAnswer(outcome, batch->Facts(), options_.max_attempts)) {
+      case AnswerAction::kRetry:
+        Retry(std::move(batch), std::get<upstream::GongError>(outcome), now);
+        FailLateCalls(now, &out);
+        break;
+      case AnswerAction::kSplit:
+        Split(std::move(batch));
+        FailLateCalls(now, &out);
+        break;
+      case AnswerAction::kComplete:
+        shared = Complete(std::move(batch), &outcome, &out);
+        break;
     }
     Pump(now, &out);
   }
   SendOutgoing();
   if (shared != nullptr) {
-    // Each caller gets its own part of the answer, one caller left or many
-    // (decoding it takes a while: no other call waits for the lock
-    // meanwhile).
-    std::vector<const Coalescable*> parts;
-    for (const auto& call : shared->calls) parts.push_back(call->part.get());
-    std::vector<upstream::GongAnswer> shares =
-        parts.front()->policy().Share(std::get<upstream::GongAnswer>(outcome), parts);
-    for (size_t i = 0; i < shared->calls.size(); ++i) {
-      out.emplace_back(std::move(shared->calls[i]->done), std::move(shares[i]));
-    }
+    ShareOut(shared.get(), std::get<upstream::GongAnswer>(outcome), &out);
   }
   for (auto& [done, result] : out) std::move(done)(std::move(result));
+}
+
+void QuotaSteward::NoteAnswer(const Batch& batch, const upstream::GongOutcome& outcome,
+                              absl::Time now) {
+  const upstream::GongError* error = std::get_if<upstream::GongError>(&outcome);
+  const bool cancelled_here =
+      error != nullptr && error->kind == upstream::GongError::Kind::kCancelled;
+  if (!cancelled_here) {
+    if (batch.cold) window_->Delay(batch.window_ticket, now);
+    if (error == nullptr || error->answered()) last_answer_ = now;
+  }
+  if (error == nullptr) {
+    // Gong took a request: whatever paused the queue has passed.
+    consecutive_failures_ = 0;
+    paused_until_ = absl::InfinitePast();
+  }
+}
+
+void QuotaSteward::Retry(std::shared_ptr<Batch> batch, const upstream::GongError& error,
+                         absl::Time now) {
+  ++consecutive_failures_;
+  const absl::Duration pause = error.http_status == 429 && error.retry_after.has_value()
+                                   ? *error.retry_after
+                                   : backoff_.Delay(consecutive_failures_, random_);
+  paused_until_ = std::max(paused_until_, now + std::min(pause, options_.max_pause));
+  // Gong's quota is the company's: every replica sharing the window
+  // pauses too.
+  if (error.http_status == 429) window_->Pause(now, paused_until_);
+  batch->last_error = error;
+  waiting_calls_ += batch->calls.size();
+  NoteHeld();
+  Batch* retried = batch.get();
+  retried->position = queue_.insert(queue_.begin(), std::move(batch));
+}
+
+std::shared_ptr<QuotaSteward::Batch> QuotaSteward::Complete(
+    std::shared_ptr<Batch> batch, upstream::GongOutcome* outcome,
+    std::vector<Completion>* out) {
+  for (auto& call : batch->calls) batch_of_.erase(call->id);
+  const upstream::GongError* error = std::get_if<upstream::GongError>(outcome);
+  if (error == nullptr && batch->SharedOut()) {
+    return batch;  // shared out by the caller, not under the lock
+  }
+  for (auto& call : batch->calls) {
+    if (error != nullptr && batch->merged != nullptr) {
+      // Gong's texts may name every id sent, others' included.
+      out->emplace_back(std::move(call->done),
+                        Capped(OwnView(*error, batch->merged->ids(), *call->part)));
+    } else if (error != nullptr) {
+      out->emplace_back(std::move(call->done), Capped(*error));
+    } else {
+      out->emplace_back(std::move(call->done),
+                        std::get<upstream::GongAnswer>(std::move(*outcome)));
+    }
+  }
+  return nullptr;
+}
+
+void QuotaSteward::ShareOut(Batch* batch, const upstream::GongAnswer& answer,
+                            std::vector<Completion>* out) {
+  // Each caller gets its own part of the answer, one caller left or many.
+  std::vector<const Coalescable*> parts;
+  for (const auto& call : batch->calls) parts.push_back(call->part.get());
+  std::vector<upstream::GongAnswer> shares = parts.front()->policy().Share(answer, parts);
+  for (size_t i = 0; i < batch->calls.size(); ++i) {
+    out->emplace_back(std::move(batch->calls[i]->done), std::move(shares[i]));
+  }
 }
 
 void QuotaSteward::Split(std::shared_ptr<Batch> batch) {

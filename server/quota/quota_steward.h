@@ -138,7 +138,29 @@ class QuotaSteward {
   upstream::GongError Capped(upstream::GongError error) const;
   QuotaRefusal Capped(QuotaRefusal refusal) const;
   void WakeAt(absl::Time when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Gong's outcome for a batch: notes what it says of the window and the
+  // pause, then carries out what DecideOnAnswer decides.
   void OnAnswer(uint64_t batch_id, upstream::GongOutcome outcome);
+  // What an outcome says of the window (a cold request counts from its
+  // answer) and of Gong's health (a good answer ends a pause).
+  void NoteAnswer(const Batch& batch, const upstream::GongOutcome& outcome,
+                  absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Pauses the queue as `error` asks (Retry-After, or a backoff) and queues
+  // `batch` again, first in line.
+  void Retry(std::shared_ptr<Batch> batch, const upstream::GongError& error,
+             absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends `batch`'s calls with `outcome`, each error seen as its caller may
+  // see it; but returns the batch when its answer is to be shared out by
+  // its policy (ShareOut, after unlocking), and null otherwise.
+  std::shared_ptr<Batch> Complete(std::shared_ptr<Batch> batch,
+                                  upstream::GongOutcome* outcome,
+                                  std::vector<Completion>* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Without mu_ (decoding the answer takes a while: no other call waits for
+  // the lock meanwhile): each caller of `batch` gets its own share of
+  // `answer`.
+  static void ShareOut(Batch* batch, const upstream::GongAnswer& answer,
+                       std::vector<Completion>* out);
   void OnWake();
   void OnWindowNews();
   absl::Time QueueStart(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
