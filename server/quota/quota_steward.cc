@@ -26,6 +26,8 @@ struct QuotaSteward::Call {
 };
 
 // Calls sharing one Gong request: one call, or calls whose parts merged.
+// Owned by one place at a time (queue_ while waiting, in_flight_ while
+// Gong has it, then whoever answers its callers), and only ever moved.
 struct QuotaSteward::Batch {
   std::vector<std::unique_ptr<Call>> calls;  // arrival order
   std::unique_ptr<MergedRequest> merged;     // when its calls may merge
@@ -33,14 +35,14 @@ struct QuotaSteward::Batch {
   bool split = false;          // a part of a batch Gong refused whole
   uint64_t window_ticket = 0;  // its send in the window
   bool cold = false;           // sent with no recently used connection
-  std::list<std::shared_ptr<Batch>>::iterator position;  // while waiting
+  std::list<std::unique_ptr<Batch>>::iterator position;  // while waiting
   upstream::GongClient::CallId upstream = 0;             // while in flight
   int attempts = 0;                                      // Gong requests made so far
   std::optional<upstream::GongError> last_error;  // of the last attempt, when retried
 
   // A new batch for `call`, open to others when coalescing allows.
-  static std::shared_ptr<Batch> For(std::unique_ptr<Call> call, bool coalesce) {
-    auto batch = std::make_shared<Batch>();
+  static std::unique_ptr<Batch> For(std::unique_ptr<Call> call, bool coalesce) {
+    auto batch = std::make_unique<Batch>();
     if (coalesce && call->part != nullptr) {
       batch->merged = call->part->policy().Start();
       batch->merged->TryAdd(*call->part);
@@ -189,7 +191,7 @@ QuotaSteward::CallId QuotaSteward::Submit(upstream::GongRequest request,
         if (open != open_.end() && open->second->TryJoin(call)) batch = open->second;
       }
       if (batch == nullptr) {
-        std::shared_ptr<Batch> fresh = Batch::For(std::move(call), options_.coalesce);
+        std::unique_ptr<Batch> fresh = Batch::For(std::move(call), options_.coalesce);
         batch = fresh.get();
         batch->position = queue_.insert(queue_.end(), std::move(fresh));
         if (batch->merged != nullptr) open_[batch->Key()] = batch;
@@ -267,7 +269,7 @@ void QuotaSteward::Pump(absl::Time now, std::vector<Completion>* out) {
       WakeAt(turn);
       return;
     }
-    std::shared_ptr<Batch> batch = std::move(queue_.front());
+    std::unique_ptr<Batch> batch = std::move(queue_.front());
     queue_.pop_front();
     if (batch->merged != nullptr) {
       auto open = open_.find(batch->Key());
@@ -278,7 +280,7 @@ void QuotaSteward::Pump(absl::Time now, std::vector<Completion>* out) {
   }
 }
 
-void QuotaSteward::Send(std::shared_ptr<Batch> batch, absl::Time now) {
+void QuotaSteward::Send(std::unique_ptr<Batch> batch, absl::Time now) {
   batch->window_ticket = window_->Record(now);
   // A request that opens a connection (TCP, TLS) reaches Gong tens to
   // hundreds of milliseconds after it was sent, later than one on a warm
@@ -347,14 +349,14 @@ void QuotaSteward::SendOutgoing() {
 
 void QuotaSteward::OnAnswer(uint64_t batch_id, upstream::GongOutcome outcome) {
   std::vector<Completion> out;
-  std::shared_ptr<Batch> shared;  // answered through its callers' policy
+  std::unique_ptr<Batch> shared;  // answered through its callers' policy
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;  // its callers were answered already
     const absl::Time now = clock_->Now();
     auto node = in_flight_.extract(batch_id);
     if (node.empty()) return;
-    std::shared_ptr<Batch> batch = std::move(node.mapped());
+    std::unique_ptr<Batch> batch = std::move(node.mapped());
     batch->in_flight = false;
     NoteAnswer(*batch, outcome, now);
     switch (DecideOnAnswer(outcome, batch->Facts(), options_.max_attempts)) {
@@ -395,7 +397,7 @@ void QuotaSteward::NoteAnswer(const Batch& batch, const upstream::GongOutcome& o
   }
 }
 
-void QuotaSteward::Retry(std::shared_ptr<Batch> batch, const upstream::GongError& error,
+void QuotaSteward::Retry(std::unique_ptr<Batch> batch, const upstream::GongError& error,
                          absl::Time now) {
   ++consecutive_failures_;
   const absl::Duration pause = error.http_status == 429 && error.retry_after.has_value()
@@ -412,8 +414,8 @@ void QuotaSteward::Retry(std::shared_ptr<Batch> batch, const upstream::GongError
   retried->position = queue_.insert(queue_.begin(), std::move(batch));
 }
 
-std::shared_ptr<QuotaSteward::Batch> QuotaSteward::Complete(
-    std::shared_ptr<Batch> batch, upstream::GongOutcome* outcome,
+std::unique_ptr<QuotaSteward::Batch> QuotaSteward::Complete(
+    std::unique_ptr<Batch> batch, upstream::GongOutcome* outcome,
     std::vector<Completion>* out) {
   for (auto& call : batch->calls) batch_of_.erase(call->id);
   const upstream::GongError* error = std::get_if<upstream::GongError>(outcome);
@@ -446,7 +448,7 @@ void QuotaSteward::ShareOut(Batch* batch, const upstream::GongAnswer& answer,
   }
 }
 
-void QuotaSteward::Split(std::shared_ptr<Batch> batch) {
+void QuotaSteward::Split(std::unique_ptr<Batch> batch) {
   const size_t half = batch->calls.size() / 2;
   std::vector<std::unique_ptr<Call>> halves[2];
   for (size_t i = 0; i < batch->calls.size(); ++i) {
@@ -455,7 +457,7 @@ void QuotaSteward::Split(std::shared_ptr<Batch> batch) {
   // In front of everyone, first half first: these callers have waited
   // their turn already; each part is a Gong request of its own in the window.
   for (int k = 1; k >= 0; --k) {
-    auto part = std::make_shared<Batch>();
+    auto part = std::make_unique<Batch>();
     part->merged = halves[k].front()->part->policy().Start();
     for (auto& call : halves[k]) {
       part->merged->TryAdd(*call->part);
