@@ -29,7 +29,7 @@ class MergedLookup final : public MergedRequestOf<GetProspectFlowsPart> {
   }
 
   upstream::GetProspectFlowsParams merged_;  // ids in arrival order, each once
-  DistinctIds ids_{upstream::kMaxIdsPerLookup};
+  internal::DistinctIds ids_{upstream::kMaxIdsPerLookup};
 };
 
 }  // namespace

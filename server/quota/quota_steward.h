@@ -194,7 +194,7 @@ class QuotaSteward {
   // open a connection first (see Send()).
   absl::Time last_answer_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int consecutive_failures_ ABSL_GUARDED_BY(mu_) = 0;
-  DailyRequestCounter daily_ ABSL_GUARDED_BY(mu_);
+  internal::DailyRequestCounter daily_ ABSL_GUARDED_BY(mu_);
   int64_t requests_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t retries_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t split_requests_ ABSL_GUARDED_BY(mu_) = 0;

@@ -35,7 +35,7 @@ class MergedUnassign final : public MergedRequestOf<UnassignByInstanceIdsPart> {
   }
 
   upstream::UnassignByInstanceIdsParams merged_;  // ids in arrival order, each once
-  DistinctIds ids_{upstream::kMaxIdsPerUnassign};
+  internal::DistinctIds ids_{upstream::kMaxIdsPerUnassign};
 };
 
 }  // namespace
