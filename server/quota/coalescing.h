@@ -2,8 +2,12 @@
 // Gong as one request, so that one slot of the quota serves them all. A
 // policy knows one endpoint's rule (unassign_by_instance_ids_coalescing.h); the steward
 // knows no endpoint, only that parts with the same policy and key may merge.
+// A policy is written against its own part type (CoalescingPolicyOf,
+// MergedRequestOf): the one conversion from the steward's Coalescable is
+// here, checked.
 #pragma once
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +65,55 @@ class CoalescingPolicy {
   // each part: then each caller has its answer, and no part is sent again
   // alone to find whose part Gong refused.
   virtual bool RefusalHoldsForEveryPart(const upstream::GongError& refusal) const = 0;
+};
+
+namespace internal {
+
+// `part` as the type its policy made it. The steward hands a policy, and
+// the requests the policy starts, only parts that policy made, so this
+// holds unless the steward is wrong; it is checked all the same, since a
+// part read as another type would be read out of bounds.
+template <typename PartT>
+const PartT& PartAs(const Coalescable& part) {
+  const auto* typed = dynamic_cast<const PartT*>(&part);
+  if (typed == nullptr) std::abort();
+  return *typed;
+}
+
+}  // namespace internal
+
+// A merged request written against its policy's own part type.
+template <typename PartT>
+class MergedRequestOf : public MergedRequest {
+ public:
+  bool TryAdd(const Coalescable& part) final {
+    return TryAddPart(internal::PartAs<PartT>(part));
+  }
+
+ protected:
+  // TryAdd, for a part of the policy's own type.
+  virtual bool TryAddPart(const PartT& part) = 0;
+};
+
+// A policy written against its own part type. (Its parts' type must be
+// complete where the policy is declared.)
+template <typename PartT>
+class CoalescingPolicyOf : public CoalescingPolicy {
+ public:
+  std::vector<upstream::GongAnswer> Share(
+      const upstream::GongAnswer& answer,
+      const std::vector<const Coalescable*>& parts) const final {
+    std::vector<const PartT*> own;
+    own.reserve(parts.size());
+    for (const Coalescable* part : parts) own.push_back(&internal::PartAs<PartT>(*part));
+    return ShareParts(answer, own);
+  }
+
+ protected:
+  // Share, for parts of the policy's own type.
+  virtual std::vector<upstream::GongAnswer> ShareParts(
+      const upstream::GongAnswer& answer,
+      const std::vector<const PartT*>& parts) const = 0;
 };
 
 // `refusal` as `part` may see it, of a request that held `sent`: Gong's

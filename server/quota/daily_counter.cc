@@ -1,6 +1,6 @@
 #include "quota/daily_counter.h"
 
-namespace gong::quota {
+namespace gong::quota::internal {
 
 int64_t DailyRequestCounter::DayOf(absl::Time t) {
   return absl::ToUnixSeconds(t) / 86400 - (absl::ToUnixSeconds(t) % 86400 < 0);
@@ -19,4 +19,4 @@ int64_t DailyRequestCounter::Today(absl::Time now) const {
   return DayOf(now) == day_ ? count_ : 0;
 }
 
-}  // namespace gong::quota
+}  // namespace gong::quota::internal

@@ -1,11 +1,12 @@
-// Counts Gong requests per UTC day, the period of Gong's daily quota.
+// Counts Gong requests per UTC day, the period of Gong's daily quota: the
+// steward's own count, internal to it.
 #pragma once
 
 #include <cstdint>
 
 #include "absl/time/time.h"
 
-namespace gong::quota {
+namespace gong::quota::internal {
 
 class DailyRequestCounter {
  public:
@@ -22,4 +23,4 @@ class DailyRequestCounter {
   int64_t count_ = 0;
 };
 
-}  // namespace gong::quota
+}  // namespace gong::quota::internal

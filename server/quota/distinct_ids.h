@@ -1,6 +1,7 @@
 // The id list of a merged request: each id once, in arrival order, and no
 // more distinct ids than the endpoint takes. What every coalescing policy of
-// an id-list endpoint (unassign, lookup) keeps while parts join.
+// an id-list endpoint (unassign, lookup) keeps while parts join. Internal
+// to the policies.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +10,7 @@
 
 #include "absl/container/flat_hash_set.h"
 
-namespace gong::quota {
+namespace gong::quota::internal {
 
 class DistinctIds {
  public:
@@ -32,4 +33,4 @@ class DistinctIds {
   absl::flat_hash_set<std::string> seen_;
 };
 
-}  // namespace gong::quota
+}  // namespace gong::quota::internal

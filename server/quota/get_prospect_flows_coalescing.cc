@@ -9,38 +9,10 @@ namespace gong::quota {
 namespace {
 
 using By = upstream::GetProspectFlowsParams::By;
+using internal::GetProspectFlowsPart;
 
-class LookupPart final : public Coalescable {
+class MergedLookup final : public MergedRequestOf<GetProspectFlowsPart> {
  public:
-  LookupPart(const GetProspectFlowsCoalescing* policy,
-             upstream::GetProspectFlowsParams query)
-      : policy_(policy),
-        key_(query.by == By::kCrmProspectIds ? "crm" : "instance"),
-        query_(std::move(query)) {}
-
-  const CoalescingPolicy& policy() const override { return *policy_; }
-  // Gong takes one kind of id a request.
-  const std::string& key() const override { return key_; }
-  const upstream::GetProspectFlowsParams& query() const { return query_; }
-  const std::vector<std::string>& ids() const override { return query_.ids; }
-
- private:
-  const GetProspectFlowsCoalescing* const policy_;
-  const std::string key_;
-  const upstream::GetProspectFlowsParams query_;
-};
-
-class MergedLookup final : public MergedRequest {
- public:
-  bool TryAdd(const Coalescable& part) override {
-    // The steward merges only parts of this policy and key.
-    const upstream::GetProspectFlowsParams& query =
-        static_cast<const LookupPart&>(part).query();
-    if (!ids_.TryAppend(query.ids, &merged_.ids)) return false;
-    merged_.by = query.by;
-    return true;
-  }
-
   upstream::GongRequest Build(absl::Time deadline) const override {
     return upstream::EncodeGetProspectFlows(merged_, deadline);
   }
@@ -48,32 +20,39 @@ class MergedLookup final : public MergedRequest {
   const std::vector<std::string>& ids() const override { return merged_.ids; }
 
  private:
+  // The steward merges only parts of this policy and key.
+  bool TryAddPart(const GetProspectFlowsPart& part) override {
+    const upstream::GetProspectFlowsParams& query = part.query();
+    if (!ids_.TryAppend(query.ids, &merged_.ids)) return false;
+    merged_.by = query.by;
+    return true;
+  }
+
   upstream::GetProspectFlowsParams merged_;  // ids in arrival order, each once
-  DistinctIds ids_{upstream::kMaxIdsPerLookup};
+  internal::DistinctIds ids_{upstream::kMaxIdsPerLookup};
 };
 
 }  // namespace
 
 std::unique_ptr<Coalescable> GetProspectFlowsCoalescing::Part(
     upstream::GetProspectFlowsParams query) const {
-  return std::make_unique<LookupPart>(this, std::move(query));
+  return std::make_unique<GetProspectFlowsPart>(this, std::move(query));
 }
 
 std::unique_ptr<MergedRequest> GetProspectFlowsCoalescing::Start() const {
   return std::make_unique<MergedLookup>();
 }
 
-std::vector<upstream::GongAnswer> GetProspectFlowsCoalescing::Share(
+std::vector<upstream::GongAnswer> GetProspectFlowsCoalescing::ShareParts(
     const upstream::GongAnswer& answer,
-    const std::vector<const Coalescable*>& parts) const {
+    const std::vector<const GetProspectFlowsPart*>& parts) const {
   absl::StatusOr<upstream::GetProspectFlowsResult> merged =
       upstream::DecodeGetProspectFlowsResponse(answer.body);
   if (!merged.ok()) return std::vector<upstream::GongAnswer>(parts.size(), answer);
   std::vector<upstream::GongAnswer> shares;
   shares.reserve(parts.size());
-  for (const Coalescable* part : parts) {
-    const upstream::GetProspectFlowsParams& asked =
-        static_cast<const LookupPart*>(part)->query();
+  for (const GetProspectFlowsPart* part : parts) {
+    const upstream::GetProspectFlowsParams& asked = part->query();
     const absl::flat_hash_set<absl::string_view> mine(asked.ids.begin(), asked.ids.end());
     upstream::GetProspectFlowsResult share;
     share.request_id = merged->request_id;

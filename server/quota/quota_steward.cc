@@ -26,6 +26,8 @@ struct QuotaSteward::Call {
 };
 
 // Calls sharing one Gong request: one call, or calls whose parts merged.
+// Owned by one place at a time (queue_ while waiting, in_flight_ while
+// Gong has it, then whoever answers its callers), and only ever moved.
 struct QuotaSteward::Batch {
   std::vector<std::unique_ptr<Call>> calls;  // arrival order
   std::unique_ptr<MergedRequest> merged;     // when its calls may merge
@@ -33,14 +35,14 @@ struct QuotaSteward::Batch {
   bool split = false;          // a part of a batch Gong refused whole
   uint64_t window_ticket = 0;  // its send in the window
   bool cold = false;           // sent with no recently used connection
-  std::list<std::shared_ptr<Batch>>::iterator position;  // while waiting
+  std::list<std::unique_ptr<Batch>>::iterator position;  // while waiting
   upstream::GongClient::CallId upstream = 0;             // while in flight
   int attempts = 0;                                      // Gong requests made so far
   std::optional<upstream::GongError> last_error;  // of the last attempt, when retried
 
   // A new batch for `call`, open to others when coalescing allows.
-  static std::shared_ptr<Batch> For(std::unique_ptr<Call> call, bool coalesce) {
-    auto batch = std::make_shared<Batch>();
+  static std::unique_ptr<Batch> For(std::unique_ptr<Call> call, bool coalesce) {
+    auto batch = std::make_unique<Batch>();
     if (coalesce && call->part != nullptr) {
       batch->merged = call->part->policy().Start();
       batch->merged->TryAdd(*call->part);
@@ -89,6 +91,18 @@ struct QuotaSteward::Batch {
   }
 
   upstream::Idempotency idempotency() const { return calls.front()->request.idempotency; }
+
+  // What DecideOnAnswer needs to know of it.
+  BatchFacts Facts() const {
+    BatchFacts facts;
+    facts.callers = calls.size();
+    facts.attempts = attempts;
+    if (!calls.empty()) {
+      facts.idempotency = idempotency();
+      if (calls.front()->part != nullptr) facts.policy = &calls.front()->part->policy();
+    }
+    return facts;
+  }
 
   // Whether Gong's answer reaches its callers through their policy's Share:
   // whenever they have parts (only calls with parts ever merge). However
@@ -177,7 +191,7 @@ QuotaSteward::CallId QuotaSteward::Submit(upstream::GongRequest request,
         if (open != open_.end() && open->second->TryJoin(call)) batch = open->second;
       }
       if (batch == nullptr) {
-        std::shared_ptr<Batch> fresh = Batch::For(std::move(call), options_.coalesce);
+        std::unique_ptr<Batch> fresh = Batch::For(std::move(call), options_.coalesce);
         batch = fresh.get();
         batch->position = queue_.insert(queue_.end(), std::move(fresh));
         if (batch->merged != nullptr) open_[batch->Key()] = batch;
@@ -255,7 +269,7 @@ void QuotaSteward::Pump(absl::Time now, std::vector<Completion>* out) {
       WakeAt(turn);
       return;
     }
-    std::shared_ptr<Batch> batch = std::move(queue_.front());
+    std::unique_ptr<Batch> batch = std::move(queue_.front());
     queue_.pop_front();
     if (batch->merged != nullptr) {
       auto open = open_.find(batch->Key());
@@ -266,7 +280,7 @@ void QuotaSteward::Pump(absl::Time now, std::vector<Completion>* out) {
   }
 }
 
-void QuotaSteward::Send(std::shared_ptr<Batch> batch, absl::Time now) {
+void QuotaSteward::Send(std::unique_ptr<Batch> batch, absl::Time now) {
   batch->window_ticket = window_->Record(now);
   // A request that opens a connection (TCP, TLS) reaches Gong tens to
   // hundreds of milliseconds after it was sent, later than one on a warm
@@ -335,90 +349,106 @@ void QuotaSteward::SendOutgoing() {
 
 void QuotaSteward::OnAnswer(uint64_t batch_id, upstream::GongOutcome outcome) {
   std::vector<Completion> out;
-  std::shared_ptr<Batch> shared;  // answered through its callers' policy
+  std::unique_ptr<Batch> shared;  // answered through its callers' policy
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;  // its callers were answered already
     const absl::Time now = clock_->Now();
     auto node = in_flight_.extract(batch_id);
     if (node.empty()) return;
-    std::shared_ptr<Batch> batch = std::move(node.mapped());
+    std::unique_ptr<Batch> batch = std::move(node.mapped());
     batch->in_flight = false;
-    const upstream::GongError* error = std::get_if<upstream::GongError>(&outcome);
-    const bool cancelled_here =
-        error != nullptr && error->kind == upstream::GongError::Kind::kCancelled;
-    if (!cancelled_here) {
-      if (batch->cold) window_->Delay(batch->window_ticket, now);
-      if (error == nullptr || error->answered()) last_answer_ = now;
-    }
-    if (error == nullptr) {
-      // Gong took a request: whatever paused the queue has passed.
-      consecutive_failures_ = 0;
-      paused_until_ = absl::InfinitePast();
-    }
-    if (error != nullptr && !batch->calls.empty() &&
-        IsRetriable(*error, batch->idempotency()) &&
-        batch->attempts < options_.max_attempts) {
-      // Gong did not act: wait, then send the same batch first in line.
-      ++consecutive_failures_;
-      const absl::Duration pause =
-          error->http_status == 429 && error->retry_after.has_value()
-              ? *error->retry_after
-              : backoff_.Delay(consecutive_failures_, random_);
-      paused_until_ = std::max(paused_until_, now + std::min(pause, options_.max_pause));
-      // Gong's quota is the company's: every replica sharing the window
-      // pauses too.
-      if (error->http_status == 429) window_->Pause(now, paused_until_);
-      batch->last_error = *error;
-      waiting_calls_ += batch->calls.size();
-      NoteHeld();
-      Batch* retried = batch.get();
-      retried->position = queue_.insert(queue_.begin(), std::move(batch));
-      FailLateCalls(now, &out);
-    } else if (error != nullptr && batch->calls.size() > 1 &&
-               RefusedWithoutActing(*error) &&
-               !batch->calls.front()->part->policy().RefusalHoldsForEveryPart(*error)) {
-      // One caller's part may have made Gong refuse them all: find whose.
-      Split(std::move(batch));
-      FailLateCalls(now, &out);
-    } else {
-      for (auto& call : batch->calls) batch_of_.erase(call->id);
-      if (error == nullptr && batch->SharedOut()) {
-        shared = std::move(batch);  // shared out below, not under the lock
-      } else {
-        for (auto& call : batch->calls) {
-          if (error != nullptr && batch->merged != nullptr) {
-            // Gong's texts may name every id sent, others' included.
-            out.emplace_back(std::move(call->done),
-                             Capped(OwnView(*error, batch->merged->ids(), *call->part)));
-          } else if (error != nullptr) {
-            out.emplace_back(std::move(call->done), Capped(*error));
-          } else {
-            out.emplace_back(std::move(call->done),
-                             std::get<upstream::GongAnswer>(std::move(outcome)));
-          }
-        }
-      }
+    NoteAnswer(*batch, outcome, now);
+    switch (DecideOnAnswer(outcome, batch->Facts(), options_.max_attempts)) {
+      case AnswerAction::kRetry:
+        Retry(std::move(batch), std::get<upstream::GongError>(outcome), now);
+        FailLateCalls(now, &out);
+        break;
+      case AnswerAction::kSplit:
+        Split(std::move(batch));
+        FailLateCalls(now, &out);
+        break;
+      case AnswerAction::kComplete:
+        shared = Complete(std::move(batch), &outcome, &out);
+        break;
     }
     Pump(now, &out);
   }
   SendOutgoing();
   if (shared != nullptr) {
-    // Each caller gets its own part of the answer, one caller left or many
-    // (decoding it takes a while: no other call waits for the lock
-    // meanwhile).
-    std::vector<const Coalescable*> parts;
-    for (const auto& call : shared->calls) parts.push_back(call->part.get());
-    std::vector<upstream::GongAnswer> shares =
-        parts.front()->policy().Share(std::get<upstream::GongAnswer>(outcome), parts);
-    for (size_t i = 0; i < shared->calls.size(); ++i) {
-      out.emplace_back(std::move(shared->calls[i]->done), std::move(shares[i]));
-    }
+    ShareOut(shared.get(), std::get<upstream::GongAnswer>(outcome), &out);
   }
   for (auto& [done, result] : out) std::move(done)(std::move(result));
 }
 
-void QuotaSteward::Split(std::shared_ptr<Batch> batch) {
+void QuotaSteward::NoteAnswer(const Batch& batch, const upstream::GongOutcome& outcome,
+                              absl::Time now) {
+  const upstream::GongError* error = std::get_if<upstream::GongError>(&outcome);
+  const bool cancelled_here =
+      error != nullptr && error->kind == upstream::GongError::Kind::kCancelled;
+  if (!cancelled_here) {
+    if (batch.cold) window_->Delay(batch.window_ticket, now);
+    if (error == nullptr || error->answered()) last_answer_ = now;
+  }
+  if (error == nullptr) {
+    // Gong took a request: whatever paused the queue has passed.
+    consecutive_failures_ = 0;
+    paused_until_ = absl::InfinitePast();
+  }
+}
+
+void QuotaSteward::Retry(std::unique_ptr<Batch> batch, const upstream::GongError& error,
+                         absl::Time now) {
+  ++consecutive_failures_;
+  const absl::Duration pause = error.http_status == 429 && error.retry_after.has_value()
+                                   ? *error.retry_after
+                                   : backoff_.Delay(consecutive_failures_, random_);
+  paused_until_ = std::max(paused_until_, now + std::min(pause, options_.max_pause));
+  // Gong's quota is the company's: every replica sharing the window
+  // pauses too.
+  if (error.http_status == 429) window_->Pause(now, paused_until_);
+  batch->last_error = error;
+  waiting_calls_ += batch->calls.size();
+  NoteHeld();
+  Batch* retried = batch.get();
+  retried->position = queue_.insert(queue_.begin(), std::move(batch));
+}
+
+std::unique_ptr<QuotaSteward::Batch> QuotaSteward::Complete(
+    std::unique_ptr<Batch> batch, upstream::GongOutcome* outcome,
+    std::vector<Completion>* out) {
+  for (auto& call : batch->calls) batch_of_.erase(call->id);
+  const upstream::GongError* error = std::get_if<upstream::GongError>(outcome);
+  if (error == nullptr && batch->SharedOut()) {
+    return batch;  // shared out by the caller, not under the lock
+  }
+  for (auto& call : batch->calls) {
+    if (error != nullptr && batch->merged != nullptr) {
+      // Gong's texts may name every id sent, others' included.
+      out->emplace_back(std::move(call->done),
+                        Capped(OwnView(*error, batch->merged->ids(), *call->part)));
+    } else if (error != nullptr) {
+      out->emplace_back(std::move(call->done), Capped(*error));
+    } else {
+      out->emplace_back(std::move(call->done),
+                        std::get<upstream::GongAnswer>(std::move(*outcome)));
+    }
+  }
+  return nullptr;
+}
+
+void QuotaSteward::ShareOut(Batch* batch, const upstream::GongAnswer& answer,
+                            std::vector<Completion>* out) {
+  // Each caller gets its own part of the answer, one caller left or many.
+  std::vector<const Coalescable*> parts;
+  for (const auto& call : batch->calls) parts.push_back(call->part.get());
+  std::vector<upstream::GongAnswer> shares = parts.front()->policy().Share(answer, parts);
+  for (size_t i = 0; i < batch->calls.size(); ++i) {
+    out->emplace_back(std::move(batch->calls[i]->done), std::move(shares[i]));
+  }
+}
+
+void QuotaSteward::Split(std::unique_ptr<Batch> batch) {
   const size_t half = batch->calls.size() / 2;
   std::vector<std::unique_ptr<Call>> halves[2];
   for (size_t i = 0; i < batch->calls.size(); ++i) {
@@ -427,7 +457,7 @@ void QuotaSteward::Split(std::shared_ptr<Batch> batch) {
   // In front of everyone, first half first: these callers have waited
   // their turn already; each part is a Gong request of its own in the window.
   for (int k = 1; k >= 0; --k) {
-    auto part = std::make_shared<Batch>();
+    auto part = std::make_unique<Batch>();
     part->merged = halves[k].front()->part->policy().Start();
     for (auto& call : halves[k]) {
       part->merged->TryAdd(*call->part);

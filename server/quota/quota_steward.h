@@ -126,19 +126,41 @@ class QuotaSteward {
   void Pump(absl::Time now, std::vector<Completion>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Counts `batch` as sent and queues its request in outgoing_.
-  void Send(std::shared_ptr<Batch> batch, absl::Time now)
+  void Send(std::unique_ptr<Batch> batch, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After unlocking: hands the queued requests to Gong's client.
   void SendOutgoing() ABSL_LOCKS_EXCLUDED(mu_);
   void FailLateCalls(absl::Time now, std::vector<Completion>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues `batch` again, first in line, in two halves of its calls.
-  void Split(std::shared_ptr<Batch> batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Split(std::unique_ptr<Batch> batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `error` with its retry_after within max_pause.
   upstream::GongError Capped(upstream::GongError error) const;
   QuotaRefusal Capped(QuotaRefusal refusal) const;
   void WakeAt(absl::Time when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Gong's outcome for a batch: notes what it says of the window and the
+  // pause, then carries out what DecideOnAnswer decides.
   void OnAnswer(uint64_t batch_id, upstream::GongOutcome outcome);
+  // What an outcome says of the window (a cold request counts from its
+  // answer) and of Gong's health (a good answer ends a pause).
+  void NoteAnswer(const Batch& batch, const upstream::GongOutcome& outcome,
+                  absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Pauses the queue as `error` asks (Retry-After, or a backoff) and queues
+  // `batch` again, first in line.
+  void Retry(std::unique_ptr<Batch> batch, const upstream::GongError& error,
+             absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends `batch`'s calls with `outcome`, each error seen as its caller may
+  // see it; but returns the batch when its answer is to be shared out by
+  // its policy (ShareOut, after unlocking), and null otherwise.
+  std::unique_ptr<Batch> Complete(std::unique_ptr<Batch> batch,
+                                  upstream::GongOutcome* outcome,
+                                  std::vector<Completion>* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Without mu_ (decoding the answer takes a while: no other call waits for
+  // the lock meanwhile): each caller of `batch` gets its own share of
+  // `answer`.
+  static void ShareOut(Batch* batch, const upstream::GongAnswer& answer,
+                       std::vector<Completion>* out);
   void OnWake();
   void OnWindowNews();
   absl::Time QueueStart(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -151,11 +173,11 @@ class QuotaSteward {
 
   absl::Mutex mu_;
   std::unique_ptr<RequestWindow> window_ ABSL_GUARDED_BY(mu_);
-  std::list<std::shared_ptr<Batch>> queue_ ABSL_GUARDED_BY(mu_);  // waiting
+  std::list<std::unique_ptr<Batch>> queue_ ABSL_GUARDED_BY(mu_);  // waiting
   // The newest waiting batch per policy and key: where a new call may join.
   absl::flat_hash_map<std::pair<const CoalescingPolicy*, std::string>, Batch*> open_
       ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint64_t, std::shared_ptr<Batch>> in_flight_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Batch>> in_flight_ ABSL_GUARDED_BY(mu_);
   // Requests counted and in flight but not yet handed to Gong's client, by
   // batch id; and how many threads are handing some over.
   std::vector<std::pair<uint64_t, upstream::GongRequest>> outgoing_ ABSL_GUARDED_BY(mu_);
@@ -172,7 +194,7 @@ class QuotaSteward {
   // open a connection first (see Send()).
   absl::Time last_answer_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int consecutive_failures_ ABSL_GUARDED_BY(mu_) = 0;
-  DailyRequestCounter daily_ ABSL_GUARDED_BY(mu_);
+  internal::DailyRequestCounter daily_ ABSL_GUARDED_BY(mu_);
   int64_t requests_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t retries_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t split_requests_ ABSL_GUARDED_BY(mu_) = 0;

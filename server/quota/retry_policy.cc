@@ -1,6 +1,7 @@
 #include "quota/retry_policy.h"
 
 #include <algorithm>
+#include <variant>
 
 namespace gong::quota {
 
@@ -44,6 +45,21 @@ bool IsRetriable(const upstream::GongError& error, upstream::Idempotency idempot
       return false;
   }
   return false;
+}
+
+AnswerAction DecideOnAnswer(const upstream::GongOutcome& outcome, const BatchFacts& batch,
+                            int max_attempts) {
+  const upstream::GongError* error = std::get_if<upstream::GongError>(&outcome);
+  if (error == nullptr) return AnswerAction::kComplete;
+  if (batch.callers > 0 && IsRetriable(*error, batch.idempotency) &&
+      batch.attempts < max_attempts) {
+    return AnswerAction::kRetry;
+  }
+  if (batch.callers > 1 && batch.policy != nullptr && RefusedWithoutActing(*error) &&
+      !batch.policy->RefusalHoldsForEveryPart(*error)) {
+    return AnswerAction::kSplit;
+  }
+  return AnswerAction::kComplete;
 }
 
 absl::Duration ExponentialBackoff::Delay(int attempt, absl::BitGenRef random) const {

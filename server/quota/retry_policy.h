@@ -8,11 +8,20 @@
 // second attempt would then report those ids as "still assigned", which is
 // wrong. A read may also be retried after those: sending it twice does no
 // harm.
+//
+// DecideOnAnswer puts these rules together with the split of refused merged
+// requests: what the steward does with a batch once Gong's outcome for it
+// is in, decided apart from the steward's bookkeeping so that every branch
+// is tested on its own.
 #pragma once
+
+#include <cstddef>
 
 #include "absl/random/bit_gen_ref.h"
 #include "absl/random/random.h"
 #include "absl/time/time.h"
+#include "quota/coalescing.h"
+#include "upstream/gong_answer.h"
 #include "upstream/gong_error.h"
 #include "upstream/gong_request.h"
 
@@ -24,6 +33,31 @@ bool IsRetriable(const upstream::GongError& error, upstream::Idempotency idempot
 // (400, 404, 409, 422): a merged request so refused may be sent again in
 // parts, to find whose part Gong refuses.
 bool RefusedWithoutActing(const upstream::GongError& error);
+
+// What the steward knows of a batch (the callers sharing one Gong request)
+// when Gong's outcome for it arrives.
+struct BatchFacts {
+  size_t callers = 0;  // still waiting for the outcome
+  upstream::Idempotency idempotency = upstream::Idempotency::kNotIdempotent;
+  int attempts = 0;  // Gong requests made for it so far, this one included
+  // The coalescing policy of its callers' parts; null when they have none
+  // (and then the batch holds one caller only).
+  const CoalescingPolicy* policy = nullptr;
+};
+
+enum class AnswerAction {
+  kComplete,  // every caller left gets the outcome (or its share of it)
+  kRetry,     // Gong did not act: the same batch is sent again, first in line
+  kSplit,     // one caller's part may have made Gong refuse them all
+};
+
+// What to do with `batch` once Gong's `outcome` for it is in. A failure is
+// retried while a caller waits for it, IsRetriable says so and attempts
+// are left (of `max_attempts`); a merged request Gong refused without
+// acting is split unless its policy says the refusal is every part's; all
+// else completes.
+AnswerAction DecideOnAnswer(const upstream::GongOutcome& outcome, const BatchFacts& batch,
+                            int max_attempts);
 
 // Exponential backoff with jitter: attempt n (1 = the first retry) waits a
 // uniformly random time in [d/2, d], d = min(initial * 2^(n-1), maximum).

@@ -41,6 +41,8 @@ std::string Describe(const absl::StatusOr<redis::RedisReply>& reply) {
 
 }  // namespace
 
+namespace internal {
+
 const std::string& SharedWindowScriptSha() {
   static const std::string* const sha = [] {
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -52,6 +54,8 @@ const std::string& SharedWindowScriptSha() {
   }();
   return *sha;
 }
+
+}  // namespace internal
 
 // The clock cannot withdraw a task: a probe task holds this, and finds no
 // window once the window is gone.
@@ -227,7 +231,7 @@ void SharedWindow::RunScript(std::vector<std::string> args, ReplyCallback done) 
     std::move(done)(absl::CancelledError("the window is being destroyed"));
     return;
   }
-  std::vector<std::string> argv = {"EVALSHA", SharedWindowScriptSha()};
+  std::vector<std::string> argv = {"EVALSHA", internal::SharedWindowScriptSha()};
   argv.insert(argv.end(), keys_.begin(), keys_.end());
   argv.insert(argv.end(), args.begin(), args.end());
   const absl::Time asked = clock_->Now();
@@ -242,7 +246,7 @@ void SharedWindow::RunScript(std::vector<std::string> args, ReplyCallback done) 
         // Redis forgot the script (a restart, a failover, SCRIPT FLUSH):
         // EVAL runs it and caches it again, within what is left of the time.
         argv[0] = "EVAL";
-        argv[1] = kSharedWindowScript;
+        argv[1] = internal::kSharedWindowScript;
         const absl::Duration left = options_.redis_timeout - (clock_->Now() - asked);
         absl::MutexLock lock(&mu_);
         if (redis_ == nullptr || left <= absl::ZeroDuration()) {

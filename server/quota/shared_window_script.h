@@ -1,7 +1,8 @@
 // The Lua script that keeps the company's window in Redis. Redis runs a
 // script atomically, so one EVALSHA is one whole reservation however many
 // replicas ask at once, and it takes the time from Redis's own clock
-// (TIME): the replicas' clocks never meet.
+// (TIME): the replicas' clocks never meet. Internal to SharedWindow (and
+// its tests).
 //
 // Keys (all under one hash tag, the quota key, so a Redis Cluster keeps a
 // company's keys on one node):
@@ -34,7 +35,7 @@
 
 #include <string>
 
-namespace gong::quota {
+namespace gong::quota::internal {
 
 inline constexpr char kSharedWindowScript[] = R"lua(
 local time = redis.call('TIME')
@@ -104,4 +105,4 @@ return {slot - now, today, slot}
 // The script's SHA-1 in hex, as EVALSHA names it.
 const std::string& SharedWindowScriptSha();
 
-}  // namespace gong::quota
+}  // namespace gong::quota::internal

@@ -12,37 +12,10 @@
 namespace gong::quota {
 namespace {
 
-class UnassignPart final : public Coalescable {
+using internal::UnassignByInstanceIdsPart;
+
+class MergedUnassign final : public MergedRequestOf<UnassignByInstanceIdsPart> {
  public:
-  UnassignPart(const UnassignByInstanceIdsCoalescing* policy,
-               upstream::UnassignByInstanceIdsParams request)
-      : policy_(policy), request_(std::move(request)) {}
-
-  const CoalescingPolicy& policy() const override { return *policy_; }
-  const std::string& key() const override { return request_.unassigned_by_user_email; }
-  const upstream::UnassignByInstanceIdsParams& request() const { return request_; }
-  const std::vector<std::string>& ids() const override {
-    return request_.flow_instance_ids;
-  }
-
- private:
-  const UnassignByInstanceIdsCoalescing* const policy_;
-  const upstream::UnassignByInstanceIdsParams request_;
-};
-
-class MergedUnassign final : public MergedRequest {
- public:
-  bool TryAdd(const Coalescable& part) override {
-    // The steward merges only parts of this policy (and so of this type).
-    const upstream::UnassignByInstanceIdsParams& request =
-        static_cast<const UnassignPart&>(part).request();
-    if (!ids_.TryAppend(request.flow_instance_ids, &merged_.flow_instance_ids)) {
-      return false;
-    }
-    merged_.unassigned_by_user_email = request.unassigned_by_user_email;
-    return true;
-  }
-
   upstream::GongRequest Build(absl::Time deadline) const override {
     return upstream::EncodeUnassignByInstanceIds(merged_, deadline);
   }
@@ -52,32 +25,40 @@ class MergedUnassign final : public MergedRequest {
   }
 
  private:
+  bool TryAddPart(const UnassignByInstanceIdsPart& part) override {
+    const upstream::UnassignByInstanceIdsParams& request = part.request();
+    if (!ids_.TryAppend(request.flow_instance_ids, &merged_.flow_instance_ids)) {
+      return false;
+    }
+    merged_.unassigned_by_user_email = request.unassigned_by_user_email;
+    return true;
+  }
+
   upstream::UnassignByInstanceIdsParams merged_;  // ids in arrival order, each once
-  DistinctIds ids_{upstream::kMaxIdsPerUnassign};
+  internal::DistinctIds ids_{upstream::kMaxIdsPerUnassign};
 };
 
 }  // namespace
 
 std::unique_ptr<Coalescable> UnassignByInstanceIdsCoalescing::Part(
     upstream::UnassignByInstanceIdsParams request) const {
-  return std::make_unique<UnassignPart>(this, std::move(request));
+  return std::make_unique<UnassignByInstanceIdsPart>(this, std::move(request));
 }
 
 std::unique_ptr<MergedRequest> UnassignByInstanceIdsCoalescing::Start() const {
   return std::make_unique<MergedUnassign>();
 }
 
-std::vector<upstream::GongAnswer> UnassignByInstanceIdsCoalescing::Share(
+std::vector<upstream::GongAnswer> UnassignByInstanceIdsCoalescing::ShareParts(
     const upstream::GongAnswer& answer,
-    const std::vector<const Coalescable*>& parts) const {
+    const std::vector<const UnassignByInstanceIdsPart*>& parts) const {
   absl::StatusOr<upstream::UnassignByInstanceIdsResult> merged =
       upstream::DecodeUnassignByInstanceIdsResponse(answer.body);
   if (!merged.ok()) return std::vector<upstream::GongAnswer>(parts.size(), answer);
   std::vector<upstream::GongAnswer> shares;
   shares.reserve(parts.size());
-  for (const Coalescable* part : parts) {
-    const upstream::UnassignByInstanceIdsParams& asked =
-        static_cast<const UnassignPart*>(part)->request();
+  for (const UnassignByInstanceIdsPart* part : parts) {
+    const upstream::UnassignByInstanceIdsParams& asked = part->request();
     const absl::flat_hash_set<absl::string_view> mine(asked.flow_instance_ids.begin(),
                                                       asked.flow_instance_ids.end());
     upstream::UnassignByInstanceIdsResult share;

@@ -6,13 +6,38 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "quota/coalescing.h"
 #include "upstream/unassign_by_instance_ids_codec.h"
 
 namespace gong::quota {
+namespace internal {
 
-class UnassignByInstanceIdsCoalescing final : public CoalescingPolicy {
+// A call's part: its own request, merged by its unassigned_by_user_email.
+class UnassignByInstanceIdsPart final : public Coalescable {
+ public:
+  UnassignByInstanceIdsPart(const CoalescingPolicy* policy,
+                            upstream::UnassignByInstanceIdsParams request)
+      : policy_(policy), request_(std::move(request)) {}
+
+  const CoalescingPolicy& policy() const override { return *policy_; }
+  const std::string& key() const override { return request_.unassigned_by_user_email; }
+  const std::vector<std::string>& ids() const override {
+    return request_.flow_instance_ids;
+  }
+  const upstream::UnassignByInstanceIdsParams& request() const { return request_; }
+
+ private:
+  const CoalescingPolicy* const policy_;
+  const upstream::UnassignByInstanceIdsParams request_;
+};
+
+}  // namespace internal
+
+class UnassignByInstanceIdsCoalescing final
+    : public CoalescingPolicyOf<internal::UnassignByInstanceIdsPart> {
  public:
   // The part of a call asking for `request` (the policy must outlive it).
   std::unique_ptr<Coalescable> Part(upstream::UnassignByInstanceIdsParams request) const;
@@ -22,9 +47,10 @@ class UnassignByInstanceIdsCoalescing final : public CoalescingPolicy {
   // order, and none else. A part all of whose answer is its own gets it as
   // it came. An answer that cannot be read goes to each part as it is, for
   // its codec to report.
-  std::vector<upstream::GongAnswer> Share(
+  std::vector<upstream::GongAnswer> ShareParts(
       const upstream::GongAnswer& answer,
-      const std::vector<const Coalescable*>& parts) const override;
+      const std::vector<const internal::UnassignByInstanceIdsPart*>& parts)
+      const override;
   // Gong's 400 "does not exist" for a request none of whose ids exist is
   // true of every part of it too.
   bool RefusalHoldsForEveryPart(const upstream::GongError& refusal) const override;

@@ -1,12 +1,16 @@
 // Which failures the quota steward may retry, row by row, for a write
 // (Idempotency::kNotIdempotent: only where Gong surely did not act) and a
 // read (Idempotency::kIdempotent: also where Gong may have acted); which
-// refusals left the whole request undone; and the backoff's bounds.
+// refusals left the whole request undone; what the steward does with a
+// batch once Gong's outcome is in; and the backoff's bounds.
 #include "quota/retry_policy.h"
 
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "quota/get_prospect_flows_coalescing.h"
+#include "quota/unassign_by_instance_ids_coalescing.h"
 
 namespace gong::quota {
 namespace {
@@ -101,6 +105,86 @@ TEST(RetryPolicyTest, RefusalsOfTheWholeRequestAreThoseGongActedOnNoneOf) {
   EXPECT_FALSE(RefusedWithoutActing(upstream::GongError::MalformedAnswer(200, "x")));
   EXPECT_FALSE(RefusedWithoutActing(upstream::GongError::NoAnswer(
       upstream::GongError::Kind::kConnectFailed, "", /*may_have_acted=*/false)));
+}
+
+// The real policies: the unassign one takes Gong's 400 "does not exist" as
+// true of every part, the lookup one takes no refusal so.
+const UnassignByInstanceIdsCoalescing kUnassign;
+const GetProspectFlowsCoalescing kLookup;
+
+BatchFacts Batch(size_t callers, upstream::Idempotency idempotency, int attempts,
+                 const CoalescingPolicy* policy) {
+  BatchFacts facts;
+  facts.callers = callers;
+  facts.idempotency = idempotency;
+  facts.attempts = attempts;
+  facts.policy = policy;
+  return facts;
+}
+
+struct DecisionRow {
+  std::string name;
+  upstream::GongOutcome outcome;
+  BatchFacts batch;
+  AnswerAction action;
+};
+
+TEST(DecideOnAnswerTest, RetriesWhatMayBeRetriedSplitsRefusedMergesAndCompletesTheRest) {
+  using Kind = upstream::GongError::Kind;
+  constexpr auto kRead = upstream::Idempotency::kIdempotent;
+  constexpr auto kWrite = upstream::Idempotency::kNotIdempotent;
+  constexpr int kMaxAttempts = 3;
+  const upstream::GongError does_not_exist =
+      upstream::GongError::HttpStatus(400, "", {"Flow instance 7 does not exist"});
+  const std::vector<DecisionRow> rows = {
+      // Gong's answer ends every batch, whatever it holds.
+      {"Answer", upstream::GongAnswer{"{}"}, Batch(1, kWrite, 1, nullptr),
+       AnswerAction::kComplete},
+      {"AnswerToAMergedBatch", upstream::GongAnswer{"{}"},
+       Batch(3, kWrite, kMaxAttempts, &kUnassign), AnswerAction::kComplete},
+      {"AnswerNobodyWaitsFor", upstream::GongAnswer{"{}"}, Batch(0, kRead, 1, nullptr),
+       AnswerAction::kComplete},
+      // Retried while a caller waits, IsRetriable agrees and attempts are
+      // left: before any split.
+      {"Retriable", Http(429), Batch(1, kWrite, 1, nullptr), AnswerAction::kRetry},
+      {"RetriableLastButOneAttempt", Http(503),
+       Batch(1, kWrite, kMaxAttempts - 1, nullptr), AnswerAction::kRetry},
+      {"RetriableMergedBatch", NoAnswer(Kind::kConnectFailed, false),
+       Batch(2, kWrite, 1, &kUnassign), AnswerAction::kRetry},
+      {"ReadAfterAFailureThatMayHaveActed", Http(500), Batch(1, kRead, 1, nullptr),
+       AnswerAction::kRetry},
+      {"WriteAfterAFailureThatMayHaveActed", Http(500), Batch(1, kWrite, 1, nullptr),
+       AnswerAction::kComplete},
+      {"RetriableButNoAttemptsLeft", Http(429), Batch(1, kWrite, kMaxAttempts, nullptr),
+       AnswerAction::kComplete},
+      {"RetriableMergedButNoAttemptsLeft", Http(503),
+       Batch(2, kWrite, kMaxAttempts, &kLookup), AnswerAction::kComplete},
+      {"RetriableButNobodyWaits", Http(429), Batch(0, kWrite, 1, nullptr),
+       AnswerAction::kComplete},
+      {"NotRetriable", NoAnswer(Kind::kTimedOut, true), Batch(1, kRead, 1, nullptr),
+       AnswerAction::kComplete},
+      // A merged request refused whole without acting is split, unless its
+      // policy says the refusal is every part's.
+      {"RefusedMerge", Http(400), Batch(2, kWrite, 1, &kUnassign), AnswerAction::kSplit},
+      {"RefusedMergedRead", Http(404), Batch(3, kRead, 1, &kLookup),
+       AnswerAction::kSplit},
+      {"RefusedMergeWithAttemptsUsedUp", Http(422),
+       Batch(2, kWrite, kMaxAttempts, &kLookup), AnswerAction::kSplit},
+      {"RefusalEveryPartShares", does_not_exist, Batch(2, kWrite, 1, &kUnassign),
+       AnswerAction::kComplete},
+      {"RefusalOfOneCaller", Http(400), Batch(1, kWrite, 1, &kUnassign),
+       AnswerAction::kComplete},
+      {"RefusalNobodyWaitsFor", Http(400), Batch(0, kWrite, 1, &kUnassign),
+       AnswerAction::kComplete},
+      {"RefusalOfCallersWithoutParts", Http(409), Batch(2, kWrite, 1, nullptr),
+       AnswerAction::kComplete},
+      {"MergeFailedOtherwise", Http(500), Batch(2, kWrite, 1, &kUnassign),
+       AnswerAction::kComplete},
+  };
+  for (const DecisionRow& row : rows) {
+    SCOPED_TRACE(row.name);
+    EXPECT_EQ(DecideOnAnswer(row.outcome, row.batch, kMaxAttempts), row.action);
+  }
 }
 
 TEST(ExponentialBackoffTest, DoublesWithinHalfToFullAndStopsAtTheMaximum) {

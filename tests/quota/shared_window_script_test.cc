@@ -23,6 +23,8 @@
 namespace gong::quota {
 namespace {
 
+using internal::kSharedWindowScript;
+
 constexpr int kLimit = 3;
 constexpr int64_t kWindowUs = 1'025'000;
 constexpr int64_t kMaxWaitUs = 60'000'000;  // --max_gong_pause's default

@@ -23,6 +23,9 @@
 namespace gong::quota {
 namespace {
 
+using internal::kSharedWindowScript;
+using internal::SharedWindowScriptSha;
+
 using support::RedisServer;
 using support::WaitUntil;
 

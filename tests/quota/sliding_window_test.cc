@@ -8,6 +8,8 @@
 namespace gong::quota {
 namespace {
 
+using internal::DailyRequestCounter;
+
 const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
 const absl::Duration kW = absl::Seconds(1);
 

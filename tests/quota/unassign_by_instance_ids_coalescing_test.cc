@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "quota/get_prospect_flows_coalescing.h"
 
 namespace gong::quota {
 namespace {
@@ -108,6 +109,18 @@ TEST_F(UnassignCoalescingTest, PartsMergeWithEachIdOnceInArrivalOrder) {
   const upstream::GongRequest built = merged->Build(kDeadline);
   EXPECT_THAT(BodyIds(built), ElementsAre("2", "3", "1", "5"));
   EXPECT_EQ(built.items, 4u);
+}
+
+// The policy is written against its own part type: a part of another
+// policy (a steward's bug) stops the process rather than being misread.
+TEST_F(UnassignCoalescingTest, APartOfAnotherPolicyIsNeverReadAsItsOwn) {
+  const GetProspectFlowsCoalescing lookups;
+  const std::unique_ptr<Coalescable> foreign =
+      lookups.Part(upstream::GetProspectFlowsParams{
+          upstream::GetProspectFlowsParams::By::kFlowInstanceIds, {"1"}});
+  std::unique_ptr<MergedRequest> merged = policy_.Start();
+  EXPECT_DEATH(merged->TryAdd(*foreign), "");
+  EXPECT_DEATH(policy_.Share(upstream::GongAnswer{"{}"}, {foreign.get()}), "");
 }
 
 TEST_F(UnassignCoalescingTest, BuildIsTheCodecsRequestForTheMergedIdsAndDeadline) {
