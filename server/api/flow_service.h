@@ -1,11 +1,10 @@
 // The gRPC face of the facade: gong.flows.v1.FlowService on the callback
-// API. Each method is a reactor of its own (unassign_by_instance_ids_reactor.h,
-// get_prospect_flows_reactor.h, list_flows_reactor.h, assign_prospects_reactor.h,
-// unassign_by_crm_id_reactor.h) that
-// validates the call, encodes it with its endpoint's codec and reads Gong's
-// answer into the response; what every call does besides (the caller's
-// token, the quota steward, cancelling, the status table, the call's log
-// line) is gong_call_reactor.h's. No thread waits on Gong.
+// API. Each method is a reactor of its own, named after the RPC
+// (<rpc>_reactor.h), that validates the call, encodes it with its
+// endpoint's codec and fills the response from Gong's answer; the order of
+// the steps, and what every call does besides (the caller's token, first,
+// the quota steward, cancelling, the status table, the call's log line),
+// is the skeleton's (gong_call_reactor.h). No thread waits on Gong.
 #pragma once
 
 #include "absl/time/time.h"
@@ -49,9 +48,10 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
       flows::v1::UnassignByCrmIdResponse* response) override;
 
  private:
-  // Each call starts its reactor, which deletes itself when done.
-  template <typename Reactor, typename Request, typename... Args>
-  grpc::ServerUnaryReactor* Serve(const Request& request, Args... args);
+  // Each call makes its reactor and starts it (gong_call_reactor.h); the
+  // reactor deletes itself when done.
+  template <typename Reactor, typename... Args>
+  grpc::ServerUnaryReactor* Serve(Args... args);
 
   const ServiceParts parts_;
   const quota::UnassignByInstanceIdsCoalescing unassign_by_instance_ids_coalescing_;

@@ -10,7 +10,7 @@
 #include "api/status_mapping.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 namespace {
 
 // The caller's authorization metadata, or "".
@@ -41,8 +41,8 @@ std::optional<absl::Time> CallerDeadline(const grpc::CallbackServerContext& cont
 
 }  // namespace
 
-GongCallReactor::GongCallReactor(ServiceParts parts, grpc::CallbackServerContext* context,
-                                 absl::string_view method)
+GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
+                   absl::string_view method)
     : parts_(parts), context_(context) {
   record_.service = flows::v1::FlowService::service_full_name();
   record_.method = method;
@@ -50,7 +50,7 @@ GongCallReactor::GongCallReactor(ServiceParts parts, grpc::CallbackServerContext
   parts_.observer->CallStarted(record_.service, record_.method);
 }
 
-bool GongCallReactor::Authenticate() {
+bool GongCall::Authenticate() {
   if (parts_.callers == nullptr || parts_.callers->Accepts(AuthorizationOf(*context_))) {
     return true;
   }
@@ -63,19 +63,18 @@ bool GongCallReactor::Authenticate() {
   return false;
 }
 
-void GongCallReactor::FinishInvalid(const ViolationList& violations) {
+void GongCall::FinishInvalid(const ViolationList& violations) {
   FinishCall(InvalidRequestStatus(violations));
 }
 
-absl::Time GongCallReactor::UpstreamDeadline() const {
+absl::Time GongCall::UpstreamDeadline() const {
   return CallerDeadline(*context_).value_or(absl::Now() + parts_.default_timeout);
 }
 
-void GongCallReactor::Submit(upstream::GongRequest request,
-                             std::unique_ptr<quota::Coalescable> part, size_t ids) {
-  record_.ids = ids;
+void GongCall::Submit(GongSubmission submission) {
+  record_.ids = submission.ids;
   const quota::QuotaSteward::CallId id = parts_.steward->Submit(
-      std::move(request), std::move(part),
+      std::move(submission.request), std::move(submission.part),
       [this](quota::QuotaOutcome outcome) { OnOutcome(std::move(outcome)); });
   bool cancel_now;
   {
@@ -86,7 +85,7 @@ void GongCallReactor::Submit(upstream::GongRequest request,
   if (cancel_now) parts_.steward->Cancel(id);
 }
 
-void GongCallReactor::OnCancel() {
+void GongCall::OnCancel() {
   std::optional<quota::QuotaSteward::CallId> id;
   {
     absl::MutexLock lock(&mu_);
@@ -97,7 +96,7 @@ void GongCallReactor::OnCancel() {
   if (id.has_value()) parts_.steward->Cancel(*id);
 }
 
-void GongCallReactor::OnOutcome(quota::QuotaOutcome outcome) {
+void GongCall::OnOutcome(quota::QuotaOutcome outcome) {
   if (auto* refusal = std::get_if<quota::QuotaRefusal>(&outcome)) {
     FinishCall(QuotaRefusalToStatus(*refusal));
   } else if (auto* error = std::get_if<upstream::GongError>(&outcome)) {
@@ -112,7 +111,7 @@ void GongCallReactor::OnOutcome(quota::QuotaOutcome outcome) {
 
 // A call gRPC cancelled at its deadline reaches the caller as
 // DEADLINE_EXCEEDED, whatever we answer: that is the code reported.
-void GongCallReactor::FinishCall(grpc::Status status) {
+void GongCall::FinishCall(grpc::Status status) {
   record_.code = status.error_code();
   const std::optional<absl::Time> deadline = CallerDeadline(*context_);
   if (context_->IsCancelled() && deadline.has_value() && *deadline <= absl::Now()) {
@@ -123,4 +122,4 @@ void GongCallReactor::FinishCall(grpc::Status status) {
   Finish(std::move(status));
 }
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

@@ -1,8 +1,9 @@
-// Fuzzes how Gong's answers are read: the 200 body (DecodeUnassignByInstanceIdsResponse),
-// the error body (DecodeErrorBody), the whole interpretation of an HTTP
-// answer as the Gong client and the unassign codec do it (ReadGongAnswer,
-// then DecodeUnassignByInstanceIdsOutcome), and the bounds on Gong's text passed on to
-// callers (upstream_text).
+// Fuzzes how Gong's answers are read: the 200 body
+// (DecodeUnassignByInstanceIdsResponse), the error body (DecodeErrorBody),
+// the whole interpretation of an HTTP answer as the Gong client and the
+// unassign codec do it (ReadGongAnswer, then DecodeOutcome with
+// DecodeUnassignByInstanceIdsResponse), and the bounds on Gong's text passed
+// on to callers (upstream_text).
 //
 // Input: a first line "STATUS" or "STATUS RETRY-AFTER" (say "429 3"), then
 // the body. Without a readable status line the whole input is a 200's body.
@@ -144,8 +145,9 @@ void CheckInterpretation(int status, absl::string_view retry_after,
              (status == 200));
   if (status == 200)
     FUZZ_CHECK(std::get<gong::upstream::GongAnswer>(answer).body == body);
-  const gong::upstream::UnassignByInstanceIdsOutcome outcome =
-      gong::upstream::DecodeUnassignByInstanceIdsOutcome(answer);
+  const gong::upstream::GongResult<gong::upstream::UnassignByInstanceIdsResult> outcome =
+      gong::upstream::DecodeOutcome(answer,
+                                    gong::upstream::DecodeUnassignByInstanceIdsResponse);
 
   const absl::StatusOr<gong::upstream::UnassignByInstanceIdsResult> decoded =
       gong::upstream::DecodeUnassignByInstanceIdsResponse(body);

@@ -338,13 +338,15 @@ TEST(DecodeAssignResponseTest, RefusesBodiesThatAreNotAJsonObject) {
   }
 }
 
-// --- DecodeAssignProspectsOutcome
+// --- DecodeOutcome(..., DecodeAssignProspectsResponse) ---------------------------------
 // ----------------------------------------------------------
 
 TEST(DecodeAssignOutcomeTest, AReadable200IsTheResult) {
-  const AssignProspectsOutcome outcome = DecodeAssignProspectsOutcome(GongAnswer{
-      R"({"requestId": "r", "prospectsAssigned": [],
-          "prospectsNotAssigned": [{"crmProspectId": "00Q2", "errorCode": "InvalidState"}]})"});
+  const GongResult<AssignProspectsResult> outcome = DecodeOutcome(
+      GongAnswer{
+          R"({"requestId": "r", "prospectsAssigned": [],
+          "prospectsNotAssigned": [{"crmProspectId": "00Q2", "errorCode": "InvalidState"}]})"},
+      DecodeAssignProspectsResponse);
 
   ASSERT_TRUE(std::holds_alternative<AssignProspectsResult>(outcome));
   const auto& result = std::get<AssignProspectsResult>(outcome);
@@ -354,7 +356,8 @@ TEST(DecodeAssignOutcomeTest, AReadable200IsTheResult) {
 }
 
 TEST(DecodeAssignOutcomeTest, AnUnreadable200IsMalformed) {
-  const AssignProspectsOutcome outcome = DecodeAssignProspectsOutcome(GongAnswer{"[]"});
+  const GongResult<AssignProspectsResult> outcome =
+      DecodeOutcome(GongAnswer{"[]"}, DecodeAssignProspectsResponse);
 
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
   const GongError& error = std::get<GongError>(outcome);
@@ -364,8 +367,10 @@ TEST(DecodeAssignOutcomeTest, AnUnreadable200IsMalformed) {
 }
 
 TEST(DecodeAssignOutcomeTest, GongErrorsPassThrough) {
-  const AssignProspectsOutcome outcome = DecodeAssignProspectsOutcome(GongError::NoAnswer(
-      GongError::Kind::kTimedOut, "deadline", /*may_have_acted=*/true));
+  const GongResult<AssignProspectsResult> outcome =
+      DecodeOutcome(GongError::NoAnswer(GongError::Kind::kTimedOut, "deadline",
+                                        /*may_have_acted=*/true),
+                    DecodeAssignProspectsResponse);
 
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
   const GongError& error = std::get<GongError>(outcome);
