@@ -12,8 +12,8 @@ namespace v1 = flows::v1;
 
 FlowServiceImpl::FlowServiceImpl(quota::QuotaSteward* steward, CallObserver* observer,
                                  auth::CallerTokens* callers,
-                                 absl::Duration default_timeout)
-    : parts_{steward, observer, callers, default_timeout} {}
+                                 absl::Duration default_timeout, base::Clock* clock)
+    : parts_{steward, observer, callers, default_timeout, clock} {}
 
 template <typename Reactor, typename... Args>
 grpc::ServerUnaryReactor* FlowServiceImpl::Serve(Args... args) {

@@ -11,6 +11,7 @@
 #include "api/call_observer.h"
 #include "api/gong_call_reactor.h"
 #include "auth/caller_tokens.h"
+#include "base/clock.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "quota/get_prospect_flows_coalescing.h"
 #include "quota/quota_steward.h"
@@ -20,12 +21,13 @@ namespace gong::api {
 
 class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
  public:
-  // `steward`, `observer` and `callers` must outlive the service. With
-  // `callers` (may be null) every call must bear one of its tokens.
+  // `steward`, `observer`, `callers` and `clock` must outlive the service.
+  // With `callers` (may be null) every call must bear one of its tokens.
   // `default_timeout` bounds the Gong request of a call that came without
-  // a deadline.
+  // a deadline, from `clock`'s now.
   FlowServiceImpl(quota::QuotaSteward* steward, CallObserver* observer,
-                  auth::CallerTokens* callers, absl::Duration default_timeout);
+                  auth::CallerTokens* callers, absl::Duration default_timeout,
+                  base::Clock* clock);
 
   grpc::ServerUnaryReactor* UnassignByInstanceIds(
       grpc::CallbackServerContext* context,

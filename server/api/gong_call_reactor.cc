@@ -29,13 +29,14 @@ constexpr absl::Duration kNoDeadlineBeyond = absl::Hours(24 * 365 * 100);
 // context.deadline(): that converts to system_clock nanoseconds, which wrap
 // for a deadline about 292 years away or more (grpc-timeout: 2600000H) and
 // so read as long past. The raw gpr_timespec holds any deadline gRPC does.
-std::optional<absl::Time> CallerDeadline(const grpc::CallbackServerContext& context) {
+std::optional<absl::Time> CallerDeadline(const grpc::CallbackServerContext& context,
+                                         absl::Time now) {
   const gpr_timespec raw =
       gpr_convert_clock_type(context.raw_deadline(), GPR_CLOCK_REALTIME);
   if (raw.tv_sec == std::numeric_limits<int64_t>::max()) return std::nullopt;
   const absl::Time deadline =
       absl::FromUnixSeconds(raw.tv_sec) + absl::Nanoseconds(raw.tv_nsec);
-  if (deadline - absl::Now() > kNoDeadlineBeyond) return std::nullopt;
+  if (deadline - now > kNoDeadlineBeyond) return std::nullopt;
   return deadline;
 }
 
@@ -43,7 +44,7 @@ std::optional<absl::Time> CallerDeadline(const grpc::CallbackServerContext& cont
 
 GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
                    absl::string_view method)
-    : parts_(parts), context_(context) {
+    : parts_(parts), context_(context), started_(parts.clock->Now()) {
   record_.service = flows::v1::FlowService::service_full_name();
   record_.method = method;
   record_.peer = context->peer();
@@ -68,7 +69,8 @@ void GongCall::FinishInvalid(const ViolationList& violations) {
 }
 
 absl::Time GongCall::UpstreamDeadline() const {
-  return CallerDeadline(*context_).value_or(absl::Now() + parts_.default_timeout);
+  const absl::Time now = parts_.clock->Now();
+  return CallerDeadline(*context_, now).value_or(now + parts_.default_timeout);
 }
 
 void GongCall::Submit(GongSubmission submission) {
@@ -113,11 +115,12 @@ void GongCall::OnOutcome(quota::QuotaOutcome outcome) {
 // DEADLINE_EXCEEDED, whatever we answer: that is the code reported.
 void GongCall::FinishCall(grpc::Status status) {
   record_.code = status.error_code();
-  const std::optional<absl::Time> deadline = CallerDeadline(*context_);
-  if (context_->IsCancelled() && deadline.has_value() && *deadline <= absl::Now()) {
+  const absl::Time now = parts_.clock->Now();
+  const std::optional<absl::Time> deadline = CallerDeadline(*context_, now);
+  if (context_->IsCancelled() && deadline.has_value() && *deadline <= now) {
     record_.code = grpc::StatusCode::DEADLINE_EXCEEDED;
   }
-  record_.duration = absl::Now() - started_;
+  record_.duration = now - started_;
   parts_.observer->CallFinished(record_);
   Finish(std::move(status));
 }

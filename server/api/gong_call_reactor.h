@@ -32,6 +32,7 @@
 #include "api/status_mapping.h"
 #include "api/violation_list.h"
 #include "auth/caller_tokens.h"
+#include "base/clock.h"
 #include "quota/quota_steward.h"
 #include "upstream/gong_answer.h"
 #include "upstream/gong_request.h"
@@ -45,6 +46,9 @@ struct ServiceParts {
   CallObserver* observer;
   auth::CallerTokens* callers;  // may be null: no caller tokens
   absl::Duration default_timeout;
+  // The time the steward keeps too: a call's start, and its Gong request's
+  // deadline when the caller set none.
+  base::Clock* clock;
 };
 
 // A method's request for Gong, ready for the steward.
@@ -86,7 +90,8 @@ class GongCall : public grpc::ServerUnaryReactor {
   // Finishes the call INVALID_ARGUMENT with a BadRequest of `violations`
   // (at least one; see invalid_request.h).
   void FinishInvalid(const ViolationList& violations);
-  // The caller's deadline, or the service's default timeout from now.
+  // The caller's deadline, or the service's default timeout from the
+  // clock's now.
   absl::Time UpstreamDeadline() const;
   // Queues the call's request with the steward; the outcome comes back to
   // OnGongAnswer, or ends the call with the status of a refusal or error.
@@ -103,7 +108,7 @@ class GongCall : public grpc::ServerUnaryReactor {
 
   const ServiceParts parts_;
   grpc::CallbackServerContext* const context_;
-  const absl::Time started_ = absl::Now();
+  const absl::Time started_;
   CallRecord record_;
 
   absl::Mutex mu_;
