@@ -7,6 +7,8 @@
 
 namespace gong::api {
 
+using internal::ToProto;
+
 AssignProspectsReactor::AssignProspectsReactor(
     ServiceParts parts, grpc::CallbackServerContext* context,
     const flows::v1::AssignProspectsRequest* request,

@@ -7,6 +7,8 @@
 
 namespace gong::api {
 
+using internal::ToProto;
+
 GetProspectFlowsReactor::GetProspectFlowsReactor(
     ServiceParts parts, const quota::GetProspectFlowsCoalescing* coalescing,
     grpc::CallbackServerContext* context,

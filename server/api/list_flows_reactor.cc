@@ -13,6 +13,13 @@
 #include "api/upstream_text.h"
 
 namespace gong::api {
+
+using internal::BoundedText;
+using internal::DecodePageToken;
+using internal::EncodePageToken;
+using internal::kMaxGongRequestIdBytes;
+using internal::ToProto;
+
 namespace {
 
 // INTERNAL, which names the cause: Gong's answer was fine, but the facade

@@ -119,15 +119,15 @@ void CheckIdAsWritten(const Json& value, const std::string& id) {
 // What a caller gets of Gong's text (in a status message and ErrorInfo
 // metadata) stays small and valid UTF-8, however long Gong's text is.
 void CheckBoundedForCallers(const gong::upstream::GongError& error) {
-  const std::string summary = gong::api::SummarizeGongErrors(error.errors);
-  FUZZ_CHECK(summary.size() <= gong::api::kMaxGongErrorBytes + 128);
+  const std::string summary = gong::api::internal::SummarizeGongErrors(error.errors);
+  FUZZ_CHECK(summary.size() <= gong::api::internal::kMaxGongErrorBytes + 128);
   FUZZ_CHECK(IsValidUtf8(summary));
   FUZZ_CHECK(error.errors.empty() || !summary.empty());
-  const std::string request_id =
-      gong::api::BoundedText(error.request_id, gong::api::kMaxGongRequestIdBytes);
-  FUZZ_CHECK(request_id.size() <= gong::api::kMaxGongRequestIdBytes + 32);
+  const std::string request_id = gong::api::internal::BoundedText(
+      error.request_id, gong::api::internal::kMaxGongRequestIdBytes);
+  FUZZ_CHECK(request_id.size() <= gong::api::internal::kMaxGongRequestIdBytes + 32);
   FUZZ_CHECK(IsValidUtf8(request_id));
-  if (error.request_id.size() <= gong::api::kMaxGongRequestIdBytes) {
+  if (error.request_id.size() <= gong::api::internal::kMaxGongRequestIdBytes) {
     FUZZ_CHECK(request_id == error.request_id);
   }
 }
