@@ -12,46 +12,46 @@ namespace v1 = flows::v1;
 
 FlowServiceImpl::FlowServiceImpl(quota::QuotaSteward* steward, CallObserver* observer,
                                  auth::CallerTokens* callers,
-                                 absl::Duration default_timeout)
-    : parts_{steward, observer, callers, default_timeout} {}
+                                 absl::Duration default_timeout, base::Clock* clock)
+    : parts_{steward, observer, callers, default_timeout, clock} {}
 
-template <typename Reactor, typename Request, typename... Args>
-grpc::ServerUnaryReactor* FlowServiceImpl::Serve(const Request& request, Args... args) {
+template <typename Reactor, typename... Args>
+grpc::ServerUnaryReactor* FlowServiceImpl::Serve(Args... args) {
   auto* reactor = new Reactor(parts_, args...);
-  reactor->Start(request);
+  reactor->Start();
   return reactor;
 }
 
 grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByInstanceIds(
     grpc::CallbackServerContext* context, const v1::UnassignByInstanceIdsRequest* request,
     v1::UnassignByInstanceIdsResponse* response) {
-  return Serve<UnassignByInstanceIdsReactor>(
-      *request, &unassign_by_instance_ids_coalescing_, context, response);
+  return Serve<UnassignByInstanceIdsReactor>(&unassign_by_instance_ids_coalescing_,
+                                             context, request, response);
 }
 
 grpc::ServerUnaryReactor* FlowServiceImpl::GetProspectFlows(
     grpc::CallbackServerContext* context, const v1::GetProspectFlowsRequest* request,
     v1::GetProspectFlowsResponse* response) {
-  return Serve<GetProspectFlowsReactor>(*request, &get_prospect_flows_coalescing_,
-                                        context, response);
+  return Serve<GetProspectFlowsReactor>(&get_prospect_flows_coalescing_, context, request,
+                                        response);
 }
 
 grpc::ServerUnaryReactor* FlowServiceImpl::ListFlows(grpc::CallbackServerContext* context,
                                                      const v1::ListFlowsRequest* request,
                                                      v1::ListFlowsResponse* response) {
-  return Serve<ListFlowsReactor>(*request, context, response);
+  return Serve<ListFlowsReactor>(context, request, response);
 }
 
 grpc::ServerUnaryReactor* FlowServiceImpl::AssignProspects(
     grpc::CallbackServerContext* context, const v1::AssignProspectsRequest* request,
     v1::AssignProspectsResponse* response) {
-  return Serve<AssignProspectsReactor>(*request, context, response);
+  return Serve<AssignProspectsReactor>(context, request, response);
 }
 
 grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByCrmId(
     grpc::CallbackServerContext* context, const v1::UnassignByCrmIdRequest* request,
     v1::UnassignByCrmIdResponse* response) {
-  return Serve<UnassignByCrmIdReactor>(*request, context, response);
+  return Serve<UnassignByCrmIdReactor>(context, request, response);
 }
 
 }  // namespace gong::api

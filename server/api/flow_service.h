@@ -1,17 +1,17 @@
 // The gRPC face of the facade: gong.flows.v1.FlowService on the callback
-// API. Each method is a reactor of its own (unassign_by_instance_ids_reactor.h,
-// get_prospect_flows_reactor.h, list_flows_reactor.h, assign_prospects_reactor.h,
-// unassign_by_crm_id_reactor.h) that
-// validates the call, encodes it with its endpoint's codec and reads Gong's
-// answer into the response; what every call does besides (the caller's
-// token, the quota steward, cancelling, the status table, the call's log
-// line) is gong_call_reactor.h's. No thread waits on Gong.
+// API. Each method is a reactor of its own, named after the RPC
+// (<rpc>_reactor.h), that validates the call, encodes it with its
+// endpoint's codec and fills the response from Gong's answer; the order of
+// the steps, and what every call does besides (the caller's token, first,
+// the quota steward, cancelling, the status table, the call's log line),
+// is the skeleton's (gong_call_reactor.h). No thread waits on Gong.
 #pragma once
 
 #include "absl/time/time.h"
 #include "api/call_observer.h"
 #include "api/gong_call_reactor.h"
 #include "auth/caller_tokens.h"
+#include "base/clock.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "quota/get_prospect_flows_coalescing.h"
 #include "quota/quota_steward.h"
@@ -21,12 +21,13 @@ namespace gong::api {
 
 class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
  public:
-  // `steward`, `observer` and `callers` must outlive the service. With
-  // `callers` (may be null) every call must bear one of its tokens.
+  // `steward`, `observer`, `callers` and `clock` must outlive the service.
+  // With `callers` (may be null) every call must bear one of its tokens.
   // `default_timeout` bounds the Gong request of a call that came without
-  // a deadline.
+  // a deadline, from `clock`'s now.
   FlowServiceImpl(quota::QuotaSteward* steward, CallObserver* observer,
-                  auth::CallerTokens* callers, absl::Duration default_timeout);
+                  auth::CallerTokens* callers, absl::Duration default_timeout,
+                  base::Clock* clock);
 
   grpc::ServerUnaryReactor* UnassignByInstanceIds(
       grpc::CallbackServerContext* context,
@@ -49,9 +50,10 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
       flows::v1::UnassignByCrmIdResponse* response) override;
 
  private:
-  // Each call starts its reactor, which deletes itself when done.
-  template <typename Reactor, typename Request, typename... Args>
-  grpc::ServerUnaryReactor* Serve(const Request& request, Args... args);
+  // Each call makes its reactor and starts it (gong_call_reactor.h); the
+  // reactor deletes itself when done.
+  template <typename Reactor, typename... Args>
+  grpc::ServerUnaryReactor* Serve(Args... args);
 
   const ServiceParts parts_;
   const quota::UnassignByInstanceIdsCoalescing unassign_by_instance_ids_coalescing_;

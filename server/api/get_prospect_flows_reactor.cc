@@ -7,39 +7,41 @@
 
 namespace gong::api {
 
+using internal::ToProto;
+
 GetProspectFlowsReactor::GetProspectFlowsReactor(
     ServiceParts parts, const quota::GetProspectFlowsCoalescing* coalescing,
-    grpc::CallbackServerContext* context, flows::v1::GetProspectFlowsResponse* response)
-    : GongCallReactor(parts, context, "GetProspectFlows"),
+    grpc::CallbackServerContext* context,
+    const flows::v1::GetProspectFlowsRequest* request,
+    flows::v1::GetProspectFlowsResponse* response)
+    : GongCallReactor(parts, context, "GetProspectFlows",
+                      upstream::DecodeGetProspectFlowsResponse),
       coalescing_(coalescing),
+      request_(request),
       response_(response) {}
 
-void GetProspectFlowsReactor::Start(const flows::v1::GetProspectFlowsRequest& request) {
-  if (!Authenticate()) return;
-  Validated<upstream::GetProspectFlowsParams> validated =
-      ValidateGetProspectFlows(request);
-  if (!validated.violations.empty()) {
-    FinishInvalid(validated.violations);
-    return;
-  }
-  const size_t ids = validated.request.ids.size();
-  upstream::GongRequest gong_request =
-      upstream::EncodeGetProspectFlows(validated.request, UpstreamDeadline());
-  Submit(std::move(gong_request), coalescing_->Part(std::move(validated.request)), ids);
+Validated<upstream::GetProspectFlowsParams> GetProspectFlowsReactor::Validate() {
+  return ValidateGetProspectFlows(*request_);
 }
 
-grpc::Status GetProspectFlowsReactor::OnGongAnswer(upstream::GongAnswer answer,
-                                                   CallRecord* record) {
-  // The steward hands every lookup its share of Gong's answer through the
-  // coalescing policy, cut to this call's own ids, whether the request was
-  // merged or not and however many of its callers are left.
-  return ReadAnswer(std::move(answer), record, upstream::DecodeGetProspectFlowsOutcome,
-                    [this](upstream::GetProspectFlowsResult result) {
-                      response_->set_request_id(std::move(result.request_id));
-                      for (upstream::FlowInstance& instance : result.flow_instances) {
-                        ToProto(std::move(instance), response_->add_flow_instances());
-                      }
-                    });
+GetProspectFlowsReactor::Encoded GetProspectFlowsReactor::Encode(
+    upstream::GetProspectFlowsParams params, absl::Time deadline) {
+  GongSubmission submission;
+  submission.ids = params.ids.size();
+  submission.request = upstream::EncodeGetProspectFlows(params, deadline);
+  submission.part = coalescing_->Part(std::move(params));
+  return submission;
+}
+
+// The steward hands every lookup its share of Gong's answer through the
+// coalescing policy, cut to this call's own ids, whether the request was
+// merged or not and however many of its callers are left.
+grpc::Status GetProspectFlowsReactor::Fill(upstream::GetProspectFlowsResult result) {
+  response_->set_request_id(std::move(result.request_id));
+  for (upstream::FlowInstance& instance : result.flow_instances) {
+    ToProto(std::move(instance), response_->add_flow_instances());
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace gong::api

@@ -1,29 +1,34 @@
 // One GetProspectFlows call: validation, the lookup codec, the lookup's
 // coalescing (waiting lookups by the same kind of id share one Gong
 // request), and Gong's instances turned into the response. The rest of the
-// call is every method's (gong_call_reactor.h).
+// call is the skeleton's (gong_call_reactor.h).
 #pragma once
 
 #include "api/gong_call_reactor.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "quota/get_prospect_flows_coalescing.h"
+#include "upstream/get_prospect_flows_codec.h"
 
 namespace gong::api {
 
-class GetProspectFlowsReactor final : public GongCallReactor {
+class GetProspectFlowsReactor final
+    : public GongCallReactor<upstream::GetProspectFlowsParams,
+                             upstream::GetProspectFlowsResult> {
  public:
-  // `coalescing` outlives the call.
+  // `coalescing` outlives the call; `request` and `response` are the call's.
   GetProspectFlowsReactor(ServiceParts parts,
                           const quota::GetProspectFlowsCoalescing* coalescing,
                           grpc::CallbackServerContext* context,
+                          const flows::v1::GetProspectFlowsRequest* request,
                           flows::v1::GetProspectFlowsResponse* response);
 
-  void Start(const flows::v1::GetProspectFlowsRequest& request);
-
  private:
-  grpc::Status OnGongAnswer(upstream::GongAnswer answer, CallRecord* record) override;
+  Validated<upstream::GetProspectFlowsParams> Validate() override;
+  Encoded Encode(upstream::GetProspectFlowsParams params, absl::Time deadline) override;
+  grpc::Status Fill(upstream::GetProspectFlowsResult result) override;
 
   const quota::GetProspectFlowsCoalescing* const coalescing_;
+  const flows::v1::GetProspectFlowsRequest* const request_;
   flows::v1::GetProspectFlowsResponse* const response_;
 };
 

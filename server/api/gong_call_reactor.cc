@@ -10,7 +10,7 @@
 #include "api/status_mapping.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 namespace {
 
 // The caller's authorization metadata, or "".
@@ -29,28 +29,29 @@ constexpr absl::Duration kNoDeadlineBeyond = absl::Hours(24 * 365 * 100);
 // context.deadline(): that converts to system_clock nanoseconds, which wrap
 // for a deadline about 292 years away or more (grpc-timeout: 2600000H) and
 // so read as long past. The raw gpr_timespec holds any deadline gRPC does.
-std::optional<absl::Time> CallerDeadline(const grpc::CallbackServerContext& context) {
+std::optional<absl::Time> CallerDeadline(const grpc::CallbackServerContext& context,
+                                         absl::Time now) {
   const gpr_timespec raw =
       gpr_convert_clock_type(context.raw_deadline(), GPR_CLOCK_REALTIME);
   if (raw.tv_sec == std::numeric_limits<int64_t>::max()) return std::nullopt;
   const absl::Time deadline =
       absl::FromUnixSeconds(raw.tv_sec) + absl::Nanoseconds(raw.tv_nsec);
-  if (deadline - absl::Now() > kNoDeadlineBeyond) return std::nullopt;
+  if (deadline - now > kNoDeadlineBeyond) return std::nullopt;
   return deadline;
 }
 
 }  // namespace
 
-GongCallReactor::GongCallReactor(ServiceParts parts, grpc::CallbackServerContext* context,
-                                 absl::string_view method)
-    : parts_(parts), context_(context) {
+GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
+                   absl::string_view method)
+    : parts_(parts), context_(context), started_(parts.clock->Now()) {
   record_.service = flows::v1::FlowService::service_full_name();
   record_.method = method;
   record_.peer = context->peer();
   parts_.observer->CallStarted(record_.service, record_.method);
 }
 
-bool GongCallReactor::Authenticate() {
+bool GongCall::Authenticate() {
   if (parts_.callers == nullptr || parts_.callers->Accepts(AuthorizationOf(*context_))) {
     return true;
   }
@@ -63,19 +64,19 @@ bool GongCallReactor::Authenticate() {
   return false;
 }
 
-void GongCallReactor::FinishInvalid(const ViolationList& violations) {
+void GongCall::FinishInvalid(const ViolationList& violations) {
   FinishCall(InvalidRequestStatus(violations));
 }
 
-absl::Time GongCallReactor::UpstreamDeadline() const {
-  return CallerDeadline(*context_).value_or(absl::Now() + parts_.default_timeout);
+absl::Time GongCall::UpstreamDeadline() const {
+  const absl::Time now = parts_.clock->Now();
+  return CallerDeadline(*context_, now).value_or(now + parts_.default_timeout);
 }
 
-void GongCallReactor::Submit(upstream::GongRequest request,
-                             std::unique_ptr<quota::Coalescable> part, size_t ids) {
-  record_.ids = ids;
+void GongCall::Submit(GongSubmission submission) {
+  record_.ids = submission.ids;
   const quota::QuotaSteward::CallId id = parts_.steward->Submit(
-      std::move(request), std::move(part),
+      std::move(submission.request), std::move(submission.part),
       [this](quota::QuotaOutcome outcome) { OnOutcome(std::move(outcome)); });
   bool cancel_now;
   {
@@ -86,7 +87,7 @@ void GongCallReactor::Submit(upstream::GongRequest request,
   if (cancel_now) parts_.steward->Cancel(id);
 }
 
-void GongCallReactor::OnCancel() {
+void GongCall::OnCancel() {
   std::optional<quota::QuotaSteward::CallId> id;
   {
     absl::MutexLock lock(&mu_);
@@ -97,7 +98,7 @@ void GongCallReactor::OnCancel() {
   if (id.has_value()) parts_.steward->Cancel(*id);
 }
 
-void GongCallReactor::OnOutcome(quota::QuotaOutcome outcome) {
+void GongCall::OnOutcome(quota::QuotaOutcome outcome) {
   if (auto* refusal = std::get_if<quota::QuotaRefusal>(&outcome)) {
     FinishCall(QuotaRefusalToStatus(*refusal));
   } else if (auto* error = std::get_if<upstream::GongError>(&outcome)) {
@@ -112,15 +113,16 @@ void GongCallReactor::OnOutcome(quota::QuotaOutcome outcome) {
 
 // A call gRPC cancelled at its deadline reaches the caller as
 // DEADLINE_EXCEEDED, whatever we answer: that is the code reported.
-void GongCallReactor::FinishCall(grpc::Status status) {
+void GongCall::FinishCall(grpc::Status status) {
   record_.code = status.error_code();
-  const std::optional<absl::Time> deadline = CallerDeadline(*context_);
-  if (context_->IsCancelled() && deadline.has_value() && *deadline <= absl::Now()) {
+  const absl::Time now = parts_.clock->Now();
+  const std::optional<absl::Time> deadline = CallerDeadline(*context_, now);
+  if (context_->IsCancelled() && deadline.has_value() && *deadline <= now) {
     record_.code = grpc::StatusCode::DEADLINE_EXCEEDED;
   }
-  record_.duration = absl::Now() - started_;
+  record_.duration = now - started_;
   parts_.observer->CallFinished(record_);
   Finish(std::move(status));
 }
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/error_details.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 
 grpc::Status InvalidRequestStatus(const ViolationList& violations) {
   const FieldViolation& first = violations.listed().front();
@@ -25,4 +25,4 @@ grpc::Status InvalidRequestStatus(const ViolationList& violations) {
   return MakeErrorStatus(grpc::StatusCode::INVALID_ARGUMENT, std::move(message), details);
 }
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

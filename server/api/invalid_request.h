@@ -8,11 +8,11 @@
 
 #include "api/violation_list.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 
 // `violations` must not be empty. The message names the first violation
 // and how many more there are; when some were not listed, the message says
 // so and ErrorInfo's metadata `violations_not_listed` counts them.
 grpc::Status InvalidRequestStatus(const ViolationList& violations);
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -14,6 +13,13 @@
 #include "api/upstream_text.h"
 
 namespace gong::api {
+
+using internal::BoundedText;
+using internal::DecodePageToken;
+using internal::EncodePageToken;
+using internal::kMaxGongRequestIdBytes;
+using internal::ToProto;
+
 namespace {
 
 // INTERNAL, which names the cause: Gong's answer was fine, but the facade
@@ -31,53 +37,46 @@ grpc::Status CursorTooLongStatus(const absl::Status& why, absl::string_view requ
 
 ListFlowsReactor::ListFlowsReactor(ServiceParts parts,
                                    grpc::CallbackServerContext* context,
+                                   const flows::v1::ListFlowsRequest* request,
                                    flows::v1::ListFlowsResponse* response)
-    : GongCallReactor(parts, context, "ListFlows"), response_(response) {}
+    : GongCallReactor(parts, context, "ListFlows", upstream::DecodeListFlowsResponse),
+      request_(request),
+      response_(response) {}
 
-void ListFlowsReactor::Start(const flows::v1::ListFlowsRequest& request) {
-  if (!Authenticate()) return;
-  Validated<upstream::ListFlowsParams> validated = ValidateListFlows(request);
-  if (!request.page_token().empty()) {
+Validated<upstream::ListFlowsParams> ListFlowsReactor::Validate() {
+  Validated<upstream::ListFlowsParams> validated = ValidateListFlows(*request_);
+  if (!request_->page_token().empty()) {
     absl::StatusOr<std::string> cursor =
-        DecodePageToken(request.page_token(), validated.request);
+        DecodePageToken(request_->page_token(), validated.request);
     if (cursor.ok()) {
       validated.request.cursor = *std::move(cursor);
     } else {
       validated.violations.Add("page_token", std::string(cursor.status().message()));
     }
   }
-  if (!validated.violations.empty()) {
-    FinishInvalid(validated.violations);
-    return;
-  }
-  query_ = std::move(validated.request);
-  Submit(upstream::EncodeListFlows(query_, UpstreamDeadline()), /*part=*/nullptr,
-         /*ids=*/0);
+  return validated;
 }
 
-grpc::Status ListFlowsReactor::OnGongAnswer(upstream::GongAnswer answer,
-                                            CallRecord* record) {
-  // A cursor too long to carry fails the call rather than give the caller a
-  // token that the next call would refuse.
-  std::optional<grpc::Status> no_token;
-  grpc::Status status = ReadAnswer(
-      std::move(answer), record, upstream::DecodeListFlowsOutcome,
-      [&](upstream::ListFlowsResult result) {
-        absl::StatusOr<std::string> token = EncodePageToken(query_, result.next_cursor);
-        if (!token.ok()) {
-          no_token = CursorTooLongStatus(token.status(), result.request_id);
-          return;
-        }
-        response_->set_request_id(std::move(result.request_id));
-        for (upstream::Flow& flow : result.flows)
-          ToProto(std::move(flow), response_->add_flows());
-        response_->set_next_page_token(*std::move(token));
-        // No company has two billion flows; a count beyond int32 is clamped
-        // rather than wrapped into a negative.
-        response_->set_total_size(static_cast<int32_t>(std::clamp<int64_t>(
-            result.total_records, 0, std::numeric_limits<int32_t>::max())));
-      });
-  return no_token.value_or(std::move(status));
+ListFlowsReactor::Encoded ListFlowsReactor::Encode(upstream::ListFlowsParams params,
+                                                   absl::Time deadline) {
+  query_ = std::move(params);
+  GongSubmission submission;
+  submission.request = upstream::EncodeListFlows(query_, deadline);
+  return submission;
+}
+
+grpc::Status ListFlowsReactor::Fill(upstream::ListFlowsResult result) {
+  absl::StatusOr<std::string> token = EncodePageToken(query_, result.next_cursor);
+  if (!token.ok()) return CursorTooLongStatus(token.status(), result.request_id);
+  response_->set_request_id(std::move(result.request_id));
+  for (upstream::Flow& flow : result.flows)
+    ToProto(std::move(flow), response_->add_flows());
+  response_->set_next_page_token(*std::move(token));
+  // No company has two billion flows; a count beyond int32 is clamped
+  // rather than wrapped into a negative.
+  response_->set_total_size(static_cast<int32_t>(
+      std::clamp<int64_t>(result.total_records, 0, std::numeric_limits<int32_t>::max())));
+  return grpc::Status::OK;
 }
 
 }  // namespace gong::api

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 namespace {
 
 // A version in every token, so its layout can change without misreading
@@ -85,4 +85,4 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
   return cursor->get<std::string>();
 }
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "upstream/list_flows_codec.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 
 // Longest Gong cursor a token carries. Gong's are tens of bytes, but it
 // documents no bound, and a cursor that cannot be carried ends the listing:
@@ -39,4 +39,4 @@ absl::StatusOr<std::string> EncodePageToken(const upstream::ListFlowsParams& que
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
                                             const upstream::ListFlowsParams& query);
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

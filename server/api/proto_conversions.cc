@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <utility>
 
-namespace gong::api {
+namespace gong::api::internal {
 
 namespace v1 = flows::v1;
 
@@ -97,4 +97,4 @@ void ToProto(upstream::AssignmentFailure failure, v1::AssignmentFailure* out) {
   out->set_error_message(std::move(failure.error_message));
 }
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

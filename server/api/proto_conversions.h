@@ -11,7 +11,7 @@
 #include "upstream/flow_instance.h"
 #include "upstream/list_flows_codec.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 
 // `time` exactly, to the nanosecond (absl::Time's finer digits are
 // truncated toward the past).
@@ -26,4 +26,4 @@ void ToProto(upstream::FlowInstance instance, flows::v1::FlowInstance* out);
 void ToProto(upstream::Flow flow, flows::v1::Flow* out);
 void ToProto(upstream::AssignmentFailure failure, flows::v1::AssignmentFailure* out);
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

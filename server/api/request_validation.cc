@@ -7,6 +7,9 @@
 #include "api/unicode_checks.h"
 
 namespace gong::api {
+
+using internal::FindHiddenCharacter;
+
 namespace {
 
 // Gong's ids are numbers written as strings: anything but printable ASCII

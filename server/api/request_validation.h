@@ -43,11 +43,6 @@ inline constexpr size_t kMaxVariableValueBytes = 1024;
 // together: a few full email bodies, not kMaxStepOverrides of them.
 inline constexpr size_t kMaxOverridesTextBytes = 128 * 1024;
 
-template <typename Request>
-struct Validated {
-  Request request;           // meaningful only when valid
-  ViolationList violations;  // empty when the request is valid
-};
 // UnassignByInstanceIds's: its ids distinct, in first-seen order.
 using ValidatedRequest = Validated<upstream::UnassignByInstanceIdsParams>;
 

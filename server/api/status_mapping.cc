@@ -6,6 +6,11 @@
 
 namespace gong::api {
 
+using internal::BoundedText;
+using internal::kMaxDetailBytes;
+using internal::kMaxGongRequestIdBytes;
+using internal::SummarizeGongErrors;
+
 StatusMapping MapHttpStatus(int http_status) {
   // The canonical inverse of google.rpc.Code's HTTP comments. A 500 is
   // INTERNAL, which clients do not retry: Gong may have run the request.

@@ -12,32 +12,33 @@ using flows::v1::UnassignByInstanceIdsResponse;
 
 UnassignByInstanceIdsReactor::UnassignByInstanceIdsReactor(
     ServiceParts parts, const quota::UnassignByInstanceIdsCoalescing* coalescing,
-    grpc::CallbackServerContext* context, UnassignByInstanceIdsResponse* response)
-    : GongCallReactor(parts, context, "UnassignByInstanceIds"),
+    grpc::CallbackServerContext* context, const UnassignByInstanceIdsRequest* request,
+    UnassignByInstanceIdsResponse* response)
+    : GongCallReactor(parts, context, "UnassignByInstanceIds",
+                      upstream::DecodeUnassignByInstanceIdsResponse),
       coalescing_(coalescing),
+      request_(request),
       response_(response) {}
 
-void UnassignByInstanceIdsReactor::Start(const UnassignByInstanceIdsRequest& request) {
-  if (!Authenticate()) return;
-  ValidatedRequest validated = ValidateUnassignByInstanceIds(request);
-  if (!validated.violations.empty()) {
-    FinishInvalid(validated.violations);
-    return;
-  }
-  requested_ = validated.request.flow_instance_ids;
-  upstream::GongRequest gong_request =
-      upstream::EncodeUnassignByInstanceIds(validated.request, UpstreamDeadline());
-  Submit(std::move(gong_request), coalescing_->Part(std::move(validated.request)),
-         requested_.size());
+Validated<upstream::UnassignByInstanceIdsParams>
+UnassignByInstanceIdsReactor::Validate() {
+  return ValidateUnassignByInstanceIds(*request_);
 }
 
-grpc::Status UnassignByInstanceIdsReactor::OnGongAnswer(upstream::GongAnswer answer,
-                                                        CallRecord* record) {
-  return ReadAnswer(std::move(answer), record,
-                    upstream::DecodeUnassignByInstanceIdsOutcome,
-                    [this](upstream::UnassignByInstanceIdsResult result) {
-                      FillResponse(requested_, std::move(result), response_);
-                    });
+UnassignByInstanceIdsReactor::Encoded UnassignByInstanceIdsReactor::Encode(
+    upstream::UnassignByInstanceIdsParams params, absl::Time deadline) {
+  requested_ = params.flow_instance_ids;
+  GongSubmission submission;
+  submission.request = upstream::EncodeUnassignByInstanceIds(params, deadline);
+  submission.part = coalescing_->Part(std::move(params));
+  submission.ids = requested_.size();
+  return submission;
+}
+
+grpc::Status UnassignByInstanceIdsReactor::Fill(
+    upstream::UnassignByInstanceIdsResult result) {
+  FillResponse(requested_, std::move(result), response_);
+  return grpc::Status::OK;
 }
 
 void FillResponse(const std::vector<std::string>& requested,

@@ -1,6 +1,6 @@
 // One UnassignByInstanceIds call: validation, the unassign codec, unassign's
 // coalescing, and Gong's answer turned into the response. The rest of the
-// call is every method's (gong_call_reactor.h).
+// call is the skeleton's (gong_call_reactor.h).
 #pragma once
 
 #include <string>
@@ -13,22 +13,27 @@
 
 namespace gong::api {
 
-class UnassignByInstanceIdsReactor final : public GongCallReactor {
+class UnassignByInstanceIdsReactor final
+    : public GongCallReactor<upstream::UnassignByInstanceIdsParams,
+                             upstream::UnassignByInstanceIdsResult> {
  public:
-  // `coalescing` outlives the call.
+  // `coalescing` outlives the call; `request` and `response` are the call's.
   UnassignByInstanceIdsReactor(ServiceParts parts,
                                const quota::UnassignByInstanceIdsCoalescing* coalescing,
                                grpc::CallbackServerContext* context,
+                               const flows::v1::UnassignByInstanceIdsRequest* request,
                                flows::v1::UnassignByInstanceIdsResponse* response);
 
-  void Start(const flows::v1::UnassignByInstanceIdsRequest& request);
-
  private:
-  grpc::Status OnGongAnswer(upstream::GongAnswer answer, CallRecord* record) override;
+  Validated<upstream::UnassignByInstanceIdsParams> Validate() override;
+  Encoded Encode(upstream::UnassignByInstanceIdsParams params,
+                 absl::Time deadline) override;
+  grpc::Status Fill(upstream::UnassignByInstanceIdsResult result) override;
 
   const quota::UnassignByInstanceIdsCoalescing* const coalescing_;
+  const flows::v1::UnassignByInstanceIdsRequest* const request_;
   flows::v1::UnassignByInstanceIdsResponse* const response_;
-  std::vector<std::string> requested_;
+  std::vector<std::string> requested_;  // the distinct ids asked for
 };
 
 // The response for a call whose distinct ids were `requested` and which

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_format.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 namespace {
 
 struct Range {
@@ -84,4 +84,4 @@ std::optional<HiddenCharacter> FindHiddenCharacter(absl::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

@@ -10,7 +10,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 
 struct HiddenCharacter {
   size_t position;   // in characters (code points) from 0
@@ -22,4 +22,4 @@ struct HiddenCharacter {
 // (Cf); nullopt when there is none.
 std::optional<HiddenCharacter> FindHiddenCharacter(absl::string_view text);
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 namespace {
 
 bool IsUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
@@ -62,4 +62,4 @@ std::string SummarizeGongErrors(const std::vector<std::string>& errors) {
   return out;
 }
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

@@ -17,7 +17,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 
 // At most this many of Gong's errors[] go into a status message.
 inline constexpr size_t kMaxGongErrorsShown = 3;
@@ -45,4 +45,4 @@ std::string BoundedText(absl::string_view text, size_t max_bytes);
 // "a; b; c (and 99,997 more errors; truncated)" or "aaaa… (truncated)".
 std::string SummarizeGongErrors(const std::vector<std::string>& errors);
 
-}  // namespace gong::api
+}  // namespace gong::api::internal

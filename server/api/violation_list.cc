@@ -6,6 +6,10 @@
 #include "api/upstream_text.h"
 
 namespace gong::api {
+
+using internal::kCutMark;
+using internal::Utf8Prefix;
+
 namespace {
 
 // `text` in at most `max_bytes` bytes: cut short, it ends in kCutMark.

@@ -55,4 +55,12 @@ class ViolationList {
   size_t total_ = 0;
 };
 
+// A request checked: the plain request it stands for, or what is wrong
+// with it.
+template <typename Request>
+struct Validated {
+  Request request;           // meaningful only when valid
+  ViolationList violations;  // empty when the request is valid
+};
+
 }  // namespace gong::api

@@ -39,8 +39,8 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   facade->steward_ = *std::move(steward);
   facade->reporter_ =
       std::make_unique<observability::CallReporter>(facade->metrics_.get());
+  facade->clock_ = base::MakeRealClock();
   if (!config.caller_tokens_file.empty()) {
-    facade->clock_ = base::MakeRealClock();
     absl::StatusOr<std::unique_ptr<auth::CallerTokens>> callers =
         auth::CallerTokens::Load(config.caller_tokens_file, facade->clock_.get());
     if (!callers.ok()) return callers.status();
@@ -48,7 +48,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   }
   facade->service_ = std::make_unique<api::FlowServiceImpl>(
       facade->steward_.get(), facade->reporter_.get(), facade->callers_.get(),
-      config.upstream_timeout);
+      config.upstream_timeout, facade->clock_.get());
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       auth::MakeServerCredentials(
           {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file});

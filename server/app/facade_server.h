@@ -54,7 +54,7 @@ class FacadeServer {
   // service calls), then the metrics (which the steward reports to).
   std::unique_ptr<observability::Metrics> metrics_;
   std::unique_ptr<quota::QuotaSteward> steward_;
-  std::unique_ptr<base::Clock> clock_;           // for callers_' re-reads
+  std::unique_ptr<base::Clock> clock_;  // the calls' deadlines, callers_' re-reads
   std::unique_ptr<auth::CallerTokens> callers_;  // with --caller_tokens_file
   std::unique_ptr<observability::CallReporter> reporter_;
   std::unique_ptr<api::FlowServiceImpl> service_;

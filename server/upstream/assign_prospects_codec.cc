@@ -146,12 +146,4 @@ absl::StatusOr<AssignProspectsResult> DecodeAssignProspectsResponse(
   return result;
 }
 
-AssignProspectsOutcome DecodeAssignProspectsOutcome(GongOutcome outcome) {
-  if (auto* error = std::get_if<GongError>(&outcome)) return std::move(*error);
-  absl::StatusOr<AssignProspectsResult> decoded =
-      DecodeAssignProspectsResponse(std::get<GongAnswer>(outcome).body);
-  if (decoded.ok()) return *std::move(decoded);
-  return GongError::MalformedAnswer(200, std::string(decoded.status().message()));
-}
-
 }  // namespace gong::upstream

@@ -20,6 +20,7 @@
 #include "upstream/flow_instance.h"
 #include "upstream/gong_answer.h"
 #include "upstream/gong_request.h"
+#include "upstream/gong_result.h"
 
 namespace gong::upstream {
 
@@ -85,8 +86,6 @@ struct AssignProspectsResult {
   std::vector<std::string> warnings;
 };
 
-using AssignProspectsOutcome = std::variant<AssignProspectsResult, GongError>;
-
 // The GongRequest for `request`: a write (Gong acts on it), due at
 // `deadline`.
 GongRequest EncodeAssignProspects(const AssignProspectsParams& request,
@@ -108,9 +107,5 @@ std::string EncodeAssignProspectsBody(const AssignProspectsParams& request);
 // any other shape is an error whose message says what was wrong.
 absl::StatusOr<AssignProspectsResult> DecodeAssignProspectsResponse(
     absl::string_view body);
-
-// Gong's answer to an assign request as its result; a 200 whose body is
-// not of the endpoint's shape is a kMalformedAnswer error.
-AssignProspectsOutcome DecodeAssignProspectsOutcome(GongOutcome outcome);
 
 }  // namespace gong::upstream

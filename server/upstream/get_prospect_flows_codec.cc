@@ -53,12 +53,4 @@ absl::StatusOr<GetProspectFlowsResult> DecodeGetProspectFlowsResponse(
   return result;
 }
 
-GetProspectFlowsOutcome DecodeGetProspectFlowsOutcome(GongOutcome outcome) {
-  if (auto* error = std::get_if<GongError>(&outcome)) return std::move(*error);
-  absl::StatusOr<GetProspectFlowsResult> decoded =
-      DecodeGetProspectFlowsResponse(std::get<GongAnswer>(outcome).body);
-  if (decoded.ok()) return *std::move(decoded);
-  return GongError::MalformedAnswer(200, std::string(decoded.status().message()));
-}
-
 }  // namespace gong::upstream

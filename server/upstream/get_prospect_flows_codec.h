@@ -20,6 +20,7 @@
 #include "upstream/flow_instance.h"
 #include "upstream/gong_answer.h"
 #include "upstream/gong_request.h"
+#include "upstream/gong_result.h"
 
 namespace gong::upstream {
 
@@ -43,8 +44,6 @@ struct GetProspectFlowsResult {
   std::vector<std::string> warnings;
 };
 
-using GetProspectFlowsOutcome = std::variant<GetProspectFlowsResult, GongError>;
-
 // The GongRequest for `query`: a read, due at `deadline`.
 GongRequest EncodeGetProspectFlows(const GetProspectFlowsParams& query,
                                    absl::Time deadline);
@@ -64,9 +63,5 @@ std::string EncodeGetProspectFlowsResponse(const GetProspectFlowsResult& result)
 // (flow_instance.h says which fields are required).
 absl::StatusOr<GetProspectFlowsResult> DecodeGetProspectFlowsResponse(
     absl::string_view body);
-
-// Gong's answer to a lookup as its result; a 200 whose body is not of the
-// endpoint's shape is a kMalformedAnswer error.
-GetProspectFlowsOutcome DecodeGetProspectFlowsOutcome(GongOutcome outcome);
 
 }  // namespace gong::upstream

@@ -119,12 +119,4 @@ absl::StatusOr<ListFlowsResult> DecodeListFlowsResponse(absl::string_view body) 
   return result;
 }
 
-ListFlowsOutcome DecodeListFlowsOutcome(GongOutcome outcome) {
-  if (auto* error = std::get_if<GongError>(&outcome)) return std::move(*error);
-  absl::StatusOr<ListFlowsResult> decoded =
-      DecodeListFlowsResponse(std::get<GongAnswer>(outcome).body);
-  if (decoded.ok()) return *std::move(decoded);
-  return GongError::MalformedAnswer(200, std::string(decoded.status().message()));
-}
-
 }  // namespace gong::upstream

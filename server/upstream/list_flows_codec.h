@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "upstream/gong_answer.h"
 #include "upstream/gong_request.h"
+#include "upstream/gong_result.h"
 
 namespace gong::upstream {
 
@@ -60,8 +61,6 @@ struct ListFlowsResult {
   std::vector<std::string> warnings;
 };
 
-using ListFlowsOutcome = std::variant<ListFlowsResult, GongError>;
-
 // The GongRequest for `query`: a GET with no body, a read (safe to retry),
 // due at `deadline`. Only the parameters that are set are sent, and
 // mostRecentlyAssigned only when true. The values go in as they are: the
@@ -78,9 +77,5 @@ GongRequest EncodeListFlows(const ListFlowsParams& query, absl::Time deadline);
 // and one of the wrong type or a date that cannot be read as empty with a
 // warning.
 absl::StatusOr<ListFlowsResult> DecodeListFlowsResponse(absl::string_view body);
-
-// Gong's answer to a listing as its result; a 200 whose body is not of the
-// endpoint's shape is a kMalformedAnswer error.
-ListFlowsOutcome DecodeListFlowsOutcome(GongOutcome outcome);
 
 }  // namespace gong::upstream

@@ -62,12 +62,4 @@ absl::StatusOr<UnassignByCrmIdResult> DecodeUnassignByCrmIdResponse(
   return result;
 }
 
-UnassignByCrmIdOutcome DecodeUnassignByCrmIdOutcome(GongOutcome outcome) {
-  if (auto* error = std::get_if<GongError>(&outcome)) return std::move(*error);
-  absl::StatusOr<UnassignByCrmIdResult> decoded =
-      DecodeUnassignByCrmIdResponse(std::get<GongAnswer>(outcome).body);
-  if (decoded.ok()) return *std::move(decoded);
-  return GongError::MalformedAnswer(200, std::string(decoded.status().message()));
-}
-
 }  // namespace gong::upstream

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "upstream/gong_answer.h"
 #include "upstream/gong_request.h"
+#include "upstream/gong_result.h"
 
 namespace gong::upstream {
 
@@ -42,8 +43,6 @@ struct UnassignByCrmIdResult {
   std::vector<std::string> warnings = {};
 };
 
-using UnassignByCrmIdOutcome = std::variant<UnassignByCrmIdResult, GongError>;
-
 // The GongRequest for `request`: a write (Gong acts on it) of one prospect,
 // due at `deadline`, with the body {"crmProspectId", "flowId"?,
 // "unassignedByUserEmail"?}. flowId is left out only when `all_flows` says
@@ -59,9 +58,5 @@ absl::StatusOr<GongRequest> EncodeUnassignByCrmId(const UnassignByCrmIdParams& r
 // wrong.
 absl::StatusOr<UnassignByCrmIdResult> DecodeUnassignByCrmIdResponse(
     absl::string_view body);
-
-// Gong's answer to an unassign-by-crm-id request as its result; a 200 whose
-// body is not of the endpoint's shape is a kMalformedAnswer error.
-UnassignByCrmIdOutcome DecodeUnassignByCrmIdOutcome(GongOutcome outcome);
 
 }  // namespace gong::upstream

@@ -66,12 +66,4 @@ absl::StatusOr<UnassignByInstanceIdsResult> DecodeUnassignByInstanceIdsResponse(
   return result;
 }
 
-UnassignByInstanceIdsOutcome DecodeUnassignByInstanceIdsOutcome(GongOutcome outcome) {
-  if (auto* error = std::get_if<GongError>(&outcome)) return std::move(*error);
-  absl::StatusOr<UnassignByInstanceIdsResult> decoded =
-      DecodeUnassignByInstanceIdsResponse(std::get<GongAnswer>(outcome).body);
-  if (decoded.ok()) return *std::move(decoded);
-  return GongError::MalformedAnswer(200, std::string(decoded.status().message()));
-}
-
 }  // namespace gong::upstream

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "upstream/gong_answer.h"
 #include "upstream/gong_request.h"
+#include "upstream/gong_result.h"
 
 namespace gong::upstream {
 
@@ -37,8 +38,6 @@ struct UnassignByInstanceIdsResult {
   std::vector<std::string> warnings = {};
 };
 
-using UnassignByInstanceIdsOutcome = std::variant<UnassignByInstanceIdsResult, GongError>;
-
 // The GongRequest for `request`: a write (Gong acts on it), due at `deadline`.
 GongRequest EncodeUnassignByInstanceIds(const UnassignByInstanceIdsParams& request,
                                         absl::Time deadline);
@@ -58,9 +57,5 @@ std::string EncodeUnassignByInstanceIdsResponse(
 // is an error whose message says what was wrong.
 absl::StatusOr<UnassignByInstanceIdsResult> DecodeUnassignByInstanceIdsResponse(
     absl::string_view body);
-
-// Gong's answer to an unassign request as its result; a 200 whose body is not
-// of the endpoint's shape is a kMalformedAnswer error.
-UnassignByInstanceIdsOutcome DecodeUnassignByInstanceIdsOutcome(GongOutcome outcome);
 
 }  // namespace gong::upstream

@@ -19,7 +19,7 @@
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 namespace {
 
 using ::testing::HasSubstr;
@@ -203,4 +203,4 @@ TEST(InvalidRequestTest, TheLongestListedTextsStillFit) {
 }
 
 }  // namespace
-}  // namespace gong::api
+}  // namespace gong::api::internal

@@ -9,7 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 namespace {
 
 using ::testing::HasSubstr;
@@ -144,4 +144,4 @@ TEST(PageTokenTest, ATokenPastTheBoundIsRefused) {
 }
 
 }  // namespace
-}  // namespace gong::api
+}  // namespace gong::api::internal

@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "upstream/gong_time.h"
 
-namespace gong::api {
+namespace gong::api::internal {
 namespace {
 
 namespace v1 = flows::v1;
@@ -148,4 +148,4 @@ TEST(ProtoConversionsTest, AFlowAndAFailureFieldForField) {
 }
 
 }  // namespace
-}  // namespace gong::api
+}  // namespace gong::api::internal

@@ -356,9 +356,10 @@ Details DetailsForAnswer(int http_status, const std::string& retry_after) {
   response.headers["retry-after"] = retry_after;
   response.body = R"({"requestId": "r", "errors": ["x"]})";
   // As the Gong client reads it, then the unassign codec.
-  const upstream::UnassignByInstanceIdsOutcome outcome =
-      upstream::DecodeUnassignByInstanceIdsOutcome(
-          upstream::ReadGongAnswer(http::HttpResult(response), absl::Now()));
+  const upstream::GongResult<upstream::UnassignByInstanceIdsResult> outcome =
+      upstream::DecodeOutcome(
+          upstream::ReadGongAnswer(http::HttpResult(response), absl::Now()),
+          upstream::DecodeUnassignByInstanceIdsResponse);
   EXPECT_TRUE(std::holds_alternative<upstream::GongError>(outcome));
   return Unpack(GongErrorToStatus(std::get<upstream::GongError>(outcome)));
 }

@@ -69,13 +69,14 @@ void FuzzListing(absl::string_view body) {
     gong::upstream::ListFlowsParams filters;
     filters.flow_owner_email = "ana@example.com";
     absl::StatusOr<std::string> token =
-        gong::api::EncodePageToken(filters, result->next_cursor);
-    if (result->next_cursor.size() > gong::api::kMaxCursorBytes) {
+        gong::api::internal::EncodePageToken(filters, result->next_cursor);
+    if (result->next_cursor.size() > gong::api::internal::kMaxCursorBytes) {
       FUZZ_CHECK(!token.ok());
       return;
     }
-    FUZZ_CHECK(token.ok() && token->size() <= gong::api::kMaxPageTokenBytes);
-    absl::StatusOr<std::string> cursor = gong::api::DecodePageToken(*token, filters);
+    FUZZ_CHECK(token.ok() && token->size() <= gong::api::internal::kMaxPageTokenBytes);
+    absl::StatusOr<std::string> cursor =
+        gong::api::internal::DecodePageToken(*token, filters);
     FUZZ_CHECK(cursor.ok() && *cursor == result->next_cursor);
   }
 }
@@ -98,19 +99,22 @@ void FuzzPageToken(absl::string_view token) {
   gong::upstream::ListFlowsParams filters;
   filters.flow_owner_email = "ana@example.com";
   filters.workspace_id = "61";
-  absl::StatusOr<std::string> cursor = gong::api::DecodePageToken(token, filters);
+  absl::StatusOr<std::string> cursor =
+      gong::api::internal::DecodePageToken(token, filters);
   if (!cursor.ok()) {
     FUZZ_CHECK(cursor.status().code() == absl::StatusCode::kInvalidArgument);
     return;
   }
-  FUZZ_CHECK(!cursor->empty() && cursor->size() <= gong::api::kMaxCursorBytes);
-  absl::StatusOr<std::string> again = gong::api::EncodePageToken(filters, *cursor);
+  FUZZ_CHECK(!cursor->empty() && cursor->size() <= gong::api::internal::kMaxCursorBytes);
+  absl::StatusOr<std::string> again =
+      gong::api::internal::EncodePageToken(filters, *cursor);
   FUZZ_CHECK(again.ok());
-  absl::StatusOr<std::string> reread = gong::api::DecodePageToken(*again, filters);
+  absl::StatusOr<std::string> reread =
+      gong::api::internal::DecodePageToken(*again, filters);
   FUZZ_CHECK(reread.ok() && *reread == *cursor);
   gong::upstream::ListFlowsParams other = filters;
   other.folder_id = "9";
-  FUZZ_CHECK(!gong::api::DecodePageToken(token, other).ok());
+  FUZZ_CHECK(!gong::api::internal::DecodePageToken(token, other).ok());
 }
 
 }  // namespace

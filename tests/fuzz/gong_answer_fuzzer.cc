@@ -1,8 +1,9 @@
-// Fuzzes how Gong's answers are read: the 200 body (DecodeUnassignByInstanceIdsResponse),
-// the error body (DecodeErrorBody), the whole interpretation of an HTTP
-// answer as the Gong client and the unassign codec do it (ReadGongAnswer,
-// then DecodeUnassignByInstanceIdsOutcome), and the bounds on Gong's text passed on to
-// callers (upstream_text).
+// Fuzzes how Gong's answers are read: the 200 body
+// (DecodeUnassignByInstanceIdsResponse), the error body (DecodeErrorBody),
+// the whole interpretation of an HTTP answer as the Gong client and the
+// unassign codec do it (ReadGongAnswer, then DecodeOutcome with
+// DecodeUnassignByInstanceIdsResponse), and the bounds on Gong's text passed
+// on to callers (upstream_text).
 //
 // Input: a first line "STATUS" or "STATUS RETRY-AFTER" (say "429 3"), then
 // the body. Without a readable status line the whole input is a 200's body.
@@ -118,15 +119,15 @@ void CheckIdAsWritten(const Json& value, const std::string& id) {
 // What a caller gets of Gong's text (in a status message and ErrorInfo
 // metadata) stays small and valid UTF-8, however long Gong's text is.
 void CheckBoundedForCallers(const gong::upstream::GongError& error) {
-  const std::string summary = gong::api::SummarizeGongErrors(error.errors);
-  FUZZ_CHECK(summary.size() <= gong::api::kMaxGongErrorBytes + 128);
+  const std::string summary = gong::api::internal::SummarizeGongErrors(error.errors);
+  FUZZ_CHECK(summary.size() <= gong::api::internal::kMaxGongErrorBytes + 128);
   FUZZ_CHECK(IsValidUtf8(summary));
   FUZZ_CHECK(error.errors.empty() || !summary.empty());
-  const std::string request_id =
-      gong::api::BoundedText(error.request_id, gong::api::kMaxGongRequestIdBytes);
-  FUZZ_CHECK(request_id.size() <= gong::api::kMaxGongRequestIdBytes + 32);
+  const std::string request_id = gong::api::internal::BoundedText(
+      error.request_id, gong::api::internal::kMaxGongRequestIdBytes);
+  FUZZ_CHECK(request_id.size() <= gong::api::internal::kMaxGongRequestIdBytes + 32);
   FUZZ_CHECK(IsValidUtf8(request_id));
-  if (error.request_id.size() <= gong::api::kMaxGongRequestIdBytes) {
+  if (error.request_id.size() <= gong::api::internal::kMaxGongRequestIdBytes) {
     FUZZ_CHECK(request_id == error.request_id);
   }
 }
@@ -144,8 +145,9 @@ void CheckInterpretation(int status, absl::string_view retry_after,
              (status == 200));
   if (status == 200)
     FUZZ_CHECK(std::get<gong::upstream::GongAnswer>(answer).body == body);
-  const gong::upstream::UnassignByInstanceIdsOutcome outcome =
-      gong::upstream::DecodeUnassignByInstanceIdsOutcome(answer);
+  const gong::upstream::GongResult<gong::upstream::UnassignByInstanceIdsResult> outcome =
+      gong::upstream::DecodeOutcome(answer,
+                                    gong::upstream::DecodeUnassignByInstanceIdsResponse);
 
   const absl::StatusOr<gong::upstream::UnassignByInstanceIdsResult> decoded =
       gong::upstream::DecodeUnassignByInstanceIdsResponse(body);

@@ -342,13 +342,15 @@ TEST(DecodeAssignResponseTest, RefusesBodiesThatAreNotAJsonObject) {
   }
 }
 
-// --- DecodeAssignProspectsOutcome
+// --- DecodeOutcome(..., DecodeAssignProspectsResponse) ---------------------------------
 // ----------------------------------------------------------
 
 TEST(DecodeAssignOutcomeTest, AReadable200IsTheResult) {
-  const AssignProspectsOutcome outcome = DecodeAssignProspectsOutcome(GongAnswer{
-      R"({"requestId": "r", "prospectsAssigned": [],
-          "prospectsNotAssigned": [{"crmProspectId": "00Q2", "errorCode": "InvalidState"}]})"});
+  const GongResult<AssignProspectsResult> outcome = DecodeOutcome(
+      GongAnswer{
+          R"({"requestId": "r", "prospectsAssigned": [],
+          "prospectsNotAssigned": [{"crmProspectId": "00Q2", "errorCode": "InvalidState"}]})"},
+      DecodeAssignProspectsResponse);
 
   ASSERT_TRUE(std::holds_alternative<AssignProspectsResult>(outcome));
   const auto& result = std::get<AssignProspectsResult>(outcome);
@@ -358,7 +360,8 @@ TEST(DecodeAssignOutcomeTest, AReadable200IsTheResult) {
 }
 
 TEST(DecodeAssignOutcomeTest, AnUnreadable200IsMalformed) {
-  const AssignProspectsOutcome outcome = DecodeAssignProspectsOutcome(GongAnswer{"[]"});
+  const GongResult<AssignProspectsResult> outcome =
+      DecodeOutcome(GongAnswer{"[]"}, DecodeAssignProspectsResponse);
 
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
   const GongError& error = std::get<GongError>(outcome);
@@ -368,8 +371,10 @@ TEST(DecodeAssignOutcomeTest, AnUnreadable200IsMalformed) {
 }
 
 TEST(DecodeAssignOutcomeTest, GongErrorsPassThrough) {
-  const AssignProspectsOutcome outcome = DecodeAssignProspectsOutcome(GongError::NoAnswer(
-      GongError::Kind::kTimedOut, "deadline", /*may_have_acted=*/true));
+  const GongResult<AssignProspectsResult> outcome =
+      DecodeOutcome(GongError::NoAnswer(GongError::Kind::kTimedOut, "deadline",
+                                        /*may_have_acted=*/true),
+                    DecodeAssignProspectsResponse);
 
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
   const GongError& error = std::get<GongError>(outcome);

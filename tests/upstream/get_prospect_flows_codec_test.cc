@@ -265,11 +265,13 @@ TEST(EncodeProspectFlowsResponseTest, ReadsBackAsGongsAnswer) {
   EXPECT_THAT(again->warnings, IsEmpty());
 }
 
-// --- DecodeGetProspectFlowsOutcome ---------------------------------------------------
+// --- DecodeOutcome(..., DecodeGetProspectFlowsResponse) --------------------------------
 
 TEST(DecodeProspectFlowsOutcomeTest, AReadable200IsTheResultWithItsWarnings) {
-  const GetProspectFlowsOutcome outcome = DecodeGetProspectFlowsOutcome(GongAnswer{
-      R"({"requestId": "r", "prospectsAssigned": [{"flowInstanceId": "1", "flowId": "2"}]})"});
+  const GongResult<GetProspectFlowsResult> outcome = DecodeOutcome(
+      GongAnswer{
+          R"({"requestId": "r", "prospectsAssigned": [{"flowInstanceId": "1", "flowId": "2"}]})"},
+      DecodeGetProspectFlowsResponse);
 
   ASSERT_TRUE(std::holds_alternative<GetProspectFlowsResult>(outcome));
   const auto& result = std::get<GetProspectFlowsResult>(outcome);
@@ -280,8 +282,9 @@ TEST(DecodeProspectFlowsOutcomeTest, AReadable200IsTheResultWithItsWarnings) {
 }
 
 TEST(DecodeProspectFlowsOutcomeTest, AnUnreadable200IsMalformed) {
-  const GetProspectFlowsOutcome outcome = DecodeGetProspectFlowsOutcome(
-      GongAnswer{R"({"requestId": "r", "prospectsAssigned": 1})"});
+  const GongResult<GetProspectFlowsResult> outcome =
+      DecodeOutcome(GongAnswer{R"({"requestId": "r", "prospectsAssigned": 1})"},
+                    DecodeGetProspectFlowsResponse);
 
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
   const GongError& error = std::get<GongError>(outcome);
@@ -291,8 +294,9 @@ TEST(DecodeProspectFlowsOutcomeTest, AnUnreadable200IsMalformed) {
 }
 
 TEST(DecodeProspectFlowsOutcomeTest, GongErrorsPassThrough) {
-  const GetProspectFlowsOutcome outcome = DecodeGetProspectFlowsOutcome(
-      GongError::HttpStatus(429, "r9", {"slow down"}, absl::Seconds(2)));
+  const GongResult<GetProspectFlowsResult> outcome =
+      DecodeOutcome(GongError::HttpStatus(429, "r9", {"slow down"}, absl::Seconds(2)),
+                    DecodeGetProspectFlowsResponse);
 
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
   const GongError& error = std::get<GongError>(outcome);

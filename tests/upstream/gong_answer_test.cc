@@ -34,19 +34,20 @@ http::HttpResponse Response(
 }
 
 // An answer read as the unassign reactor reads it.
-UnassignByInstanceIdsOutcome Read(const http::HttpResult& result) {
-  return DecodeUnassignByInstanceIdsOutcome(ReadGongAnswer(result, absl::Now()));
+GongResult<UnassignByInstanceIdsResult> Read(const http::HttpResult& result) {
+  return DecodeOutcome(ReadGongAnswer(result, absl::Now()),
+                       DecodeUnassignByInstanceIdsResponse);
 }
 
 // The error in `outcome` (a default GongError, and a failure, if none).
-GongError ErrorOf(const UnassignByInstanceIdsOutcome& outcome) {
+GongError ErrorOf(const GongResult<UnassignByInstanceIdsResult>& outcome) {
   const auto* error = std::get_if<GongError>(&outcome);
   EXPECT_NE(error, nullptr) << "expected an error, got a result";
   return error != nullptr ? *error : GongError();
 }
 
 TEST(GongAnswerTest, GoodOkAnswerIsAResult) {
-  const UnassignByInstanceIdsOutcome outcome = Read(Response(
+  const GongResult<UnassignByInstanceIdsResult> outcome = Read(Response(
       200,
       R"({"requestId": "r-1", "unassignedFlowInstanceIds": ["5", 9007199254740993]})"));
 
@@ -68,7 +69,7 @@ TEST(GongAnswerTest, GarbageOkAnswerIsMalformed) {
 }
 
 TEST(GongAnswerTest, OkAnswerWithoutTheIdListIsMalformed) {
-  const UnassignByInstanceIdsOutcome outcome =
+  const GongResult<UnassignByInstanceIdsResult> outcome =
       Read(Response(200, R"({"requestId": "r-2"})"));
 
   const GongError error = ErrorOf(outcome);

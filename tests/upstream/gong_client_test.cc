@@ -180,8 +180,8 @@ TEST(RestGongClientTest, CallbackRunsOnlyWhenTheTransportAnswers) {
 
   ASSERT_TRUE(outcome.has_value());
   ASSERT_TRUE(std::holds_alternative<GongAnswer>(*outcome));
-  const UnassignByInstanceIdsOutcome decoded =
-      DecodeUnassignByInstanceIdsOutcome(*outcome);
+  const GongResult<UnassignByInstanceIdsResult> decoded =
+      DecodeOutcome(*outcome, DecodeUnassignByInstanceIdsResponse);
   ASSERT_TRUE(std::holds_alternative<UnassignByInstanceIdsResult>(decoded));
   EXPECT_EQ(std::get<UnassignByInstanceIdsResult>(decoded).request_id, "r-1");
   EXPECT_THAT(std::get<UnassignByInstanceIdsResult>(decoded).unassigned_flow_instance_ids,

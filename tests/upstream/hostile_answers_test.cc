@@ -84,23 +84,27 @@ const std::vector<Endpoint>& Endpoints() {
   static const auto* endpoints = new std::vector<Endpoint>{
       {"lookup flowName", LookupAnswer,
        [](const std::string& body, GongError* e) {
-         return ErrorOf(DecodeGetProspectFlowsOutcome(GongAnswer{body}), e);
+         return ErrorOf(DecodeOutcome(GongAnswer{body}, DecodeGetProspectFlowsResponse),
+                        e);
        }},
       {"listing records.cursor", ListingAnswer,
        [](const std::string& body, GongError* e) {
-         return ErrorOf(DecodeListFlowsOutcome(GongAnswer{body}), e);
+         return ErrorOf(DecodeOutcome(GongAnswer{body}, DecodeListFlowsResponse), e);
        }},
       {"assign errorMessage", AssignAnswer,
        [](const std::string& body, GongError* e) {
-         return ErrorOf(DecodeAssignProspectsOutcome(GongAnswer{body}), e);
+         return ErrorOf(DecodeOutcome(GongAnswer{body}, DecodeAssignProspectsResponse),
+                        e);
        }},
       {"unassign requestId", UnassignAnswer,
        [](const std::string& body, GongError* e) {
-         return ErrorOf(DecodeUnassignByInstanceIdsOutcome(GongAnswer{body}), e);
+         return ErrorOf(
+             DecodeOutcome(GongAnswer{body}, DecodeUnassignByInstanceIdsResponse), e);
        }},
       {"unassign by CRM id requestId", UnassignAnswer,
        [](const std::string& body, GongError* e) {
-         return ErrorOf(DecodeUnassignByCrmIdOutcome(GongAnswer{body}), e);
+         return ErrorOf(DecodeOutcome(GongAnswer{body}, DecodeUnassignByCrmIdResponse),
+                        e);
        }},
   };
   return *endpoints;

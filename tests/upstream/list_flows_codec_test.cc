@@ -485,18 +485,18 @@ TEST(DecodeListFlowsResponseTest, RefusesBodiesThatAreNotAJsonObject) {
   }
 }
 
-// --- DecodeListFlowsOutcome ----------------------------------------------------
+// --- DecodeOutcome(..., DecodeListFlowsResponse) ---------------------------------
 
 TEST(DecodeListFlowsOutcomeTest, AReadable200IsTheResult) {
-  const ListFlowsOutcome outcome =
-      DecodeListFlowsOutcome(GongAnswer{OneFlow(R"("id": "1")")});
+  const GongResult<ListFlowsResult> outcome =
+      DecodeOutcome(GongAnswer{OneFlow(R"("id": "1")")}, DecodeListFlowsResponse);
   ASSERT_TRUE(std::holds_alternative<ListFlowsResult>(outcome));
   EXPECT_EQ(std::get<ListFlowsResult>(outcome).flows[0].flow_id, "1");
 }
 
 TEST(DecodeListFlowsOutcomeTest, AnUnreadable200IsMalformedSayingWhy) {
-  const ListFlowsOutcome outcome =
-      DecodeListFlowsOutcome(GongAnswer{R"({"requestId": "r", "flows": []})"});
+  const GongResult<ListFlowsResult> outcome = DecodeOutcome(
+      GongAnswer{R"({"requestId": "r", "flows": []})"}, DecodeListFlowsResponse);
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
   const GongError& error = std::get<GongError>(outcome);
   EXPECT_EQ(error.kind, GongError::Kind::kMalformedAnswer);
@@ -505,8 +505,9 @@ TEST(DecodeListFlowsOutcomeTest, AnUnreadable200IsMalformedSayingWhy) {
 }
 
 TEST(DecodeListFlowsOutcomeTest, GongErrorsPassThrough) {
-  const ListFlowsOutcome outcome = DecodeListFlowsOutcome(
-      GongError::HttpStatus(429, "r-9", {"too many"}, absl::Seconds(2)));
+  const GongResult<ListFlowsResult> outcome =
+      DecodeOutcome(GongError::HttpStatus(429, "r-9", {"too many"}, absl::Seconds(2)),
+                    DecodeListFlowsResponse);
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
   const GongError& error = std::get<GongError>(outcome);
   EXPECT_EQ(error.kind, GongError::Kind::kHttpStatus);

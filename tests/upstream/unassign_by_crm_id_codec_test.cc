@@ -222,19 +222,20 @@ TEST(DecodeUnassignByCrmIdResponseTest, AnUnreadableRequestIdIsAWarning) {
             std::vector<std::string>{"requestId is not an id (true); left empty"});
 }
 
-// --- DecodeUnassignByCrmIdOutcome -----------------------------------------------
+// --- DecodeOutcome(..., DecodeUnassignByCrmIdResponse) ---------------------------------
 
 TEST(DecodeUnassignByCrmIdOutcomeTest, AReadable200IsTheResult) {
-  const UnassignByCrmIdOutcome outcome = DecodeUnassignByCrmIdOutcome(
-      GongAnswer{R"({"requestId": "r", "unassignedFlowInstanceIds": ["5"]})"});
+  const GongResult<UnassignByCrmIdResult> outcome = DecodeOutcome(
+      GongAnswer{R"({"requestId": "r", "unassignedFlowInstanceIds": ["5"]})"},
+      DecodeUnassignByCrmIdResponse);
   ASSERT_TRUE(std::holds_alternative<UnassignByCrmIdResult>(outcome));
   EXPECT_THAT(std::get<UnassignByCrmIdResult>(outcome).unassigned_flow_instance_ids,
               ElementsAre("5"));
 }
 
 TEST(DecodeUnassignByCrmIdOutcomeTest, AnUnreadable200IsMalformedSayingWhy) {
-  const UnassignByCrmIdOutcome outcome =
-      DecodeUnassignByCrmIdOutcome(GongAnswer{R"({"requestId": "r"})"});
+  const GongResult<UnassignByCrmIdResult> outcome =
+      DecodeOutcome(GongAnswer{R"({"requestId": "r"})"}, DecodeUnassignByCrmIdResponse);
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
   const GongError& error = std::get<GongError>(outcome);
   EXPECT_EQ(error.kind, GongError::Kind::kMalformedAnswer);
@@ -243,8 +244,9 @@ TEST(DecodeUnassignByCrmIdOutcomeTest, AnUnreadable200IsMalformedSayingWhy) {
 }
 
 TEST(DecodeUnassignByCrmIdOutcomeTest, GongErrorsPassThrough) {
-  const UnassignByCrmIdOutcome outcome = DecodeUnassignByCrmIdOutcome(
-      GongError::HttpStatus(400, "r-4", {"prospect does not exist"}));
+  const GongResult<UnassignByCrmIdResult> outcome =
+      DecodeOutcome(GongError::HttpStatus(400, "r-4", {"prospect does not exist"}),
+                    DecodeUnassignByCrmIdResponse);
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
   const GongError& error = std::get<GongError>(outcome);
   EXPECT_EQ(error.kind, GongError::Kind::kHttpStatus);

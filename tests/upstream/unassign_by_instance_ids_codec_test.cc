@@ -246,18 +246,18 @@ TEST(EncodeUnassignTest, IsAWriteToTheEndpointCarryingTheBody) {
   EXPECT_EQ(gong.items, 3u);
 }
 
-// --- DecodeUnassignByInstanceIdsOutcome
+// --- DecodeOutcome(..., DecodeUnassignByInstanceIdsResponse) ---------------------------
 // ---------------------------------------------------
 
 TEST(DecodeUnassignOutcomeTest, AnUnreadable200IsMalformedAndErrorsPassThrough) {
-  const UnassignByInstanceIdsOutcome malformed =
-      DecodeUnassignByInstanceIdsOutcome(GongAnswer{"[]"});
+  const GongResult<UnassignByInstanceIdsResult> malformed =
+      DecodeOutcome(GongAnswer{"[]"}, DecodeUnassignByInstanceIdsResponse);
   ASSERT_TRUE(std::holds_alternative<GongError>(malformed));
   EXPECT_EQ(std::get<GongError>(malformed).kind, GongError::Kind::kMalformedAnswer);
   EXPECT_EQ(std::get<GongError>(malformed).http_status, 200);
 
-  const UnassignByInstanceIdsOutcome passed =
-      DecodeUnassignByInstanceIdsOutcome(GongError::HttpStatus(404, "r", {"gone"}));
+  const GongResult<UnassignByInstanceIdsResult> passed = DecodeOutcome(
+      GongError::HttpStatus(404, "r", {"gone"}), DecodeUnassignByInstanceIdsResponse);
   ASSERT_TRUE(std::holds_alternative<GongError>(passed));
   EXPECT_EQ(std::get<GongError>(passed).http_status, 404);
   EXPECT_EQ(std::get<GongError>(passed).request_id, "r");

@@ -1,12 +1,13 @@
-// Unit tests for the validation of the four flows methods besides
-// UnassignByInstanceIds (server/api/request_validation.h): what a caller
-// must get right before anything is sent to Gong, each problem named by its
-// field path, and what a valid request becomes for the codec.
+// Unit tests for AssignProspects's validation (ValidateAssignProspects in
+// server/api/request_validation.h): the prospects, the flow and its owner,
+// and every text of the overrides within its bound; what a valid request
+// becomes for the codec.
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "api/request_validation.h"
+#include "api/validation_test_util.h"
 #include "gmock/gmock.h"
 #include "gong/flows/v1/flow_service.pb.h"
 #include "gtest/gtest.h"
@@ -19,115 +20,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 namespace v1 = flows::v1;
-
-std::vector<std::string> FieldsOf(const ViolationList& violations) {
-  std::vector<std::string> fields;
-  for (const FieldViolation& v : violations) fields.push_back(v.field);
-  return fields;
-}
-
-template <typename T>
-std::string DescriptionOf(const Validated<T>& validated, const std::string& field) {
-  for (const FieldViolation& v : validated.violations) {
-    if (v.field == field) return v.description;
-  }
-  return "<no violation for " + field + ">";
-}
-
-// --- GetProspectFlows ---------------------------------------------------------
-
-TEST(GetProspectFlowsValidationTest, ByCrmIdsBecomesACrmLookupInRequestOrder) {
-  v1::GetProspectFlowsRequest request;
-  request.add_crm_prospect_ids("003B");
-  request.add_crm_prospect_ids("003A");
-  const auto validated = ValidateGetProspectFlows(request);
-  EXPECT_THAT(validated.violations.listed(), IsEmpty());
-  EXPECT_EQ(validated.request.by, upstream::GetProspectFlowsParams::By::kCrmProspectIds);
-  EXPECT_THAT(validated.request.ids, ElementsAre("003B", "003A"));
-}
-
-TEST(GetProspectFlowsValidationTest, ByInstanceIdsBecomesAnInstanceLookup) {
-  v1::GetProspectFlowsRequest request;
-  request.add_flow_instance_ids("7300000000000000001");
-  const auto validated = ValidateGetProspectFlows(request);
-  EXPECT_THAT(validated.violations.listed(), IsEmpty());
-  EXPECT_EQ(validated.request.by, upstream::GetProspectFlowsParams::By::kFlowInstanceIds);
-  EXPECT_THAT(validated.request.ids, ElementsAre("7300000000000000001"));
-}
-
-TEST(GetProspectFlowsValidationTest, NeitherListIsRefused) {
-  const auto validated = ValidateGetProspectFlows({});
-  EXPECT_THAT(FieldsOf(validated.violations), ElementsAre("crm_prospect_ids"));
-  EXPECT_THAT(DescriptionOf(validated, "crm_prospect_ids"),
-              HasSubstr("flow_instance_ids"));
-}
-
-TEST(GetProspectFlowsValidationTest, BothListsAreRefused) {
-  v1::GetProspectFlowsRequest request;
-  request.add_crm_prospect_ids("003A");
-  request.add_flow_instance_ids("1");
-  const auto validated = ValidateGetProspectFlows(request);
-  EXPECT_THAT(FieldsOf(validated.violations), ElementsAre("flow_instance_ids"));
-}
-
-TEST(GetProspectFlowsValidationTest, EachBadOrRepeatedIdIsNamedByItsIndex) {
-  v1::GetProspectFlowsRequest request;
-  for (const char* id : {"003A", "", "003 B", "003A", "003\x01"}) {
-    request.add_crm_prospect_ids(id);
-  }
-  const auto validated = ValidateGetProspectFlows(request);
-  EXPECT_THAT(FieldsOf(validated.violations),
-              ElementsAre("crm_prospect_ids[1]", "crm_prospect_ids[2]",
-                          "crm_prospect_ids[3]", "crm_prospect_ids[4]"));
-  EXPECT_EQ(DescriptionOf(validated, "crm_prospect_ids[3]"),
-            "repeats crm_prospect_ids[0]");
-}
-
-TEST(GetProspectFlowsValidationTest, TwoHundredIdsPassAndTwoHundredAndOneDoNot) {
-  v1::GetProspectFlowsRequest request;
-  for (int i = 0; i < 200; ++i) request.add_flow_instance_ids(absl::StrCat(1000 + i));
-  EXPECT_THAT(ValidateGetProspectFlows(request).violations.listed(), IsEmpty());
-  request.add_flow_instance_ids("5000");
-  const auto validated = ValidateGetProspectFlows(request);
-  EXPECT_THAT(FieldsOf(validated.violations), ElementsAre("flow_instance_ids"));
-  EXPECT_THAT(DescriptionOf(validated, "flow_instance_ids"), HasSubstr("at most 200"));
-}
-
-// --- ListFlows ---------------------------------------------------------------
-
-TEST(ListFlowsValidationTest, TheFiltersBecomeTheQuery) {
-  v1::ListFlowsRequest request;
-  request.set_flow_owner_email("ana@example.com");
-  request.set_workspace_id("61");
-  request.set_folder_id("62");
-  request.set_most_recently_assigned(true);
-  const auto validated = ValidateListFlows(request);
-  EXPECT_THAT(validated.violations.listed(), IsEmpty());
-  EXPECT_EQ(validated.request.flow_owner_email, "ana@example.com");
-  EXPECT_EQ(validated.request.workspace_id, "61");
-  EXPECT_EQ(validated.request.folder_id, "62");
-  EXPECT_TRUE(validated.request.most_recently_assigned);
-  EXPECT_EQ(validated.request.cursor, "");
-}
-
-TEST(ListFlowsValidationTest, TheOwnerIsRequiredAndMustBeAnEmail) {
-  EXPECT_EQ(DescriptionOf(ValidateListFlows({}), "flow_owner_email"), "is required");
-  v1::ListFlowsRequest request;
-  request.set_flow_owner_email("ana");
-  EXPECT_THAT(DescriptionOf(ValidateListFlows(request), "flow_owner_email"),
-              HasSubstr("local@domain"));
-}
-
-TEST(ListFlowsValidationTest, IdFiltersMustBeIds) {
-  v1::ListFlowsRequest request;
-  request.set_flow_owner_email("ana@example.com");
-  request.set_workspace_id("61 00");
-  request.set_folder_id("\n");
-  EXPECT_THAT(FieldsOf(ValidateListFlows(request).violations),
-              ElementsAre("workspace_id", "folder_id"));
-}
-
-// --- AssignProspects ----------------------------------------------------------
 
 v1::AssignProspectsRequest ValidAssign() {
   v1::AssignProspectsRequest request;
@@ -306,67 +198,6 @@ TEST(AssignValidationTest, TooManyOverridesAreOneViolationEach) {
         absl::StrCat("v", i));
   }
   EXPECT_THAT(ValidateAssignProspects(request).violations.listed(), IsEmpty());
-}
-
-// Lists of ids past their cap are one violation, the ids unread (issue 26).
-TEST(GetProspectFlowsValidationTest, IdsPastTheCapAreOneViolation) {
-  v1::GetProspectFlowsRequest request;
-  for (int i = 0; i < 5'000; ++i) request.add_crm_prospect_ids(i % 2 ? "" : "003A");
-  const auto validated = ValidateGetProspectFlows(request);
-  EXPECT_THAT(FieldsOf(validated.violations), ElementsAre("crm_prospect_ids"));
-  EXPECT_THAT(DescriptionOf(validated, "crm_prospect_ids"), HasSubstr("not 5000"));
-}
-
-// --- UnassignByCrmId -----------------------------------------------------------
-
-TEST(UnassignByCrmIdValidationTest, OneFlow) {
-  v1::UnassignByCrmIdRequest request;
-  request.set_crm_prospect_id("003A");
-  request.set_flow_id("7100");
-  request.set_unassigned_by_user_email("ana@example.com");
-  const auto validated = ValidateUnassignByCrmId(request);
-  ASSERT_THAT(validated.violations.listed(), IsEmpty());
-  EXPECT_EQ(validated.request.crm_prospect_id, "003A");
-  EXPECT_EQ(validated.request.flow_id, "7100");
-  EXPECT_FALSE(validated.request.all_flows);
-  EXPECT_EQ(validated.request.unassigned_by_user_email, "ana@example.com");
-}
-
-TEST(UnassignByCrmIdValidationTest, AllFlowsSendsNoFlowId) {
-  v1::UnassignByCrmIdRequest request;
-  request.set_crm_prospect_id("003A");
-  request.set_all_flows(true);
-  const auto validated = ValidateUnassignByCrmId(request);
-  ASSERT_THAT(validated.violations.listed(), IsEmpty());
-  EXPECT_FALSE(validated.request.flow_id.has_value());
-  EXPECT_TRUE(validated.request.all_flows);
-}
-
-// The mistake the contract exists to stop: a forgotten flow id must not
-// become "every flow".
-TEST(UnassignByCrmIdValidationTest, NeitherAFlowNorAllFlowsIsRefused) {
-  v1::UnassignByCrmIdRequest request;
-  request.set_crm_prospect_id("003A");
-  const auto validated = ValidateUnassignByCrmId(request);
-  EXPECT_THAT(FieldsOf(validated.violations), ElementsAre("flow_id"));
-  EXPECT_THAT(DescriptionOf(validated, "flow_id"), HasSubstr("all_flows"));
-}
-
-TEST(UnassignByCrmIdValidationTest, BothAFlowAndAllFlowsIsRefused) {
-  v1::UnassignByCrmIdRequest request;
-  request.set_crm_prospect_id("003A");
-  request.set_flow_id("7100");
-  request.set_all_flows(true);
-  EXPECT_THAT(FieldsOf(ValidateUnassignByCrmId(request).violations),
-              ElementsAre("all_flows"));
-}
-
-TEST(UnassignByCrmIdValidationTest, TheProspectAndEmailAreChecked) {
-  v1::UnassignByCrmIdRequest request;
-  request.set_all_flows(true);
-  request.set_unassigned_by_user_email("nobody");
-  EXPECT_THAT(FieldsOf(ValidateUnassignByCrmId(request).violations),
-              ElementsAre("crm_prospect_id", "unassigned_by_user_email"));
 }
 
 }  // namespace

@@ -3,10 +3,11 @@
 // ids Gong listed, each once, in Gong's order; still-assigned ids are the requested ids
 // Gong did not list, in request order; Gong's requestId is copied. A merged request's
 // answer goes to each of its callers, and each sees only its own ids.
+#include "api/unassign_by_instance_ids_reactor.h"
+
 #include <string>
 #include <vector>
 
-#include "api/unassign_by_instance_ids_reactor.h"
 #include "gmock/gmock.h"
 #include "gong/flows/v1/flow_service.pb.h"
 #include "gtest/gtest.h"

@@ -3,12 +3,11 @@
 // row is a request and the fields it must be refused for (every violation at
 // once, ids indexed as in the caller's request), or, for a valid request, the
 // de-duplicated ids in first-occurrence order that go to Gong.
-#include "api/request_validation.h"
-
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "api/request_validation.h"
 #include "gmock/gmock.h"
 #include "gong/flows/v1/flow_service.pb.h"
 #include "gtest/gtest.h"
