@@ -30,7 +30,7 @@ v1::AssignProspectsRequest ValidAssign() {
   return request;
 }
 
-TEST(AssignValidationTest, AValidRequestBecomesTheCodecsRequest) {
+TEST(AssignProspectsValidationTest, AValidRequestBecomesTheCodecsRequest) {
   v1::AssignProspectsRequest request = ValidAssign();
   request.set_flow_instance_description("Q3 push");
   auto* step = request.mutable_overrides()->add_steps();
@@ -56,17 +56,17 @@ TEST(AssignValidationTest, AValidRequestBecomesTheCodecsRequest) {
   EXPECT_TRUE(validated.request.overrides->cool_off_override);
 }
 
-TEST(AssignValidationTest, WithoutOverridesNoneAreSent) {
+TEST(AssignProspectsValidationTest, WithoutOverridesNoneAreSent) {
   EXPECT_FALSE(ValidateAssignProspects(ValidAssign()).request.overrides.has_value());
 }
 
-TEST(AssignValidationTest, EveryRequiredFieldIsNamed) {
+TEST(AssignProspectsValidationTest, EveryRequiredFieldIsNamed) {
   const auto validated = ValidateAssignProspects({});
   EXPECT_THAT(FieldsOf(validated.violations),
               ElementsAre("crm_prospect_ids", "flow_id", "flow_instance_owner_email"));
 }
 
-TEST(AssignValidationTest, AtMostAHundredProspects) {
+TEST(AssignProspectsValidationTest, AtMostAHundredProspects) {
   v1::AssignProspectsRequest request = ValidAssign();
   request.clear_crm_prospect_ids();
   for (int i = 0; i < 100; ++i) request.add_crm_prospect_ids(absl::StrCat("003", i));
@@ -76,7 +76,7 @@ TEST(AssignValidationTest, AtMostAHundredProspects) {
               HasSubstr("at most 100"));
 }
 
-TEST(AssignValidationTest, StepNumbersCountFromOneEachOnce) {
+TEST(AssignProspectsValidationTest, StepNumbersCountFromOneEachOnce) {
   v1::AssignProspectsRequest request = ValidAssign();
   for (int number : {1, 0, -3, 1}) {
     request.mutable_overrides()->add_steps()->set_number(number);
@@ -90,7 +90,7 @@ TEST(AssignValidationTest, StepNumbersCountFromOneEachOnce) {
             "repeats overrides.steps[0].number");
 }
 
-TEST(AssignValidationTest, VariablesNeedANameEachOnce) {
+TEST(AssignProspectsValidationTest, VariablesNeedANameEachOnce) {
   v1::AssignProspectsRequest request = ValidAssign();
   for (const char* name : {"a", "", "a"}) {
     request.mutable_overrides()->add_flow_instance_variables()->set_name(name);
@@ -100,7 +100,7 @@ TEST(AssignValidationTest, VariablesNeedANameEachOnce) {
                           "overrides.flow_instance_variables[2].name"));
 }
 
-TEST(AssignValidationTest, ARepeatedProspectIsNamed) {
+TEST(AssignProspectsValidationTest, ARepeatedProspectIsNamed) {
   v1::AssignProspectsRequest request = ValidAssign();
   request.add_crm_prospect_ids("003A");
   EXPECT_THAT(FieldsOf(ValidateAssignProspects(request).violations),
@@ -123,7 +123,7 @@ v1::AssignProspectsRequest WithEveryText(size_t description, size_t subject, siz
   return request;
 }
 
-TEST(AssignValidationTest, EachTextAtItsBoundPasses) {
+TEST(AssignProspectsValidationTest, EachTextAtItsBoundPasses) {
   const auto validated = ValidateAssignProspects(
       WithEveryText(kMaxDescriptionBytes, kMaxStepSubjectBytes, kMaxStepBodyBytes,
                     kMaxVariableNameBytes, kMaxVariableValueBytes));
@@ -132,7 +132,7 @@ TEST(AssignValidationTest, EachTextAtItsBoundPasses) {
   EXPECT_EQ(validated.request.overrides->steps[0].body.size(), kMaxStepBodyBytes);
 }
 
-TEST(AssignValidationTest, EachTextPastItsBoundIsNamed) {
+TEST(AssignProspectsValidationTest, EachTextPastItsBoundIsNamed) {
   const auto validated = ValidateAssignProspects(WithEveryText(
       kMaxDescriptionBytes + 1, kMaxStepSubjectBytes + 1, kMaxStepBodyBytes + 1,
       kMaxVariableNameBytes + 1, kMaxVariableValueBytes + 1));
@@ -146,7 +146,7 @@ TEST(AssignValidationTest, EachTextPastItsBoundIsNamed) {
                          kMaxStepBodyBytes + 1));
 }
 
-TEST(AssignValidationTest, TheIssuesThreeMegabyteSubjectAndMegabyteDescription) {
+TEST(AssignProspectsValidationTest, TheIssuesThreeMegabyteSubjectAndMegabyteDescription) {
   const auto validated =
       ValidateAssignProspects(WithEveryText(1 << 20, 3 << 20, 0, 1, 0));
   EXPECT_THAT(FieldsOf(validated.violations),
@@ -160,7 +160,7 @@ TEST(AssignValidationTest, TheIssuesThreeMegabyteSubjectAndMegabyteDescription) 
 
 // Each override within its bound, but together more than a few full email
 // bodies.
-TEST(AssignValidationTest, TheOverridesTextTogetherIsBounded) {
+TEST(AssignProspectsValidationTest, TheOverridesTextTogetherIsBounded) {
   v1::AssignProspectsRequest request = ValidAssign();
   size_t total = 0;
   for (int number = 1; total <= kMaxOverridesTextBytes; ++number) {
@@ -176,7 +176,7 @@ TEST(AssignValidationTest, TheOverridesTextTogetherIsBounded) {
 
 // More overrides than a request may have is one violation, whatever is in
 // them.
-TEST(AssignValidationTest, TooManyOverridesAreOneViolationEach) {
+TEST(AssignProspectsValidationTest, TooManyOverridesAreOneViolationEach) {
   v1::AssignProspectsRequest request = ValidAssign();
   for (int i = 0; i < 10'000; ++i) {
     request.mutable_overrides()->add_steps()->set_number(0);

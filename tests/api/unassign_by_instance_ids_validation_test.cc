@@ -265,7 +265,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // --- Descriptions ------------------------------------------------------------
 
-TEST(ValidateUnassignRequestTest, HiddenCharactersAreNamedWithTheirPosition) {
+TEST(UnassignByInstanceIdsValidationTest, HiddenCharactersAreNamedWithTheirPosition) {
   const ValidatedRequest validated = ValidateUnassignByInstanceIds(
       MakeRequest({"1001", "10\u00a001"}, "jos\u00e9\u200b@example.com"));
 
@@ -280,7 +280,7 @@ TEST(ValidateUnassignRequestTest, HiddenCharactersAreNamedWithTheirPosition) {
             "U+200B (a format character) at character 4");
 }
 
-TEST(ValidateUnassignRequestTest, TooManyIdsSaysTheLimitAndTheCount) {
+TEST(UnassignByInstanceIdsValidationTest, TooManyIdsSaysTheLimitAndTheCount) {
   const ValidatedRequest validated =
       ValidateUnassignByInstanceIds(MakeRequest(NumberedIds(250), ""));
 
@@ -289,7 +289,7 @@ TEST(ValidateUnassignRequestTest, TooManyIdsSaysTheLimitAndTheCount) {
   EXPECT_THAT(validated.violations.listed()[0].description, HasSubstr("250"));
 }
 
-TEST(ValidateUnassignRequestTest, LongIdSaysTheLimit) {
+TEST(UnassignByInstanceIdsValidationTest, LongIdSaysTheLimit) {
   const ValidatedRequest validated =
       ValidateUnassignByInstanceIds(MakeRequest({std::string(300, '1')}, ""));
 
@@ -299,7 +299,7 @@ TEST(ValidateUnassignRequestTest, LongIdSaysTheLimit) {
 
 // The first kMaxListedViolations are named, in request order; the rest are
 // counted.
-TEST(ValidateUnassignRequestTest, ViolationsPastTheListAreCounted) {
+TEST(UnassignByInstanceIdsValidationTest, ViolationsPastTheListAreCounted) {
   std::vector<std::string> ids = NumberedIds(5);
   for (int i = 0; i < 12; ++i) ids.push_back("");
   const ValidatedRequest validated =
@@ -313,7 +313,8 @@ TEST(ValidateUnassignRequestTest, ViolationsPastTheListAreCounted) {
   EXPECT_THAT(FieldsOf(validated.violations), ElementsAreArray(expected));
 }
 
-TEST(ValidateUnassignRequestTest, TwoHundredAndOneWithDuplicatesCountsDistinctIds) {
+TEST(UnassignByInstanceIdsValidationTest,
+     TwoHundredAndOneWithDuplicatesCountsDistinctIds) {
   // 201 distinct ids hidden among 400 entries are still too many.
   const std::vector<std::string> ids = Concat(NumberedIds(201), NumberedIds(199));
   const ValidatedRequest validated = ValidateUnassignByInstanceIds(MakeRequest(ids, ""));

@@ -692,7 +692,7 @@ void Quota() {
   const std::string json_path =
       absl::StrCat("/tmp/facade_bench_quota_", getpid(), ".json");
   Subprocess quota(
-      {BinDir() + "/quota_bench", absl::StrCat("--callers=", callers), "--coalesce=on",
+      {BinDir() + "/quota_bench", absl::StrCat("--callers=", callers), "--coalescing=on",
        absl::StrCat("--seconds=",
                     absl::FormatDuration(absl::GetFlag(FLAGS_quota_seconds))),
        absl::StrCat("--json_out=", json_path)});

@@ -11,13 +11,13 @@
 // turns in the one window, each merging with its own kind.
 //
 // With --replicas=N, N facades share the sandbox, each caller calling one of
-// them in turn, as replicas behind a load balancer: with --quota_redis they
+// them in turn, as replicas behind a load balancer: with --redis they
 // share one window in Redis (a fresh quota key per row), without it each
 // keeps its own 3 a second and Gong answers the excess with 429.
 //
-//   quota_bench [--callers=1,10,100,1000] [--coalesce=on,off] [--seconds=10s]
+//   quota_bench [--callers=1,10,100,1000] [--coalescing=on,off] [--seconds=10s]
 //               [--warmup=2s] [--lookups=0] [--replicas=1]
-//               [--quota_redis=redis://HOST:PORT] [--json_out=FILE]
+//               [--redis=redis://HOST:PORT] [--json_out=FILE]
 #include <curl/curl.h>
 #include <grpc/grpc.h>
 #include <grpcpp/grpcpp.h>

@@ -30,7 +30,7 @@ upstream::FlowInstance Instance(std::string instance_id, std::string crm_id) {
   return instance;
 }
 
-class ProspectFlowsCoalescingTest : public ::testing::Test {
+class GetProspectFlowsCoalescingTest : public ::testing::Test {
  protected:
   std::unique_ptr<Coalescable> Part(By by, std::vector<std::string> ids) {
     return policy_.Part(upstream::GetProspectFlowsParams{by, std::move(ids)});
@@ -60,7 +60,7 @@ class ProspectFlowsCoalescingTest : public ::testing::Test {
   GetProspectFlowsCoalescing policy_;
 };
 
-TEST_F(ProspectFlowsCoalescingTest, LookupsByOneKindOfIdShareAKeyAndTheOtherKindNot) {
+TEST_F(GetProspectFlowsCoalescingTest, LookupsByOneKindOfIdShareAKeyAndTheOtherKindNot) {
   auto crm = Part(By::kCrmProspectIds, {"a"});
   auto crm2 = Part(By::kCrmProspectIds, {"b"});
   auto instance = Part(By::kFlowInstanceIds, {"1"});
@@ -68,7 +68,7 @@ TEST_F(ProspectFlowsCoalescingTest, LookupsByOneKindOfIdShareAKeyAndTheOtherKind
   EXPECT_NE(crm->key(), instance->key());
 }
 
-TEST_F(ProspectFlowsCoalescingTest, MergesDistinctIdsInArrivalOrderIntoOneRead) {
+TEST_F(GetProspectFlowsCoalescingTest, MergesDistinctIdsInArrivalOrderIntoOneRead) {
   auto merged = policy_.Start();
   ASSERT_TRUE(merged->TryAdd(*Part(By::kFlowInstanceIds, {"3", "1"})));
   ASSERT_TRUE(merged->TryAdd(*Part(By::kFlowInstanceIds, {"1", "2"})));
@@ -81,7 +81,7 @@ TEST_F(ProspectFlowsCoalescingTest, MergesDistinctIdsInArrivalOrderIntoOneRead) 
             nlohmann::json({{"flowInstanceIds", {"3", "1", "2"}}}));
 }
 
-TEST_F(ProspectFlowsCoalescingTest, NoMergedLookupHoldsMoreThan200DistinctIds) {
+TEST_F(GetProspectFlowsCoalescingTest, NoMergedLookupHoldsMoreThan200DistinctIds) {
   std::vector<std::string> first, second;
   for (int i = 0; i < 150; ++i) first.push_back(absl::StrCat("crm-", i));
   for (int i = 100; i < 160; ++i) second.push_back(absl::StrCat("crm-", i));  // 10 new
@@ -94,7 +94,7 @@ TEST_F(ProspectFlowsCoalescingTest, NoMergedLookupHoldsMoreThan200DistinctIds) {
   EXPECT_EQ(merged->Build(kDeadline).items, 160u);
 }
 
-TEST_F(ProspectFlowsCoalescingTest, ByInstanceIdsEachCallerGetsTheInstancesItNamed) {
+TEST_F(GetProspectFlowsCoalescingTest, ByInstanceIdsEachCallerGetsTheInstancesItNamed) {
   auto b = Part(By::kFlowInstanceIds, {"2", "3"});
   auto c = Part(By::kFlowInstanceIds, {"3", "4"});
   auto d = Part(By::kFlowInstanceIds, {"9"});
@@ -105,7 +105,7 @@ TEST_F(ProspectFlowsCoalescingTest, ByInstanceIdsEachCallerGetsTheInstancesItNam
               ElementsAre(ElementsAre("3", "2"), ElementsAre("4", "3"), ElementsAre()));
 }
 
-TEST_F(ProspectFlowsCoalescingTest, ByCrmIdsEachCallerGetsItsProspectsInstances) {
+TEST_F(GetProspectFlowsCoalescingTest, ByCrmIdsEachCallerGetsItsProspectsInstances) {
   auto b = Part(By::kCrmProspectIds, {"p1"});
   auto c = Part(By::kCrmProspectIds, {"p2", "p3"});
   // p1 is in two flows; p3 in none.
@@ -119,7 +119,7 @@ TEST_F(ProspectFlowsCoalescingTest, ByCrmIdsEachCallerGetsItsProspectsInstances)
 // Nothing to cut: the part gets Gong's answer as it came, so that its codec
 // still warns of the fields it cannot read (a re-encoded share would have
 // dropped them silently).
-TEST_F(ProspectFlowsCoalescingTest, APartAllOfWhoseAnswerIsItsOwnGetsItAsItCame) {
+TEST_F(GetProspectFlowsCoalescingTest, APartAllOfWhoseAnswerIsItsOwnGetsItAsItCame) {
   auto alone = Part(By::kCrmProspectIds, {"p1", "p2"});
   const upstream::GongAnswer answer{R"({"requestId": "req-9", "prospectsAssigned": [
       {"flowInstanceId": "10", "flowId": "22", "crmProspectId": "p1",
@@ -134,14 +134,14 @@ TEST_F(ProspectFlowsCoalescingTest, APartAllOfWhoseAnswerIsItsOwnGetsItAsItCame)
 }
 
 // Alone or not, a part gets nothing of what it did not ask for.
-TEST_F(ProspectFlowsCoalescingTest, ALonePartGetsNoInstanceOfIdsItDidNotAskFor) {
+TEST_F(GetProspectFlowsCoalescingTest, ALonePartGetsNoInstanceOfIdsItDidNotAskFor) {
   auto alone = Part(By::kCrmProspectIds, {"p1"});
   const upstream::GetProspectFlowsResult answer{
       "req-10", {Instance("10", "p1"), Instance("20", "p2"), Instance("30", "")}, {}};
   EXPECT_THAT(Shares(answer, {alone.get()}), ElementsAre(ElementsAre("10")));
 }
 
-TEST_F(ProspectFlowsCoalescingTest, AnAnswerThatCannotBeReadGoesToEachPartAsItIs) {
+TEST_F(GetProspectFlowsCoalescingTest, AnAnswerThatCannotBeReadGoesToEachPartAsItIs) {
   auto b = Part(By::kFlowInstanceIds, {"1"});
   auto c = Part(By::kFlowInstanceIds, {"2"});
   const upstream::GongAnswer garbage{"<html>"};
@@ -152,7 +152,7 @@ TEST_F(ProspectFlowsCoalescingTest, AnAnswerThatCannotBeReadGoesToEachPartAsItIs
   EXPECT_EQ(shares[1].body, "<html>");
 }
 
-TEST_F(ProspectFlowsCoalescingTest, ARefusalOfAMergedLookupIsSplitToFindWhose) {
+TEST_F(GetProspectFlowsCoalescingTest, ARefusalOfAMergedLookupIsSplitToFindWhose) {
   upstream::GongError refusal =
       upstream::GongError::HttpStatus(400, "req-9", {"Invalid id: x"});
   EXPECT_FALSE(policy_.RefusalHoldsForEveryPart(refusal));

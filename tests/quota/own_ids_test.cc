@@ -76,7 +76,8 @@ Endpoint Unassign() {
       },
       [](const upstream::GongAnswer& answer) {
         return std::get<upstream::UnassignByInstanceIdsResult>(
-                   upstream::DecodeUnassignByInstanceIdsOutcome(answer))
+                   upstream::DecodeOutcome(answer,
+                                           upstream::DecodeUnassignByInstanceIdsResponse))
             .unassigned_flow_instance_ids;
       },
   };
@@ -113,8 +114,8 @@ Endpoint Lookup(By by) {
       },
       [crm](const upstream::GongAnswer& answer) {
         const upstream::GetProspectFlowsResult result =
-            std::get<upstream::GetProspectFlowsResult>(
-                upstream::DecodeGetProspectFlowsOutcome(answer));
+            std::get<upstream::GetProspectFlowsResult>(upstream::DecodeOutcome(
+                answer, upstream::DecodeGetProspectFlowsResponse));
         std::vector<std::string> ids;
         for (const upstream::FlowInstance& instance : result.flow_instances) {
           ids.push_back(crm ? instance.crm_prospect_id : instance.flow_instance_id);

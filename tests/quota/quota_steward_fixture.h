@@ -64,8 +64,8 @@ class QuotaStewardTest : public ::testing::Test {
     }
     // Gong's answer read as an unassign result, as the caller's codec would.
     upstream::UnassignByInstanceIdsResult result() const {
-      return std::get<upstream::UnassignByInstanceIdsResult>(
-          upstream::DecodeUnassignByInstanceIdsOutcome(answer()));
+      return std::get<upstream::UnassignByInstanceIdsResult>(upstream::DecodeOutcome(
+          answer(), upstream::DecodeUnassignByInstanceIdsResponse));
     }
     const upstream::GongError& error() const {
       return std::get<upstream::GongError>(*outcome);

@@ -31,7 +31,7 @@ std::vector<std::string> BodyIds(const upstream::GongRequest& request) {
       .get<std::vector<std::string>>();
 }
 
-class UnassignCoalescingTest : public ::testing::Test {
+class UnassignByInstanceIdsCoalescingTest : public ::testing::Test {
  protected:
   std::unique_ptr<Coalescable> Part(std::vector<std::string> ids,
                                     std::string email = "") {
@@ -44,7 +44,7 @@ class UnassignCoalescingTest : public ::testing::Test {
 
 // Gong's answer to a merged request, shared out: each part gets exactly the
 // ids it asked for that Gong listed, in Gong's order, with Gong's requestId.
-TEST_F(UnassignCoalescingTest, EachPartSharesOnlyItsOwnIdsOfTheAnswer) {
+TEST_F(UnassignByInstanceIdsCoalescingTest, EachPartSharesOnlyItsOwnIdsOfTheAnswer) {
   auto b = Part({"2", "3"}), c = Part({"3", "4"}), d = Part({"9"});
   const upstream::GongAnswer answer{upstream::EncodeUnassignByInstanceIdsResponse(
       upstream::UnassignByInstanceIdsResult{"req-7", {"4", "3", "2", "77"}})};
@@ -66,7 +66,8 @@ TEST_F(UnassignCoalescingTest, EachPartSharesOnlyItsOwnIdsOfTheAnswer) {
 
 // Alone or not, a part gets none of the ids it did not ask for; with
 // nothing to cut, it gets Gong's answer as it came.
-TEST_F(UnassignCoalescingTest, ALonePartGetsOnlyItsOwnIdsAndAsItCameIfAllAre) {
+TEST_F(UnassignByInstanceIdsCoalescingTest,
+       ALonePartGetsOnlyItsOwnIdsAndAsItCameIfAllAre) {
   auto alone = Part({"1", "2"});
   const upstream::GongAnswer strangers{upstream::EncodeUnassignByInstanceIdsResponse(
       upstream::UnassignByInstanceIdsResult{"req-8", {"2", "77", "1"}})};
@@ -84,7 +85,7 @@ TEST_F(UnassignCoalescingTest, ALonePartGetsOnlyItsOwnIdsAndAsItCameIfAllAre) {
 
 // An answer that cannot be read goes to every part as it came, so each
 // caller's codec reports the same malformed answer.
-TEST_F(UnassignCoalescingTest, AnUnreadableAnswerGoesToEveryPartAsItIs) {
+TEST_F(UnassignByInstanceIdsCoalescingTest, AnUnreadableAnswerGoesToEveryPartAsItIs) {
   auto b = Part({"2"}), c = Part({"3"});
   const std::vector<upstream::GongAnswer> shares =
       policy_.Share(upstream::GongAnswer{"<html>"}, {b.get(), c.get()});
@@ -93,7 +94,7 @@ TEST_F(UnassignCoalescingTest, AnUnreadableAnswerGoesToEveryPartAsItIs) {
   EXPECT_EQ(shares[1].body, "<html>");
 }
 
-TEST_F(UnassignCoalescingTest, APartIsKeyedByItsEmailUnderThisPolicy) {
+TEST_F(UnassignByInstanceIdsCoalescingTest, APartIsKeyedByItsEmailUnderThisPolicy) {
   auto part = Part({"1"}, "a@x.io");
   EXPECT_EQ(&part->policy(), &policy_);
   EXPECT_EQ(part->key(), "a@x.io");
@@ -101,7 +102,7 @@ TEST_F(UnassignCoalescingTest, APartIsKeyedByItsEmailUnderThisPolicy) {
   EXPECT_NE(Part({"1"}, "b@x.io")->key(), part->key());
 }
 
-TEST_F(UnassignCoalescingTest, PartsMergeWithEachIdOnceInArrivalOrder) {
+TEST_F(UnassignByInstanceIdsCoalescingTest, PartsMergeWithEachIdOnceInArrivalOrder) {
   std::unique_ptr<MergedRequest> merged = policy_.Start();
   EXPECT_TRUE(merged->TryAdd(*Part({"2", "3"}, "a@x.io")));
   EXPECT_TRUE(merged->TryAdd(*Part({"3", "1"}, "a@x.io")));  // "3" asked twice
@@ -113,7 +114,7 @@ TEST_F(UnassignCoalescingTest, PartsMergeWithEachIdOnceInArrivalOrder) {
 
 // The policy is written against its own part type: a part of another
 // policy (a steward's bug) stops the process rather than being misread.
-TEST_F(UnassignCoalescingTest, APartOfAnotherPolicyIsNeverReadAsItsOwn) {
+TEST_F(UnassignByInstanceIdsCoalescingTest, APartOfAnotherPolicyIsNeverReadAsItsOwn) {
   const GetProspectFlowsCoalescing lookups;
   const std::unique_ptr<Coalescable> foreign =
       lookups.Part(upstream::GetProspectFlowsParams{
@@ -123,7 +124,8 @@ TEST_F(UnassignCoalescingTest, APartOfAnotherPolicyIsNeverReadAsItsOwn) {
   EXPECT_DEATH(policy_.Share(upstream::GongAnswer{"{}"}, {foreign.get()}), "");
 }
 
-TEST_F(UnassignCoalescingTest, BuildIsTheCodecsRequestForTheMergedIdsAndDeadline) {
+TEST_F(UnassignByInstanceIdsCoalescingTest,
+       BuildIsTheCodecsRequestForTheMergedIdsAndDeadline) {
   std::unique_ptr<MergedRequest> merged = policy_.Start();
   ASSERT_TRUE(merged->TryAdd(*Part({"7", "8"}, "a@x.io")));
   ASSERT_TRUE(merged->TryAdd(*Part({"8", "9"}, "a@x.io")));
@@ -144,7 +146,7 @@ TEST_F(UnassignCoalescingTest, BuildIsTheCodecsRequestForTheMergedIdsAndDeadline
   EXPECT_EQ(later.json_body, expected.json_body);
 }
 
-TEST_F(UnassignCoalescingTest, WithoutAnEmailTheRequestHasNone) {
+TEST_F(UnassignByInstanceIdsCoalescingTest, WithoutAnEmailTheRequestHasNone) {
   std::unique_ptr<MergedRequest> merged = policy_.Start();
   ASSERT_TRUE(merged->TryAdd(*Part({"1"})));
   ASSERT_TRUE(merged->TryAdd(*Part({"2"})));
@@ -154,7 +156,7 @@ TEST_F(UnassignCoalescingTest, WithoutAnEmailTheRequestHasNone) {
                 .json_body);
 }
 
-TEST_F(UnassignCoalescingTest,
+TEST_F(UnassignByInstanceIdsCoalescingTest,
        APartThatWouldPass200DistinctIdsIsRefusedAndChangesNothing) {
   std::unique_ptr<MergedRequest> merged = policy_.Start();
   ASSERT_TRUE(merged->TryAdd(*Part(Ids(1000, 150))));
@@ -173,7 +175,7 @@ TEST_F(UnassignCoalescingTest,
   EXPECT_EQ(merged->Build(kDeadline).json_body, full.json_body);
 }
 
-TEST_F(UnassignCoalescingTest, ASinglePartOf200IdsFits) {
+TEST_F(UnassignByInstanceIdsCoalescingTest, ASinglePartOf200IdsFits) {
   std::unique_ptr<MergedRequest> merged = policy_.Start();
   EXPECT_TRUE(merged->TryAdd(*Part(Ids(1, 200))));
   EXPECT_FALSE(merged->TryAdd(*Part(Ids(201, 1))));

@@ -34,14 +34,14 @@ AssignProspectsParams MinimalRequest() {
 // --- EncodeAssignProspectsBody
 // -------------------------------------------------------------
 
-TEST(EncodeAssignBodyTest, SendsOnlyTheRequiredFieldsWhenNothingElseIsGiven) {
+TEST(EncodeAssignProspectsBodyTest, SendsOnlyTheRequiredFieldsWhenNothingElseIsGiven) {
   EXPECT_EQ(support::ParseOrFail(EncodeAssignProspectsBody(MinimalRequest())),
             support::ParseOrFail(R"({
       "crmProspectsIds": ["00Q2", "00Q1"], "flowId": "5001",
       "flowInstanceOwnerEmail": "ann@example.com"})"));
 }
 
-TEST(EncodeAssignBodyTest, SendsTheDescriptionWhenGiven) {
+TEST(EncodeAssignProspectsBodyTest, SendsTheDescriptionWhenGiven) {
   AssignProspectsParams request = MinimalRequest();
   request.flow_instance_description = "Q3 \"push\"";
 
@@ -52,7 +52,7 @@ TEST(EncodeAssignBodyTest, SendsTheDescriptionWhenGiven) {
       "flowInstanceDescription": "Q3 \"push\""})"));
 }
 
-TEST(EncodeAssignBodyTest, SendsEveryOverrideGiven) {
+TEST(EncodeAssignProspectsBodyTest, SendsEveryOverrideGiven) {
   AssignProspectsParams request = MinimalRequest();
   AssignProspectsOverrides overrides;
   overrides.steps = {{1, "Hello {{name}}", "First touch"}, {3, "Again", "Third"}};
@@ -74,7 +74,7 @@ TEST(EncodeAssignBodyTest, SendsEveryOverrideGiven) {
 
 // Empty lists and a false coolOffOverride override nothing, so they are not
 // sent; overrides given but empty are still sent, as {}.
-TEST(EncodeAssignBodyTest, SendsOnlyTheOverridesThatOverrideSomething) {
+TEST(EncodeAssignProspectsBodyTest, SendsOnlyTheOverridesThatOverrideSomething) {
   AssignProspectsParams request = MinimalRequest();
   request.overrides = AssignProspectsOverrides{};
 
@@ -97,7 +97,7 @@ TEST(EncodeAssignBodyTest, SendsOnlyTheOverridesThatOverrideSomething) {
 
 // Proto3 cannot tell an unset text from an empty one: an empty subject or
 // body means "keep the step's own", never "blank it".
-TEST(EncodeAssignBodyTest, AStepOverridesOnlyTheTextsGiven) {
+TEST(EncodeAssignProspectsBodyTest, AStepOverridesOnlyTheTextsGiven) {
   AssignProspectsParams request = MinimalRequest();
   request.overrides = AssignProspectsOverrides{};
   request.overrides->steps = {{1, "Only the subject", ""}, {2, "", "Only the body"}};
@@ -107,7 +107,7 @@ TEST(EncodeAssignBodyTest, AStepOverridesOnlyTheTextsGiven) {
       {"number": 2, "body": "Only the body"}]})"));
 }
 
-TEST(EncodeAssignBodyTest, SendsIdsAsStringsEvenWhenNumeric) {
+TEST(EncodeAssignProspectsBodyTest, SendsIdsAsStringsEvenWhenNumeric) {
   AssignProspectsParams request = MinimalRequest();
   request.crm_prospect_ids = {"9007199254740993"};
   request.flow_id = "18446744073709551615";
@@ -118,7 +118,7 @@ TEST(EncodeAssignBodyTest, SendsIdsAsStringsEvenWhenNumeric) {
   EXPECT_EQ(body["flowId"], "18446744073709551615");
 }
 
-TEST(EncodeAssignBodyTest, InvalidUtf8StillYieldsValidJson) {
+TEST(EncodeAssignProspectsBodyTest, InvalidUtf8StillYieldsValidJson) {
   AssignProspectsParams request = MinimalRequest();
   request.flow_instance_description = std::string("ab\xff", 3);
 
@@ -130,7 +130,7 @@ TEST(EncodeAssignBodyTest, InvalidUtf8StillYieldsValidJson) {
 // --- EncodeAssignProspects
 // -----------------------------------------------------------------
 
-TEST(EncodeAssignTest, IsAWriteToTheEndpointCarryingTheBody) {
+TEST(EncodeAssignProspectsTest, IsAWriteToTheEndpointCarryingTheBody) {
   AssignProspectsParams request = MinimalRequest();
   request.crm_prospect_ids = {"1", "2", "3"};
   const absl::Time deadline = absl::FromUnixSeconds(1'700'000'000);
@@ -153,7 +153,7 @@ TEST(EncodeAssignTest, IsAWriteToTheEndpointCarryingTheBody) {
 // --- DecodeAssignProspectsResponse
 // ---------------------------------------------------------
 
-TEST(DecodeAssignResponseTest, ReadsTheAssignedAndTheNotAssigned) {
+TEST(DecodeAssignProspectsResponseTest, ReadsTheAssignedAndTheNotAssigned) {
   const auto result = DecodeAssignProspectsResponse(R"({
     "requestId": "4713",
     "prospectsAssigned": [
@@ -189,7 +189,7 @@ TEST(DecodeAssignResponseTest, ReadsTheAssignedAndTheNotAssigned) {
   EXPECT_THAT(result->warnings, IsEmpty());
 }
 
-TEST(DecodeAssignResponseTest, UnknownErrorCodesReadAsUnspecified) {
+TEST(DecodeAssignProspectsResponseTest, UnknownErrorCodesReadAsUnspecified) {
   for (const char* code : {"RateLimited", "invalidstate", ""}) {
     SCOPED_TRACE(code);
     Json body = support::ParseOrFail(R"({"requestId": "r", "prospectsAssigned": [],
@@ -203,7 +203,7 @@ TEST(DecodeAssignResponseTest, UnknownErrorCodesReadAsUnspecified) {
   }
 }
 
-TEST(DecodeAssignResponseTest, ErrorCodeNamesAreGongsSpellings) {
+TEST(DecodeAssignProspectsResponseTest, ErrorCodeNamesAreGongsSpellings) {
   for (AssignmentErrorCode code :
        {AssignmentErrorCode::kInvalidArgument, AssignmentErrorCode::kInvalidState,
         AssignmentErrorCode::kUnexpectedError}) {
@@ -214,7 +214,7 @@ TEST(DecodeAssignResponseTest, ErrorCodeNamesAreGongsSpellings) {
   EXPECT_EQ(AssignmentErrorCodeName(AssignmentErrorCode::kUnspecified), "");
 }
 
-TEST(DecodeAssignResponseTest, AFailureNeedsOnlyItsProspectId) {
+TEST(DecodeAssignProspectsResponseTest, AFailureNeedsOnlyItsProspectId) {
   const auto result =
       DecodeAssignProspectsResponse(R"({"requestId": "r", "prospectsAssigned": [],
       "prospectsNotAssigned": [{"crmProspectId": "00Q2", "flowId": null,
@@ -232,7 +232,7 @@ TEST(DecodeAssignResponseTest, AFailureNeedsOnlyItsProspectId) {
 }
 
 // Without the prospect's id the caller cannot tell which prospect failed.
-TEST(DecodeAssignResponseTest, RefusesAFailureWithoutItsProspectId) {
+TEST(DecodeAssignProspectsResponseTest, RefusesAFailureWithoutItsProspectId) {
   const std::vector<std::pair<std::string, std::string>> table = {
       {R"({"flowId": "1"})", "prospectsNotAssigned[1].crmProspectId is missing"},
       {R"({"crmProspectId": null})", "prospectsNotAssigned[1].crmProspectId is missing"},
@@ -252,7 +252,7 @@ TEST(DecodeAssignResponseTest, RefusesAFailureWithoutItsProspectId) {
   }
 }
 
-TEST(DecodeAssignResponseTest, AMissingOrNullNotAssignedListReadsAsNone) {
+TEST(DecodeAssignProspectsResponseTest, AMissingOrNullNotAssignedListReadsAsNone) {
   for (const char* body : {R"({"requestId": "r", "prospectsAssigned": []})",
                            R"({"requestId": "r", "prospectsAssigned": [],
                                "prospectsNotAssigned": null})"}) {
@@ -263,7 +263,7 @@ TEST(DecodeAssignResponseTest, AMissingOrNullNotAssignedListReadsAsNone) {
   }
 }
 
-TEST(DecodeAssignResponseTest, RefusesANotAssignedListThatIsNotAnArray) {
+TEST(DecodeAssignProspectsResponseTest, RefusesANotAssignedListThatIsNotAnArray) {
   for (const char* list : {"{}", R"("00Q2")", "1"}) {
     SCOPED_TRACE(list);
     const auto result = DecodeAssignProspectsResponse(
@@ -275,7 +275,7 @@ TEST(DecodeAssignResponseTest, RefusesANotAssignedListThatIsNotAnArray) {
   }
 }
 
-TEST(DecodeAssignResponseTest, RefusesABodyWithoutTheAssignedList) {
+TEST(DecodeAssignProspectsResponseTest, RefusesABodyWithoutTheAssignedList) {
   for (const char* body : {R"({"requestId": "r", "prospectsNotAssigned": []})",
                            R"({"requestId": "r", "prospectsAssigned": null})",
                            R"({"requestId": "r", "prospectsAssigned": {}})"}) {
@@ -286,7 +286,7 @@ TEST(DecodeAssignResponseTest, RefusesABodyWithoutTheAssignedList) {
   }
 }
 
-TEST(DecodeAssignResponseTest, RefusesAnInstanceWithoutItsIdsNamingIt) {
+TEST(DecodeAssignProspectsResponseTest, RefusesAnInstanceWithoutItsIdsNamingIt) {
   const auto result = DecodeAssignProspectsResponse(R"({"requestId": "r",
       "prospectsAssigned": [{"flowInstanceId": "1", "flowId": "2"},
                             {"flowInstanceId": "3", "flowId": 4.0}]})");
@@ -295,7 +295,7 @@ TEST(DecodeAssignResponseTest, RefusesAnInstanceWithoutItsIdsNamingIt) {
   EXPECT_EQ(result.status().message(), "prospectsAssigned[1].flowId is not an id");
 }
 
-TEST(DecodeAssignResponseTest, UnreadableDatesAreWarningsNotErrors) {
+TEST(DecodeAssignProspectsResponseTest, UnreadableDatesAreWarningsNotErrors) {
   const auto result = DecodeAssignProspectsResponse(R"({"requestId": "r",
       "prospectsAssigned": [{"flowInstanceId": "1", "flowId": "2",
                              "flowInstanceCreateDate": "yesterday"}],
@@ -310,7 +310,7 @@ TEST(DecodeAssignResponseTest, UnreadableDatesAreWarningsNotErrors) {
 
 // Gong has carried out the write: an answer without a readable requestId
 // still says who was assigned, so the call is done, with a warning.
-TEST(DecodeAssignResponseTest, AMissingOrUnreadableRequestIdIsAWarning) {
+TEST(DecodeAssignProspectsResponseTest, AMissingOrUnreadableRequestIdIsAWarning) {
   const std::vector<std::pair<std::string, std::string>> table = {
       {"", "requestId is missing; left empty"},
       {R"("requestId": null,)", "requestId is missing; left empty"},
@@ -332,7 +332,7 @@ TEST(DecodeAssignResponseTest, AMissingOrUnreadableRequestIdIsAWarning) {
   }
 }
 
-TEST(DecodeAssignResponseTest, RefusesBodiesThatAreNotAJsonObject) {
+TEST(DecodeAssignProspectsResponseTest, RefusesBodiesThatAreNotAJsonObject) {
   for (const char* body :
        {"", "<html>502 Bad Gateway</html>", "{", "[]", R"("text")", "42", "null"}) {
     SCOPED_TRACE(body);
@@ -345,7 +345,7 @@ TEST(DecodeAssignResponseTest, RefusesBodiesThatAreNotAJsonObject) {
 // --- DecodeOutcome(..., DecodeAssignProspectsResponse) ---------------------------------
 // ----------------------------------------------------------
 
-TEST(DecodeAssignOutcomeTest, AReadable200IsTheResult) {
+TEST(AssignProspectsOutcomeTest, AReadable200IsTheResult) {
   const GongResult<AssignProspectsResult> outcome = DecodeOutcome(
       GongAnswer{
           R"({"requestId": "r", "prospectsAssigned": [],
@@ -359,7 +359,7 @@ TEST(DecodeAssignOutcomeTest, AReadable200IsTheResult) {
   EXPECT_EQ(result.not_assigned[0].error_code, AssignmentErrorCode::kInvalidState);
 }
 
-TEST(DecodeAssignOutcomeTest, AnUnreadable200IsMalformed) {
+TEST(AssignProspectsOutcomeTest, AnUnreadable200IsMalformed) {
   const GongResult<AssignProspectsResult> outcome =
       DecodeOutcome(GongAnswer{"[]"}, DecodeAssignProspectsResponse);
 
@@ -370,7 +370,7 @@ TEST(DecodeAssignOutcomeTest, AnUnreadable200IsMalformed) {
   EXPECT_EQ(error.detail, "body is not a JSON object");
 }
 
-TEST(DecodeAssignOutcomeTest, GongErrorsPassThrough) {
+TEST(AssignProspectsOutcomeTest, GongErrorsPassThrough) {
   const GongResult<AssignProspectsResult> outcome =
       DecodeOutcome(GongError::NoAnswer(GongError::Kind::kTimedOut, "deadline",
                                         /*may_have_acted=*/true),

@@ -47,7 +47,7 @@ constexpr char kAnswer[] = R"({
 
 // --- EncodeGetProspectFlowsBody ------------------------------------------------------
 
-TEST(EncodeProspectFlowsBodyTest, ByCrmIdsSendsOnlyCrmProspectsIds) {
+TEST(EncodeGetProspectFlowsBodyTest, ByCrmIdsSendsOnlyCrmProspectsIds) {
   GetProspectFlowsParams query;
   query.by = GetProspectFlowsParams::By::kCrmProspectIds;
   query.ids = {"00Q2", "00Q1", "9007199254740993"};
@@ -57,7 +57,7 @@ TEST(EncodeProspectFlowsBodyTest, ByCrmIdsSendsOnlyCrmProspectsIds) {
                 R"({"crmProspectsIds": ["00Q2", "00Q1", "9007199254740993"]})"));
 }
 
-TEST(EncodeProspectFlowsBodyTest, ByInstanceIdsSendsOnlyFlowInstanceIds) {
+TEST(EncodeGetProspectFlowsBodyTest, ByInstanceIdsSendsOnlyFlowInstanceIds) {
   GetProspectFlowsParams query;
   query.by = GetProspectFlowsParams::By::kFlowInstanceIds;
   query.ids = {"3", "1"};
@@ -66,7 +66,7 @@ TEST(EncodeProspectFlowsBodyTest, ByInstanceIdsSendsOnlyFlowInstanceIds) {
             support::ParseOrFail(R"({"flowInstanceIds": ["3", "1"]})"));
 }
 
-TEST(EncodeProspectFlowsBodyTest, InvalidUtf8StillYieldsValidJson) {
+TEST(EncodeGetProspectFlowsBodyTest, InvalidUtf8StillYieldsValidJson) {
   GetProspectFlowsParams query;
   query.ids = {std::string("ab\xff", 3)};
 
@@ -77,7 +77,7 @@ TEST(EncodeProspectFlowsBodyTest, InvalidUtf8StillYieldsValidJson) {
 
 // --- EncodeGetProspectFlows ----------------------------------------------------------
 
-TEST(EncodeProspectFlowsTest, IsAReadOfTheEndpointCarryingTheBody) {
+TEST(EncodeGetProspectFlowsTest, IsAReadOfTheEndpointCarryingTheBody) {
   GetProspectFlowsParams query;
   query.by = GetProspectFlowsParams::By::kFlowInstanceIds;
   query.ids = {"1", "2", "3", "4"};
@@ -100,7 +100,7 @@ TEST(EncodeProspectFlowsTest, IsAReadOfTheEndpointCarryingTheBody) {
 
 // --- DecodeGetProspectFlowsResponse --------------------------------------------------
 
-TEST(DecodeProspectFlowsResponseTest, ReadsEveryInstanceInGongsOrder) {
+TEST(DecodeGetProspectFlowsResponseTest, ReadsEveryInstanceInGongsOrder) {
   const auto result = DecodeGetProspectFlowsResponse(kAnswer);
 
   ASSERT_TRUE(result.ok()) << result.status();
@@ -129,7 +129,7 @@ TEST(DecodeProspectFlowsResponseTest, ReadsEveryInstanceInGongsOrder) {
   EXPECT_THAT(result->warnings, IsEmpty());
 }
 
-TEST(DecodeProspectFlowsResponseTest, AcceptsAnEmptyList) {
+TEST(DecodeGetProspectFlowsResponseTest, AcceptsAnEmptyList) {
   const auto result =
       DecodeGetProspectFlowsResponse(R"({"requestId": "r", "prospectsAssigned": []})");
 
@@ -137,7 +137,7 @@ TEST(DecodeProspectFlowsResponseTest, AcceptsAnEmptyList) {
   EXPECT_THAT(result->flow_instances, IsEmpty());
 }
 
-TEST(DecodeProspectFlowsResponseTest, NumericRequestIdKeepsEveryDigit) {
+TEST(DecodeGetProspectFlowsResponseTest, NumericRequestIdKeepsEveryDigit) {
   const auto result = DecodeGetProspectFlowsResponse(
       R"({"requestId": 9007199254740993, "prospectsAssigned": []})");
 
@@ -147,7 +147,7 @@ TEST(DecodeProspectFlowsResponseTest, NumericRequestIdKeepsEveryDigit) {
 
 // An unreadable date or status costs only that field; the caller gets the
 // answer and a warning to log.
-TEST(DecodeProspectFlowsResponseTest, UnreadableFieldsAreWarningsNotErrors) {
+TEST(DecodeGetProspectFlowsResponseTest, UnreadableFieldsAreWarningsNotErrors) {
   const auto result = DecodeGetProspectFlowsResponse(R"({"requestId": "r",
       "prospectsAssigned": [
         {"flowInstanceId": "1", "flowId": "2", "flowInstanceCreateDate": "2024-03-05Z",
@@ -166,7 +166,7 @@ TEST(DecodeProspectFlowsResponseTest, UnreadableFieldsAreWarningsNotErrors) {
                           HasSubstr("prospectsAssigned[1].flowName")));
 }
 
-TEST(DecodeProspectFlowsResponseTest, RefusesAnInstanceWithoutItsIdsNamingIt) {
+TEST(DecodeGetProspectFlowsResponseTest, RefusesAnInstanceWithoutItsIdsNamingIt) {
   const auto result = DecodeGetProspectFlowsResponse(R"({"requestId": "r",
       "prospectsAssigned": [{"flowInstanceId": "1", "flowId": "2"},
                             {"flowInstanceId": "3", "flowId": "4"},
@@ -179,7 +179,7 @@ TEST(DecodeProspectFlowsResponseTest, RefusesAnInstanceWithoutItsIdsNamingIt) {
 
 // The requestId identifies Gong's answer in logs; nothing the caller does
 // depends on it, so without it the answer is still read, with a warning.
-TEST(DecodeProspectFlowsResponseTest, AMissingOrUnreadableRequestIdIsAWarning) {
+TEST(DecodeGetProspectFlowsResponseTest, AMissingOrUnreadableRequestIdIsAWarning) {
   const std::vector<std::pair<std::string, std::string>> table = {
       {R"({"prospectsAssigned": []})", "requestId is missing; left empty"},
       {R"({"requestId": null, "prospectsAssigned": []})",
@@ -198,7 +198,7 @@ TEST(DecodeProspectFlowsResponseTest, AMissingOrUnreadableRequestIdIsAWarning) {
   }
 }
 
-TEST(DecodeProspectFlowsResponseTest, RefusesABodyWithoutTheList) {
+TEST(DecodeGetProspectFlowsResponseTest, RefusesABodyWithoutTheList) {
   for (const char* body :
        {R"({"requestId": "r"})", R"({"requestId": "r", "prospectsAssigned": null})",
         R"({"requestId": "r", "prospectsAssigned": {}})",
@@ -211,7 +211,7 @@ TEST(DecodeProspectFlowsResponseTest, RefusesABodyWithoutTheList) {
   }
 }
 
-TEST(DecodeProspectFlowsResponseTest, RefusesBodiesThatAreNotAJsonObject) {
+TEST(DecodeGetProspectFlowsResponseTest, RefusesBodiesThatAreNotAJsonObject) {
   for (const char* body : {"", "<html>502 Bad Gateway</html>", "{", "[]", R"("text")",
                            "42", "null", R"({"prospectsAssigned": []} trailing)"}) {
     SCOPED_TRACE(body);
@@ -223,7 +223,7 @@ TEST(DecodeProspectFlowsResponseTest, RefusesBodiesThatAreNotAJsonObject) {
 
 // --- EncodeGetProspectFlowsResponse --------------------------------------------------
 
-TEST(EncodeProspectFlowsResponseTest, WritesGongsShape) {
+TEST(EncodeGetProspectFlowsResponseTest, WritesGongsShape) {
   GetProspectFlowsResult result;
   result.request_id = "4713";
   FlowInstance instance;
@@ -244,7 +244,7 @@ TEST(EncodeProspectFlowsResponseTest, WritesGongsShape) {
 }
 
 // A merged answer shared out: each part reads back as what Gong said.
-TEST(EncodeProspectFlowsResponseTest, ReadsBackAsGongsAnswer) {
+TEST(EncodeGetProspectFlowsResponseTest, ReadsBackAsGongsAnswer) {
   const auto original = DecodeGetProspectFlowsResponse(kAnswer);
   ASSERT_TRUE(original.ok()) << original.status();
 
@@ -267,7 +267,7 @@ TEST(EncodeProspectFlowsResponseTest, ReadsBackAsGongsAnswer) {
 
 // --- DecodeOutcome(..., DecodeGetProspectFlowsResponse) --------------------------------
 
-TEST(DecodeProspectFlowsOutcomeTest, AReadable200IsTheResultWithItsWarnings) {
+TEST(GetProspectFlowsOutcomeTest, AReadable200IsTheResultWithItsWarnings) {
   const GongResult<GetProspectFlowsResult> outcome = DecodeOutcome(
       GongAnswer{
           R"({"requestId": "r", "prospectsAssigned": [{"flowInstanceId": "1", "flowId": "2"}]})"},
@@ -281,7 +281,7 @@ TEST(DecodeProspectFlowsOutcomeTest, AReadable200IsTheResultWithItsWarnings) {
               ElementsAre(HasSubstr("prospectsAssigned[0].flowInstanceCreateDate")));
 }
 
-TEST(DecodeProspectFlowsOutcomeTest, AnUnreadable200IsMalformed) {
+TEST(GetProspectFlowsOutcomeTest, AnUnreadable200IsMalformed) {
   const GongResult<GetProspectFlowsResult> outcome =
       DecodeOutcome(GongAnswer{R"({"requestId": "r", "prospectsAssigned": 1})"},
                     DecodeGetProspectFlowsResponse);
@@ -293,7 +293,7 @@ TEST(DecodeProspectFlowsOutcomeTest, AnUnreadable200IsMalformed) {
   EXPECT_EQ(error.detail, "prospectsAssigned is missing or not an array");
 }
 
-TEST(DecodeProspectFlowsOutcomeTest, GongErrorsPassThrough) {
+TEST(GetProspectFlowsOutcomeTest, GongErrorsPassThrough) {
   const GongResult<GetProspectFlowsResult> outcome =
       DecodeOutcome(GongError::HttpStatus(429, "r9", {"slow down"}, absl::Seconds(2)),
                     DecodeGetProspectFlowsResponse);

@@ -487,14 +487,14 @@ TEST(DecodeListFlowsResponseTest, RefusesBodiesThatAreNotAJsonObject) {
 
 // --- DecodeOutcome(..., DecodeListFlowsResponse) ---------------------------------
 
-TEST(DecodeListFlowsOutcomeTest, AReadable200IsTheResult) {
+TEST(ListFlowsOutcomeTest, AReadable200IsTheResult) {
   const GongResult<ListFlowsResult> outcome =
       DecodeOutcome(GongAnswer{OneFlow(R"("id": "1")")}, DecodeListFlowsResponse);
   ASSERT_TRUE(std::holds_alternative<ListFlowsResult>(outcome));
   EXPECT_EQ(std::get<ListFlowsResult>(outcome).flows[0].flow_id, "1");
 }
 
-TEST(DecodeListFlowsOutcomeTest, AnUnreadable200IsMalformedSayingWhy) {
+TEST(ListFlowsOutcomeTest, AnUnreadable200IsMalformedSayingWhy) {
   const GongResult<ListFlowsResult> outcome = DecodeOutcome(
       GongAnswer{R"({"requestId": "r", "flows": []})"}, DecodeListFlowsResponse);
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
@@ -504,7 +504,7 @@ TEST(DecodeListFlowsOutcomeTest, AnUnreadable200IsMalformedSayingWhy) {
   EXPECT_THAT(error.detail, HasSubstr("records"));
 }
 
-TEST(DecodeListFlowsOutcomeTest, GongErrorsPassThrough) {
+TEST(ListFlowsOutcomeTest, GongErrorsPassThrough) {
   const GongResult<ListFlowsResult> outcome =
       DecodeOutcome(GongError::HttpStatus(429, "r-9", {"too many"}, absl::Seconds(2)),
                     DecodeListFlowsResponse);

@@ -224,7 +224,7 @@ TEST(DecodeUnassignByCrmIdResponseTest, AnUnreadableRequestIdIsAWarning) {
 
 // --- DecodeOutcome(..., DecodeUnassignByCrmIdResponse) ---------------------------------
 
-TEST(DecodeUnassignByCrmIdOutcomeTest, AReadable200IsTheResult) {
+TEST(UnassignByCrmIdOutcomeTest, AReadable200IsTheResult) {
   const GongResult<UnassignByCrmIdResult> outcome = DecodeOutcome(
       GongAnswer{R"({"requestId": "r", "unassignedFlowInstanceIds": ["5"]})"},
       DecodeUnassignByCrmIdResponse);
@@ -233,7 +233,7 @@ TEST(DecodeUnassignByCrmIdOutcomeTest, AReadable200IsTheResult) {
               ElementsAre("5"));
 }
 
-TEST(DecodeUnassignByCrmIdOutcomeTest, AnUnreadable200IsMalformedSayingWhy) {
+TEST(UnassignByCrmIdOutcomeTest, AnUnreadable200IsMalformedSayingWhy) {
   const GongResult<UnassignByCrmIdResult> outcome =
       DecodeOutcome(GongAnswer{R"({"requestId": "r"})"}, DecodeUnassignByCrmIdResponse);
   ASSERT_TRUE(std::holds_alternative<GongError>(outcome));
@@ -243,7 +243,7 @@ TEST(DecodeUnassignByCrmIdOutcomeTest, AnUnreadable200IsMalformedSayingWhy) {
   EXPECT_THAT(error.detail, HasSubstr("unassignedFlowInstanceIds"));
 }
 
-TEST(DecodeUnassignByCrmIdOutcomeTest, GongErrorsPassThrough) {
+TEST(UnassignByCrmIdOutcomeTest, GongErrorsPassThrough) {
   const GongResult<UnassignByCrmIdResult> outcome =
       DecodeOutcome(GongError::HttpStatus(400, "r-4", {"prospect does not exist"}),
                     DecodeUnassignByCrmIdResponse);

@@ -22,7 +22,7 @@ using Json = nlohmann::json;
 
 // --- EncodeUnassignByInstanceIdsBody ---------------------------------------------------
 
-TEST(EncodeUnassignBodyTest, ListsIdsInOrderAndOmitsEmailWhenNotGiven) {
+TEST(EncodeUnassignByInstanceIdsBodyTest, ListsIdsInOrderAndOmitsEmailWhenNotGiven) {
   UnassignByInstanceIdsParams request;
   request.flow_instance_ids = {"30", "10", "20"};
 
@@ -32,7 +32,7 @@ TEST(EncodeUnassignBodyTest, ListsIdsInOrderAndOmitsEmailWhenNotGiven) {
   EXPECT_FALSE(body.contains("unassignedByUserEmail"));
 }
 
-TEST(EncodeUnassignBodyTest, IncludesEmailWhenGiven) {
+TEST(EncodeUnassignByInstanceIdsBodyTest, IncludesEmailWhenGiven) {
   UnassignByInstanceIdsParams request;
   request.flow_instance_ids = {"1"};
   request.unassigned_by_user_email = "ann@example.com";
@@ -43,7 +43,7 @@ TEST(EncodeUnassignBodyTest, IncludesEmailWhenGiven) {
                                   "unassignedByUserEmail": "ann@example.com"})"));
 }
 
-TEST(EncodeUnassignBodyTest, SendsIdsAsStringsEvenWhenNumeric) {
+TEST(EncodeUnassignByInstanceIdsBodyTest, SendsIdsAsStringsEvenWhenNumeric) {
   UnassignByInstanceIdsParams request;
   request.flow_instance_ids = {"9007199254740993"};
 
@@ -53,7 +53,7 @@ TEST(EncodeUnassignBodyTest, SendsIdsAsStringsEvenWhenNumeric) {
   EXPECT_EQ(body["flowInstanceIds"][0].get<std::string>(), "9007199254740993");
 }
 
-TEST(EncodeUnassignBodyTest, EscapesQuotesAndBackslashes) {
+TEST(EncodeUnassignByInstanceIdsBodyTest, EscapesQuotesAndBackslashes) {
   UnassignByInstanceIdsParams request;
   request.flow_instance_ids = {R"(a"b\c)"};
   request.unassigned_by_user_email = R"("odd"@example.com)";
@@ -64,7 +64,7 @@ TEST(EncodeUnassignBodyTest, EscapesQuotesAndBackslashes) {
   EXPECT_EQ(body["unassignedByUserEmail"].get<std::string>(), R"("odd"@example.com)");
 }
 
-TEST(EncodeUnassignBodyTest, InvalidUtf8StillYieldsValidJson) {
+TEST(EncodeUnassignByInstanceIdsBodyTest, InvalidUtf8StillYieldsValidJson) {
   UnassignByInstanceIdsParams request;
   request.flow_instance_ids = {std::string("ab\xff", 3)};
 
@@ -77,7 +77,7 @@ TEST(EncodeUnassignBodyTest, InvalidUtf8StillYieldsValidJson) {
 // --- DecodeUnassignByInstanceIdsResponse
 // --------------------------------------------------
 
-TEST(DecodeUnassignResponseTest, ReadsRequestIdAndIdsInGongsOrder) {
+TEST(DecodeUnassignByInstanceIdsResponseTest, ReadsRequestIdAndIdsInGongsOrder) {
   const auto result = DecodeUnassignByInstanceIdsResponse(
       R"({"requestId": "req-1", "unassignedFlowInstanceIds": ["3", "1", "2"]})");
 
@@ -86,7 +86,7 @@ TEST(DecodeUnassignResponseTest, ReadsRequestIdAndIdsInGongsOrder) {
   EXPECT_THAT(result->unassigned_flow_instance_ids, ElementsAre("3", "1", "2"));
 }
 
-TEST(DecodeUnassignResponseTest, IgnoresUnknownFields) {
+TEST(DecodeUnassignByInstanceIdsResponseTest, IgnoresUnknownFields) {
   const auto result = DecodeUnassignByInstanceIdsResponse(
       R"({"requestId": "r", "unassignedFlowInstanceIds": ["1"],
           "newField": {"nested": [1, 2]}, "records": 7})");
@@ -95,7 +95,7 @@ TEST(DecodeUnassignResponseTest, IgnoresUnknownFields) {
   EXPECT_THAT(result->unassigned_flow_instance_ids, ElementsAre("1"));
 }
 
-TEST(DecodeUnassignResponseTest, AcceptsAnEmptyList) {
+TEST(DecodeUnassignByInstanceIdsResponseTest, AcceptsAnEmptyList) {
   const auto result = DecodeUnassignByInstanceIdsResponse(
       R"({"requestId": "r", "unassignedFlowInstanceIds": []})");
 
@@ -105,7 +105,8 @@ TEST(DecodeUnassignResponseTest, AcceptsAnEmptyList) {
 
 // Gong has carried out the write: an answer without its requestId still
 // says which prospects left their flows, so it is read, with a warning.
-TEST(DecodeUnassignResponseTest, MissingOrNullRequestIdReadsAsEmptyWithAWarning) {
+TEST(DecodeUnassignByInstanceIdsResponseTest,
+     MissingOrNullRequestIdReadsAsEmptyWithAWarning) {
   for (const char* body :
        {R"({"unassignedFlowInstanceIds": ["1"]})",
         R"({"requestId": null, "unassignedFlowInstanceIds": ["1"]})"}) {
@@ -120,7 +121,7 @@ TEST(DecodeUnassignResponseTest, MissingOrNullRequestIdReadsAsEmptyWithAWarning)
 
 // Ids Gong writes as JSON numbers: every digit survives, including those a
 // double cannot hold (2^53 + 1) and the full unsigned and signed 64-bit range.
-TEST(DecodeUnassignResponseTest, NumericIdsKeepEveryDigit) {
+TEST(DecodeUnassignByInstanceIdsResponseTest, NumericIdsKeepEveryDigit) {
   const std::vector<std::string> numbers = {
       "9007199254740993",      // 2^53 + 1: a double would make it ...992
       "18446744073709551615",  // 2^64 - 1
@@ -138,7 +139,7 @@ TEST(DecodeUnassignResponseTest, NumericIdsKeepEveryDigit) {
   }
 }
 
-TEST(DecodeUnassignResponseTest, MixedStringAndNumericIdsKeepTheirOrder) {
+TEST(DecodeUnassignByInstanceIdsResponseTest, MixedStringAndNumericIdsKeepTheirOrder) {
   const auto result = DecodeUnassignByInstanceIdsResponse(
       R"({"unassignedFlowInstanceIds": ["7", 9007199254740993, "8"]})");
 
@@ -147,7 +148,7 @@ TEST(DecodeUnassignResponseTest, MixedStringAndNumericIdsKeepTheirOrder) {
               ElementsAre("7", "9007199254740993", "8"));
 }
 
-TEST(DecodeUnassignResponseTest, NumericRequestIdKeepsEveryDigit) {
+TEST(DecodeUnassignByInstanceIdsResponseTest, NumericRequestIdKeepsEveryDigit) {
   const auto result = DecodeUnassignByInstanceIdsResponse(
       R"({"requestId": 9007199254740993, "unassignedFlowInstanceIds": []})");
 
@@ -157,7 +158,7 @@ TEST(DecodeUnassignResponseTest, NumericRequestIdKeepsEveryDigit) {
 
 // Numbers that are not exact 64-bit integers could only be passed on with
 // lost or invented digits, so the whole answer is refused.
-TEST(DecodeUnassignResponseTest, RefusesIdsThatAreNotExactIntegers) {
+TEST(DecodeUnassignByInstanceIdsResponseTest, RefusesIdsThatAreNotExactIntegers) {
   const std::vector<std::string> numbers = {
       "1.5",
       "1e3",
@@ -177,7 +178,7 @@ TEST(DecodeUnassignResponseTest, RefusesIdsThatAreNotExactIntegers) {
   }
 }
 
-TEST(DecodeUnassignResponseTest, RefusesIdsOfOtherJsonTypes) {
+TEST(DecodeUnassignByInstanceIdsResponseTest, RefusesIdsOfOtherJsonTypes) {
   for (const char* value : {"true", "null", "{}", "[]", R"(["1"])"}) {
     SCOPED_TRACE(value);
     const auto result = DecodeUnassignByInstanceIdsResponse(
@@ -187,7 +188,8 @@ TEST(DecodeUnassignResponseTest, RefusesIdsOfOtherJsonTypes) {
   }
 }
 
-TEST(DecodeUnassignResponseTest, ARequestIdOfTheWrongTypeReadsAsEmptyWithAWarning) {
+TEST(DecodeUnassignByInstanceIdsResponseTest,
+     ARequestIdOfTheWrongTypeReadsAsEmptyWithAWarning) {
   for (const char* value : {"true", "1.5", "{}", "[]"}) {
     SCOPED_TRACE(value);
     const auto result =
@@ -201,7 +203,7 @@ TEST(DecodeUnassignResponseTest, ARequestIdOfTheWrongTypeReadsAsEmptyWithAWarnin
   }
 }
 
-TEST(DecodeUnassignResponseTest, RefusesABodyWithoutTheIdList) {
+TEST(DecodeUnassignByInstanceIdsResponseTest, RefusesABodyWithoutTheIdList) {
   for (const char* body : {R"({"requestId": "r"})",
                            R"({"requestId": "r", "unassignedFlowInstanceIds": null})",
                            R"({"requestId": "r", "unassignedFlowInstanceIds": "1"})",
@@ -214,7 +216,7 @@ TEST(DecodeUnassignResponseTest, RefusesABodyWithoutTheIdList) {
   }
 }
 
-TEST(DecodeUnassignResponseTest, RefusesBodiesThatAreNotAJsonObject) {
+TEST(DecodeUnassignByInstanceIdsResponseTest, RefusesBodiesThatAreNotAJsonObject) {
   for (const char* body :
        {"", "<html>502 Bad Gateway</html>", "{", "[]", R"("text")", "42", "null",
         R"({"unassignedFlowInstanceIds": []} trailing)"}) {
@@ -228,7 +230,7 @@ TEST(DecodeUnassignResponseTest, RefusesBodiesThatAreNotAJsonObject) {
 // --- EncodeUnassignByInstanceIds
 // ----------------------------------------------------------
 
-TEST(EncodeUnassignTest, IsAWriteToTheEndpointCarryingTheBody) {
+TEST(EncodeUnassignByInstanceIdsTest, IsAWriteToTheEndpointCarryingTheBody) {
   UnassignByInstanceIdsParams request;
   request.flow_instance_ids = {"1", "2", "3"};
   request.unassigned_by_user_email = "ann@example.com";
@@ -249,7 +251,7 @@ TEST(EncodeUnassignTest, IsAWriteToTheEndpointCarryingTheBody) {
 // --- DecodeOutcome(..., DecodeUnassignByInstanceIdsResponse) ---------------------------
 // ---------------------------------------------------
 
-TEST(DecodeUnassignOutcomeTest, AnUnreadable200IsMalformedAndErrorsPassThrough) {
+TEST(UnassignByInstanceIdsOutcomeTest, AnUnreadable200IsMalformedAndErrorsPassThrough) {
   const GongResult<UnassignByInstanceIdsResult> malformed =
       DecodeOutcome(GongAnswer{"[]"}, DecodeUnassignByInstanceIdsResponse);
   ASSERT_TRUE(std::holds_alternative<GongError>(malformed));
