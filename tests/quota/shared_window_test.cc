@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -78,19 +79,7 @@ class Replica {
   // Takes the next slot and sends at it; returns when it sent.
   absl::Time Send() {
     for (;;) {
-      int news;
-      {
-        absl::MutexLock lock(&mu_);
-        news = news_;
-      }
-      const absl::Time now = clock_->Now();
-      const absl::Time slot = window_->NextSlot(now, now);
-      if (slot == absl::InfiniteFuture()) {
-        absl::MutexLock lock(&mu_);
-        auto newer = [&] { return news_ != news; };
-        mu_.AwaitWithTimeout(absl::Condition(&newer), absl::Seconds(10));
-        continue;
-      }
+      const auto [now, slot] = NowAndKnownNextSlot();
       if (slot > now) {
         absl::SleepFor(slot - now);
         continue;  // ask again at the slot, as the steward's wake-up does
@@ -102,7 +91,11 @@ class Replica {
 
   // NextSlot(now, now) once the window knows it (after any news it
   // waits for).
-  absl::Time KnownNextSlot() {
+  absl::Time KnownNextSlot() { return NowAndKnownNextSlot().second; }
+
+  // The clock's now and NextSlot(now, now), once the window knows it
+  // (waiting for news while it does not).
+  std::pair<absl::Time, absl::Time> NowAndKnownNextSlot() {
     for (;;) {
       int news;
       {
@@ -111,7 +104,7 @@ class Replica {
       }
       const absl::Time now = clock_->Now();
       const absl::Time slot = window_->NextSlot(now, now);
-      if (slot != absl::InfiniteFuture()) return slot;
+      if (slot != absl::InfiniteFuture()) return {now, slot};
       absl::MutexLock lock(&mu_);
       auto newer = [&] { return news_ != news; };
       mu_.AwaitWithTimeout(absl::Condition(&newer), absl::Seconds(10));
