@@ -20,6 +20,16 @@ struct CallRecord {
   size_t ids = 0;               // distinct ids asked for (0 when invalid)
   std::string gong_request_id;  // when Gong answered with one
   std::string peer;             // the caller's address
+  // Who called: the caller's name from --caller_tokens_file, "unnamed" for
+  // a caller without one (a bare token, or no tokens at all), and
+  // "unauthenticated" for a call refused for its token. Bounded: a label.
+  std::string caller = "unnamed";
+  // With mutual TLS: the client certificate's SPIFFE id, else subject CN.
+  std::string peer_identity;
+  // From the caller's metadata, checked (a mesh's W3C traceparent, its
+  // x-request-id): empty when absent or not valid.
+  std::string trace_id;
+  std::string x_request_id;
   // What of Gong's answer could not be read and was left unset (a date
   // that is not RFC 3339, say): the call succeeded, but this is logged.
   std::vector<std::string> answer_warnings;

@@ -19,7 +19,14 @@ void CallReporter::CallFinished(const api::CallRecord& record) {
       {"duration_ms", absl::ToDoubleMilliseconds(record.duration)},
       {"ids", static_cast<int64_t>(record.ids)},
       {"peer", record.peer},
+      {"caller", record.caller},
   };
+  // Only what the call brought: an absent field is no empty string.
+  for (const auto& [name, value] : {std::pair{"peer_identity", &record.peer_identity},
+                                    std::pair{"trace_id", &record.trace_id},
+                                    std::pair{"x_request_id", &record.x_request_id}}) {
+    if (!value->empty()) fields.emplace_back(name, *value);
+  }
   if (!record.gong_request_id.empty()) {
     fields.emplace_back("gong_request_id", record.gong_request_id);
   }
