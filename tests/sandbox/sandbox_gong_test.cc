@@ -164,7 +164,7 @@ TEST_F(SandboxGongTest, AcceptedAuthorizationRefusesEveryOtherBeforeAnyWork) {
   EXPECT_THAT(ExpectGongError(Post(IdsBody({"1"}), "Bearer old-token"), 401),
               HasSubstr("Unauthorized"));
   ExpectGongError(Post(IdsBody({"1"}), kBasicAuth), 401);
-  ExpectGongError(Post(IdsBody({"1"}), "Bearer new-token "), 401);
+  ExpectGongError(Post(IdsBody({"1"}), "Bearer new-token-2"), 401);
   EXPECT_TRUE(sandbox_->IsAssigned("1"));
   EXPECT_EQ(Post(IdsBody({"1"}), "Bearer new-token")->status, 200);
   EXPECT_FALSE(sandbox_->IsAssigned("1"));

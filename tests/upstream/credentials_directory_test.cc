@@ -6,6 +6,7 @@
 // by FakeClock::Advance; files live under ::testing::TempDir().
 #include "upstream/credentials_directory.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -114,17 +115,21 @@ TEST(CredentialsFromFilesTest, RefusesIncompleteOrUnsendableValuesWithoutQuoting
     const char* says;
   };
   const std::vector<Row> rows = {
-      {"nothing", {}, "holds no Gong credentials"},
+      {"nothing", CredentialsFiles(), "holds no Gong credentials"},
       {"empty files", {std::string("\n"), std::string(" "), std::string("")},
        "holds no Gong credentials"},
       {"key alone", {std::nullopt, std::string(kKey), std::nullopt}, "must both"},
       // Half a key is refused even beside a token, as in the environment.
       {"secret alone beside a token",
        {std::string(kTokenA), std::nullopt, std::string(kSecret)}, "must both"},
-      {"token of two lines", {absl::StrCat(kTokenA, "\nX-Injected: ", kTokenB)},
+      {"token of two lines",
+       {absl::StrCat(kTokenA, "\nX-Injected: ", kTokenB), std::nullopt, std::nullopt},
        "bearer_token"},
-      {"token with a space", {absl::StrCat(kTokenA, " ", kTokenB)}, "bearer_token"},
-      {"token with a NUL", {absl::StrCat(kTokenA, std::string(1, '\0'), kTokenB)},
+      {"token with a space",
+       {absl::StrCat(kTokenA, " ", kTokenB), std::nullopt, std::nullopt},
+       "bearer_token"},
+      {"token with a NUL",
+       {absl::StrCat(kTokenA, std::string(1, '\0'), kTokenB), std::nullopt, std::nullopt},
        "bearer_token"},
       {"key with a colon", {std::nullopt, absl::StrCat(kKey, ":x"), std::string(kSecret)},
        "access_key"},
@@ -200,6 +205,13 @@ TEST_F(CredentialsDirectoryTest, RefusesFilesTooLargeAndThingsThatAreNotFiles) {
   absl::StatusOr<std::unique_ptr<CredentialsDirectory>> odd = Load();
   ASSERT_FALSE(odd.ok());
   EXPECT_THAT(odd.status().message(), HasSubstr("bearer_token"));
+
+  // A FIFO with no writer must not hang the server at open().
+  fs::remove(dir_ / "bearer_token");
+  ASSERT_EQ(mkfifo((dir_ / "bearer_token").c_str(), 0600), 0);
+  absl::StatusOr<std::unique_ptr<CredentialsDirectory>> fifo = Load();
+  ASSERT_FALSE(fifo.ok());
+  EXPECT_THAT(fifo.status().message(), HasSubstr("not a regular file"));
 }
 
 TEST_F(CredentialsDirectoryTest, KubeletSwapIsSeenAfterTheRecheckIntervalNotBefore) {
@@ -272,7 +284,7 @@ TEST_F(CredentialsDirectoryTest, BrokenDirectoryKeepsTheLastGoodCredentialsAndLo
   EXPECT_TRUE(source->last_refresh_status().ok());
   const std::string logged = ::testing::internal::GetCapturedStderr();
 
-  auto count = [&](absl::string_view what) {
+  auto count = [&](const std::string& what) {
     size_t n = 0;
     for (size_t at = logged.find(what); at != std::string::npos;
          at = logged.find(what, at + 1)) {
