@@ -27,7 +27,8 @@ class FacadeServer {
   // The production server: the REST client over libcurl, under the quota
   // steward (gong_stack.h), and the gRPC server.
   static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
-      const FacadeConfig& config, std::unique_ptr<upstream::CredentialsSource> credentials);
+      const FacadeConfig& config,
+      std::unique_ptr<upstream::CredentialsSource> credentials);
   // With fixed credentials.
   static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
       const FacadeConfig& config, upstream::GongCredentials credentials);

@@ -7,7 +7,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-
 #include "base/clock.h"
 #include "http/curl_transport.h"
 #include "observability/metered_gong_client.h"
@@ -28,7 +27,8 @@ absl::StatusOr<std::unique_ptr<upstream::CredentialsSource>> LoadGongCredentials
   // Two sources would leave operators guessing which one Gong sees (and a
   // rotated Secret silently ignored): one place only.
   std::vector<std::string> given;
-  for (const char* name : {"GONG_ACCESS_KEY", "GONG_ACCESS_KEY_SECRET", "GONG_BEARER_TOKEN"}) {
+  for (const char* name :
+       {"GONG_ACCESS_KEY", "GONG_ACCESS_KEY_SECRET", "GONG_BEARER_TOKEN"}) {
     const char* value = getenv(name);
     if (value != nullptr && !absl::StripAsciiWhitespace(value).empty()) {
       given.emplace_back(name);
@@ -48,7 +48,8 @@ absl::StatusOr<std::unique_ptr<upstream::CredentialsSource>> LoadGongCredentials
 }
 
 absl::StatusOr<std::unique_ptr<upstream::GongClient>> MakeRestGongClient(
-    const FacadeConfig& config, std::unique_ptr<upstream::CredentialsSource> credentials) {
+    const FacadeConfig& config,
+    std::unique_ptr<upstream::CredentialsSource> credentials) {
   http::CurlTransportOptions options;
   options.ca_file = config.gong_ca_file;
   options.connect_timeout = config.gong_connect_timeout;

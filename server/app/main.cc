@@ -17,9 +17,9 @@
 #include "app/env_flags.h"
 #include "app/facade_server.h"
 #include "app/flags.h"
+#include "app/gong_stack.h"
 #include "base/allocator.h"
 #include "base/log.h"
-#include "app/gong_stack.h"
 #include "upstream/credentials_source.h"
 
 int main(int argc, char** argv) {

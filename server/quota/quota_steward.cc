@@ -39,7 +39,7 @@ struct QuotaSteward::Batch {
   upstream::GongClient::CallId upstream = 0;             // while in flight
   int attempts = 0;                                      // Gong requests made so far
   std::optional<upstream::GongError> last_error;  // of the last attempt, when retried
-  bool resent_for_credentials = false;  // after a 401 to replaced credentials
+  bool resent_for_credentials = false;            // after a 401 to replaced credentials
 
   // A new batch for `call`, open to others when coalescing allows.
   static std::unique_ptr<Batch> For(std::unique_ptr<Call> call, bool coalesce) {

@@ -51,14 +51,16 @@ absl::StatusOr<GongCredentials> CredentialsFromFiles(const CredentialsFiles& fil
   const std::optional<absl::string_view> key = Value(files.access_key);
   const std::optional<absl::string_view> secret = Value(files.access_key_secret);
   auto unsendable = [&](absl::string_view file) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": ", file, " holds a character that cannot be sent to Gong (only "
-        "visible ASCII, no spaces inside)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", file,
+                     " holds a character that cannot be sent to Gong (only "
+                     "visible ASCII, no spaces inside)"));
   };
   if (key.has_value() != secret.has_value()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(what, ": access_key and access_key_secret must both be present, "
-                           "and not empty"));
+        absl::StrCat(what,
+                     ": access_key and access_key_secret must both be present, "
+                     "and not empty"));
   }
   if (key.has_value()) {
     if (!Sendable(*key) || key->find(':') != absl::string_view::npos) {
@@ -72,8 +74,9 @@ absl::StatusOr<GongCredentials> CredentialsFromFiles(const CredentialsFiles& fil
     return GongCredentials::Bearer(*token);
   }
   return absl::InvalidArgumentError(
-      absl::StrCat(what, " holds no Gong credentials: it needs the file bearer_token, "
-                         "or the files access_key and access_key_secret"));
+      absl::StrCat(what,
+                   " holds no Gong credentials: it needs the file bearer_token, "
+                   "or the files access_key and access_key_secret"));
 }
 
 CredentialsDirectory::CredentialsDirectory(std::string dir,
@@ -135,7 +138,8 @@ absl::StatusOr<CredentialsDirectory::Loaded> CredentialsDirectory::Read(
       return file.status();
     }
   }
-  absl::StatusOr<GongCredentials> credentials = CredentialsFromFiles(files, FlagAndDir(dir));
+  absl::StatusOr<GongCredentials> credentials =
+      CredentialsFromFiles(files, FlagAndDir(dir));
   if (!credentials.ok()) return credentials.status();
   return Loaded{*std::move(credentials), identity};
 }
@@ -167,8 +171,8 @@ void CredentialsDirectory::RefreshIfChanged() {
     status_ = status;
     // A file rewritten with the same credentials is no change: requests
     // sent with them are not sent again after a 401.
-    if (loaded != nullptr && loaded->authorization_header() !=
-                                 snapshot_.credentials->authorization_header()) {
+    if (loaded != nullptr &&
+        loaded->authorization_header() != snapshot_.credentials->authorization_header()) {
       snapshot_.credentials = loaded;
       ++snapshot_.generation;
       changed = true;

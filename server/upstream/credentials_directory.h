@@ -60,8 +60,7 @@ class CredentialsDirectory final : public CredentialsSource {
   // recheck interval (tests pass a fake clock's).
   static absl::StatusOr<std::unique_ptr<CredentialsDirectory>> Load(std::string dir);
   static absl::StatusOr<std::unique_ptr<CredentialsDirectory>> Load(
-      std::string dir, std::function<absl::Time()> now,
-      absl::Duration recheck_interval);
+      std::string dir, std::function<absl::Time()> now, absl::Duration recheck_interval);
 
   CredentialsDirectory(const CredentialsDirectory&) = delete;
   CredentialsDirectory& operator=(const CredentialsDirectory&) = delete;

@@ -25,7 +25,8 @@ using ::testing::Not;
 constexpr char kDirToken[] = "dir-tok-61c0a9f3";
 constexpr char kEnvToken[] = "env-tok-0b7e24d8";
 
-std::function<const char*(const char*)> Env(const std::map<std::string, std::string>& vars) {
+std::function<const char*(const char*)> Env(
+    const std::map<std::string, std::string>& vars) {
   return [&vars](const char* name) -> const char* {
     auto it = vars.find(name);
     return it == vars.end() ? nullptr : it->second.c_str();
@@ -74,7 +75,8 @@ TEST_F(LoadGongCredentialsTest, TheEnvironmentWithoutTheFlag) {
 }
 
 TEST_F(LoadGongCredentialsTest, RefusesTheFlagBesideAnyOfTheVariables) {
-  for (const char* name : {"GONG_BEARER_TOKEN", "GONG_ACCESS_KEY", "GONG_ACCESS_KEY_SECRET"}) {
+  for (const char* name :
+       {"GONG_BEARER_TOKEN", "GONG_ACCESS_KEY", "GONG_ACCESS_KEY_SECRET"}) {
     SCOPED_TRACE(name);
     const std::map<std::string, std::string> vars = {{name, kEnvToken}};
     auto source = LoadGongCredentials(config_, Env(vars));

@@ -102,8 +102,8 @@ class ContinuousCalls {
           ++calls_;
           if (!status.ok()) {
             absl::MutexLock lock(&mu_);
-            failures_.push_back(absl::StrCat(status.error_code(), " ",
-                                             status.error_message()));
+            failures_.push_back(
+                absl::StrCat(status.error_code(), " ", status.error_message()));
           }
         }
       });
@@ -232,8 +232,8 @@ TEST_F(CredentialsRotationTest, ABrokenDirectoryKeepsTheCredentialsInForce) {
 
 TEST_F(CredentialsRotationTest, RefusesToStartWithAnIncompleteDirectory) {
   Publish("x", {{"access_key", kOldToken}});
-  Subprocess server({GONG_FLOWS_SERVER_BIN, "--listen=127.0.0.1:0", "--metrics_listen=",
-                     "--gong_credentials_dir=" + dir_.string()},
+  Subprocess server({GONG_FLOWS_SERVER_BIN, "--listen=127.0.0.1:0",
+                     "--metrics_listen=", "--gong_credentials_dir=" + dir_.string()},
                     kNoCredentials);
   EXPECT_EQ(server.Wait(absl::Seconds(20)), 2);
   EXPECT_THAT(server.Stderr(), HasSubstr("--gong_credentials_dir"));

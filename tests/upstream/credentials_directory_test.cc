@@ -116,12 +116,14 @@ TEST(CredentialsFromFilesTest, RefusesIncompleteOrUnsendableValuesWithoutQuoting
   };
   const std::vector<Row> rows = {
       {"nothing", CredentialsFiles(), "holds no Gong credentials"},
-      {"empty files", {std::string("\n"), std::string(" "), std::string("")},
+      {"empty files",
+       {std::string("\n"), std::string(" "), std::string("")},
        "holds no Gong credentials"},
       {"key alone", {std::nullopt, std::string(kKey), std::nullopt}, "must both"},
       // Half a key is refused even beside a token, as in the environment.
       {"secret alone beside a token",
-       {std::string(kTokenA), std::nullopt, std::string(kSecret)}, "must both"},
+       {std::string(kTokenA), std::nullopt, std::string(kSecret)},
+       "must both"},
       {"token of two lines",
        {absl::StrCat(kTokenA, "\nX-Injected: ", kTokenB), std::nullopt, std::nullopt},
        "bearer_token"},
@@ -131,7 +133,8 @@ TEST(CredentialsFromFilesTest, RefusesIncompleteOrUnsendableValuesWithoutQuoting
       {"token with a NUL",
        {absl::StrCat(kTokenA, std::string(1, '\0'), kTokenB), std::nullopt, std::nullopt},
        "bearer_token"},
-      {"key with a colon", {std::nullopt, absl::StrCat(kKey, ":x"), std::string(kSecret)},
+      {"key with a colon",
+       {std::nullopt, absl::StrCat(kKey, ":x"), std::string(kSecret)},
        "access_key"},
       {"secret not ASCII",
        {std::nullopt, std::string(kKey), absl::StrCat(kSecret, "\xc3\xa9")},
@@ -330,7 +333,8 @@ TEST_F(CredentialsDirectoryTest, ConcurrentReadsDuringSwaps) {
     readers.emplace_back([&, t] {
       uint64_t last = 0;
       while (!stop.load()) {
-        const CredentialsSnapshot s = (t % 2 == 0) ? source.Current() : source.ReloadNow();
+        const CredentialsSnapshot s =
+            (t % 2 == 0) ? source.Current() : source.ReloadNow();
         const std::string& header = s.credentials->authorization_header();
         if ((header != BearerHeader(kTokenA) && header != BearerHeader(kTokenB)) ||
             s.generation < last) {

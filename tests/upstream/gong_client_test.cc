@@ -304,7 +304,8 @@ TEST(RestGongClientCredentialsTest, A401ReloadsAndMarksARequestSentWithOldCreden
   client->Send(EncodeUnassignByInstanceIds(Request({"3"}), absl::InfiniteFuture()),
                [](GongOutcome) {});
   ASSERT_EQ(transport->sent().size(), 3u);
-  EXPECT_THAT(transport->sent()[2].request.headers, Contains("Authorization: Bearer new"));
+  EXPECT_THAT(transport->sent()[2].request.headers,
+              Contains("Authorization: Bearer new"));
 }
 
 TEST(RestGongClientCredentialsTest, A401WithCredentialsUnchangedIsNotMarked) {
