@@ -2,6 +2,8 @@
 // watching them for changes.
 #include "upstream/credentials_directory.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <utility>
 
@@ -119,6 +121,16 @@ CredentialsDirectory::Identity CredentialsDirectory::LookAt(const std::string& d
 
 absl::StatusOr<CredentialsDirectory::Loaded> CredentialsDirectory::Read(
     const std::string& dir) {
+  // Said apart from "no credentials": a mount gone, or a path that is a
+  // file, is a different mistake.
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat(FlagAndDir(dir), ": cannot open"));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(FlagAndDir(dir), " is not a directory"));
+  }
   std::optional<std::string>* texts[3];
   CredentialsFiles files;
   texts[0] = &files.bearer_token;

@@ -184,6 +184,11 @@ TEST_F(CredentialsDirectoryTest, LoadFailsNamingTheFlagAndNeverASecret) {
       CredentialsDirectory::Load((dir_ / "absent").string());
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(missing.status().message(), HasSubstr("--gong_credentials_dir"));
+  EXPECT_THAT(missing.status().message(), HasSubstr("cannot open"));
+  absl::StatusOr<std::unique_ptr<CredentialsDirectory>> file =
+      CredentialsDirectory::Load((dir_ / "access_key").string());
+  ASSERT_FALSE(file.ok());
+  EXPECT_THAT(file.status().message(), HasSubstr("is not a directory"));
   EXPECT_FALSE(CredentialsDirectory::Load("").ok());
 }
 
