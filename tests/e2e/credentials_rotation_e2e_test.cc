@@ -1,8 +1,9 @@
 // Gong's credentials from a directory laid out as the kubelet mounts a
 // Secret (--gong_credentials_dir), on the real binary: rotated while calls
 // run, with Gong (the sandbox) refusing the old token once told to, and no
-// call failing; a directory that breaks keeps the credentials in force;
-// and the start-up refusals (an incomplete directory, the directory beside
+// call failing; new credentials Gong refuses too reach the caller as
+// Gong's 401 after one resend at most; a directory that breaks keeps the
+// credentials in force; and the start-up refusals (an incomplete directory, the directory beside
 // the environment's credentials), none of which prints a secret.
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "facade_test_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server_process.h"
@@ -228,6 +230,29 @@ TEST_F(CredentialsRotationTest, ABrokenDirectoryKeepsTheCredentialsInForce) {
     EXPECT_EQ(r.authorization, Bearer(kOldToken));
   }
   EXPECT_THAT(server_->Stderr(), Not(HasSubstr(kOldToken)));
+}
+
+// New credentials that Gong refuses too: the request is sent at most once
+// more, and the caller gets Gong's refusal as before the rotation existed.
+TEST_F(CredentialsRotationTest, NewCredentialsGongAlsoRefusesReachTheCaller) {
+  Publish("x", {{"bearer_token", kOldToken}});
+  GongAcceptsOnly(kOldToken);
+  StartWithDirectory();
+  ASSERT_TRUE(Call("1001").ok());
+
+  GongAcceptsOnly("tok-nobody-has");
+  Publish("y", {{"bearer_token", kNewToken}});
+  const int64_t before = sandbox_->RequestCount();
+  const grpc::Status status = Call("1002");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Reason(status), "GONG_UNAUTHENTICATED");
+  // Sent with the new token at once (the facade had looked again), or with
+  // the old one and then once more with the new: never a third time.
+  const int64_t sent = sandbox_->RequestCount() - before;
+  EXPECT_GE(sent, 1);
+  EXPECT_LE(sent, 2);
+  EXPECT_EQ(sandbox_->Requests().back().authorization, Bearer(kNewToken));
+  EXPECT_THAT(status.error_message(), Not(HasSubstr(kNewToken)));
 }
 
 TEST_F(CredentialsRotationTest, RefusesToStartWithAnIncompleteDirectory) {
