@@ -3,8 +3,9 @@
 // run, with Gong (the sandbox) refusing the old token once told to, and no
 // call failing; new credentials Gong refuses too reach the caller as
 // Gong's 401 after one resend at most; a directory that breaks keeps the
-// credentials in force; and the start-up refusals (an incomplete directory, the directory beside
-// the environment's credentials), none of which prints a secret.
+// credentials in force; and the start-up refusals (an incomplete
+// directory, the directory beside the environment's credentials), none of
+// which prints a secret.
 #include <unistd.h>
 
 #include <atomic>
