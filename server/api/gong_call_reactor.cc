@@ -52,7 +52,7 @@ GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
 }
 
 bool GongCall::Authenticate() {
-  if (parts_.callers == nullptr || parts_.callers->Accepts(AuthorizationOf(*context_))) {
+  if (parts_.callers == nullptr || parts_.callers->Authenticate(AuthorizationOf(*context_))) {
     return true;
   }
   ErrorDetails details;
