@@ -13,6 +13,7 @@
 #include "api/invalid_request.h"
 #include "api/method_access.h"
 #include "api/status_mapping.h"
+#include "auth/peer_identity.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 
 namespace gong::api::internal {
@@ -68,6 +69,9 @@ GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
 }
 
 bool GongCall::Authenticate() {
+  // The client certificate's name (mutual TLS), whatever its token says:
+  // logged beside the caller's name, which comes from the token.
+  record_.peer_identity = auth::PeerIdentity(*context_->auth_context());
   // Without a tokens file every caller is one unnamed writer.
   std::optional<auth::Caller> caller =
       parts_.callers == nullptr
