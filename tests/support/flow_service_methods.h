@@ -20,8 +20,7 @@ inline std::vector<const google::protobuf::MethodDescriptor*> FlowServiceMethods
   // reached through one of its messages (which also links that file's
   // schema into a test that uses nothing else of it).
   const google::protobuf::ServiceDescriptor* service =
-      flows::v1::ListFlowsRequest::descriptor()->file()->FindServiceByName(
-          "FlowService");
+      flows::v1::ListFlowsRequest::descriptor()->file()->FindServiceByName("FlowService");
   if (service == nullptr) return {};
   std::vector<const google::protobuf::MethodDescriptor*> methods;
   for (int i = 0; i < service->method_count(); ++i) methods.push_back(service->method(i));
