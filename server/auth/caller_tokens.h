@@ -48,8 +48,8 @@ inline constexpr absl::string_view kUnauthenticatedCaller = "unauthenticated";
 
 // Who a call comes from, as its token says.
 struct Caller {
-  std::string name;  // from the file, or kUnnamedCaller
-  Role role = Role::kWriter;
+  std::string name;           // from the file, or kUnnamedCaller
+  Role role = Role::kReader;  // the lesser right unless said otherwise
   bool operator==(const Caller& other) const {
     return name == other.name && role == other.role;
   }
