@@ -16,6 +16,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <set>
 #include <string>
 #include <tuple>
@@ -24,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/grpc_code_names.h"
 #include "api/method_access.h"
+#include "fakes/test_certificates.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -227,6 +229,54 @@ TEST_F(CallerRightsTest, ABareTokenIsStillAnUnnamedCallerWithEveryRight) {
   for (const char* token : {kBareToken, kReaderToken}) {
     EXPECT_THAT(printed, ::testing::Not(::testing::HasSubstr(token)));
   }
+}
+
+// With mutual TLS each call's line names the client certificate too: its
+// SPIFFE id, else its CN; the caller's name still comes from its token.
+TEST_F(CallerRightsTest, MutualTlsLogsTheClientCertificatesIdentityBesideTheCaller) {
+  const fs::path certs = dir_ / "certs";
+  const std::string failure = fakes::MakeTestCertificates(certs);
+  ASSERT_TRUE(failure.empty()) << failure;
+  const fs::path tokens = dir_ / "tokens";
+  std::ofstream(tokens) << "reporting reader " << kReaderToken << "\n";
+  StartServer({{"GONG_BEARER_TOKEN", "gong-token"}},
+              {"--caller_tokens_file=" + tokens.string(),
+               "--tls_cert_file=" + (certs / "server.crt").string(),
+               "--tls_key_file=" + (certs / "server.key").string(),
+               "--tls_client_ca_file=" + (certs / "ca.crt").string()});
+  std::smatch port;
+  const std::string err = server_->Stderr();
+  ASSERT_TRUE(
+      std::regex_search(err, port, std::regex("listening on 127\\.0\\.0\\.1:(\\d+)")));
+
+  auto read = [](const fs::path& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  for (const char* client : {"spiffe_client", "client"}) {
+    SCOPED_TRACE(client);
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = read(certs / "ca.crt");
+    tls.pem_cert_chain = read(certs / (std::string(client) + ".crt"));
+    tls.pem_private_key = read(certs / (std::string(client) + ".key"));
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    channel_ = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port[1].str()),
+                                         grpc::SslCredentials(tls), args);
+    EXPECT_EQ(CallMethod("/gong.flows.v1.FlowService/ListFlows",
+                         support::ValidFlowServiceRequests()["ListFlows"],
+                         absl::StrCat("Bearer ", kReaderToken))
+                  .error_code(),
+              grpc::StatusCode::OK);
+  }
+  ASSERT_TRUE(support::WaitUntil([&] { return LogLines("call").size() >= 2; }));
+  const std::vector<nlohmann::json> calls = LogLines("call");
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].value("peer_identity", ""), fakes::kTestSpiffeId);
+  EXPECT_EQ(calls[1].value("peer_identity", ""), "flows-caller");
+  for (const nlohmann::json& call : calls)
+    EXPECT_EQ(call.value("caller", ""), "reporting");
 }
 
 // A malformed file stops the start, naming the flag and the line, never a
