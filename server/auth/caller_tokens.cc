@@ -2,12 +2,7 @@
 // constant-time check of a call's bearer token.
 #include "auth/caller_tokens.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <tuple>
 #include <utility>
 
@@ -23,7 +18,7 @@ namespace {
 
 // A tokens file is a few lines; anything bigger is the wrong file, and
 // reading it whole would cost memory on every change.
-constexpr off_t kMaxFileBytes = 1 << 20;
+constexpr size_t kMaxFileBytes = size_t{1} << 20;
 
 std::string FlagAndPath(absl::string_view path) {
   return absl::StrCat("--caller_tokens_file \"", path, "\"");
@@ -180,12 +175,6 @@ absl::StatusOr<std::vector<CallerToken>> ParseCallerTokens(absl::string_view tex
   return tokens;
 }
 
-bool CallerTokens::FileIdentity::operator==(const FileIdentity& other) const {
-  return inode == other.inode && device == other.device &&
-         mtime.tv_sec == other.mtime.tv_sec && mtime.tv_nsec == other.mtime.tv_nsec &&
-         size == other.size;
-}
-
 CallerTokens::CallerTokens(std::string path, base::Clock* clock,
                            absl::Duration recheck_interval)
     : path_(std::move(path)), clock_(clock), recheck_interval_(recheck_interval) {}
@@ -217,54 +206,12 @@ absl::StatusOr<std::unique_ptr<CallerTokens>> CallerTokens::Load(
 
 absl::StatusOr<CallerTokens::FileContents> CallerTokens::ReadFile(
     const std::string& path) {
-  // O_NONBLOCK: a FIFO given by mistake must not hang the server at open().
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat(FlagAndPath(path), ": cannot open"));
-  }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { close(fd); }
-  } closer{fd};
-
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat(FlagAndPath(path), ": cannot stat"));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(FlagAndPath(path), " is not a regular file"));
-  }
-  if (st.st_size > kMaxFileBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(FlagAndPath(path), " is larger than ", kMaxFileBytes, " bytes"));
-  }
-
-  std::string text;
-  char buffer[4096];
-  while (true) {
-    const ssize_t n = read(fd, buffer, sizeof buffer);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::ErrnoToStatus(errno, absl::StrCat(FlagAndPath(path), ": cannot read"));
-    }
-    text.append(buffer, static_cast<size_t>(n));
-    // The file may grow after fstat(); still bound what we hold.
-    if (text.size() > static_cast<size_t>(kMaxFileBytes)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(FlagAndPath(path), " is larger than ", kMaxFileBytes, " bytes"));
-    }
-  }
-
+  absl::StatusOr<base::SmallFile> file =
+      base::ReadSmallFile(path, kMaxFileBytes, FlagAndPath(path));
+  if (!file.ok()) return file.status();
   FileContents contents;
-  // The identity of what was read, not of what the path names now: if the
-  // file is swapped between our stat() and open(), the next look sees it.
-  contents.identity.inode = st.st_ino;
-  contents.identity.device = st.st_dev;
-  contents.identity.mtime = st.st_mtim;
-  contents.identity.size = st.st_size;
-  absl::StatusOr<std::vector<CallerToken>> tokens = ParseCallerTokens(text);
+  contents.identity = file->identity;
+  absl::StatusOr<std::vector<CallerToken>> tokens = ParseCallerTokens(file->text);
   if (!tokens.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(FlagAndPath(path), ", ", tokens.status().message()));
@@ -284,29 +231,21 @@ void CallerTokens::RefreshIfChanged() {
 
   absl::Status status;
   std::shared_ptr<const std::vector<CallerToken>> loaded;
-  struct stat st;
-  // stat(), not lstat(): follow the Kubernetes symlinks to the real file.
-  if (stat(path_.c_str(), &st) != 0) {
-    status =
-        absl::ErrnoToStatus(errno, absl::StrCat(FlagAndPath(path_), ": cannot stat"));
-  } else {
-    FileIdentity now;
-    now.inode = st.st_ino;
-    now.device = st.st_dev;
-    now.mtime = st.st_mtim;
-    now.size = st.st_size;
-    // Unchanged: nothing to read, and if an earlier look failed (the file
-    // was briefly gone and is back as it was), the tokens in force are
-    // right again.
-    if (!(now == identity_)) {
-      absl::StatusOr<FileContents> contents = ReadFile(path_);
-      if (contents.ok()) {
-        identity_ = contents->identity;
-        loaded =
-            std::make_shared<const std::vector<CallerToken>>(std::move(contents->tokens));
-      } else {
-        status = contents.status();
-      }
+  // Following the Kubernetes symlinks to the real file.
+  const std::optional<base::FileIdentity> now = base::IdentityOf(path_);
+  if (!now.has_value()) {
+    status = absl::NotFoundError(absl::StrCat(FlagAndPath(path_), ": cannot stat"));
+  } else if (*now != identity_) {
+    // (Unchanged, there is nothing to read, and if an earlier look failed
+    // (the file was briefly gone and is back as it was) the tokens in force
+    // are right again.)
+    absl::StatusOr<FileContents> contents = ReadFile(path_);
+    if (contents.ok()) {
+      identity_ = contents->identity;
+      loaded =
+          std::make_shared<const std::vector<CallerToken>>(std::move(contents->tokens));
+    } else {
+      status = contents.status();
     }
   }
 

@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "base/watched_file.h"
 
 namespace gong::auth {
 
@@ -128,23 +129,11 @@ class CallerTokens {
   absl::Status last_refresh_status() const;
 
  private:
-  // What stat() tells about the file behind the path. Any difference means
-  // "changed": a new inode (rename over, or a Kubernetes `..data` swap), or
-  // a new mtime or size (rewritten in place).
-  struct FileIdentity {
-    ino_t inode = 0;
-    dev_t device = 0;
-    timespec mtime = {};
-    off_t size = -1;
-    bool operator==(const FileIdentity& other) const;
-  };
-
-  // The tokens and the identity of the file they were read from (fstat of
-  // the opened file, so a change between stat() and open() is seen next
-  // time rather than lost).
+  // The tokens and the identity of the file they were read from
+  // (base/watched_file.h).
   struct FileContents {
     std::vector<CallerToken> tokens;
-    FileIdentity identity;
+    base::FileIdentity identity;
   };
 
   CallerTokens(std::string path, base::Clock* clock, absl::Duration recheck_interval);
@@ -162,7 +151,7 @@ class CallerTokens {
   absl::Mutex refresh_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   // The file the tokens in force came from. Not updated by a failed look,
   // so a file that failed to load is tried again at the next look.
-  FileIdentity identity_ ABSL_GUARDED_BY(refresh_mu_);
+  base::FileIdentity identity_ ABSL_GUARDED_BY(refresh_mu_);
 
   mutable absl::Mutex mu_;
   // Shared so that Authenticate() compares against a snapshot without
