@@ -49,6 +49,8 @@ struct GongError {
   std::optional<absl::Duration> retry_after;  // when to try again, when known
   bool may_have_acted = true;                 // without an answer: may Gong have run it?
   std::string detail;  // the transport's or the parser's words, for messages and logs
+  // Gong's X-Traceid header, when it answered with one (as GongAnswer's).
+  std::string gong_trace_id;
 };
 
 // The kind of a failure without an answer, as callers see it in ErrorInfo
