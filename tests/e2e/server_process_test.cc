@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "sandbox/sandbox_gong.h"
+#include "server_process.h"
 #include "subprocess.h"
 #include "support/wait_until.h"
 
@@ -32,69 +33,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::map<std::string, std::string> kNoCredentials = {
-    {"GONG_ACCESS_KEY", ""}, {"GONG_ACCESS_KEY_SECRET", ""}, {"GONG_BEARER_TOKEN", ""}};
-
-class ServerProcessTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    sandbox::Options options;
-    options.assigned_ids = {"1001", "1002", "1003"};
-    sandbox_ = std::make_unique<sandbox::SandboxGong>(options);
-    ASSERT_TRUE(sandbox_->Start().ok());
-  }
-
-  // Starts the server with `env` and waits until it listens.
-  void StartServer(std::map<std::string, std::string> env,
-                   std::vector<std::string> extra_flags = {}) {
-    std::vector<std::string> argv = {GONG_FLOWS_SERVER_BIN,
-                                     "--listen=127.0.0.1:0",
-                                     "--gong_base_url=" + sandbox_->base_url(),
-                                     "--shutdown_grace=10s",
-                                     "--drain_delay=0s",
-                                     "--metrics_listen=127.0.0.1:0"};
-    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-    server_ = std::make_unique<Subprocess>(argv, env);
-    ASSERT_TRUE(server_->WaitForOutput("listening on", absl::Seconds(20)))
-        << server_->Stderr();
-    std::smatch match;
-    const std::string err = server_->Stderr();
-    ASSERT_TRUE(
-        std::regex_search(err, match, std::regex("listening on 127\\.0\\.0\\.1:(\\d+)")));
-    channel_ = grpc::CreateChannel("127.0.0.1:" + match[1].str(),
-                                   grpc::InsecureChannelCredentials());
-    stub_ = flows::v1::FlowService::NewStub(channel_);
-  }
-
-  // Every stderr line parsed as JSON (a line that is not fails the test).
-  std::vector<nlohmann::json> LogLines() {
-    std::vector<nlohmann::json> lines;
-    std::istringstream err(server_->Stderr());
-    for (std::string line; std::getline(err, line);) {
-      auto parsed = nlohmann::json::parse(line, nullptr, false);
-      EXPECT_TRUE(parsed.is_object()) << "not a JSON object: " << line;
-      if (parsed.is_object()) lines.push_back(std::move(parsed));
-    }
-    return lines;
-  }
-
-  grpc::Status Call(const std::string& id, const std::string& email = "",
-                    flows::v1::UnassignByInstanceIdsResponse* response = nullptr) {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    flows::v1::UnassignByInstanceIdsRequest request;
-    request.add_flow_instance_ids(id);
-    request.set_unassigned_by_user_email(email);
-    flows::v1::UnassignByInstanceIdsResponse ignored;
-    return stub_->UnassignByInstanceIds(&context, request,
-                                        response != nullptr ? response : &ignored);
-  }
-
-  std::unique_ptr<sandbox::SandboxGong> sandbox_;
-  std::unique_ptr<Subprocess> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<flows::v1::FlowService::Stub> stub_;
-};
+using ServerProcessTest = ServerProcess;
 
 TEST_F(ServerProcessTest, RefusesToStartWithoutCredentials) {
   Subprocess server({GONG_FLOWS_SERVER_BIN, "--listen=127.0.0.1:0", "--metrics_listen="},
