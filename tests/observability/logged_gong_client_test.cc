@@ -100,7 +100,7 @@ TEST_F(LoggedGongClientTest, ALineNamesWhatGongSaidAndEveryCallTheRequestCarried
   Send({{"crm-sync", "4bf92f3577b34da6a3ce929d0e0e4736", "req-a"},
         {"reporting", "", ""},
         {"crm-sync", "0af7651916cd43dd8448eb211c80319c", "req-c"}});
-  const nlohmann::json line = LineOfAnswer(1, Ok("r-77", "9f1c2e"));
+  nlohmann::json line = LineOfAnswer(1, Ok("r-77", "9f1c2e"));
 
   EXPECT_EQ(line["level"], "info");
   EXPECT_EQ(line["msg"], "gong request");
@@ -147,7 +147,7 @@ TEST_F(LoggedGongClientTest, AnErrorAnswerHasItsStatusAndGongsIds) {
   upstream::GongError refused =
       upstream::GongError::HttpStatus(429, "r-429", {"too many"}, absl::Seconds(1));
   refused.gong_trace_id = "abc123";
-  const nlohmann::json line = LineOfAnswer(1, refused);
+  nlohmann::json line = LineOfAnswer(1, refused);
   EXPECT_EQ(line["http_status"], 429);
   EXPECT_EQ(line["gong_request_id"], "r-429");
   EXPECT_EQ(line["gong_trace_id"], "abc123");
@@ -168,7 +168,7 @@ TEST_F(LoggedGongClientTest, NoAnswerIsStatusZeroWithTheFailure) {
   EXPECT_FALSE(line.contains("gong_request_id"));
   EXPECT_FALSE(line.contains("gong_trace_id"));
   // A request cancelled in flight was a Gong request too.
-  const std::vector<nlohmann::json> lines = LinesLoggedBy([&] { client_->Cancel(2); });
+  std::vector<nlohmann::json> lines = LinesLoggedBy([&] { client_->Cancel(2); });
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["http_status"], 0);
   EXPECT_EQ(lines[0]["failure"], "cancelled");
@@ -184,7 +184,7 @@ TEST_F(LoggedGongClientTest, EachListHoldsAtMost20DistinctValuesAndCountsTheRest
                      i % 2 == 0 ? absl::StrCat("req-", i) : std::string(128, 'x')});
   }
   Send(calls);
-  const nlohmann::json line = LineOfAnswer(1, Ok("r-1", ""));
+  nlohmann::json line = LineOfAnswer(1, Ok("r-1", ""));
   EXPECT_EQ(line["calls"], 250);
   ASSERT_EQ(line["callers"].size(), kMaxListedPerLine);
   EXPECT_EQ(line["callers"][0], "svc-0");
@@ -201,7 +201,7 @@ TEST_F(LoggedGongClientTest, EachListHoldsAtMost20DistinctValuesAndCountsTheRest
 
 TEST_F(LoggedGongClientTest, EveryRequestIsALineRetriesToo) {
   for (int i = 0; i < 3; ++i) Send({{"unnamed", "t", ""}});
-  const std::vector<nlohmann::json> lines = LinesLoggedBy([&] {
+  std::vector<nlohmann::json> lines = LinesLoggedBy([&] {
     fake_->Answer(1, upstream::GongError::HttpStatus(503, "r-1", {}));
     fake_->Answer(2, upstream::GongError::HttpStatus(503, "r-2", {}));
     fake_->Answer(3, Ok("r-3", ""));
