@@ -31,7 +31,8 @@ bool IsAllZeros(absl::string_view text) {
 std::optional<absl::string_view> OnlyValue(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
     absl::string_view key) {
-  const auto [first, last] = metadata.equal_range(grpc::string_ref(key.data(), key.size()));
+  const auto [first, last] =
+      metadata.equal_range(grpc::string_ref(key.data(), key.size()));
   if (first == last || std::next(first) != last) return std::nullopt;
   return absl::string_view(first->second.data(), first->second.size());
 }
@@ -43,9 +44,9 @@ std::string TraceIdOf(absl::string_view traceparent) {
   const absl::string_view version = traceparent.substr(0, 2);
   if (!IsLowerHex(version) || version == "ff") return "";
   // A later version may add fields, after a '-'; version 00 has none.
-  if (version == "00" ? traceparent.size() != kVersion00Size
-                      : traceparent.size() > kVersion00Size &&
-                            traceparent[kVersion00Size] != '-') {
+  if (version == "00"
+          ? traceparent.size() != kVersion00Size
+          : traceparent.size() > kVersion00Size && traceparent[kVersion00Size] != '-') {
     return "";
   }
   if (traceparent[kTraceIdAt - 1] != '-' || traceparent[kParentIdAt - 1] != '-' ||
@@ -66,7 +67,8 @@ std::string RequestIdOf(absl::string_view x_request_id) {
   return base::PrintableAsciiOrEmpty(x_request_id, kMaxRequestIdSize);
 }
 
-CallTrace ReadCallTrace(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+CallTrace ReadCallTrace(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
   CallTrace trace;
   if (auto traceparent = OnlyValue(metadata, "traceparent")) {
     trace.trace_id = TraceIdOf(*traceparent);

@@ -38,6 +38,7 @@ struct CallTrace {
 // Both, from a call's metadata (gRPC's client_metadata()). A header the
 // call carries more than once is left out: which of them was meant is
 // anyone's guess.
-CallTrace ReadCallTrace(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
+CallTrace ReadCallTrace(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
 
 }  // namespace gong::api::internal

@@ -78,14 +78,13 @@ upstream::GongClient::CallId LoggedGongClient::Send(upstream::GongRequest reques
   std::vector<upstream::CallTag> calls = std::move(request.calls);
   request.calls.clear();
   const absl::Time start = absl::Now();
-  return inner_->Send(
-      std::move(request),
-      [start, endpoint = std::move(endpoint), calls = std::move(calls),
-       done = std::move(done)](upstream::GongOutcome outcome) mutable {
-        base::LogInfo("gong request", internal::GongRequestFields(
-                                          endpoint, calls, outcome, absl::Now() - start));
-        std::move(done)(std::move(outcome));
-      });
+  auto log_then_answer = [start, endpoint = std::move(endpoint), calls = std::move(calls),
+                          done = std::move(done)](upstream::GongOutcome outcome) mutable {
+    base::LogInfo("gong request", internal::GongRequestFields(endpoint, calls, outcome,
+                                                              absl::Now() - start));
+    std::move(done)(std::move(outcome));
+  };
+  return inner_->Send(std::move(request), std::move(log_then_answer));
 }
 
 }  // namespace gong::observability

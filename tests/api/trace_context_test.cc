@@ -29,8 +29,9 @@ TEST(TraceIdOfTest, AValidVersion00TraceparentGivesItsTraceId) {
 TEST(TraceIdOfTest, ALaterVersionMayCarryMoreAfterADash) {
   EXPECT_EQ(TraceIdOf("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
             kTraceId);
-  EXPECT_EQ(TraceIdOf("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-ever"),
-            kTraceId);
+  EXPECT_EQ(
+      TraceIdOf("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-ever"),
+      kTraceId);
   // ...but only after a dash.
   EXPECT_EQ(TraceIdOf("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x"), "");
   EXPECT_EQ(TraceIdOf("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-011"), "");

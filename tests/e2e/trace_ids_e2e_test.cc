@@ -69,7 +69,8 @@ class TraceIdsTest : public ServerProcess {
   nlohmann::json CallLine(const std::string& x_request_id) {
     std::vector<nlohmann::json> found;
     for (nlohmann::json& line : LogLines("call")) {
-      if (line.value("x_request_id", "") == x_request_id) found.push_back(std::move(line));
+      if (line.value("x_request_id", "") == x_request_id)
+        found.push_back(std::move(line));
     }
     EXPECT_EQ(found.size(), 1u) << x_request_id;
     return found.empty() ? nlohmann::json::object() : found.front();
@@ -176,7 +177,8 @@ TEST_F(TraceIdsTest, ForgedOversizedAndMalformedValuesAreDroppedOrCut) {
         {"x-request-id", forged}},
        forged},
       {"2003",
-       {{"traceparent", "ff-" + valid + "-00f067aa0ba902b7-01"}, {"x-request-id", four_kb}},
+       {{"traceparent", "ff-" + valid + "-00f067aa0ba902b7-01"},
+        {"x-request-id", four_kb}},
        four_kb.substr(0, 128)},
       {"2004",
        {{"traceparent", Traceparent(valid) + "-extra"}, {"x-request-id", "r2004"}},
@@ -209,7 +211,8 @@ TEST_F(TraceIdsTest, ForgedOversizedAndMalformedValuesAreDroppedOrCut) {
   EXPECT_THAT(printed, Not(HasSubstr(std::string(129, 'o'))));
   EXPECT_THAT(printed, Not(HasSubstr(std::string(129, 'k'))));
   EXPECT_THAT(printed, Not(HasSubstr("4BF92F35")));
-  for (const nlohmann::json& line : LogLines()) EXPECT_NE(line.value("msg", ""), "forged");
+  for (const nlohmann::json& line : LogLines())
+    EXPECT_NE(line.value("msg", ""), "forged");
   ExpectGongSawNoTraceHeaders();
 }
 

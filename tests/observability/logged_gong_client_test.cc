@@ -47,7 +47,8 @@ std::vector<nlohmann::json> LinesLoggedBy(Run run, std::string* text = nullptr) 
   close(file);
   std::vector<nlohmann::json> lines;
   size_t start = 0;
-  for (size_t end; (end = written.find('\n', start)) != std::string::npos; start = end + 1) {
+  for (size_t end; (end = written.find('\n', start)) != std::string::npos;
+       start = end + 1) {
     lines.push_back(nlohmann::json::parse(written.substr(start, end - start), nullptr,
                                           /*allow_exceptions=*/false));
     EXPECT_TRUE(lines.back().is_object()) << written.substr(start, end - start);
@@ -65,8 +66,9 @@ class LoggedGongClientTest : public ::testing::Test {
   }
 
   // A request to `path` on behalf of `calls`.
-  upstream::GongClient::CallId Send(std::vector<upstream::CallTag> calls,
-                        std::string path = "/v2/flows/prospects/unassign-flows-by-instance-id") {
+  upstream::GongClient::CallId Send(
+      std::vector<upstream::CallTag> calls,
+      std::string path = "/v2/flows/prospects/unassign-flows-by-instance-id") {
     upstream::GongRequest request;
     request.path = std::move(path);
     request.calls = std::move(calls);

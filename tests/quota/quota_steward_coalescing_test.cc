@@ -202,8 +202,8 @@ TEST_F(QuotaStewardTagsTest, RetriesAndSplitPartsNameTheirOwnCalls) {
   ASSERT_EQ(gong_->size(), 3u);
   EXPECT_THAT(Tags(3), ElementsAre("b t1 x-1", "b t2 x-2", "b t3 x-3", "b t4 x-4"));
   // Gong refuses it whole for one bad id: sent again in halves.
-  gong_->Answer(3, upstream::GongError::HttpStatus(400, "r-3",
-                                                   {"Invalid flow instance id: 3"}));
+  gong_->Answer(
+      3, upstream::GongError::HttpStatus(400, "r-3", {"Invalid flow instance id: 3"}));
   for (int i = 0; i < 4 && gong_->size() < 5u; ++i) clock_->Advance(absl::Seconds(2));
   ASSERT_EQ(gong_->size(), 5u);
   EXPECT_THAT(Tags(4), ElementsAre("b t1 x-1", "b t2 x-2"));

@@ -210,7 +210,7 @@ TEST_F(SandboxGongTest, EveryAnswerHasAFreshTraceHeaderAndRequestsKeepHeaderName
   std::vector<httplib::Result> results;
   results.push_back(
       NewClient()->Post(kUnassignPath, headers, IdsBody({"1"}), "application/json"));
-  results.push_back(Unassign({"1"}));                // 400
+  results.push_back(Unassign({"1"}));                 // 400
   results.push_back(NewClient()->Get("/elsewhere"));  // 404
   const std::vector<RecordedRequest> requests = sandbox_->Requests();
   ASSERT_THAT(requests, SizeIs(3));

@@ -255,9 +255,10 @@ TEST(GongAnswerTest, OkAnswerWithoutARequestIdOrTraceHeaderLeavesThemEmpty) {
 }
 
 TEST(GongAnswerTest, ErrorAnswerCarriesGongsTraceId) {
-  const GongOutcome outcome = ReadGongAnswer(
-      Response(503, R"({"requestId": "r-5", "errors": ["down"]})", {{"x-traceid", "abc"}}),
-      absl::Now());
+  const GongOutcome outcome =
+      ReadGongAnswer(Response(503, R"({"requestId": "r-5", "errors": ["down"]})",
+                              {{"x-traceid", "abc"}}),
+                     absl::Now());
 
   const auto* error = std::get_if<GongError>(&outcome);
   ASSERT_NE(error, nullptr);
