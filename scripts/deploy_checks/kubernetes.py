@@ -290,10 +290,40 @@ def istio_drain(r):
     return None
 
 
+CREDENTIALS_DIR_VAR = "GONG_FLOWS_GONG_CREDENTIALS_DIR"
+
+
+def secret_directory_problem(pod_spec, container, path, secret_name=None):
+    """Why `path` is not a directory mounted whole from a Secret (of
+    `secret_name`, when given) that only its owner and group may read; None
+    when it is. A subPath mount never sees the kubelet's updates, so a
+    rotation would need a restart."""
+    mount = next((m for m in container.get("volumeMounts") or []
+                  if path.rstrip("/") == m["mountPath"].rstrip("/")
+                  or path.startswith(m["mountPath"].rstrip("/") + "/")), None)
+    if mount is None:
+        return f"{path} is on no mounted volume"
+    if mount.get("subPath"):
+        return f"{path} is mounted with subPath: updates would never arrive"
+    vol = next((v for v in pod_spec.get("volumes") or [] if v["name"] == mount["name"]),
+               None)
+    if vol is None or "secret" not in vol:
+        return f"{path} is not on a Secret volume"
+    if secret_name and vol["secret"].get("secretName") != secret_name:
+        return f"{path} is Secret {vol['secret'].get('secretName')}, not {secret_name}"
+    mode = vol["secret"].get("defaultMode", 0o644)
+    if mode & 0o007:
+        return f"{path} readable by others (defaultMode {oct(mode)})"
+    return None
+
+
 def credentials_from_secrets(r):
-    """Gong credentials reach any workload only through secretKeyRef to
-    gong-flows-credentials, and the kustomization applies no Secret and no
-    ConfigMap holding them: credentials must never live in the repository."""
+    """Gong credentials reach any workload only from gong-flows-credentials:
+    as a directory mounted whole from it (GONG_FLOWS_GONG_CREDENTIALS_DIR,
+    watched by the server, so rotation needs no restart) or through
+    secretKeyRef, never both (the server refuses that); and the
+    kustomization applies no Secret and no ConfigMap holding them:
+    credentials must never live in the repository."""
     problems = []
     workloads = [d for d in r.docs if d.get("kind") in (
         "Deployment", "StatefulSet", "DaemonSet", "Job", "Pod")]
@@ -309,8 +339,18 @@ def credentials_from_secrets(r):
                 if not ref:
                     problems.append(f"{e['name']} is not from a secretKeyRef")
     env = env_of(r.server)
-    if not ({"GONG_ACCESS_KEY", "GONG_ACCESS_KEY_SECRET"} <= set(env)
-            or "GONG_BEARER_TOKEN" in env):
+    from_env = ({"GONG_ACCESS_KEY", "GONG_ACCESS_KEY_SECRET"} <= set(env)
+                or "GONG_BEARER_TOKEN" in env)
+    directory = env_value(r.server, CREDENTIALS_DIR_VAR)
+    if directory and from_env:
+        problems.append(f"{CREDENTIALS_DIR_VAR} and credential variables are both set: "
+                        "the server refuses to start")
+    elif directory:
+        problem = secret_directory_problem(r.pod_spec, r.server, directory,
+                                           CREDENTIALS_SECRET)
+        if problem:
+            problems.append(problem)
+    elif not from_env:
         problems.append("the server gets no Gong credentials")
     for name in CREDENTIAL_VARS:
         ref = ((env.get(name) or {}).get("valueFrom") or {}).get("secretKeyRef")
@@ -335,6 +375,10 @@ def example_secrets(r):
     refs = {(e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
             for e in r.server.get("env") or []
             if (e.get("valueFrom") or {}).get("secretKeyRef")}
+    # A credentials directory needs the files of a complete set: the
+    # example gives the access key's two.
+    if env_value(r.server, CREDENTIALS_DIR_VAR):
+        refs |= {(CREDENTIALS_SECRET, "access_key"), (CREDENTIALS_SECRET, "access_key_secret")}
     provided = set()
     for dirpath, _, names in os.walk(r.kube):
         for n in names:
@@ -593,7 +637,8 @@ def run(checks, ctx):
                termination_grace, r)
     checks.run("no preStop hook", no_prestop, r)
     checks.run("Istio sidecar outlives the drain (if annotated)", istio_drain, r)
-    checks.run("Gong credentials only via secretKeyRef", credentials_from_secrets, r)
+    checks.run("Gong credentials only from their Secret, mounted as a directory or "
+               "via secretKeyRef", credentials_from_secrets, r)
     checks.run("example Secrets hold placeholders for every key read", example_secrets, r)
     checks.run("env values, labels, annotations, commands and args are strings",
                strings_where_kubernetes_wants_strings, r)

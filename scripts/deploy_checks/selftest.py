@@ -183,7 +183,29 @@ def no_hiredis(s):
 # (rule, check, its arguments from Subjects, [(breakage, edit of a copy)]).
 # An edit may return a string (a password) the rule's message must not
 # contain; whatever else it returns is ignored.
+def credentials_mount(s):
+    """(mount, volume) of the per-replica server's Gong credentials."""
+    mount = next(m for m in s.local.server["volumeMounts"] if m["name"] == "gong-credentials")
+    volume = next(v for v in s.local.pod_spec["volumes"] if v["name"] == "gong-credentials")
+    return mount, volume
+
+
 RULES = [
+    ("Gong credentials from their Secret, as a watched directory",
+     kubernetes.credentials_from_secrets, local_args, [
+         ("mounted with subPath",
+          lambda s: credentials_mount(s)[0].update(subPath="bearer_token")),
+         ("readable by others",
+          lambda s: credentials_mount(s)[1]["secret"].update(defaultMode=0o444)),
+         ("another Secret",
+          lambda s: credentials_mount(s)[1]["secret"].update(secretName="elsewhere")),
+         ("the environment's too", lambda s: set_env(
+             s.local.server, "GONG_BEARER_TOKEN",
+             value_from={"secretKeyRef": {"name": "gong-flows-credentials",
+                                          "key": "bearer_token"}})),
+         ("no credentials at all",
+          lambda s: drop_env(s.local.server, "GONG_FLOWS_GONG_CREDENTIALS_DIR")),
+     ]),
     ("per-replica quota: GONG_FLOWS_QUOTA_REDIS unset", quota.per_replica_without_redis,
      local_args, [
          ("the base points at a Redis", lambda s: set_env(

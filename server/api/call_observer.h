@@ -38,7 +38,10 @@ struct CallRecord {
 class CallObserver {
  public:
   virtual ~CallObserver() = default;
-  virtual void CallStarted(absl::string_view service, absl::string_view method) = 0;
+  // Once the call's caller is known (authentication is the first step, so
+  // before anything else happens): `record` has the service, the method,
+  // the caller and the peer, nothing of the outcome yet.
+  virtual void CallStarted(const CallRecord& record) = 0;
   virtual void CallFinished(const CallRecord& record) = 0;
 };
 

@@ -2,9 +2,10 @@
 // API. Each method is a reactor of its own, named after the RPC
 // (<rpc>_reactor.h), that validates the call, encodes it with its
 // endpoint's codec and fills the response from Gong's answer; the order of
-// the steps, and what every call does besides (the caller's token, first,
-// the quota steward, cancelling, the status table, the call's log line),
-// is the skeleton's (gong_call_reactor.h). No thread waits on Gong.
+// the steps, and what every call does besides (the caller's token and its
+// rights, first, the quota steward, cancelling, the status table, the
+// call's log line), is the skeleton's (gong_call_reactor.h). No thread
+// waits on Gong.
 #pragma once
 
 #include "absl/time/time.h"
@@ -22,7 +23,8 @@ namespace gong::api {
 class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
  public:
   // `steward`, `observer`, `callers` and `clock` must outlive the service.
-  // With `callers` (may be null) every call must bear one of its tokens.
+  // With `callers` (may be null) every call must bear one of its tokens,
+  // and a reader's token lets in only the read methods (method_access.h).
   // `default_timeout` bounds the Gong request of a call that came without
   // a deadline, from `clock`'s now.
   FlowServiceImpl(quota::QuotaSteward* steward, CallObserver* observer,

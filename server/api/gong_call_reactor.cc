@@ -4,11 +4,17 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "api/invalid_request.h"
+#include "api/method_access.h"
 #include "api/status_mapping.h"
 #include "api/trace_context.h"
+#include "auth/peer_identity.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 
 namespace gong::api::internal {
@@ -20,6 +26,18 @@ absl::string_view AuthorizationOf(const grpc::CallbackServerContext& context) {
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return "";
   return absl::string_view(it->second.data(), it->second.size());
+}
+
+// Why a caller whose role does not cover `method` is refused.
+std::string NotAllowedMessage(absl::string_view method) {
+  if (!AccessOf(method).has_value()) {
+    return absl::StrCat(method,
+                        " is declared neither a read nor a write method, so no caller "
+                        "may call it");
+  }
+  return absl::StrCat("readers may call only the read methods (",
+                      absl::StrJoin(ReadMethods(), ", "), "); ", method,
+                      " needs a writer's token");
 }
 
 // A deadline further out than this is no deadline: infinite reads as such,
@@ -52,19 +70,39 @@ GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
   CallTrace trace = ReadCallTrace(context->client_metadata());
   record_.trace_id = std::move(trace.trace_id);
   record_.x_request_id = std::move(trace.x_request_id);
-  parts_.observer->CallStarted(record_.service, record_.method);
 }
 
 bool GongCall::Authenticate() {
-  if (parts_.callers == nullptr || parts_.callers->Accepts(AuthorizationOf(*context_))) {
-    return true;
+  // The client certificate's name (mutual TLS), whatever its token says:
+  // logged beside the caller's name, which comes from the token.
+  record_.peer_identity = auth::PeerIdentity(*context_->auth_context());
+  // Without a tokens file every caller is one unnamed writer.
+  std::optional<auth::Caller> caller =
+      parts_.callers == nullptr
+          ? auth::Caller{std::string(auth::kUnnamedCaller), auth::Role::kWriter}
+          : parts_.callers->Authenticate(AuthorizationOf(*context_));
+  if (!caller.has_value()) {
+    record_.caller = std::string(auth::kUnauthenticatedCaller);
+    parts_.observer->CallStarted(record_);
+    ErrorDetails details;
+    details.reason = "CALLER_UNAUTHENTICATED";
+    FinishCall(MakeErrorStatus(grpc::StatusCode::UNAUTHENTICATED,
+                               "this call needs 'authorization: Bearer <token>' with a "
+                               "token the facade accepts",
+                               details));
+    return false;
   }
+  // Set before the call goes further, so that everything after (the
+  // steward's request too) knows whose call it is.
+  record_.caller = std::move(caller->name);
+  parts_.observer->CallStarted(record_);
+  if (MayCall(caller->role, record_.method)) return true;
   ErrorDetails details;
-  details.reason = "CALLER_UNAUTHENTICATED";
-  FinishCall(MakeErrorStatus(grpc::StatusCode::UNAUTHENTICATED,
-                             "this call needs 'authorization: Bearer <token>' with a "
-                             "token the facade accepts",
-                             details));
+  details.reason = "CALLER_NOT_ALLOWED";
+  details.metadata["method"] = std::string(record_.method);
+  details.metadata["role"] = std::string(auth::RoleName(caller->role));
+  FinishCall(MakeErrorStatus(grpc::StatusCode::PERMISSION_DENIED,
+                             NotAllowedMessage(record_.method), details));
   return false;
 }
 

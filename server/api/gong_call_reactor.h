@@ -1,8 +1,9 @@
 // The one skeleton of every FlowService call. GongCallReactor::Start() runs
 // the call's steps in one order, the same for every method: authenticate
-// the caller, validate the request (an invalid one ends INVALID_ARGUMENT
-// with a BadRequest), encode it for Gong, submit it to the quota steward,
-// decode Gong's answer and fill the response. A method (an RPC) supplies
+// the caller and check that its role allows the method, validate the
+// request (an invalid one ends INVALID_ARGUMENT with a BadRequest), encode
+// it for Gong, submit it to the quota steward, decode Gong's answer and
+// fill the response. A method (an RPC) supplies
 // only its own steps, as a small subclass in api/<rpc>_reactor.{h,cc}: its
 // validation, its encoding (with the part that lets it merge with other
 // calls, if it can) and its response filling. Authentication is no step of
@@ -44,7 +45,8 @@ namespace gong::api {
 struct ServiceParts {
   quota::QuotaSteward* steward;
   CallObserver* observer;
-  auth::CallerTokens* callers;  // may be null: no caller tokens
+  // May be null: no caller tokens, and every caller is an unnamed writer.
+  auth::CallerTokens* callers;
   absl::Duration default_timeout;
   // The time the steward keeps too: a call's start, and its Gong request's
   // deadline when the caller set none.
@@ -85,7 +87,11 @@ class GongCall : public grpc::ServerUnaryReactor {
            absl::string_view method);
   ~GongCall() override = default;
 
-  // Whether the caller may call; if not, the call is finished UNAUTHENTICATED.
+  // Whether the caller may call this method: a token the tokens file
+  // accepts (any call, without the file), whose role covers the method
+  // (api/method_access.h). If not, the call is finished UNAUTHENTICATED or
+  // PERMISSION_DENIED. Names the caller in the call's record either way,
+  // and reports the call started.
   bool Authenticate();
   // Finishes the call INVALID_ARGUMENT with a BadRequest of `violations`
   // (at least one; see invalid_request.h).
@@ -162,8 +168,9 @@ class GongCallReactor : public internal::GongCall {
 
 template <typename Params, typename Result>
 void GongCallReactor<Params, Result>::Start() {
-  // First, and for every method: a caller without a valid token learns
-  // nothing of its request, and nothing of it reaches Gong.
+  // First, and for every method: a caller without a valid token, or
+  // without the right to this method, learns nothing of its request, and
+  // nothing of it reaches Gong.
   if (!Authenticate()) return;
   Validated<Params> validated = Validate();
   if (!validated.violations.empty()) {

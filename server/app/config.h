@@ -45,6 +45,9 @@ struct FacadeConfig {
   std::string tls_client_ca_file;  // mutual TLS
   std::string caller_tokens_file;  // callers must bear one of its tokens
   quota::QuotaOptions quota;       // --gong_qps, --coalesce, --max_gong_in_flight, ...
+  // Gong's credentials from this directory (a mounted Secret), re-read when
+  // it changes; empty: from the environment, once.
+  std::string gong_credentials_dir;
   // The quota shared by every replica (--quota_redis; empty: each its own).
   // --gong_qps is then the company's, over all replicas.
   std::string quota_redis;     // redis://HOST:PORT[/DB]

@@ -15,6 +15,13 @@ namespace gong::app {
 
 absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(
     const FacadeConfig& config, upstream::GongCredentials credentials) {
+  return Start(config,
+               std::make_unique<upstream::FixedCredentials>(std::move(credentials)));
+}
+
+absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(
+    const FacadeConfig& config,
+    std::unique_ptr<upstream::CredentialsSource> credentials) {
   std::unique_ptr<observability::Metrics> metrics;
   if (!config.metrics_listen.empty()) {
     metrics = std::make_unique<observability::Metrics>();

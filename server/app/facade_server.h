@@ -17,6 +17,7 @@
 #include "observability/metrics.h"
 #include "quota/quota_steward.h"
 #include "upstream/credentials.h"
+#include "upstream/credentials_source.h"
 #include "upstream/gong_client.h"
 
 namespace gong::app {
@@ -25,6 +26,10 @@ class FacadeServer {
  public:
   // The production server: the REST client over libcurl, under the quota
   // steward (gong_stack.h), and the gRPC server.
+  static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
+      const FacadeConfig& config,
+      std::unique_ptr<upstream::CredentialsSource> credentials);
+  // With fixed credentials.
   static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(
       const FacadeConfig& config, upstream::GongCredentials credentials);
 

@@ -68,6 +68,12 @@ ABSL_FLAG(std::string, tls_client_ca_file, "",
 ABSL_FLAG(std::string, caller_tokens_file, "",
           "File of accepted caller tokens, one a line (re-read when it changes); "
           "FlowService calls must carry 'authorization: Bearer <token>'.");
+ABSL_FLAG(std::string, gong_credentials_dir, "",
+          "Directory holding Gong's credentials as a mounted Kubernetes Secret does: "
+          "the file bearer_token, or the files access_key and access_key_secret. "
+          "Re-read when it changes and at once after Gong answers 401. Without it, "
+          "GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_BEARER_TOKEN; "
+          "giving both is refused.");
 ABSL_FLAG(int, gong_qps, kDefaults.quota.gong_qps,
           "Gong requests per second, over any one-second window (Gong's default "
           "limit is 3); 0 turns the limiter off. With --quota_redis, the total of "
@@ -176,6 +182,8 @@ const std::vector<ServerFlag>& ServerFlags() {
       Described(FLAGS_tls_key_file, [](auto& c) { return &c.tls_key_file; }),
       Described(FLAGS_tls_client_ca_file, [](auto& c) { return &c.tls_client_ca_file; }),
       Described(FLAGS_caller_tokens_file, [](auto& c) { return &c.caller_tokens_file; }),
+      Described(FLAGS_gong_credentials_dir,
+                [](auto& c) { return &c.gong_credentials_dir; }),
       Described(FLAGS_gong_qps, [](auto& c) { return &c.quota.gong_qps; }),
       Described(FLAGS_coalesce, [](auto& c) { return &c.quota.coalesce; }),
       Described(FLAGS_gong_max_attempts, [](auto& c) { return &c.quota.max_attempts; }),

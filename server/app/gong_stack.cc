@@ -1,18 +1,56 @@
 #include "app/gong_stack.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/clock.h"
 #include "http/curl_transport.h"
 #include "observability/logged_gong_client.h"
 #include "observability/metered_gong_client.h"
 #include "quota/shared_window.h"
 #include "quota/sliding_window.h"
+#include "upstream/credentials_directory.h"
 
 namespace gong::app {
 
+absl::StatusOr<std::unique_ptr<upstream::CredentialsSource>> LoadGongCredentials(
+    const FacadeConfig& config, const std::function<const char*(const char*)>& getenv) {
+  if (config.gong_credentials_dir.empty()) {
+    absl::StatusOr<upstream::GongCredentials> fixed =
+        upstream::GongCredentials::FromEnvironment(getenv);
+    if (!fixed.ok()) return fixed.status();
+    return std::make_unique<upstream::FixedCredentials>(*std::move(fixed));
+  }
+  // Two sources would leave operators guessing which one Gong sees (and a
+  // rotated Secret silently ignored): one place only.
+  std::vector<std::string> given;
+  for (const char* name :
+       {"GONG_ACCESS_KEY", "GONG_ACCESS_KEY_SECRET", "GONG_BEARER_TOKEN"}) {
+    const char* value = getenv(name);
+    if (value != nullptr && !absl::StripAsciiWhitespace(value).empty()) {
+      given.emplace_back(name);
+    }
+  }
+  if (!given.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--gong_credentials_dir (GONG_FLOWS_GONG_CREDENTIALS_DIR) is given, and so is ",
+        absl::StrJoin(given, " and "),
+        ": Gong's credentials come from one place only; unset the variables, or "
+        "drop the flag"));
+  }
+  absl::StatusOr<std::unique_ptr<upstream::CredentialsDirectory>> directory =
+      upstream::CredentialsDirectory::Load(config.gong_credentials_dir);
+  if (!directory.ok()) return directory.status();
+  return *std::move(directory);
+}
+
 absl::StatusOr<std::unique_ptr<upstream::GongClient>> MakeRestGongClient(
-    const FacadeConfig& config, upstream::GongCredentials credentials) {
+    const FacadeConfig& config,
+    std::unique_ptr<upstream::CredentialsSource> credentials) {
   http::CurlTransportOptions options;
   options.ca_file = config.gong_ca_file;
   options.connect_timeout = config.gong_connect_timeout;

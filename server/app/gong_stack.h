@@ -4,6 +4,7 @@
 // the steward owns the chain.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -11,13 +12,23 @@
 #include "observability/metrics.h"
 #include "quota/quota_steward.h"
 #include "upstream/credentials.h"
+#include "upstream/credentials_source.h"
 #include "upstream/gong_client.h"
 
 namespace gong::app {
 
+// Gong's credentials: the directory of --gong_credentials_dir, watched, or
+// without it the environment's (GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET,
+// or GONG_BEARER_TOKEN), fixed. Refuses both at once (any of those
+// variables set, not empty, beside the flag), and a directory without a
+// complete set, naming the flag or the variables, never a secret. `getenv`
+// returns nullptr for unset names.
+absl::StatusOr<std::unique_ptr<upstream::CredentialsSource>> LoadGongCredentials(
+    const FacadeConfig& config, const std::function<const char*(const char*)>& getenv);
+
 // The REST client over a libcurl transport, configured by the --gong_* flags.
 absl::StatusOr<std::unique_ptr<upstream::GongClient>> MakeRestGongClient(
-    const FacadeConfig& config, upstream::GongCredentials credentials);
+    const FacadeConfig& config, std::unique_ptr<upstream::CredentialsSource> credentials);
 
 // The quota steward over `gong`, each of whose requests is logged
 // (observability/logged_gong_client.h) and, when `metrics` is not null,

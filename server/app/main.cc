@@ -1,7 +1,7 @@
 // gong-flows-server: flags (app/flags.h, or their GONG_FLOWS_* variables)
-// and the environment's credentials to a checked configuration; run the
-// facade; on SIGTERM or SIGINT drain, stop and exit 0; log and carry on
-// through SIGHUP, SIGUSR1 and SIGUSR2.
+// and Gong's credentials (a watched directory, or the environment's) to a
+// checked configuration; run the facade; on SIGTERM or SIGINT drain, stop
+// and exit 0; log and carry on through SIGHUP, SIGUSR1 and SIGUSR2.
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,9 +17,10 @@
 #include "app/env_flags.h"
 #include "app/facade_server.h"
 #include "app/flags.h"
+#include "app/gong_stack.h"
 #include "base/allocator.h"
 #include "base/log.h"
-#include "upstream/credentials.h"
+#include "upstream/credentials_source.h"
 
 int main(int argc, char** argv) {
   // Debian builds abseil without NDEBUG, which leaves Mutex's deadlock
@@ -30,8 +31,9 @@ int main(int argc, char** argv) {
   gong::base::TuneAllocator();
   absl::SetProgramUsageMessage(
       "Serves gong.flows.v1.FlowService over Gong's REST API.\n"
-      "Every flag --foo may also be set as GONG_FLOWS_FOO. Credentials come from "
-      "the environment: GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or "
+      "Every flag --foo may also be set as GONG_FLOWS_FOO. Gong's credentials come "
+      "from --gong_credentials_dir (a mounted Secret, watched), or else from the "
+      "environment: GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or "
       "GONG_BEARER_TOKEN; the shared quota's Redis password, if any, from "
       "GONG_FLOWS_QUOTA_REDIS_PASSWORD.");
   // --help lists the flags of flags.cc (abseil's default looks for a file
@@ -54,8 +56,8 @@ int main(int argc, char** argv) {
     gong::base::LogError(valid.message());
     return 2;
   }
-  absl::StatusOr<gong::upstream::GongCredentials> credentials =
-      gong::upstream::GongCredentials::FromEnvironment(&std::getenv);
+  absl::StatusOr<std::unique_ptr<gong::upstream::CredentialsSource>> credentials =
+      gong::app::LoadGongCredentials(config, &std::getenv);
   if (!credentials.ok()) {
     gong::base::LogError(credentials.status().message());
     return 2;
@@ -77,7 +79,8 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
-  const std::string auth_scheme(credentials->scheme());
+  // The scheme at start; a rotation to the other is logged when it happens.
+  const std::string auth_scheme((*credentials)->Current().credentials->scheme());
   absl::StatusOr<std::unique_ptr<gong::app::FacadeServer>> server =
       gong::app::FacadeServer::Start(config, *std::move(credentials));
   if (!server.ok()) {
@@ -93,8 +96,8 @@ int main(int argc, char** argv) {
   for (;;) {
     sigwait(&waited_signals, &signal_number);
     if (sigismember(&stop_signals, signal_number)) break;
-    // Nothing to reload on a signal: the TLS files and the caller tokens
-    // are watched and re-read when they change.
+    // Nothing to reload on a signal: the TLS files, the caller tokens and
+    // Gong's credentials directory are watched and re-read when they change.
     gong::base::LogInfo("signal ignored", {{"signal", int64_t{signal_number}}});
   }
   // Drain for rolling updates: health goes NOT_SERVING so the mesh stops

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <tuple>
 #include <utility>
 
 #include "absl/memory/memory.h"
@@ -56,19 +57,126 @@ bool BearerToken(absl::string_view header, absl::string_view* token) {
   return !header.empty();
 }
 
+// A caller's name goes into logs and metric labels as it is: a few
+// characters that need no quoting anywhere.
+constexpr size_t kMaxNameLength = 64;
+
+bool IsCallerName(absl::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+           c == '-';
+  });
+}
+
+// Splits `line` (stripped, not empty) at runs of ASCII whitespace into
+// `fields`, and returns how many fields it has: 1 to 3, or 4 for "more
+// than 3" (the rest is not looked at).
+size_t SplitFields(absl::string_view line, absl::string_view (&fields)[3]) {
+  size_t count = 0;
+  while (!line.empty()) {
+    if (count == 3) return 4;
+    size_t end = 0;
+    while (end < line.size() &&
+           !absl::ascii_isspace(static_cast<unsigned char>(line[end]))) {
+      ++end;
+    }
+    fields[count++] = line.substr(0, end);
+    line.remove_prefix(end);
+    while (!line.empty() &&
+           absl::ascii_isspace(static_cast<unsigned char>(line.front()))) {
+      line.remove_prefix(1);
+    }
+  }
+  return count;
+}
+
 }  // namespace
 
-std::vector<std::string> ParseCallerTokens(absl::string_view text) {
-  std::vector<std::string> tokens;
+absl::string_view RoleName(Role role) {
+  return role == Role::kReader ? "reader" : "writer";
+}
+
+absl::StatusOr<std::vector<CallerToken>> ParseCallerTokens(absl::string_view text) {
+  struct Entry {
+    CallerToken token;
+    size_t line = 0;
+  };
+  std::vector<Entry> entries;
+  size_t number = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++number;
     // StripAsciiWhitespace also takes the '\r' of files written on Windows.
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line.front() == '#') continue;
-    tokens.emplace_back(line);
+    absl::string_view fields[3];
+    const size_t count = SplitFields(line, fields);
+    if (count == 1) {
+      entries.push_back(
+          {{std::string(fields[0]), {std::string(kUnnamedCaller), Role::kWriter}},
+           number});
+      continue;
+    }
+    if (count != 3) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "line ", number, ": ", count == 2 ? "2 fields" : "more than 3 fields",
+          "; a line is NAME ROLE TOKEN, or a TOKEN alone"));
+    }
+    const absl::string_view name = fields[0];
+    if (name == kUnnamedCaller || name == kUnauthenticatedCaller) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "line ", number, ": the name \"", name,
+          "\" is reserved (the logs and metrics use it for callers without a name)"));
+    }
+    if (!IsCallerName(name)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", number, ": the name is not 1 to ", kMaxNameLength,
+                       " of the characters A-Z a-z 0-9 . _ -"));
+    }
+    Role role;
+    if (fields[1] == "reader") {
+      role = Role::kReader;
+    } else if (fields[1] == "writer") {
+      role = Role::kWriter;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", number, ": the role is neither reader nor writer"));
+    }
+    entries.push_back({{std::string(fields[2]), {std::string(name), role}}, number});
   }
-  // Duplicates would only make every check longer.
-  std::sort(tokens.begin(), tokens.end());
-  tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
+
+  // By token, then line: a token's lines end up side by side, earliest first.
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.token.token, a.line) < std::tie(b.token.token, b.line);
+  });
+  // The same token for two callers (or roles): the call could not say who
+  // it is. Reported at the first line, in the file's order, whose token an
+  // earlier line gave to someone else.
+  const Entry* conflict = nullptr;
+  const Entry* first_of_token = nullptr;
+  const Entry* conflict_with = nullptr;
+  for (const Entry& entry : entries) {
+    if (first_of_token == nullptr || first_of_token->token.token != entry.token.token) {
+      first_of_token = &entry;
+    } else if (!(entry.token.caller == first_of_token->token.caller) &&
+               (conflict == nullptr || entry.line < conflict->line)) {
+      conflict = &entry;
+      conflict_with = first_of_token;
+    }
+  }
+  if (conflict != nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line ", conflict->line, ": its token is also on line ", conflict_with->line,
+        " for another caller or role; a token must name one caller"));
+  }
+
+  // A line repeated only makes every check longer.
+  std::vector<CallerToken> tokens;
+  tokens.reserve(entries.size());
+  for (Entry& entry : entries) {
+    if (!tokens.empty() && tokens.back().token == entry.token.token) continue;
+    tokens.push_back(std::move(entry.token));
+  }
   return tokens;
 }
 
@@ -102,7 +210,7 @@ absl::StatusOr<std::unique_ptr<CallerTokens>> CallerTokens::Load(
   }
   absl::MutexLock lock(&tokens->mu_);
   tokens->tokens_ =
-      std::make_shared<const std::vector<std::string>>(std::move(contents->tokens));
+      std::make_shared<const std::vector<CallerToken>>(std::move(contents->tokens));
   tokens->next_check_ = clock->Now() + recheck_interval;
   return tokens;
 }
@@ -156,12 +264,17 @@ absl::StatusOr<CallerTokens::FileContents> CallerTokens::ReadFile(
   contents.identity.device = st.st_dev;
   contents.identity.mtime = st.st_mtim;
   contents.identity.size = st.st_size;
-  contents.tokens = ParseCallerTokens(text);
+  absl::StatusOr<std::vector<CallerToken>> tokens = ParseCallerTokens(text);
+  if (!tokens.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(FlagAndPath(path), ", ", tokens.status().message()));
+  }
+  contents.tokens = *std::move(tokens);
   if (contents.tokens.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(FlagAndPath(path),
-                     " holds no token (one token a line; blank lines and lines starting "
-                     "with '#' are skipped)"));
+                     " holds no token (NAME ROLE TOKEN, or a TOKEN alone, a line; blank "
+                     "lines and lines starting with '#' are skipped)"));
   }
   return contents;
 }
@@ -170,7 +283,7 @@ void CallerTokens::RefreshIfChanged() {
   absl::MutexLock refresh_lock(&refresh_mu_);
 
   absl::Status status;
-  std::shared_ptr<const std::vector<std::string>> loaded;
+  std::shared_ptr<const std::vector<CallerToken>> loaded;
   struct stat st;
   // stat(), not lstat(): follow the Kubernetes symlinks to the real file.
   if (stat(path_.c_str(), &st) != 0) {
@@ -190,7 +303,7 @@ void CallerTokens::RefreshIfChanged() {
       if (contents.ok()) {
         identity_ = contents->identity;
         loaded =
-            std::make_shared<const std::vector<std::string>>(std::move(contents->tokens));
+            std::make_shared<const std::vector<CallerToken>>(std::move(contents->tokens));
       } else {
         status = contents.status();
       }
@@ -222,7 +335,7 @@ void CallerTokens::RefreshIfChanged() {
   }
 }
 
-bool CallerTokens::Accepts(absl::string_view authorization_header) {
+std::optional<Caller> CallerTokens::Authenticate(absl::string_view authorization_header) {
   const absl::Time now = clock_->Now();
   bool look_at_file = false;
   {
@@ -235,20 +348,28 @@ bool CallerTokens::Accepts(absl::string_view authorization_header) {
   if (look_at_file) RefreshIfChanged();
 
   absl::string_view presented;
-  if (!BearerToken(authorization_header, &presented)) return false;
+  if (!BearerToken(authorization_header, &presented)) return std::nullopt;
 
-  std::shared_ptr<const std::vector<std::string>> tokens;
+  std::shared_ptr<const std::vector<CallerToken>> tokens;
   {
     absl::MutexLock lock(&mu_);
     tokens = tokens_;
   }
   // No early exit: every token is compared, so the time does not say which
-  // one (or whether an early one) matched. `|` on purpose, not `||`.
-  bool accepted = false;
-  for (const std::string& token : *tokens) {
-    accepted = accepted | ConstantTimeEquals(token, presented);
+  // one (or whether an early one) matched; and the match's index is kept
+  // through a mask rather than a branch. At most one token matches (the
+  // parser keeps each token once).
+  size_t matched = 0;
+  size_t any = 0;  // all ones once a token matched
+  for (size_t i = 0; i < tokens->size(); ++i) {
+    // All ones for the matching token, else 0.
+    const size_t equal =
+        -static_cast<size_t>(ConstantTimeEquals((*tokens)[i].token, presented));
+    matched |= i & equal;
+    any |= equal;
   }
-  return accepted;
+  if (any == 0) return std::nullopt;
+  return (*tokens)[matched].caller;
 }
 
 size_t CallerTokens::size() const {

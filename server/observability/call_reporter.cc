@@ -7,8 +7,8 @@
 
 namespace gong::observability {
 
-void CallReporter::CallStarted(absl::string_view service, absl::string_view method) {
-  if (metrics_ != nullptr) metrics_->CallStarted(service, method);
+void CallReporter::CallStarted(const api::CallRecord& record) {
+  if (metrics_ != nullptr) metrics_->CallStarted(record);
 }
 
 void CallReporter::CallFinished(const api::CallRecord& record) {

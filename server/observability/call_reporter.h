@@ -11,7 +11,7 @@ class CallReporter final : public api::CallObserver {
  public:
   explicit CallReporter(Metrics* metrics) : metrics_(metrics) {}  // may be null
 
-  void CallStarted(absl::string_view service, absl::string_view method) override;
+  void CallStarted(const api::CallRecord& record) override;
   // Logs method, code, duration_ms, ids, gong_request_id, peer, caller and,
   // when the call had them, peer_identity, trace_id and x_request_id: never
   // the request's ids themselves, nor its email.

@@ -184,32 +184,46 @@ Metrics::MethodSeries& Metrics::SeriesOf(absl::string_view service,
   auto [it, added] = methods_[service].try_emplace(method);
   MethodSeries& series = it->second;
   if (!added) return series;
-  const prometheus::Labels labels = {{"grpc_type", "unary"},
-                                     {"grpc_service", std::string(service)},
-                                     {"grpc_method", std::string(method)}};
-  series.started = &started_.Add(labels);
-  series.handling_seconds = &handling_seconds_.Add(labels, kSecondsBuckets);
+  series.handling_seconds =
+      &handling_seconds_.Add({{"grpc_type", "unary"},
+                              {"grpc_service", std::string(service)},
+                              {"grpc_method", std::string(method)}},
+                             kSecondsBuckets);
   return series;
 }
 
-void Metrics::CallStarted(absl::string_view service, absl::string_view method) {
+Metrics::CallerSeries& Metrics::CallerSeriesOf(MethodSeries& method,
+                                               const api::CallRecord& record) {
+  auto [it, added] = method.callers.try_emplace(record.caller);
+  CallerSeries& series = it->second;
+  if (!added) return series;
+  series.started = &started_.Add({{"grpc_type", "unary"},
+                                  {"grpc_service", std::string(record.service)},
+                                  {"grpc_method", std::string(record.method)},
+                                  {"caller", record.caller}});
+  return series;
+}
+
+void Metrics::CallStarted(const api::CallRecord& record) {
   absl::MutexLock lock(&series_mu_);
-  SeriesOf(service, method).started->Increment();
+  CallerSeriesOf(SeriesOf(record.service, record.method), record).started->Increment();
 }
 
 void Metrics::CallFinished(const api::CallRecord& record) {
   absl::MutexLock lock(&series_mu_);
-  MethodSeries& series = SeriesOf(record.service, record.method);
+  MethodSeries& method = SeriesOf(record.service, record.method);
+  CallerSeries& series = CallerSeriesOf(method, record);
   prometheus::Counter*& handled = series.handled[static_cast<int>(record.code)];
   if (handled == nullptr) {
     handled =
         &handled_.Add({{"grpc_type", "unary"},
                        {"grpc_service", std::string(record.service)},
                        {"grpc_method", std::string(record.method)},
+                       {"caller", record.caller},
                        {"grpc_code", std::string(api::CamelCodeName(record.code))}});
   }
   handled->Increment();
-  series.handling_seconds->Observe(absl::ToDoubleSeconds(record.duration));
+  method.handling_seconds->Observe(absl::ToDoubleSeconds(record.duration));
 }
 
 void Metrics::UpstreamRequest(absl::string_view endpoint, int http_status,

@@ -2,7 +2,10 @@
 //
 // Server metrics use the names and labels existing gRPC dashboards expect
 // (grpc_server_started_total, grpc_server_handled_total with grpc_code
-// names such as "InvalidArgument", grpc_server_handling_seconds). Upstream
+// names such as "InvalidArgument", grpc_server_handling_seconds); the call
+// counters add the caller's name (`caller`: a name from the tokens file,
+// "unnamed" or "unauthenticated", so as many series as the file has
+// names), which sums away on those dashboards. Upstream
 // metrics describe the Gong requests; quota gauges are read from the
 // steward at scrape time.
 #pragma once
@@ -42,7 +45,7 @@ class Metrics final : public quota::SharedWindowObserver {
   void WatchQuota(std::function<quota::QuotaSteward::Stats()> stats);
 
   // For the gRPC face.
-  void CallStarted(absl::string_view service, absl::string_view method);
+  void CallStarted(const api::CallRecord& record);
   void CallFinished(const api::CallRecord& record);
 
   // For the Gong client: one request to `endpoint` (its path, such as
@@ -64,12 +67,21 @@ class Metrics final : public quota::SharedWindowObserver {
   // four times a call
   // (docs/performance.md#hand-offs-taken-out-and-what-each-bought). Each
   // series is looked up once and kept here.
-  struct MethodSeries {
+  // One caller's counters of a method.
+  struct CallerSeries {
     prometheus::Counter* started = nullptr;
-    prometheus::Histogram* handling_seconds = nullptr;
     absl::flat_hash_map<int, prometheus::Counter*> handled;  // by grpc code
   };
+  struct MethodSeries {
+    // Not by caller: a histogram is a series a bucket, and durations are
+    // the method's, not the caller's.
+    prometheus::Histogram* handling_seconds = nullptr;
+    absl::flat_hash_map<std::string, CallerSeries> callers;
+  };
   MethodSeries& SeriesOf(absl::string_view service, absl::string_view method)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(series_mu_);
+  // The counters of `record`'s caller in `method` (its method's).
+  CallerSeries& CallerSeriesOf(MethodSeries& method, const api::CallRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(series_mu_);
 
   std::shared_ptr<prometheus::Registry> registry_;

@@ -39,6 +39,7 @@ struct QuotaSteward::Batch {
   upstream::GongClient::CallId upstream = 0;             // while in flight
   int attempts = 0;                                      // Gong requests made so far
   std::optional<upstream::GongError> last_error;  // of the last attempt, when retried
+  bool resent_for_credentials = false;            // after a 401 to replaced credentials
 
   // A new batch for `call`, open to others when coalescing allows.
   static std::unique_ptr<Batch> For(std::unique_ptr<Call> call, bool coalesce) {
@@ -104,6 +105,7 @@ struct QuotaSteward::Batch {
     BatchFacts facts;
     facts.callers = calls.size();
     facts.attempts = attempts;
+    facts.resent_for_credentials = resent_for_credentials;
     if (!calls.empty()) {
       facts.idempotency = idempotency();
       if (calls.front()->part != nullptr) facts.policy = &calls.front()->part->policy();
@@ -375,6 +377,10 @@ void QuotaSteward::OnAnswer(uint64_t batch_id, upstream::GongOutcome outcome) {
         Split(std::move(batch));
         FailLateCalls(now, &out);
         break;
+      case AnswerAction::kResend:
+        Resend(std::move(batch));
+        FailLateCalls(now, &out);
+        break;
       case AnswerAction::kComplete:
         shared = Complete(std::move(batch), &outcome, &out);
         break;
@@ -419,6 +425,18 @@ void QuotaSteward::Retry(std::unique_ptr<Batch> batch, const upstream::GongError
   NoteHeld();
   Batch* retried = batch.get();
   retried->position = queue_.insert(queue_.begin(), std::move(batch));
+}
+
+void QuotaSteward::Resend(std::unique_ptr<Batch> batch) {
+  // No pause and no backoff: neither Gong's health nor the quota is in
+  // question. Still a request like any other in the window (Pump sends it
+  // when a slot is free). Its 401 is not kept as last_error: a caller whose
+  // deadline comes before the resend's turn did not fail authentication.
+  batch->resent_for_credentials = true;
+  waiting_calls_ += batch->calls.size();
+  NoteHeld();
+  Batch* resent = batch.get();
+  resent->position = queue_.insert(queue_.begin(), std::move(batch));
 }
 
 std::unique_ptr<QuotaSteward::Batch> QuotaSteward::Complete(

@@ -14,6 +14,9 @@
 //   Share, cut to the caller's own ids, however many of the request's
 //   callers are left (one who leaves while the request is in flight
 //   leaves its ids in what Gong answers).
+// - A request Gong refused with 401 is sent once more, first in line and
+//   with no pause, when the credentials changed since it was sent (Gong
+//   acted on none of it); like any request it takes a slot of the window.
 // - Retries by the request's idempotency (retry_policy.h). A 429 pauses the
 //   whole queue for Retry-After, a 503 or refused connection for a jittered
 //   backoff: the quota and Gong's health are the company's. No pause, and
@@ -149,6 +152,9 @@ class QuotaSteward {
   // `batch` again, first in line.
   void Retry(std::unique_ptr<Batch> batch, const upstream::GongError& error,
              absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues `batch` again, first in line and with no pause: Gong refused
+  // credentials that have been replaced since (DecideOnAnswer's kResend).
+  void Resend(std::unique_ptr<Batch> batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends `batch`'s calls with `outcome`, each error seen as its caller may
   // see it; but returns the batch when its answer is to be shared out by
   // its policy (ShareOut, after unlocking), and null otherwise.

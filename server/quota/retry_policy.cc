@@ -51,8 +51,12 @@ AnswerAction DecideOnAnswer(const upstream::GongOutcome& outcome, const BatchFac
                             int max_attempts) {
   const upstream::GongError* error = std::get_if<upstream::GongError>(&outcome);
   if (error == nullptr) return AnswerAction::kComplete;
+  if (batch.callers > 0 && error->credentials_changed && !batch.resent_for_credentials) {
+    return AnswerAction::kResend;
+  }
+  const int counted_attempts = batch.attempts - (batch.resent_for_credentials ? 1 : 0);
   if (batch.callers > 0 && IsRetriable(*error, batch.idempotency) &&
-      batch.attempts < max_attempts) {
+      counted_attempts < max_attempts) {
     return AnswerAction::kRetry;
   }
   if (batch.callers > 1 && batch.policy != nullptr && RefusedWithoutActing(*error) &&

@@ -40,6 +40,9 @@ struct BatchFacts {
   size_t callers = 0;  // still waiting for the outcome
   upstream::Idempotency idempotency = upstream::Idempotency::kNotIdempotent;
   int attempts = 0;  // Gong requests made for it so far, this one included
+  // Whether one of them was the resend after a 401 to credentials replaced
+  // since (which counts in no max_attempts: Gong did no work for it).
+  bool resent_for_credentials = false;
   // The coalescing policy of its callers' parts; null when they have none
   // (and then the batch holds one caller only).
   const CoalescingPolicy* policy = nullptr;
@@ -49,13 +52,20 @@ enum class AnswerAction {
   kComplete,  // every caller left gets the outcome (or its share of it)
   kRetry,     // Gong did not act: the same batch is sent again, first in line
   kSplit,     // one caller's part may have made Gong refuse them all
+  // Gong refused credentials that have been replaced since it was sent:
+  // the same batch again, first in line, with no pause (nothing is wrong
+  // with Gong or the quota).
+  kResend,
 };
 
-// What to do with `batch` once Gong's `outcome` for it is in. A failure is
-// retried while a caller waits for it, IsRetriable says so and attempts
-// are left (of `max_attempts`); a merged request Gong refused without
-// acting is split unless its policy says the refusal is every part's; all
-// else completes.
+// What to do with `batch` once Gong's `outcome` for it is in. A 401 to
+// credentials replaced since the request was sent is resent once per batch
+// while a caller waits, whatever `max_attempts` (Gong refuses credentials
+// before any work, so it acted on none of it); a second 401 completes. A
+// failure is retried while a caller waits for it, IsRetriable says so and
+// attempts are left (of `max_attempts`); a merged request Gong refused
+// without acting is split unless its policy says the refusal is every
+// part's; all else completes.
 AnswerAction DecideOnAnswer(const upstream::GongOutcome& outcome, const BatchFacts& batch,
                             int max_attempts);
 

@@ -1,6 +1,7 @@
 #include "upstream/gong_client.h"
 
 #include <utility>
+#include <variant>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -49,17 +50,35 @@ http::HttpRequest ToHttpRequest(absl::string_view base_url,
   return http;
 }
 
-RestGongClient::RestGongClient(std::string base_url, GongCredentials credentials,
+RestGongClient::RestGongClient(std::string base_url,
+                               std::unique_ptr<CredentialsSource> credentials,
                                std::unique_ptr<http::HttpTransport> transport)
     : base_url_(std::move(base_url)),
       credentials_(std::move(credentials)),
       transport_(std::move(transport)) {}
 
+RestGongClient::RestGongClient(std::string base_url, GongCredentials credentials,
+                               std::unique_ptr<http::HttpTransport> transport)
+    : RestGongClient(std::move(base_url),
+                     std::make_unique<FixedCredentials>(std::move(credentials)),
+                     std::move(transport)) {}
+
 GongClient::CallId RestGongClient::Send(GongRequest request, Callback done) {
+  const CredentialsSnapshot sent_with = credentials_->Current();
   return transport_->Send(
-      ToHttpRequest(base_url_, credentials_, std::move(request)),
-      [done = std::move(done)](http::HttpResult result) mutable {
-        std::move(done)(ReadGongAnswer(std::move(result), absl::Now()));
+      ToHttpRequest(base_url_, *sent_with.credentials, std::move(request)),
+      [this, generation = sent_with.generation,
+       done = std::move(done)](http::HttpResult result) mutable {
+        GongOutcome outcome = ReadGongAnswer(std::move(result), absl::Now());
+        auto* error = std::get_if<GongError>(&outcome);
+        if (error != nullptr && error->kind == GongError::Kind::kHttpStatus &&
+            error->http_status == 401) {
+          // Gong refused the credentials: new ones may be waiting (a
+          // rotated Secret the recheck interval has not seen yet), and
+          // whoever sent them next should not be refused too.
+          error->credentials_changed = credentials_->ReloadNow().generation != generation;
+        }
+        std::move(done)(std::move(outcome));
       });
 }
 

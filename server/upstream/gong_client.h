@@ -11,6 +11,7 @@
 #include "absl/functional/any_invocable.h"
 #include "http/http_transport.h"
 #include "upstream/credentials.h"
+#include "upstream/credentials_source.h"
 #include "upstream/gong_answer.h"
 #include "upstream/gong_request.h"
 
@@ -39,7 +40,15 @@ class GongClient {
 // GongClient over Gong's REST API and an HTTP transport, which it owns.
 class RestGongClient final : public GongClient {
  public:
-  // `base_url` such as "https://api.gong.io" (no trailing path).
+  // `base_url` such as "https://api.gong.io" (no trailing path). Each
+  // request is sent with the credentials `credentials` has in force then.
+  // On a 401 the client asks it to reload at once, and marks the error
+  // `credentials_changed` when they are no longer those the request was
+  // sent with; it never sends the request again itself (the steward does,
+  // through the window).
+  RestGongClient(std::string base_url, std::unique_ptr<CredentialsSource> credentials,
+                 std::unique_ptr<http::HttpTransport> transport);
+  // With fixed credentials (the environment's).
   RestGongClient(std::string base_url, GongCredentials credentials,
                  std::unique_ptr<http::HttpTransport> transport);
   // Destroys the transport, which first answers its unfinished requests
@@ -51,7 +60,9 @@ class RestGongClient final : public GongClient {
 
  private:
   const std::string base_url_;
-  const GongCredentials credentials_;
+  // Before the transport: the transport's callbacks use it until the
+  // transport is gone.
+  const std::unique_ptr<CredentialsSource> credentials_;
   const std::unique_ptr<http::HttpTransport> transport_;
 };
 

@@ -48,6 +48,10 @@ struct GongError {
   std::vector<std::string> errors;            // Gong's errors[] texts
   std::optional<absl::Duration> retry_after;  // when to try again, when known
   bool may_have_acted = true;                 // without an answer: may Gong have run it?
+  // A 401 to a request sent with credentials that have been replaced since
+  // (credentials_source.h): Gong refuses before any work, so the request
+  // may be sent once more with the new ones.
+  bool credentials_changed = false;
   std::string detail;  // the transport's or the parser's words, for messages and logs
   // Gong's X-Traceid header, when it answered with one (as GongAnswer's).
   std::string gong_trace_id;

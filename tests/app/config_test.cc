@@ -49,6 +49,7 @@ TEST(FacadeConfigTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(config.tls_key_file, "");
   EXPECT_EQ(config.tls_client_ca_file, "");
   EXPECT_EQ(config.caller_tokens_file, "");
+  EXPECT_EQ(config.gong_credentials_dir, "");  // the environment's credentials
   EXPECT_EQ(config.quota.gong_qps, 3);
   EXPECT_TRUE(config.quota.coalesce);
   EXPECT_EQ(config.quota.max_attempts, 3);

@@ -31,14 +31,15 @@ using ::testing::ElementsAre;
 // Every FacadeConfig field a flag may set, for comparing configurations. A
 // field missing here makes its flag's test fail, never pass.
 auto Fields(const FacadeConfig& c) {
-  return std::tie(
-      c.listen, c.gong_base_url, c.gong_ca_file, c.upstream_timeout,
-      c.gong_connect_timeout, c.gong_idle_connection_timeout, c.shutdown_grace,
-      c.drain_delay, c.max_connection_age, c.max_request_bytes, c.max_concurrent_streams,
-      c.max_grpc_memory_bytes, c.metrics_listen, c.tls_cert_file, c.tls_key_file,
-      c.tls_client_ca_file, c.caller_tokens_file, c.quota.gong_qps, c.quota.coalesce,
-      c.quota.max_attempts, c.quota.max_pause, c.quota.max_pending_calls,
-      c.quota.max_in_flight, c.quota_redis, c.quota_key, c.quota_fallback_qps);
+  return std::tie(c.listen, c.gong_base_url, c.gong_ca_file, c.upstream_timeout,
+                  c.gong_connect_timeout, c.gong_idle_connection_timeout,
+                  c.shutdown_grace, c.drain_delay, c.max_connection_age,
+                  c.max_request_bytes, c.max_concurrent_streams, c.max_grpc_memory_bytes,
+                  c.metrics_listen, c.tls_cert_file, c.tls_key_file, c.tls_client_ca_file,
+                  c.caller_tokens_file, c.gong_credentials_dir, c.quota.gong_qps,
+                  c.quota.coalesce, c.quota.max_attempts, c.quota.max_pause,
+                  c.quota.max_pending_calls, c.quota.max_in_flight, c.quota_redis,
+                  c.quota_key, c.quota_fallback_qps);
 }
 
 // A value other than the flag's default, as command-line text; empty for a
@@ -163,6 +164,7 @@ TEST(DescribeConfigTest, KeepsTheStartUpLineFieldsAndTheirTypes) {
       {"tls", false},
       {"mutual_tls", false},
       {"caller_tokens_file", std::string()},
+      {"gong_credentials_dir", std::string()},
       {"gong_qps", int64_t{3}},
       {"coalesce", true},
       {"gong_max_attempts", int64_t{3}},

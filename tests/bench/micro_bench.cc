@@ -109,7 +109,7 @@ void BM_CallMetrics(benchmark::State& state) {
   observability::Metrics metrics;
   const api::CallRecord record = FinishedCall();
   for (auto _ : state) {
-    metrics.CallStarted(record.service, record.method);
+    metrics.CallStarted(record);
     metrics.CallFinished(record);
   }
 }

@@ -41,15 +41,20 @@ TEST_F(MetricsTest, CountsCallsByCodeAndGongRequestsByStatus) {
   const Labels call = {{"grpc_type", "unary"},
                        {"grpc_service", "gong.flows.v1.FlowService"},
                        {"grpc_method", "UnassignByInstanceIds"}};
-  auto with_code = [&call](const std::string& code) {
-    Labels l = call;
+  // Without caller tokens every caller is "unnamed" on the call counters.
+  Labels by_caller = call;
+  by_caller["caller"] = "unnamed";
+  auto with_code = [&by_caller](const std::string& code) {
+    Labels l = by_caller;
     l["grpc_code"] = code;
     return l;
   };
-  EXPECT_EQ(Value(m, "grpc_server_started_total", call), 4);
+  EXPECT_EQ(Value(m, "grpc_server_started_total", by_caller), 4);
+  EXPECT_EQ(Sum(m, "grpc_server_started_total"), 4);
   EXPECT_EQ(Value(m, "grpc_server_handled_total", with_code("OK")), 2);
   EXPECT_EQ(Value(m, "grpc_server_handled_total", with_code("InvalidArgument")), 1);
   EXPECT_EQ(Value(m, "grpc_server_handled_total", with_code("Unauthenticated")), 1);
+  // The histogram is the method's, whoever called.
   EXPECT_EQ(Value(m, "grpc_server_handling_seconds_count", call), 4);
   const std::string unassign = "/v2/flows/prospects/unassign-flows-by-instance-id";
   EXPECT_EQ(Value(m, "gong_upstream_requests_total",

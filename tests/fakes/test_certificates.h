@@ -3,8 +3,10 @@
 // server certificate for localhost and 127.0.0.1 ("server"), a client
 // certificate from the CA ("client"), a second CA ("other_ca") with its own
 // client ("other_client") and its own server certificate for localhost
-// ("other_server", for certificate rotation), and client.key encrypted
-// ("encrypted.key").
+// ("other_server", for certificate rotation), a client certificate from the
+// CA whose URI SAN is a SPIFFE id, as Istio and SPIRE issue them
+// ("spiffe_client": kTestSpiffeId, CN "spiffe-caller"), and client.key
+// encrypted ("encrypted.key").
 // Files: <name>.crt and <name>.key.
 #pragma once
 
@@ -20,6 +22,10 @@
 
 namespace gong::fakes {
 
+// The SPIFFE id in spiffe_client.crt.
+inline constexpr char kTestSpiffeId[] =
+    "spiffe://cluster.local/ns/reporting/sa/weekly-report";
+
 // Makes the certificates in `dir` (created if need be); "" on success, else
 // what failed with openssl's output.
 inline std::string MakeTestCertificates(const std::filesystem::path& dir) {
@@ -33,24 +39,27 @@ inline std::string MakeTestCertificates(const std::filesystem::path& dir) {
   std::ofstream(dir / "server.ext") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
                                        "extendedKeyUsage=serverAuth\n";
   std::ofstream(dir / "client.ext") << "extendedKeyUsage=clientAuth\n";
-  // A key and a certificate for `cn` signed by `ca`.
+  std::ofstream(dir / "spiffe_client.ext")
+      << "extendedKeyUsage=clientAuth\nsubjectAltName=URI:" << kTestSpiffeId << "\n";
+  // A key and a certificate for `cn` signed by `ca`, with the extensions
+  // of `ext`.ext.
   auto leaf = [&key](const std::string& name, const std::string& cn,
-                     const std::string& ca) {
+                     const std::string& ca, const std::string& ext) {
     return absl::StrCat(
         "openssl req -new ", key, " -subj '/CN=", cn, "' -keyout ", name, ".key -out ",
         name, ".csr && openssl x509 -req -in ", name, ".csr -CA ", ca, ".crt -CAkey ", ca,
-        ".key -CAcreateserial -days 2 -extfile ",
-        absl::EndsWith(name, "server") ? "server" : "client", ".ext -out ", name, ".crt");
+        ".key -CAcreateserial -days 2 -extfile ", ext, ".ext -out ", name, ".crt");
   };
   const std::vector<std::string> commands = {
       absl::StrCat("openssl req -x509 ", key, " -days 2 -subj '/CN=Gong test CA' ",
                    ca_ext, " -keyout ca.key -out ca.crt"),
       absl::StrCat("openssl req -x509 ", key, " -days 2 -subj '/CN=Other test CA' ",
                    ca_ext, " -keyout other_ca.key -out other_ca.crt"),
-      leaf("server", "localhost", "ca"),
-      leaf("client", "flows-caller", "ca"),
-      leaf("other_client", "flows-caller", "other_ca"),
-      leaf("other_server", "localhost", "other_ca"),
+      leaf("server", "localhost", "ca", "server"),
+      leaf("client", "flows-caller", "ca", "client"),
+      leaf("other_client", "flows-caller", "other_ca", "client"),
+      leaf("other_server", "localhost", "other_ca", "server"),
+      leaf("spiffe_client", "spiffe-caller", "ca", "spiffe_client"),
       "openssl pkey -in client.key -aes256 -passout pass:secret -out encrypted.key",
   };
   for (const std::string& command : commands) {

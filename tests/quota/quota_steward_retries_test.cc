@@ -1,8 +1,10 @@
 // The quota steward's retries: by the request's idempotency (a read also
 // after a failure that may have acted, a write never), with a jittered
-// backoff, up to max_attempts, each counted as the steward's own.
+// backoff, up to max_attempts, each counted as the steward's own; and the
+// one resend, without a pause, after a 401 to credentials replaced since.
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -90,6 +92,66 @@ TEST_F(QuotaStewardTest, ARequestGongRefusedUnprocessedIsSentAgainAndCounted) {
   EXPECT_EQ(steward_->GetStats().retries, 1);
   EXPECT_EQ(steward_->GetStats().gong_requests, 2);
   EXPECT_EQ(steward_->GetStats().gong_requests_today, 2);
+}
+
+// --- A 401 to credentials replaced since ----------------------------------
+
+upstream::GongError Unauthorized(bool credentials_changed) {
+  upstream::GongError error = HttpError(401);
+  error.credentials_changed = credentials_changed;
+  return error;
+}
+
+// A write, with no retry allowed at all: Gong did no work for a 401, so the
+// request goes once more, at once (no pause, no backoff), and a second 401
+// reaches the caller.
+TEST_F(QuotaStewardTest, A401ToReplacedCredentialsIsResentOnceAtOnce) {
+  QuotaOptions options = Qps(0);
+  options.max_attempts = 1;
+  Start(options);
+  Caller* a = Call({"1"});
+  gong_->Answer(1, Unauthorized(true));
+  EXPECT_FALSE(a->done());
+  ASSERT_EQ(gong_->size(), 2u);  // no time passed
+  EXPECT_EQ(gong_->unassign(2).flow_instance_ids, std::vector<std::string>{"1"});
+  gong_->Answer(2, Unauthorized(true));
+  ASSERT_TRUE(a->done());
+  EXPECT_EQ(a->error().http_status, 401);
+  clock_->Advance(absl::Seconds(30));
+  EXPECT_EQ(gong_->size(), 2u);
+  EXPECT_EQ(steward_->GetStats().gong_requests, 2);
+}
+
+TEST_F(QuotaStewardTest, A401ToUnchangedCredentialsReachesTheCaller) {
+  Start(Qps(0));
+  Caller* a = Call({"1"});
+  gong_->Answer(1, Unauthorized(false));
+  ASSERT_TRUE(a->done());
+  EXPECT_EQ(a->error().http_status, 401);
+  clock_->Advance(absl::Seconds(30));
+  EXPECT_EQ(gong_->size(), 1u);
+}
+
+// The resend takes a slot like any request: first in line, but only when
+// the window has one; and the caller gets the resend's answer.
+TEST_F(QuotaStewardTest, TheResendWaitsForTheWindowAheadOfTheQueue) {
+  QuotaOptions options = Qps(1);
+  Start(options);
+  Caller* a = Call({"1"});
+  Caller* b = Submit(Read("/v2/flows"), nullptr);
+  ASSERT_EQ(gong_->size(), 1u);
+  gong_->Answer(1, Unauthorized(true));
+  EXPECT_EQ(gong_->size(), 1u);  // the window is full
+  clock_->Advance(absl::Seconds(1) + options.window_margin);
+  ASSERT_EQ(gong_->size(), 2u);
+  EXPECT_EQ(gong_->request(2).path, gong_->request(1).path);  // a's, before b's
+  AnswerAll(2);
+  ASSERT_TRUE(a->done());
+  EXPECT_THAT(a->result().unassigned_flow_instance_ids, ElementsAre("1"));
+  EXPECT_FALSE(b->done());
+  clock_->Advance(absl::Seconds(1) + options.window_margin);
+  ASSERT_EQ(gong_->size(), 3u);
+  EXPECT_EQ(gong_->request(3).path, "/v2/flows");
 }
 
 // --- Retries by the request's idempotency ----------------------------------

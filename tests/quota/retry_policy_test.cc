@@ -187,6 +187,53 @@ TEST(DecideOnAnswerTest, RetriesWhatMayBeRetriedSplitsRefusedMergesAndCompletesT
   }
 }
 
+upstream::GongError Unauthorized(bool credentials_changed) {
+  upstream::GongError error = Http(401);
+  error.credentials_changed = credentials_changed;
+  return error;
+}
+
+BatchFacts Resent(BatchFacts facts) {
+  facts.resent_for_credentials = true;
+  return facts;
+}
+
+TEST(DecideOnAnswerTest, ResendsOnceAfterA401ToCredentialsReplacedSince) {
+  constexpr auto kRead = upstream::Idempotency::kIdempotent;
+  constexpr auto kWrite = upstream::Idempotency::kNotIdempotent;
+  constexpr int kMaxAttempts = 3;
+  const std::vector<DecisionRow> rows = {
+      // Gong did no work for a 401: a write is resent like a read, a merged
+      // batch whole, and even with every attempt used up.
+      {"Write", Unauthorized(true), Batch(1, kWrite, 1, nullptr), AnswerAction::kResend},
+      {"Read", Unauthorized(true), Batch(1, kRead, 1, nullptr), AnswerAction::kResend},
+      {"MergedBatch", Unauthorized(true), Batch(3, kWrite, 1, &kUnassign),
+       AnswerAction::kResend},
+      {"AttemptsUsedUp", Unauthorized(true), Batch(1, kWrite, kMaxAttempts, nullptr),
+       AnswerAction::kResend},
+      // Once per batch: the second 401 reaches the callers.
+      {"SecondTime", Unauthorized(true), Resent(Batch(1, kWrite, 2, nullptr)),
+       AnswerAction::kComplete},
+      {"CredentialsUnchanged", Unauthorized(false), Batch(1, kWrite, 1, nullptr),
+       AnswerAction::kComplete},
+      {"NobodyWaits", Unauthorized(true), Batch(0, kWrite, 1, nullptr),
+       AnswerAction::kComplete},
+      // The resend counts in no max_attempts: after it, a 503 still has the
+      // retries any request has.
+      {"RetryAfterTheResend", Http(503), Resent(Batch(1, kWrite, kMaxAttempts, nullptr)),
+       AnswerAction::kRetry},
+      {"NoRetryLeftAfterTheResend", Http(503),
+       Resent(Batch(1, kWrite, kMaxAttempts + 1, nullptr)), AnswerAction::kComplete},
+  };
+  for (const DecisionRow& row : rows) {
+    SCOPED_TRACE(row.name);
+    EXPECT_EQ(DecideOnAnswer(row.outcome, row.batch, kMaxAttempts), row.action);
+  }
+  // Even when no retry at all is allowed.
+  EXPECT_EQ(DecideOnAnswer(Unauthorized(true), Batch(1, kWrite, 1, nullptr), 1),
+            AnswerAction::kResend);
+}
+
 TEST(ExponentialBackoffTest, DoublesWithinHalfToFullAndStopsAtTheMaximum) {
   const ExponentialBackoff backoff(absl::Milliseconds(100), absl::Seconds(1));
   absl::BitGen random;

@@ -244,6 +244,11 @@ void SandboxGong::Impl::Serve(const httplib::Request& req,
 
 Reply SandboxGong::Impl::Answer(const Endpoint& endpoint, const httplib::Request& req,
                                 const Behavior& behavior, const std::string& request_id) {
+  if (!behavior.accepted_authorization.empty() &&
+      req.get_header_value("Authorization") != behavior.accepted_authorization) {
+    return ErrorReply(request_id, 401,
+                      "Unauthorized: these credentials are not accepted");
+  }
   if (behavior.qps_limit > 0 && !AdmitUnderLimit(behavior.qps_limit)) {
     return ErrorReply(request_id, 429, StatusText(429),
                       behavior.retry_after_seconds);

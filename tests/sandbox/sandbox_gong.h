@@ -35,6 +35,11 @@ namespace gong::sandbox {
 // a field says otherwise it applies to every endpoint the sandbox serves
 // (not to unknown paths, which are always 404).
 struct Behavior {
+  // Non-empty: the only Authorization header value accepted ("Bearer t",
+  // "Basic ..."); any other request is answered 401 in Gong's error shape
+  // before anything else is done (Gong checks credentials before the quota
+  // and any work), as Gong does once a token is rotated away.
+  std::string accepted_authorization;
   // Non-zero: answer every request with this HTTP status and Gong's error
   // body `{"requestId": ..., "errors": [...]}` instead of doing the work
   // (a 2xx status other than 200 is answered with an empty JSON object).

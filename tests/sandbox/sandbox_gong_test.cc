@@ -154,6 +154,31 @@ TEST_F(SandboxGongTest, RequiresBasicOrBearerAuthorization) {
   EXPECT_EQ(Post(IdsBody({"2"}), "Basic eDp5")->status, 200);
 }
 
+TEST_F(SandboxGongTest, AcceptedAuthorizationRefusesEveryOtherBeforeAnyWork) {
+  Options options = WithAssigned({"1", "2"});
+  // Even past the quota and under a forced status, the credentials are
+  // checked first, as Gong does.
+  options.behavior.qps_limit = 1;
+  options.behavior.accepted_authorization = "Bearer new-token";
+  StartSandbox(options);
+  EXPECT_THAT(ExpectGongError(Post(IdsBody({"1"}), "Bearer old-token"), 401),
+              HasSubstr("Unauthorized"));
+  ExpectGongError(Post(IdsBody({"1"}), kBasicAuth), 401);
+  ExpectGongError(Post(IdsBody({"1"}), "Bearer new-token-2"), 401);
+  EXPECT_TRUE(sandbox_->IsAssigned("1"));
+  EXPECT_EQ(Post(IdsBody({"1"}), "Bearer new-token")->status, 200);
+  EXPECT_FALSE(sandbox_->IsAssigned("1"));
+
+  // Changed at run time, as a rotation does; empty accepts any again.
+  Behavior behavior;
+  behavior.accepted_authorization = kBasicAuth;
+  sandbox_->SetBehavior(behavior);
+  ExpectGongError(Post(IdsBody({"2"}), "Bearer new-token"), 401);
+  EXPECT_TRUE(sandbox_->IsAssigned("2"));
+  sandbox_->SetBehavior(Behavior());
+  EXPECT_EQ(Post(IdsBody({"2"}), "Bearer new-token")->status, 200);
+}
+
 TEST_F(SandboxGongTest, OtherPathsAndMethodsAre404) {
   StartSandbox(WithAssigned({"1"}));
   // A near miss of the served path (POST /v2/flows/prospects is served now).

@@ -1,7 +1,8 @@
 // Unit tests for the Gong REST client (server/upstream/gong_client.h) over the
 // fake transport: the HTTP request it makes of a GongRequest (method, URL
-// with query, headers, JSON body, deadline), cancellation, and that the
-// answer reaches the callback read (server/upstream/gong_answer.h).
+// with query, headers, JSON body, deadline), cancellation, that the answer
+// reaches the callback read (server/upstream/gong_answer.h), and what a 401
+// does with credentials that change (credentials_source.h).
 #include "upstream/gong_client.h"
 
 #include <memory>
@@ -224,6 +225,116 @@ TEST(RestGongClientTest, SendsAnyMethodPathAndEncodedQuery) {
   EXPECT_EQ(sent.body, "");
   EXPECT_THAT(sent.headers, Contains("Authorization: Bearer tok"));
   EXPECT_THAT(sent.headers, Not(Contains("Content-Type: application/json")));
+}
+
+// --- RestGongClient: credentials that change ---------------------------------
+
+// A CredentialsSource the test turns: Rotate() puts new credentials in
+// force, at once or only when the client asks to reload (as a directory
+// whose change the recheck interval has not seen yet).
+class TurnedCredentials final : public CredentialsSource {
+ public:
+  explicit TurnedCredentials(GongCredentials first)
+      : current_{std::make_shared<const GongCredentials>(std::move(first)), 1} {}
+
+  CredentialsSnapshot Current() override { return current_; }
+  CredentialsSnapshot ReloadNow() override {
+    ++reloads_;
+    if (waiting_.has_value()) {
+      current_ = {std::make_shared<const GongCredentials>(*std::move(waiting_)),
+                  current_.generation + 1};
+      waiting_.reset();
+    }
+    return current_;
+  }
+
+  // Seen only by the next ReloadNow.
+  void RotateOnReload(GongCredentials next) { waiting_ = std::move(next); }
+  int reloads() const { return reloads_; }
+
+ private:
+  CredentialsSnapshot current_;
+  std::optional<GongCredentials> waiting_;
+  int reloads_ = 0;
+};
+
+struct TurnedClient {
+  FakeTransport* transport;
+  TurnedCredentials* credentials;
+  std::unique_ptr<RestGongClient> client;
+};
+TurnedClient ClientWithTurnedCredentials() {
+  auto transport = std::make_unique<FakeTransport>();
+  auto credentials = std::make_unique<TurnedCredentials>(GongCredentials::Bearer("old"));
+  TurnedClient made{transport.get(), credentials.get(), nullptr};
+  made.client = std::make_unique<RestGongClient>(
+      "https://api.gong.io", std::move(credentials), std::move(transport));
+  return made;
+}
+
+GongError ErrorOf(const std::optional<GongOutcome>& outcome) {
+  EXPECT_TRUE(outcome.has_value() && std::holds_alternative<GongError>(*outcome));
+  if (!outcome.has_value() || !std::holds_alternative<GongError>(*outcome)) return {};
+  return std::get<GongError>(*outcome);
+}
+
+TEST(RestGongClientCredentialsTest, A401ReloadsAndMarksARequestSentWithOldCredentials) {
+  auto [transport, credentials, client] = ClientWithTurnedCredentials();
+  std::optional<GongOutcome> first, second;
+  client->Send(EncodeUnassignByInstanceIds(Request({"1"}), absl::InfiniteFuture()),
+               [&first](GongOutcome o) { first = std::move(o); });
+  client->Send(EncodeUnassignByInstanceIds(Request({"2"}), absl::InfiniteFuture()),
+               [&second](GongOutcome o) { second = std::move(o); });
+  credentials->RotateOnReload(GongCredentials::Bearer("new"));
+
+  transport->Complete(0, Response(401, R"({"requestId":"r-1","errors":["bad"]})"));
+  EXPECT_EQ(credentials->reloads(), 1);
+  const GongError error = ErrorOf(first);
+  EXPECT_EQ(error.http_status, 401);
+  EXPECT_TRUE(error.credentials_changed);
+
+  // Sent with the old ones too: its 401 is also marked, though this reload
+  // finds nothing newer.
+  transport->Complete(1, Response(401, R"({"requestId":"r-2","errors":["bad"]})"));
+  EXPECT_TRUE(ErrorOf(second).credentials_changed);
+
+  // The client never sends anything again by itself; the next request goes
+  // with the new credentials.
+  ASSERT_EQ(transport->sent().size(), 2u);
+  client->Send(EncodeUnassignByInstanceIds(Request({"3"}), absl::InfiniteFuture()),
+               [](GongOutcome) {});
+  ASSERT_EQ(transport->sent().size(), 3u);
+  EXPECT_THAT(transport->sent()[2].request.headers,
+              Contains("Authorization: Bearer new"));
+}
+
+TEST(RestGongClientCredentialsTest, A401WithCredentialsUnchangedIsNotMarked) {
+  auto [transport, credentials, client] = ClientWithTurnedCredentials();
+  std::optional<GongOutcome> outcome;
+  client->Send(EncodeUnassignByInstanceIds(Request({"1"}), absl::InfiniteFuture()),
+               [&outcome](GongOutcome o) { outcome = std::move(o); });
+  transport->Complete(0, Response(401, R"({"requestId":"r-1","errors":["bad"]})"));
+  EXPECT_EQ(credentials->reloads(), 1);
+  EXPECT_FALSE(ErrorOf(outcome).credentials_changed);
+}
+
+TEST(RestGongClientCredentialsTest, OtherFailuresNeitherReloadNorMark) {
+  auto [transport, credentials, client] = ClientWithTurnedCredentials();
+  credentials->RotateOnReload(GongCredentials::Bearer("new"));
+  std::vector<GongOutcome> outcomes;
+  for (int i = 0; i < 3; ++i) {
+    client->Send(EncodeUnassignByInstanceIds(Request({"1"}), absl::InfiniteFuture()),
+                 [&outcomes](GongOutcome o) { outcomes.push_back(std::move(o)); });
+  }
+  transport->Complete(0, Response(403, R"({"requestId":"r-1","errors":["no"]})"));
+  transport->Complete(1, Response(503, ""));
+  transport->Complete(
+      2, http::TransportError{http::TransportFailure::kConnectFailed, "refused"});
+  EXPECT_EQ(credentials->reloads(), 0);
+  ASSERT_EQ(outcomes.size(), 3u);
+  for (const GongOutcome& outcome : outcomes) {
+    EXPECT_FALSE(ErrorOf(outcome).credentials_changed);
+  }
 }
 
 }  // namespace
