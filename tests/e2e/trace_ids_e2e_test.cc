@@ -5,7 +5,10 @@
 // Gong request names every call it carried; and none of it reaches Gong.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
 #include <future>
 #include <iostream>
 #include <map>
@@ -216,18 +219,27 @@ TEST_F(TraceIdsTest, ForgedOversizedAndMalformedValuesAreDroppedOrCut) {
   ExpectGongSawNoTraceHeaders();
 }
 
-// Three calls that waited together share one Gong request: its line names
-// all three callers' trace ids, and each call's line names its requestId.
+// Three callers' calls that waited together share one Gong request: its
+// line names the three callers and their trace ids, and each call's line
+// names its requestId.
 TEST_F(TraceIdsTest, ACoalescedGongRequestListsEveryCallersTraceId) {
+  const std::string tokens_file =
+      absl::StrCat(::testing::TempDir(), "/trace_ids_e2e_tokens_", getpid());
+  std::ofstream(tokens_file) << "crm-sync writer token-crm\n"
+                                "offboarding writer token-off\n"
+                                "support-tools writer token-sup\n";
+  const std::vector<std::string> tokens = {"token-crm", "token-off", "token-sup"};
   // One Gong request at a time, and a first one Gong holds: the three calls
   // behind it wait in the queue and merge.
-  StartServer({{"GONG_BEARER_TOKEN", "t"}}, {"--max_gong_in_flight=1"});
+  StartServer({{"GONG_BEARER_TOKEN", "t"}},
+              {"--max_gong_in_flight=1", "--caller_tokens_file=" + tokens_file});
   sandbox_->Assign({"3001", "3002", "3003", "3004"});
   sandbox::Behavior slow;
   slow.delay = absl::Seconds(4);
   sandbox_->SetBehavior(slow);
   auto first = std::async(std::launch::async, [this] {
-    return CallWith("3004", {{"x-request-id", "first"}});
+    return CallWith("3004",
+                    {{"authorization", "Bearer token-crm"}, {"x-request-id", "first"}});
   });
   ASSERT_TRUE(support::WaitUntil([this] { return sandbox_->RequestCount() == 1; }));
   sandbox_->SetBehavior(sandbox::Behavior());  // the merged request is answered at once
@@ -237,8 +249,9 @@ TEST_F(TraceIdsTest, ACoalescedGongRequestListsEveryCallersTraceId) {
                                               "33333333333333333333333333333333"};
   std::vector<std::future<grpc::Status>> calls;
   for (int i = 0; i < 3; ++i) {
-    calls.push_back(std::async(std::launch::async, [this, i, &trace_ids] {
-      return CallWith(absl::StrCat(3001 + i), {{"traceparent", Traceparent(trace_ids[i])},
+    calls.push_back(std::async(std::launch::async, [this, i, &trace_ids, &tokens] {
+      return CallWith(absl::StrCat(3001 + i), {{"authorization", "Bearer " + tokens[i]},
+                                               {"traceparent", Traceparent(trace_ids[i])},
                                                {"x-request-id", absl::StrCat("m", i)}});
     }));
   }
@@ -248,6 +261,7 @@ TEST_F(TraceIdsTest, ACoalescedGongRequestListsEveryCallersTraceId) {
   }
   EXPECT_TRUE(first.get().ok());
   StopServer();
+  std::remove(tokens_file.c_str());
 
   // Gong saw two requests: the first, and one carrying the three ids.
   ASSERT_EQ(sandbox_->RequestCount(), 2) << "the three calls did not merge";
@@ -260,7 +274,8 @@ TEST_F(TraceIdsTest, ACoalescedGongRequestListsEveryCallersTraceId) {
   nlohmann::json request = GongRequestLine(merged_id);
   EXPECT_EQ(request["calls"], 3);
   EXPECT_EQ(request["http_status"], 200);
-  EXPECT_EQ(request["callers"], nlohmann::json({"unnamed"}));
+  EXPECT_THAT(request["callers"].get<std::vector<std::string>>(),
+              UnorderedElementsAre("crm-sync", "offboarding", "support-tools"));
   EXPECT_THAT(request["trace_ids"].get<std::vector<std::string>>(),
               UnorderedElementsAre(trace_ids[0], trace_ids[1], trace_ids[2]));
   EXPECT_THAT(request["x_request_ids"].get<std::vector<std::string>>(),
@@ -270,9 +285,15 @@ TEST_F(TraceIdsTest, ACoalescedGongRequestListsEveryCallersTraceId) {
   nlohmann::json first_request =
       GongRequestLine(CallLine("first").value("gong_request_id", ""));
   EXPECT_EQ(first_request["calls"], 1);
+  EXPECT_EQ(first_request["callers"], nlohmann::json({"crm-sync"}));
   EXPECT_FALSE(first_request.contains("trace_ids"));
   ExpectGongSawNoTraceHeaders();
-  std::cout << "the coalesced Gong request's line: " << request.dump() << "\n";
+  // For the record: the lines of the calls and of the Gong request that
+  // served them (nlohmann prints the fields sorted by name).
+  for (const char* x_request_id : {"m0", "m1", "m2"}) {
+    std::cout << CallLine(x_request_id).dump() << "\n";
+  }
+  std::cout << request.dump() << "\n";
 }
 
 }  // namespace
