@@ -13,6 +13,7 @@
 #include "api/invalid_request.h"
 #include "api/method_access.h"
 #include "api/status_mapping.h"
+#include "api/trace_context.h"
 #include "auth/peer_identity.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 
@@ -66,6 +67,9 @@ GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
   record_.service = flows::v1::FlowService::service_full_name();
   record_.method = method;
   record_.peer = context->peer();
+  CallTrace trace = ReadCallTrace(context->client_metadata());
+  record_.trace_id = std::move(trace.trace_id);
+  record_.x_request_id = std::move(trace.x_request_id);
 }
 
 bool GongCall::Authenticate() {
@@ -113,6 +117,10 @@ absl::Time GongCall::UpstreamDeadline() const {
 
 void GongCall::Submit(GongSubmission submission) {
   record_.ids = submission.ids;
+  // Whose request it is, for the log line of the Gong request that carries
+  // it (merged or not); the caller is known by now (Authenticate).
+  submission.request.calls = {
+      upstream::CallTag{record_.caller, record_.trace_id, record_.x_request_id}};
   const quota::QuotaSteward::CallId id = parts_.steward->Submit(
       std::move(submission.request), std::move(submission.part),
       [this](quota::QuotaOutcome outcome) { OnOutcome(std::move(outcome)); });

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "base/clock.h"
 #include "http/curl_transport.h"
+#include "observability/logged_gong_client.h"
 #include "observability/metered_gong_client.h"
 #include "quota/shared_window.h"
 #include "quota/sliding_window.h"
@@ -67,6 +68,8 @@ absl::StatusOr<std::unique_ptr<upstream::GongClient>> MakeRestGongClient(
 absl::StatusOr<std::unique_ptr<quota::QuotaSteward>> MakeQuotaSteward(
     const FacadeConfig& config, std::unique_ptr<upstream::GongClient> gong,
     observability::Metrics* metrics) {
+  // Every request that reaches the client is a log line, metered or not.
+  gong = std::make_unique<observability::LoggedGongClient>(std::move(gong));
   if (metrics != nullptr) {
     gong = std::make_unique<observability::MeteredGongClient>(std::move(gong), metrics);
   }

@@ -1,7 +1,7 @@
 // The Gong side of the server, assembled from the layers: the libcurl
-// transport under the REST client, the metering decorator over it, and the
-// quota steward in front. Each part owns the one it wraps, so the steward
-// owns the chain.
+// transport under the REST client, the logging and metering decorators over
+// it, and the quota steward in front. Each part owns the one it wraps, so
+// the steward owns the chain.
 #pragma once
 
 #include <functional>
@@ -30,10 +30,12 @@ absl::StatusOr<std::unique_ptr<upstream::CredentialsSource>> LoadGongCredentials
 absl::StatusOr<std::unique_ptr<upstream::GongClient>> MakeRestGongClient(
     const FacadeConfig& config, std::unique_ptr<upstream::CredentialsSource> credentials);
 
-// The quota steward over `gong`, metered when `metrics` is not null; the
-// metrics then read the steward's numbers at each scrape, and must stop
-// serving before the steward goes (FacadeServer does so). Its window is the
-// company's in Redis with --quota_redis, else this replica's own.
+// The quota steward over `gong`, each of whose requests is logged
+// (observability/logged_gong_client.h) and, when `metrics` is not null,
+// metered; the metrics then read the steward's numbers at each scrape, and
+// must stop serving before the steward goes (FacadeServer does so). Its
+// window is the company's in Redis with --quota_redis, else this replica's
+// own.
 absl::StatusOr<std::unique_ptr<quota::QuotaSteward>> MakeQuotaSteward(
     const FacadeConfig& config, std::unique_ptr<upstream::GongClient> gong,
     observability::Metrics* metrics);

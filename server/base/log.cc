@@ -39,6 +39,13 @@ void AppendValue(std::string& line, const LogValue& value) {
     absl::StrAppend(&line, *integer);
   } else if (const auto* flag = std::get_if<bool>(&value)) {
     line += *flag ? "true" : "false";
+  } else if (const auto* strings = std::get_if<LogStrings>(&value)) {
+    line += '[';
+    for (size_t i = 0; i < strings->size(); ++i) {
+      if (i > 0) line += ',';
+      AppendString(line, (*strings)[i]);
+    }
+    line += ']';
   } else {
     // nlohmann writes the shortest text that reads back as the same double,
     // and null for what JSON cannot hold.

@@ -14,7 +14,9 @@
 
 namespace gong::base {
 
-using LogValue = std::variant<std::string, int64_t, double, bool>;
+// A list of strings, written as a JSON array of strings.
+using LogStrings = std::vector<std::string>;
+using LogValue = std::variant<std::string, int64_t, double, bool, LogStrings>;
 using LogFields = std::vector<std::pair<std::string, LogValue>>;
 
 void LogInfo(absl::string_view message, const LogFields& fields = {});

@@ -85,10 +85,17 @@ struct QuotaSteward::Batch {
 
   // The one Gong request for all calls. It lives as long as its most
   // patient caller; each caller's own deadline still ends that caller's
-  // call on time (gRPC cancels it).
+  // call on time (gRPC cancels it). It carries every call's tags, in
+  // arrival order, so that its log line names whom it served.
   upstream::GongRequest Request() const {
     if (calls.size() == 1) return calls.front()->request;
-    return merged->Build(LatestDeadline());
+    upstream::GongRequest request = merged->Build(LatestDeadline());
+    request.calls.clear();
+    for (const auto& call : calls) {
+      request.calls.insert(request.calls.end(), call->request.calls.begin(),
+                           call->request.calls.end());
+    }
+    return request;
   }
 
   upstream::Idempotency idempotency() const { return calls.front()->request.idempotency; }

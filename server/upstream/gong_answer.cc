@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "base/printable_text.h"
 #include "upstream/gong_json.h"
 #include "upstream/retry_after.h"
 
@@ -26,6 +27,18 @@ GongError::Kind KindOf(http::TransportFailure failure) {
   return GongError::Kind::kNoAnswer;
 }
 
+// A 200's top-level requestId, or "" (the codec reads the body again, and
+// says what is wrong with it; this is only for the request's log line).
+std::string RequestIdOf(absl::string_view body) {
+  std::string request_id;
+  const absl::StatusOr<internal::json::Json> parsed = internal::json::Parse(body);
+  if (!parsed.ok() || !parsed->is_object()) return request_id;
+  if (auto it = parsed->find("requestId"); it != parsed->end()) {
+    internal::json::IdText(*it, &request_id);
+  }
+  return request_id;
+}
+
 }  // namespace
 
 GongOutcome ReadGongAnswer(http::HttpResult result, absl::Time now) {
@@ -34,7 +47,14 @@ GongOutcome ReadGongAnswer(http::HttpResult result, absl::Time now) {
                                failure->delivery == http::Delivery::kMaybeProcessed);
   }
   auto& response = std::get<http::HttpResponse>(result);
-  if (response.status == 200) return GongAnswer{std::move(response.body)};
+  std::string gong_trace_id =
+      base::PrintableAsciiOrEmpty(response.Header("X-Traceid"), kMaxGongTraceIdSize);
+  if (response.status == 200) {
+    GongAnswer answer{std::move(response.body)};
+    answer.request_id = RequestIdOf(answer.body);
+    answer.gong_trace_id = std::move(gong_trace_id);
+    return answer;
+  }
   GongErrorBody body = DecodeErrorBody(response.body);
   std::optional<absl::Duration> retry_after;
   if (response.status == 429) {
@@ -44,8 +64,10 @@ GongOutcome ReadGongAnswer(http::HttpResult result, absl::Time now) {
     retry_after =
         ParseRetryAfter(response.Header("Retry-After"), now).value_or(absl::Seconds(1));
   }
-  return GongError::HttpStatus(response.status, std::move(body.request_id),
-                               std::move(body.errors), retry_after);
+  GongError error = GongError::HttpStatus(response.status, std::move(body.request_id),
+                                          std::move(body.errors), retry_after);
+  error.gong_trace_id = std::move(gong_trace_id);
+  return error;
 }
 
 GongErrorBody DecodeErrorBody(absl::string_view body) {

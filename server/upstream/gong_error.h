@@ -53,6 +53,8 @@ struct GongError {
   // may be sent once more with the new ones.
   bool credentials_changed = false;
   std::string detail;  // the transport's or the parser's words, for messages and logs
+  // Gong's X-Traceid header, when it answered with one (as GongAnswer's).
+  std::string gong_trace_id;
 };
 
 // The kind of a failure without an answer, as callers see it in ErrorInfo

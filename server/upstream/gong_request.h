@@ -20,6 +20,15 @@ enum class Idempotency {
   kNotIdempotent,  // a write: an attempt that got no answer may have acted
 };
 
+// One call a request is sent on behalf of, as the facade's own log names
+// it: who called, and the ids the caller's mesh gave the call (checked;
+// empty when absent).
+struct CallTag {
+  std::string caller;
+  std::string trace_id;
+  std::string x_request_id;
+};
+
 struct GongRequest {
   std::string method = "POST";
   std::string path;  // under the base URL, such as "/v2/flows"
@@ -30,6 +39,10 @@ struct GongRequest {
   absl::Time deadline = absl::InfiniteFuture();
   Idempotency idempotency = Idempotency::kNotIdempotent;
   size_t items = 0;  // ids (or other items) it carries, for the size metric
+  // The calls it serves, in arrival order: one, or every call of a merged
+  // request. For the facade's log only: the client sends none of it (the
+  // caller's trace is the caller's, and Gong's request is the facade's).
+  std::vector<CallTag> calls;
 };
 
 }  // namespace gong::upstream

@@ -91,6 +91,23 @@ TEST(LogTest, UnicodeIsKeptAndInvalidUtf8IsReplaced) {
             "\"peer\":\"ipv4:bad\xEF\xBF\xBD\xEF\xBF\xBD\"}\n");
 }
 
+TEST(LogTest, StringListsAreArraysOfEscapedStrings) {
+  const std::string text = StderrOf([] {
+    LogInfo("gong request", {{"trace_ids", LogStrings{"4bf92f35", "a\"b", "\x01"}},
+                             {"none", LogStrings{}},
+                             {"bad", LogStrings{"x\xff"}},
+                             {"after", int64_t{1}}});
+  });
+  EXPECT_EQ(WithoutTimestamp(text),
+            R"({"level":"info","msg":"gong request","trace_ids":["4bf92f35","a\"b",)"
+            R"("\u0001"],"none":[],"bad":["x)"
+            "\xEF\xBF\xBD\"],\"after\":1}\n");
+  // And reads back as the list it was.
+  const auto line = nlohmann::json::parse(text);
+  EXPECT_EQ(line["trace_ids"],
+            nlohmann::json::array({"4bf92f35", "a\"b", std::string("\x01")}));
+}
+
 TEST(LogTest, NumbersReadBackAsTheyWere) {
   const std::string text = StderrOf([] {
     LogInfo("n", {{"a", 1.0},

@@ -21,7 +21,10 @@
 //   status carries the error body's requestId and errors; a 429 always has a
 //   non-negative retry hint, its Retry-After's or one second;
 // - what callers are shown of Gong's errors and requestId (upstream_text)
-//   is bounded and stays valid UTF-8.
+//   is bounded and stays valid UTF-8;
+// - a 200's requestId read for the request's log line is the codec's;
+// - Gong's X-Traceid (the status line's rest doubles as one) is kept only
+//   as printable ASCII, cut to kMaxGongTraceIdSize.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -29,6 +32,7 @@
 #include <variant>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -132,12 +136,34 @@ void CheckBoundedForCallers(const gong::upstream::GongError& error) {
   }
 }
 
+// Gong's X-Traceid `sent` as the answer keeps it (`kept`) for a log line:
+// printable ASCII, bounded, and what was sent whenever that was printable.
+void CheckGongTraceId(const std::string& kept, absl::string_view sent) {
+  const auto printable = [](absl::string_view text) {
+    for (const char c : text) {
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  };
+  FUZZ_CHECK(kept.size() <= gong::upstream::kMaxGongTraceIdSize);
+  FUZZ_CHECK(printable(kept));
+  FUZZ_CHECK(absl::StartsWith(sent, kept));
+  if (printable(sent)) {
+    FUZZ_CHECK(kept == sent.substr(0, gong::upstream::kMaxGongTraceIdSize));
+  }
+}
+
 void CheckInterpretation(int status, absl::string_view retry_after,
                          absl::string_view body) {
   gong::http::HttpResponse response;
   response.status = status;
   response.body = std::string(body);
-  if (!retry_after.empty()) response.headers["retry-after"] = std::string(retry_after);
+  if (!retry_after.empty()) {
+    response.headers["retry-after"] = std::string(retry_after);
+    response.headers["x-traceid"] = std::string(retry_after);
+  }
   // As the Gong client reads it, then as the unassign codec reads that.
   const gong::upstream::GongOutcome answer =
       gong::upstream::ReadGongAnswer(gong::http::HttpResult(response), kNow);
@@ -145,6 +171,10 @@ void CheckInterpretation(int status, absl::string_view retry_after,
              (status == 200));
   if (status == 200)
     FUZZ_CHECK(std::get<gong::upstream::GongAnswer>(answer).body == body);
+  CheckGongTraceId(status == 200
+                       ? std::get<gong::upstream::GongAnswer>(answer).gong_trace_id
+                       : std::get<gong::upstream::GongError>(answer).gong_trace_id,
+                   retry_after);
   const gong::upstream::GongResult<gong::upstream::UnassignByInstanceIdsResult> outcome =
       gong::upstream::DecodeOutcome(answer,
                                     gong::upstream::DecodeUnassignByInstanceIdsResponse);
@@ -157,6 +187,8 @@ void CheckInterpretation(int status, absl::string_view retry_after,
     if (decoded.ok()) {
       const auto& result = std::get<gong::upstream::UnassignByInstanceIdsResult>(outcome);
       FUZZ_CHECK(result.request_id == decoded->request_id);
+      FUZZ_CHECK(std::get<gong::upstream::GongAnswer>(answer).request_id ==
+                 decoded->request_id);
       FUZZ_CHECK(result.unassigned_flow_instance_ids ==
                  decoded->unassigned_flow_instance_ids);
     } else {

@@ -2,7 +2,9 @@
 // share one Gong request that lasts as long as its most patient caller,
 // never more than 200 distinct ids; other keys, calls without a part, and
 // coalescing turned off never share; a failed merged request fails each of
-// its callers.
+// its callers; a merged request names every call it carries (its tags), so
+// that its log line says whom it served.
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -133,6 +135,79 @@ TEST_F(QuotaStewardTest, RequestsWithoutAPartAreNeverMerged) {
   EXPECT_EQ(a->answer().body, R"({"flows":["a"]})");
   EXPECT_EQ(b->answer().body, R"({"flows":["b"]})");
   EXPECT_EQ(steward_->GetStats().gong_requests, 3);
+}
+
+// --- Whom a Gong request serves: its calls' tags, for its log line ---------
+
+class QuotaStewardTagsTest : public QuotaStewardTest {
+ protected:
+  // An unassign call of `id` for one email, tagged as the gRPC face tags
+  // each call (its x-request-id is "x-<id>").
+  Caller* TaggedCall(const std::string& id, const std::string& caller,
+                     const std::string& trace_id) {
+    upstream::UnassignByInstanceIdsParams request{{id}, "a@x.io"};
+    upstream::GongRequest gong_request =
+        upstream::EncodeUnassignByInstanceIds(request, clock_->Now() + absl::Seconds(60));
+    gong_request.calls = {{caller, trace_id, "x-" + id}};
+    return Submit(std::move(gong_request), coalescing_.Part(std::move(request)));
+  }
+
+  // The tags Gong request `id` carries, each as "caller trace_id x_request_id".
+  std::vector<std::string> Tags(upstream::GongClient::CallId id) {
+    std::vector<std::string> tags;
+    for (const upstream::CallTag& tag : gong_->request(id).calls) {
+      tags.push_back(absl::StrCat(tag.caller, " ", tag.trace_id, " ", tag.x_request_id));
+    }
+    return tags;
+  }
+};
+
+TEST_F(QuotaStewardTagsTest, AMergedRequestCarriesEveryCallsTagInArrivalOrder) {
+  Start(Qps(1));
+  TaggedCall("0", "reporting", "t0");  // goes at once, alone
+  ASSERT_EQ(gong_->size(), 1u);
+  EXPECT_THAT(Tags(1), ElementsAre("reporting t0 x-0"));
+  TaggedCall("1", "crm-sync", "t1");
+  TaggedCall("2", "unnamed", "");  // a caller without a trace is named too
+  TaggedCall("3", "crm-sync", "t3");
+  clock_->Advance(absl::Seconds(2));
+  ASSERT_EQ(gong_->size(), 2u);
+  EXPECT_THAT(gong_->unassign(2).flow_instance_ids, ElementsAre("1", "2", "3"));
+  EXPECT_THAT(Tags(2), ElementsAre("crm-sync t1 x-1", "unnamed  x-2", "crm-sync t3 x-3"));
+}
+
+TEST_F(QuotaStewardTagsTest, ACallThatLeftBeforeTheSendIsNotNamed) {
+  Start(Qps(1));
+  TaggedCall("0", "a", "t0");
+  TaggedCall("1", "a", "t1");
+  Caller* leaving = TaggedCall("2", "b", "t2");
+  TaggedCall("3", "c", "t3");
+  steward_->Cancel(leaving->id);
+  clock_->Advance(absl::Seconds(2));
+  ASSERT_EQ(gong_->size(), 2u);
+  EXPECT_THAT(gong_->unassign(2).flow_instance_ids, ElementsAre("1", "3"));
+  EXPECT_THAT(Tags(2), ElementsAre("a t1 x-1", "c t3 x-3"));
+}
+
+// A request sent again (a retry, or the halves of a refused merged request)
+// names the calls it carries this time, each once.
+TEST_F(QuotaStewardTagsTest, RetriesAndSplitPartsNameTheirOwnCalls) {
+  Start(Qps(1));
+  TaggedCall("0", "a", "t0");
+  for (const char* id : {"1", "2", "3", "4"}) TaggedCall(id, "b", absl::StrCat("t", id));
+  clock_->Advance(absl::Seconds(2));
+  ASSERT_EQ(gong_->size(), 2u);
+  gong_->Answer(2, HttpError(503));  // retried whole, after a backoff
+  clock_->Advance(absl::Seconds(10));
+  ASSERT_EQ(gong_->size(), 3u);
+  EXPECT_THAT(Tags(3), ElementsAre("b t1 x-1", "b t2 x-2", "b t3 x-3", "b t4 x-4"));
+  // Gong refuses it whole for one bad id: sent again in halves.
+  gong_->Answer(
+      3, upstream::GongError::HttpStatus(400, "r-3", {"Invalid flow instance id: 3"}));
+  for (int i = 0; i < 4 && gong_->size() < 5u; ++i) clock_->Advance(absl::Seconds(2));
+  ASSERT_EQ(gong_->size(), 5u);
+  EXPECT_THAT(Tags(4), ElementsAre("b t1 x-1", "b t2 x-2"));
+  EXPECT_THAT(Tags(5), ElementsAre("b t3 x-3", "b t4 x-4"));
 }
 
 }  // namespace

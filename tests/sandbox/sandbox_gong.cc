@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -93,9 +95,14 @@ class SandboxGong::Impl {
   void Serve(const httplib::Request& req, httplib::Response& res);
   Reply Answer(const Endpoint& endpoint, const httplib::Request& req,
                const Behavior& behavior, const std::string& request_id);
-  // Records the request; returns its fresh requestId and the behaviour in
-  // force when it arrived.
-  std::pair<std::string, Behavior> Record(const httplib::Request& req);
+  // Records the request; returns its fresh requestId and trace id, and the
+  // behaviour in force when it arrived.
+  struct Arrival {
+    std::string request_id;
+    std::string trace_id;
+    Behavior behavior;
+  };
+  Arrival Record(const httplib::Request& req);
   bool AdmitUnderLimit(int qps_limit);
   void SleepUnlessStopping(absl::Duration delay);
   void Send(const Reply& reply, const httplib::Request& req,
@@ -118,6 +125,7 @@ class SandboxGong::Impl {
   int64_t request_count_ ABSL_GUARDED_BY(mu_) = 0;
   // Times of the calls admitted under qps_limit, oldest first.
   std::deque<absl::Time> window_ ABSL_GUARDED_BY(mu_);
+  absl::BitGen random_ ABSL_GUARDED_BY(mu_);  // the answers' trace ids
   // Wakes handlers sleeping out a delay when the sandbox stops. A condition
   // variable rather than mu_.Await: absl::Mutex re-evaluates every waiter's
   // condition on each release, so with 1000 handlers asleep every request
@@ -213,7 +221,8 @@ void SandboxGong::Impl::Stop() {
 
 void SandboxGong::Impl::Serve(const httplib::Request& req,
                               httplib::Response& res) {
-  auto [request_id, behavior] = Record(req);
+  auto [request_id, trace_id, behavior] = Record(req);
+  res.set_header("X-Traceid", trace_id);
   const Endpoint* endpoint = internal::FindEndpoint(req.method, req.path);
   if (endpoint == nullptr) {
     Send(ErrorReply(
@@ -264,19 +273,27 @@ Reply SandboxGong::Impl::Answer(const Endpoint& endpoint, const httplib::Request
   return endpoint.handler(call, model_);
 }
 
-std::pair<std::string, Behavior> SandboxGong::Impl::Record(
-    const httplib::Request& req) {
+SandboxGong::Impl::Arrival SandboxGong::Impl::Record(const httplib::Request& req) {
   RecordedRequest recorded{req.method,
                            req.path,
                            req.get_header_value("Authorization"),
                            req.get_header_value("Content-Type"),
                            req.body,
                            absl::Now(),
-                           QueryOf(req.target)};
+                           QueryOf(req.target),
+                           /*header_names=*/{},
+                           /*trace_id=*/{}};
+  for (const auto& header : req.headers) {
+    recorded.header_names.push_back(absl::AsciiStrToLower(header.first));
+  }
   absl::MutexLock lock(&mu_);
+  recorded.trace_id = absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(random_),
+                                      absl::Uniform<uint64_t>(random_));
+  Arrival arrival{absl::StrFormat("sbx-%06d", ++request_count_), recorded.trace_id,
+                  behavior_};
   requests_.push_back(std::move(recorded));
   if (requests_.size() > SandboxGong::kMaxRecorded) requests_.pop_front();
-  return {absl::StrFormat("sbx-%06d", ++request_count_), behavior_};
+  return arrival;
 }
 
 bool SandboxGong::Impl::AdmitUnderLimit(int qps_limit) {

@@ -9,7 +9,8 @@
 //   GET  /v2/flows                                    (list flows, paged)
 //   POST /v2/flows/prospects/assign
 //   POST /v2/flows/prospects/unassign-flows-by-crm-id
-// Any other method or path is answered 404 in Gong's error shape. Tests seed
+// Any other method or path is answered 404 in Gong's error shape. Every
+// answer carries a fresh X-Traceid header, as Gong's do. Tests seed
 // the model through Options (flows, instances, or SeedDemoCompany) and the
 // older assigned-ids API (Options::assigned_ids, Assign, IsAssigned), whose
 // ids are instances of a default flow (kDefaultFlowId in sandbox_flows.h).
@@ -105,6 +106,12 @@ struct RecordedRequest {
   std::string body;
   absl::Time received;  // when its handler started
   std::string query;    // the query string as received, without the '?'
+  // Every header's name, lowercased, in httplib's order (which adds a few
+  // of its own, such as REMOTE_ADDR): what a test checks was not sent.
+  std::vector<std::string> header_names;
+  // The X-Traceid the sandbox answered it with (fresh for each request, as
+  // Gong's trace header is).
+  std::string trace_id;
 };
 
 // Appends the demo company to the options' flows and instances: four users

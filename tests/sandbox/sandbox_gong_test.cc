@@ -226,6 +226,35 @@ TEST_F(SandboxGongTest, RecordsEveryRequestInArrivalOrder) {
   EXPECT_EQ(requests[2].body, "{}");
 }
 
+// As Gong's answers do, every answer carries a trace header of its own,
+// which the recorded request names; and the recorded request keeps the
+// names of the headers that came, so tests can tell what was not sent.
+TEST_F(SandboxGongTest, EveryAnswerHasAFreshTraceHeaderAndRequestsKeepHeaderNames) {
+  StartSandbox(WithAssigned({"1"}));
+  httplib::Headers headers = {{"Authorization", kBasicAuth}, {"X-Custom-Thing", "v"}};
+  std::vector<httplib::Result> results;
+  results.push_back(
+      NewClient()->Post(kUnassignPath, headers, IdsBody({"1"}), "application/json"));
+  results.push_back(Unassign({"1"}));                 // 400
+  results.push_back(NewClient()->Get("/elsewhere"));  // 404
+  const std::vector<RecordedRequest> requests = sandbox_->Requests();
+  ASSERT_THAT(requests, SizeIs(3));
+  std::vector<std::string> trace_ids;
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_TRUE(results[i]);
+    const std::string trace_id = results[i]->get_header_value("X-Traceid");
+    EXPECT_THAT(trace_id, ::testing::MatchesRegex("[0-9a-f]{32}"));
+    EXPECT_EQ(trace_id, requests[i].trace_id);
+    trace_ids.push_back(trace_id);
+  }
+  std::sort(trace_ids.begin(), trace_ids.end());
+  EXPECT_EQ(std::unique(trace_ids.begin(), trace_ids.end()), trace_ids.end());
+  EXPECT_THAT(requests[0].header_names, ::testing::Contains("x-custom-thing"));
+  EXPECT_THAT(requests[0].header_names, ::testing::Contains("authorization"));
+  EXPECT_THAT(requests[1].header_names, Not(::testing::Contains("x-custom-thing")));
+}
+
 TEST_F(SandboxGongTest, StopIsIdempotentAndRefusesConnections) {
   StartSandbox(WithAssigned({"1"}));
   sandbox_->Stop();

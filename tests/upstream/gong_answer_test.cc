@@ -226,5 +226,71 @@ TEST(DecodeErrorBodyTest, YieldsNothingForBodiesOfAnotherShape) {
   }
 }
 
+// What the log line of each Gong request names: Gong's requestId and its
+// X-Traceid, read from every answer, a 200 or not.
+TEST(GongAnswerTest, OkAnswerCarriesGongsRequestIdAndTraceId) {
+  const GongOutcome outcome = ReadGongAnswer(
+      Response(200, R"({"requestId": 9007199254740993, "unassignedFlowInstanceIds": []})",
+               {{"x-traceid", "7d2f0c1e9a4b4c11"}}),
+      absl::Now());
+
+  const auto* answer = std::get_if<GongAnswer>(&outcome);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->request_id, "9007199254740993");
+  EXPECT_EQ(answer->gong_trace_id, "7d2f0c1e9a4b4c11");
+}
+
+TEST(GongAnswerTest, OkAnswerWithoutARequestIdOrTraceHeaderLeavesThemEmpty) {
+  for (const char* body : {"", "not json", "[]", R"({"requestId": 1.5})",
+                           R"({"requestId": null})", R"({"data": {"requestId": "x"}})"}) {
+    SCOPED_TRACE(body);
+    const GongOutcome outcome = ReadGongAnswer(Response(200, body), absl::Now());
+
+    const auto* answer = std::get_if<GongAnswer>(&outcome);
+    ASSERT_NE(answer, nullptr);
+    EXPECT_EQ(answer->request_id, "");
+    EXPECT_EQ(answer->gong_trace_id, "");
+    EXPECT_EQ(answer->body, body);  // the codec still reads it whole
+  }
+}
+
+TEST(GongAnswerTest, ErrorAnswerCarriesGongsTraceId) {
+  const GongOutcome outcome =
+      ReadGongAnswer(Response(503, R"({"requestId": "r-5", "errors": ["down"]})",
+                              {{"x-traceid", "abc"}}),
+                     absl::Now());
+
+  const auto* error = std::get_if<GongError>(&outcome);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->request_id, "r-5");
+  EXPECT_EQ(error->gong_trace_id, "abc");
+}
+
+// Gong's header reaches a log line: kept only as printable ASCII, and
+// bounded.
+TEST(GongAnswerTest, GongsTraceIdIsCutOrDroppedUnlessShortAndPrintable) {
+  const std::string long_id(10 * 1024, 'a');
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {long_id, long_id.substr(0, kMaxGongTraceIdSize)},
+      {"ok id ~!", "ok id ~!"},
+      {"line\nbreak", ""},
+      {"tab\there", ""},
+      {std::string("nul\0byte", 8), ""},
+      {"caf\xc3\xa9", ""},
+      {"del\x7f", ""},
+      {"bad\xff", ""},
+  };
+  for (const auto& [sent, kept] : cases) {
+    SCOPED_TRACE(sent.substr(0, 40));
+    for (int status : {200, 429}) {
+      const GongOutcome outcome =
+          ReadGongAnswer(Response(status, "{}", {{"x-traceid", sent}}), absl::Now());
+      const std::string got = status == 200 ? std::get<GongAnswer>(outcome).gong_trace_id
+                                            : std::get<GongError>(outcome).gong_trace_id;
+      EXPECT_EQ(got, kept) << status;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gong::upstream
