@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/tls_credentials.h"
+#include "fakes/certificates_test_suite.h"
 #include "fakes/test_certificates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -35,13 +36,6 @@ namespace gong::auth {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadFileText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // An iterator over no properties (its constructor is protected).
 struct NoProperties : grpc::AuthPropertyIterator {};
@@ -165,32 +159,16 @@ class IdentityServer {
   std::unique_ptr<grpc::Server> server_;
 };
 
-class PeerIdentityTlsTest : public ::testing::Test {
+class PeerIdentityTlsTest : public fakes::CertificatesTestSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::path(::testing::TempDir()) /
-                        absl::StrCat("peer_identity_test_", getpid()));
-    fs::remove_all(*dir_);
-    fs::create_directories(*dir_);
-    const std::string failure = fakes::MakeTestCertificates(*dir_);
-    ASSERT_TRUE(failure.empty()) << failure;
-  }
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete dir_;
-    dir_ = nullptr;
-  }
-
-  static std::string File(const std::string& name) { return (*dir_ / name).string(); }
-
   // One call over a fresh connection with `client` ("" for no client
   // certificate); its status.
   static grpc::Status CallAs(int port, const std::string& client) {
     grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = ReadFileText(*dir_ / "ca.crt");
+    tls.pem_root_certs = Pem("ca.crt");
     if (!client.empty()) {
-      tls.pem_cert_chain = ReadFileText(*dir_ / (client + ".crt"));
-      tls.pem_private_key = ReadFileText(*dir_ / (client + ".key"));
+      tls.pem_cert_chain = Pem(client + ".crt");
+      tls.pem_private_key = Pem(client + ".key");
     }
     grpc::ChannelArguments args;
     args.SetSslTargetNameOverride("localhost");
@@ -208,10 +186,8 @@ class PeerIdentityTlsTest : public ::testing::Test {
     return done.get_future().get();
   }
 
-  static fs::path* dir_;
 };
 
-fs::path* PeerIdentityTlsTest::dir_ = nullptr;
 
 TEST_F(PeerIdentityTlsTest, MutualTlsNamesTheSpiffeIdElseTheCommonName) {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =

@@ -30,6 +30,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "fakes/certificates_test_suite.h"
 #include "fakes/test_certificates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -42,44 +43,13 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ReadFileText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void WriteFileText(const fs::path& path, absl::string_view text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
 }
 
 // The certificates every test shares, made once per run.
-class TlsCredentialsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    // One directory per process: ctest -j runs each test in its own process.
-    dir_ = new fs::path(fs::path(::testing::TempDir()) /
-                        absl::StrCat("tls_credentials_test_", getpid()));
-    fs::remove_all(*dir_);
-    fs::create_directories(*dir_);
-    const std::string failure = fakes::MakeTestCertificates(*dir_);
-    ASSERT_TRUE(failure.empty()) << failure;
-  }
-
-  static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
-    delete dir_;
-    dir_ = nullptr;
-  }
-
-  static std::string File(const std::string& name) { return (*dir_ / name).string(); }
-  static std::string Pem(const std::string& name) { return ReadFileText(*dir_ / name); }
-
-  static fs::path* dir_;
-};
-
-fs::path* TlsCredentialsTest::dir_ = nullptr;
+using TlsCredentialsTest = fakes::CertificatesTestSuite;
 
 // A running server with gRPC's default health service.
 class HealthServer {

@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/grpc_code_names.h"
 #include "api/method_access.h"
+#include "facade_test_env.h"
 #include "fakes/test_certificates.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -43,17 +44,6 @@ namespace fs = std::filesystem;
 constexpr char kReaderToken[] = "rd-2b7f0c9e41d35a86";
 constexpr char kWriterToken[] = "wr-91c4e8a07f2d6b53";
 constexpr char kBareToken[] = "bare-5d0a3e7c19f2b468";
-
-// The ErrorInfo's reason and metadata in `status`'s details.
-google::rpc::ErrorInfo ErrorInfoOf(const grpc::Status& status) {
-  google::rpc::Status details;
-  google::rpc::ErrorInfo info;
-  if (!details.ParseFromString(status.error_details())) return info;
-  for (const auto& any : details.details()) {
-    if (any.UnpackTo(&info)) break;
-  }
-  return info;
-}
 
 class CallerRightsTest : public ServerProcess {
  protected:
@@ -161,12 +151,13 @@ TEST_F(CallerRightsTest,
       EXPECT_EQ(sent, 0) << "a refused call reached Gong";
       if (attempt.refused == grpc::StatusCode::PERMISSION_DENIED) {
         ++denied;
-        const google::rpc::ErrorInfo info = ErrorInfoOf(status);
+        const google::rpc::ErrorInfo info =
+            Detail<google::rpc::ErrorInfo>(status).value_or(google::rpc::ErrorInfo());
         EXPECT_EQ(info.reason(), "CALLER_NOT_ALLOWED");
         EXPECT_EQ(info.metadata().at("method"), method->name());
         EXPECT_EQ(info.metadata().at("role"), attempt.who);
       } else {
-        EXPECT_EQ(ErrorInfoOf(status).reason(), "CALLER_UNAUTHENTICATED");
+        EXPECT_EQ(Reason(status), "CALLER_UNAUTHENTICATED");
       }
     }
   }
