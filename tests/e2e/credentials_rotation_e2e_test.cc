@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <string>
 #include <thread>
@@ -190,6 +191,10 @@ TEST_F(CredentialsRotationTest, RotatedWhileCallsRunWithoutAFailedCall) {
     if (requests[i].authorization == Bearer(kOldToken)) ++refused;
   }
   EXPECT_GE(refused, 1);
+  // What the run did, for whoever reads the test's output.
+  std::cout << "rotation: " << calls.calls() << " calls, " << calls.failures().size()
+            << " failed; Gong refused the old token " << refused
+            << " times after the switch, each resent with the new one\n";
 
   // One line for the change, naming the scheme; no token anywhere.
   EXPECT_TRUE(server_->WaitForOutput("credentials for Gong in force", absl::Seconds(5)));
@@ -201,6 +206,7 @@ TEST_F(CredentialsRotationTest, RotatedWhileCallsRunWithoutAFailedCall) {
     if (absl::StrContains(line.value("msg", ""), "credentials for Gong in force")) {
       ++changes;
       EXPECT_EQ(line.value("gong_auth", ""), "bearer");
+      std::cout << line.dump() << "\n";
     }
   }
   EXPECT_EQ(changes, 1);
