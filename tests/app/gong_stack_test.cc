@@ -3,8 +3,6 @@
 // both at once, naming the flag and the variables, never a value.
 #include "app/gong_stack.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -14,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/test_files.h"
 
 namespace gong::app {
 namespace {
@@ -36,11 +35,7 @@ std::function<const char*(const char*)> Env(
 class LoadGongCredentialsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           absl::StrCat("gong_stack_", getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = support::FreshTestDir("gong_stack");
     std::ofstream(dir_ / "bearer_token") << kDirToken << "\n";
     config_.gong_credentials_dir = dir_.string();
   }

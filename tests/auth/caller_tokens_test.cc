@@ -6,11 +6,8 @@
 // under ::testing::TempDir().
 #include "auth/caller_tokens.h"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -21,6 +18,7 @@
 #include "fakes/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/test_files.h"
 
 namespace gong::auth {
 namespace {
@@ -37,11 +35,7 @@ constexpr char kGamma[] = "gamma-c08e1b56";
 
 std::string Bearer(absl::string_view token) { return absl::StrCat("Bearer ", token); }
 
-void WriteFile(const fs::path& path, absl::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
+using support::WriteFile;
 
 // Writes a sibling file and renames it over `path`: how editors and config
 // tools replace a file atomically (a new inode under the same name).
@@ -54,11 +48,7 @@ void ReplaceFile(const fs::path& path, absl::string_view text) {
 class CallerTokensTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           absl::StrCat("caller_tokens_", getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = support::FreshTestDir("caller_tokens");
     path_ = dir_ / "tokens";
   }
   void TearDown() override { fs::remove_all(dir_); }

@@ -7,7 +7,6 @@
 // bare tokens, as before callers had names, keeps working.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -34,6 +33,7 @@
 #include "metrics_scrape.h"
 #include "server_process.h"
 #include "support/flow_service_methods.h"
+#include "support/test_files.h"
 #include "support/wait_until.h"
 
 namespace gong::e2e {
@@ -49,11 +49,7 @@ class CallerRightsTest : public ServerProcess {
  protected:
   void SetUp() override {
     ServerProcess::SetUp();
-    dir_ = fs::path(::testing::TempDir()) /
-           absl::StrCat("caller_rights_e2e_", getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = support::FreshTestDir("caller_rights_e2e");
   }
   void TearDown() override { fs::remove_all(dir_); }
 

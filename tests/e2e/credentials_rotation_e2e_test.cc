@@ -6,11 +6,9 @@
 // credentials in force; and the start-up refusals (an incomplete
 // directory, the directory beside the environment's credentials), none of
 // which prints a secret.
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -25,6 +23,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server_process.h"
+#include "support/test_files.h"
 #include "support/wait_until.h"
 
 namespace gong::e2e {
@@ -40,21 +39,11 @@ constexpr char kNewToken[] = "new-tok-a4f09d15";
 
 std::string Bearer(absl::string_view token) { return absl::StrCat("Bearer ", token); }
 
-void WriteFile(const fs::path& path, absl::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
-
 class CredentialsRotationTest : public ServerProcess {
  protected:
   void SetUp() override {
     ServerProcess::SetUp();
-    dir_ = fs::path(::testing::TempDir()) /
-           absl::StrCat("gong_credentials_e2e_", getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = support::FreshTestDir("gong_credentials_e2e");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -63,16 +52,7 @@ class CredentialsRotationTest : public ServerProcess {
   // atomic step); the per-file links into ..data are made once.
   void Publish(const std::string& name,
                const std::vector<std::pair<std::string, std::string>>& files) {
-    const std::string version = absl::StrCat("..2026_", name);
-    fs::create_directory(dir_ / version);
-    for (const auto& [file, text] : files) {
-      WriteFile(dir_ / version / file, text);
-      if (!fs::is_symlink(dir_ / file)) {
-        fs::create_symlink(fs::path("..data") / file, dir_ / file);
-      }
-    }
-    fs::create_directory_symlink(version, dir_ / "..data_tmp");
-    fs::rename(dir_ / "..data_tmp", dir_ / "..data");
+    support::PublishAsKubelet(dir_, absl::StrCat("..2026_", name), files);
   }
 
   // Gong accepts `token` only, and takes every unassign (so that any id

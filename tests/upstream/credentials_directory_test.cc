@@ -7,7 +7,6 @@
 #include "upstream/credentials_directory.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -21,6 +20,7 @@
 #include "fakes/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/test_files.h"
 
 namespace gong::upstream {
 namespace {
@@ -40,21 +40,11 @@ std::string BearerHeader(absl::string_view token) {
   return absl::StrCat("Authorization: Bearer ", token);
 }
 
-void WriteFile(const fs::path& path, absl::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
+using support::WriteFile;
 
 class CredentialsDirectoryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           absl::StrCat("gong_credentials_", getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = support::FreshTestDir("gong_credentials"); }
   void TearDown() override { fs::remove_all(dir_); }
 
   // Lays `files` out as the kubelet does: ..<version>/ holds the files,
@@ -62,16 +52,7 @@ class CredentialsDirectoryTest : public ::testing::Test {
   // version replaces ..data atomically (a new link renamed over it) and
   // leaves the per-file links alone, as the kubelet does.
   void Publish(const std::vector<std::pair<std::string, std::string>>& files) {
-    const std::string version = absl::StrCat("..2026_", ++versions_);
-    fs::create_directory(dir_ / version);
-    for (const auto& [name, text] : files) {
-      WriteFile(dir_ / version / name, text);
-      if (!fs::is_symlink(dir_ / name)) {
-        fs::create_symlink(fs::path("..data") / name, dir_ / name);
-      }
-    }
-    fs::create_directory_symlink(version, dir_ / "..data_tmp");
-    fs::rename(dir_ / "..data_tmp", dir_ / "..data");
+    support::PublishAsKubelet(dir_, absl::StrCat("..2026_", ++versions_), files);
   }
 
   absl::StatusOr<std::unique_ptr<CredentialsDirectory>> Load() {
