@@ -75,6 +75,10 @@ StatusMapping MapQuotaRefusal(const quota::QuotaRefusal& refusal) {
   switch (refusal.reason) {
     case quota::QuotaRefusal::Reason::kQueueFull:
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, "QUOTA_QUEUE_FULL"};
+    case quota::QuotaRefusal::Reason::kDailyBudgetReserved:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "DAILY_BUDGET_RESERVED"};
+    case quota::QuotaRefusal::Reason::kDailyLimitReached:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "GONG_DAILY_LIMIT_REACHED"};
     case quota::QuotaRefusal::Reason::kWouldMissDeadline:
       break;
   }
@@ -164,19 +168,38 @@ grpc::Status GongErrorToStatus(const upstream::GongError& error) {
   return MakeErrorStatus(row.code, Message(error), details);
 }
 
+namespace {
+
+std::string RefusalMessage(const quota::QuotaRefusal& refusal) {
+  switch (refusal.reason) {
+    case quota::QuotaRefusal::Reason::kQueueFull:
+      return "too many calls are waiting for Gong's rate limit; retry later";
+    case quota::QuotaRefusal::Reason::kDailyBudgetReserved:
+      return absl::StrCat(
+          "the rest of today's Gong calls is kept for interactive calls; background "
+          "calls resume at the next UTC midnight, in ",
+          absl::FormatDuration(absl::Trunc(refusal.retry_after, absl::Seconds(1))));
+    case quota::QuotaRefusal::Reason::kDailyLimitReached:
+      return absl::StrCat(
+          "today's Gong calls are spent (the daily limit); calls resume at the next UTC "
+          "midnight, in ",
+          absl::FormatDuration(absl::Trunc(refusal.retry_after, absl::Seconds(1))));
+    case quota::QuotaRefusal::Reason::kWouldMissDeadline:
+      break;
+  }
+  return absl::StrCat(
+      "Gong's rate limit leaves no turn for this call before its deadline; next turn in ",
+      absl::FormatDuration(refusal.retry_after));
+}
+
+}  // namespace
+
 grpc::Status QuotaRefusalToStatus(const quota::QuotaRefusal& refusal) {
   const StatusMapping row = MapQuotaRefusal(refusal);
   ErrorDetails details;
   details.reason = std::string(row.reason);
   details.retry_delay = refusal.retry_after;
-  std::string message =
-      refusal.reason == quota::QuotaRefusal::Reason::kQueueFull
-          ? "too many calls are waiting for Gong's rate limit; retry later"
-          : absl::StrCat(
-                "Gong's rate limit leaves no turn for this call before its deadline; "
-                "next turn in ",
-                absl::FormatDuration(refusal.retry_after));
-  return MakeErrorStatus(row.code, std::move(message), details);
+  return MakeErrorStatus(row.code, RefusalMessage(refusal), details);
 }
 
 }  // namespace gong::api

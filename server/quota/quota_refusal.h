@@ -14,6 +14,13 @@ struct QuotaRefusal {
   enum class Reason {
     kQueueFull,          // too many calls already wait for their turn
     kWouldMissDeadline,  // the call's turn would come after its deadline
+    // The day's Gong requests reached the daily limit minus the reserve:
+    // what is left of the day is kept for interactive calls, so background
+    // calls are refused until the next UTC midnight.
+    kDailyBudgetReserved,
+    // The day's Gong requests reached the daily limit: every call is
+    // refused until the next UTC midnight, rather than sent for Gong's 429.
+    kDailyLimitReached,
   };
 
   // `retry_after`: when a turn could come (at least 1 ms).
@@ -22,6 +29,15 @@ struct QuotaRefusal {
   }
   static QuotaRefusal WouldMissDeadline(absl::Duration retry_after) {
     return {Reason::kWouldMissDeadline, std::max(retry_after, absl::Milliseconds(1))};
+  }
+
+  // `retry_after`: until the next UTC midnight, when the day's count starts
+  // again. Not capped by the steward's max_pause: the wait is the truth.
+  static QuotaRefusal DailyBudgetReserved(absl::Duration retry_after) {
+    return {Reason::kDailyBudgetReserved, std::max(retry_after, absl::Milliseconds(1))};
+  }
+  static QuotaRefusal DailyLimitReached(absl::Duration retry_after) {
+    return {Reason::kDailyLimitReached, std::max(retry_after, absl::Milliseconds(1))};
   }
 
   Reason reason;

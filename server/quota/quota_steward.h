@@ -30,9 +30,11 @@
 //   waiting calls a new call is refused at once.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -70,6 +72,15 @@ struct QuotaOptions {
   // How long after Gong's last answer its connection is taken to be still
   // open: no longer than the transport keeps idle connections.
   absl::Duration warm_connection_age = absl::Seconds(30);
+  // Gong requests a UTC day may send, the company's when the window is
+  // shared (else this replica's); 0: no limit. Once the day's count reaches
+  // daily_limit - daily_reserve, background calls are refused; at
+  // daily_limit every call is.
+  int64_t daily_limit = 10000;
+  int64_t daily_reserve = 1000;
+  // false: one first-come-first-served queue, no priorities and no turns
+  // between callers (the steward before issue 29); for measurements only.
+  bool fair_queueing = true;
 };
 
 class QuotaSteward {
@@ -110,6 +121,15 @@ class QuotaSteward {
     int64_t retries = 0;
     int64_t split_requests = 0;     // parts of refused merged requests
     const char* backend = "local";  // the window's: "redis" or "local"
+    // waiting_calls by the priority they wait with.
+    size_t waiting_interactive = 0;
+    size_t waiting_background = 0;
+    // Gong requests left this UTC day under daily_limit (never below 0);
+    // nullopt when there is no limit.
+    std::optional<int64_t> daily_budget_left;
+    // Calls refused by the steward since start, by QuotaRefusal::Reason
+    // (indexed by its value).
+    std::array<int64_t, 4> refusals = {};
   };
   Stats GetStats();
 

@@ -29,6 +29,15 @@ struct CallTag {
   std::string x_request_id;
 };
 
+// Whose turn comes first in the quota steward's queue: an interactive call
+// (a person or a trigger waiting on it) is never queued behind background
+// work (bulk jobs, nightly reconciliations), which also stops first when
+// the day's budget runs low. From the call's x-gong-flows-priority.
+enum class Priority {
+  kInteractive,
+  kBackground,
+};
+
 struct GongRequest {
   std::string method = "POST";
   std::string path;  // under the base URL, such as "/v2/flows"
@@ -43,6 +52,11 @@ struct GongRequest {
   // request. For the facade's log only: the client sends none of it (the
   // caller's trace is the caller's, and Gong's request is the facade's).
   std::vector<CallTag> calls;
+  // For the quota steward: which queue it waits in, and whose turn it is
+  // within that queue (the caller's name where callers are named, else its
+  // connection's address), so that callers take turns. Gong sees neither.
+  Priority priority = Priority::kInteractive;
+  std::string queue_key;
 };
 
 }  // namespace gong::upstream

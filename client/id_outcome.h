@@ -1,0 +1,41 @@
+// What became of one id of a many-id command: the words --results and the
+// summary use, and which of them are final (a resumed run sends the others
+// again, or looks them up first).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace gong::cli {
+
+enum class IdOutcome {
+  kSending,        // sent, no answer yet: in doubt if the run stops here
+  kUnassigned,     // unassign, unassign-crm: Gong removed it
+  kStillAssigned,  // unassign: Gong answered and the instance is still open
+  kAssigned,       // assign: Gong put the prospect in the flow
+  kNotAssigned,    // assign: Gong refused the prospect (its error code given)
+  kFound,          // prospects get: Gong answered for it
+  kNotFound,       // prospects get: Gong knows nothing of it
+  kUnknown,        // a write in doubt Gong's state cannot settle (assign)
+  kFailed,         // refused for good (an invalid id, a failure not retried)
+};
+
+// "sending", "unassigned", "still_assigned", "assigned", "not_assigned",
+// "found", "not_found", "unknown", "failed".
+absl::string_view OutcomeName(IdOutcome outcome);
+std::optional<IdOutcome> OutcomeFromName(absl::string_view name);
+
+// Whether a resumed run leaves the id alone: every outcome but kSending.
+inline bool IsFinal(IdOutcome outcome) { return outcome != IdOutcome::kSending; }
+
+// One line of --results.
+struct IdResult {
+  std::string id;
+  IdOutcome outcome = IdOutcome::kSending;
+  std::string request_id;  // Gong's, when it answered
+  std::string reason;      // the error's reason (ErrorInfo, or Gong's code)
+};
+
+}  // namespace gong::cli

@@ -1,0 +1,3 @@
+#include "progress_line.h"
+
+namespace gong::cli {}  // D implements it (issue 29)
