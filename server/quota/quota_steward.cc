@@ -42,8 +42,8 @@ struct QuotaSteward::Batch {
   upstream::Priority priority = upstream::Priority::kInteractive;
   std::list<std::unique_ptr<Batch>>::iterator first_position;
   internal::FairTurns<Batch>::Handle turn;
-  upstream::GongClient::CallId upstream = 0;             // while in flight
-  int attempts = 0;                                      // Gong requests made so far
+  upstream::GongClient::CallId upstream = 0;      // while in flight
+  int attempts = 0;                               // Gong requests made so far
   std::optional<upstream::GongError> last_error;  // of the last attempt, when retried
   bool resent_for_credentials = false;            // after a 401 to replaced credentials
 
@@ -228,8 +228,9 @@ QuotaSteward::CallId QuotaSteward::Submit(upstream::GongRequest request,
           Call{id, std::move(request), std::move(part), std::move(done)});
       // Without fair queueing every call waits as an interactive one, in
       // one line.
-      const upstream::Priority priority =
-          options_.fair_queueing ? call->request.priority : upstream::Priority::kInteractive;
+      const upstream::Priority priority = options_.fair_queueing
+                                              ? call->request.priority
+                                              : upstream::Priority::kInteractive;
       Batch* batch = nullptr;
       if (options_.coalesce && call->part != nullptr) {
         // A background call rides in an interactive request if it can; an
@@ -237,8 +238,8 @@ QuotaSteward::CallId QuotaSteward::Submit(upstream::GongRequest request,
         for (upstream::Priority joins :
              {upstream::Priority::kInteractive, upstream::Priority::kBackground}) {
           if (priority == upstream::Priority::kInteractive && joins != priority) break;
-          auto open =
-              open_.find(std::make_tuple(&call->part->policy(), call->part->key(), joins));
+          auto open = open_.find(
+              std::make_tuple(&call->part->policy(), call->part->key(), joins));
           if (open != open_.end() && open->second->TryJoin(call)) {
             batch = open->second;
             break;
@@ -335,9 +336,10 @@ void QuotaSteward::Pump(absl::Time now, std::vector<Completion>* out) {
 void QuotaSteward::Enqueue(std::unique_ptr<Batch> batch) {
   Batch* queued = batch.get();
   queued->first_in_line = false;
-  const std::string key = options_.fair_queueing ? queued->calls.front()->request.queue_key
-                                                 : std::string();
-  queued->turn = turns_[static_cast<size_t>(queued->priority)].Push(key, std::move(batch));
+  const std::string key =
+      options_.fair_queueing ? queued->calls.front()->request.queue_key : std::string();
+  queued->turn =
+      turns_[static_cast<size_t>(queued->priority)].Push(key, std::move(batch));
 }
 
 void QuotaSteward::PutFirst(std::unique_ptr<Batch> batch) {
@@ -369,7 +371,7 @@ std::unique_ptr<QuotaSteward::Batch> QuotaSteward::Unqueue(Batch* batch, bool to
   } else {
     auto& turns = turns_[static_cast<size_t>(batch->priority)];
     out = took_turn && batch->turn == turns.begin() ? turns.PopFront()
-                                                     : turns.Take(batch->turn);
+                                                    : turns.Take(batch->turn);
   }
   return out;
 }
@@ -380,9 +382,9 @@ size_t QuotaSteward::QueuedBatches() const {
 
 size_t QuotaSteward::Place(const Batch& batch) const {
   if (batch.first_in_line) {
-    return std::distance(first_.begin(),
-                         std::list<std::unique_ptr<Batch>>::const_iterator(
-                             batch.first_position));
+    return std::distance(
+        first_.begin(),
+        std::list<std::unique_ptr<Batch>>::const_iterator(batch.first_position));
   }
   size_t place = first_.size();
   if (batch.priority == upstream::Priority::kBackground) place += turns_[0].size();
@@ -394,7 +396,8 @@ std::vector<QuotaSteward::Batch*> QuotaSteward::InOrder() const {
   order.reserve(QueuedBatches());
   for (const auto& batch : first_) order.push_back(batch.get());
   for (const auto& turns : turns_) {
-    for (auto it = turns.begin(); it != turns.end(); ++it) order.push_back(it->item.get());
+    for (auto it = turns.begin(); it != turns.end(); ++it)
+      order.push_back(it->item.get());
   }
   return order;
 }
@@ -458,7 +461,8 @@ std::optional<QuotaRefusal> QuotaSteward::BudgetRefusal(bool background, absl::T
       limit - std::clamp<int64_t>(options_.daily_reserve, 0, limit);
   const int64_t today = RequestsToday(now);
   const int64_t day = internal::UtcDayOf(now);
-  if (today >= reserved_from && options_.daily_reserve > 0 && reserve_logged_day_ != day) {
+  if (today >= reserved_from && options_.daily_reserve > 0 &&
+      reserve_logged_day_ != day) {
     reserve_logged_day_ = day;
     base::LogInfo(
         "Gong's daily budget reached its reserve: background calls are refused "

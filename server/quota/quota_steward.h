@@ -257,8 +257,8 @@ class QuotaSteward {
   std::array<internal::FairTurns<Batch>, 2> turns_ ABSL_GUARDED_BY(mu_);
   // The newest waiting batch per policy, key and priority: where a new call
   // may join.
-  absl::flat_hash_map<std::tuple<const CoalescingPolicy*, std::string, upstream::Priority>,
-                      Batch*>
+  absl::flat_hash_map<
+      std::tuple<const CoalescingPolicy*, std::string, upstream::Priority>, Batch*>
       open_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::unique_ptr<Batch>> in_flight_ ABSL_GUARDED_BY(mu_);
   // Requests counted and in flight but not yet handed to Gong's client, by

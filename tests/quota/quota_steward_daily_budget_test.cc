@@ -142,7 +142,7 @@ TEST_F(QuotaStewardDailyBudgetTest, AMergedRequestSplitPastTheLimitIsRefused) {
   Caller* a = CallAs(Priority::kInteractive, "crm", {"1"});
   Caller* b = CallAs(Priority::kInteractive, "crm", {"2"});
   clock_->Advance(kSlot);
-  ASSERT_EQ(gong_->size(), 2u);  // a and b merged: 2 today
+  ASSERT_EQ(gong_->size(), 2u);      // a and b merged: 2 today
   gong_->Answer(2, HttpError(422));  // refused whole: to be sent in halves
   clock_->Advance(absl::Seconds(10));
   EXPECT_EQ(gong_->size(), 2u);
@@ -152,7 +152,8 @@ TEST_F(QuotaStewardDailyBudgetTest, AMergedRequestSplitPastTheLimitIsRefused) {
   }
 }
 
-TEST_F(QuotaStewardDailyBudgetTest, AnInteractiveRequestWithBackgroundRidersGoesPastTheReserve) {
+TEST_F(QuotaStewardDailyBudgetTest,
+       AnInteractiveRequestWithBackgroundRidersGoesPastTheReserve) {
   QuotaOptions options = Budget(3, 1);
   options.coalesce = true;
   options.gong_qps = 1;
@@ -206,7 +207,9 @@ class CompanyCountWindow final : public RequestWindow {
     return local_.Record(when);
   }
   void Delay(uint64_t ticket, absl::Time later) override { local_.Delay(ticket, later); }
-  std::optional<int64_t> RequestsToday(absl::Time /*now*/) const override { return *today_; }
+  std::optional<int64_t> RequestsToday(absl::Time /*now*/) const override {
+    return *today_;
+  }
 
  private:
   SlidingWindow local_{0, absl::Seconds(1)};
@@ -232,7 +235,8 @@ TEST_F(QuotaStewardDailyBudgetTest, NoLimitAtZero) {
   EXPECT_FALSE(steward_->GetStats().daily_budget_left.has_value());
 }
 
-TEST_F(QuotaStewardDailyBudgetTest, AReserveAsLargeAsTheLimitKeepsTheWholeDayInteractive) {
+TEST_F(QuotaStewardDailyBudgetTest,
+       AReserveAsLargeAsTheLimitKeepsTheWholeDayInteractive) {
   Start(Budget(3, 1'000'000'000));
   EXPECT_EQ(Next(Priority::kBackground)->refusal().reason, Reason::kDailyBudgetReserved);
   for (int i = 0; i < 3; ++i) Next(Priority::kInteractive);

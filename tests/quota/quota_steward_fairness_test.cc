@@ -54,7 +54,8 @@ TEST_F(QuotaStewardFairnessTest, ThreeCallersTakeTurns) {
   Start(Qps(1, /*coalesce=*/false));
   CallAs(Priority::kBackground, "first", {"x"});  // takes the window
   for (const char* key : {"a", "b", "c"}) {
-    for (int i = 1; i <= 3; ++i) CallAs(Priority::kBackground, key, {absl::StrCat(key, i)});
+    for (int i = 1; i <= 3; ++i)
+      CallAs(Priority::kBackground, key, {absl::StrCat(key, i)});
   }
   for (int i = 0; i < 9; ++i) clock_->Advance(kSlot);
   EXPECT_THAT(FirstIds(),
@@ -78,7 +79,8 @@ TEST_F(QuotaStewardFairnessTest, SubmitRefusesByThePlaceInTheNewOrder) {
   for (int i = 1; i <= 5; ++i) CallAs(Priority::kBackground, "bulk", {absl::StrCat(i)});
   // Ahead of the 5 background calls its turn is the next slot; behind
   // them it would miss its deadline.
-  Caller* interactive = CallAs(Priority::kInteractive, "crm", {"i"}, "", absl::Seconds(2));
+  Caller* interactive =
+      CallAs(Priority::kInteractive, "crm", {"i"}, "", absl::Seconds(2));
   EXPECT_FALSE(interactive->done());
   // The other caller's background call goes before bulk's second.
   Caller* other = CallAs(Priority::kBackground, "other", {"o"}, "", absl::Seconds(4));
@@ -88,8 +90,8 @@ TEST_F(QuotaStewardFairnessTest, SubmitRefusesByThePlaceInTheNewOrder) {
   ASSERT_TRUE(late->done());
   EXPECT_EQ(late->refusal().reason, QuotaRefusal::Reason::kWouldMissDeadline);
   EXPECT_GT(late->refusal().retry_after, absl::Seconds(6));
-  EXPECT_EQ(steward_->GetStats().refusals[static_cast<size_t>(
-                QuotaRefusal::Reason::kWouldMissDeadline)],
+  EXPECT_EQ(steward_->GetStats()
+                .refusals[static_cast<size_t>(QuotaRefusal::Reason::kWouldMissDeadline)],
             1);
 }
 
@@ -113,7 +115,8 @@ TEST_F(QuotaStewardFairnessTest, WithoutFairQueueingTheQueueIsFirstComeFirstServ
   options.fair_queueing = false;
   Start(options);
   CallAs(Priority::kBackground, "bulk", {"b0"});  // sent
-  for (int i = 1; i <= 3; ++i) CallAs(Priority::kBackground, "bulk", {absl::StrCat("b", i)});
+  for (int i = 1; i <= 3; ++i)
+    CallAs(Priority::kBackground, "bulk", {absl::StrCat("b", i)});
   CallAs(Priority::kInteractive, "crm", {"i"});
   CallAs(Priority::kBackground, "other", {"o"});
   for (int i = 0; i < 5; ++i) clock_->Advance(kSlot);

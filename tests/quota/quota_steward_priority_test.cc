@@ -22,7 +22,8 @@ using upstream::Priority;
 
 constexpr absl::Duration kSlot = absl::Milliseconds(1030);  // one window and more
 
-std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+std::vector<std::string> Concat(std::vector<std::string> a,
+                                const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
@@ -32,18 +33,22 @@ class QuotaStewardPriorityTest : public QuotaStewardTest {
   // Three interactive requests that take the whole window (of 3 a second).
   void FillTheWindow() {
     for (int i = 0; i < 3; ++i) {
-      CallAs(Priority::kInteractive, "crm", {absl::StrCat("w", i)}, absl::StrCat("w", i, "@x"));
+      CallAs(Priority::kInteractive, "crm", {absl::StrCat("w", i)},
+             absl::StrCat("w", i, "@x"));
     }
     ASSERT_EQ(gong_->size(), 3u);
   }
 };
 
-TEST_F(QuotaStewardPriorityTest, AnInteractiveCallGoesAtTheNextSlotWhateverBackgroundWaits) {
+TEST_F(QuotaStewardPriorityTest,
+       AnInteractiveCallGoesAtTheNextSlotWhateverBackgroundWaits) {
   Start(Qps(3, /*coalesce=*/false));
-  for (int i = 0; i < 103; ++i) CallAs(Priority::kBackground, "bulk", {absl::StrCat("b", i)});
+  for (int i = 0; i < 103; ++i)
+    CallAs(Priority::kBackground, "bulk", {absl::StrCat("b", i)});
   ASSERT_EQ(gong_->size(), 3u);  // 100 background requests wait
   // Behind them its turn would come half a minute after its deadline.
-  Caller* interactive = CallAs(Priority::kInteractive, "crm", {"i"}, "", absl::Seconds(5));
+  Caller* interactive =
+      CallAs(Priority::kInteractive, "crm", {"i"}, "", absl::Seconds(5));
   EXPECT_FALSE(interactive->done());
   clock_->Advance(kSlot);
   ASSERT_EQ(gong_->size(), 6u);
@@ -73,7 +78,8 @@ TEST_F(QuotaStewardPriorityTest, ABackgroundCallRidesInAWaitingInteractiveReques
   Start(Qps(3));
   FillTheWindow();
   for (int i = 0; i < 20; ++i) {
-    CallAs(Priority::kBackground, "bulk", {absl::StrCat("f", i)}, absl::StrCat("f", i, "@x"));
+    CallAs(Priority::kBackground, "bulk", {absl::StrCat("f", i)},
+           absl::StrCat("f", i, "@x"));
   }
   Caller* interactive = CallAs(Priority::kInteractive, "crm", {"1", "2"}, "me@x");
   // In a request of its own, behind the 20, its turn would come after its
@@ -95,11 +101,13 @@ TEST_F(QuotaStewardPriorityTest, AnInteractiveCallNeverJoinsABackgroundRequest) 
   Start(Qps(3));
   FillTheWindow();
   for (int i = 0; i < 20; ++i) {
-    CallAs(Priority::kBackground, "bulk", {absl::StrCat("f", i)}, absl::StrCat("f", i, "@x"));
+    CallAs(Priority::kBackground, "bulk", {absl::StrCat("f", i)},
+           absl::StrCat("f", i, "@x"));
   }
   CallAs(Priority::kBackground, "bulk", {"100"}, "me@x");  // the 21st
   // Joined to that request, it would wait for the 21st turn, past its deadline.
-  Caller* interactive = CallAs(Priority::kInteractive, "crm", {"1"}, "me@x", absl::Seconds(3));
+  Caller* interactive =
+      CallAs(Priority::kInteractive, "crm", {"1"}, "me@x", absl::Seconds(3));
   EXPECT_FALSE(interactive->done());
   clock_->Advance(kSlot);
   ASSERT_EQ(gong_->size(), 6u);
@@ -107,7 +115,8 @@ TEST_F(QuotaStewardPriorityTest, AnInteractiveCallNeverJoinsABackgroundRequest) 
   EXPECT_EQ(gong_->unassign(4).flow_instance_ids.front(), "1");
 }
 
-TEST_F(QuotaStewardPriorityTest, WaitingBackgroundCallsMoveIntoAnInteractiveRequestWhenSent) {
+TEST_F(QuotaStewardPriorityTest,
+       WaitingBackgroundCallsMoveIntoAnInteractiveRequestWhenSent) {
   Start(Qps(3));
   FillTheWindow();
   Caller* early = CallAs(Priority::kBackground, "bulk", Ids(100, 10), "me@x");
@@ -123,7 +132,8 @@ TEST_F(QuotaStewardPriorityTest, WaitingBackgroundCallsMoveIntoAnInteractiveRequ
   AnswerAll(4);
   AnswerAll(5);
   ASSERT_TRUE(early->done());
-  EXPECT_THAT(early->result().unassigned_flow_instance_ids, ElementsAreArray(Ids(100, 10)));
+  EXPECT_THAT(early->result().unassigned_flow_instance_ids,
+              ElementsAreArray(Ids(100, 10)));
   EXPECT_TRUE(other->done());
   EXPECT_TRUE(interactive->done());
   clock_->Advance(absl::Seconds(5));
@@ -131,7 +141,8 @@ TEST_F(QuotaStewardPriorityTest, WaitingBackgroundCallsMoveIntoAnInteractiveRequ
   EXPECT_EQ(steward_->GetStats().waiting_calls, 0u);
 }
 
-TEST_F(QuotaStewardPriorityTest, OnlyTheBackgroundCallsThatFitMoveTheRestKeepTheirRequest) {
+TEST_F(QuotaStewardPriorityTest,
+       OnlyTheBackgroundCallsThatFitMoveTheRestKeepTheirRequest) {
   Start(Qps(3));
   FillTheWindow();
   // One background request of 195 ids from two calls; the interactive
@@ -150,7 +161,8 @@ TEST_F(QuotaStewardPriorityTest, OnlyTheBackgroundCallsThatFitMoveTheRestKeepThe
   ASSERT_TRUE(fits->done());
   EXPECT_EQ(fits->result().unassigned_flow_instance_ids.size(), 150u);
   ASSERT_TRUE(stays->done());
-  EXPECT_THAT(stays->result().unassigned_flow_instance_ids, ElementsAreArray(Ids(2000, 45)));
+  EXPECT_THAT(stays->result().unassigned_flow_instance_ids,
+              ElementsAreArray(Ids(2000, 45)));
 }
 
 TEST_F(QuotaStewardPriorityTest, ARiderCancelledBeforeTheSendIsNotSent) {
