@@ -179,6 +179,28 @@ TEST_F(QuotaStewardDailyBudgetTest,
   EXPECT_TRUE(std::holds_alternative<upstream::GongAnswer>(*rider->outcome));
 }
 
+TEST_F(QuotaStewardDailyBudgetTest, WithoutFairQueueingTheReserveStillHolds) {
+  QuotaOptions options = Budget(4, 2, /*qps=*/1);
+  options.fair_queueing = false;
+  Start(options);
+  Next(Priority::kInteractive);                  // sent: 1 today
+  Next(Priority::kInteractive);                  // waits; its send reaches the reserve
+  Caller* queued = Next(Priority::kBackground);  // waits in the same line
+  clock_->Advance(kSlot);
+  ASSERT_EQ(gong_->size(), 2u);
+  // Next in line when the count crossed: refused rather than sent.
+  ASSERT_TRUE(queued->done());
+  EXPECT_EQ(queued->refusal().reason, Reason::kDailyBudgetReserved);
+  // Arriving behind a waiting interactive call: refused at once.
+  Caller* interactive = Next(Priority::kInteractive);
+  Caller* arriving = Next(Priority::kBackground);
+  ASSERT_TRUE(arriving->done());
+  EXPECT_EQ(arriving->refusal().reason, Reason::kDailyBudgetReserved);
+  clock_->Advance(kSlot);
+  EXPECT_EQ(gong_->size(), 3u);
+  EXPECT_FALSE(interactive->done());  // Gong has it
+}
+
 TEST_F(QuotaStewardDailyBudgetTest, ANewUtcDayOpensAgain) {
   Start(Budget(2, 1));
   Next(Priority::kInteractive);

@@ -145,24 +145,29 @@ TEST_F(QuotaStewardPriorityTest,
        OnlyTheBackgroundCallsThatFitMoveTheRestKeepTheirRequest) {
   Start(Qps(3));
   FillTheWindow();
-  // One background request of 195 ids from two calls; the interactive
-  // request has room for the first call's 150 only.
-  Caller* fits = CallAs(Priority::kBackground, "bulk", Ids(1000, 150), "me@x");
-  Caller* stays = CallAs(Priority::kBackground, "bulk", Ids(2000, 45), "me@x");
-  CallAs(Priority::kInteractive, "crm", Ids(1, 10), "me@x");
+  // One background request of 195 ids from three calls; the interactive
+  // request of 60 has room for the first call's 100 only.
+  Caller* fits = CallAs(Priority::kBackground, "bulk", Ids(1000, 100), "me@x");
+  Caller* stays = CallAs(Priority::kBackground, "bulk", Ids(2000, 50), "me@x");
+  Caller* stays_too = CallAs(Priority::kBackground, "bulk", Ids(3000, 45), "me@x");
+  CallAs(Priority::kInteractive, "crm", Ids(1, 60), "me@x");
   clock_->Advance(kSlot);
   ASSERT_EQ(gong_->size(), 5u);
   EXPECT_THAT(gong_->unassign(4).flow_instance_ids,
-              ElementsAreArray(Concat(Ids(1, 10), Ids(1000, 150))));
+              ElementsAreArray(Concat(Ids(1, 60), Ids(1000, 100))));
   // The request left behind holds only the calls left in it.
-  EXPECT_THAT(gong_->unassign(5).flow_instance_ids, ElementsAreArray(Ids(2000, 45)));
+  EXPECT_THAT(gong_->unassign(5).flow_instance_ids,
+              ElementsAreArray(Concat(Ids(2000, 50), Ids(3000, 45))));
   AnswerAll(4);
   AnswerAll(5);
   ASSERT_TRUE(fits->done());
-  EXPECT_EQ(fits->result().unassigned_flow_instance_ids.size(), 150u);
+  EXPECT_EQ(fits->result().unassigned_flow_instance_ids.size(), 100u);
   ASSERT_TRUE(stays->done());
   EXPECT_THAT(stays->result().unassigned_flow_instance_ids,
-              ElementsAreArray(Ids(2000, 45)));
+              ElementsAreArray(Ids(2000, 50)));
+  ASSERT_TRUE(stays_too->done());
+  EXPECT_THAT(stays_too->result().unassigned_flow_instance_ids,
+              ElementsAreArray(Ids(3000, 45)));
 }
 
 TEST_F(QuotaStewardPriorityTest, ARiderCancelledBeforeTheSendIsNotSent) {
