@@ -216,6 +216,32 @@ TEST_F(QuotaStewardDailyBudgetTest, ANewUtcDayOpensAgain) {
   EXPECT_EQ(Next(Priority::kBackground)->refusal().reason, Reason::kDailyBudgetReserved);
 }
 
+int Occurrences(const std::string& text, const std::string& word) {
+  int count = 0;
+  for (size_t at = text.find(word); at != std::string::npos;
+       at = text.find(word, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_F(QuotaStewardDailyBudgetTest, TheReserveAndTheLimitAreLoggedOncePerUtcDay) {
+  Start(Budget(3, 1));
+  ::testing::internal::CaptureStderr();
+  for (int day = 0; day < 2; ++day) {
+    for (int i = 0; i < 10; ++i) {
+      Next(Priority::kInteractive);
+      Next(Priority::kBackground);
+    }
+    AnswerEverything();
+    clock_->Advance(absl::Hours(24));
+  }
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(gong_->size(), 6u);
+  EXPECT_EQ(Occurrences(log, "reached its reserve"), 2) << log;
+  EXPECT_EQ(Occurrences(log, "budget is spent"), 2) << log;
+}
+
 // The local window, with the company's count of the day as a shared one
 // would know it.
 class CompanyCountWindow final : public RequestWindow {

@@ -4,8 +4,11 @@
 // refusal of a call that would miss its deadline, follow the new order; and
 // without fair queueing the queue is first come, first served as before.
 #include <memory>
+#include <random>
+#include <set>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -133,6 +136,72 @@ TEST_F(QuotaStewardFairnessTest, WithoutFairQueueingAnInteractiveCallJoinsAnyReq
   clock_->Advance(kSlot);
   ASSERT_EQ(gong_->size(), 2u);
   EXPECT_THAT(gong_->unassign(2).flow_instance_ids, ElementsAre("1", "2"));
+}
+
+// Thousands of calls from many callers, of both priorities and several
+// emails, some cancelled while they wait: every call ends once, the
+// steward's counts come back to zero, no id is sent twice and every answer
+// holds its caller's own ids.
+TEST_F(QuotaStewardFairnessTest, ManyCallersAndCancellationsLoseNothing) {
+  Start(Qps(3));
+  std::mt19937 random(29);
+  std::vector<Caller*> callers;
+  std::vector<std::vector<std::string>> asked;
+  size_t answered = 0;
+  int next_id = 0;
+  const auto answer_everything = [&] {
+    while (answered < gong_->size()) {
+      ++answered;
+      EXPECT_LE(gong_->unassign(answered).flow_instance_ids.size(), 200u);
+      AnswerAll(answered);
+    }
+  };
+  for (int step = 0; step < 3000; ++step) {
+    const int action = static_cast<int>(random() % 10);
+    if (action < 7) {
+      std::vector<std::string> ids = Ids(next_id, 1 + static_cast<int>(random() % 60));
+      next_id += static_cast<int>(ids.size());
+      const Priority priority =
+          random() % 4 == 0 ? Priority::kInteractive : Priority::kBackground;
+      asked.push_back(ids);
+      callers.push_back(CallAs(priority, absl::StrCat("caller", random() % 20), ids,
+                               absl::StrCat("user", random() % 3, "@x"),
+                               absl::Hours(10)));
+    } else if (action < 8 && !callers.empty()) {
+      steward_->Cancel(callers[random() % callers.size()]->id);
+    } else {
+      clock_->Advance(absl::Milliseconds(100));
+      answer_everything();
+    }
+    const QuotaSteward::Stats stats = steward_->GetStats();
+    ASSERT_EQ(stats.waiting_interactive + stats.waiting_background, stats.waiting_calls);
+  }
+  EXPECT_GT(steward_->GetStats().waiting_calls, 100u);  // the queue was long
+  for (int i = 0; i < 10000 && steward_->GetStats().waiting_calls > 0; ++i) {
+    clock_->Advance(absl::Milliseconds(100));
+    answer_everything();
+  }
+  answer_everything();
+  const QuotaSteward::Stats stats = steward_->GetStats();
+  EXPECT_EQ(stats.waiting_calls, 0u);
+  EXPECT_EQ(stats.waiting_interactive, 0u);
+  EXPECT_EQ(stats.waiting_background, 0u);
+  EXPECT_EQ(stats.gong_requests_in_flight, 0u);
+  std::set<std::string> sent;
+  for (size_t i = 1; i <= gong_->size(); ++i) {
+    for (const std::string& id : gong_->unassign(i).flow_instance_ids) {
+      EXPECT_TRUE(sent.insert(id).second) << "id " << id << " sent twice";
+    }
+  }
+  for (size_t i = 0; i < callers.size(); ++i) {
+    ASSERT_TRUE(callers[i]->done()) << i;
+    if (std::holds_alternative<upstream::GongAnswer>(*callers[i]->outcome)) {
+      EXPECT_EQ(callers[i]->result().unassigned_flow_instance_ids, asked[i]) << i;
+    } else {
+      EXPECT_EQ(std::get<upstream::GongError>(*callers[i]->outcome).kind,
+                upstream::GongError::Kind::kCancelled);
+    }
+  }
 }
 
 }  // namespace

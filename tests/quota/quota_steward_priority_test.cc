@@ -182,5 +182,21 @@ TEST_F(QuotaStewardPriorityTest, ARiderCancelledBeforeTheSendIsNotSent) {
   EXPECT_THAT(gong_->unassign(4).flow_instance_ids, ElementsAre("1"));
 }
 
+TEST_F(QuotaStewardPriorityTest, ARiderMovedAtTheSendIsCancelledAsPartOfItsNewRequest) {
+  Start(Qps(3));
+  FillTheWindow();
+  Caller* rider = CallAs(Priority::kBackground, "bulk", Ids(100, 10), "me@x");
+  Caller* interactive = CallAs(Priority::kInteractive, "crm", {"1"}, "me@x");
+  clock_->Advance(kSlot);
+  ASSERT_EQ(gong_->size(), 4u);
+  steward_->Cancel(rider->id);
+  ASSERT_TRUE(rider->done());
+  EXPECT_TRUE(rider->error().may_have_acted);  // its ids went to Gong
+  EXPECT_TRUE(gong_->cancelled().empty());     // the interactive caller still waits
+  AnswerAll(4);
+  ASSERT_TRUE(interactive->done());
+  EXPECT_THAT(interactive->result().unassigned_flow_instance_ids, ElementsAre("1"));
+}
+
 }  // namespace
 }  // namespace gong::quota
