@@ -424,7 +424,9 @@ void QuotaSteward::TakeRiders(Batch* batch) {
   const auto key = batch->Key();
   for (auto it = background.begin(); it != background.end();) {
     Batch* waiting = (it++)->item.get();  // (Unqueue may take it out)
-    if (waiting->merged == nullptr || waiting->Key() != key) continue;
+    if (waiting->merged == nullptr) continue;
+    const Coalescable& part = *waiting->calls.front()->part;
+    if (&part.policy() != key.first || part.key() != key.second) continue;
     std::vector<std::unique_ptr<Call>> staying;
     for (auto& call : waiting->calls) {
       if (batch->merged->TryAdd(*call->part)) {
