@@ -276,6 +276,29 @@ TEST_F(QuotaStewardDailyBudgetTest, TheSharedWindowsCompanyCountIsHonoured) {
   EXPECT_EQ(steward_->GetStats().daily_budget_left, 0);
 }
 
+TEST_F(QuotaStewardDailyBudgetTest, RefusalsAreCountedByReason) {
+  QuotaOptions options = Budget(3, 1, /*qps=*/1);
+  options.max_pending_calls = 1;
+  Start(options);
+  Next(Priority::kInteractive);  // sent
+  Next(Priority::kInteractive);  // waits
+  EXPECT_EQ(Next(Priority::kInteractive)->refusal().reason, Reason::kQueueFull);
+  // Behind the one waiting, its turn comes after its deadline.
+  Caller* late =
+      CallAs(Priority::kInteractive, "crm", {"late"}, "", absl::Milliseconds(500));
+  EXPECT_EQ(late->refusal().reason, Reason::kQueueFull);
+  clock_->Advance(kSlot);  // the second sent: the reserve reached
+  Caller* hurried =
+      CallAs(Priority::kInteractive, "crm", {"h"}, "", absl::Milliseconds(500));
+  EXPECT_EQ(hurried->refusal().reason, Reason::kWouldMissDeadline);
+  EXPECT_EQ(Next(Priority::kBackground)->refusal().reason, Reason::kDailyBudgetReserved);
+  const QuotaSteward::Stats stats = steward_->GetStats();
+  EXPECT_EQ(stats.refusals[static_cast<size_t>(Reason::kQueueFull)], 2);
+  EXPECT_EQ(stats.refusals[static_cast<size_t>(Reason::kWouldMissDeadline)], 1);
+  EXPECT_EQ(stats.refusals[static_cast<size_t>(Reason::kDailyBudgetReserved)], 1);
+  EXPECT_EQ(stats.refusals[static_cast<size_t>(Reason::kDailyLimitReached)], 0);
+}
+
 TEST_F(QuotaStewardDailyBudgetTest, NoLimitAtZero) {
   Start(Budget(0, 10));
   for (int i = 0; i < 30; ++i) Next(Priority::kBackground);
