@@ -1,6 +1,8 @@
 #include "call_verdict.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/string_view.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -14,7 +16,22 @@ struct Details {
   std::string gong_request_id;
   std::string http_status;
   std::optional<absl::Duration> retry_after;
+  std::map<size_t, std::string> bad_entries;
 };
+
+// "flow_instance_ids[12]" -> 12; nullopt for a field that is no entry of a
+// list.
+std::optional<size_t> EntryIndex(absl::string_view field) {
+  const size_t open = field.rfind('[');
+  if (open == absl::string_view::npos || field.empty() || field.back() != ']') {
+    return std::nullopt;
+  }
+  size_t index;
+  if (!absl::SimpleAtoi(field.substr(open + 1, field.size() - open - 2), &index)) {
+    return std::nullopt;
+  }
+  return index;
+}
 
 Details ReadDetails(const grpc::Status& status) {
   Details details;
@@ -26,7 +43,14 @@ Details ReadDetails(const grpc::Status& status) {
   for (const google::protobuf::Any& any : rpc_status.details()) {
     google::rpc::ErrorInfo info;
     google::rpc::RetryInfo retry;
-    if (any.UnpackTo(&info)) {
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& violation : bad.field_violations()) {
+        if (std::optional<size_t> index = EntryIndex(violation.field())) {
+          details.bad_entries.emplace(*index, violation.description());
+        }
+      }
+    } else if (any.UnpackTo(&info)) {
       details.has_error_info = true;
       details.reason = info.reason();
       const auto& metadata = info.metadata();
@@ -97,6 +121,10 @@ FailureVerdict JudgeFailure(const grpc::Status& status) {
       return verdict;
     default:
       verdict.verdict = Verdict::kFinal;
+      if (code == grpc::StatusCode::INVALID_ARGUMENT &&
+          details.reason == "INVALID_REQUEST") {
+        verdict.bad_entries = details.bad_entries;
+      }
       return verdict;
   }
 }

@@ -7,6 +7,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -28,6 +30,10 @@ struct FailureVerdict {
   std::string reason;
   // ErrorInfo's gong_request_id: Gong answered, and counted the call.
   std::string gong_request_id;
+  // The facade's own refusal of a request (INVALID_REQUEST, never sent):
+  // the entries of a repeated field its BadRequest names ("ids[3]"), by
+  // index, with what is wrong. The request's other entries may be fine.
+  std::map<size_t, std::string> bad_entries;
 };
 
 FailureVerdict JudgeFailure(const grpc::Status& status);

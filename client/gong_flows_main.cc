@@ -45,6 +45,12 @@ namespace {
 
 constexpr int kHelpExit = 1;
 
+constexpr char kManyIdExitHelp[] =
+    "Many ids (more than one call's, or any of --from, --column, --results,\n"
+    "--resume, --parallel, --give-up-after, --quiet): exit 0 all done; 65 stopped\n"
+    "before the end (the summary says how to resume); 66 done, with ids Gong\n"
+    "refused (failed, not_assigned, unknown, still_assigned after unassign).\n";
+
 void PrintUsageLines(std::ostream& out) {
   out << "usage:\n";
   for (const Command& command : Commands())
@@ -57,13 +63,9 @@ int PrintHelp(const Command* command) {
   if (command == nullptr) {
     std::cout << "gong-flows: a command line for gong.flows.v1.FlowService.\n\n";
     PrintUsageLines(std::cout);
-    std::cout
-        << "Exit status: 0; the numeric gRPC code of a failed call; 64 for a usage "
-           "error.\n"
-           "Many ids (more than one call's, or any of --from, --column, --results,\n"
-           "--resume, --parallel, --give-up-after, --quiet): 0 all done; 65 stopped\n"
-           "before the end (the summary says how to resume); 66 done, with ids Gong\n"
-           "refused (failed, not_assigned, unknown, still_assigned after unassign).\n";
+    std::cout << "Exit status: 0; the numeric gRPC code of a failed call; 64 for a "
+                 "usage error.\n"
+              << kManyIdExitHelp;
     for (const Command& each : Commands()) {
       std::cout << "\n"
                 << absl::StrJoin(each.spec.words, " ") << ":\n"
@@ -72,6 +74,9 @@ int PrintHelp(const Command* command) {
   } else {
     std::cout << "usage: " << UsageLine(command->spec) << "\n\n"
               << FlagHelp(command->spec.flags);
+    for (const FlagSpec& flag : command->spec.flags) {
+      if (flag.name == "results") std::cout << "\n" << kManyIdExitHelp;
+    }
   }
   std::cout << "\nflags of every command:\n" << FlagHelp(CommonFlags());
   return kHelpExit;
@@ -120,6 +125,16 @@ int Main(const std::vector<std::string>& args) {
       !absl::ParseDuration(parsed->Get("timeout"), &options.timeout)) {
     return ReportUsageError(absl::StrJoin(command->spec.words, " ") +
                             ": --timeout takes a duration such as 10s or 500ms");
+  }
+  // A single call sends the header only when asked; many-id mode sends
+  // background unless told otherwise (many_id_command.cc).
+  if (parsed->Has("priority")) {
+    options.priority = parsed->Get("priority");
+    if (options.priority != "interactive" && options.priority != "background") {
+      return ReportUsageError(absl::StrJoin(command->spec.words, " ") +
+                              ": --priority is interactive or background, not '" +
+                              options.priority + "'");
+    }
   }
   return FinishOutput(command->run(*parsed, options));
 }

@@ -101,11 +101,9 @@ int RunManyIds(const ParsedArgs& args, CallOptions options, ManyIdJob job) {
        give_up_after == absl::InfiniteDuration())) {
     return Usage(job, "--give-up-after takes a duration such as 1h or 30m");
   }
-  const std::string priority = args.Get("priority", "background");
-  if (priority != "background" && priority != "interactive") {
-    return Usage(job, "--priority is interactive or background, not '" + priority + "'");
-  }
-  options.priority = priority;
+  // Checked by main when given: a bulk job yields to interactive callers
+  // unless told it is one.
+  if (options.priority.empty()) options.priority = "background";
   const std::string results_path = args.Get("results");
   const bool resume = args.GetBool("resume");
   if (resume && results_path.empty()) {

@@ -257,6 +257,29 @@ void ManyIdRun::Failed(Task task, const grpc::Status& status) {
     case Verdict::kFinal:
       break;
   }
+  if (task.kind == TaskKind::kSend && !verdict.bad_entries.empty()) {
+    // The facade refused the call for some of its ids and sent nothing:
+    // those fail, and the others go again without them, instead of one
+    // bad line of a file failing the 199 ids beside it.
+    std::vector<std::string> rest;
+    for (size_t i = 0; i < task.ids.size(); ++i) {
+      auto bad = verdict.bad_entries.find(i);
+      if (bad == verdict.bad_entries.end()) {
+        rest.push_back(std::move(task.ids[i]));
+      } else {
+        Record(IdResult{task.ids[i], IdOutcome::kFailed, "",
+                        absl::StrCat(verdict.reason, ": ", bad->second)});
+      }
+    }
+    if (rest.size() < task.ids.size()) {
+      if (!rest.empty()) {
+        task.ids = std::move(rest);
+        ready_.push_front(std::move(task));
+      }
+      return;
+    }
+    task.ids = std::move(rest);  // no index in range: all of them fail below
+  }
   if (task.kind == TaskKind::kSend) {
     RecordAll(task.ids, IdOutcome::kFailed, verdict.reason);
   } else {

@@ -12,6 +12,7 @@ namespace {
 using ::gong::support::FacadeStatus;
 
 using Code = grpc::StatusCode;
+using ::gong::support::InvalidRequestStatus;
 
 TEST(CallVerdictTest, TheStewardsRefusalsWithRetryInfoAreSentAgainAfterIt) {
   for (const char* reason :
@@ -76,6 +77,21 @@ TEST(CallVerdictTest, RefusalsForGoodAreFinalWithTheirReason) {
   }
   EXPECT_EQ(JudgeFailure(grpc::Status(Code::INVALID_ARGUMENT, "bad")).reason,
             "INVALID_ARGUMENT");
+}
+
+TEST(CallVerdictTest, NamesTheEntriesAnInvalidRequestWasRefusedFor) {
+  const FailureVerdict verdict = JudgeFailure(
+      InvalidRequestStatus({{"flow_instance_ids[3]", "must not be empty"},
+                            {"flow_instance_ids[17]", "has whitespace"},
+                            {"unassigned_by_user_email", "not an email"},
+                            {"flow_instance_ids[x]", "odd"},
+                            {"flow_instance_ids[99999999999999999999999]", "odd"}}));
+  EXPECT_EQ(verdict.verdict, Verdict::kFinal);
+  EXPECT_EQ(verdict.bad_entries, (std::map<size_t, std::string>{{3, "must not be empty"},
+                                                                {17, "has whitespace"}}));
+  // Gong's own 400 names no entry: the call's ids fail together.
+  EXPECT_TRUE(JudgeFailure(FacadeStatus(Code::INVALID_ARGUMENT, "GONG_BAD_REQUEST"))
+                  .bad_entries.empty());
 }
 
 TEST(CallVerdictTest, KeepsGongsRequestIdAndForgivesNonsense) {

@@ -22,6 +22,7 @@ namespace gong::cli {
 namespace {
 
 using ::gong::support::FacadeStatus;
+using ::gong::support::InvalidRequestStatus;
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -340,6 +341,36 @@ TEST(ManyIdRunTest, AFinalRefusalFailsTheIdsWithItsReasonAndIsNotSentAgain) {
   EXPECT_EQ(report.Count(IdOutcome::kFailed), 3u);
   EXPECT_EQ(sink.Lines().back().reason, "INVALID_REQUEST");
   EXPECT_FALSE(report.stopped);
+}
+
+TEST(ManyIdRunTest, IdsTheFacadeRefusesFailAloneAndTheRestGoAgain) {
+  FakeCalls calls(200, /*write=*/true, /*can_look_up=*/true);
+  calls.send = [](const std::vector<std::string>& ids, int,
+                  std::vector<IdResult>* results) {
+    // The facade names the bad entries of each request it refuses.
+    std::vector<std::pair<std::string, std::string>> bad;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] == "bad1" || ids[i] == "bad2") {
+        bad.emplace_back(absl::StrCat("flow_instance_ids[", i, "]"), "must be valid");
+      }
+    }
+    if (!bad.empty()) return InvalidRequestStatus({bad.front()});  // one at a time
+    return FakeCalls::Done(ids, results);
+  };
+  Sink sink;
+  ManyIdRun run(&calls, Fast(), sink.Get());
+  const RunReport report = run.Run({"1", "bad1", "2", "bad2", "3"}, {});
+  EXPECT_EQ(report.Count(IdOutcome::kUnassigned), 3u);
+  EXPECT_EQ(report.Count(IdOutcome::kFailed), 2u);
+  EXPECT_EQ(calls.TimesSent("1"), 3);  // refused twice, then answered
+  const auto finals = sink.Finals();
+  EXPECT_THAT(finals.at("bad1"), ElementsAre(IdOutcome::kFailed));
+  EXPECT_THAT(finals.at("1"), ElementsAre(IdOutcome::kUnassigned));
+  for (const IdResult& line : sink.Lines()) {
+    if (line.id == "bad2" && IsFinal(line.outcome)) {
+      EXPECT_EQ(line.reason, "INVALID_REQUEST: must be valid");
+    }
+  }
 }
 
 TEST(ManyIdRunTest, AWaitPastGiveUpAfterStopsTheRunAndSaysWhenToResume) {

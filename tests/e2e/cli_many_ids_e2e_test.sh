@@ -70,7 +70,7 @@ wait_answers() {
 }
 
 # --- 5,000 ids from --from, in 25 calls ---------------------------------
-start whole --assigned=1000-1250,100000-104999
+start whole --assigned=500-509,1000-1250,100000-104999
 seq 100000 104999 >"$tmp/ids1"
 got=0
 "$bin/gong-flows" unassign --target="$target" --from="$tmp/ids1" \
@@ -102,6 +102,49 @@ got=0
 "$bin/gong-flows" unassign --target="$target" --resume 1 >"$tmp/out" 2>&1 || got=$?
 [[ $got -eq 64 ]] && grep -q -- "--results" "$tmp/out" \
   && pass "--resume without --results: a usage error" || fail "--resume alone: exit $got"
+
+# One bad line in a file fails its id alone, not the 200 beside it: exit 66.
+seq 500 509 >"$tmp/ids-bad"
+echo "12 34" >>"$tmp/ids-bad"
+got=0
+"$bin/gong-flows" unassign --target="$target" --from="$tmp/ids-bad" \
+  --results="$tmp/r-bad.jsonl" --quiet >/dev/null 2>"$tmp/out" || got=$?
+bad=$(python3 -c "import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+finals = {l['id']: l['outcome'] for l in lines if l['outcome'] != 'sending'}
+print(finals.get('12 34'), sum(1 for o in finals.values() if o == 'unassigned'))" \
+  "$tmp/r-bad.jsonl")
+[[ $got -eq 66 && $bad == "failed 10" ]] \
+  && pass "an invalid id fails alone, the 10 beside it are removed; exit 66" \
+  || { fail "an invalid id: exit $got, $bad"; cat "$tmp/out"; }
+
+for bad_flag in --parallel=0 --parallel=65 --parallel=x --priority=urgent \
+  --give-up-after=-1s --give_up_after=soon; do
+  got=0
+  "$bin/gong-flows" unassign --target="$target" "$bad_flag" 1 >"$tmp/out" 2>&1 || got=$?
+  [[ $got -eq 64 ]] && pass "usage error: $bad_flag" || fail "$bad_flag: exit $got"
+done
+
+# The other many-id commands, on the sandbox's demo company.
+got=0
+printf '003DEMO000000003\n003DEMO000000005\nNOSUCHPROSPECT\n' >"$tmp/crm"
+"$bin/gong-flows" prospects get --target="$target" --crm-id --from="$tmp/crm" \
+  --results="$tmp/r-get.jsonl" --quiet >"$tmp/out" 2>"$tmp/err" || got=$?
+outcomes=$(python3 -c "import json, sys
+print(' '.join(sorted(json.loads(l)['outcome'] for l in open(sys.argv[1]) if l.strip())))" \
+  "$tmp/r-get.jsonl")
+[[ $got -eq 0 && $outcomes == "found found not_found" ]] && grep -q '^Gong request' "$tmp/out" \
+  && pass "prospects get --crm-id --from: found, not_found, the answer printed" \
+  || { fail "prospects get --from: exit $got, $outcomes"; cat "$tmp/out" "$tmp/err"; }
+got=0
+"$bin/gong-flows" unassign-crm --target="$target" --all-flows --quiet \
+  --results="$tmp/r-crm.jsonl" 003DEMO000000003 003DEMO000000005 >/dev/null 2>"$tmp/err" || got=$?
+outcomes=$(python3 -c "import json, sys
+print(' '.join(sorted(json.loads(l)['outcome'] for l in open(sys.argv[1]) if l.strip())))" \
+  "$tmp/r-crm.jsonl")
+[[ $got -eq 0 && $outcomes == "sending sending unassigned unassigned" ]] \
+  && pass "unassign-crm A B --all-flows: one call each, both unassigned" \
+  || { fail "unassign-crm A B: exit $got, $outcomes"; cat "$tmp/err"; }
 
 # --- SIGKILL at a random moment, then --resume -----------------------------
 start killed --assigned=200000-204999

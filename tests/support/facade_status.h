@@ -8,6 +8,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
@@ -33,6 +35,27 @@ inline grpc::Status FacadeStatus(grpc::StatusCode code, const std::string& reaso
     details.add_details()->PackFrom(retry_info);
   }
   return grpc::Status(code, "refused", details.SerializeAsString());
+}
+
+// INVALID_ARGUMENT as the facade refuses an invalid request (never sent):
+// reason INVALID_REQUEST and a BadRequest, field -> description.
+inline grpc::Status InvalidRequestStatus(
+    const std::vector<std::pair<std::string, std::string>>& violations) {
+  google::rpc::Status details;
+  details.set_code(grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::ErrorInfo info;
+  info.set_reason("INVALID_REQUEST");
+  info.set_domain("gong.io");
+  details.add_details()->PackFrom(info);
+  google::rpc::BadRequest bad;
+  for (const auto& [field, description] : violations) {
+    auto* violation = bad.add_field_violations();
+    violation->set_field(field);
+    violation->set_description(description);
+  }
+  details.add_details()->PackFrom(bad);
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "invalid request",
+                      details.SerializeAsString());
 }
 
 }  // namespace gong::support
