@@ -109,7 +109,9 @@ RunReport ManyIdRun::Run(std::vector<std::string> to_send,
   for (std::thread& worker : workers_) worker.join();
   workers_.clear();
   absl::MutexLock lock(&mu_);
-  report_.stopped = report_.stopped && report_.Done() < report_.total;
+  // A stop after the last answer is no stop, unless an answer could not be
+  // recorded: then the record is what is incomplete.
+  report_.stopped = report_.stopped && (report_.Done() < report_.total || results_lost_);
   return report_;
 }
 
@@ -310,6 +312,7 @@ void ManyIdRun::Record(const IdResult& result) {
   if (result.outcome == IdOutcome::kUnknown) report_.unknown_ids.push_back(result.id);
   const absl::Status written = on_result_(result);
   if (!written.ok()) {
+    results_lost_ = true;
     StopLocked(absl::StrCat("cannot write the results: ", written.message()),
                absl::InfinitePast());
   }

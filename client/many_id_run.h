@@ -147,6 +147,7 @@ class ManyIdRun {
   std::vector<Task> waiting_ ABSL_GUARDED_BY(mu_);  // not_before in the future
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool results_lost_ ABSL_GUARDED_BY(mu_) = false;  // a sink write failed
   absl::Time deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   uint64_t jitter_state_ ABSL_GUARDED_BY(mu_) = 0;
   RunReport report_ ABSL_GUARDED_BY(mu_);

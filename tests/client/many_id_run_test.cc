@@ -483,6 +483,16 @@ TEST(ManyIdRunTest, AResultsFileThatCannotBeWrittenStopsTheRun) {
   EXPECT_THAT(calls.Sent(), IsEmpty());
 }
 
+TEST(ManyIdRunTest, ALastAnswerThatCannotBeRecordedStillStopsTheRun) {
+  FakeCalls calls(1, /*write=*/false, /*can_look_up=*/false);
+  Sink sink;
+  sink.FailWrites();
+  ManyIdRun run(&calls, Fast(), sink.Get());
+  const RunReport report = run.Run({"only"}, {});
+  EXPECT_EQ(report.Done(), 1u);
+  EXPECT_TRUE(report.stopped);
+}
+
 TEST(ManyIdRunTest, ThousandsOfOneIdCallsEachAnsweredOnce) {
   FakeCalls calls(1, /*write=*/true, /*can_look_up=*/true);
   Sink sink;
