@@ -7,8 +7,9 @@ namespace gong::cli {
 namespace {
 
 // One table for both directions, so a name cannot be added one way only.
-constexpr std::array<std::pair<IdOutcome, absl::string_view>, 9> kNames = {{
+constexpr std::array<std::pair<IdOutcome, absl::string_view>, 10> kNames = {{
     {IdOutcome::kSending, "sending"},
+    {IdOutcome::kNotSent, "not_sent"},
     {IdOutcome::kUnassigned, "unassigned"},
     {IdOutcome::kStillAssigned, "still_assigned"},
     {IdOutcome::kAssigned, "assigned"},

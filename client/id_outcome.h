@@ -12,6 +12,10 @@ namespace gong::cli {
 
 enum class IdOutcome {
   kSending,        // sent, no answer yet: in doubt if the run stops here
+  // Sent, and refused before anything was done (the steward's RetryInfo,
+  // the day's budget), when the run stopped before sending it again: a
+  // resumed run sends it again at once, with no lookup.
+  kNotSent,
   kUnassigned,     // unassign, unassign-crm: Gong removed it
   kStillAssigned,  // unassign: Gong answered and the instance is still open
   kAssigned,       // assign: Gong put the prospect in the flow
@@ -22,13 +26,16 @@ enum class IdOutcome {
   kFailed,         // refused for good (an invalid id, a failure not retried)
 };
 
-// "sending", "unassigned", "still_assigned", "assigned", "not_assigned",
+// "sending", "not_sent", "unassigned", "still_assigned", "assigned", "not_assigned",
 // "found", "not_found", "unknown", "failed".
 absl::string_view OutcomeName(IdOutcome outcome);
 std::optional<IdOutcome> OutcomeFromName(absl::string_view name);
 
-// Whether a resumed run leaves the id alone: every outcome but kSending.
-inline bool IsFinal(IdOutcome outcome) { return outcome != IdOutcome::kSending; }
+// Whether a resumed run leaves the id alone: every outcome but kSending
+// and kNotSent.
+inline bool IsFinal(IdOutcome outcome) {
+  return outcome != IdOutcome::kSending && outcome != IdOutcome::kNotSent;
+}
 
 // One line of --results.
 struct IdResult {

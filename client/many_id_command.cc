@@ -132,6 +132,8 @@ int RunManyIds(const ParsedArgs& args, CallOptions options, ManyIdJob job) {
         to_send.push_back(std::move(id));
       } else if (IsFinal(it->second)) {
         ++already_done;
+      } else if (it->second == IdOutcome::kNotSent) {
+        to_send.push_back(std::move(id));
       } else {
         in_doubt.push_back(std::move(id));
       }

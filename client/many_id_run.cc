@@ -109,6 +109,8 @@ RunReport ManyIdRun::Run(std::vector<std::string> to_send,
   for (std::thread& worker : workers_) worker.join();
   workers_.clear();
   absl::MutexLock lock(&mu_);
+  for (const Task& task : ready_) MarkNotSent(task);
+  for (const Task& task : waiting_) MarkNotSent(task);
   // A stop after the last answer is no stop, unless an answer could not be
   // recorded: then the record is what is incomplete.
   report_.stopped = report_.stopped && (report_.Done() < report_.total || results_lost_);
@@ -292,7 +294,10 @@ void ManyIdRun::Failed(Task task, const grpc::Status& status) {
 }
 
 void ManyIdRun::SendLater(Task task, absl::Duration delay, const std::string& why) {
-  if (stopping_) return;
+  if (stopping_) {
+    MarkNotSent(task);
+    return;
+  }
   const absl::Time now = absl::Now();
   const absl::Duration wait = Jittered(std::max(delay, options_.retry_floor));
   if (now + delay > deadline_) {
@@ -301,6 +306,7 @@ void ManyIdRun::SendLater(Task task, absl::Duration delay, const std::string& wh
     StopLocked(absl::StrCat(why, ": asked to wait ", absl::FormatDuration(delay),
                             ", past --give_up_after"),
                now + delay);
+    MarkNotSent(task);
     return;
   }
   task.not_before = now + wait;
@@ -321,6 +327,16 @@ void ManyIdRun::Record(const IdResult& result) {
 void ManyIdRun::RecordAll(const std::vector<std::string>& ids, IdOutcome outcome,
                           const std::string& reason) {
   for (const std::string& id : ids) Record(IdResult{id, outcome, "", reason});
+}
+
+void ManyIdRun::MarkNotSent(const Task& task) {
+  if (task.kind != TaskKind::kSend || task.attempts == 0 || !calls_->IsWrite()) return;
+  for (const std::string& id : task.ids) {
+    if (!on_result_(IdResult{id, IdOutcome::kNotSent, "", ""}).ok()) {
+      results_lost_ = true;  // they stay `sending`: looked up, never lost
+      return;
+    }
+  }
 }
 
 void ManyIdRun::AddSends(const std::vector<std::string>& ids) {

@@ -132,6 +132,10 @@ class ManyIdRun {
   void RecordAll(const std::vector<std::string>& ids, IdOutcome outcome,
                  const std::string& reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddSends(const std::vector<std::string>& ids) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A write's ids marked `sending` and then refused before anything was
+  // done, left unsent by a stop: marked `not_sent`, so that a resumed run
+  // sends them again without first spending a lookup on each.
+  void MarkNotSent(const Task& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StopLocked(const std::string& why, absl::Time resume_after)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Duration Jittered(absl::Duration delay) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -13,6 +13,7 @@ TEST(IdOutcomeTest, EveryOutcomeHasItsNameBothWays) {
     const char* name;
   } kCases[] = {
       {IdOutcome::kSending, "sending"},
+      {IdOutcome::kNotSent, "not_sent"},
       {IdOutcome::kUnassigned, "unassigned"},
       {IdOutcome::kStillAssigned, "still_assigned"},
       {IdOutcome::kAssigned, "assigned"},
@@ -36,8 +37,9 @@ TEST(IdOutcomeTest, OtherWordsAreNoOutcome) {
   }
 }
 
-TEST(IdOutcomeTest, OnlySendingIsLeftForAResumedRun) {
+TEST(IdOutcomeTest, OnlySendingAndNotSentAreLeftForAResumedRun) {
   EXPECT_FALSE(IsFinal(IdOutcome::kSending));
+  EXPECT_FALSE(IsFinal(IdOutcome::kNotSent));
   EXPECT_TRUE(IsFinal(IdOutcome::kUnknown));
   EXPECT_TRUE(IsFinal(IdOutcome::kFailed));
   EXPECT_TRUE(IsFinal(IdOutcome::kUnassigned));
