@@ -38,11 +38,16 @@ class ProgressLine {
   std::string Format(const Progress& progress, absl::Time now) const;
 
  private:
+  // Writes the line: redrawn in place on a terminal (`last` ends it), else
+  // a line of its own.
+  void Show(const Progress& progress, absl::Time now, bool last);
+
   int fd_;
   bool terminal_;
   absl::Duration terminal_interval_;
   absl::Duration plain_interval_;
   absl::Time started_ = absl::InfinitePast();
+  size_t done_at_start_ = 0;  // a resumed run's rate counts its own ids only
   absl::Time last_shown_ = absl::InfinitePast();
 };
 

@@ -20,6 +20,8 @@ class ResultsFile {
   // by a killed run is ended first so the next line starts clean.
   static absl::StatusOr<std::unique_ptr<ResultsFile>> Open(const std::string& path);
   ~ResultsFile();
+  ResultsFile(const ResultsFile&) = delete;
+  ResultsFile& operator=(const ResultsFile&) = delete;
 
   // {"id":..,"outcome":..,"request_id":..,"reason":..} (empty fields left
   // out) and a newline, in one write(2). Not thread-safe: one writer.

@@ -4,8 +4,10 @@
 // and what they print of the answers. Everything around the calls is here, so
 // that both behave alike:
 //
-// - the command line: --target, --timeout and --service-config, and a usage
-//   error exiting 64 (no gRPC code has that number);
+// - the command line: --target, --timeout, --service-config and --priority,
+//   and a usage error exiting 64 (no gRPC code has that number);
+// - each call's priority, the `x-gong-flows-priority` metadata (see
+//   callMetadata: when to send interactive and when background);
 // - the protos, loaded at run time (nothing is generated): the service from
 //   the repository's proto/ directory, google/rpc/{status,error_details}.proto
 //   from GOOGLEAPIS_DIR (default: Debian's golang-github-gogo-googleapis-dev);
@@ -26,6 +28,8 @@ const protoLoader = require('@grpc/proto-loader');
 
 const USAGE_EXIT = 64;
 const DETAILS_KEY = 'grpc-status-details-bin';
+const PRIORITY_KEY = 'x-gong-flows-priority';
+const PRIORITIES = ['interactive', 'background'];
 const PROTO_DIR = path.join(__dirname, '..', '..', 'proto');
 const GOOGLEAPIS_DIR =
   process.env.GOOGLEAPIS_DIR || '/usr/share/gocode/src/github.com/gogo/googleapis';
@@ -37,13 +41,16 @@ const CONNECTION_OPTIONS = {
   target: { type: 'string', default: 'localhost:50051' },
   timeout: { type: 'string', default: '10' },
   'service-config': { type: 'string' },
+  priority: { type: 'string', default: 'interactive' },
   help: { type: 'boolean', short: 'h', default: false },
 };
 const CONNECTION_USAGE =
   '  --target          the facade\'s address (default: localhost:50051)\n' +
   '  --timeout         deadline of each call in seconds (default: 10)\n' +
   '  --service-config  gRPC service config (JSON) of the channel; an empty PATH\n' +
-  '                    means none (default: client/service_config.json)';
+  '                    means none (default: client/service_config.json)\n' +
+  '  --priority        interactive when someone waits on the answer, background\n' +
+  '                    for bulk work (default: interactive)';
 
 // Parses argv with the connection options plus `options`; returns null for
 // --help, else { ...values, timeout (a number), serviceConfig (the JSON text
@@ -57,6 +64,9 @@ function parseCommandLine(argv, options) {
   if (values.help) return null;
   const timeout = Number(values.timeout);
   if (!(timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
+  if (!PRIORITIES.includes(values.priority)) {
+    throw new Error(`--priority must be one of ${PRIORITIES.join(', ')}`);
+  }
   const serviceConfig = readServiceConfig(values['service-config']);
   return { ...values, timeout, serviceConfig, positionals };
 }
@@ -133,6 +143,30 @@ function callOptions(seconds) {
   return { deadline: new Date(Date.now() + seconds * 1000) };
 }
 
+// The metadata every call sends: its priority, args.priority.
+//
+// The facade's steward keeps one queue of Gong requests for the whole
+// company, and this says where a call stands in it:
+// - 'interactive' (also what the facade assumes without the header): a
+//   person or a system is waiting on this very answer, such as a CRM trigger
+//   taking out a prospect who just replied. It is never queued behind
+//   background work (it waits at most for the window's next slot), and it
+//   may spend the day's last calls, which the facade keeps back for it
+//   (--daily_reserve).
+// - 'background': nothing waits on each answer, such as a campaign's
+//   clean-up, a territory move or a nightly reconciliation. It yields to
+//   interactive calls and takes turns with other callers, and once the day's
+//   Gong calls reach the limit less the reserve it is refused with
+//   RESOURCE_EXHAUSTED, reason DAILY_BUDGET_RESERVED, and a RetryInfo delay
+//   to the next UTC midnight: send it again then, not before.
+// Sending background for bulk work is what keeps the company's day usable
+// for everyone else; the facade does not guess it.
+function callMetadata(args) {
+  const metadata = new grpc.Metadata();
+  metadata.set(PRIORITY_KEY, args.priority);
+  return metadata;
+}
+
 // Decodes a google.protobuf.Any by its type URL
 // ("type.googleapis.com/google.rpc.ErrorInfo"), or returns null for a type
 // not loaded above.
@@ -201,6 +235,7 @@ module.exports = {
   runWithCommandLine,
   openClient,
   callOptions,
+  callMetadata,
   reportError,
   printUnassignResponse,
 };

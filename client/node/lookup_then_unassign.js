@@ -6,7 +6,8 @@
 // gong.flows.v1.FlowService:
 //
 //   node lookup_then_unassign.js [--target HOST:PORT] [--timeout SECONDS]
-//        [--flow FLOW_ID] [--by EMAIL] [--service-config PATH] CRM_ID
+//        [--flow FLOW_ID] [--by EMAIL] [--service-config PATH]
+//        [--priority interactive|background] CRM_ID
 //
 // 1. GetProspectFlows by crm_prospect_ids: the prospect's open flow
 //    instances (Gong lists only pending, running and paused ones by CRM id).
@@ -19,6 +20,10 @@
 // (UnassignByCrmId does this in one call for one flow or all of them; this
 // example shows the two-step way, which lets a caller see, and choose, what
 // it removes.)
+//
+// Both calls carry --priority (the `x-gong-flows-priority` metadata): the
+// default, interactive, is for a prospect someone is waiting on; a script
+// that works through a list says background (facade_client.js says why).
 //
 // Each call has its own deadline of --timeout seconds. The lookup is a read:
 // the service config (client/service_config.json) has the client retry it
@@ -34,7 +39,8 @@ const facade = require('./facade_client');
 const STATUS_PREFIX = 'FLOW_INSTANCE_STATUS_';
 const USAGE =
   'usage: lookup_then_unassign.js [--target HOST:PORT] [--timeout SECONDS]\n' +
-  '         [--flow FLOW_ID] [--by EMAIL] [--service-config PATH] CRM_ID\n' +
+  '         [--flow FLOW_ID] [--by EMAIL] [--service-config PATH]\n' +
+  '         [--priority interactive|background] CRM_ID\n' +
   '  --flow            leave only this flow (default: every flow the prospect is in)\n' +
   '  --by              email of the Gong user doing the removal\n' +
   facade.CONNECTION_USAGE;
@@ -66,7 +72,8 @@ function describeLookup(args, count) {
 function main(args) {
   const client = facade.openClient(args);
   const lookup = { crm_prospect_ids: [args.crmId] };
-  client.GetProspectFlows(lookup, facade.callOptions(args.timeout), (error, found) => {
+  const options = facade.callOptions(args.timeout);
+  client.GetProspectFlows(lookup, facade.callMetadata(args), options, (error, found) => {
     if (error) {
       client.close();
       facade.reportError(error);
@@ -89,7 +96,8 @@ function main(args) {
       flow_instance_ids: instances.map((i) => i.flow_instance_id),
       unassigned_by_user_email: args.by,
     };
-    client.UnassignByInstanceIds(unassign, facade.callOptions(args.timeout), (err, response) => {
+    const again = facade.callOptions(args.timeout);  // a deadline of its own
+    client.UnassignByInstanceIds(unassign, facade.callMetadata(args), again, (err, response) => {
       client.close();
       if (err) {
         facade.reportError(err);

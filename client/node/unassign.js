@@ -5,7 +5,17 @@
 // with @grpc/grpc-js and @grpc/proto-loader:
 //
 //   node unassign.js [--target HOST:PORT] [--by EMAIL] [--timeout SECONDS]
-//                    [--service-config PATH] ID...
+//                    [--service-config PATH]
+//                    [--priority interactive|background] ID...
+//
+// A person removing a prospect by hand, or a CRM trigger, keeps the default
+// priority, interactive; a bulk job says so, and yields to them:
+//
+//   node unassign.js 7300000000000000001                       # interactive
+//   node unassign.js --priority background $(cat ended.txt)    # a clean-up
+//
+// The priority goes in the `x-gong-flows-priority` metadata (facade_client.js
+// says what each one does).
 //
 // On success it prints Gong's request id and, one a line, the flow instances
 // unassigned and those still assigned. On failure it prints
@@ -28,7 +38,8 @@ const facade = require('./facade_client');
 
 const USAGE =
   'usage: unassign.js [--target HOST:PORT] [--by EMAIL] [--timeout SECONDS]\n' +
-  '                   [--service-config PATH] ID...\n' +
+  '                   [--service-config PATH] [--priority interactive|background]\n' +
+  '                   ID...\n' +
   '  --by              email of the Gong user doing the removal\n' +
   facade.CONNECTION_USAGE;
 
@@ -42,7 +53,9 @@ function parse(argv) {
 function main(args) {
   const client = facade.openClient(args);
   const request = { flow_instance_ids: args.ids, unassigned_by_user_email: args.by };
-  client.UnassignByInstanceIds(request, facade.callOptions(args.timeout), (error, response) => {
+  const metadata = facade.callMetadata(args);
+  const options = facade.callOptions(args.timeout);
+  client.UnassignByInstanceIds(request, metadata, options, (error, response) => {
     client.close();
     if (error) {
       facade.reportError(error);

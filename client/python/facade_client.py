@@ -4,8 +4,10 @@ unassign.py and lookup_then_unassign.py differ only in the calls they make
 and what they print of the answers. Everything around the calls is here, so
 that both behave alike:
 
-- the command line: --target, --timeout, --stubs and --service-config, and a
-  usage error exiting 64 (no gRPC code has that number);
+- the command line: --target, --timeout, --stubs, --service-config and
+  --priority, and a usage error exiting 64 (no gRPC code has that number);
+- each call's priority, the `x-gong-flows-priority` metadata (see
+  call_metadata: when to send interactive and when background);
 - importing the generated modules (generate_stubs.sh);
 - the channel, with the recommended service config (../service_config.json:
   reads retried on UNAVAILABLE, writes never retried by the client);
@@ -27,6 +29,8 @@ import grpc  # Debian's python3-grpcio
 
 USAGE_EXIT = 64
 DETAILS_KEY = "grpc-status-details-bin"
+PRIORITY_KEY = "x-gong-flows-priority"
+PRIORITIES = ("interactive", "background")
 # The service config every example ships with: client/service_config.json.
 DEFAULT_SERVICE_CONFIG = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), os.pardir, "service_config.json")
@@ -45,7 +49,8 @@ class UsageParser(argparse.ArgumentParser):
 
 
 def add_connection_args(parser):
-    """Adds --target, --timeout, --stubs and --service-config to parser."""
+    """Adds --target, --timeout, --stubs, --service-config and --priority to
+    parser."""
     parser.add_argument("--target", default="localhost:50051",
                         help="the facade's address (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
@@ -57,6 +62,9 @@ def add_connection_args(parser):
     parser.add_argument("--service-config", default=None, metavar="PATH",
                         help="gRPC service config (JSON) of the channel; an empty "
                              "PATH means none (default: client/service_config.json)")
+    parser.add_argument("--priority", choices=PRIORITIES, default="interactive",
+                        help="interactive when someone waits on the answer, "
+                             "background for bulk work (default: %(default)s)")
 
 
 def load_stubs(stubs_dir):
@@ -115,6 +123,31 @@ def open_channel(args):
     if service_config is not None:
         options += [("grpc.service_config", service_config), ("grpc.enable_retries", 1)]
     return grpc.insecure_channel(args.target, options=options)
+
+
+def call_metadata(args):
+    """The metadata every call sends: its priority, args.priority.
+
+    The facade's steward keeps one queue of Gong requests for the whole
+    company, and this says where a call stands in it:
+
+    - "interactive" (also what the facade assumes without the header): a
+      person or a system is waiting on this very answer, such as a CRM
+      trigger taking out a prospect who just replied. It is never queued
+      behind background work (it waits at most for the window's next slot),
+      and it may spend the day's last calls, which the facade keeps back
+      for it (--daily_reserve).
+    - "background": nothing waits on each answer, such as a campaign's
+      clean-up, a territory move or a nightly reconciliation. It yields to
+      interactive calls and takes turns with other callers, and once the
+      day's Gong calls reach the limit less the reserve it is refused with
+      RESOURCE_EXHAUSTED, reason DAILY_BUDGET_RESERVED, and a RetryInfo
+      delay to the next UTC midnight: send it again then, not before.
+
+    Sending background for bulk work is what keeps the company's day usable
+    for everyone else; the facade does not guess it.
+    """
+    return ((PRIORITY_KEY, args.priority),)
 
 
 def format_duration(d):

@@ -7,7 +7,8 @@ gong.flows.v1.FlowService:
 
     lookup_then_unassign.py [--target HOST:PORT] [--timeout SECONDS]
                             [--flow FLOW_ID] [--by EMAIL] [--stubs DIR]
-                            [--service-config PATH] CRM_ID
+                            [--service-config PATH]
+                            [--priority interactive|background] CRM_ID
 
 1. GetProspectFlows by crm_prospect_ids: the prospect's open flow instances
    (Gong lists only pending, running and paused ones by CRM id). With
@@ -20,6 +21,10 @@ gong.flows.v1.FlowService:
 (UnassignByCrmId does this in one call for one flow or all of them; this
 example shows the two-step way, which lets a caller see, and choose, what it
 removes.)
+
+Both calls carry --priority (the `x-gong-flows-priority` metadata): the
+default, interactive, is for a prospect someone is waiting on; a script
+that works through a list says background (facade_client.py says why).
 
 Each call has its own deadline of --timeout seconds. The lookup is a read:
 the service config (client/service_config.json) has the client retry it on
@@ -81,7 +86,7 @@ def main(argv):
         try:
             found = stub.GetProspectFlows(
                 pb2.GetProspectFlowsRequest(crm_prospect_ids=[args.crm_id]),
-                timeout=args.timeout)
+                timeout=args.timeout, metadata=facade_client.call_metadata(args))
         except grpc.RpcError as error:
             return facade_client.report_error(error, stubs)
         instances = [i for i in found.flow_instances
@@ -99,7 +104,7 @@ def main(argv):
                 pb2.UnassignByInstanceIdsRequest(
                     flow_instance_ids=[i.flow_instance_id for i in instances],
                     unassigned_by_user_email=args.by),
-                timeout=args.timeout)
+                timeout=args.timeout, metadata=facade_client.call_metadata(args))
         except grpc.RpcError as error:
             return facade_client.report_error(error, stubs)
     facade_client.print_unassign_response(response)

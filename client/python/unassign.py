@@ -4,7 +4,17 @@
 A small example client of gong.flows.v1.FlowService/UnassignByInstanceIds:
 
     unassign.py [--target HOST:PORT] [--by EMAIL] [--timeout SECONDS]
-                [--stubs DIR] [--service-config PATH] ID...
+                [--stubs DIR] [--service-config PATH]
+                [--priority interactive|background] ID...
+
+A person removing a prospect by hand, or a CRM trigger, keeps the default
+priority, interactive; a bulk job says so, and yields to them:
+
+    unassign.py 7300000000000000001                       # interactive
+    unassign.py --priority background $(cat ended.txt)    # a clean-up
+
+The priority goes in the `x-gong-flows-priority` metadata (facade_client.py
+says what each one does).
 
 On success it prints Gong's request id and, one a line, the flow instances
 unassigned and those still assigned. On failure it prints `CODE_NAME: message`
@@ -52,7 +62,9 @@ def main(argv):
     with facade_client.open_channel(args) as channel:
         stub = stubs.flow_service_pb2_grpc.FlowServiceStub(channel)
         try:
-            response = stub.UnassignByInstanceIds(request, timeout=args.timeout)
+            response = stub.UnassignByInstanceIds(
+                request, timeout=args.timeout,
+                metadata=facade_client.call_metadata(args))
         except grpc.RpcError as error:  # also a grpc.Call: code, details, trailers
             return facade_client.report_error(error, stubs)
     facade_client.print_unassign_response(response)

@@ -5,7 +5,9 @@
 # BadRequest, Gong's 400 with its ErrorInfo metadata, and a 429 with its
 # RetryInfo; their output and exit codes. lookup_then_unassign on the
 # sandbox's demo company: a prospect's two instances found and unassigned,
-# nothing found the second time, --flow, a validation error. And the service
+# nothing found the second time, --flow, a validation error. The priority
+# both send (--priority, x-gong-flows-priority), by a stand-in FlowService
+# that echoes it (priority_echo_server.py). And the service
 # config both share (client/service_config.json), by the attempts the
 # facade's metrics count with Gong down: reads retried, writes not.
 #
@@ -214,6 +216,43 @@ run_lookup_cases() {
 }
 run_lookup_cases python "${py_lookup[@]}"
 run_lookup_cases node "${node_lookup[@]}"
+
+# The priority each example sends in its calls' metadata
+# (x-gong-flows-priority), seen by a stand-in FlowService that answers with
+# what it received (priority_echo_server.py), as the facade does not echo
+# it: interactive by default, background when asked, on both of
+# lookup_then_unassign's calls; any other value is a usage error.
+"$python" "$(dirname "${BASH_SOURCE[0]}")/priority_echo_server.py" "$stubs" \
+  >"$tmp/echo.out" 2>&1 &
+echo_pid=$!
+if echo_port=$(wait_for "$tmp/echo.out" 'listening on 127\.0\.0\.1:([0-9]+)'); then
+  for lang in python node; do
+    if [[ $lang == python ]]; then
+      unassign=("${py[@]}"); lookup=("${py_lookup[@]}")
+    else
+      unassign=("${node[@]}"); lookup=("${node_lookup[@]}")
+    fi
+    echo_client=(--target "127.0.0.1:$echo_port")
+    check "$lang: interactive priority by default" 0 \
+      "^Gong request priority=interactive: unassigned 1 of 1 flow instances$" \
+      "${unassign[@]}" "${echo_client[@]}" 1001
+    check "$lang: --priority background" 0 \
+      "^Gong request priority=background: unassigned 2 of 2 flow instances$" \
+      "${unassign[@]}" "${echo_client[@]}" --priority background 1001 1002
+    check "$lang lookup: --priority background on both calls" 0 \
+      "^Gong request priority=background: 1 open flow instance of 003ECHO$
+^Gong request priority=background: unassigned 1 of 1 flow instances$
+!priority=interactive" \
+      "${lookup[@]}" "${echo_client[@]}" --priority background 003ECHO
+    check "$lang: an unknown priority is a usage error" 64 "priority
+!^Gong request" \
+      "${unassign[@]}" "${echo_client[@]}" --priority urgent 1001
+  done
+else
+  echo "FAIL priority: the stand-in FlowService did not start"; failed=$((failed + 1))
+fi
+kill "$echo_pid" 2>/dev/null || true
+wait "$echo_pid" 2>/dev/null || true
 
 # The service config (client/service_config.json), by its effect: with Gong
 # unreachable the facade answers UNAVAILABLE, and the client tries the lookup
