@@ -216,6 +216,13 @@ TEST_F(DailyBudgetTest, BackgroundStopsAtTheReserveInteractiveAtTheLimitGongNeve
             << interactive_served + interactive.served
             << " interactive after them, Gong asked " << sandbox_->RequestCount()
             << " times, 429s from Gong " << sandbox_->TooManyRequestsCount() << "\n";
+  for (const Run* run : {&background, &interactive}) {
+    const std::optional<google::rpc::RetryInfo> retry =
+        Detail<google::rpc::RetryInfo>(run->refusal);
+    std::cout << Reason(run->refusal) << ": " << run->refusal.error_message()
+              << " (RetryInfo "
+              << (retry.has_value() ? retry->retry_delay().seconds() : -1) << " s)\n";
+  }
   std::string last_code;
   std::string last_priority;
   for (const nlohmann::json& line : LogLines("call")) {

@@ -322,6 +322,43 @@ TEST_F(SandboxFaultsTest, DailyLimitAnswers429UntilTheNextUtcMidnight) {
   EXPECT_EQ(sandbox_->TooManyRequestsCount(), 3);
 }
 
+// Many requests at once against the day's limit: exactly the limit's
+// worth are served and every other one is a counted 429, however they
+// interleave.
+TEST_F(SandboxFaultsTest, DailyLimitHoldsUnderConcurrentRequests) {
+  constexpr int kCalls = 120;
+  constexpr int64_t kLimit = 45;
+  Options options = WithAssigned({"1"});
+  options.threads = kCalls + 16;
+  options.behavior.daily_limit = kLimit;
+  StartSandbox(options);
+  read_timeout_seconds_ = 60;
+  const absl::Time start = absl::Now();
+
+  std::vector<int> statuses(kCalls, 0);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&, i] {
+      httplib::Result result = NewClient()->Get(
+          "/v2/flows?flowOwnerEmail=ana@example.com", {{"Authorization", kBasicAuth}});
+      if (result) statuses[i] = result->status;
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  if (UtcDay(start) != UtcDay(absl::Now())) {
+    GTEST_SKIP() << "a UTC midnight passed during the test: the day's count restarted";
+  }
+  int served = 0;
+  int refused = 0;
+  for (int status : statuses) {
+    served += status == 200;
+    refused += status == 429;
+  }
+  EXPECT_EQ(served, kLimit);
+  EXPECT_EQ(refused, kCalls - kLimit);
+  EXPECT_EQ(sandbox_->TooManyRequestsCount(), kCalls - kLimit);
+}
+
 TEST_F(SandboxFaultsTest, ServesHundredsOfDelayedCallsConcurrently) {
   constexpr int kCalls = 200;
   constexpr absl::Duration kDelay = absl::Seconds(3);
