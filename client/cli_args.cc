@@ -87,8 +87,10 @@ absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& command,
     open_list.clear();
     const size_t dashes = arg[1] == '-' ? 2 : 1;
     const size_t eq = arg.find('=');
-    const std::string name =
-        arg.substr(dashes, eq == std::string::npos ? eq : eq - dashes);
+    std::string name = arg.substr(dashes, eq == std::string::npos ? eq : eq - dashes);
+    // --give_up_after is --give-up-after: the issue and abseil's flags
+    // spell names with underscores, this command line with dashes.
+    std::replace(name.begin(), name.end(), '_', '-');
     if (name == "help") {
       parsed.help = true;
       continue;
@@ -154,7 +156,8 @@ std::string FlagHelp(const std::vector<FlagSpec>& flags) {
   return help;
 }
 
-std::vector<std::string> ExpandStdin(const std::vector<std::string>& ids) {
+std::vector<std::string> ExpandStdin(const std::vector<std::string>& ids,
+                                     std::istream& in) {
   std::vector<std::string> expanded;
   for (const std::string& id : ids) {
     if (id != "-") {
@@ -162,7 +165,7 @@ std::vector<std::string> ExpandStdin(const std::vector<std::string>& ids) {
       continue;
     }
     std::string line;
-    while (std::getline(std::cin, line)) {
+    while (std::getline(in, line)) {
       absl::string_view trimmed = absl::StripAsciiWhitespace(line);
       if (!trimmed.empty()) expanded.emplace_back(trimmed);
     }

@@ -7,6 +7,7 @@
 // usage error (exit 64) distinct from anything gRPC answers.
 #pragma once
 
+#include <istream>
 #include <map>
 #include <string>
 #include <vector>
@@ -55,6 +56,9 @@ struct ParsedArgs {
   std::map<std::string, std::string> values;  // string flags; bools as "true"
   std::map<std::string, std::vector<std::string>> lists;
   std::vector<std::string> positionals;
+  // The whole command line as given, the command's words included (for
+  // the command that resumes a stopped run).
+  std::vector<std::string> command_line;
 
   bool Has(absl::string_view name) const;
   std::string Get(absl::string_view name, absl::string_view fallback = "") const;
@@ -75,7 +79,8 @@ std::string UsageLine(const CommandSpec& command);
 // "  --target (HOST:PORT)  the facade's address; ...".
 std::string FlagHelp(const std::vector<FlagSpec>& flags);
 
-// The ids given, where "-" stands for stdin's non-blank lines, trimmed.
-std::vector<std::string> ExpandStdin(const std::vector<std::string>& ids);
+// The ids given, where "-" stands for `in`'s non-blank lines, trimmed.
+std::vector<std::string> ExpandStdin(const std::vector<std::string>& ids,
+                                     std::istream& in);
 
 }  // namespace gong::cli

@@ -1,11 +1,14 @@
 #include "commands.h"
 
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "many_id_calls.h"
+#include "many_id_command.h"
 #include "print_responses.h"
 
 namespace gong::cli {
@@ -111,8 +114,20 @@ int GetProspectFlows(const ParsedArgs& args, const CallOptions& options) {
         "prospects get: give either --crm-id ID... or --instance-id ID..., not " +
         std::string(by_crm ? "both" : "neither"));
   }
-  const std::vector<std::string> ids =
-      ExpandStdin(args.List(by_crm ? "crm-id" : "instance-id"));
+  const std::vector<std::string>& arguments =
+      args.List(by_crm ? "crm-id" : "instance-id");
+  const std::string stdin_text = ReadStdinIfNamed(arguments);
+  if (std::optional<int> status = MaybeRunManyIds(
+          args, options, arguments, stdin_text,
+          {"prospects get",
+           {},
+           kLookupChunk,
+           /*still_assigned_refused=*/false,
+           [by_crm](const CallOptions& o) { return LookupCalls(o, by_crm); }})) {
+    return *status;
+  }
+  std::istringstream in(stdin_text);
+  const std::vector<std::string> ids = ExpandStdin(arguments, in);
   if (ids.empty()) return ReportUsageError("prospects get: give at least one id");
   v1::GetProspectFlowsRequest request;
   for (const std::string& id : ids) {
@@ -132,7 +147,23 @@ int AssignProspects(const ParsedArgs& args, const CallOptions& options) {
   if (!args.Has("flow") || !args.Has("owner")) {
     return ReportUsageError("assign: give --flow=ID and --owner=EMAIL");
   }
-  const std::vector<std::string> ids = ExpandStdin(args.positionals);
+  const std::string stdin_text = ReadStdinIfNamed(args.positionals);
+  const std::string flow = args.Get("flow");
+  const std::string owner = args.Get("owner");
+  const std::string description = args.Get("description");
+  if (std::optional<int> status =
+          MaybeRunManyIds(args, options, args.positionals, stdin_text,
+                          {"assign",
+                           {},
+                           kAssignChunk,
+                           /*still_assigned_refused=*/false,
+                           [&](const CallOptions& o) {
+                             return AssignCalls(o, flow, owner, description);
+                           }})) {
+    return *status;
+  }
+  std::istringstream in(stdin_text);
+  const std::vector<std::string> ids = ExpandStdin(args.positionals, in);
   if (ids.empty()) return ReportUsageError("assign: give at least one CRM prospect id");
   v1::AssignProspectsRequest request;
   for (const std::string& id : ids) request.add_crm_prospect_ids(id);
@@ -146,7 +177,9 @@ int AssignProspects(const ParsedArgs& args, const CallOptions& options) {
 }
 
 int UnassignByCrmId(const ParsedArgs& args, const CallOptions& options) {
-  if (!args.Has("crm-id")) return ReportUsageError("unassign-crm: give --crm-id=ID");
+  if (!args.Has("crm-id") && args.positionals.empty() && !args.Has("from")) {
+    return ReportUsageError("unassign-crm: give --crm-id=ID, or CRM ids");
+  }
   // The API's own guard, checked before anything is sent: a forgotten
   // --flow must never turn into "every flow".
   const bool all_flows = args.GetBool("all-flows");
@@ -154,8 +187,27 @@ int UnassignByCrmId(const ParsedArgs& args, const CallOptions& options) {
     return ReportUsageError(std::string("unassign-crm: give either --flow=ID or ") +
                             "--all-flows, not " + (all_flows ? "both" : "neither"));
   }
+  // --crm-id=ID first, then the ids given as arguments: one list.
+  std::vector<std::string> arguments;
+  if (args.Has("crm-id")) arguments.push_back(args.Get("crm-id"));
+  arguments.insert(arguments.end(), args.positionals.begin(), args.positionals.end());
+  const std::string stdin_text = ReadStdinIfNamed(arguments);
+  const std::string flow = args.Get("flow");
+  const std::string by = args.Get("by");
+  if (std::optional<int> status = MaybeRunManyIds(
+          args, options, arguments, stdin_text,
+          {"unassign-crm",
+           {},
+           1,
+           /*still_assigned_refused=*/true,
+           [&](const CallOptions& o) { return UnassignCrmCalls(o, flow, by); }})) {
+    return *status;
+  }
+  std::istringstream in(stdin_text);
+  const std::vector<std::string> ids = ExpandStdin(arguments, in);
+  if (ids.size() != 1) return ReportUsageError("unassign-crm: give one CRM id");
   v1::UnassignByCrmIdRequest request;
-  request.set_crm_prospect_id(args.Get("crm-id"));
+  request.set_crm_prospect_id(ids.front());
   request.set_flow_id(args.Get("flow"));
   request.set_all_flows(all_flows);
   request.set_unassigned_by_user_email(args.Get("by"));
@@ -166,7 +218,19 @@ int UnassignByCrmId(const ParsedArgs& args, const CallOptions& options) {
 }
 
 int UnassignByInstanceIds(const ParsedArgs& args, const CallOptions& options) {
-  const std::vector<std::string> ids = ExpandStdin(args.positionals);
+  const std::string stdin_text = ReadStdinIfNamed(args.positionals);
+  const std::string by = args.Get("by");
+  if (std::optional<int> status =
+          MaybeRunManyIds(args, options, args.positionals, stdin_text,
+                          {"unassign",
+                           {},
+                           kUnassignChunk,
+                           /*still_assigned_refused=*/true,
+                           [&](const CallOptions& o) { return UnassignCalls(o, by); }})) {
+    return *status;
+  }
+  std::istringstream in(stdin_text);
+  const std::vector<std::string> ids = ExpandStdin(args.positionals, in);
   if (ids.empty())
     return ReportUsageError("unassign: give at least one flow instance id");
   v1::UnassignByInstanceIdsRequest request;
@@ -180,10 +244,22 @@ int UnassignByInstanceIds(const ParsedArgs& args, const CallOptions& options) {
 
 }  // namespace
 
+namespace {
+
+// The command's own flags, then many-id mode's.
+std::vector<FlagSpec> WithManyIdFlags(std::vector<FlagSpec> flags) {
+  for (FlagSpec& flag : ManyIdFlags()) flags.push_back(std::move(flag));
+  return flags;
+}
+
+}  // namespace
+
 const std::vector<Command>& Commands() {
   using K = FlagKind;
   const FlagSpec by = {"by", K::kString, "EMAIL",
                        "the Gong user doing the removal (unassigned_by_user_email)"};
+  // Many-id mode's flags, in the usage lines.
+  const std::string many = " [--from=FILE [--column=NAME]] [--results=FILE [--resume]]";
   static const auto* commands = new std::vector<Command>{
       {{{"flows", "list"},
         "--owner=EMAIL [--workspace=ID] [--folder=ID] [--recent] [--page-token=TOKEN] "
@@ -199,27 +275,37 @@ const std::vector<Command>& Commands() {
           "to go on if Gong has more"}}},
        ListFlows},
       {{{"prospects", "get"},
-        "(--crm-id ID... | --instance-id ID...)",
-        {{"crm-id", K::kList, "ID",
-          "CRM prospect ids, for their open instances: --crm-id A B, or repeated"},
-         {"instance-id", K::kList, "ID",
-          "flow instance ids, finished ones too: --instance-id A B, or repeated"}}},
+        "(--crm-id ID... | --instance-id ID...)" + many,
+        WithManyIdFlags(
+            {{"crm-id", K::kList, "ID",
+              "CRM prospect ids, for their open instances: --crm-id A B, or repeated "
+              "(a bare --crm-id with --from: the file holds CRM ids)"},
+             {"instance-id", K::kList, "ID",
+              "flow instance ids, finished ones too: --instance-id A B, or repeated"}})},
        GetProspectFlows},
       {{{"assign"},
-        "--flow=ID --owner=EMAIL [--description=TEXT] CRM_ID...",
-        {{"flow", K::kString, "ID", "the flow to put the prospects in"},
-         {"owner", K::kString, "EMAIL", "the Gong user who will own the new instances"},
-         {"description", K::kString, "TEXT", "shown in Gong with the new instances"}},
+        "--flow=ID --owner=EMAIL [--description=TEXT] CRM_ID..." + many,
+        WithManyIdFlags({{"flow", K::kString, "ID", "the flow to put the prospects in"},
+                         {"owner", K::kString, "EMAIL",
+                          "the Gong user who will own the new instances"},
+                         {"description", K::kString, "TEXT",
+                          "shown in Gong with the new instances"}}),
         /*takes_positionals=*/true},
        AssignProspects},
-      {{{"unassign"}, "[--by=EMAIL] FLOW_INSTANCE_ID...", {by}, true},
+      {{{"unassign"},
+        "[--by=EMAIL] FLOW_INSTANCE_ID..." + many,
+        WithManyIdFlags({by}),
+        true},
        UnassignByInstanceIds},
       {{{"unassign-crm"},
-        "--crm-id=ID (--flow=ID | --all-flows) [--by=EMAIL]",
-        {{"crm-id", K::kString, "ID", "the prospect's CRM id"},
-         {"flow", K::kString, "ID", "remove the prospect from this flow"},
-         {"all-flows", K::kBool, "", "remove the prospect from every flow it is in"},
-         by}},
+        "(--crm-id=ID | CRM_ID...) (--flow=ID | --all-flows) [--by=EMAIL]" + many,
+        WithManyIdFlags(
+            {{"crm-id", K::kString, "ID", "the prospect's CRM id"},
+             {"flow", K::kString, "ID", "remove the prospects from this flow"},
+             {"all-flows", K::kBool, "",
+              "remove the prospects from every flow they are in"},
+             by}),
+        true},
        UnassignByCrmId},
   };
   return *commands;

@@ -12,6 +12,7 @@ namespace gong::cli {
 
 FlowServiceCaller::FlowServiceCaller(const CallOptions& options)
     : timeout_(options.timeout),
+      priority_(options.priority),
       stub_(gong::flows::v1::FlowService::NewStub(
           grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials()))) {}
 

@@ -18,6 +18,9 @@ struct CallOptions {
   std::string target = "localhost:50051";
   absl::Duration timeout = absl::Seconds(10);
   bool json = false;
+  // x-gong-flows-priority's value ("background", "interactive"); empty
+  // sends none, which the facade takes as interactive.
+  std::string priority;
 };
 
 class FlowServiceCaller {
@@ -31,12 +34,24 @@ class FlowServiceCaller {
                         grpc::ClientContext*, const Request&, Response*),
                     const Request& request, Response* response) {
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-    return ((*stub_).*method)(&context, request, response);
+    return CallIn(&context, method, request, response);
+  }
+
+  // As Call, in a context the caller holds (to cancel it from another
+  // thread). Thread-safe: calls may run in parallel on one caller.
+  template <typename Request, typename Response>
+  grpc::Status CallIn(grpc::ClientContext* context,
+                      grpc::Status (gong::flows::v1::FlowService::Stub::*method)(
+                          grpc::ClientContext*, const Request&, Response*),
+                      const Request& request, Response* response) {
+    context->set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+    if (!priority_.empty()) context->AddMetadata("x-gong-flows-priority", priority_);
+    return ((*stub_).*method)(context, request, response);
   }
 
  private:
   absl::Duration timeout_;
+  std::string priority_;
   std::unique_ptr<gong::flows::v1::FlowService::Stub> stub_;
 };
 

@@ -2,12 +2,16 @@
 
 namespace gong::quota::internal {
 
-int64_t DailyRequestCounter::DayOf(absl::Time t) {
+int64_t UtcDayOf(absl::Time t) {
   return absl::ToUnixSeconds(t) / 86400 - (absl::ToUnixSeconds(t) % 86400 < 0);
 }
 
+absl::Time NextUtcMidnight(absl::Time t) {
+  return absl::FromUnixSeconds((UtcDayOf(t) + 1) * 86400);
+}
+
 int64_t DailyRequestCounter::Count(absl::Time now) {
-  const int64_t day = DayOf(now);
+  const int64_t day = UtcDayOf(now);
   if (day != day_) {
     day_ = day;
     count_ = 0;
@@ -16,7 +20,7 @@ int64_t DailyRequestCounter::Count(absl::Time now) {
 }
 
 int64_t DailyRequestCounter::Today(absl::Time now) const {
-  return DayOf(now) == day_ ? count_ : 0;
+  return UtcDayOf(now) == day_ ? count_ : 0;
 }
 
 }  // namespace gong::quota::internal

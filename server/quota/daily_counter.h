@@ -8,6 +8,12 @@
 
 namespace gong::quota::internal {
 
+// The UTC day that holds `t`, counted from the Unix epoch.
+int64_t UtcDayOf(absl::Time t);
+// The UTC midnight that ends the day holding `t`: when the day's count, and
+// Gong's daily quota, start again.
+absl::Time NextUtcMidnight(absl::Time t);
+
 class DailyRequestCounter {
  public:
   // Counts one request at `now`; returns the day's count so far (1 for the
@@ -18,7 +24,6 @@ class DailyRequestCounter {
   int64_t Today(absl::Time now) const;
 
  private:
-  static int64_t DayOf(absl::Time t);
   int64_t day_ = -1;
   int64_t count_ = 0;
 };

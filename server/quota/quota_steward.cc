@@ -26,7 +26,7 @@ struct QuotaSteward::Call {
 };
 
 // Calls sharing one Gong request: one call, or calls whose parts merged.
-// Owned by one place at a time (queue_ while waiting, in_flight_ while
+// Owned by one place at a time (the queue while waiting, in_flight_ while
 // Gong has it, then whoever answers its callers), and only ever moved.
 struct QuotaSteward::Batch {
   std::vector<std::unique_ptr<Call>> calls;  // arrival order
@@ -35,9 +35,15 @@ struct QuotaSteward::Batch {
   bool split = false;          // a part of a batch Gong refused whole
   uint64_t window_ticket = 0;  // its send in the window
   bool cold = false;           // sent with no recently used connection
-  std::list<std::unique_ptr<Batch>>::iterator position;  // while waiting
-  upstream::GongClient::CallId upstream = 0;             // while in flight
-  int attempts = 0;                                      // Gong requests made so far
+  // Its place in the queue while it waits: first in line, or in the turns
+  // of `priority` (the queue's: its first call's, or interactive for every
+  // batch without fair queueing) for its first call's queue_key.
+  bool first_in_line = false;
+  upstream::Priority priority = upstream::Priority::kInteractive;
+  std::list<std::unique_ptr<Batch>>::iterator first_position;
+  internal::FairTurns<Batch>::Handle turn;
+  upstream::GongClient::CallId upstream = 0;      // while in flight
+  int attempts = 0;                               // Gong requests made so far
   std::optional<upstream::GongError> last_error;  // of the last attempt, when retried
   bool resent_for_credentials = false;            // after a 401 to replaced credentials
 
@@ -64,10 +70,7 @@ struct QuotaSteward::Batch {
                            [id](const auto& c) { return c->id == id; });
     std::unique_ptr<Call> call = std::move(*it);
     calls.erase(it);
-    if (merged != nullptr && !calls.empty()) {
-      merged = calls.front()->part->policy().Start();
-      for (const auto& c : calls) merged->TryAdd(*c->part);
-    }
+    Remerge();
     return call;
   }
 
@@ -75,6 +78,25 @@ struct QuotaSteward::Batch {
   std::pair<const CoalescingPolicy*, std::string> Key() const {
     const Coalescable& part = *calls.front()->part;
     return {&part.policy(), part.key()};
+  }
+  std::tuple<const CoalescingPolicy*, std::string, upstream::Priority> OpenKey() const {
+    const Coalescable& part = *calls.front()->part;
+    return {&part.policy(), part.key(), priority};
+  }
+
+  // Whether every caller asked for background priority: the day's reserve
+  // is kept from such a request.
+  bool AllBackground() const {
+    return std::all_of(calls.begin(), calls.end(), [](const auto& call) {
+      return call->request.priority == upstream::Priority::kBackground;
+    });
+  }
+
+  // Its merged request made again from the calls left.
+  void Remerge() {
+    if (merged == nullptr || calls.empty()) return;
+    merged = calls.front()->part->policy().Start();
+    for (const auto& c : calls) merged->TryAdd(*c->part);
   }
 
   absl::Time LatestDeadline() const {
@@ -155,7 +177,7 @@ QuotaSteward::~QuotaSteward() {
         out.emplace_back(std::move(call->done), Cancelled(false));
     }
     outgoing_.clear();
-    for (auto& batch : queue_) {
+    for (Batch* batch : InOrder()) {
       for (auto& call : batch->calls)
         out.emplace_back(std::move(call->done), Cancelled(false));
     }
@@ -163,7 +185,10 @@ QuotaSteward::~QuotaSteward() {
       for (auto& call : batch->calls)
         out.emplace_back(std::move(call->done), Cancelled(true));
     }
-    queue_.clear();
+    first_.clear();
+    for (auto& turns : turns_) {
+      while (!turns.empty()) turns.Take(turns.begin());
+    }
     in_flight_.clear();
     window = std::move(window_);
   }
@@ -186,35 +211,57 @@ QuotaSteward::CallId QuotaSteward::Submit(upstream::GongRequest request,
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_->Now();
     id = next_call_id_++;
-    if (waiting_calls_ >= options_.max_pending_calls) {
+    std::optional<QuotaRefusal> over_budget =
+        BudgetRefusal(request.priority == upstream::Priority::kBackground, now);
+    if (over_budget.has_value()) {
+      CountRefusal(*over_budget);
+      out.emplace_back(std::move(done), *over_budget);
+    } else if (waiting_calls_ >= options_.max_pending_calls) {
       // Retry when the queue ahead has had time to drain.
-      const absl::Time drained = window_->SlotTime(QueueStart(now), queue_.size());
-      out.emplace_back(std::move(done), Capped(QuotaRefusal::QueueFull(drained - now)));
+      const absl::Time drained = window_->SlotTime(QueueStart(now), QueuedBatches());
+      const QuotaRefusal refusal = Capped(QuotaRefusal::QueueFull(drained - now));
+      CountRefusal(refusal);
+      out.emplace_back(std::move(done), refusal);
     } else {
       const absl::Time deadline = request.deadline;
       auto call = std::make_unique<Call>(
           Call{id, std::move(request), std::move(part), std::move(done)});
+      // Without fair queueing every call waits as an interactive one, in
+      // one line.
+      const upstream::Priority priority = options_.fair_queueing
+                                              ? call->request.priority
+                                              : upstream::Priority::kInteractive;
       Batch* batch = nullptr;
       if (options_.coalesce && call->part != nullptr) {
-        auto open = open_.find(std::make_pair(&call->part->policy(), call->part->key()));
-        if (open != open_.end() && open->second->TryJoin(call)) batch = open->second;
+        // A background call rides in an interactive request if it can; an
+        // interactive one never waits in a background request.
+        for (upstream::Priority joins :
+             {upstream::Priority::kInteractive, upstream::Priority::kBackground}) {
+          if (priority == upstream::Priority::kInteractive && joins != priority) break;
+          auto open = open_.find(
+              std::make_tuple(&call->part->policy(), call->part->key(), joins));
+          if (open != open_.end() && open->second->TryJoin(call)) {
+            batch = open->second;
+            break;
+          }
+        }
       }
+      AddWaiting(batch != nullptr ? *batch->calls.back() : *call, +1);
       if (batch == nullptr) {
         std::unique_ptr<Batch> fresh = Batch::For(std::move(call), options_.coalesce);
+        fresh->priority = priority;
         batch = fresh.get();
-        batch->position = queue_.insert(queue_.end(), std::move(fresh));
-        if (batch->merged != nullptr) open_[batch->Key()] = batch;
+        Enqueue(std::move(fresh));
+        if (batch->merged != nullptr) open_[batch->OpenKey()] = batch;
       }
       batch_of_[id] = batch;
-      ++waiting_calls_;
       NoteHeld();
       // Its turn: the slot of its batch's place in the queue.
-      // (Counted from the back, where a new call's batch almost always is.)
-      const size_t place = queue_.size() - std::distance(batch->position, queue_.end());
-      const absl::Time turn = window_->SlotTime(QueueStart(now), place);
+      const absl::Time turn = window_->SlotTime(QueueStart(now), Place(*batch));
       if (turn > deadline) {
-        out.emplace_back(std::move(Detach(id)->done),
-                         Capped(QuotaRefusal::WouldMissDeadline(turn - now)));
+        const QuotaRefusal refusal = Capped(QuotaRefusal::WouldMissDeadline(turn - now));
+        CountRefusal(refusal);
+        out.emplace_back(std::move(Detach(id)->done), refusal);
       }
       Pump(now, &out);
     }
@@ -249,20 +296,13 @@ std::unique_ptr<QuotaSteward::Call> QuotaSteward::Detach(CallId id) {
   auto it = batch_of_.find(id);
   Batch* batch = it->second;
   batch_of_.erase(it);
-  const bool open = batch->merged != nullptr && !batch->in_flight;
-  const auto key =
-      open ? batch->Key() : std::pair<const CoalescingPolicy*, std::string>();
-  std::unique_ptr<Call> call = batch->Remove(id);
-  if (!batch->in_flight) {
-    --waiting_calls_;
-    if (batch->calls.empty()) {
-      if (open) {
-        auto entry = open_.find(key);
-        if (entry != open_.end() && entry->second == batch) open_.erase(entry);
-      }
-      queue_.erase(batch->position);  // frees the batch
-    }
+  if (!batch->in_flight && batch->calls.size() == 1) {
+    // Its last call: the batch leaves the queue (and is freed on return).
+    std::unique_ptr<Batch> emptied = Unqueue(batch, /*took_turn=*/false);
+    return std::move(emptied->calls.front());
   }
+  std::unique_ptr<Call> call = batch->Remove(id);
+  if (!batch->in_flight) AddWaiting(*call, -1);
   return call;
 }
 
@@ -271,22 +311,215 @@ absl::Time QuotaSteward::QueueStart(absl::Time now) const {
 }
 
 void QuotaSteward::Pump(absl::Time now, std::vector<Completion>* out) {
-  // At the in-flight bound, the next answer pumps again.
-  while (!stopping_ && !queue_.empty() && in_flight_.size() < options_.max_in_flight) {
+  while (!stopping_) {
+    // Before each send: the day's count grows while calls wait.
+    RefuseOverBudget(now, out);
+    Batch* next = Next();
+    // At the in-flight bound, the next answer pumps again.
+    if (next == nullptr || in_flight_.size() >= options_.max_in_flight) return;
+    std::optional<QuotaRefusal> over_budget = BudgetRefusal(next->AllBackground(), now);
+    if (over_budget.has_value()) {
+      Refuse(Unqueue(next, /*took_turn=*/false), *over_budget, out);
+      continue;
+    }
     const absl::Time turn = window_->NextSlot(now, QueueStart(now));
     if (turn > now) {
       WakeAt(turn);
       return;
     }
-    std::unique_ptr<Batch> batch = std::move(queue_.front());
-    queue_.pop_front();
-    if (batch->merged != nullptr) {
-      auto open = open_.find(batch->Key());
-      if (open != open_.end() && open->second == batch.get()) open_.erase(open);
-    }
-    waiting_calls_ -= batch->calls.size();
+    std::unique_ptr<Batch> batch = Unqueue(next, /*took_turn=*/true);
+    TakeRiders(batch.get());
     Send(std::move(batch), now);
   }
+}
+
+void QuotaSteward::Enqueue(std::unique_ptr<Batch> batch) {
+  Batch* queued = batch.get();
+  queued->first_in_line = false;
+  const std::string key =
+      options_.fair_queueing ? queued->calls.front()->request.queue_key : std::string();
+  queued->turn =
+      turns_[static_cast<size_t>(queued->priority)].Push(key, std::move(batch));
+}
+
+void QuotaSteward::PutFirst(std::unique_ptr<Batch> batch) {
+  for (const auto& call : batch->calls) AddWaiting(*call, +1);
+  NoteHeld();
+  Batch* queued = batch.get();
+  queued->first_in_line = true;
+  queued->first_position = first_.insert(first_.begin(), std::move(batch));
+}
+
+QuotaSteward::Batch* QuotaSteward::Next() const {
+  if (!first_.empty()) return first_.front().get();
+  for (const auto& turns : turns_) {
+    if (!turns.empty()) return turns.begin()->item.get();
+  }
+  return nullptr;
+}
+
+std::unique_ptr<QuotaSteward::Batch> QuotaSteward::Unqueue(Batch* batch, bool took_turn) {
+  if (batch->merged != nullptr && !batch->calls.empty()) {
+    auto open = open_.find(batch->OpenKey());
+    if (open != open_.end() && open->second == batch) open_.erase(open);
+  }
+  for (const auto& call : batch->calls) AddWaiting(*call, -1);
+  std::unique_ptr<Batch> out;
+  if (batch->first_in_line) {
+    out = std::move(*batch->first_position);
+    first_.erase(batch->first_position);
+  } else {
+    auto& turns = turns_[static_cast<size_t>(batch->priority)];
+    out = took_turn && batch->turn == turns.begin() ? turns.PopFront()
+                                                    : turns.Take(batch->turn);
+  }
+  return out;
+}
+
+size_t QuotaSteward::QueuedBatches() const {
+  return first_.size() + turns_[0].size() + turns_[1].size();
+}
+
+size_t QuotaSteward::Place(const Batch& batch) const {
+  if (batch.first_in_line) {
+    return std::distance(
+        first_.begin(),
+        std::list<std::unique_ptr<Batch>>::const_iterator(batch.first_position));
+  }
+  size_t place = first_.size();
+  if (batch.priority == upstream::Priority::kBackground) place += turns_[0].size();
+  return place + turns_[static_cast<size_t>(batch.priority)].Rank(batch.turn);
+}
+
+std::vector<QuotaSteward::Batch*> QuotaSteward::InOrder() const {
+  std::vector<Batch*> order;
+  order.reserve(QueuedBatches());
+  for (const auto& batch : first_) order.push_back(batch.get());
+  for (const auto& turns : turns_) {
+    for (auto it = turns.begin(); it != turns.end(); ++it)
+      order.push_back(it->item.get());
+  }
+  return order;
+}
+
+void QuotaSteward::AddWaiting(const Call& call, int sign) {
+  const auto priority = static_cast<size_t>(call.request.priority);
+  if (sign > 0) {
+    ++waiting_calls_;
+    ++waiting_by_priority_[priority];
+  } else {
+    --waiting_calls_;
+    --waiting_by_priority_[priority];
+  }
+}
+
+void QuotaSteward::TakeRiders(Batch* batch) {
+  // Only a fresh interactive request: a retried or split one keeps the
+  // callers it was refused with.
+  auto& background = turns_[static_cast<size_t>(upstream::Priority::kBackground)];
+  if (batch->priority != upstream::Priority::kInteractive || batch->merged == nullptr ||
+      batch->attempts > 0 || batch->split || background.empty()) {
+    return;
+  }
+  const auto key = batch->Key();
+  for (auto it = background.begin(); it != background.end();) {
+    Batch* waiting = (it++)->item.get();  // (Unqueue may take it out)
+    if (waiting->merged == nullptr) continue;
+    const Coalescable& part = *waiting->calls.front()->part;
+    if (&part.policy() != key.first || part.key() != key.second) continue;
+    std::vector<std::unique_ptr<Call>> staying;
+    for (auto& call : waiting->calls) {
+      if (batch->merged->TryAdd(*call->part)) {
+        AddWaiting(*call, -1);
+        batch_of_[call->id] = batch;
+        batch->calls.push_back(std::move(call));
+      } else {
+        staying.push_back(std::move(call));
+      }
+    }
+    if (staying.empty()) {
+      // (Unqueue finds no call left to count out of the waiting.)
+      waiting->calls.clear();
+      auto open = open_.find(std::make_tuple(key.first, key.second, waiting->priority));
+      if (open != open_.end() && open->second == waiting) open_.erase(open);
+      Unqueue(waiting, /*took_turn=*/false);
+    } else if (staying.size() < waiting->calls.size()) {
+      waiting->calls = std::move(staying);
+      waiting->Remerge();
+    } else {
+      waiting->calls = std::move(staying);
+    }
+  }
+}
+
+int64_t QuotaSteward::RequestsToday(absl::Time now) const {
+  return window_->RequestsToday(now).value_or(daily_.Today(now));
+}
+
+std::optional<QuotaRefusal> QuotaSteward::BudgetRefusal(bool background, absl::Time now) {
+  if (options_.daily_limit <= 0) return std::nullopt;
+  const int64_t limit = options_.daily_limit;
+  const int64_t reserved_from =
+      limit - std::clamp<int64_t>(options_.daily_reserve, 0, limit);
+  const int64_t today = RequestsToday(now);
+  const int64_t day = internal::UtcDayOf(now);
+  if (today >= reserved_from && options_.daily_reserve > 0 &&
+      reserve_logged_day_ != day) {
+    reserve_logged_day_ = day;
+    base::LogInfo(
+        "Gong's daily budget reached its reserve: background calls are refused "
+        "until the next UTC midnight",
+        {{"requests_today", today}, {"daily_limit", limit}});
+  }
+  if (today >= limit && limit_logged_day_ != day) {
+    limit_logged_day_ = day;
+    base::LogInfo(
+        "Gong's daily budget is spent: every call is refused until the next UTC "
+        "midnight",
+        {{"requests_today", today}, {"daily_limit", limit}});
+  }
+  // Not capped by max_pause: the day's count starts again only then.
+  const absl::Duration until_midnight = internal::NextUtcMidnight(now) - now;
+  if (today >= limit) return QuotaRefusal::DailyLimitReached(until_midnight);
+  if (background && today >= reserved_from) {
+    return QuotaRefusal::DailyBudgetReserved(until_midnight);
+  }
+  return std::nullopt;
+}
+
+void QuotaSteward::RefuseOverBudget(absl::Time now, std::vector<Completion>* out) {
+  if (options_.daily_limit <= 0 || QueuedBatches() == 0) return;
+  // Whether background calls are refused now (every call is, if so).
+  std::optional<QuotaRefusal> refusal = BudgetRefusal(/*background=*/true, now);
+  if (!refusal.has_value()) return;
+  const bool everyone = refusal->reason == QuotaRefusal::Reason::kDailyLimitReached;
+  if (everyone) {
+    for (Batch* batch : InOrder()) Refuse(Unqueue(batch, false), *refusal, out);
+    return;
+  }
+  // The background turns hold only background calls; the first in line and
+  // the interactive turns, those whose interactive callers left.
+  auto& background = turns_[static_cast<size_t>(upstream::Priority::kBackground)];
+  while (!background.empty()) {
+    Refuse(Unqueue(background.begin()->item.get(), false), *refusal, out);
+  }
+  for (auto it = first_.begin(); it != first_.end();) {
+    Batch* batch = (it++)->get();
+    if (batch->AllBackground()) Refuse(Unqueue(batch, false), *refusal, out);
+  }
+}
+
+void QuotaSteward::Refuse(std::unique_ptr<Batch> batch, const QuotaRefusal& refusal,
+                          std::vector<Completion>* out) {
+  for (auto& call : batch->calls) {
+    batch_of_.erase(call->id);
+    CountRefusal(refusal);
+    out->emplace_back(std::move(call->done), refusal);
+  }
+}
+
+void QuotaSteward::CountRefusal(const QuotaRefusal& refusal) {
+  ++refusals_[static_cast<size_t>(refusal.reason)];
 }
 
 void QuotaSteward::Send(std::unique_ptr<Batch> batch, absl::Time now) {
@@ -421,10 +654,7 @@ void QuotaSteward::Retry(std::unique_ptr<Batch> batch, const upstream::GongError
   // pauses too.
   if (error.http_status == 429) window_->Pause(now, paused_until_);
   batch->last_error = error;
-  waiting_calls_ += batch->calls.size();
-  NoteHeld();
-  Batch* retried = batch.get();
-  retried->position = queue_.insert(queue_.begin(), std::move(batch));
+  PutFirst(std::move(batch));
 }
 
 void QuotaSteward::Resend(std::unique_ptr<Batch> batch) {
@@ -433,10 +663,7 @@ void QuotaSteward::Resend(std::unique_ptr<Batch> batch) {
   // when a slot is free). Its 401 is not kept as last_error: a caller whose
   // deadline comes before the resend's turn did not fail authentication.
   batch->resent_for_credentials = true;
-  waiting_calls_ += batch->calls.size();
-  NoteHeld();
-  Batch* resent = batch.get();
-  resent->position = queue_.insert(queue_.begin(), std::move(batch));
+  PutFirst(std::move(batch));
 }
 
 std::unique_ptr<QuotaSteward::Batch> QuotaSteward::Complete(
@@ -490,10 +717,8 @@ void QuotaSteward::Split(std::unique_ptr<Batch> batch) {
       part->calls.push_back(std::move(call));
     }
     part->split = true;
-    waiting_calls_ += part->calls.size();
-    NoteHeld();
-    Batch* queued = part.get();
-    queued->position = queue_.insert(queue_.begin(), std::move(part));
+    part->priority = batch->priority;
+    PutFirst(std::move(part));
   }
 }
 
@@ -511,20 +736,21 @@ QuotaRefusal QuotaSteward::Capped(QuotaRefusal refusal) const {
 
 void QuotaSteward::FailLateCalls(absl::Time now, std::vector<Completion>* out) {
   size_t place = 0;
-  for (auto it = queue_.begin(); it != queue_.end();) {
-    Batch& batch = **it;
+  // (A snapshot: Detach may take a batch out of the queue.)
+  for (Batch* waiting : InOrder()) {
+    Batch& batch = *waiting;
     const absl::Time turn = window_->SlotTime(QueueStart(now), place);
     std::vector<CallId> late;
     for (const auto& call : batch.calls) {
       if (call->request.deadline < turn) late.push_back(call->id);
     }
-    ++it;  // Detach may erase the batch
     const bool emptied = late.size() == batch.calls.size();
     for (CallId id : late) {
       // (Before Detach, which may free the batch.) A call retried after
       // Gong's 429 ends with that 429, and the later of its Retry-After and
       // its turn; any other with the steward's refusal.
       QuotaOutcome outcome = Capped(QuotaRefusal::WouldMissDeadline(turn - now));
+      if (!batch.last_error.has_value()) CountRefusal(std::get<QuotaRefusal>(outcome));
       if (batch.last_error.has_value()) {
         upstream::GongError error = *batch.last_error;
         error.retry_after =
@@ -594,6 +820,15 @@ QuotaSteward::Stats QuotaSteward::GetStats() {
   stats.backend = window_->backend();
   stats.retries = retries_;
   stats.split_requests = split_requests_;
+  stats.waiting_interactive =
+      waiting_by_priority_[static_cast<size_t>(upstream::Priority::kInteractive)];
+  stats.waiting_background =
+      waiting_by_priority_[static_cast<size_t>(upstream::Priority::kBackground)];
+  if (options_.daily_limit > 0) {
+    stats.daily_budget_left =
+        std::max<int64_t>(0, options_.daily_limit - stats.gong_requests_today);
+  }
+  stats.refusals = refusals_;
   return stats;
 }
 

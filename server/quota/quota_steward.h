@@ -1,11 +1,22 @@
 // The quota steward: every Gong request, of any endpoint, waits its turn in
-// one FIFO queue under Gong's quota, which is the company's across every
+// one queue under Gong's quota, which is the company's across every
 // endpoint (N calls a second, 3 by default; 10,000 a day).
 // - The window (request_window.h) gives the slots: no window ever holds
 //   more than N requests. A call that may go now goes now; the others wait
 //   in the queue, holding no thread.
+// - The queue's order: first the batches put back first in line (retries,
+//   the halves of a split request, the resend after a 401); then
+//   interactive calls; then background ones (GongRequest::priority), so
+//   that an interactive call waits at most for the window's next slot
+//   whatever background work is queued. Within one priority, callers take
+//   turns by GongRequest::queue_key (fair_turns.h): one caller's thousands
+//   of queued requests do not make another's single call wait behind them.
+//   With options.fair_queueing off, one first-come-first-served queue.
 // - Coalescing (coalescing.h), when the call's endpoint has a policy:
-//   waiting calls that can merge share one Gong request. No caller pays for
+//   waiting calls that can merge share one Gong request. An interactive
+//   call never joins a background request (it would wait behind background
+//   work); a background call may ride in an interactive request's spare
+//   room, at once or when that request is sent. No caller pays for
 //   another's part: a merged request Gong refuses whole without acting
 //   (400, 404, 409, 422) is sent again in halves, first in line, until each
 //   caller's part has its own answer, unless the policy says the refusal is
@@ -22,9 +33,15 @@
 //   backoff: the quota and Gong's health are the company's. No pause, and
 //   no RetryInfo given to a caller, is longer than max_pause, and Gong's
 //   next good answer ends a pause.
+// - The day's budget (options.daily_limit): once the UTC day's count (the
+//   company's when the window is shared) reaches daily_limit -
+//   daily_reserve, calls whose requests are all background are refused, at
+//   once or when their turn comes; at daily_limit every call is, and no
+//   request is sent that would pass the limit. Their RetryInfo is the next
+//   UTC midnight, which no max_pause shortens.
 // - Bounded: at most max_in_flight Gong requests at once (the limiter may
 //   be off, and Gong may be slow); further calls wait in the queue, in
-//   arrival order, like calls waiting for the window.
+//   their order, like calls waiting for the window.
 // - Fail fast: a call whose turn would come after its deadline is refused
 //   (QuotaRefusal) as soon as that is known, and past max_pending_calls
 //   waiting calls a new call is refused at once.
@@ -35,6 +52,8 @@
 #include <list>
 #include <memory>
 #include <optional>
+#include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -46,6 +65,7 @@
 #include "base/clock.h"
 #include "quota/coalescing.h"
 #include "quota/daily_counter.h"
+#include "quota/fair_turns.h"
 #include "quota/quota_refusal.h"
 #include "quota/request_window.h"
 #include "quota/retry_policy.h"
@@ -121,7 +141,8 @@ class QuotaSteward {
     int64_t retries = 0;
     int64_t split_requests = 0;     // parts of refused merged requests
     const char* backend = "local";  // the window's: "redis" or "local"
-    // waiting_calls by the priority they wait with.
+    // waiting_calls by the priority their callers asked for (a background
+    // call riding in an interactive request counts as background).
     size_t waiting_interactive = 0;
     size_t waiting_background = 0;
     // Gong requests left this UTC day under daily_limit (never below 0);
@@ -155,6 +176,37 @@ class QuotaSteward {
   void SendOutgoing() ABSL_LOCKS_EXCLUDED(mu_);
   void FailLateCalls(absl::Time now, std::vector<Completion>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The queue (see the top of this file). Queues a new batch in its
+  // priority's turns; or first in line, counting its calls as waiting.
+  void Enqueue(std::unique_ptr<Batch> batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PutFirst(std::unique_ptr<Batch> batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The batch whose turn is next (null: none waits).
+  Batch* Next() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes `batch` out of the queue (and out of open_), its calls no longer
+  // waiting; `took_turn`: it is being sent, so its callers' turn passed.
+  std::unique_ptr<Batch> Unqueue(Batch* batch, bool took_turn)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  size_t QueuedBatches() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // How many batches go before `batch`.
+  size_t Place(const Batch& batch) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every waiting batch, in the queue's order.
+  std::vector<Batch*> InOrder() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AddWaiting(const Call& call, int sign) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // When `batch`, interactive and about to be sent, has room: waiting
+  // background calls of its policy and key move into it.
+  void TakeRiders(Batch* batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The day's budget. The count (the company's when the window knows it);
+  // the refusal, if any, of calls that are all background (`background`)
+  // or not; and the refusal of every waiting call it applies to.
+  int64_t RequestsToday(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::optional<QuotaRefusal> BudgetRefusal(bool background, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RefuseOverBudget(absl::Time now, std::vector<Completion>* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends every call of `batch` (out of the queue) with `refusal`.
+  void Refuse(std::unique_ptr<Batch> batch, const QuotaRefusal& refusal,
+              std::vector<Completion>* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CountRefusal(const QuotaRefusal& refusal) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues `batch` again, first in line, in two halves of its calls.
   void Split(std::unique_ptr<Batch> batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `error` with its retry_after within max_pause.
@@ -199,10 +251,15 @@ class QuotaSteward {
 
   absl::Mutex mu_;
   std::unique_ptr<RequestWindow> window_ ABSL_GUARDED_BY(mu_);
-  std::list<std::unique_ptr<Batch>> queue_ ABSL_GUARDED_BY(mu_);  // waiting
-  // The newest waiting batch per policy and key: where a new call may join.
-  absl::flat_hash_map<std::pair<const CoalescingPolicy*, std::string>, Batch*> open_
-      ABSL_GUARDED_BY(mu_);
+  // Waiting batches: those put back first in line, then each priority's
+  // turns (indexed by upstream::Priority).
+  std::list<std::unique_ptr<Batch>> first_ ABSL_GUARDED_BY(mu_);
+  std::array<internal::FairTurns<Batch>, 2> turns_ ABSL_GUARDED_BY(mu_);
+  // The newest waiting batch per policy, key and priority: where a new call
+  // may join.
+  absl::flat_hash_map<
+      std::tuple<const CoalescingPolicy*, std::string, upstream::Priority>, Batch*>
+      open_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::unique_ptr<Batch>> in_flight_ ABSL_GUARDED_BY(mu_);
   // Requests counted and in flight but not yet handed to Gong's client, by
   // batch id; and how many threads are handing some over.
@@ -210,6 +267,11 @@ class QuotaSteward {
   int sending_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<CallId, Batch*> batch_of_ ABSL_GUARDED_BY(mu_);
   size_t waiting_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  std::array<size_t, 2> waiting_by_priority_ ABSL_GUARDED_BY(mu_) = {};
+  std::array<int64_t, 4> refusals_ ABSL_GUARDED_BY(mu_) = {};
+  // The UTC days whose reserve and limit were logged as reached.
+  int64_t reserve_logged_day_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t limit_logged_day_ ABSL_GUARDED_BY(mu_) = -1;
   size_t most_held_ ABSL_GUARDED_BY(mu_) = 0;  // since the last TakeMostHeld
   CallId next_call_id_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_batch_id_ ABSL_GUARDED_BY(mu_) = 1;

@@ -117,6 +117,18 @@ class QuotaStewardTest : public ::testing::Test {
     return Submit(std::move(gong_request), coalescing_.Part(std::move(request)));
   }
 
+  // An unassign call from caller `queue_key`, waiting with `priority`.
+  Caller* CallAs(upstream::Priority priority, std::string queue_key,
+                 std::vector<std::string> ids, std::string email = "",
+                 absl::Duration timeout = absl::Seconds(60)) {
+    upstream::UnassignByInstanceIdsParams request{std::move(ids), std::move(email)};
+    upstream::GongRequest gong_request =
+        upstream::EncodeUnassignByInstanceIds(request, clock_->Now() + timeout);
+    gong_request.priority = priority;
+    gong_request.queue_key = std::move(queue_key);
+    return Submit(std::move(gong_request), coalescing_.Part(std::move(request)));
+  }
+
   // Another endpoint's request, which no policy merges.
   upstream::GongRequest Read(
       std::string path = "/v2/flows",

@@ -1,0 +1,229 @@
+#include "many_id_calls.h"
+
+#include <iostream>
+#include <list>
+
+#include "absl/synchronization/mutex.h"
+#include "answer_outcomes.h"
+#include "print_responses.h"
+
+namespace gong::cli {
+namespace {
+
+using gong::flows::v1::FlowService;
+namespace v1 = gong::flows::v1;
+
+// What every command's calls share: one channel, the contexts of the calls
+// in flight (to cancel them), and stdout taken by one answer at a time.
+class FacadeCalls : public IdCalls {
+ public:
+  explicit FacadeCalls(const CallOptions& options)
+      : caller_(options), json_(options.json) {}
+
+  void CancelAll() override {
+    absl::MutexLock lock(&mu_);
+    for (grpc::ClientContext* context : in_flight_) context->TryCancel();
+  }
+
+ protected:
+  template <typename Request, typename Response>
+  grpc::Status Call(grpc::Status (FlowService::Stub::*method)(grpc::ClientContext*,
+                                                              const Request&, Response*),
+                    const Request& request, Response* response) {
+    grpc::ClientContext context;
+    std::list<grpc::ClientContext*>::iterator entry;
+    {
+      absl::MutexLock lock(&mu_);
+      entry = in_flight_.insert(in_flight_.end(), &context);
+    }
+    grpc::Status status = caller_.CallIn(&context, method, request, response);
+    absl::MutexLock lock(&mu_);
+    in_flight_.erase(entry);
+    return status;
+  }
+
+  // Prints an answer as the single call does: protobuf JSON with --json,
+  // else `print`'s lines.
+  template <typename PrintLines>
+  void Print(const google::protobuf::Message& response, PrintLines print) {
+    absl::MutexLock lock(&print_mu_);
+    if (json_) {
+      PrintJson(response);
+    } else {
+      print();
+    }
+    std::cout.flush();
+  }
+
+  // A lookup of `ids` by CRM id or instance id.
+  grpc::Status GetProspectFlows(const std::vector<std::string>& ids, bool by_crm,
+                                v1::GetProspectFlowsResponse* response) {
+    v1::GetProspectFlowsRequest request;
+    for (const std::string& id : ids) {
+      if (by_crm) {
+        request.add_crm_prospect_ids(id);
+      } else {
+        request.add_flow_instance_ids(id);
+      }
+    }
+    return Call(&FlowService::Stub::GetProspectFlows, request, response);
+  }
+
+ private:
+  FlowServiceCaller caller_;
+  const bool json_;
+  absl::Mutex mu_;
+  std::list<grpc::ClientContext*> in_flight_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex print_mu_;
+};
+
+class Unassign : public FacadeCalls {
+ public:
+  Unassign(const CallOptions& options, std::string by)
+      : FacadeCalls(options), by_(std::move(by)) {}
+  size_t ChunkSize() const override { return kUnassignChunk; }
+  bool IsWrite() const override { return true; }
+  bool CanLookUp() const override { return true; }
+  size_t LookUpChunkSize() const override { return kLookupChunk; }
+
+  grpc::Status Send(const std::vector<std::string>& ids,
+                    std::vector<IdResult>* results) override {
+    v1::UnassignByInstanceIdsRequest request;
+    for (const std::string& id : ids) request.add_flow_instance_ids(id);
+    request.set_unassigned_by_user_email(by_);
+    v1::UnassignByInstanceIdsResponse response;
+    grpc::Status status =
+        Call(&FlowService::Stub::UnassignByInstanceIds, request, &response);
+    if (!status.ok()) return status;
+    *results = UnassignOutcomes(response);
+    Print(response, [&] { PrintUnassignByInstanceIds(response); });
+    return status;
+  }
+
+  grpc::Status LookUp(const std::vector<std::string>& ids,
+                      std::vector<IdResult>* results) override {
+    v1::GetProspectFlowsResponse response;
+    grpc::Status status = GetProspectFlows(ids, /*by_crm=*/false, &response);
+    if (status.ok()) *results = SettleInstances(ids, response);
+    return status;
+  }
+
+ private:
+  const std::string by_;
+};
+
+class Lookup : public FacadeCalls {
+ public:
+  Lookup(const CallOptions& options, bool by_crm)
+      : FacadeCalls(options), by_crm_(by_crm) {}
+  size_t ChunkSize() const override { return kLookupChunk; }
+  bool IsWrite() const override { return false; }
+
+  grpc::Status Send(const std::vector<std::string>& ids,
+                    std::vector<IdResult>* results) override {
+    v1::GetProspectFlowsResponse response;
+    grpc::Status status = GetProspectFlows(ids, by_crm_, &response);
+    if (!status.ok()) return status;
+    *results = LookupOutcomes(ids, by_crm_, response);
+    Print(response, [&] { PrintGetProspectFlows(response); });
+    return status;
+  }
+
+ private:
+  const bool by_crm_;
+};
+
+class Assign : public FacadeCalls {
+ public:
+  Assign(const CallOptions& options, std::string flow_id, std::string owner,
+         std::string description)
+      : FacadeCalls(options),
+        flow_id_(std::move(flow_id)),
+        owner_(std::move(owner)),
+        description_(std::move(description)) {}
+  size_t ChunkSize() const override { return kAssignChunk; }
+  bool IsWrite() const override { return true; }
+
+  grpc::Status Send(const std::vector<std::string>& ids,
+                    std::vector<IdResult>* results) override {
+    v1::AssignProspectsRequest request;
+    for (const std::string& id : ids) request.add_crm_prospect_ids(id);
+    request.set_flow_id(flow_id_);
+    request.set_flow_instance_owner_email(owner_);
+    request.set_flow_instance_description(description_);
+    v1::AssignProspectsResponse response;
+    grpc::Status status = Call(&FlowService::Stub::AssignProspects, request, &response);
+    if (!status.ok()) return status;
+    *results = AssignOutcomes(response);
+    Print(response, [&] { PrintAssignProspects(flow_id_, response); });
+    return status;
+  }
+
+ private:
+  const std::string flow_id_;
+  const std::string owner_;
+  const std::string description_;
+};
+
+class UnassignCrm : public FacadeCalls {
+ public:
+  UnassignCrm(const CallOptions& options, std::string flow_id, std::string by)
+      : FacadeCalls(options), flow_id_(std::move(flow_id)), by_(std::move(by)) {}
+  size_t ChunkSize() const override { return 1; }
+  bool IsWrite() const override { return true; }
+  bool CanLookUp() const override { return true; }
+  size_t LookUpChunkSize() const override { return kLookupChunk; }
+
+  grpc::Status Send(const std::vector<std::string>& ids,
+                    std::vector<IdResult>* results) override {
+    v1::UnassignByCrmIdRequest request;
+    request.set_crm_prospect_id(ids.front());
+    request.set_flow_id(flow_id_);
+    request.set_all_flows(flow_id_.empty());
+    request.set_unassigned_by_user_email(by_);
+    v1::UnassignByCrmIdResponse response;
+    grpc::Status status = Call(&FlowService::Stub::UnassignByCrmId, request, &response);
+    if (!status.ok()) return status;
+    results->push_back({ids.front(), IdOutcome::kUnassigned, response.request_id(), ""});
+    Print(response, [&] { PrintUnassignByCrmId(ids.front(), response); });
+    return status;
+  }
+
+  grpc::Status LookUp(const std::vector<std::string>& ids,
+                      std::vector<IdResult>* results) override {
+    v1::GetProspectFlowsResponse response;
+    grpc::Status status = GetProspectFlows(ids, /*by_crm=*/true, &response);
+    if (status.ok()) *results = SettleProspects(ids, flow_id_, response);
+    return status;
+  }
+
+ private:
+  const std::string flow_id_;  // empty: every flow
+  const std::string by_;
+};
+
+}  // namespace
+
+std::unique_ptr<IdCalls> UnassignCalls(const CallOptions& options,
+                                       const std::string& by_email) {
+  return std::make_unique<Unassign>(options, by_email);
+}
+
+std::unique_ptr<IdCalls> LookupCalls(const CallOptions& options, bool by_crm) {
+  return std::make_unique<Lookup>(options, by_crm);
+}
+
+std::unique_ptr<IdCalls> AssignCalls(const CallOptions& options,
+                                     const std::string& flow_id,
+                                     const std::string& owner_email,
+                                     const std::string& description) {
+  return std::make_unique<Assign>(options, flow_id, owner_email, description);
+}
+
+std::unique_ptr<IdCalls> UnassignCrmCalls(const CallOptions& options,
+                                          const std::string& flow_id,
+                                          const std::string& by_email) {
+  return std::make_unique<UnassignCrm>(options, flow_id, by_email);
+}
+
+}  // namespace gong::cli

@@ -1,0 +1,39 @@
+// The IdCalls of each many-id command, over the facade: which RPC carries
+// a chunk, how many ids it takes, how its ids are looked up when a write is
+// in doubt, and each answer printed on stdout as a single call prints it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "flow_service_call.h"
+#include "many_id_run.h"
+
+namespace gong::cli {
+
+// Gong's own bounds: 200 ids a call for unassign and the lookups, 100
+// prospects for assign, one for unassign-crm.
+inline constexpr size_t kUnassignChunk = 200;
+inline constexpr size_t kLookupChunk = 200;
+inline constexpr size_t kAssignChunk = 100;
+
+// unassign: UnassignByInstanceIds; in doubt, looked up by instance id.
+std::unique_ptr<IdCalls> UnassignCalls(const CallOptions& options,
+                                       const std::string& by_email);
+
+// prospects get: GetProspectFlows by CRM id or by instance id.
+std::unique_ptr<IdCalls> LookupCalls(const CallOptions& options, bool by_crm);
+
+// assign: AssignProspects; in doubt, unknown.
+std::unique_ptr<IdCalls> AssignCalls(const CallOptions& options,
+                                     const std::string& flow_id,
+                                     const std::string& owner_email,
+                                     const std::string& description);
+
+// unassign-crm: UnassignByCrmId, one prospect a call, from `flow_id`
+// (every flow when empty); in doubt, looked up by CRM id.
+std::unique_ptr<IdCalls> UnassignCrmCalls(const CallOptions& options,
+                                          const std::string& flow_id,
+                                          const std::string& by_email);
+
+}  // namespace gong::cli
