@@ -4,11 +4,13 @@
 
 #include <grpcpp/support/status.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "upstream/gong_request.h"
 
 namespace gong::api {
 
@@ -30,6 +32,10 @@ struct CallRecord {
   // x-request-id): empty when absent or not valid.
   std::string trace_id;
   std::string x_request_id;
+  // From the caller's x-gong-flows-priority (api/call_priority.h):
+  // interactive when absent; nullopt when the header was not valid (the
+  // call was refused for it).
+  std::optional<upstream::Priority> priority = upstream::Priority::kInteractive;
   // What of Gong's answer could not be read and was left unset (a date
   // that is not RFC 3339, say): the call succeeded, but this is logged.
   std::vector<std::string> answer_warnings;

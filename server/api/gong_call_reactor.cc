@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "api/call_priority.h"
 #include "api/invalid_request.h"
 #include "api/method_access.h"
 #include "api/status_mapping.h"
@@ -70,6 +71,7 @@ GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
   CallTrace trace = ReadCallTrace(context->client_metadata());
   record_.trace_id = std::move(trace.trace_id);
   record_.x_request_id = std::move(trace.x_request_id);
+  record_.priority = ReadCallPriority(context->client_metadata());
 }
 
 bool GongCall::Authenticate() {
@@ -106,6 +108,21 @@ bool GongCall::Authenticate() {
   return false;
 }
 
+bool GongCall::AcceptPriority() {
+  if (record_.priority.has_value()) return true;
+  // The value is the caller's: not echoed, whatever it holds.
+  ErrorDetails details;
+  details.reason = "INVALID_PRIORITY";
+  details.metadata["header"] = std::string(kPriorityHeader);
+  FinishCall(MakeErrorStatus(
+      grpc::StatusCode::INVALID_ARGUMENT,
+      absl::StrCat(kPriorityHeader,
+                   " must be \"interactive\" (the default when absent) or "
+                   "\"background\", and not both"),
+      details));
+  return false;
+}
+
 void GongCall::FinishInvalid(const ViolationList& violations) {
   FinishCall(InvalidRequestStatus(violations));
 }
@@ -121,6 +138,13 @@ void GongCall::Submit(GongSubmission submission) {
   // it (merged or not); the caller is known by now (Authenticate).
   submission.request.calls = {
       upstream::CallTag{record_.caller, record_.trace_id, record_.x_request_id}};
+  // Valid by now (AcceptPriority); were it not, the call would not jump
+  // the queue. Callers take turns by name where they are named; unnamed
+  // ones, all sharing one name, by their connection.
+  submission.request.priority =
+      record_.priority.value_or(upstream::Priority::kBackground);
+  submission.request.queue_key =
+      record_.caller != auth::kUnnamedCaller ? record_.caller : record_.peer;
   const quota::QuotaSteward::CallId id = parts_.steward->Submit(
       std::move(submission.request), std::move(submission.part),
       [this](quota::QuotaOutcome outcome) { OnOutcome(std::move(outcome)); });

@@ -1,6 +1,7 @@
 // The one skeleton of every FlowService call. GongCallReactor::Start() runs
 // the call's steps in one order, the same for every method: authenticate
-// the caller and check that its role allows the method, validate the
+// the caller and check that its role allows the method, read the call's
+// priority (a bad x-gong-flows-priority ends INVALID_ARGUMENT), validate the
 // request (an invalid one ends INVALID_ARGUMENT with a BadRequest), encode
 // it for Gong, submit it to the quota steward, decode Gong's answer and
 // fill the response. A method (an RPC) supplies
@@ -93,6 +94,10 @@ class GongCall : public grpc::ServerUnaryReactor {
   // PERMISSION_DENIED. Names the caller in the call's record either way,
   // and reports the call started.
   bool Authenticate();
+  // Whether the call's x-gong-flows-priority is valid (api/call_priority.h);
+  // if not, the call is finished INVALID_ARGUMENT (INVALID_PRIORITY) and
+  // nothing of it reaches Gong.
+  bool AcceptPriority();
   // Finishes the call INVALID_ARGUMENT with a BadRequest of `violations`
   // (at least one; see invalid_request.h).
   void FinishInvalid(const ViolationList& violations);
@@ -172,6 +177,9 @@ void GongCallReactor<Params, Result>::Start() {
   // without the right to this method, learns nothing of its request, and
   // nothing of it reaches Gong.
   if (!Authenticate()) return;
+  // Every method's, before its own validation: a caller learns of a bad
+  // header whatever its request holds.
+  if (!AcceptPriority()) return;
   Validated<Params> validated = Validate();
   if (!validated.violations.empty()) {
     FinishInvalid(validated.violations);

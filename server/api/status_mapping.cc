@@ -171,6 +171,9 @@ grpc::Status GongErrorToStatus(const upstream::GongError& error) {
 namespace {
 
 std::string RefusalMessage(const quota::QuotaRefusal& refusal) {
+  // Hours away: whole seconds say it, rounded up so that a refusal just
+  // before midnight does not say "in 0".
+  const absl::Duration until_midnight = absl::Ceil(refusal.retry_after, absl::Seconds(1));
   switch (refusal.reason) {
     case quota::QuotaRefusal::Reason::kQueueFull:
       return "too many calls are waiting for Gong's rate limit; retry later";
@@ -178,12 +181,12 @@ std::string RefusalMessage(const quota::QuotaRefusal& refusal) {
       return absl::StrCat(
           "the rest of today's Gong calls is kept for interactive calls; background "
           "calls resume at the next UTC midnight, in ",
-          absl::FormatDuration(absl::Trunc(refusal.retry_after, absl::Seconds(1))));
+          absl::FormatDuration(until_midnight));
     case quota::QuotaRefusal::Reason::kDailyLimitReached:
       return absl::StrCat(
           "today's Gong calls are spent (the daily limit); calls resume at the next UTC "
           "midnight, in ",
-          absl::FormatDuration(absl::Trunc(refusal.retry_after, absl::Seconds(1))));
+          absl::FormatDuration(until_midnight));
     case quota::QuotaRefusal::Reason::kWouldMissDeadline:
       break;
   }

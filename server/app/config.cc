@@ -110,6 +110,23 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   if (config.quota.max_pending_calls < 1) {
     return absl::InvalidArgumentError("--max_pending_calls must be at least 1");
   }
+  if (config.quota.daily_limit < 0) {
+    return absl::InvalidArgumentError("--gong_daily_limit must be 0 (no limit) or more");
+  }
+  if (config.quota.daily_reserve < 0) {
+    return absl::InvalidArgumentError("--daily_reserve must not be negative");
+  }
+  // A reserve of the whole limit would refuse every background call all
+  // day: surely not what was meant. Without a limit there is nothing to
+  // reserve, and the default reserve stands unused.
+  if (config.quota.daily_limit > 0 &&
+      config.quota.daily_reserve >= config.quota.daily_limit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--daily_reserve (", config.quota.daily_reserve,
+                     ") must be below --gong_daily_limit (", config.quota.daily_limit,
+                     "): it is the part of the day's Gong requests kept for "
+                     "interactive calls"));
+  }
   if (!config.quota_redis.empty()) {
     if (absl::Status url = redis::ParseRedisUrl(config.quota_redis).status(); !url.ok()) {
       return url;

@@ -101,6 +101,22 @@ ABSL_FLAG(int64_t, max_gong_in_flight,
           static_cast<int64_t>(kDefaults.quota.max_in_flight),
           "Gong requests awaiting an answer at once, and connections to Gong, at most; "
           "further calls wait their turn (within --max_pending_calls).");
+ABSL_FLAG(int64_t, gong_daily_limit, kDefaults.quota.daily_limit,
+          "Gong requests a UTC day may send (Gong's default daily limit is 10,000); 0 "
+          "turns the daily budget off. At the limit every call is refused "
+          "RESOURCE_EXHAUSTED (GONG_DAILY_LIMIT_REACHED) until the next UTC midnight "
+          "rather than sent for Gong's 429. With --quota_redis, the company's count "
+          "over all replicas; without it, this replica's own: divide the company's "
+          "limit by the replicas.");
+ABSL_FLAG(int64_t, daily_reserve, kDefaults.quota.daily_reserve,
+          "Of --gong_daily_limit, the Gong requests kept for interactive calls: once "
+          "the day's count reaches the limit minus this, calls with "
+          "'x-gong-flows-priority: background' are refused RESOURCE_EXHAUSTED "
+          "(DAILY_BUDGET_RESERVED) until the next UTC midnight. Below the limit.");
+ABSL_FLAG(bool, quota_fair_queueing, kDefaults.quota.fair_queueing,
+          "Interactive calls before background ones, and callers taking turns within "
+          "each. false: one first-come-first-served queue, as before priorities; for "
+          "measurements and comparison only.");
 ABSL_FLAG(std::string, quota_redis, "",
           "redis://HOST:PORT[/DB]: share Gong's quota (--gong_qps, the 429 pauses, the "
           "day's count) with every replica using the same Redis and --quota_key; "
@@ -134,6 +150,7 @@ base::LogValue Loggable(const std::string& value) { return value; }
 base::LogValue Loggable(absl::Duration value) { return absl::FormatDuration(value); }
 base::LogValue Loggable(bool value) { return value; }
 base::LogValue Loggable(int value) { return int64_t{value}; }
+base::LogValue Loggable(int64_t value) { return value; }
 base::LogValue Loggable(size_t value) { return static_cast<int64_t>(value); }
 
 // One server flag: where its value lands in FacadeConfig and how the start-up
@@ -191,6 +208,10 @@ const std::vector<ServerFlag>& ServerFlags() {
       Described(FLAGS_max_pending_calls,
                 [](auto& c) { return &c.quota.max_pending_calls; }),
       Described(FLAGS_max_gong_in_flight, [](auto& c) { return &c.quota.max_in_flight; }),
+      Described(FLAGS_gong_daily_limit, [](auto& c) { return &c.quota.daily_limit; }),
+      Described(FLAGS_daily_reserve, [](auto& c) { return &c.quota.daily_reserve; }),
+      Described(FLAGS_quota_fair_queueing,
+                [](auto& c) { return &c.quota.fair_queueing; }),
       // A password in it is refused (ValidateConfig): safe to show.
       Described(FLAGS_quota_redis, [](auto& c) { return &c.quota_redis; }),
       Described(FLAGS_quota_key, [](auto& c) { return &c.quota_key; }),

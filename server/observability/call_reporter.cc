@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "api/call_priority.h"
 #include "api/grpc_code_names.h"
 #include "base/log.h"
 
@@ -20,6 +21,10 @@ void CallReporter::CallFinished(const api::CallRecord& record) {
       {"ids", static_cast<int64_t>(record.ids)},
       {"peer", record.peer},
       {"caller", record.caller},
+      // "invalid" for a header the call was refused for: never its value.
+      {"priority", record.priority.has_value()
+                       ? std::string(api::PriorityName(*record.priority))
+                       : std::string("invalid")},
   };
   // Only what the call brought: an absent field is no empty string.
   for (const auto& [name, value] : {std::pair{"peer_identity", &record.peer_identity},

@@ -12,9 +12,11 @@ class CallReporter final : public api::CallObserver {
   explicit CallReporter(Metrics* metrics) : metrics_(metrics) {}  // may be null
 
   void CallStarted(const api::CallRecord& record) override;
-  // Logs method, code, duration_ms, ids, gong_request_id, peer, caller and,
-  // when the call had them, peer_identity, trace_id and x_request_id: never
-  // the request's ids themselves, nor its email.
+  // Logs method, code, duration_ms, ids, gong_request_id, peer, caller,
+  // priority ("interactive", "background", or "invalid" for a header the
+  // call was refused for) and, when the call had them, peer_identity,
+  // trace_id and x_request_id: never the request's ids themselves, nor its
+  // email.
   void CallFinished(const api::CallRecord& record) override;
 
  private:

@@ -1,10 +1,14 @@
 #include "observability/metrics.h"
 
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "api/call_priority.h"
 #include "api/grpc_code_names.h"
+#include "api/status_mapping.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
 #include "prometheus/text_serializer.h"
@@ -57,6 +61,46 @@ prometheus::MetricFamily Backend(absl::string_view now) {
   return family;
 }
 
+// The steward's refusals since start, by the ErrorInfo reason callers got
+// (api/status_mapping.h): every reason, those not seen yet at 0.
+prometheus::MetricFamily Refusals(const quota::QuotaSteward::Stats& stats) {
+  prometheus::MetricFamily family;
+  family.name = "gong_quota_refusals_total";
+  family.help =
+      "Calls the quota steward refused without sending them to Gong, by the reason "
+      "the caller got (QUOTA_QUEUE_FULL, QUOTA_WAIT_EXCEEDS_DEADLINE, "
+      "DAILY_BUDGET_RESERVED, GONG_DAILY_LIMIT_REACHED).";
+  family.type = prometheus::MetricType::Counter;
+  for (size_t i = 0; i < stats.refusals.size(); ++i) {
+    const quota::QuotaRefusal refusal{static_cast<quota::QuotaRefusal::Reason>(i),
+                                      absl::Milliseconds(1)};
+    prometheus::ClientMetric metric;
+    metric.label.push_back({"reason", std::string(api::MapQuotaRefusal(refusal).reason)});
+    metric.counter.value = static_cast<double>(stats.refusals[i]);
+    family.metric.push_back(std::move(metric));
+  }
+  return family;
+}
+
+// Calls waiting for their turn, by the priority they wait with.
+prometheus::MetricFamily QueueLength(const quota::QuotaSteward::Stats& stats) {
+  prometheus::MetricFamily family;
+  family.name = "gong_quota_queue_length";
+  family.help =
+      "Calls waiting for their turn under Gong's rate limit, by priority "
+      "(x-gong-flows-priority): interactive calls go first.";
+  family.type = prometheus::MetricType::Gauge;
+  for (const auto& [priority, waiting] :
+       {std::pair{upstream::Priority::kInteractive, stats.waiting_interactive},
+        std::pair{upstream::Priority::kBackground, stats.waiting_background}}) {
+    prometheus::ClientMetric metric;
+    metric.label.push_back({"priority", std::string(api::PriorityName(priority))});
+    metric.gauge.value = static_cast<double>(waiting);
+    family.metric.push_back(std::move(metric));
+  }
+  return family;
+}
+
 }  // namespace
 
 // Reads the steward's stats at scrape time, so they are never stale and
@@ -77,7 +121,7 @@ class Metrics::QuotaCollectable final : public prometheus::Collectable {
     if (!stats) return {};
     const quota::QuotaSteward::Stats s = stats();
     using prometheus::MetricType;
-    return {
+    std::vector<prometheus::MetricFamily> families = {
         Single("gong_quota_waiting_calls",
                "Calls waiting for their turn under Gong's rate limit.", MetricType::Gauge,
                s.waiting_calls),
@@ -96,7 +140,20 @@ class Metrics::QuotaCollectable final : public prometheus::Collectable {
                "Gong requests for a part of a coalesced request Gong refused (400, 404, "
                "409, 422), sent so that each caller gets its own answer.",
                MetricType::Counter, s.split_requests),
+        Refusals(s),
+        QueueLength(s),
     };
+    // Without a daily limit there is no budget: no series, rather than a
+    // number that would read as one.
+    if (s.daily_budget_left.has_value()) {
+      families.push_back(Single(
+          "gong_daily_budget_left",
+          "Gong requests left this UTC day under --gong_daily_limit (the company's "
+          "with --quota_redis, else this replica's); background calls stop at "
+          "--daily_reserve, every call at 0.",
+          MetricType::Gauge, static_cast<double>(*s.daily_budget_left)));
+    }
+    return families;
   }
 
  private:

@@ -231,6 +231,16 @@ TEST(MapQuotaRefusalTest, QuotaRefusalsAreResourceExhausted) {
       quota::QuotaRefusal::WouldMissDeadline(absl::Seconds(1));
   EXPECT_EQ(MapQuotaRefusal(too_late).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(MapQuotaRefusal(too_late).reason, "QUOTA_WAIT_EXCEEDS_DEADLINE");
+
+  const quota::QuotaRefusal reserved =
+      quota::QuotaRefusal::DailyBudgetReserved(absl::Hours(3));
+  EXPECT_EQ(MapQuotaRefusal(reserved).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(MapQuotaRefusal(reserved).reason, "DAILY_BUDGET_RESERVED");
+
+  const quota::QuotaRefusal spent =
+      quota::QuotaRefusal::DailyLimitReached(absl::Hours(3));
+  EXPECT_EQ(MapQuotaRefusal(spent).code, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(MapQuotaRefusal(spent).reason, "GONG_DAILY_LIMIT_REACHED");
 }
 
 // --- GongErrorToStatus -------------------------------------------------------
@@ -462,6 +472,26 @@ TEST(QuotaRefusalToStatusTest, QuotaRefusalsCarryRetryInfo) {
            QuotaRow{quota::QuotaRefusal::QueueFull(absl::Seconds(1)), "QUOTA_QUEUE_FULL",
                     "too many calls are waiting for Gong's rate limit; retry later", 1,
                     0},
+           // Until the next UTC midnight, however far: never capped at
+           // --max_gong_pause, and to the nanosecond in RetryInfo (the
+           // message says whole seconds, rounded up).
+           QuotaRow{quota::QuotaRefusal::DailyBudgetReserved(
+                        absl::Hours(17) + absl::Seconds(5) + absl::Milliseconds(750)),
+                    "DAILY_BUDGET_RESERVED",
+                    "the rest of today's Gong calls is kept for interactive calls; "
+                    "background calls resume at the next UTC midnight, in 17h6s",
+                    17 * 3600 + 5, 750000000},
+           QuotaRow{quota::QuotaRefusal::DailyLimitReached(absl::Seconds(86399)),
+                    "GONG_DAILY_LIMIT_REACHED",
+                    "today's Gong calls are spent (the daily limit); calls resume at "
+                    "the next UTC midnight, in 23h59m59s",
+                    86399, 0},
+           // A refusal a moment before midnight still says to wait a moment.
+           QuotaRow{quota::QuotaRefusal::DailyLimitReached(absl::ZeroDuration()),
+                    "GONG_DAILY_LIMIT_REACHED",
+                    "today's Gong calls are spent (the daily limit); calls resume at "
+                    "the next UTC midnight, in 1s",
+                    0, 1000000},
        }) {
     SCOPED_TRACE(row.reason);
     const grpc::Status status = QuotaRefusalToStatus(row.refusal);

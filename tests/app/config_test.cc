@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include "absl/time/time.h"
@@ -55,6 +56,11 @@ TEST(FacadeConfigTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(config.quota.max_attempts, 3);
   EXPECT_EQ(config.quota.max_pause, absl::Seconds(60));
   EXPECT_EQ(config.quota.max_pending_calls, 10000u);
+  // Gong's default daily limit, a tenth of it kept for interactive calls,
+  // and priorities with turns between callers.
+  EXPECT_EQ(config.quota.daily_limit, 10000);
+  EXPECT_EQ(config.quota.daily_reserve, 1000);
+  EXPECT_TRUE(config.quota.fair_queueing);
   // "Gong's quota": a 25 ms window margin, backoff from 250 ms up to 5 s.
   EXPECT_EQ(config.quota.window_margin, absl::Milliseconds(25));
   EXPECT_EQ(config.quota.initial_backoff, absl::Milliseconds(250));
@@ -266,6 +272,46 @@ TEST(QuotaKeyTest, DefaultsToGongsHost) {
   EXPECT_EQ(QuotaKey(config), "gong-flows:127.0.0.1");
   config.quota_key = "acme";
   EXPECT_EQ(QuotaKey(config), "acme");
+}
+
+TEST(ValidateConfigTest, TheDailyBudgetIsOffOrAboveItsReserve) {
+  struct Case {
+    int64_t limit;
+    int64_t reserve;
+    const char* refused_flag;  // null: accepted
+  };
+  const Case cases[] = {
+      {10000, 1000, nullptr},
+      {50, 10, nullptr},
+      {50, 49, nullptr},
+      {50, 0, nullptr},  // no reserve: background calls go on to the limit
+      {1, 0, nullptr},
+      {0, 1000, nullptr},  // no limit: the reserve is not used
+      {0, 0, nullptr},
+      {int64_t{1} << 62, 1000, nullptr},
+      {-1, 0, "--gong_daily_limit"},
+      {std::numeric_limits<int64_t>::min(), 0, "--gong_daily_limit"},
+      {50, -1, "--daily_reserve"},
+      {0, -1, "--daily_reserve"},
+      {50, 50, "--daily_reserve"},
+      {50, 51, "--daily_reserve"},
+      {1, 1, "--daily_reserve"},
+      {10, std::numeric_limits<int64_t>::max(), "--daily_reserve"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message()
+                 << "limit " << c.limit << ", reserve " << c.reserve);
+    FacadeConfig config;
+    config.quota.daily_limit = c.limit;
+    config.quota.daily_reserve = c.reserve;
+    const absl::Status status = ValidateConfig(config);
+    if (c.refused_flag == nullptr) {
+      EXPECT_TRUE(status.ok()) << status;
+    } else {
+      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_THAT(status.message(), HasSubstr(c.refused_flag));
+    }
+  }
 }
 
 TEST(ValidateConfigTest, ASharedQuotaNeedsARedisUrlALimitAndASmallerFallback) {

@@ -38,7 +38,8 @@ auto Fields(const FacadeConfig& c) {
                   c.metrics_listen, c.tls_cert_file, c.tls_key_file, c.tls_client_ca_file,
                   c.caller_tokens_file, c.gong_credentials_dir, c.quota.gong_qps,
                   c.quota.coalesce, c.quota.max_attempts, c.quota.max_pause,
-                  c.quota.max_pending_calls, c.quota.max_in_flight, c.quota_redis,
+                  c.quota.max_pending_calls, c.quota.max_in_flight, c.quota.daily_limit,
+                  c.quota.daily_reserve, c.quota.fair_queueing, c.quota_redis,
                   c.quota_key, c.quota_fallback_qps);
 }
 
@@ -171,6 +172,9 @@ TEST(DescribeConfigTest, KeepsTheStartUpLineFieldsAndTheirTypes) {
       {"max_gong_pause", std::string("1m")},
       {"max_pending_calls", int64_t{10000}},
       {"max_gong_in_flight", int64_t{100}},
+      {"gong_daily_limit", int64_t{10000}},
+      {"daily_reserve", int64_t{1000}},
+      {"quota_fair_queueing", true},
       {"max_request_bytes", int64_t{1} << 20},
       {"max_concurrent_streams", int64_t{1000}},
       {"max_grpc_memory_bytes", int64_t{128} << 20},
@@ -202,6 +206,27 @@ TEST(DescribeConfigTest, SaysWhetherTlsAndMutualTlsAreOn) {
 
   EXPECT_TRUE(*Find(fields, "tls") == base::LogValue(true));
   EXPECT_TRUE(*Find(fields, "mutual_tls") == base::LogValue(true));
+}
+
+// The daily budget's flags and their variables, by the names operators
+// and the manifests use, into the steward's options.
+TEST(ConfigFromFlagsTest, TheDailyBudgetAndFairQueueingReachTheStewardsOptions) {
+  absl::FlagSaver saver;
+  SetThroughEnvironment("gong_daily_limit", "50");
+  SetThroughEnvironment("daily_reserve", "10");
+  SetThroughEnvironment("quota_fair_queueing", "false");
+
+  const FacadeConfig config = ConfigFromFlags();
+
+  EXPECT_EQ(config.quota.daily_limit, 50);
+  EXPECT_EQ(config.quota.daily_reserve, 10);
+  EXPECT_FALSE(config.quota.fair_queueing);
+  // 0 turns the budget off; a negative count is kept for ValidateConfig to
+  // refuse by name, not turned into something else.
+  SetThroughEnvironment("gong_daily_limit", "0");
+  SetThroughEnvironment("daily_reserve", "-1");
+  EXPECT_EQ(ConfigFromFlags().quota.daily_limit, 0);
+  EXPECT_EQ(ConfigFromFlags().quota.daily_reserve, -1);
 }
 
 // Kubernetes sets the variables, an operator adds a flag by hand: the flag,

@@ -8,12 +8,14 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -89,6 +91,10 @@ class SandboxGong::Impl {
     absl::MutexLock lock(&mu_);
     return request_count_;
   }
+  int64_t TooManyRequestsCount() const {
+    absl::MutexLock lock(&mu_);
+    return too_many_requests_;
+  }
 
  private:
   void Configure();
@@ -104,6 +110,10 @@ class SandboxGong::Impl {
   };
   Arrival Record(const httplib::Request& req);
   bool AdmitUnderLimit(int qps_limit);
+  // Counts the request in its UTC day and returns nullopt; or, once the
+  // day's count has reached `daily_limit` (0: none), counts nothing and
+  // returns the seconds to the next UTC midnight, for Retry-After.
+  std::optional<int64_t> OverDailyLimit(int64_t daily_limit);
   void SleepUnlessStopping(absl::Duration delay);
   void Send(const Reply& reply, const httplib::Request& req,
             httplib::Response& res);
@@ -125,6 +135,11 @@ class SandboxGong::Impl {
   int64_t request_count_ ABSL_GUARDED_BY(mu_) = 0;
   // Times of the calls admitted under qps_limit, oldest first.
   std::deque<absl::Time> window_ ABSL_GUARDED_BY(mu_);
+  // The requests of the UTC day numbered day_ (days since the epoch).
+  int64_t day_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t day_count_ ABSL_GUARDED_BY(mu_) = 0;
+  // The 429 answers given.
+  int64_t too_many_requests_ ABSL_GUARDED_BY(mu_) = 0;
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);  // the answers' trace ids
   // Wakes handlers sleeping out a delay when the sandbox stops. A condition
   // variable rather than mu_.Await: absl::Mutex re-evaluates every waiter's
@@ -253,6 +268,13 @@ Reply SandboxGong::Impl::Answer(const Endpoint& endpoint, const httplib::Request
     return ErrorReply(request_id, 429, StatusText(429),
                       behavior.retry_after_seconds);
   }
+  if (const std::optional<int64_t> until_midnight =
+          OverDailyLimit(behavior.daily_limit)) {
+    return ErrorReply(request_id, 429,
+                      absl::StrCat(StatusText(429), " (the daily limit of ",
+                                   behavior.daily_limit, " calls)"),
+                      *until_midnight);
+  }
   const int forced = behavior.force_status;
   if (forced != 0 && forced != 200) {
     if (forced >= 200 && forced < 300) return {forced, "{}"};
@@ -307,6 +329,24 @@ bool SandboxGong::Impl::AdmitUnderLimit(int qps_limit) {
   return true;
 }
 
+std::optional<int64_t> SandboxGong::Impl::OverDailyLimit(int64_t daily_limit) {
+  constexpr int64_t kSecondsADay = 24 * 60 * 60;
+  const absl::Time now = absl::Now();
+  const int64_t day = absl::ToUnixSeconds(now) / kSecondsADay;  // now is past 1970
+  absl::MutexLock lock(&mu_);
+  if (day != day_) {
+    day_ = day;
+    day_count_ = 0;
+  }
+  if (daily_limit > 0 && day_count_ >= daily_limit) {
+    const absl::Time midnight = absl::FromUnixSeconds((day + 1) * kSecondsADay);
+    return std::max<int64_t>(
+        1, absl::ToInt64Seconds(absl::Ceil(midnight - now, absl::Seconds(1))));
+  }
+  ++day_count_;
+  return std::nullopt;
+}
+
 void SandboxGong::Impl::SleepUnlessStopping(absl::Duration delay) {
   std::unique_lock<std::mutex> lock(stop_mu_);
   stop_cv_.wait_for(lock, absl::ToChronoNanoseconds(delay), [this] { return stopping_; });
@@ -319,7 +359,16 @@ void SandboxGong::Impl::Send(const Reply& reply, const httplib::Request& req,
   if (reply.retry_after_seconds >= 0) {
     res.set_header("Retry-After", std::to_string(reply.retry_after_seconds));
   }
-  Log(req, std::to_string(reply.status));
+  if (reply.status != 429) {
+    Log(req, std::to_string(reply.status));
+    return;
+  }
+  int64_t too_many_requests;
+  {
+    absl::MutexLock lock(&mu_);
+    too_many_requests = ++too_many_requests_;
+  }
+  Log(req, absl::StrCat("429 (429 answers so far: ", too_many_requests, ")"));
 }
 
 void SandboxGong::Impl::Log(const httplib::Request& req,
@@ -359,5 +408,8 @@ std::vector<RecordedRequest> SandboxGong::Requests() const {
   return impl_->Requests();
 }
 int64_t SandboxGong::RequestCount() const { return impl_->RequestCount(); }
+int64_t SandboxGong::TooManyRequestsCount() const {
+  return impl_->TooManyRequestsCount();
+}
 
 }  // namespace gong::sandbox

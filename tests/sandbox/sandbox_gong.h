@@ -16,8 +16,8 @@
 // ids are instances of a default flow (kDefaultFlowId in sandbox_flows.h).
 // A test (or the gong-sandbox binary's flags) can make every endpoint
 // misbehave: answer any status, answer late, drop the connection, send a
-// body that is not JSON, or limit itself to N calls a second with 429 and
-// Retry-After, as Gong does.
+// body that is not JSON, or limit itself to N calls a second, or N calls a
+// UTC day, with 429 and Retry-After, as Gong does.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +60,13 @@ struct Behavior {
   // company's.
   int qps_limit = 0;
   int64_t retry_after_seconds = 1;
+  // More than this many requests in one UTC day are answered 429 in Gong's
+  // error shape, with Retry-After saying the seconds to the next UTC
+  // midnight. 0 turns the limit off. As for qps_limit, the requests of all
+  // endpoints count together; a request refused for either limit does not
+  // count. The day's count is kept whatever the behaviour (Gong counts
+  // every day), so a limit set at noon counts the morning's requests.
+  int64_t daily_limit = 0;
   // Unassign by instance id only. Non-empty: a request holding this id is
   // refused whole with a 400 (as Gong refuses a request one of whose ids it
   // finds invalid), and none of its ids are unassigned.
@@ -93,7 +100,8 @@ struct Options {
   // as long as the client keeps it alive, so this should be at least the
   // number of connections clients hold at once; more wait in a queue.
   int threads = 64;
-  // One line per request on stderr: method, path, status (never headers).
+  // One line per request on stderr: method, path, status (never headers);
+  // a 429's line also counts the 429 answers so far.
   bool log_requests = false;
 };
 
@@ -152,6 +160,9 @@ class SandboxGong {
   static constexpr size_t kMaxRecorded = 10000;
   std::vector<RecordedRequest> Requests() const;
   int64_t RequestCount() const;  // all requests ever received
+  // All 429 answers ever given (for qps_limit, daily_limit or a forced
+  // status): what a test checks the facade never provoked.
+  int64_t TooManyRequestsCount() const;
 
  private:
   class Impl;

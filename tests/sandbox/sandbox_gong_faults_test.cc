@@ -1,11 +1,18 @@
 // Tests of the sandbox's injected faults (forced status and body, delay,
-// dropped connection, rate limit) and of its behaviour under concurrency.
+// dropped connection, rate limit, daily limit) and of its behaviour under
+// concurrency.
 #include <curl/curl.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -208,6 +215,148 @@ TEST_F(SandboxFaultsTest, QpsLimitSlidesOverAdmittedRequestsOnly) {
          "ones were a second old";
   EXPECT_EQ(CountStatus(later, 429), 0);
   EXPECT_EQ(Unassign({"4"})->status, 429);
+}
+
+// The UTC day holding `t`, as days since the epoch.
+int64_t UtcDay(absl::Time t) { return absl::ToUnixSeconds(t) / (24 * 60 * 60); }
+
+// Seconds from `t` to the UTC midnight after it, rounded up.
+int64_t SecondsToMidnight(absl::Time t) {
+  const absl::Time midnight = absl::FromUnixSeconds((UtcDay(t) + 1) * 24 * 60 * 60);
+  return absl::ToInt64Seconds(absl::Ceil(midnight - t, absl::Seconds(1)));
+}
+
+// Runs `run` with stderr sent to a file, and returns what it wrote there.
+template <typename Run>
+std::string StderrOf(Run run) {
+  char path[] = "/tmp/sandbox_gong_faults_test.XXXXXX";
+  const int file = mkstemp(path);
+  unlink(path);
+  std::fflush(stderr);
+  const int saved = dup(STDERR_FILENO);
+  dup2(file, STDERR_FILENO);
+  run();
+  std::fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  std::string written;
+  char buffer[4096];
+  lseek(file, 0, SEEK_SET);
+  for (ssize_t n; (n = read(file, buffer, sizeof buffer)) > 0;) written.append(buffer, n);
+  close(file);
+  return written;
+}
+
+// Past the day's limit every endpoint answers Gong's 429 with Retry-After
+// to the next UTC midnight; the requests of all endpoints count together,
+// the refused ones do not count, and the day's count outlives a change of
+// behaviour. Each 429 is counted, in-process and in the request log.
+TEST_F(SandboxFaultsTest, DailyLimitAnswers429UntilTheNextUtcMidnight) {
+  Behavior behavior;
+  behavior.daily_limit = 5;
+  Options options = WithBehavior(behavior);
+  options.log_requests = true;
+  StartSandbox(options);
+  const absl::Time start = absl::Now();
+  std::vector<httplib::Result> refused;
+  absl::Time refusals_began;
+  const std::string log = StderrOf([&] {
+    std::vector<httplib::Result> admitted;
+    admitted.push_back(Unassign({"1"}));
+    admitted.push_back(
+        Post(R"({"flowInstanceIds":["2"]})", kBasicAuth, "/v2/flows/prospects"));
+    admitted.push_back(NewClient()->Get("/v2/flows?flowOwnerEmail=ana@example.com",
+                                        {{"Authorization", kBasicAuth}}));
+    admitted.push_back(Unassign({"2"}));
+    admitted.push_back(Post(R"({"crmProspectId":"crm-nobody"})", kBasicAuth,
+                            "/v2/flows/prospects/unassign-flows-by-crm-id"));
+    EXPECT_EQ(CountStatus(admitted, 429), 0);
+    refusals_began = absl::Now();
+    refused.push_back(Unassign({"3"}));
+    refused.push_back(NewClient()->Get("/v2/flows?flowOwnerEmail=ana@example.com",
+                                       {{"Authorization", kBasicAuth}}));
+  });
+  const absl::Time refusals_ended = absl::Now();
+  if (UtcDay(start) != UtcDay(refusals_ended)) {
+    GTEST_SKIP() << "a UTC midnight passed during the test: the day's count restarted";
+  }
+  ASSERT_EQ(refused.size(), 2u);
+  for (const httplib::Result& result : refused) {
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 429);
+    int64_t retry_after = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(result->get_header_value("Retry-After"), &retry_after))
+        << result->get_header_value("Retry-After");
+    EXPECT_GE(retry_after, SecondsToMidnight(refusals_ended));
+    EXPECT_LE(retry_after, SecondsToMidnight(refusals_began));
+    const nlohmann::json body = BodyJson(result);
+    EXPECT_FALSE(body["requestId"].get<std::string>().empty());
+    EXPECT_THAT(body["errors"][0].get<std::string>(), HasSubstr("daily limit of 5"));
+  }
+  EXPECT_TRUE(sandbox_->IsAssigned("3"));  // refused, so not done
+  EXPECT_EQ(sandbox_->TooManyRequestsCount(), 2);
+  EXPECT_THAT(log, HasSubstr(absl::StrCat("POST ", kUnassignPath,
+                                          " 429 (429 answers so far: 1)\n")));
+  EXPECT_THAT(log, HasSubstr("GET /v2/flows 429 (429 answers so far: 2)\n"));
+  EXPECT_THAT(log, HasSubstr(absl::StrCat("POST ", kUnassignPath, " 200\n")));
+
+  // Two more a day: the five admitted still count, the two refused do not.
+  behavior.daily_limit = 7;
+  sandbox_->SetBehavior(behavior);
+  EXPECT_EQ(Unassign({"3"})->status, 200);
+  EXPECT_EQ(NewClient()
+                ->Get("/v2/flows?flowOwnerEmail=ana@example.com",
+                      {{"Authorization", kBasicAuth}})
+                ->status,
+            200);
+  EXPECT_EQ(Unassign({"1"})->status, 429);
+  if (UtcDay(start) != UtcDay(absl::Now())) {
+    GTEST_SKIP() << "a UTC midnight passed during the test: the day's count restarted";
+  }
+  EXPECT_EQ(sandbox_->TooManyRequestsCount(), 3);
+
+  // Off: nothing is refused, and the count goes on.
+  behavior.daily_limit = 0;
+  sandbox_->SetBehavior(behavior);
+  EXPECT_NE(Unassign({"1"})->status, 429);
+  EXPECT_EQ(sandbox_->TooManyRequestsCount(), 3);
+}
+
+// Many requests at once against the day's limit: exactly the limit's
+// worth are served and every other one is a counted 429, however they
+// interleave.
+TEST_F(SandboxFaultsTest, DailyLimitHoldsUnderConcurrentRequests) {
+  constexpr int kCalls = 120;
+  constexpr int64_t kLimit = 45;
+  Options options = WithAssigned({"1"});
+  options.threads = kCalls + 16;
+  options.behavior.daily_limit = kLimit;
+  StartSandbox(options);
+  read_timeout_seconds_ = 60;
+  const absl::Time start = absl::Now();
+
+  std::vector<int> statuses(kCalls, 0);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&, i] {
+      httplib::Result result = NewClient()->Get(
+          "/v2/flows?flowOwnerEmail=ana@example.com", {{"Authorization", kBasicAuth}});
+      if (result) statuses[i] = result->status;
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  if (UtcDay(start) != UtcDay(absl::Now())) {
+    GTEST_SKIP() << "a UTC midnight passed during the test: the day's count restarted";
+  }
+  int served = 0;
+  int refused = 0;
+  for (int status : statuses) {
+    served += status == 200;
+    refused += status == 429;
+  }
+  EXPECT_EQ(served, kLimit);
+  EXPECT_EQ(refused, kCalls - kLimit);
+  EXPECT_EQ(sandbox_->TooManyRequestsCount(), kCalls - kLimit);
 }
 
 TEST_F(SandboxFaultsTest, ServesHundredsOfDelayedCallsConcurrently) {

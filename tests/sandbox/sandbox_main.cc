@@ -43,7 +43,10 @@ ABSL_FLAG(bool, drop_connection, false,
           "Close every call's connection without an answer");
 ABSL_FLAG(bool, garbage, false, "Answer 200 with a body that is not JSON");
 ABSL_FLAG(int, qps, 0, "Answer 429 past this many calls a second, as Gong does (0: off)");
-ABSL_FLAG(int, retry_after, 1, "Retry-After seconds sent with 429");
+ABSL_FLAG(int, retry_after, 1, "Retry-After seconds sent with --qps's 429");
+ABSL_FLAG(int64_t, daily_limit, 0,
+          "Answer 429 past this many calls a UTC day, with Retry-After to the next "
+          "UTC midnight, as Gong does past its daily limit (0: off)");
 ABSL_FLAG(bool, assign_all, false,
           "Treat every id as assigned, so every unassign-by-instance-id call "
           "succeeds");
@@ -123,6 +126,10 @@ absl::StatusOr<gong::sandbox::Options> OptionsFromFlags() {
   }
   behavior.qps_limit = absl::GetFlag(FLAGS_qps);
   behavior.retry_after_seconds = absl::GetFlag(FLAGS_retry_after);
+  behavior.daily_limit = absl::GetFlag(FLAGS_daily_limit);
+  if (behavior.daily_limit < 0) {
+    return absl::InvalidArgumentError("--daily_limit must be 0 (off) or more");
+  }
   behavior.assume_assigned = absl::GetFlag(FLAGS_assign_all);
   return options;
 }
