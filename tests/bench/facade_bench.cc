@@ -215,13 +215,15 @@ std::unique_ptr<Server> Facade(const Server& upstream,
   const std::string bin = absl::GetFlag(FLAGS_facade_bin).empty()
                               ? BinDir() + "/gong-flows-server"
                               : absl::GetFlag(FLAGS_facade_bin);
-  // Deployed defaults (per-call log line, metrics) but the limiter off.
+  // Deployed defaults (per-call log line, metrics) but the limiter off, and
+  // the day's budget too: one throughput run sends more than Gong's day.
   std::vector<std::string> argv = {
       bin,
       "--listen=127.0.0.1:0",
       "--metrics_listen=127.0.0.1:0",
       absl::StrCat("--gong_base_url=http://", upstream.address()),
       "--gong_qps=0",
+      "--gong_daily_limit=0",
       "--drain_delay=0s"};
   argv.insert(argv.end(), more_flags.begin(), more_flags.end());
   return std::make_unique<Server>(
