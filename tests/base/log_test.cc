@@ -14,30 +14,11 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/captured_stderr.h"
 
 namespace gong::base {
 namespace {
 
-// Runs `log` with stderr sent to a file, and returns what it wrote.
-template <typename Log>
-std::string StderrOf(Log log) {
-  char path[] = "/tmp/log_test.XXXXXX";
-  const int file = mkstemp(path);
-  unlink(path);
-  std::fflush(stderr);
-  const int saved = dup(STDERR_FILENO);
-  dup2(file, STDERR_FILENO);
-  log();
-  std::fflush(stderr);
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  std::string text;
-  char buffer[4096];
-  lseek(file, 0, SEEK_SET);
-  for (ssize_t n; (n = read(file, buffer, sizeof buffer)) > 0;) text.append(buffer, n);
-  close(file);
-  return text;
-}
 
 // The line with its timestamp taken out, after checking its shape.
 std::string WithoutTimestamp(const std::string& line) {
@@ -48,7 +29,7 @@ std::string WithoutTimestamp(const std::string& line) {
 }
 
 TEST(LogTest, OneObjectALineWithTheFieldsInTheOrderGiven) {
-  const std::string text = StderrOf([] {
+  const std::string text = support::StderrOf([] {
     LogInfo("call", {{"method", std::string("gong.flows.v1.FlowService/ListFlows")},
                      {"ids", int64_t{200}},
                      {"negative", int64_t{-7}},
@@ -64,12 +45,12 @@ TEST(LogTest, OneObjectALineWithTheFieldsInTheOrderGiven) {
 }
 
 TEST(LogTest, ErrorsSayTheirLevel) {
-  EXPECT_EQ(WithoutTimestamp(StderrOf([] { LogError("redis down"); })),
+  EXPECT_EQ(WithoutTimestamp(support::StderrOf([] { LogError("redis down"); })),
             "{\"level\":\"error\",\"msg\":\"redis down\"}\n");
 }
 
 TEST(LogTest, StringsAreEscaped) {
-  const std::string text = StderrOf([] {
+  const std::string text = support::StderrOf([] {
     LogInfo("a \"quoted\" msg", {{"path", std::string("C:\\dir")},
                                  {"lines", std::string("one\ntwo\tthree\r")},
                                  {"control", std::string("\x01\x1f")},
@@ -82,7 +63,7 @@ TEST(LogTest, StringsAreEscaped) {
 }
 
 TEST(LogTest, UnicodeIsKeptAndInvalidUtf8IsReplaced) {
-  const std::string text = StderrOf([] {
+  const std::string text = support::StderrOf([] {
     LogInfo("call",
             {{"name", std::string("Zoë 😀")}, {"peer", std::string("ipv4:bad\xff\xfe")}});
   });
@@ -92,7 +73,7 @@ TEST(LogTest, UnicodeIsKeptAndInvalidUtf8IsReplaced) {
 }
 
 TEST(LogTest, StringListsAreArraysOfEscapedStrings) {
-  const std::string text = StderrOf([] {
+  const std::string text = support::StderrOf([] {
     LogInfo("gong request", {{"trace_ids", LogStrings{"4bf92f35", "a\"b", "\x01"}},
                              {"none", LogStrings{}},
                              {"bad", LogStrings{"x\xff"}},
@@ -109,7 +90,7 @@ TEST(LogTest, StringListsAreArraysOfEscapedStrings) {
 }
 
 TEST(LogTest, NumbersReadBackAsTheyWere) {
-  const std::string text = StderrOf([] {
+  const std::string text = support::StderrOf([] {
     LogInfo("n", {{"a", 1.0},
                   {"b", 0.1},
                   {"c", 1e-7},
@@ -124,7 +105,7 @@ TEST(LogTest, NumbersReadBackAsTheyWere) {
 
 TEST(LogTest, TheTimestampIsNowInUtcToTheMillisecond) {
   const absl::Time before = absl::Now();
-  const std::string text = StderrOf([] { LogInfo("tick"); });
+  const std::string text = support::StderrOf([] { LogInfo("tick"); });
   const absl::Time after = absl::Now();
   const auto line = nlohmann::json::parse(text);
   absl::Time logged;

@@ -374,7 +374,7 @@ TEST(ManyIdRunTest, IdsTheFacadeRefusesFailAloneAndTheRestGoAgain) {
 }
 
 TEST(ManyIdRunTest, AWaitPastGiveUpAfterStopsTheRunAndSaysWhenToResume) {
-  FakeCalls calls(1, /*write=*/true, /*can_look_up=*/true);
+  FakeCalls calls(5, /*write=*/true, /*can_look_up=*/true);
   calls.send = [](const std::vector<std::string>&, int, std::vector<IdResult>*) {
     return FacadeStatus(grpc::StatusCode::RESOURCE_EXHAUSTED, "DAILY_BUDGET_RESERVED", {},
                         absl::Hours(5));
@@ -391,30 +391,14 @@ TEST(ManyIdRunTest, AWaitPastGiveUpAfterStopsTheRunAndSaysWhenToResume) {
   EXPECT_GE(report.resume_after, before + absl::Hours(5));
   EXPECT_THAT(calls.Sent(), SizeIs(1));
   EXPECT_EQ(report.Done(), 0u);
-}
-
-TEST(ManyIdRunTest, AWriteRefusedUnsentWhenTheRunStopsIsMarkedNotSent) {
-  FakeCalls calls(5, /*write=*/true, /*can_look_up=*/true);
-  calls.send = [](const std::vector<std::string>&, int, std::vector<IdResult>*) {
-    return FacadeStatus(grpc::StatusCode::RESOURCE_EXHAUSTED, "DAILY_BUDGET_RESERVED", {},
-                        absl::Hours(5));
-  };
-  Sink sink;
-  RunOptions options = Fast();
-  options.parallel = 1;
-  options.give_up_after = absl::Minutes(1);
-  ManyIdRun run(&calls, options, sink.Get());
-  const RunReport report = run.Run(Ids(10), {});
-  ASSERT_TRUE(report.stopped);
-  // The 5 sent were refused before anything was done: a resume sends them
-  // without a lookup. The 5 never sent are not in the file at all.
+  // The 5 sent were refused before anything was done: marked so, a resume
+  // sends them without a lookup. The 5 never sent are not in the file.
   absl::flat_hash_map<std::string, std::vector<IdOutcome>> lines;
   for (const IdResult& line : sink.Lines()) lines[line.id].push_back(line.outcome);
   ASSERT_THAT(lines, SizeIs(5));
   for (const auto& [id, outcomes] : lines) {
     EXPECT_THAT(outcomes, ElementsAre(IdOutcome::kSending, IdOutcome::kNotSent)) << id;
   }
-  EXPECT_FALSE(IsFinal(IdOutcome::kNotSent));
 }
 
 TEST(ManyIdRunTest, AnswersThatSkipAnIdLeaveAWriteUnknown) {

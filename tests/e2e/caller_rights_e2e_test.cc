@@ -78,16 +78,6 @@ class CallerRightsTest : public ServerProcess {
     return done.get_future().get();
   }
 
-  // /metrics of the server, from the port its start-up line names.
-  std::vector<Sample> Scrape() {
-    for (const nlohmann::json& line : LogLines()) {
-      if (line.contains("metrics_port")) {
-        return ScrapeMetrics(line["metrics_port"].get<int>());
-      }
-    }
-    ADD_FAILURE() << "no metrics_port in the log";
-    return {};
-  }
 
   fs::path dir_;
 };

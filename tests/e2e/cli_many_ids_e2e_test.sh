@@ -49,7 +49,7 @@ for line in open(sys.argv[2]):
     if not line.strip():
         continue
     record = json.loads(line)
-    if record["outcome"] != "sending":
+    if record["outcome"] not in ("sending", "not_sent"):
         finals[record["id"]].append(record["outcome"])
 wrong = [(i, finals.get(i)) for i in ids if finals.get(i) != ["unassigned"]]
 extra = set(finals) - set(ids)

@@ -114,16 +114,6 @@ class DailyBudgetTest : public ServerProcess {
   // began again, so what follows would not hold.
   bool SameUtcDay() const { return UtcDay(started_) == UtcDay(absl::Now()); }
 
-  std::vector<Sample> Scrape() {
-    for (const nlohmann::json& line : LogLines()) {
-      if (line.contains("metrics_port")) {
-        return ScrapeMetrics(line["metrics_port"].get<int>());
-      }
-    }
-    ADD_FAILURE() << "no metrics_port in the log";
-    return {};
-  }
-
   absl::Time started_;
   int next_id_ = 1;
 };

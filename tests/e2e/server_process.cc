@@ -70,4 +70,14 @@ grpc::Status ServerProcess::Call(const std::string& id, const std::string& email
                                       response != nullptr ? response : &ignored);
 }
 
+std::vector<Sample> ServerProcess::Scrape() {
+  for (const nlohmann::json& line : LogLines()) {
+    if (line.contains("metrics_port")) {
+      return ScrapeMetrics(line["metrics_port"].get<int>());
+    }
+  }
+  ADD_FAILURE() << "no metrics_port in the log";
+  return {};
+}
+
 }  // namespace gong::e2e

@@ -14,6 +14,7 @@
 
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "metrics_scrape.h"
 #include "sandbox/sandbox_gong.h"
 #include "subprocess.h"
 
@@ -38,6 +39,10 @@ class ServerProcess : public ::testing::Test {
   std::vector<nlohmann::json> LogLines();
   // Those whose "msg" is `message`.
   std::vector<nlohmann::json> LogLines(const std::string& message);
+
+  // The server's /metrics, from the port its start-up line names (started
+  // with --metrics_listen); fails the test when no line names one.
+  std::vector<Sample> Scrape();
 
   // UnassignByInstanceIds of `id`, with a ten-second deadline.
   grpc::Status Call(const std::string& id, const std::string& email = "",

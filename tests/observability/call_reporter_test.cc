@@ -14,36 +14,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/captured_stderr.h"
 
 namespace gong::observability {
 namespace {
 
 // The JSON lines `record`'s report writes to stderr.
 std::vector<nlohmann::json> LinesLoggedFor(const api::CallRecord& record) {
-  char path[] = "/tmp/call_reporter_test.XXXXXX";
-  const int file = mkstemp(path);
-  unlink(path);
-  std::fflush(stderr);
-  const int saved = dup(STDERR_FILENO);
-  dup2(file, STDERR_FILENO);
-  CallReporter(/*metrics=*/nullptr).CallFinished(record);
-  std::fflush(stderr);
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  std::string written;
-  char buffer[4096];
-  lseek(file, 0, SEEK_SET);
-  for (ssize_t n; (n = read(file, buffer, sizeof buffer)) > 0;) written.append(buffer, n);
-  close(file);
-  std::vector<nlohmann::json> lines;
-  size_t start = 0;
-  for (size_t end; (end = written.find('\n', start)) != std::string::npos;
-       start = end + 1) {
-    lines.push_back(nlohmann::json::parse(written.substr(start, end - start), nullptr,
-                                          /*allow_exceptions=*/false));
-    EXPECT_TRUE(lines.back().is_object()) << written.substr(start, end - start);
-  }
-  return lines;
+  return support::JsonLines(support::StderrOf(
+      [&] { CallReporter(/*metrics=*/nullptr).CallFinished(record); }));
 }
 
 TEST(CallReporterTest, TheCallsLineSaysItsPriority) {

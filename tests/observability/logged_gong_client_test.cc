@@ -17,6 +17,7 @@
 #include "fakes/fake_gong_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/captured_stderr.h"
 
 namespace gong::observability {
 namespace {
@@ -26,35 +27,13 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-// Runs `run` with stderr sent to a file, and returns the JSON lines it
-// wrote (a line that is not JSON fails the test).
+// Runs `run` and returns the JSON lines it wrote to stderr (a line that is
+// not JSON fails the test).
 template <typename Run>
 std::vector<nlohmann::json> LinesLoggedBy(Run run, std::string* text = nullptr) {
-  char path[] = "/tmp/logged_gong_client_test.XXXXXX";
-  const int file = mkstemp(path);
-  unlink(path);
-  std::fflush(stderr);
-  const int saved = dup(STDERR_FILENO);
-  dup2(file, STDERR_FILENO);
-  run();
-  std::fflush(stderr);
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  std::string written;
-  char buffer[4096];
-  lseek(file, 0, SEEK_SET);
-  for (ssize_t n; (n = read(file, buffer, sizeof buffer)) > 0;) written.append(buffer, n);
-  close(file);
-  std::vector<nlohmann::json> lines;
-  size_t start = 0;
-  for (size_t end; (end = written.find('\n', start)) != std::string::npos;
-       start = end + 1) {
-    lines.push_back(nlohmann::json::parse(written.substr(start, end - start), nullptr,
-                                          /*allow_exceptions=*/false));
-    EXPECT_TRUE(lines.back().is_object()) << written.substr(start, end - start);
-  }
+  const std::string written = support::StderrOf(run);
   if (text != nullptr) *text = written;
-  return lines;
+  return support::JsonLines(written);
 }
 
 class LoggedGongClientTest : public ::testing::Test {

@@ -21,6 +21,7 @@
 #include "nlohmann/json.hpp"
 #include "sandbox/sandbox_gong.h"
 #include "sandbox/sandbox_test_util.h"
+#include "support/captured_stderr.h"
 #include "support/wait_until.h"
 
 namespace gong::sandbox {
@@ -226,26 +227,6 @@ int64_t SecondsToMidnight(absl::Time t) {
   return absl::ToInt64Seconds(absl::Ceil(midnight - t, absl::Seconds(1)));
 }
 
-// Runs `run` with stderr sent to a file, and returns what it wrote there.
-template <typename Run>
-std::string StderrOf(Run run) {
-  char path[] = "/tmp/sandbox_gong_faults_test.XXXXXX";
-  const int file = mkstemp(path);
-  unlink(path);
-  std::fflush(stderr);
-  const int saved = dup(STDERR_FILENO);
-  dup2(file, STDERR_FILENO);
-  run();
-  std::fflush(stderr);
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  std::string written;
-  char buffer[4096];
-  lseek(file, 0, SEEK_SET);
-  for (ssize_t n; (n = read(file, buffer, sizeof buffer)) > 0;) written.append(buffer, n);
-  close(file);
-  return written;
-}
 
 // Past the day's limit every endpoint answers Gong's 429 with Retry-After
 // to the next UTC midnight; the requests of all endpoints count together,
@@ -260,7 +241,7 @@ TEST_F(SandboxFaultsTest, DailyLimitAnswers429UntilTheNextUtcMidnight) {
   const absl::Time start = absl::Now();
   std::vector<httplib::Result> refused;
   absl::Time refusals_began;
-  const std::string log = StderrOf([&] {
+  const std::string log = support::StderrOf([&] {
     std::vector<httplib::Result> admitted;
     admitted.push_back(Unassign({"1"}));
     admitted.push_back(
