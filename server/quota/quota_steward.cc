@@ -453,7 +453,10 @@ void QuotaSteward::TakeRiders(Batch* batch) {
 }
 
 int64_t QuotaSteward::RequestsToday(absl::Time now) const {
-  return window_->RequestsToday(now).value_or(daily_.Today(now));
+  // The company's count is never below what this replica sent today: a
+  // shared count that says less (its key tampered with, or reset) must not
+  // open more of the day than this replica alone has seen spent.
+  return std::max(window_->RequestsToday(now).value_or(0), daily_.Today(now));
 }
 
 std::optional<QuotaRefusal> QuotaSteward::BudgetRefusal(bool background, absl::Time now) {
@@ -816,7 +819,7 @@ QuotaSteward::Stats QuotaSteward::GetStats() {
   stats.gong_requests_in_flight = in_flight_.size();
   stats.gong_requests = requests_;
   const absl::Time now = clock_->Now();
-  stats.gong_requests_today = window_->RequestsToday(now).value_or(daily_.Today(now));
+  stats.gong_requests_today = RequestsToday(now);
   stats.backend = window_->backend();
   stats.retries = retries_;
   stats.split_requests = split_requests_;

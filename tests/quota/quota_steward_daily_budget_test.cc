@@ -276,6 +276,18 @@ TEST_F(QuotaStewardDailyBudgetTest, TheSharedWindowsCompanyCountIsHonoured) {
   EXPECT_EQ(steward_->GetStats().daily_budget_left, 0);
 }
 
+TEST_F(QuotaStewardDailyBudgetTest, ASharedCountBelowThisReplicasOwnDoesNotOpenTheDay) {
+  int64_t company_today = 0;
+  Start(Budget(10, 2), std::make_unique<CompanyCountWindow>(&company_today));
+  for (int i = 0; i < 6; ++i) Next(Priority::kInteractive);
+  company_today = -1000000;  // the shared key tampered with
+  for (int i = 0; i < 4; ++i) Next(Priority::kInteractive);
+  EXPECT_EQ(gong_->size(), 10u);
+  EXPECT_EQ(Next(Priority::kInteractive)->refusal().reason, Reason::kDailyLimitReached);
+  EXPECT_EQ(gong_->size(), 10u);
+  EXPECT_EQ(steward_->GetStats().daily_budget_left, 0);
+}
+
 TEST_F(QuotaStewardDailyBudgetTest, RefusalsAreCountedByReason) {
   QuotaOptions options = Budget(3, 1, /*qps=*/1);
   options.max_pending_calls = 1;
