@@ -129,15 +129,8 @@ int GetProspectFlows(const ParsedArgs& args, const CallOptions& options) {
   std::istringstream in(stdin_text);
   const std::vector<std::string> ids = ExpandStdin(arguments, in);
   if (ids.empty()) return ReportUsageError("prospects get: give at least one id");
-  v1::GetProspectFlowsRequest request;
-  for (const std::string& id : ids) {
-    if (by_crm) {
-      request.add_crm_prospect_ids(id);
-    } else {
-      request.add_flow_instance_ids(id);
-    }
-  }
-  return CallAndPrint(options, &FlowService::Stub::GetProspectFlows, request,
+  return CallAndPrint(options, &FlowService::Stub::GetProspectFlows,
+                      ProspectFlowsRequest(ids, by_crm),
                       [](const v1::GetProspectFlowsResponse& response) {
                         PrintGetProspectFlows(response);
                       });

@@ -58,15 +58,8 @@ class FacadeCalls : public IdCalls {
   // A lookup of `ids` by CRM id or instance id.
   grpc::Status GetProspectFlows(const std::vector<std::string>& ids, bool by_crm,
                                 v1::GetProspectFlowsResponse* response) {
-    v1::GetProspectFlowsRequest request;
-    for (const std::string& id : ids) {
-      if (by_crm) {
-        request.add_crm_prospect_ids(id);
-      } else {
-        request.add_flow_instance_ids(id);
-      }
-    }
-    return Call(&FlowService::Stub::GetProspectFlows, request, response);
+    return Call(&FlowService::Stub::GetProspectFlows, ProspectFlowsRequest(ids, by_crm),
+                response);
   }
 
  private:
@@ -224,6 +217,19 @@ std::unique_ptr<IdCalls> UnassignCrmCalls(const CallOptions& options,
                                           const std::string& flow_id,
                                           const std::string& by_email) {
   return std::make_unique<UnassignCrm>(options, flow_id, by_email);
+}
+
+v1::GetProspectFlowsRequest ProspectFlowsRequest(const std::vector<std::string>& ids,
+                                                 bool by_crm) {
+  v1::GetProspectFlowsRequest request;
+  for (const std::string& id : ids) {
+    if (by_crm) {
+      request.add_crm_prospect_ids(id);
+    } else {
+      request.add_flow_instance_ids(id);
+    }
+  }
+  return request;
 }
 
 }  // namespace gong::cli

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "flow_service_call.h"
 #include "many_id_run.h"
@@ -23,6 +24,11 @@ std::unique_ptr<IdCalls> UnassignCalls(const CallOptions& options,
 
 // prospects get: GetProspectFlows by CRM id or by instance id.
 std::unique_ptr<IdCalls> LookupCalls(const CallOptions& options, bool by_crm);
+
+// GetProspectFlows of `ids`, CRM prospect ids when `by_crm`, else flow
+// instance ids: the one call and the many-id lookups build it alike.
+gong::flows::v1::GetProspectFlowsRequest ProspectFlowsRequest(
+    const std::vector<std::string>& ids, bool by_crm);
 
 // assign: AssignProspects; in doubt, unknown.
 std::unique_ptr<IdCalls> AssignCalls(const CallOptions& options,
