@@ -55,6 +55,14 @@ struct FacadeConfig {
   int quota_fallback_qps = 1;  // this replica's own while Redis is out
   // GONG_FLOWS_QUOTA_REDIS_PASSWORD, never a flag: it must not be logged.
   std::string quota_redis_password;
+  // Idempotency keys (idempotency/idempotency_keys.h): kept this long, in
+  // Redis with --quota_redis (shared by every replica), else in memory,
+  // at most idempotency_max_keys of them (the oldest go first).
+  absl::Duration idempotency_ttl = absl::Hours(24);
+  size_t idempotency_max_keys = 100000;
+  // How long after a write's answer was lost the facade waits before it
+  // reads Gong's state to settle it (Gong may still be working on it).
+  absl::Duration settle_delay = absl::Seconds(2);
 };
 
 // --max_request_bytes' range. Below 64 KiB a valid lookup of 200 ids of
