@@ -82,14 +82,16 @@ class IdempotencyKeys {
   // settles it).
   using Ended = absl::AnyInvocable<void(absl::Status) &&>;
 
+  // `store` and `clock` outlive every call begun (a call waiting on another
+  // holds them, not this object).
   IdempotencyKeys(KeyStore* store, base::Clock* clock, KeysOptions options);
 
   // Claims `scope`'s key for a call asking `fingerprint`. `claim_until`:
   // when a holder that has not ended its claim is presumed gone (the call's
   // deadline and a margin). `deadline`: how long this call waits for
-  // another holder. `cancelled` is asked before each look (the caller left:
-  // kTimedOut at once). `done` runs exactly once, on any thread, possibly
-  // inside this call.
+  // another holder. `cancelled` (may be null) is asked before each look, on
+  // any thread (the caller left: kTimedOut at once). `done` runs exactly once, on any
+  // thread, possibly inside this call.
   void Begin(const KeyScope& scope, std::string fingerprint, absl::Time claim_until,
              absl::Time deadline, std::function<bool()> cancelled, ClaimDone done);
 
