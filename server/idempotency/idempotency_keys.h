@@ -5,7 +5,8 @@
 //
 //   Begin(scope, fingerprint, ...) claims the key, or says what to do:
 //     kGoAhead   nobody had the key: the call runs and holds the claim;
-//     kSettle    the key's last call ended in doubt (or lost its holder):
+//     kSettle    the key's last call ended in doubt (or lost its holder,
+//                or its record cannot be read: tampered, too large):
 //                the call holds the claim and settles by reading Gong's
 //                state before sending only what is still to do;
 //     kReplay    Gong decided the key's call: `outcome` is its answer;
