@@ -148,7 +148,11 @@ int RunManyIds(const ParsedArgs& args, CallOptions options, ManyIdJob job) {
       if (it == known.end() || it->second != IdOutcome::kSending) continue;
       auto key = log.last_key.find(id);
       if (key == log.last_key.end() || resent_ids.contains(id)) continue;
-      InDoubtChunk chunk{key->second, log.key_ids[key->second]};
+      const std::vector<std::string>& members = log.key_ids[key->second];
+      // More ids than one call takes is no call this command sent (an
+      // edited file): its ids are settled as a keyless run's are.
+      if (members.size() > job.chunk_size) continue;
+      InDoubtChunk chunk{key->second, members};
       for (const std::string& member : chunk.ids) resent_ids.insert(member);
       resend.push_back(std::move(chunk));
     }

@@ -259,6 +259,20 @@ if [[ -d $stubs/gong ]] && /usr/bin/python3 -c "import grpc" 2>/dev/null; then
     fail "one call with --idempotency-key: exit $got"; cat "$tmp/key1" "$tmp/key2"
   fi
   got=0
+  "$bin/gong-flows" unassign --target="$echo_target" lost-once >/dev/null 2>"$tmp/key3" \
+    || got=$?
+  hint=$(sed -n "s/.*the same command with --idempotency-key='\([^']*\)' settles it.*/\1/p" \
+    "$tmp/key3")
+  again=0
+  [[ -n $hint ]] && "$bin/gong-flows" unassign --target="$echo_target" \
+    --idempotency-key="$hint" lost-once >/dev/null 2>"$tmp/key4" || again=$?
+  if [[ $got -eq 14 && $hint == gong-flows-cli/* && $again -eq 0 ]] \
+    && grep -q idempotent-replayed "$tmp/key4"; then
+    pass "one call in doubt: says the key that settles it, and that key does"
+  else
+    fail "one call in doubt: exit $got, then $again"; cat "$tmp/key3"
+  fi
+  got=0
   printf '1001\nlost-once\n' | "$bin/gong-flows" unassign --target="$echo_target" \
     --results="$tmp/rk.jsonl" --quiet --json - >"$tmp/keyout" 2>"$tmp/keyerr" || got=$?
   verdict=$(python3 - "$tmp/rk.jsonl" "$tmp/keyout" <<'PY'
@@ -282,6 +296,45 @@ PY
   [[ $got -eq 0 && $verdict == ok ]] \
     && pass "many ids: a call whose answer was lost goes again with its key, replayed" \
     || { fail "many ids, a lost answer: exit $got, $verdict"; cat "$tmp/keyerr"; }
+  # --resume: a call the stopped run left in doubt (its sending lines, one
+  # of its ids answered before a kill) goes again whole with its key, and
+  # is replayed; a new call carries on the file's run id.
+  run=0123456789abcdef0123456789abcdef
+  key="gong-flows-cli/$run/0123456789abcdef0123456789abcdef"
+  "$bin/gong-flows" unassign --target="$echo_target" --idempotency-key="$key" 2001 2002 \
+    >/dev/null 2>&1 || true
+  printf '{"id":"%s","outcome":"sending","key":"%s"}\n' 2001 "$key" 2002 "$key" \
+    >"$tmp/rr.jsonl"
+  echo '{"id":"2001","outcome":"unassigned"}' >>"$tmp/rr.jsonl"
+  printf '2001\n2002\n2003\n' >"$tmp/idsr"
+  got=0
+  "$bin/gong-flows" unassign --target="$echo_target" --from="$tmp/idsr" \
+    --results="$tmp/rr.jsonl" --resume --quiet --json >"$tmp/rrout" 2>"$tmp/rrerr" || got=$?
+  verdict=$(python3 - "$tmp/rr.jsonl" "$tmp/rrout" "$run" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][3:]  # this run's
+sending = {l["id"]: l.get("key", "") for l in lines if l["outcome"] == "sending"}
+finals = sorted((l["id"], l["outcome"]) for l in lines if l["outcome"] != "sending")
+summary = [json.loads(l)["summary"] for l in open(sys.argv[2]) if '"summary"' in l][0]
+problems = []
+if list(sending) != ["2003"] or not sending["2003"].startswith(f"gong-flows-cli/{sys.argv[3]}/"):
+    problems.append(f"sending lines {sending}")
+if finals != [("2001", "unassigned"), ("2002", "unassigned"), ("2003", "unassigned")]:
+    problems.append(f"outcomes {finals}")
+if summary["replayed"] != 1:
+    problems.append(f"replayed {summary['replayed']}")
+print("; ".join(problems) or "ok")
+PY
+)
+  [[ $got -eq 0 && $verdict == ok ]] \
+    && pass "--resume: a call in doubt goes again whole with its key, replayed" \
+    || { fail "--resume with keys: exit $got, $verdict"; cat "$tmp/rrerr"; }
+  got=0
+  "$bin/gong-flows" unassign --target="$echo_target" --idempotency-key=k --parallel=2 \
+    1001 >/dev/null 2>"$tmp/err" || got=$?
+  [[ $got -eq 64 ]] && grep -q -- "--idempotency-key" "$tmp/err" \
+    && pass "--idempotency-key in many-id mode: a usage error" \
+    || fail "--idempotency-key in many-id mode: exit $got"
   kill "$echo_pid" 2>/dev/null || true
   wait "$echo_pid" 2>/dev/null || true
 else
