@@ -381,7 +381,9 @@ void GongCallReactor<Params, Result>::OnLookup(quota::QuotaOutcome outcome, bool
     return;
   }
   Settled<Params, Result> settled = settlement_->split(*params_, *found);
-  if (!settled.rest.has_value()) {
+  // Without a key the call is answered OK only where every item is known
+  // done; a retry with a key sends what is left and answers for the rest.
+  if (!settled.rest.has_value() && (send_rest || settled.unknown == 0)) {
     Result none;
     none.request_id = found->request_id;
     Conclude(Fill(settlement_->merge(std::move(settled.done), std::move(none))),

@@ -33,8 +33,8 @@ UnassignByInstanceIdsReactor::Encoded UnassignByInstanceIdsReactor::Encode(
   if (requested_.empty()) requested_ = params.flow_instance_ids;
   GongSubmission submission;
   submission.request = upstream::EncodeUnassignByInstanceIds(params, deadline);
-  submission.part = coalescing_->Part(std::move(params));
   submission.ids = params.flow_instance_ids.size();
+  submission.part = coalescing_->Part(std::move(params));
   return submission;
 }
 

@@ -63,6 +63,8 @@ SplitInstances(const upstream::UnassignByInstanceIdsParams& params,
       rest.flow_instance_ids.push_back(id);
     } else if (closed.contains(id)) {
       settled.done.unassigned_flow_instance_ids.push_back(id);
+    } else {
+      ++settled.unknown;
     }
   }
   if (!rest.flow_instance_ids.empty()) settled.rest = std::move(rest);

@@ -5,10 +5,13 @@
 //
 // Only what the lookup confirms is counted as done, and only what it shows
 // still to do is sent again:
-// - UnassignByInstanceIds: an instance the lookup shows closed (finished,
-//   or removed) is done; one still open (or in a status this code does not
-//   know) is sent again; one Gong does not know at all is reported still
-//   assigned, as Gong's own answer would.
+// - UnassignByInstanceIds: an instance the lookup shows closed (finished)
+//   is done; one still open (or in a status this code does not know) is
+//   sent again; one the lookup does not find at all is unknown: Gong may
+//   forget an instance it removed, or never have had it. Unknown ids are
+//   not sent (nothing open has them) and not reported done: a retry with
+//   a key lists them still assigned, as it lists any id a call did not
+//   remove, and a call without a key stays in doubt for them.
 // - AssignProspects: a prospect with an open instance in the flow is done
 //   (its instance is reported assigned); the others are sent again.
 // - UnassignByCrmId: done when the prospect has no open instance in the
@@ -19,6 +22,7 @@
 // Gong answers it then.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +40,8 @@ template <typename Params, typename Result>
 struct Settled {
   Result done;
   std::optional<Params> rest;
+  // Items the lookup could say nothing of (neither done nor to do).
+  size_t unknown = 0;
 };
 
 // A write method's settling.

@@ -371,6 +371,22 @@ TEST_F(IdempotentWriteTest, WithoutAKeyWhatTheLookupCannotConfirmStaysInDoubt) {
   EXPECT_EQ(gong_->size(), 2u);
 }
 
+TEST_F(IdempotentWriteTest, WithoutAKeyAnIdTheLookupNoLongerFindsIsNotCalledDone) {
+  Start(/*settle_delay=*/absl::Seconds(2));
+  auto call = Unassign({"1", "2"}, "");
+  ASSERT_TRUE(gong_->AwaitCalls(1));
+  gong_->Answer(1, Lost());
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(gong_->AwaitCalls(2));
+  // "2" is gone: removed and forgotten, or never there. Not proof.
+  gong_->Answer(2, LookupAnswer({Instance("1", "f", "p1",
+                                          upstream::FlowInstanceStatus::kFinished)}));
+  const auto got = call.get();
+  EXPECT_EQ(got.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(MetadataOf(got.status)["confirmed_done"], "1");
+  EXPECT_EQ(gong_->size(), 2u);
+}
+
 TEST_F(IdempotentWriteTest, ACallerLeavingWhileItsWriteIsAtGongLeavesTheKeyInDoubt) {
   Start();
   grpc::ClientContext context;

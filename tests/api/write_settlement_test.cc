@@ -52,6 +52,8 @@ TEST(UnassignByInstanceIdsSettlementTest, ClosedAreDoneOpenAreSentAgainUnknownAr
   ASSERT_TRUE(settled.rest.has_value());
   EXPECT_THAT(settled.rest->flow_instance_ids, ElementsAre("2", "3"));
   EXPECT_EQ(settled.rest->unassigned_by_user_email, "ana@example.com");
+  // "4" is not found at all: neither done nor sent again.
+  EXPECT_EQ(settled.unknown, 1u);
   EXPECT_THAT(settlement.done_ids(settled.done), ElementsAre("1"));
 
   upstream::UnassignByInstanceIdsResult now;
@@ -70,6 +72,7 @@ TEST(UnassignByInstanceIdsSettlementTest, EverythingClosedLeavesNothingToSend) {
                      Instance("2", "f", "p2", FlowInstanceStatus::kFinishedResponse)}));
   EXPECT_FALSE(settled.rest.has_value());
   EXPECT_THAT(settled.done.unassigned_flow_instance_ids, ElementsAre("1", "2"));
+  EXPECT_EQ(settled.unknown, 0u);
 }
 
 TEST(UnassignByInstanceIdsSettlementTest, AnIdListedOpenAndClosedIsNotDone) {

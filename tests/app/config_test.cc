@@ -61,6 +61,11 @@ TEST(FacadeConfigTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(config.quota.daily_limit, 10000);
   EXPECT_EQ(config.quota.daily_reserve, 1000);
   EXPECT_TRUE(config.quota.fair_queueing);
+  // Keys for a day, a hundred thousand of them in memory, and a lost
+  // write looked at after 2 s.
+  EXPECT_EQ(config.idempotency_ttl, absl::Hours(24));
+  EXPECT_EQ(config.idempotency_max_keys, 100000u);
+  EXPECT_EQ(config.settle_delay, absl::Seconds(2));
   // "Gong's quota": a 25 ms window margin, backoff from 250 ms up to 5 s.
   EXPECT_EQ(config.quota.window_margin, absl::Milliseconds(25));
   EXPECT_EQ(config.quota.initial_backoff, absl::Milliseconds(250));
@@ -304,6 +309,37 @@ TEST(ValidateConfigTest, TheDailyBudgetIsOffOrAboveItsReserve) {
     FacadeConfig config;
     config.quota.daily_limit = c.limit;
     config.quota.daily_reserve = c.reserve;
+    const absl::Status status = ValidateConfig(config);
+    if (c.refused_flag == nullptr) {
+      EXPECT_TRUE(status.ok()) << status;
+    } else {
+      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_THAT(status.message(), HasSubstr(c.refused_flag));
+    }
+  }
+}
+
+TEST(ValidateConfigTest, KeysAreKeptLongEnoughToAnswerARetryAndSettlingIsNeverNegative) {
+  struct Case {
+    absl::Duration ttl;
+    size_t max_keys;
+    absl::Duration settle_delay;
+    const char* refused_flag;  // null: accepted
+  };
+  const Case cases[] = {
+      {absl::Hours(24), 100000, absl::Seconds(2), nullptr},
+      {absl::Seconds(1), 1, absl::ZeroDuration(), nullptr},
+      {absl::Milliseconds(999), 1, absl::ZeroDuration(), "--idempotency_ttl"},
+      {-absl::InfiniteDuration(), 1, absl::ZeroDuration(), "--idempotency_ttl"},
+      {absl::Hours(1), 0, absl::ZeroDuration(), "--idempotency_max_keys"},
+      {absl::Hours(1), 1, -absl::Milliseconds(1), "--settle_delay"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message() << c.ttl << " " << c.max_keys << " " << c.settle_delay);
+    FacadeConfig config;
+    config.idempotency_ttl = c.ttl;
+    config.idempotency_max_keys = c.max_keys;
+    config.settle_delay = c.settle_delay;
     const absl::Status status = ValidateConfig(config);
     if (c.refused_flag == nullptr) {
       EXPECT_TRUE(status.ok()) << status;

@@ -40,7 +40,8 @@ auto Fields(const FacadeConfig& c) {
                   c.quota.coalesce, c.quota.max_attempts, c.quota.max_pause,
                   c.quota.max_pending_calls, c.quota.max_in_flight, c.quota.daily_limit,
                   c.quota.daily_reserve, c.quota.fair_queueing, c.quota_redis,
-                  c.quota_key, c.quota_fallback_qps);
+                  c.quota_key, c.quota_fallback_qps, c.idempotency_ttl,
+                  c.idempotency_max_keys, c.settle_delay);
 }
 
 // A value other than the flag's default, as command-line text; empty for a
@@ -175,6 +176,9 @@ TEST(DescribeConfigTest, KeepsTheStartUpLineFieldsAndTheirTypes) {
       {"gong_daily_limit", int64_t{10000}},
       {"daily_reserve", int64_t{1000}},
       {"quota_fair_queueing", true},
+      {"idempotency_ttl", std::string("24h")},
+      {"idempotency_max_keys", int64_t{100000}},
+      {"settle_delay", std::string("2s")},
       {"max_request_bytes", int64_t{1} << 20},
       {"max_concurrent_streams", int64_t{1000}},
       {"max_grpc_memory_bytes", int64_t{128} << 20},
