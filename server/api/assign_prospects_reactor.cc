@@ -13,8 +13,8 @@ AssignProspectsReactor::AssignProspectsReactor(
     ServiceParts parts, grpc::CallbackServerContext* context,
     const flows::v1::AssignProspectsRequest* request,
     flows::v1::AssignProspectsResponse* response)
-    : GongCallReactor(parts, context, "AssignProspects",
-                      upstream::DecodeAssignProspectsResponse),
+    : GongCallReactor(parts, context, "AssignProspects", request, response,
+                      upstream::DecodeAssignProspectsResponse, &kAssignProspectsSettlement),
       request_(request),
       response_(response) {}
 

@@ -39,6 +39,11 @@ struct CallRecord {
   // What of Gong's answer could not be read and was left unset (a date
   // that is not RFC 3339, say): the call succeeded, but this is logged.
   std::vector<std::string> answer_warnings;
+  // A write's idempotency key, as it went: empty without a key; "claimed"
+  // (sent under the key), "replayed" (the kept answer), "settled" (Gong's
+  // state read after a lost answer; also without a key), "settling",
+  // "key_reused", "key_in_use", "invalid_key", "store_unavailable".
+  std::string idempotency;
 };
 
 class CallObserver {

@@ -12,8 +12,10 @@ namespace v1 = flows::v1;
 
 FlowServiceImpl::FlowServiceImpl(quota::QuotaSteward* steward, CallObserver* observer,
                                  auth::CallerTokens* callers,
-                                 absl::Duration default_timeout, base::Clock* clock)
-    : parts_{steward, observer, callers, default_timeout, clock} {}
+                                 absl::Duration default_timeout, base::Clock* clock,
+                                 idempotency::IdempotencyKeys* keys,
+                                 absl::Duration settle_delay)
+    : parts_{steward, observer, callers, default_timeout, clock, keys, settle_delay} {}
 
 template <typename Reactor, typename... Args>
 grpc::ServerUnaryReactor* FlowServiceImpl::Serve(Args... args) {

@@ -27,9 +27,13 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
   // and a reader's token lets in only the read methods (method_access.h).
   // `default_timeout` bounds the Gong request of a call that came without
   // a deadline, from `clock`'s now.
+  // `keys` (may be null: a write with a key is refused) keep writes'
+  // idempotency keys; `settle_delay` is how long a write whose answer was
+  // lost waits before it reads Gong's state (zero: it does not).
   FlowServiceImpl(quota::QuotaSteward* steward, CallObserver* observer,
                   auth::CallerTokens* callers, absl::Duration default_timeout,
-                  base::Clock* clock);
+                  base::Clock* clock, idempotency::IdempotencyKeys* keys = nullptr,
+                  absl::Duration settle_delay = absl::ZeroDuration());
 
   grpc::ServerUnaryReactor* UnassignByInstanceIds(
       grpc::CallbackServerContext* context,

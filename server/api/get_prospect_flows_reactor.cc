@@ -14,7 +14,7 @@ GetProspectFlowsReactor::GetProspectFlowsReactor(
     grpc::CallbackServerContext* context,
     const flows::v1::GetProspectFlowsRequest* request,
     flows::v1::GetProspectFlowsResponse* response)
-    : GongCallReactor(parts, context, "GetProspectFlows",
+    : GongCallReactor(parts, context, "GetProspectFlows", request, response,
                       upstream::DecodeGetProspectFlowsResponse),
       coalescing_(coalescing),
       request_(request),

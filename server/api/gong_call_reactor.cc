@@ -63,8 +63,13 @@ std::optional<absl::Time> CallerDeadline(const grpc::CallbackServerContext& cont
 }  // namespace
 
 GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
-                   absl::string_view method)
-    : parts_(parts), context_(context), started_(parts.clock->Now()) {
+                   absl::string_view method, const google::protobuf::Message* request,
+                   google::protobuf::Message* response)
+    : parts_(parts),
+      context_(context),
+      request_(request),
+      response_(response),
+      started_(parts.clock->Now()) {
   record_.service = flows::v1::FlowService::service_full_name();
   record_.method = method;
   record_.peer = context->peer();
@@ -133,7 +138,14 @@ absl::Time GongCall::UpstreamDeadline() const {
 }
 
 void GongCall::Submit(GongSubmission submission) {
-  record_.ids = submission.ids;
+  // The call's own ids: the first submission's (a settled rest has fewer).
+  if (record_.ids == 0) record_.ids = submission.ids;
+  SubmitOther(std::move(submission),
+              [this](quota::QuotaOutcome outcome) { OnOutcome(std::move(outcome)); });
+}
+
+void GongCall::SubmitOther(GongSubmission submission,
+                           absl::AnyInvocable<void(quota::QuotaOutcome)> done) {
   // Whose request it is, for the log line of the Gong request that carries
   // it (merged or not); the caller is known by now (Authenticate).
   submission.request.calls = {
@@ -146,8 +158,7 @@ void GongCall::Submit(GongSubmission submission) {
   submission.request.queue_key =
       record_.caller != auth::kUnnamedCaller ? record_.caller : record_.peer;
   const quota::QuotaSteward::CallId id = parts_.steward->Submit(
-      std::move(submission.request), std::move(submission.part),
-      [this](quota::QuotaOutcome outcome) { OnOutcome(std::move(outcome)); });
+      std::move(submission.request), std::move(submission.part), std::move(done));
   bool cancel_now;
   {
     absl::MutexLock lock(&mu_);
@@ -168,17 +179,62 @@ void GongCall::OnCancel() {
   if (id.has_value()) parts_.steward->Cancel(*id);
 }
 
+namespace {
+
+// Whether Gong's error answer to a write leaves its outcome in doubt: a
+// 500, 502 or 504 may come after Gong acted (a proxy's timeout, a failure
+// half way). Its other refusals (4xx, 503) come before any work.
+bool AnswerInDoubt(int http_status) {
+  return http_status == 500 || http_status == 502 || http_status == 504;
+}
+
+// Whether Gong's answer decided the request for good, so that a retry with
+// the key gets it again: a 200, or a refusal of the request itself (a 400,
+// a 404). Not one of the refusals a retry may get past: the facade's
+// credentials (401, 403), a timeout (408) or the rate limit (429).
+bool AnswerDecided(int http_status) {
+  return http_status >= 400 && http_status < 500 && http_status != 401 &&
+         http_status != 403 && http_status != 408 && http_status != 429;
+}
+
+}  // namespace
+
 void GongCall::OnOutcome(quota::QuotaOutcome outcome) {
   if (auto* refusal = std::get_if<quota::QuotaRefusal>(&outcome)) {
-    FinishCall(QuotaRefusalToStatus(*refusal));
-  } else if (auto* error = std::get_if<upstream::GongError>(&outcome)) {
-    record_.gong_request_id = error->request_id;
-    FinishCall(GongErrorToStatus(*error));
-  } else {
-    grpc::Status status =
-        OnGongAnswer(std::get<upstream::GongAnswer>(std::move(outcome)), &record_);
-    FinishCall(std::move(status));
+    Conclude(QuotaRefusalToStatus(*refusal), Ending::kNotSent);
+    return;
   }
+  std::optional<upstream::GongError> error;
+  grpc::Status status;
+  if (auto* failed = std::get_if<upstream::GongError>(&outcome)) {
+    record_.gong_request_id = failed->request_id;
+    status = GongErrorToStatus(*failed);
+    error = std::move(*failed);
+  } else {
+    status = OnGongAnswer(std::get<upstream::GongAnswer>(std::move(outcome)), &record_,
+                          &error);
+    // The rest of a settled write answered: the whole answer is settled.
+    if (!error.has_value()) {
+      Conclude(std::move(status), Ending::kDecided, settling());
+      return;
+    }
+  }
+  Ending ending = Ending::kNotSent;
+  if (error->kind == upstream::GongError::Kind::kMalformedAnswer) {
+    // Gong answered (acted, for a write) in words we could not read.
+    ending = Ending::kInDoubt;
+  } else if (error->answered()) {
+    ending = AnswerInDoubt(error->http_status)  ? Ending::kInDoubt
+             : AnswerDecided(error->http_status) ? Ending::kDecided
+                                                 : Ending::kNotSent;
+  } else if (error->may_have_acted) {
+    ending = Ending::kInDoubt;
+  }
+  if (ending == Ending::kInDoubt) {
+    doubt_ = std::move(error);
+    if (SettleLost(status)) return;
+  }
+  Conclude(std::move(status), ending);
 }
 
 // A call gRPC cancelled at its deadline reaches the caller as

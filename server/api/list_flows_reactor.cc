@@ -39,7 +39,8 @@ ListFlowsReactor::ListFlowsReactor(ServiceParts parts,
                                    grpc::CallbackServerContext* context,
                                    const flows::v1::ListFlowsRequest* request,
                                    flows::v1::ListFlowsResponse* response)
-    : GongCallReactor(parts, context, "ListFlows", upstream::DecodeListFlowsResponse),
+    : GongCallReactor(parts, context, "ListFlows", request, response,
+                      upstream::DecodeListFlowsResponse),
       request_(request),
       response_(response) {}
 

@@ -146,7 +146,9 @@ StatusMapping MapGongError(const upstream::GongError& error) {
   }
 }
 
-grpc::Status GongErrorToStatus(const upstream::GongError& error) {
+namespace {
+
+ErrorDetails GongErrorDetails(const upstream::GongError& error) {
   const StatusMapping row = MapGongError(error);
   ErrorDetails details;
   details.reason = std::string(row.reason);
@@ -165,7 +167,31 @@ grpc::Status GongErrorToStatus(const upstream::GongError& error) {
     details.metadata["gong_may_have_acted"] = error.may_have_acted ? "true" : "false";
   }
   details.retry_delay = error.retry_after;
-  return MakeErrorStatus(row.code, Message(error), details);
+  return details;
+}
+
+}  // namespace
+
+grpc::Status GongErrorToStatus(const upstream::GongError& error) {
+  return MakeErrorStatus(MapGongError(error).code, Message(error), GongErrorDetails(error));
+}
+
+grpc::Status LostWithConfirmed(const upstream::GongError& error,
+                               const std::vector<std::string>& done) {
+  ErrorDetails details = GongErrorDetails(error);
+  details.metadata["confirmed_done_count"] = absl::StrCat(done.size());
+  // As many as fit in a bounded field: the count says how many are left out.
+  std::string listed;
+  for (const std::string& id : done) {
+    if (listed.size() + id.size() + 1 > kMaxConfirmedDoneBytes) break;
+    absl::StrAppend(&listed, listed.empty() ? "" : ",", id);
+  }
+  details.metadata["confirmed_done"] = std::move(listed);
+  return MakeErrorStatus(
+      MapGongError(error).code,
+      absl::StrCat(Message(error), "; Gong's state read since confirms ", done.size(),
+                   " done (ErrorInfo confirmed_done), the rest is still in doubt"),
+      details);
 }
 
 namespace {

@@ -5,6 +5,9 @@
 
 #include <grpcpp/support/status.h>
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/string_view.h"
 #include "quota/quota_refusal.h"
 #include "upstream/gong_error.h"
@@ -36,6 +39,14 @@ StatusMapping MapQuotaRefusal(const quota::QuotaRefusal& refusal);
 // and any transport detail are bounded (upstream_text.h), so however large
 // Gong's answer, the caller gets this code and ErrorInfo.
 grpc::Status GongErrorToStatus(const upstream::GongError& error);
+
+// The status of a write whose answer was lost (`error`), after reading
+// Gong's state confirmed `done` (ids) and not the rest: GongErrorToStatus's,
+// with ErrorInfo metadata confirmed_done_count and confirmed_done (the ids,
+// comma-separated, as many as fit in kMaxConfirmedDoneBytes).
+inline constexpr size_t kMaxConfirmedDoneBytes = 2048;
+grpc::Status LostWithConfirmed(const upstream::GongError& error,
+                               const std::vector<std::string>& done);
 
 // The full status for a quota refusal, with its RetryInfo.
 grpc::Status QuotaRefusalToStatus(const quota::QuotaRefusal& refusal);

@@ -11,8 +11,8 @@ UnassignByCrmIdReactor::UnassignByCrmIdReactor(
     ServiceParts parts, grpc::CallbackServerContext* context,
     const flows::v1::UnassignByCrmIdRequest* request,
     flows::v1::UnassignByCrmIdResponse* response)
-    : GongCallReactor(parts, context, "UnassignByCrmId",
-                      upstream::DecodeUnassignByCrmIdResponse),
+    : GongCallReactor(parts, context, "UnassignByCrmId", request, response,
+                      upstream::DecodeUnassignByCrmIdResponse, &kUnassignByCrmIdSettlement),
       request_(request),
       response_(response) {}
 

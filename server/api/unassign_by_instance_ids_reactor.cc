@@ -14,8 +14,9 @@ UnassignByInstanceIdsReactor::UnassignByInstanceIdsReactor(
     ServiceParts parts, const quota::UnassignByInstanceIdsCoalescing* coalescing,
     grpc::CallbackServerContext* context, const UnassignByInstanceIdsRequest* request,
     UnassignByInstanceIdsResponse* response)
-    : GongCallReactor(parts, context, "UnassignByInstanceIds",
-                      upstream::DecodeUnassignByInstanceIdsResponse),
+    : GongCallReactor(parts, context, "UnassignByInstanceIds", request, response,
+                      upstream::DecodeUnassignByInstanceIdsResponse,
+                      &kUnassignByInstanceIdsSettlement),
       coalescing_(coalescing),
       request_(request),
       response_(response) {}
@@ -27,11 +28,13 @@ UnassignByInstanceIdsReactor::Validate() {
 
 UnassignByInstanceIdsReactor::Encoded UnassignByInstanceIdsReactor::Encode(
     upstream::UnassignByInstanceIdsParams params, absl::Time deadline) {
-  requested_ = params.flow_instance_ids;
+  // The call's ids, from its first encoding: settling a lost answer
+  // encodes again with only the ids left, and the answer still covers all.
+  if (requested_.empty()) requested_ = params.flow_instance_ids;
   GongSubmission submission;
   submission.request = upstream::EncodeUnassignByInstanceIds(params, deadline);
   submission.part = coalescing_->Part(std::move(params));
-  submission.ids = requested_.size();
+  submission.ids = params.flow_instance_ids.size();
   return submission;
 }
 

@@ -127,6 +127,17 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
                      "): it is the part of the day's Gong requests kept for "
                      "interactive calls"));
   }
+  if (config.idempotency_ttl < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        "--idempotency_ttl must be at least 1s: a key kept for less cannot answer a "
+        "retry");
+  }
+  if (config.idempotency_max_keys < 1) {
+    return absl::InvalidArgumentError("--idempotency_max_keys must be at least 1");
+  }
+  if (config.settle_delay < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--settle_delay must be 0 (off) or more");
+  }
   if (!config.quota_redis.empty()) {
     if (absl::Status url = redis::ParseRedisUrl(config.quota_redis).status(); !url.ok()) {
       return url;

@@ -53,9 +53,14 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
     if (!callers.ok()) return callers.status();
     facade->callers_ = *std::move(callers);
   }
+  absl::StatusOr<IdempotencyStack> idempotency =
+      MakeIdempotencyKeys(config, facade->clock_.get(), facade->metrics_.get());
+  if (!idempotency.ok()) return idempotency.status();
+  facade->idempotency_ = *std::move(idempotency);
   facade->service_ = std::make_unique<api::FlowServiceImpl>(
       facade->steward_.get(), facade->reporter_.get(), facade->callers_.get(),
-      config.upstream_timeout, facade->clock_.get());
+      config.upstream_timeout, facade->clock_.get(), facade->idempotency_.keys.get(),
+      config.settle_delay);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       auth::MakeServerCredentials(
           {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file});

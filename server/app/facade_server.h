@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "api/flow_service.h"
 #include "app/config.h"
+#include "app/gong_stack.h"
 #include "app/memory_trimmer.h"
 #include "base/clock.h"
 #include "observability/call_reporter.h"
@@ -60,6 +61,7 @@ class FacadeServer {
   std::unique_ptr<observability::Metrics> metrics_;
   std::unique_ptr<quota::QuotaSteward> steward_;
   std::unique_ptr<base::Clock> clock_;  // the calls' deadlines, callers_' re-reads
+  IdempotencyStack idempotency_;        // writes' keys, on clock_
   std::unique_ptr<auth::CallerTokens> callers_;  // with --caller_tokens_file
   std::unique_ptr<observability::CallReporter> reporter_;
   std::unique_ptr<api::FlowServiceImpl> service_;

@@ -129,6 +129,19 @@ ABSL_FLAG(int, quota_fallback_qps, kDefaults.quota_fallback_qps,
           "With --quota_redis: this replica's own Gong requests per second while Redis "
           "is down, slow or refusing, from 1 to --gong_qps (keep replicas x this "
           "within Gong's limit).");
+ABSL_FLAG(absl::Duration, idempotency_ttl, kDefaults.idempotency_ttl,
+          "How long a write's idempotency-key is kept: a retry with the key within this "
+          "gets the first call's answer and sends nothing. In Redis with --quota_redis "
+          "(shared by every replica), else in memory.");
+ABSL_FLAG(int64_t, idempotency_max_keys,
+          static_cast<int64_t>(kDefaults.idempotency_max_keys),
+          "Without --quota_redis: idempotency keys kept in memory at most; past it the "
+          "oldest go first (gong_idempotency_keys_evicted_total).");
+ABSL_FLAG(absl::Duration, settle_delay, kDefaults.settle_delay,
+          "How long after a write's answer was lost (Gong may have acted) the facade "
+          "waits before it reads Gong's state to settle the call, within the caller's "
+          "deadline; 0: it does not (a retry with the call's idempotency-key still "
+          "settles).");
 
 namespace gong::app {
 namespace {
@@ -216,6 +229,10 @@ const std::vector<ServerFlag>& ServerFlags() {
       Described(FLAGS_quota_redis, [](auto& c) { return &c.quota_redis; }),
       Described(FLAGS_quota_key, [](auto& c) { return &c.quota_key; }),
       Described(FLAGS_quota_fallback_qps, [](auto& c) { return &c.quota_fallback_qps; }),
+      Described(FLAGS_idempotency_ttl, [](auto& c) { return &c.idempotency_ttl; }),
+      Described(FLAGS_idempotency_max_keys,
+                [](auto& c) { return &c.idempotency_max_keys; }),
+      Described(FLAGS_settle_delay, [](auto& c) { return &c.settle_delay; }),
   };
   return *flags;
 }

@@ -9,6 +9,8 @@
 #include "absl/strings/str_join.h"
 #include "base/clock.h"
 #include "http/curl_transport.h"
+#include "idempotency/memory_key_store.h"
+#include "idempotency/redis_key_store.h"
 #include "observability/logged_gong_client.h"
 #include "observability/metered_gong_client.h"
 #include "quota/shared_window.h"
@@ -104,6 +106,38 @@ absl::StatusOr<std::unique_ptr<quota::QuotaSteward>> MakeQuotaSteward(
     metrics->WatchQuota([steward = steward.get()] { return steward->GetStats(); });
   }
   return steward;
+}
+
+absl::StatusOr<IdempotencyStack> MakeIdempotencyKeys(const FacadeConfig& config,
+                                                    base::Clock* clock,
+                                                    observability::Metrics* metrics) {
+  IdempotencyStack stack;
+  if (config.quota_redis.empty()) {
+    stack.store = std::make_unique<idempotency::MemoryKeyStore>(
+        clock, config.idempotency_max_keys, [metrics] {
+          if (metrics != nullptr) metrics->IdempotencyKeyEvicted();
+        });
+  } else {
+    absl::StatusOr<redis::RedisAddress> address = redis::ParseRedisUrl(config.quota_redis);
+    if (!address.ok()) return address.status();
+    redis::RedisClientOptions options;
+    options.address = *std::move(address);
+    options.password = config.quota_redis_password;
+    absl::StatusOr<std::unique_ptr<redis::RedisClient>> client =
+        redis::RedisClient::Start(std::move(options), nullptr);
+    if (!client.ok()) return client.status();
+    stack.redis = *std::move(client);
+    // Generous for a command of a few hundred bytes: a Redis that takes
+    // longer is down for that call, which is refused rather than guessed.
+    stack.store = std::make_unique<idempotency::RedisKeyStore>(
+        stack.redis.get(), absl::StrCat(QuotaKey(config), ":idempotency:"),
+        absl::Seconds(1));
+  }
+  idempotency::KeysOptions options;
+  options.ttl = config.idempotency_ttl;
+  stack.keys =
+      std::make_unique<idempotency::IdempotencyKeys>(stack.store.get(), clock, options);
+  return stack;
 }
 
 }  // namespace gong::app

@@ -9,8 +9,12 @@
 
 #include "absl/status/statusor.h"
 #include "app/config.h"
+#include "base/clock.h"
+#include "idempotency/idempotency_keys.h"
+#include "idempotency/key_store.h"
 #include "observability/metrics.h"
 #include "quota/quota_steward.h"
+#include "redis/redis_client.h"
 #include "upstream/credentials.h"
 #include "upstream/credentials_source.h"
 #include "upstream/gong_client.h"
@@ -39,5 +43,19 @@ absl::StatusOr<std::unique_ptr<upstream::GongClient>> MakeRestGongClient(
 absl::StatusOr<std::unique_ptr<quota::QuotaSteward>> MakeQuotaSteward(
     const FacadeConfig& config, std::unique_ptr<upstream::GongClient> gong,
     observability::Metrics* metrics);
+
+// Writes' idempotency keys and their store: in Redis with --quota_redis
+// (every replica shares them; a Redis client of their own, under the quota
+// key), else in this replica's memory, at most --idempotency_max_keys of
+// them (each eviction counted in `metrics`, when not null). `clock` outlives
+// them. Members go in reverse order: the keys before their store.
+struct IdempotencyStack {
+  std::unique_ptr<redis::RedisClient> redis;
+  std::unique_ptr<idempotency::KeyStore> store;
+  std::unique_ptr<idempotency::IdempotencyKeys> keys;
+};
+absl::StatusOr<IdempotencyStack> MakeIdempotencyKeys(const FacadeConfig& config,
+                                                    base::Clock* clock,
+                                                    observability::Metrics* metrics);
 
 }  // namespace gong::app

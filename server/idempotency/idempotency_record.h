@@ -10,7 +10,9 @@
 // and the caller of IdempotencyKeys treats such a key as unusable.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <tuple>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -20,8 +22,8 @@ namespace gong::idempotency {
 
 // A call's final answer, as the caller got it.
 struct StoredOutcome {
-  int code = 0;          // the gRPC status code (0 to 16)
-  std::string message;   // the status message
+  int code = 0;         // the gRPC status code (0 to 16)
+  std::string message;  // the status message
   // The google.rpc.Status the status carried in grpc-status-details-bin,
   // serialized; empty when none.
   std::string details;
@@ -31,7 +33,14 @@ struct StoredOutcome {
   // answer in doubt (the replay says so too).
   bool settled = false;
 
-  friend bool operator==(const StoredOutcome&, const StoredOutcome&) = default;
+  // (The project is C++17: no defaulted comparisons.)
+  friend bool operator==(const StoredOutcome& a, const StoredOutcome& b) {
+    return std::tie(a.code, a.message, a.details, a.response, a.settled) ==
+           std::tie(b.code, b.message, b.details, b.response, b.settled);
+  }
+  friend bool operator!=(const StoredOutcome& a, const StoredOutcome& b) {
+    return !(a == b);
+  }
 };
 
 struct Record {
@@ -58,10 +67,24 @@ struct Record {
   // kDone only.
   StoredOutcome outcome;
 
-  friend bool operator==(const Record&, const Record&) = default;
+  friend bool operator==(const Record& a, const Record& b) {
+    return std::tie(a.state, a.fingerprint, a.owner, a.claim_until, a.outcome) ==
+           std::tie(b.state, b.fingerprint, b.owner, b.claim_until, b.outcome);
+  }
+  friend bool operator!=(const Record& a, const Record& b) { return !(a == b); }
 };
 
-// The record as stored: compact JSON with the binary fields in base64.
+// The longest field DecodeRecord accepts (a fingerprint, a message, the
+// details or the response, as bytes), and the longest record: a record
+// holding more is refused as not ours (and so settled rather than
+// replayed), so the api layer keeps what it stores under these.
+inline constexpr size_t kMaxRecordFieldBytes = size_t{1} << 20;
+inline constexpr size_t kMaxRecordBytes = 6 * kMaxRecordFieldBytes;
+
+// The record as stored: compact JSON, the binary fields (fingerprint,
+// details, response) in base64, claim_until in whole Unix milliseconds
+// (finer is dropped). The message is JSON text: bytes of it that are not
+// UTF-8 are stored as U+FFFD.
 std::string EncodeRecord(const Record& record);
 // Bytes read back from the store: the record, or INVALID_ARGUMENT saying
 // what is wrong (never the bytes themselves, which may be anything).

@@ -32,17 +32,37 @@ class MemoryKeyStore : public KeyStore {
   void CompareAndDelete(const std::string& key, std::string expected,
                         SetDone done) override;
 
-  size_t size() const;        // keys held (expired ones may still count)
-  uint64_t evicted() const;   // keys evicted for room, ever
+  size_t size() const;       // keys held (expired ones may still count)
+  uint64_t evicted() const;  // keys evicted for room, ever
 
  private:
-  // Implementation's choice; see the .cc.
-  struct Entry;
+  // A key's value, when it expires, and its place in the age order.
+  struct Entry {
+    std::string value;
+    absl::Time expires;
+    std::list<std::string>::iterator age;
+  };
+  using Map = absl::flat_hash_map<std::string, Entry>;
+
+  // The live entry of `key`, or end() (an expired one is dropped).
+  Map::iterator FindLive(const std::string& key, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Erase(Map::iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sets `key` (the newest), then makes room: the number of keys evicted.
+  size_t Set(const std::string& key, std::string value, absl::Time expires)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops the expired keys at the old end of the age order.
+  void PruneOldest(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void TellEvicted(size_t count);
+
   base::Clock* const clock_;
   const size_t max_keys_;
   absl::AnyInvocable<void()> on_evicted_;
   mutable absl::Mutex mu_;
-  // ... (the helper adds the map and the age order here)
+  Map entries_ ABSL_GUARDED_BY(mu_);
+  // Keys, oldest set first.
+  std::list<std::string> ages_ ABSL_GUARDED_BY(mu_);
+  uint64_t evicted_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace gong::idempotency

@@ -29,7 +29,8 @@ void CallReporter::CallFinished(const api::CallRecord& record) {
   // Only what the call brought: an absent field is no empty string.
   for (const auto& [name, value] : {std::pair{"peer_identity", &record.peer_identity},
                                     std::pair{"trace_id", &record.trace_id},
-                                    std::pair{"x_request_id", &record.x_request_id}}) {
+                                    std::pair{"x_request_id", &record.x_request_id},
+                                    std::pair{"idempotency", &record.idempotency}}) {
     if (!value->empty()) fields.emplace_back(name, *value);
   }
   if (!record.gong_request_id.empty()) {

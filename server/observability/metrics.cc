@@ -205,6 +205,20 @@ Metrics::Metrics()
                         .Help("Redis commands of the shared quota that failed, timed out "
                               "or found Redis unreachable.")
                         .Register(*registry_)
+                        .Add({})),
+      idempotent_calls_(
+          prometheus::BuildCounter()
+              .Name("gong_idempotent_calls_total")
+              .Help("Writes that carried an idempotency-key (or were settled without "
+                    "one), by method and what became of the key: claimed, replayed, "
+                    "settled, settling, key_reused, key_in_use, invalid_key, "
+                    "store_unavailable.")
+              .Register(*registry_)),
+      keys_evicted_(prometheus::BuildCounter()
+                        .Name("gong_idempotency_keys_evicted_total")
+                        .Help("Idempotency keys dropped from memory, oldest first, to "
+                              "stay within --idempotency_max_keys.")
+                        .Register(*registry_)
                         .Add({})) {}
 
 Metrics::~Metrics() = default;
@@ -281,7 +295,16 @@ void Metrics::CallFinished(const api::CallRecord& record) {
   }
   handled->Increment();
   method.handling_seconds->Observe(absl::ToDoubleSeconds(record.duration));
+  // A few series a method: prometheus-cpp's own lookup is cheap enough for
+  // the writes that carry a key.
+  if (!record.idempotency.empty()) {
+    idempotent_calls_
+        .Add({{"method", std::string(record.method)}, {"outcome", record.idempotency}})
+        .Increment();
+  }
 }
+
+void Metrics::IdempotencyKeyEvicted() { keys_evicted_.Increment(); }
 
 void Metrics::UpstreamRequest(absl::string_view endpoint, int http_status,
                               absl::Duration duration, size_t ids) {

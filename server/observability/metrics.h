@@ -54,6 +54,9 @@ class Metrics final : public quota::SharedWindowObserver {
   void UpstreamRequest(absl::string_view endpoint, int http_status,
                        absl::Duration duration, size_t ids);
 
+  // For the idempotency keys kept in memory: one key evicted for room.
+  void IdempotencyKeyEvicted();
+
   // For the shared quota's window (--quota_redis).
   void RedisAnswered(absl::Duration latency) override;
   void RedisFailed() override;
@@ -95,6 +98,8 @@ class Metrics final : public quota::SharedWindowObserver {
   prometheus::Histogram& batch_ids_;
   prometheus::Histogram& redis_seconds_;
   prometheus::Counter& redis_errors_;
+  prometheus::Family<prometheus::Counter>& idempotent_calls_;
+  prometheus::Counter& keys_evicted_;
 
   absl::Mutex series_mu_;
   // By service, then method.
