@@ -94,6 +94,14 @@ FailureVerdict JudgeFailure(const grpc::Status& status) {
     verdict.verdict = details.retry_after ? Verdict::kResend : Verdict::kFinal;
     return verdict;
   }
+  if (code == grpc::StatusCode::INVALID_ARGUMENT) {
+    // A request refused as it stands (a field, or its idempotency key: not
+    // one, or used for another request) is refused again however often it
+    // goes, even where the details add that nothing was sent.
+    verdict.verdict = Verdict::kFinal;
+    if (details.reason == "INVALID_REQUEST") verdict.bad_entries = details.bad_entries;
+    return verdict;
+  }
   if (details.may_have_acted == "false") {
     verdict.verdict = Verdict::kResend;
     return verdict;

@@ -6,7 +6,10 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "call_verdict.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "idempotency_key.h"
 #include "many_id_calls.h"
 #include "many_id_command.h"
 #include "print_responses.h"
@@ -32,6 +35,77 @@ int CallAndPrint(const CallOptions& options,
   Response response;
   const grpc::Status status = FlowServiceCaller(options).Call(method, request, &response);
   if (!status.ok()) return ReportFailure(status);
+  if (options.json) {
+    PrintJson(response);
+  } else {
+    print(response);
+  }
+  return 0;
+}
+
+// The key of a single write: --idempotency-key when given (checked here,
+// as gRPC metadata cannot carry anything else), else a new one of its own
+// run. Empty with a usage error reported: `*exit` is set.
+std::string SingleCallKey(const ParsedArgs& args, absl::string_view command,
+                          const std::vector<std::string>& params,
+                          const std::vector<std::string>& ids, int* exit) {
+  if (!args.Has("idempotency-key")) return ChunkKey(NewRunId(), command, params, ids);
+  const std::string key = args.Get("idempotency-key");
+  if (!IsValidIdempotencyKey(key)) {
+    *exit = ReportUsageError(absl::StrCat(command, ": --idempotency-key takes 1 to ",
+                                          kMaxIdempotencyKeyLength,
+                                          " printable ASCII characters"));
+    return "";
+  }
+  return key;
+}
+
+// The key as one shell word.
+std::string ShellWord(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+// A write's one call with its idempotency key, printed as CallAndPrint
+// does. In doubt, says how to settle it: the same command with the same
+// key, which the facade answers from Gong's state instead of acting twice.
+// A settled or replayed answer is said so on stderr.
+template <typename Request, typename Response, typename Print>
+int CallWriteAndPrint(const CallOptions& options,
+                      grpc::Status (FlowService::Stub::*method)(grpc::ClientContext*,
+                                                                const Request&,
+                                                                Response*),
+                      const Request& request, const std::string& key, Print print) {
+  Response response;
+  grpc::ClientContext context;
+  context.AddMetadata(kIdempotencyKeyHeader, key);
+  const grpc::Status status =
+      FlowServiceCaller(options).CallIn(&context, method, request, &response);
+  if (!status.ok()) {
+    const int exit = ReportFailure(status);
+    if (JudgeFailure(status).verdict == Verdict::kInDoubt) {
+      std::cerr << "gong-flows: Gong may have acted; the same command with "
+                << "--idempotency-key=" << ShellWord(key)
+                << " settles it without acting twice\n";
+    }
+    return exit;
+  }
+  const AnswerMarks marks = ReadAnswerMarks(context);
+  if (marks.replayed) {
+    std::cerr << "gong-flows: the answer of an earlier call with this key "
+                 "(idempotent-replayed); nothing was sent to Gong again\n";
+  }
+  if (marks.settled) {
+    std::cerr << "gong-flows: settled by the facade from Gong's state "
+                 "(idempotent-settled)\n";
+  }
   if (options.json) {
     PrintJson(response);
   } else {
@@ -117,13 +191,15 @@ int GetProspectFlows(const ParsedArgs& args, const CallOptions& options) {
   const std::vector<std::string>& arguments =
       args.List(by_crm ? "crm-id" : "instance-id");
   const std::string stdin_text = ReadStdinIfNamed(arguments);
-  if (std::optional<int> status = MaybeRunManyIds(
-          args, options, arguments, stdin_text,
-          {"prospects get",
-           {},
-           kLookupChunk,
-           /*still_assigned_refused=*/false,
-           [by_crm](const CallOptions& o) { return LookupCalls(o, by_crm); }})) {
+  if (std::optional<int> status =
+          MaybeRunManyIds(args, options, arguments, stdin_text,
+                          {"prospects get",
+                           {},
+                           kLookupChunk,
+                           /*still_assigned_refused=*/false,
+                           [by_crm](const CallOptions& o, const std::string&) {
+                             return LookupCalls(o, by_crm);
+                           }})) {
     return *status;
   }
   std::istringstream in(stdin_text);
@@ -150,23 +226,27 @@ int AssignProspects(const ParsedArgs& args, const CallOptions& options) {
                            {},
                            kAssignChunk,
                            /*still_assigned_refused=*/false,
-                           [&](const CallOptions& o) {
-                             return AssignCalls(o, flow, owner, description);
+                           [&](const CallOptions& o, const std::string& run_id) {
+                             return AssignCalls(o, run_id, flow, owner, description);
                            }})) {
     return *status;
   }
   std::istringstream in(stdin_text);
   const std::vector<std::string> ids = ExpandStdin(args.positionals, in);
   if (ids.empty()) return ReportUsageError("assign: give at least one CRM prospect id");
+  int exit = 0;
+  const std::string key =
+      SingleCallKey(args, "assign", {flow, owner, description}, ids, &exit);
+  if (key.empty()) return exit;
   v1::AssignProspectsRequest request;
   for (const std::string& id : ids) request.add_crm_prospect_ids(id);
   request.set_flow_id(args.Get("flow"));
   request.set_flow_instance_owner_email(args.Get("owner"));
   request.set_flow_instance_description(args.Get("description"));
-  return CallAndPrint(options, &FlowService::Stub::AssignProspects, request,
-                      [&request](const v1::AssignProspectsResponse& response) {
-                        PrintAssignProspects(request.flow_id(), response);
-                      });
+  return CallWriteAndPrint(options, &FlowService::Stub::AssignProspects, request, key,
+                           [&request](const v1::AssignProspectsResponse& response) {
+                             PrintAssignProspects(request.flow_id(), response);
+                           });
 }
 
 int UnassignByCrmId(const ParsedArgs& args, const CallOptions& options) {
@@ -187,27 +267,32 @@ int UnassignByCrmId(const ParsedArgs& args, const CallOptions& options) {
   const std::string stdin_text = ReadStdinIfNamed(arguments);
   const std::string flow = args.Get("flow");
   const std::string by = args.Get("by");
-  if (std::optional<int> status = MaybeRunManyIds(
-          args, options, arguments, stdin_text,
-          {"unassign-crm",
-           {},
-           1,
-           /*still_assigned_refused=*/true,
-           [&](const CallOptions& o) { return UnassignCrmCalls(o, flow, by); }})) {
+  if (std::optional<int> status =
+          MaybeRunManyIds(args, options, arguments, stdin_text,
+                          {"unassign-crm",
+                           {},
+                           1,
+                           /*still_assigned_refused=*/true,
+                           [&](const CallOptions& o, const std::string& run_id) {
+                             return UnassignCrmCalls(o, run_id, flow, by);
+                           }})) {
     return *status;
   }
   std::istringstream in(stdin_text);
   const std::vector<std::string> ids = ExpandStdin(arguments, in);
   if (ids.size() != 1) return ReportUsageError("unassign-crm: give one CRM id");
+  int exit = 0;
+  const std::string key = SingleCallKey(args, "unassign-crm", {flow, by}, ids, &exit);
+  if (key.empty()) return exit;
   v1::UnassignByCrmIdRequest request;
   request.set_crm_prospect_id(ids.front());
   request.set_flow_id(args.Get("flow"));
   request.set_all_flows(all_flows);
   request.set_unassigned_by_user_email(args.Get("by"));
-  return CallAndPrint(options, &FlowService::Stub::UnassignByCrmId, request,
-                      [&request](const v1::UnassignByCrmIdResponse& response) {
-                        PrintUnassignByCrmId(request.crm_prospect_id(), response);
-                      });
+  return CallWriteAndPrint(options, &FlowService::Stub::UnassignByCrmId, request, key,
+                           [&request](const v1::UnassignByCrmIdResponse& response) {
+                             PrintUnassignByCrmId(request.crm_prospect_id(), response);
+                           });
 }
 
 int UnassignByInstanceIds(const ParsedArgs& args, const CallOptions& options) {
@@ -219,20 +304,25 @@ int UnassignByInstanceIds(const ParsedArgs& args, const CallOptions& options) {
                            {},
                            kUnassignChunk,
                            /*still_assigned_refused=*/true,
-                           [&](const CallOptions& o) { return UnassignCalls(o, by); }})) {
+                           [&](const CallOptions& o, const std::string& run_id) {
+                             return UnassignCalls(o, run_id, by);
+                           }})) {
     return *status;
   }
   std::istringstream in(stdin_text);
   const std::vector<std::string> ids = ExpandStdin(args.positionals, in);
   if (ids.empty())
     return ReportUsageError("unassign: give at least one flow instance id");
+  int exit = 0;
+  const std::string key = SingleCallKey(args, "unassign", {by}, ids, &exit);
+  if (key.empty()) return exit;
   v1::UnassignByInstanceIdsRequest request;
   for (const std::string& id : ids) request.add_flow_instance_ids(id);
   request.set_unassigned_by_user_email(args.Get("by"));
-  return CallAndPrint(options, &FlowService::Stub::UnassignByInstanceIds, request,
-                      [](const v1::UnassignByInstanceIdsResponse& response) {
-                        PrintUnassignByInstanceIds(response);
-                      });
+  return CallWriteAndPrint(options, &FlowService::Stub::UnassignByInstanceIds, request,
+                           key, [](const v1::UnassignByInstanceIdsResponse& response) {
+                             PrintUnassignByInstanceIds(response);
+                           });
 }
 
 }  // namespace
@@ -251,6 +341,11 @@ const std::vector<Command>& Commands() {
   using K = FlagKind;
   const FlagSpec by = {"by", K::kString, "EMAIL",
                        "the Gong user doing the removal (unassigned_by_user_email)"};
+  const FlagSpec key = {
+      "idempotency-key", K::kString, "KEY",
+      "a single call's idempotency key (1 to 255 printable ASCII "
+      "characters; default a new one): the same command with the "
+      "same key is settled or replayed by the facade, never done twice"};
   // Many-id mode's flags, in the usage lines.
   const std::string many = " [--from=FILE [--column=NAME]] [--results=FILE [--resume]]";
   static const auto* commands = new std::vector<Command>{
@@ -277,27 +372,33 @@ const std::vector<Command>& Commands() {
               "flow instance ids, finished ones too: --instance-id A B, or repeated"}})},
        GetProspectFlows},
       {{{"assign"},
-        "--flow=ID --owner=EMAIL [--description=TEXT] CRM_ID..." + many,
-        WithManyIdFlags({{"flow", K::kString, "ID", "the flow to put the prospects in"},
-                         {"owner", K::kString, "EMAIL",
-                          "the Gong user who will own the new instances"},
-                         {"description", K::kString, "TEXT",
-                          "shown in Gong with the new instances"}}),
+        "--flow=ID --owner=EMAIL [--description=TEXT] [--idempotency-key=KEY] "
+        "CRM_ID..." +
+            many,
+        WithManyIdFlags(
+            {{"flow", K::kString, "ID", "the flow to put the prospects in"},
+             {"owner", K::kString, "EMAIL",
+              "the Gong user who will own the new instances"},
+             {"description", K::kString, "TEXT", "shown in Gong with the new instances"},
+             key}),
         /*takes_positionals=*/true},
        AssignProspects},
       {{{"unassign"},
-        "[--by=EMAIL] FLOW_INSTANCE_ID..." + many,
-        WithManyIdFlags({by}),
+        "[--by=EMAIL] [--idempotency-key=KEY] FLOW_INSTANCE_ID..." + many,
+        WithManyIdFlags({by, key}),
         true},
        UnassignByInstanceIds},
       {{{"unassign-crm"},
-        "(--crm-id=ID | CRM_ID...) (--flow=ID | --all-flows) [--by=EMAIL]" + many,
+        "(--crm-id=ID | CRM_ID...) (--flow=ID | --all-flows) [--by=EMAIL] "
+        "[--idempotency-key=KEY]" +
+            many,
         WithManyIdFlags(
             {{"crm-id", K::kString, "ID", "the prospect's CRM id"},
              {"flow", K::kString, "ID", "remove the prospects from this flow"},
              {"all-flows", K::kBool, "",
               "remove the prospects from every flow they are in"},
-             by}),
+             by,
+             key}),
         true},
        UnassignByCrmId},
   };

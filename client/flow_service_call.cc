@@ -53,6 +53,16 @@ void PrintDetails(const grpc::Status& status) {
 
 }  // namespace
 
+AnswerMarks ReadAnswerMarks(const grpc::ClientContext& context) {
+  AnswerMarks marks;
+  for (const auto& [key, value] : context.GetServerInitialMetadata()) {
+    const bool yes = value == "true";
+    if (key == "idempotent-settled") marks.settled = marks.settled || yes;
+    if (key == "idempotent-replayed") marks.replayed = marks.replayed || yes;
+  }
+  return marks;
+}
+
 int ReportFailure(const grpc::Status& status) {
   // gRPC's codes are abseil's canonical codes, number for number.
   std::cerr << absl::StatusCodeToString(

@@ -55,6 +55,19 @@ class FlowServiceCaller {
   std::unique_ptr<gong::flows::v1::FlowService::Stub> stub_;
 };
 
+// How the facade says an answer came from an idempotency key or a lookup
+// rather than from this call alone (its initial metadata, "true").
+struct AnswerMarks {
+  // Gong's state was read and only what was still to do was sent: the
+  // answer is the settled result of this call and any earlier one.
+  bool settled = false;
+  // The stored answer of an earlier call with the same key; nothing sent.
+  bool replayed = false;
+};
+
+// The marks of a finished call's answer.
+AnswerMarks ReadAnswerMarks(const grpc::ClientContext& context);
+
 // Prints "CODE_NAME: message" and the status's rich error details (from
 // grpc-status-details-bin) on stderr; returns the exit status, which is the
 // numeric gRPC code.

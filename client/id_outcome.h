@@ -11,7 +11,7 @@
 namespace gong::cli {
 
 enum class IdOutcome {
-  kSending,        // sent, no answer yet: in doubt if the run stops here
+  kSending,  // sent, no answer yet: in doubt if the run stops here
   // Sent, and refused before anything was done (the steward's RetryInfo,
   // the day's budget), when the run stopped before sending it again: a
   // resumed run sends it again at once, with no lookup.
@@ -43,6 +43,9 @@ struct IdResult {
   IdOutcome outcome = IdOutcome::kSending;
   std::string request_id;  // Gong's, when it answered
   std::string reason;      // the error's reason (ErrorInfo, or Gong's code)
+  // kSending: the idempotency key of the call that carries the id, so that
+  // a resumed run sends the same call again with the same key.
+  std::string key = {};
 };
 
 }  // namespace gong::cli

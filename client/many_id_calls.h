@@ -18,8 +18,13 @@ inline constexpr size_t kUnassignChunk = 200;
 inline constexpr size_t kLookupChunk = 200;
 inline constexpr size_t kAssignChunk = 100;
 
-// unassign: UnassignByInstanceIds; in doubt, looked up by instance id.
+// The writes' calls carry idempotency keys derived from `run_id` (see
+// idempotency_key.h), the command, its fixed parameters and the call's ids.
+
+// unassign: UnassignByInstanceIds; in doubt, sent again with its key, then
+// looked up by instance id.
 std::unique_ptr<IdCalls> UnassignCalls(const CallOptions& options,
+                                       const std::string& run_id,
                                        const std::string& by_email);
 
 // prospects get: GetProspectFlows by CRM id or by instance id.
@@ -30,15 +35,18 @@ std::unique_ptr<IdCalls> LookupCalls(const CallOptions& options, bool by_crm);
 gong::flows::v1::GetProspectFlowsRequest ProspectFlowsRequest(
     const std::vector<std::string>& ids, bool by_crm);
 
-// assign: AssignProspects; in doubt, unknown.
+// assign: AssignProspects; in doubt, sent again with its key, then unknown.
 std::unique_ptr<IdCalls> AssignCalls(const CallOptions& options,
+                                     const std::string& run_id,
                                      const std::string& flow_id,
                                      const std::string& owner_email,
                                      const std::string& description);
 
 // unassign-crm: UnassignByCrmId, one prospect a call, from `flow_id`
-// (every flow when empty); in doubt, looked up by CRM id.
+// (every flow when empty); in doubt, sent again with its key, then looked
+// up by CRM id.
 std::unique_ptr<IdCalls> UnassignCrmCalls(const CallOptions& options,
+                                          const std::string& run_id,
                                           const std::string& flow_id,
                                           const std::string& by_email);
 

@@ -7,8 +7,10 @@
 #include <iterator>
 #include <sstream>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "idempotency_key.h"
 #include "progress_line.h"
 #include "results_file.h"
 #include "run_summary.h"
@@ -109,24 +111,53 @@ int RunManyIds(const ParsedArgs& args, CallOptions options, ManyIdJob job) {
   if (resume && results_path.empty()) {
     return Usage(job, "--resume reads the --results=FILE of the run it resumes: give it");
   }
+  if (args.Has("idempotency-key")) {
+    return Usage(job,
+                 "--idempotency-key is a single call's: many ids get a key per call, "
+                 "derived from the run");
+  }
   if (job.ids.ids.empty()) return Usage(job, "give at least one id");
 
   // --resume: what the file already says of the ids.
   std::vector<std::string> to_send;
   std::vector<std::string> in_doubt;
+  std::vector<InDoubtChunk> resend;
   size_t already_done = 0;
+  // A fresh run's keys are new, so the same ids sent again on purpose are
+  // a new write; a resumed run carries on the run its file last keyed.
+  std::string run_id;
   if (resume) {
     size_t skipped = 0;
-    auto read = ReadResults(results_path, &skipped);
+    auto read = ReadResultsLog(results_path, &skipped);
     if (!read.ok() && !absl::IsNotFound(read.status())) {
       std::cerr << "gong-flows " << job.command << ": cannot read " << results_path
                 << ": " << read.status().message() << "\n";
       return kUsageExit;
     }
     // No file yet: nothing was answered, and the run starts from the top.
-    absl::flat_hash_map<std::string, IdOutcome> known;
-    if (read.ok()) known = *std::move(read);
+    ResultsLog log;
+    if (read.ok()) log = *std::move(read);
+    run_id = RunIdOfKey(log.latest_key);
+    const absl::flat_hash_map<std::string, IdOutcome>& known = log.outcomes;
+    // The calls in doubt that carried a key go again whole, as they were,
+    // with that key: the facade settles them. Their ids are theirs, final
+    // or not (a run killed while writing an answer's lines).
+    absl::flat_hash_set<std::string> resent_ids;
+    for (const std::string& id : job.ids.ids) {
+      auto it = known.find(id);
+      if (it == known.end() || it->second != IdOutcome::kSending) continue;
+      auto key = log.last_key.find(id);
+      if (key == log.last_key.end() || resent_ids.contains(id)) continue;
+      const std::vector<std::string>& members = log.key_ids[key->second];
+      // More ids than one call takes is no call this command sent (an
+      // edited file): its ids are settled as a keyless run's are.
+      if (members.size() > job.chunk_size) continue;
+      InDoubtChunk chunk{key->second, members};
+      for (const std::string& member : chunk.ids) resent_ids.insert(member);
+      resend.push_back(std::move(chunk));
+    }
     for (std::string& id : job.ids.ids) {
+      if (resent_ids.contains(id)) continue;
       auto it = known.find(id);
       if (it == known.end()) {
         to_send.push_back(std::move(id));
@@ -141,6 +172,7 @@ int RunManyIds(const ParsedArgs& args, CallOptions options, ManyIdJob job) {
   } else {
     to_send = std::move(job.ids.ids);
   }
+  if (run_id.empty()) run_id = NewRunId();
 
   std::unique_ptr<ResultsFile> results;
   if (!results_path.empty()) {
@@ -156,10 +188,11 @@ int RunManyIds(const ParsedArgs& args, CallOptions options, ManyIdJob job) {
   RunOptions run_options;
   run_options.parallel = parallel;
   run_options.give_up_after = give_up_after;
-  std::unique_ptr<IdCalls> calls = job.make_calls(options);
+  std::unique_ptr<IdCalls> calls = job.make_calls(options, run_id);
   ManyIdRun run(calls.get(), run_options, [&results](const IdResult& result) {
     return results == nullptr ? absl::OkStatus() : results->Write(result);
   });
+  run.ResendInDoubt(std::move(resend));
 
   std::unique_ptr<ProgressLine> progress;
   if (!args.GetBool("quiet")) {
@@ -190,6 +223,8 @@ int RunManyIds(const ParsedArgs& args, CallOptions options, ManyIdJob job) {
     if (arg == "-") summary.ids_from_stdin = true;
   }
   summary.still_assigned_refused = job.still_assigned_refused;
+  summary.settled = calls->SettledAnswers();
+  summary.replayed = calls->ReplayedAnswers();
   std::cout.flush();
   std::cerr << SummaryText(summary);
   if (options.json) std::cout << SummaryJson(summary) << "\n";

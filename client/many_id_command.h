@@ -37,7 +37,10 @@ struct ManyIdJob {
   size_t chunk_size = 1;  // for the mode's choice
   // Whether kStillAssigned is a refusal (the writes that remove).
   bool still_assigned_refused = false;
-  std::function<std::unique_ptr<IdCalls>(const CallOptions&)> make_calls;
+  // The calls, given the run's id (a write's keys are derived from it):
+  // new for a fresh run, the resumed run's for --resume.
+  std::function<std::unique_ptr<IdCalls>(const CallOptions&, const std::string& run_id)>
+      make_calls;
 };
 
 // All of stdin when one of `arguments` is "-", else nothing.

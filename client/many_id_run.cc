@@ -64,6 +64,15 @@ RunReport ManyIdRun::Run(std::vector<std::string> to_send,
     absl::MutexLock lock(&mu_);
     report_.total = to_send.size() + in_doubt.size();
     deadline_ = absl::Now() + options_.give_up_after;
+    for (InDoubtChunk& chunk : resend_in_doubt_) {
+      report_.total += chunk.ids.size();
+      Task task{TaskKind::kSend, std::move(chunk.ids)};
+      task.key = std::move(chunk.key);
+      task.marked = true;  // the stopped run marked them with this key
+      task.in_doubt = true;
+      ready_.push_back(std::move(task));
+    }
+    resend_in_doubt_.clear();
     if (!in_doubt.empty()) {
       if (!calls_->IsWrite()) {
         // A read changes nothing: sending it again is the whole remedy.
@@ -117,6 +126,13 @@ RunReport ManyIdRun::Run(std::vector<std::string> to_send,
   return report_;
 }
 
+void ManyIdRun::ResendInDoubt(std::vector<InDoubtChunk> chunks) {
+  absl::MutexLock lock(&mu_);
+  for (InDoubtChunk& chunk : chunks) {
+    if (!chunk.ids.empty()) resend_in_doubt_.push_back(std::move(chunk));
+  }
+}
+
 void ManyIdRun::Stop(const std::string& why) {
   absl::MutexLock lock(&mu_);
   StopLocked(why, absl::InfinitePast());
@@ -137,13 +153,14 @@ void ManyIdRun::Work() {
   mu_.Lock();
   Task task;
   while (NextTask(&task)) {
-    if (task.kind == TaskKind::kSend && task.attempts == 0 && calls_->IsWrite()) {
-      // Marked before it leaves, so that a run killed while it is out
-      // knows these ids are in doubt.
+    if (task.kind == TaskKind::kSend && !task.marked && calls_->IsWrite()) {
+      // Marked before it leaves, with the key it carries, so that a run
+      // killed while it is out knows these ids are in doubt, and which
+      // call to send again with which key.
       bool marked = true;
       for (const std::string& id : task.ids) {
         const absl::Status written =
-            on_result_(IdResult{id, IdOutcome::kSending, "", ""});
+            on_result_(IdResult{id, IdOutcome::kSending, "", "", task.key});
         if (!written.ok()) {
           StopLocked(absl::StrCat("cannot write the results: ", written.message()),
                      absl::InfinitePast());
@@ -152,13 +169,14 @@ void ManyIdRun::Work() {
         }
       }
       if (!marked) continue;
+      task.marked = true;
     }
     ++task.attempts;
     ++in_flight_;
     mu_.Unlock();
     std::vector<IdResult> results;
     const grpc::Status status = task.kind == TaskKind::kSend
-                                    ? calls_->Send(task.ids, &results)
+                                    ? calls_->Send(task.ids, task.key, &results)
                                     : calls_->LookUp(task.ids, &results);
     mu_.Lock();
     --in_flight_;
@@ -250,15 +268,24 @@ void ManyIdRun::Failed(Task task, const grpc::Status& status) {
       }
       // Stopping: the ids stay `sending`, for the resumed run to settle.
       if (stopping_) return;
-      if (calls_->CanLookUp()) {
-        for (auto& chunk : Chunks(task.ids, calls_->LookUpChunkSize())) {
-          ready_.push_back(Task{TaskKind::kLookUp, std::move(chunk)});
-        }
-      } else {
-        RecordAll(task.ids, IdOutcome::kUnknown, verdict.reason);
+      if (!task.key.empty() && task.attempts < options_.max_keyed_write_attempts) {
+        // The same call with the same key: the facade looks at Gong's
+        // state and sends only what is still to do, or answers what the
+        // first call got; one call, and it settles an assign too, whose
+        // ids this client cannot look up.
+        task.in_doubt = true;
+        SendLater(std::move(task), delay, verdict.reason);
+        return;
       }
+      SettleByLookUp(task, verdict.reason);
       return;
     case Verdict::kFinal:
+      if (task.in_doubt) {
+        // An earlier attempt may have acted: this refusal (the key reused
+        // with another request, rights taken away) says nothing of it.
+        SettleByLookUp(task, verdict.reason);
+        return;
+      }
       break;
   }
   if (task.kind == TaskKind::kSend && !verdict.bad_entries.empty()) {
@@ -278,6 +305,12 @@ void ManyIdRun::Failed(Task task, const grpc::Status& status) {
     if (rest.size() < task.ids.size()) {
       if (!rest.empty()) {
         task.ids = std::move(rest);
+        // Other ids, another call: its own key, marked before it leaves.
+        std::string key = calls_->KeyFor(task.ids);
+        if (key != task.key) {
+          task.key = std::move(key);
+          task.marked = false;
+        }
         ready_.push_front(std::move(task));
       }
       return;
@@ -329,8 +362,23 @@ void ManyIdRun::RecordAll(const std::vector<std::string>& ids, IdOutcome outcome
   for (const std::string& id : ids) Record(IdResult{id, outcome, "", reason});
 }
 
+void ManyIdRun::SettleByLookUp(const Task& task, const std::string& reason) {
+  if (calls_->CanLookUp()) {
+    for (auto& chunk : Chunks(task.ids, calls_->LookUpChunkSize())) {
+      ready_.push_back(Task{TaskKind::kLookUp, std::move(chunk)});
+    }
+  } else {
+    RecordAll(task.ids, IdOutcome::kUnknown, reason);
+  }
+}
+
 void ManyIdRun::MarkNotSent(const Task& task) {
-  if (task.kind != TaskKind::kSend || task.attempts == 0 || !calls_->IsWrite()) return;
+  // A call in doubt stays `sending`, with its key: a resumed run sends it
+  // again as it was, never as a fresh write.
+  if (task.kind != TaskKind::kSend || task.attempts == 0 || !calls_->IsWrite() ||
+      task.in_doubt) {
+    return;
+  }
   for (const std::string& id : task.ids) {
     if (!on_result_(IdResult{id, IdOutcome::kNotSent, "", ""}).ok()) {
       results_lost_ = true;  // they stay `sending`: looked up, never lost
@@ -341,7 +389,9 @@ void ManyIdRun::MarkNotSent(const Task& task) {
 
 void ManyIdRun::AddSends(const std::vector<std::string>& ids) {
   for (auto& chunk : Chunks(ids, calls_->ChunkSize())) {
-    ready_.push_back(Task{TaskKind::kSend, std::move(chunk)});
+    Task task{TaskKind::kSend, std::move(chunk)};
+    if (calls_->IsWrite()) task.key = calls_->KeyFor(task.ids);
+    ready_.push_back(std::move(task));
   }
   changed_.SignalAll();
 }

@@ -1,7 +1,9 @@
 // The many-id commands' engine: splits the ids into Gong-sized calls, keeps
 // up to --parallel of them in flight, sends again what was refused before
-// anything was done (after its RetryInfo), settles the writes in doubt by
-// looking them up, and reports every id's outcome once, as it arrives.
+// anything was done (after its RetryInfo), settles the writes in doubt (by
+// sending the same call again with the same idempotency key, for the facade
+// to settle; else by looking them up), and reports every id's outcome once,
+// as it arrives.
 //
 // What a call is (which RPC, how big, how its answer reads) is an IdCalls;
 // the run knows only ids, outcomes and statuses, so its decisions are
@@ -39,9 +41,14 @@ class IdCalls {
   // Whether a call changes Gong (then a call in doubt is never resent blind).
   virtual bool IsWrite() const = 0;
 
-  // Sends `ids` in one call. OK: `results` gets one final outcome for each
-  // of them, with Gong's request id.
-  virtual grpc::Status Send(const std::vector<std::string>& ids,
+  // A write's idempotency key for a call of `ids`: the same ids give the
+  // same key for the whole run. Empty: the call carries none (the reads).
+  virtual std::string KeyFor(const std::vector<std::string>& ids) const { return ""; }
+
+  // Sends `ids` in one call, with metadata `idempotency-key: key` unless
+  // `key` is empty. OK: `results` gets one final outcome for each of them,
+  // with Gong's request id.
+  virtual grpc::Status Send(const std::vector<std::string>& ids, const std::string& key,
                             std::vector<IdResult>* results) = 0;
 
   // Whether a write's ids can be looked up in Gong (unassign, unassign-crm;
@@ -58,6 +65,11 @@ class IdCalls {
 
   // Ends every call in flight at once (a stopped run's grace is over).
   virtual void CancelAll() {}
+
+  // Answers so far that the facade marked idempotent-settled and
+  // idempotent-replayed, for the summary.
+  virtual size_t SettledAnswers() const { return 0; }
+  virtual size_t ReplayedAnswers() const { return 0; }
 };
 
 struct RunOptions {
@@ -71,6 +83,18 @@ struct RunOptions {
   // A read in doubt (no answer) is sent again at most this many times in
   // all: a facade that keeps failing the same way will not mend in an hour.
   int max_read_attempts = 8;
+  // The same bound for a write in doubt sent again with its key; past it,
+  // its ids are looked up (or unknown) as a keyless write's are.
+  int max_keyed_write_attempts = 8;
+};
+
+// A write call a stopped run sent with `key` and got no answer for (its
+// ids marked `sending` with that key): a resumed run sends it again whole,
+// in the same order, with the same key, so that the facade answers it from
+// what Gong did instead of acting twice.
+struct InDoubtChunk {
+  std::string key;
+  std::vector<std::string> ids;
 };
 
 struct RunReport {
@@ -106,6 +130,10 @@ class ManyIdRun {
   RunReport Run(std::vector<std::string> to_send, std::vector<std::string> in_doubt,
                 const std::function<void()>& tick = nullptr);
 
+  // Before Run: calls in doubt to send again with their keys (counted in
+  // the run's total, before `to_send`).
+  void ResendInDoubt(std::vector<InDoubtChunk> chunks);
+
   // Sends nothing more; calls in flight get the grace to answer. Safe from
   // any thread.
   void Stop(const std::string& why);
@@ -119,6 +147,12 @@ class ManyIdRun {
     std::vector<std::string> ids;
     int attempts = 0;  // calls made so far
     absl::Time not_before = absl::InfinitePast();
+    std::string key = {};  // a write's idempotency key, for these ids
+    // Whether the ids are marked `sending` with `key` in the results.
+    bool marked = false;
+    // A write some earlier attempt of which may have acted: never marked
+    // `not_sent`, and a refusal leaves its ids in doubt, not failed.
+    bool in_doubt = false;
   };
 
   void Work();
@@ -136,6 +170,10 @@ class ManyIdRun {
   // done, left unsent by a stop: marked `not_sent`, so that a resumed run
   // sends them again without first spending a lookup on each.
   void MarkNotSent(const Task& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A write in doubt that its key cannot settle: looked up where the calls
+  // can, else unknown.
+  void SettleByLookUp(const Task& task, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StopLocked(const std::string& why, absl::Time resume_after)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Duration Jittered(absl::Duration delay) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -156,6 +194,7 @@ class ManyIdRun {
   uint64_t jitter_state_ ABSL_GUARDED_BY(mu_) = 0;
   RunReport report_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
+  std::vector<InDoubtChunk> resend_in_doubt_;  // before Run
 };
 
 }  // namespace gong::cli

@@ -9,10 +9,12 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "idempotency_key.h"
 #include "nlohmann/json.hpp"
 #include "whole_file.h"
 
@@ -65,6 +67,12 @@ std::optional<IdResult> ParseLine(absl::string_view text) {
   IdResult result;
   result.id = *id;
   result.outcome = *outcome;
+  // A key not fit to be sent again (tampered, torn) is no key: the ids it
+  // marked are then settled as a keyless run's are.
+  if (const std::string* key = string_field("key");
+      key != nullptr && *outcome == IdOutcome::kSending && IsValidIdempotencyKey(*key)) {
+    result.key = *key;
+  }
   return result;
 }
 
@@ -98,6 +106,7 @@ absl::Status ResultsFile::Write(const IdResult& result) {
   nlohmann::json line = {{"id", result.id}, {"outcome", OutcomeName(result.outcome)}};
   if (!result.request_id.empty()) line["request_id"] = result.request_id;
   if (!result.reason.empty()) line["reason"] = result.reason;
+  if (!result.key.empty()) line["key"] = result.key;
   // Replacing bytes that are not UTF-8 (an id ReadIds let through cannot
   // hold any; Gong's text could) rather than throwing: the line is written
   // whatever it holds.
@@ -106,8 +115,7 @@ absl::Status ResultsFile::Write(const IdResult& result) {
   return WriteAll(fd_, text);
 }
 
-absl::StatusOr<absl::flat_hash_map<std::string, IdOutcome>> ReadResults(
-    const std::string& path, size_t* skipped) {
+absl::StatusOr<ResultsLog> ReadResultsLog(const std::string& path, size_t* skipped) {
   absl::StatusOr<std::string> text = internal::ReadWholeFile(path);
   if (!text.ok()) {
     return absl::Status(
@@ -115,7 +123,9 @@ absl::StatusOr<absl::flat_hash_map<std::string, IdOutcome>> ReadResults(
         absl::StrCat("cannot read --results=", path, ": ", text.status().message()));
   }
   size_t skipped_here = 0;
-  absl::flat_hash_map<std::string, IdOutcome> outcomes;
+  ResultsLog log;
+  // Each key's ids in line order, an id counted under its last key only.
+  std::vector<std::pair<std::string, std::string>> keyed;  // (key, id)
   for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     if (line.empty()) continue;  // the end, or the newline that ended a torn line
     std::optional<IdResult> result = ParseLine(line);
@@ -123,10 +133,28 @@ absl::StatusOr<absl::flat_hash_map<std::string, IdOutcome>> ReadResults(
       ++skipped_here;
       continue;
     }
-    outcomes.insert_or_assign(std::move(result->id), result->outcome);
+    if (!result->key.empty()) {
+      log.last_key.insert_or_assign(result->id, result->key);
+      keyed.emplace_back(result->key, result->id);
+      log.latest_key = result->key;
+    }
+    log.outcomes.insert_or_assign(std::move(result->id), result->outcome);
+  }
+  // An id marked twice under one key (a call marked again) counts once.
+  absl::flat_hash_set<std::string> placed;
+  for (auto& [key, id] : keyed) {
+    if (log.last_key.find(id)->second != key || !placed.insert(id).second) continue;
+    log.key_ids[key].push_back(std::move(id));
   }
   if (skipped != nullptr) *skipped = skipped_here;
-  return outcomes;
+  return log;
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, IdOutcome>> ReadResults(
+    const std::string& path, size_t* skipped) {
+  absl::StatusOr<ResultsLog> log = ReadResultsLog(path, skipped);
+  if (!log.ok()) return log.status();
+  return std::move(log->outcomes);
 }
 
 }  // namespace gong::cli

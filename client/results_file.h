@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -23,8 +24,8 @@ class ResultsFile {
   ResultsFile(const ResultsFile&) = delete;
   ResultsFile& operator=(const ResultsFile&) = delete;
 
-  // {"id":..,"outcome":..,"request_id":..,"reason":..} (empty fields left
-  // out) and a newline, in one write(2). Not thread-safe: one writer.
+  // {"id":..,"outcome":..,"request_id":..,"reason":..,"key":..} (empty
+  // fields left out) and a newline, in one write(2). Not thread-safe: one writer.
   absl::Status Write(const IdResult& result);
 
  private:
@@ -32,9 +33,27 @@ class ResultsFile {
   int fd_;
 };
 
-// The last outcome of each id in the file at `path` (later lines win);
-// lines that are not whole JSON objects of that shape are skipped and
-// counted in *skipped. NotFound when there is no file.
+// What --resume needs of a results file.
+struct ResultsLog {
+  // The last outcome of each id (later lines win).
+  absl::flat_hash_map<std::string, IdOutcome> outcomes;
+  // The key of each id's last `sending` line that had one: the call that
+  // last carried it.
+  absl::flat_hash_map<std::string, std::string> last_key;
+  // Each such key's ids, in the order of their lines (the call's order):
+  // the ids whose last keyed `sending` line has it.
+  absl::flat_hash_map<std::string, std::vector<std::string>> key_ids;
+  // The key of the file's last keyed `sending` line ("" when none): the
+  // run a resume carries on.
+  std::string latest_key;
+};
+
+// The file at `path` read as a ResultsLog; lines that are not whole JSON
+// objects of a result's shape are skipped and counted in *skipped.
+// NotFound when there is no file.
+absl::StatusOr<ResultsLog> ReadResultsLog(const std::string& path, size_t* skipped);
+
+// ReadResultsLog's outcomes alone.
 absl::StatusOr<absl::flat_hash_map<std::string, IdOutcome>> ReadResults(
     const std::string& path, size_t* skipped);
 

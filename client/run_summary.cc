@@ -73,15 +73,21 @@ std::string SummaryText(const Summary& s) {
   }
   std::string text = absl::StrCat(
       "gong-flows ", s.command, ": ", r.Done(), " of ", r.total, " ids answered in ",
-      absl::FormatDuration(absl::Trunc(
-          s.elapsed, s.elapsed < absl::Seconds(1) ? absl::Milliseconds(1)
-                                                   : absl::Milliseconds(100))),
+      absl::FormatDuration(absl::Trunc(s.elapsed, s.elapsed < absl::Seconds(1)
+                                                      ? absl::Milliseconds(1)
+                                                      : absl::Milliseconds(100))),
       counts.empty() ? "" : ": ", absl::StrJoin(counts, ", "),
       "; Gong calls used: ", r.gong_request_ids.size());
   if (s.duplicates > 0) absl::StrAppend(&text, "; duplicates dropped: ", s.duplicates);
   if (s.already_done > 0) {
     absl::StrAppend(&text, "; already answered in ", s.results_path, ": ",
                     s.already_done);
+  }
+  if (s.settled > 0) {
+    absl::StrAppend(&text, "; calls the facade settled from Gong's state: ", s.settled);
+  }
+  if (s.replayed > 0) {
+    absl::StrAppend(&text, "; answers replayed by the facade: ", s.replayed);
   }
   text += "\n";
   if (!r.unknown_ids.empty()) {
@@ -127,8 +133,9 @@ std::string SummaryJson(const Summary& s) {
       ",\"done\":", r.Done(), ",\"outcomes\":{", absl::StrJoin(counts, ","),
       "},\"gong_calls\":", r.gong_request_ids.size(),
       ",\"seconds\":", absl::ToDoubleSeconds(s.elapsed), ",\"duplicates\":", s.duplicates,
-      ",\"already_done\":", s.already_done, ",\"unknown_ids\":[",
-      absl::StrJoin(unknown, ","), "]", ",\"stopped\":", r.stopped ? "true" : "false");
+      ",\"already_done\":", s.already_done, ",\"settled\":", s.settled,
+      ",\"replayed\":", s.replayed, ",\"unknown_ids\":[", absl::StrJoin(unknown, ","),
+      "]", ",\"stopped\":", r.stopped ? "true" : "false");
   if (r.stopped) {
     absl::StrAppend(&json, ",\"stop_reason\":", JsonString(r.stop_reason));
     if (r.resume_after != absl::InfinitePast()) {

@@ -22,6 +22,11 @@ struct Summary {
   std::string resume_command;  // empty: the run cannot be resumed
   bool ids_from_stdin = false;
   bool still_assigned_refused = false;
+  // Answers the facade marked idempotent-settled (it read Gong's state and
+  // sent only what was still to do) and idempotent-replayed (an earlier
+  // call's stored answer).
+  size_t settled = 0;
+  size_t replayed = 0;
 };
 
 std::string SummaryText(const Summary& summary);

@@ -17,9 +17,12 @@
 //   reads retried on UNAVAILABLE, writes never retried by the client);
 // - a failed call: `CODE_NAME: message` on stderr, then the rich error
 //   details of the `grpc-status-details-bin` trailer, one line each, and the
-//   numeric gRPC code as the exit status.
+//   numeric gRPC code as the exit status;
+// - a write's idempotency key (the `idempotency-key` metadata) and sending the
+//   write again with the same key when its answer was lost (see callWrite).
 'use strict';
 
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
@@ -30,6 +33,16 @@ const USAGE_EXIT = 64;
 const DETAILS_KEY = 'grpc-status-details-bin';
 const PRIORITY_KEY = 'x-gong-flows-priority';
 const PRIORITIES = ['interactive', 'background'];
+const IDEMPOTENCY_KEY = 'idempotency-key';
+const MAX_KEY_LENGTH = 255;
+// A write that ends so may or may not have been carried out (the answer was
+// lost, the deadline passed while Gong worked). With its key, sending it
+// again is safe: the facade answers from what the first call did (replayed)
+// or from Gong's state (settled) and never acts twice.
+const RETRY_CODES = [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.INTERNAL];
+// The wait before the second attempt, doubled before each next one.
+const FIRST_RETRY_DELAY_MS = 500;
 const PROTO_DIR = path.join(__dirname, '..', '..', 'proto');
 const GOOGLEAPIS_DIR =
   process.env.GOOGLEAPIS_DIR || '/usr/share/gocode/src/github.com/gogo/googleapis';
@@ -167,6 +180,82 @@ function callMetadata(args) {
   return metadata;
 }
 
+// The options of a write, for parseCommandLine, and their usage lines.
+const WRITE_OPTIONS = {
+  'idempotency-key': { type: 'string' },
+  attempts: { type: 'string', default: '3' },
+};
+const WRITE_USAGE =
+  '  --idempotency-key the write\'s idempotency key, 1 to 255 printable ASCII\n' +
+  '                    characters (default: a new one each run)\n' +
+  '  --attempts        send the write at most N times, with the same key, while it\n' +
+  '                    ends UNAVAILABLE, DEADLINE_EXCEEDED or INTERNAL (default: 3)\n';
+
+// The write's key and attempts from the parsed options: the key given,
+// checked, or a new one. One key per logical write: the same key sent again
+// means "this very write", so a new run makes a new one, and a retry of a
+// lost answer, here or by hand, reuses it. Throws a usage error.
+function writeOptions(values) {
+  const attempts = Number(values.attempts);
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new Error('--attempts must be a whole number from 1');
+  }
+  let key = values['idempotency-key'];
+  if (key === undefined) {
+    key = `example-${crypto.randomUUID().replace(/-/g, '')}`;
+  } else if (key.length < 1 || key.length > MAX_KEY_LENGTH || !/^[ -~]+$/.test(key)) {
+    throw new Error('--idempotency-key takes 1 to 255 printable ASCII characters');
+  }
+  return { key, attempts };
+}
+
+// Says on stderr when the facade answered from a key or a lookup.
+function noteMarks(metadata) {
+  if (!metadata) return;
+  if (metadata.get('idempotent-replayed')[0] === 'true') {
+    console.error('note: idempotent-replayed: the answer of an earlier call with this ' +
+      'key; nothing was sent to Gong again');
+  }
+  if (metadata.get('idempotent-settled')[0] === 'true') {
+    console.error('note: idempotent-settled: the facade read Gong\'s state and sent ' +
+      'only what was still to do');
+  }
+}
+
+// Calls the write `method` (its name on the client) with `key`, and sends it
+// again with the same key, at most `attempts` times in all, while it ends
+// with one of RETRY_CODES; then done(error, response). When the last
+// error is one of them, the write may have been carried out, and it says
+// so on stderr with the key that settles it.
+function callWrite(client, method, request, args, { key, attempts }, done) {
+  let attempt = 1;
+  let delay = FIRST_RETRY_DELAY_MS;
+  const send = () => {
+    const metadata = callMetadata(args);
+    metadata.set(IDEMPOTENCY_KEY, key);
+    let initial = null;
+    const call = client[method](request, metadata, callOptions(args.timeout),
+      (error, response) => {
+        if (error && RETRY_CODES.includes(error.code)) {
+          if (attempt < attempts) {
+            attempt += 1;
+            console.error(`${grpc.status[error.code]}: ${error.details}; sending it again ` +
+              `with the same idempotency key (attempt ${attempt} of ${attempts})`);
+            setTimeout(send, delay);
+            delay *= 2;
+            return;
+          }
+          console.error('note: the write may have been carried out; sending it again ' +
+            `with --idempotency-key ${key} settles it without doing it twice`);
+        }
+        if (!error) noteMarks(initial);
+        done(error, response);
+      });
+    call.on('metadata', (received) => { initial = received; });
+  };
+  send();
+}
+
 // Decodes a google.protobuf.Any by its type URL
 // ("type.googleapis.com/google.rpc.ErrorInfo"), or returns null for a type
 // not loaded above.
@@ -236,6 +325,10 @@ module.exports = {
   openClient,
   callOptions,
   callMetadata,
+  WRITE_OPTIONS,
+  WRITE_USAGE,
+  writeOptions,
+  callWrite,
   reportError,
   printUnassignResponse,
 };

@@ -6,7 +6,8 @@
 //
 //   node unassign.js [--target HOST:PORT] [--by EMAIL] [--timeout SECONDS]
 //                    [--service-config PATH]
-//                    [--priority interactive|background] ID...
+//                    [--priority interactive|background]
+//                    [--idempotency-key KEY] [--attempts N] ID...
 //
 // A person removing a prospect by hand, or a CRM trigger, keeps the default
 // priority, interactive; a bulk job says so, and yields to them:
@@ -16,6 +17,15 @@
 //
 // The priority goes in the `x-gong-flows-priority` metadata (facade_client.js
 // says what each one does).
+//
+// The write carries an idempotency key (the `idempotency-key` metadata; a new
+// one each run unless --idempotency-key gives it). When its answer is lost
+// (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL) it is sent again with the same
+// key, --attempts times in all (default 3): the facade then answers from what
+// the first attempt did, or reads Gong's state and sends only what is still
+// to do, and never unassigns twice. When the last attempt fails so too, it
+// prints the key: the same command with --idempotency-key KEY, later,
+// settles it.
 //
 // On success it prints Gong's request id and, one a line, the flow instances
 // unassigned and those still assigned. On failure it prints
@@ -30,8 +40,8 @@
 //
 // The protos are loaded at run time, nothing is generated (see
 // facade_client.js, which has what this shares with the other example). The
-// client uses client/service_config.json, which leaves this write to the
-// facade to retry.
+// client uses client/service_config.json, which has the gRPC library retry
+// no write: the retries here are the key's.
 'use strict';
 
 const facade = require('./facade_client');
@@ -39,30 +49,31 @@ const facade = require('./facade_client');
 const USAGE =
   'usage: unassign.js [--target HOST:PORT] [--by EMAIL] [--timeout SECONDS]\n' +
   '                   [--service-config PATH] [--priority interactive|background]\n' +
-  '                   ID...\n' +
+  '                   [--idempotency-key KEY] [--attempts N] ID...\n' +
   '  --by              email of the Gong user doing the removal\n' +
+  facade.WRITE_USAGE +
   facade.CONNECTION_USAGE;
 
 function parse(argv) {
-  const args = facade.parseCommandLine(argv, { by: { type: 'string', default: '' } });
+  const args = facade.parseCommandLine(
+    argv, { by: { type: 'string', default: '' }, ...facade.WRITE_OPTIONS });
   if (args === null) return null;
   if (args.positionals.length === 0) throw new Error('give at least one flow instance id');
-  return { ...args, ids: args.positionals };
+  return { ...args, ids: args.positionals, write: facade.writeOptions(args) };
 }
 
 function main(args) {
   const client = facade.openClient(args);
   const request = { flow_instance_ids: args.ids, unassigned_by_user_email: args.by };
-  const metadata = facade.callMetadata(args);
-  const options = facade.callOptions(args.timeout);
-  client.UnassignByInstanceIds(request, metadata, options, (error, response) => {
-    client.close();
-    if (error) {
-      facade.reportError(error);
-      return;
-    }
-    facade.printUnassignResponse(response);
-  });
+  facade.callWrite(client, 'UnassignByInstanceIds', request, args, args.write,
+    (error, response) => {
+      client.close();
+      if (error) {
+        facade.reportError(error);
+        return;
+      }
+      facade.printUnassignResponse(response);
+    });
 }
 
 facade.runWithCommandLine(USAGE, parse, main);

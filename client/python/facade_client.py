@@ -13,7 +13,9 @@ that both behave alike:
   reads retried on UNAVAILABLE, writes never retried by the client);
 - a failed call: `CODE_NAME: message` on stderr, then the rich error details
   of the `grpc-status-details-bin` trailer, one line each, and the numeric
-  gRPC code as the exit status.
+  gRPC code as the exit status;
+- a write's idempotency key (the `idempotency-key` metadata) and sending the
+  write again with the same key when its answer was lost (see call_write).
 
 Needs Debian's python3-grpcio and python3-protobuf (/usr/bin/python3).
 """
@@ -24,6 +26,8 @@ import importlib
 import json
 import os
 import sys
+import time
+import uuid
 
 import grpc  # Debian's python3-grpcio
 
@@ -31,6 +35,16 @@ USAGE_EXIT = 64
 DETAILS_KEY = "grpc-status-details-bin"
 PRIORITY_KEY = "x-gong-flows-priority"
 PRIORITIES = ("interactive", "background")
+IDEMPOTENCY_KEY = "idempotency-key"
+MAX_KEY_LENGTH = 255
+# A write that ends so may or may not have been carried out (the answer was
+# lost, the deadline passed while Gong worked). With its key, sending it
+# again is safe: the facade answers from what the first call did (replayed)
+# or from Gong's state (settled) and never acts twice.
+RETRY_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
+               grpc.StatusCode.INTERNAL)
+# The wait before the second attempt, doubled before each next one.
+FIRST_RETRY_DELAY = 0.5
 # The service config every example ships with: client/service_config.json.
 DEFAULT_SERVICE_CONFIG = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), os.pardir, "service_config.json")
@@ -65,6 +79,79 @@ def add_connection_args(parser):
     parser.add_argument("--priority", choices=PRIORITIES, default="interactive",
                         help="interactive when someone waits on the answer, "
                              "background for bulk work (default: %(default)s)")
+
+
+def add_write_args(parser):
+    """Adds --idempotency-key and --attempts, for a write, to parser."""
+    parser.add_argument("--idempotency-key", default=None, metavar="KEY",
+                        help="the write's idempotency key, 1 to 255 printable ASCII "
+                             "characters (default: a new one each run)")
+    parser.add_argument("--attempts", type=int, default=3, metavar="N",
+                        help="send the write at most N times, with the same key, "
+                             "while it ends UNAVAILABLE, DEADLINE_EXCEEDED or INTERNAL "
+                             "(default: %(default)s)")
+
+
+def idempotency_key(parser, args):
+    """args.idempotency_key, checked (a usage error otherwise), or a new key.
+
+    One key per logical write: the same key sent again means "this very
+    write", so a new run makes a new one, and a retry of a lost answer,
+    here or by hand, reuses it.
+    """
+    if args.attempts < 1:
+        parser.error("--attempts must be at least 1")
+    key = args.idempotency_key
+    if key is None:
+        return "example-" + uuid.uuid4().hex
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or any(not " " <= c <= "~" for c in key):
+        parser.error("--idempotency-key takes 1 to 255 printable ASCII characters")
+    return key
+
+
+def note_marks(call):
+    """Says on stderr when the facade answered from a key or a lookup."""
+    marks = dict(call.initial_metadata() or ())
+    if marks.get("idempotent-replayed") == "true":
+        print("note: idempotent-replayed: the answer of an earlier call with this "
+              "key; nothing was sent to Gong again", file=sys.stderr)
+    if marks.get("idempotent-settled") == "true":
+        print("note: idempotent-settled: the facade read Gong's state and sent only "
+              "what was still to do", file=sys.stderr)
+
+
+def call_write(method, request, args, key):
+    """Calls the write `method` (a stub's method) with `key` and returns its
+    response; sends it again with the same key, at most args.attempts times
+    in all, while it ends with one of RETRY_CODES.
+
+    Raises the last grpc.RpcError; when that is one of RETRY_CODES, the
+    write may have been carried out, and it says so on stderr with the key
+    that settles it.
+    """
+    metadata = call_metadata(args) + ((IDEMPOTENCY_KEY, key),)
+    delay = FIRST_RETRY_DELAY
+    for attempt in range(1, args.attempts + 1):
+        try:
+            response, call = method.with_call(request, timeout=args.timeout,
+                                              metadata=metadata)
+        except grpc.RpcError as error:
+            if error.code() not in RETRY_CODES:
+                raise
+            if attempt == args.attempts:
+                print(f"note: the write may have been carried out; sending it again "
+                      f"with --idempotency-key {key} settles it without doing it twice",
+                      file=sys.stderr)
+                raise
+            print(f"{error.code().name}: {error.details()}; sending it again with the "
+                  f"same idempotency key (attempt {attempt + 1} of {args.attempts})",
+                  file=sys.stderr)
+            time.sleep(delay)
+            delay *= 2
+            continue
+        note_marks(call)
+        return response
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def load_stubs(stubs_dir):

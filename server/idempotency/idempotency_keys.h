@@ -5,7 +5,8 @@
 //
 //   Begin(scope, fingerprint, ...) claims the key, or says what to do:
 //     kGoAhead   nobody had the key: the call runs and holds the claim;
-//     kSettle    the key's last call ended in doubt (or lost its holder):
+//     kSettle    the key's last call ended in doubt (or lost its holder,
+//                or its record cannot be read: tampered, too large):
 //                the call holds the claim and settles by reading Gong's
 //                state before sending only what is still to do;
 //     kReplay    Gong decided the key's call: `outcome` is its answer;
@@ -82,14 +83,16 @@ class IdempotencyKeys {
   // settles it).
   using Ended = absl::AnyInvocable<void(absl::Status) &&>;
 
+  // `store` and `clock` outlive every call begun (a call waiting on another
+  // holds them, not this object).
   IdempotencyKeys(KeyStore* store, base::Clock* clock, KeysOptions options);
 
   // Claims `scope`'s key for a call asking `fingerprint`. `claim_until`:
   // when a holder that has not ended its claim is presumed gone (the call's
   // deadline and a margin). `deadline`: how long this call waits for
-  // another holder. `cancelled` is asked before each look (the caller left:
-  // kTimedOut at once). `done` runs exactly once, on any thread, possibly
-  // inside this call.
+  // another holder. `cancelled` (may be null) is asked before each look, on
+  // any thread (the caller left: kTimedOut at once). `done` runs exactly once, on any
+  // thread, possibly inside this call.
   void Begin(const KeyScope& scope, std::string fingerprint, absl::Time claim_until,
              absl::Time deadline, std::function<bool()> cancelled, ClaimDone done);
 

@@ -371,6 +371,34 @@ TEST_F(IdempotentWriteTest, WithoutAKeyWhatTheLookupCannotConfirmStaysInDoubt) {
   EXPECT_EQ(gong_->size(), 2u);
 }
 
+TEST_F(IdempotentWriteTest, ACallerLeavingWhileItsWriteIsAtGongLeavesTheKeyInDoubt) {
+  Start();
+  grpc::ClientContext context;
+  context.AddMetadata("idempotency-key", "key-1");
+  v1::UnassignByInstanceIdsRequest request;
+  request.add_flow_instance_ids("1");
+  v1::UnassignByInstanceIdsResponse response;
+  std::promise<grpc::Status> done;
+  stub_->async()->UnassignByInstanceIds(&context, &request, &response,
+                                        [&done](grpc::Status s) { done.set_value(s); });
+  ASSERT_TRUE(gong_->AwaitCalls(1));
+  context.TryCancel();
+  EXPECT_EQ(done.get_future().get().error_code(), grpc::StatusCode::CANCELLED);
+  ASSERT_TRUE(gong_->AwaitCancelled());
+
+  // The request may have reached Gong: the retry looks before it sends.
+  auto retry = Unassign({"1"}, "key-1");
+  ASSERT_TRUE(gong_->AwaitCalls(2));
+  EXPECT_EQ(PathOf(2), "/v2/flows/prospects");
+  gong_->Answer(2, LookupAnswer({Instance("1", "f", "p1",
+                                          upstream::FlowInstanceStatus::kFinished)}));
+  const auto got = retry.get();
+  ASSERT_TRUE(got.status.ok()) << got.status.error_message();
+  EXPECT_TRUE(got.Has("idempotent-settled"));
+  EXPECT_THAT(got.response.unassigned_flow_instance_ids(), ElementsAre("1"));
+  EXPECT_EQ(gong_->size(), 2u);
+}
+
 TEST_F(IdempotentWriteTest, AReadIgnoresAKeyAndIsSentEachTime) {
   Start();
   v1::GetProspectFlowsRequest request;

@@ -79,6 +79,27 @@ TEST(CallVerdictTest, RefusalsForGoodAreFinalWithTheirReason) {
             "INVALID_ARGUMENT");
 }
 
+// The facade's answers about a write's idempotency key: what is refused as
+// it stands is final although nothing was sent; a key another call still
+// holds, or a store that did not answer, is worth sending again.
+TEST(CallVerdictTest, IdempotencyKeyRefusalsAreFinalOnlyWhenTheRequestIsWrong) {
+  for (const char* reason : {"IDEMPOTENCY_KEY_REUSED", "INVALID_IDEMPOTENCY_KEY"}) {
+    const FailureVerdict verdict = JudgeFailure(
+        FacadeStatus(Code::INVALID_ARGUMENT, reason,
+                     {{"header", "idempotency-key"}, {"gong_may_have_acted", "false"}}));
+    EXPECT_EQ(verdict.verdict, Verdict::kFinal) << reason;
+    EXPECT_EQ(verdict.reason, reason);
+  }
+  EXPECT_EQ(JudgeFailure(FacadeStatus(Code::DEADLINE_EXCEEDED, "IDEMPOTENCY_KEY_IN_USE",
+                                      {{"gong_may_have_acted", "false"}}))
+                .verdict,
+            Verdict::kResend);
+  EXPECT_EQ(JudgeFailure(FacadeStatus(Code::UNAVAILABLE, "IDEMPOTENCY_STORE_UNAVAILABLE",
+                                      {{"gong_may_have_acted", "false"}}))
+                .verdict,
+            Verdict::kResend);
+}
+
 TEST(CallVerdictTest, NamesTheEntriesAnInvalidRequestWasRefusedFor) {
   const FailureVerdict verdict = JudgeFailure(
       InvalidRequestStatus({{"flow_instance_ids[3]", "must not be empty"},

@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
@@ -42,21 +43,27 @@ class FakeCalls : public IdCalls {
   using Answer = std::function<grpc::Status(const std::vector<std::string>& ids, int n,
                                             std::vector<IdResult>* results)>;
 
-  FakeCalls(size_t chunk, bool write, bool can_look_up)
-      : chunk_(chunk), write_(write), can_look_up_(can_look_up) {}
+  FakeCalls(size_t chunk, bool write, bool can_look_up, bool keys = false)
+      : chunk_(chunk), write_(write), can_look_up_(can_look_up), keys_(keys) {}
 
   size_t ChunkSize() const override { return chunk_; }
   bool IsWrite() const override { return write_; }
   bool CanLookUp() const override { return can_look_up_; }
   size_t LookUpChunkSize() const override { return 200; }
 
-  grpc::Status Send(const std::vector<std::string>& ids,
+  // With keys: the ids joined, so that a test reads which call a key is.
+  std::string KeyFor(const std::vector<std::string>& ids) const override {
+    return keys_ ? "key:" + absl::StrJoin(ids, ",") : "";
+  }
+
+  grpc::Status Send(const std::vector<std::string>& ids, const std::string& key,
                     std::vector<IdResult>* results) override {
     int n;
     {
       absl::MutexLock lock(&mu_);
       n = static_cast<int>(sent_.size());
       sent_.push_back(ids);
+      keys_sent_.push_back(key);
       max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
     }
     grpc::Status status = send ? send(ids, n, results) : Done(ids, results);
@@ -91,6 +98,11 @@ class FakeCalls : public IdCalls {
     absl::MutexLock lock(&mu_);
     return sent_;
   }
+  // The key each call carried, in order.
+  std::vector<std::string> KeysSent() const {
+    absl::MutexLock lock(&mu_);
+    return keys_sent_;
+  }
   std::vector<std::vector<std::string>> LookedUp() const {
     absl::MutexLock lock(&mu_);
     return looked_up_;
@@ -115,8 +127,10 @@ class FakeCalls : public IdCalls {
   const size_t chunk_;
   const bool write_;
   const bool can_look_up_;
+  const bool keys_;
   mutable absl::Mutex mu_;
   std::vector<std::vector<std::string>> sent_;
+  std::vector<std::string> keys_sent_;
   std::vector<std::vector<std::string>> looked_up_;
   int in_flight_ = 0;
   int max_in_flight_ = 0;
@@ -511,6 +525,183 @@ TEST(ManyIdRunTest, ThousandsOfOneIdCallsEachAnsweredOnce) {
   EXPECT_EQ(report.Count(IdOutcome::kUnassigned), 3000u);
   EXPECT_EQ(calls.Sent().size(), 3000u);
   EXPECT_EQ(sink.Finals().size(), 3000u);
+}
+
+// --- idempotency keys -------------------------------------------------------
+
+// The `sending` lines of `id`, with the key each carried.
+std::vector<std::string> SendingKeys(const Sink& sink, const std::string& id) {
+  std::vector<std::string> keys;
+  for (const IdResult& line : sink.Lines()) {
+    if (line.id == id && line.outcome == IdOutcome::kSending) keys.push_back(line.key);
+  }
+  return keys;
+}
+
+grpc::Status InDoubt() {
+  return FacadeStatus(grpc::StatusCode::DEADLINE_EXCEEDED, "GONG_TIMEOUT",
+                      {{"gong_may_have_acted", "true"}}, absl::Milliseconds(5));
+}
+
+TEST(ManyIdRunTest, EachWriteCarriesItsCallsKeyAndMarksItsIdsWithIt) {
+  FakeCalls calls(2, /*write=*/true, /*can_look_up=*/true, /*keys=*/true);
+  Sink sink;
+  RunOptions options = Fast();
+  options.parallel = 1;
+  ManyIdRun run(&calls, options, sink.Get());
+  run.Run({"A", "B", "C"}, {});
+  EXPECT_THAT(calls.KeysSent(), ElementsAre("key:A,B", "key:C"));
+  EXPECT_THAT(SendingKeys(sink, "B"), ElementsAre("key:A,B"));
+  EXPECT_THAT(SendingKeys(sink, "C"), ElementsAre("key:C"));
+}
+
+TEST(ManyIdRunTest, AReadCarriesNoKey) {
+  FakeCalls calls(2, /*write=*/false, /*can_look_up=*/false, /*keys=*/true);
+  Sink sink;
+  ManyIdRun run(&calls, Fast(), sink.Get());
+  run.Run({"A"}, {});
+  EXPECT_THAT(calls.KeysSent(), ElementsAre(""));
+}
+
+TEST(ManyIdRunTest, AWriteInDoubtGoesAgainWithTheSameKeyInsteadOfALookup) {
+  FakeCalls calls(200, /*write=*/true, /*can_look_up=*/true, /*keys=*/true);
+  calls.send = [](const std::vector<std::string>& ids, int n,
+                  std::vector<IdResult>* results) {
+    if (n == 0) return InDoubt();
+    return FakeCalls::Done(ids, results);  // the facade settled it
+  };
+  Sink sink;
+  ManyIdRun run(&calls, Fast(), sink.Get());
+  const RunReport report = run.Run(Ids(3), {});
+  EXPECT_THAT(calls.Sent(), ElementsAre(Ids(3), Ids(3)));
+  const std::vector<std::string> keys = calls.KeysSent();
+  ASSERT_THAT(keys, SizeIs(2));
+  EXPECT_EQ(keys[0], keys[1]);
+  EXPECT_THAT(calls.LookedUp(), IsEmpty());
+  EXPECT_EQ(report.Count(IdOutcome::kUnassigned), 3u);
+  // Marked once: the second attempt is the same call.
+  EXPECT_THAT(SendingKeys(sink, "1000"), SizeIs(1));
+}
+
+TEST(ManyIdRunTest, AnAssignInDoubtWithAKeyIsSettledNotUnknown) {
+  FakeCalls calls(100, /*write=*/true, /*can_look_up=*/false, /*keys=*/true);
+  calls.send = [](const std::vector<std::string>& ids, int n,
+                  std::vector<IdResult>* results) {
+    if (n == 0) return InDoubt();
+    for (const std::string& id : ids) {
+      results->push_back({id, IdOutcome::kAssigned, "settled", ""});
+    }
+    return grpc::Status::OK;
+  };
+  Sink sink;
+  ManyIdRun run(&calls, Fast(), sink.Get());
+  const RunReport report = run.Run(Ids(3), {});
+  EXPECT_EQ(report.Count(IdOutcome::kAssigned), 3u);
+  EXPECT_THAT(report.unknown_ids, IsEmpty());
+}
+
+TEST(ManyIdRunTest, AKeyedWriteThatStaysInDoubtIsLookedUpAfterItsAttempts) {
+  FakeCalls calls(200, /*write=*/true, /*can_look_up=*/true, /*keys=*/true);
+  calls.send = [](const std::vector<std::string>&, int, std::vector<IdResult>*) {
+    return InDoubt();
+  };
+  calls.look_up = [](const std::vector<std::string>& ids, int,
+                     std::vector<IdResult>* results) {
+    for (const std::string& id : ids) {
+      results->push_back({id, IdOutcome::kStillAssigned, "look", ""});
+    }
+    return grpc::Status::OK;
+  };
+  Sink sink;
+  RunOptions options = Fast();
+  options.max_keyed_write_attempts = 3;
+  ManyIdRun run(&calls, options, sink.Get());
+  const RunReport report = run.Run(Ids(2), {});
+  EXPECT_THAT(calls.Sent(), SizeIs(3));
+  EXPECT_THAT(calls.LookedUp(), ElementsAre(Ids(2)));
+  EXPECT_EQ(report.Count(IdOutcome::kStillAssigned), 2u);
+}
+
+TEST(ManyIdRunTest, ARefusalAfterDoubtLeavesTheIdsUnknownNotFailed) {
+  FakeCalls calls(100, /*write=*/true, /*can_look_up=*/false, /*keys=*/true);
+  calls.send = [](const std::vector<std::string>&, int n, std::vector<IdResult>*) {
+    if (n == 0) return InDoubt();
+    return FacadeStatus(grpc::StatusCode::INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED");
+  };
+  Sink sink;
+  ManyIdRun run(&calls, Fast(), sink.Get());
+  const RunReport report = run.Run(Ids(2), {});
+  EXPECT_EQ(report.Count(IdOutcome::kFailed), 0u);
+  EXPECT_THAT(report.unknown_ids, UnorderedElementsAreArray(Ids(2)));
+  EXPECT_EQ(sink.Lines().back().reason, "IDEMPOTENCY_KEY_REUSED");
+}
+
+TEST(ManyIdRunTest, AStopLeavesAKeyedWriteInDoubtSendingNeverNotSent) {
+  FakeCalls calls(5, /*write=*/true, /*can_look_up=*/true, /*keys=*/true);
+  calls.send = [](const std::vector<std::string>&, int n, std::vector<IdResult>*) {
+    if (n == 0) return InDoubt();
+    // Then refused with a wait past --give_up_after: the run stops.
+    return FacadeStatus(grpc::StatusCode::RESOURCE_EXHAUSTED, "DAILY_BUDGET_RESERVED", {},
+                        absl::Hours(5));
+  };
+  Sink sink;
+  RunOptions options = Fast();
+  options.parallel = 1;
+  options.give_up_after = absl::Minutes(1);
+  ManyIdRun run(&calls, options, sink.Get());
+  const RunReport report = run.Run(Ids(5), {});
+  EXPECT_TRUE(report.stopped);
+  EXPECT_THAT(calls.Sent(), SizeIs(2));
+  // Gong may have acted on the first attempt: a resume must send the same
+  // call with the same key, so nothing says `not_sent`.
+  for (const IdResult& line : sink.Lines()) {
+    EXPECT_EQ(line.outcome, IdOutcome::kSending) << line.id;
+    EXPECT_EQ(line.key, "key:1000,1001,1002,1003,1004");
+  }
+}
+
+TEST(ManyIdRunTest, ResendsAStoppedRunsCallInDoubtWholeWithItsKey) {
+  FakeCalls calls(200, /*write=*/true, /*can_look_up=*/true, /*keys=*/true);
+  Sink sink;
+  ManyIdRun run(&calls, Fast(), sink.Get());
+  run.ResendInDoubt({{"old-key", {"A", "B"}}});
+  const RunReport report = run.Run({"C"}, {});
+  EXPECT_EQ(report.total, 3u);
+  EXPECT_EQ(report.Count(IdOutcome::kUnassigned), 3u);
+  EXPECT_THAT(calls.LookedUp(), IsEmpty());
+  const auto sent = calls.Sent();
+  const auto keys = calls.KeysSent();
+  ASSERT_THAT(sent, SizeIs(2));
+  for (size_t i = 0; i < sent.size(); ++i) {
+    if (sent[i].front() == "A") {
+      EXPECT_THAT(sent[i], ElementsAre("A", "B"));
+      EXPECT_EQ(keys[i], "old-key");
+    } else {
+      EXPECT_EQ(keys[i], "key:C");
+    }
+  }
+  // Already marked with that key by the stopped run: not marked again.
+  EXPECT_THAT(SendingKeys(sink, "A"), IsEmpty());
+  EXPECT_THAT(SendingKeys(sink, "C"), ElementsAre("key:C"));
+}
+
+TEST(ManyIdRunTest, IdsTheFacadeRefusesLeaveTheRestACallWithAKeyOfItsOwn) {
+  FakeCalls calls(200, /*write=*/true, /*can_look_up=*/true, /*keys=*/true);
+  calls.send = [](const std::vector<std::string>& ids, int,
+                  std::vector<IdResult>* results) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] == "bad") {
+        return InvalidRequestStatus({{absl::StrCat("flow_instance_ids[", i, "]"), "no"}});
+      }
+    }
+    return FakeCalls::Done(ids, results);
+  };
+  Sink sink;
+  ManyIdRun run(&calls, Fast(), sink.Get());
+  run.Run({"1", "bad", "2"}, {});
+  EXPECT_THAT(calls.KeysSent(), ElementsAre("key:1,bad,2", "key:1,2"));
+  // Marked again with the key the call that carries them has.
+  EXPECT_THAT(SendingKeys(sink, "1"), ElementsAre("key:1,bad,2", "key:1,2"));
 }
 
 }  // namespace

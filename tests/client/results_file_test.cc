@@ -24,6 +24,7 @@
 namespace gong::cli {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
@@ -250,6 +251,83 @@ TEST_F(ResultsFileTest, AWriteThatFailsSaysWhy) {
   const absl::Status written = (*file)->Write({"1", IdOutcome::kUnassigned, "", ""});
   EXPECT_FALSE(written.ok());
   EXPECT_THAT(written.message(), HasSubstr("No space left on device"));
+}
+
+// --- idempotency keys in `sending` lines -------------------------------------
+
+TEST_F(ResultsFileTest, ASendingLineKeepsItsCallsKey) {
+  {
+    std::unique_ptr<ResultsFile> file = OpenOrDie();
+    ASSERT_NE(file, nullptr);
+    ASSERT_TRUE(
+        file->Write({"1", IdOutcome::kSending, "", "", "gong-flows-cli/ab/cd"}).ok());
+  }
+  EXPECT_EQ(ReadText(path_),
+            "{\"id\":\"1\",\"key\":\"gong-flows-cli/ab/cd\",\"outcome\":\"sending\"}\n");
+}
+
+TEST_F(ResultsFileTest, AResumeReadsEachCallInDoubtWithItsKeyAndIds) {
+  support::WriteFile(
+      path_,
+      // Call k1 of A, B, C: A answered, B and C torn by a kill.
+      "{\"id\":\"A\",\"outcome\":\"sending\",\"key\":\"k1\"}\n"
+      "{\"id\":\"B\",\"outcome\":\"sending\",\"key\":\"k1\"}\n"
+      "{\"id\":\"C\",\"outcome\":\"sending\",\"key\":\"k1\"}\n"
+      "{\"id\":\"A\",\"outcome\":\"unassigned\"}\n"
+      // Call k2 of D, E; E refused, D marked again as call k3.
+      "{\"id\":\"D\",\"outcome\":\"sending\",\"key\":\"k2\"}\n"
+      "{\"id\":\"E\",\"outcome\":\"sending\",\"key\":\"k2\"}\n"
+      "{\"id\":\"E\",\"outcome\":\"failed\"}\n"
+      "{\"id\":\"D\",\"outcome\":\"sending\",\"key\":\"gong-flows-cli/0f/99\"}\n"
+      // An older CLI's line: no key.
+      "{\"id\":\"F\",\"outcome\":\"sending\"}\n");
+  size_t skipped = 0;
+  absl::StatusOr<ResultsLog> log = ReadResultsLog(path_, &skipped);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(skipped, 0u);
+  EXPECT_THAT(log->key_ids.at("k1"), ElementsAre("A", "B", "C"));
+  EXPECT_THAT(log->key_ids.at("k2"), ElementsAre("E"));
+  EXPECT_THAT(log->key_ids.at("gong-flows-cli/0f/99"), ElementsAre("D"));
+  EXPECT_EQ(log->last_key.at("D"), "gong-flows-cli/0f/99");
+  EXPECT_FALSE(log->last_key.contains("F"));
+  EXPECT_EQ(log->latest_key, "gong-flows-cli/0f/99");
+  EXPECT_EQ(log->outcomes.at("A"), IdOutcome::kUnassigned);
+  EXPECT_EQ(log->outcomes.at("F"), IdOutcome::kSending);
+}
+
+TEST_F(ResultsFileTest, AKeyNotFitToBeSentIsNoKey) {
+  support::WriteFile(path_,
+                     "{\"id\":\"A\",\"outcome\":\"sending\",\"key\":\"\"}\n"
+                     "{\"id\":\"B\",\"outcome\":\"sending\",\"key\":\"tab\\there\"}\n"
+                     "{\"id\":\"C\",\"outcome\":\"sending\",\"key\":\"" +
+                         std::string(256, 'k') +
+                         "\"}\n"
+                         "{\"id\":\"D\",\"outcome\":\"sending\",\"key\":7}\n"
+                         "{\"id\":\"E\",\"outcome\":\"unassigned\",\"key\":\"k\"}\n");
+  size_t skipped = 0;
+  absl::StatusOr<ResultsLog> log = ReadResultsLog(path_, &skipped);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_TRUE(log->last_key.empty());
+  EXPECT_TRUE(log->key_ids.empty());
+  EXPECT_EQ(log->latest_key, "");
+  EXPECT_EQ(log->outcomes.size(), 5u);
+}
+
+TEST_F(ResultsFileTest, ThousandsOfIdsUnderOneKeyReadBackInOrder) {
+  std::string text;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20000; ++i) {
+    ids.push_back(absl::StrCat(i));
+    absl::StrAppend(&text, "{\"id\":\"", i,
+                    "\",\"outcome\":\"sending\",\"key\":\"k\"}\n");
+    // Each marked twice: counted once.
+    absl::StrAppend(&text, "{\"id\":\"", i,
+                    "\",\"outcome\":\"sending\",\"key\":\"k\"}\n");
+  }
+  support::WriteFile(path_, text);
+  absl::StatusOr<ResultsLog> log = ReadResultsLog(path_, nullptr);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->key_ids.at("k"), ids);
 }
 
 }  // namespace

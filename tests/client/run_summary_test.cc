@@ -1,5 +1,6 @@
 // Unit tests for the end of a many-id run (client/run_summary.h): the exit
-// status, the command that resumes, and the JSON summary line.
+// status, the command that resumes, the JSON summary line, and the answers
+// the facade settled or replayed.
 #include "run_summary.h"
 
 #include "commands.h"
@@ -71,6 +72,21 @@ TEST(RunSummaryTest, TextAndJsonSayWhyItStoppedAndHowToResume) {
   EXPECT_EQ(json["stopped"], true);
   EXPECT_EQ(json["resume_after"], "1970-01-02T00:00:00Z");
   EXPECT_EQ(json["exit"], kIncompleteExit);
+}
+
+TEST(RunSummaryTest, SaysWhatTheFacadeSettledOrReplayedOnlyWhenItDid) {
+  Summary summary = Done({{IdOutcome::kAssigned, 200}});
+  EXPECT_THAT(SummaryText(summary), ::testing::Not(HasSubstr("settled")));
+  EXPECT_THAT(SummaryText(summary), ::testing::Not(HasSubstr("replayed")));
+  summary.settled = 2;
+  summary.replayed = 1;
+  const std::string text = SummaryText(summary);
+  EXPECT_THAT(text, HasSubstr("calls the facade settled from Gong's state: 2"));
+  EXPECT_THAT(text, HasSubstr("answers replayed by the facade: 1"));
+  const auto json = nlohmann::json::parse(SummaryJson(summary))["summary"];
+  EXPECT_EQ(json["settled"], 2);
+  EXPECT_EQ(json["replayed"], 1);
+  EXPECT_EQ(json["exit"], 0);
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 # 5,000 ids from --from in Gong-sized calls, each answered once in
 # --results; a run killed with SIGKILL at a random moment and resumed, with
 # no id sent to Gong twice; the progress line on a pseudo-terminal and
-# plain in a file; SIGTERM's summary, exit 65 and the command that resumes.
+# plain in a file; SIGTERM's summary, exit 65 and the command that resumes;
+# the writes' idempotency keys, seen by a stand-in that replays them.
 # Usage: cli_many_ids_e2e_test.sh BIN_DIR
 set -euo pipefail
 bin=$1
@@ -169,7 +170,8 @@ verdict=$(finals "$tmp/ids2" "$tmp/r2.jsonl")
 n=$(requests killed "$unassign_path")
 lookups=$(requests killed "$lookup_path")
 # One pass is 25 calls; the calls in flight at the kill (4 at most) are
-# looked up, and those ids still open sent once more, cut afresh.
+# sent again whole with their idempotency keys: the facade replays each (no
+# Gong request) or settles it (a lookup, then only the ids still open).
 [[ $n -le 30 && $lookups -le 4 ]] \
   && pass "SIGKILL and --resume: $n unassign requests, $lookups lookups" \
   || fail "SIGKILL and --resume: $n unassign requests (at most 30), $lookups lookups (at most 4)"
@@ -233,6 +235,111 @@ eval "$(printf '%q' "$bin/gong-flows") $resume" >/dev/null 2>"$tmp/err4b" || got
 verdict=$(finals "$tmp/ids4" "$tmp/r4.jsonl")
 [[ $got -eq 0 && $verdict == ok ]] && pass "SIGTERM: the printed command finishes the run" \
   || { fail "SIGTERM: resumed with exit $got, $verdict"; cat "$tmp/err4b"; }
+
+# --- idempotency keys, seen by a stand-in FlowService that replays them ---
+# priority_echo_server.py answers a key it has seen with its first answer and
+# `idempotent-replayed: true`, and acts then drops the answer of a call
+# holding "lost-once". It needs the Python stubs the build makes with the
+# tests (and Debian's python3-grpcio): without them, skipped.
+stubs=$bin/../client/python_stubs
+if [[ -d $stubs/gong ]] && /usr/bin/python3 -c "import grpc" 2>/dev/null; then
+  /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/priority_echo_server.py" "$stubs" \
+    >"$tmp/echo.out" 2>&1 &
+  echo_pid=$!
+  echo_target="127.0.0.1:$(wait_for "$tmp/echo.out" 'listening on 127\.0\.0\.1:([0-9]+)')"
+  got=0
+  "$bin/gong-flows" unassign --target="$echo_target" --idempotency-key=cli-key-1 1001 \
+    >/dev/null 2>"$tmp/key1" || got=$?
+  "$bin/gong-flows" unassign --target="$echo_target" --idempotency-key=cli-key-1 1001 \
+    >/dev/null 2>"$tmp/key2" || got=$?
+  if [[ $got -eq 0 ]] && ! grep -q idempotent-replayed "$tmp/key1" \
+    && grep -q idempotent-replayed "$tmp/key2"; then
+    pass "one call: --idempotency-key arrives; the same key again is replayed"
+  else
+    fail "one call with --idempotency-key: exit $got"; cat "$tmp/key1" "$tmp/key2"
+  fi
+  got=0
+  "$bin/gong-flows" unassign --target="$echo_target" lost-once >/dev/null 2>"$tmp/key3" \
+    || got=$?
+  hint=$(sed -n "s/.*the same command with --idempotency-key='\([^']*\)' settles it.*/\1/p" \
+    "$tmp/key3")
+  again=0
+  [[ -n $hint ]] && "$bin/gong-flows" unassign --target="$echo_target" \
+    --idempotency-key="$hint" lost-once >/dev/null 2>"$tmp/key4" || again=$?
+  if [[ $got -eq 14 && $hint == gong-flows-cli/* && $again -eq 0 ]] \
+    && grep -q idempotent-replayed "$tmp/key4"; then
+    pass "one call in doubt: says the key that settles it, and that key does"
+  else
+    fail "one call in doubt: exit $got, then $again"; cat "$tmp/key3"
+  fi
+  got=0
+  printf '1001\nlost-once\n' | "$bin/gong-flows" unassign --target="$echo_target" \
+    --results="$tmp/rk.jsonl" --quiet --json - >"$tmp/keyout" 2>"$tmp/keyerr" || got=$?
+  verdict=$(python3 - "$tmp/rk.jsonl" "$tmp/keyout" <<'PY'
+import json, re, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+keys = {l["id"]: l.get("key") for l in lines if l["outcome"] == "sending"}
+finals = sorted((l["id"], l["outcome"]) for l in lines if l["outcome"] != "sending")
+summary = [json.loads(l)["summary"] for l in open(sys.argv[2]) if '"summary"' in l][0]
+problems = []
+if sorted(keys) != ["1001", "lost-once"] or len(set(keys.values())) != 1:
+    problems.append(f"sending lines {keys}")
+elif not re.fullmatch(r"gong-flows-cli/[0-9a-f]{32}/[0-9a-f]{32}", keys["1001"]):
+    problems.append(f"key {keys['1001']}")
+if finals != [("1001", "unassigned"), ("lost-once", "unassigned")]:
+    problems.append(f"outcomes {finals}")
+if summary["replayed"] != 1:
+    problems.append(f"replayed {summary['replayed']}")
+print("; ".join(problems) or "ok")
+PY
+)
+  [[ $got -eq 0 && $verdict == ok ]] \
+    && pass "many ids: a call whose answer was lost goes again with its key, replayed" \
+    || { fail "many ids, a lost answer: exit $got, $verdict"; cat "$tmp/keyerr"; }
+  # --resume: a call the stopped run left in doubt (its sending lines, one
+  # of its ids answered before a kill) goes again whole with its key, and
+  # is replayed; a new call carries on the file's run id.
+  run=0123456789abcdef0123456789abcdef
+  key="gong-flows-cli/$run/0123456789abcdef0123456789abcdef"
+  "$bin/gong-flows" unassign --target="$echo_target" --idempotency-key="$key" 2001 2002 \
+    >/dev/null 2>&1 || true
+  printf '{"id":"%s","outcome":"sending","key":"%s"}\n' 2001 "$key" 2002 "$key" \
+    >"$tmp/rr.jsonl"
+  echo '{"id":"2001","outcome":"unassigned"}' >>"$tmp/rr.jsonl"
+  printf '2001\n2002\n2003\n' >"$tmp/idsr"
+  got=0
+  "$bin/gong-flows" unassign --target="$echo_target" --from="$tmp/idsr" \
+    --results="$tmp/rr.jsonl" --resume --quiet --json >"$tmp/rrout" 2>"$tmp/rrerr" || got=$?
+  verdict=$(python3 - "$tmp/rr.jsonl" "$tmp/rrout" "$run" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][3:]  # this run's
+sending = {l["id"]: l.get("key", "") for l in lines if l["outcome"] == "sending"}
+finals = sorted((l["id"], l["outcome"]) for l in lines if l["outcome"] != "sending")
+summary = [json.loads(l)["summary"] for l in open(sys.argv[2]) if '"summary"' in l][0]
+problems = []
+if list(sending) != ["2003"] or not sending["2003"].startswith(f"gong-flows-cli/{sys.argv[3]}/"):
+    problems.append(f"sending lines {sending}")
+if finals != [("2001", "unassigned"), ("2002", "unassigned"), ("2003", "unassigned")]:
+    problems.append(f"outcomes {finals}")
+if summary["replayed"] != 1:
+    problems.append(f"replayed {summary['replayed']}")
+print("; ".join(problems) or "ok")
+PY
+)
+  [[ $got -eq 0 && $verdict == ok ]] \
+    && pass "--resume: a call in doubt goes again whole with its key, replayed" \
+    || { fail "--resume with keys: exit $got, $verdict"; cat "$tmp/rrerr"; }
+  got=0
+  "$bin/gong-flows" unassign --target="$echo_target" --idempotency-key=k --parallel=2 \
+    1001 >/dev/null 2>"$tmp/err" || got=$?
+  [[ $got -eq 64 ]] && grep -q -- "--idempotency-key" "$tmp/err" \
+    && pass "--idempotency-key in many-id mode: a usage error" \
+    || fail "--idempotency-key in many-id mode: exit $got"
+  kill "$echo_pid" 2>/dev/null || true
+  wait "$echo_pid" 2>/dev/null || true
+else
+  echo "skip idempotency keys: no Python stubs in $stubs, or no python3-grpcio"
+fi
 
 if [[ $failures -gt 0 ]]; then
   echo "$failures failures"

@@ -7,9 +7,13 @@
 # sandbox's demo company: a prospect's two instances found and unassigned,
 # nothing found the second time, --flow, a validation error. The priority
 # both send (--priority, x-gong-flows-priority), by a stand-in FlowService
-# that echoes it (priority_echo_server.py). And the service
+# that echoes it (priority_echo_server.py); by the same stand-in, the
+# unassign examples' idempotency key (idempotency-key): the same key twice is
+# replayed, a new run's key is new, a lost answer is sent again with the same
+# key. And the service
 # config both share (client/service_config.json), by the attempts the
-# facade's metrics count with Gong down: reads retried, writes not.
+# facade's metrics count with Gong down: reads retried, writes not (the
+# unassign examples send a write again themselves, with its key).
 #
 # Usage: clients_test.sh BUILD_DIR REPO_ROOT
 #   BUILD_DIR  has bin/gong-sandbox, bin/gong-flows-server and the Python
@@ -247,6 +251,34 @@ if echo_port=$(wait_for "$tmp/echo.out" 'listening on 127\.0\.0\.1:([0-9]+)'); t
     check "$lang: an unknown priority is a usage error" 64 "priority
 !^Gong request" \
       "${unassign[@]}" "${echo_client[@]}" --priority urgent 1001
+    # The stand-in replays a key it has seen: the header arrived, twice
+    # the same.
+    check "$lang: --idempotency-key, first call" 0 \
+      "^Gong request priority=interactive: unassigned 1 of 1 flow instances$
+!idempotent-replayed" \
+      "${unassign[@]}" "${echo_client[@]}" --idempotency-key "$lang-key-1" 1001
+    check "$lang: the same --idempotency-key again is replayed" 0 \
+      "^note: idempotent-replayed
+^Gong request priority=interactive: unassigned 1 of 1 flow instances$" \
+      "${unassign[@]}" "${echo_client[@]}" --idempotency-key "$lang-key-1" 1001
+    check "$lang: a new run sends a new key" 0 "!idempotent-replayed" \
+      "${unassign[@]}" "${echo_client[@]}" 1001
+    check "$lang: a new run sends a new key (again)" 0 "!idempotent-replayed" \
+      "${unassign[@]}" "${echo_client[@]}" 1001
+    check "$lang: a lost answer is sent again with the same key" 0 \
+      "^UNAVAILABLE: the answer was lost after acting \\(echo\\); sending it again with the same idempotency key \\(attempt 2 of 3\\)$
+^note: idempotent-replayed
+^Gong request priority=interactive: unassigned 2 of 2 flow instances$" \
+      "${unassign[@]}" "${echo_client[@]}" 1001 lost-once
+    check "$lang: the last attempt lost too: the key that settles it" 14 \
+      "^note: the write may have been carried out; sending it again with --idempotency-key $lang-key-2 settles it
+^UNAVAILABLE: the answer was lost after acting
+!^Gong request" \
+      "${unassign[@]}" "${echo_client[@]}" --attempts 1 --idempotency-key "$lang-key-2" \
+      lost-once
+    check "$lang: a key that is not printable ASCII is a usage error" 64 "idempotency-key
+!^Gong request" \
+      "${unassign[@]}" "${echo_client[@]}" --idempotency-key $'tab\there' 1001
   done
 else
   echo "FAIL priority: the stand-in FlowService did not start"; failed=$((failed + 1))
@@ -312,8 +344,11 @@ for lang in python node; do
   expect_served "$lang: Gong down, lookup without the service config" \
     GetProspectFlows 1 "${lookup[@]}" --target "$target" --timeout 30 \
     --service-config "" 003DEMO000000001
-  expect_served "$lang: Gong down, unassign (a write) not retried by the client" \
+  expect_served "$lang: Gong down, unassign (a write) not retried by the service config" \
     UnassignByInstanceIds 1 "${unassign[@]}" --target "$target" --timeout 30 \
+    --attempts 1 7300000000000000001
+  expect_served "$lang: Gong down, unassign sent again with its key, --attempts times" \
+    UnassignByInstanceIds 3 "${unassign[@]}" --target "$target" --timeout 30 \
     7300000000000000001
 done
 

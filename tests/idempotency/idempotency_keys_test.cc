@@ -250,7 +250,7 @@ TEST_F(IdempotencyKeysTest, ACallCancelledBeforeItBeginsClaimsNothing) {
 }
 
 TEST_F(IdempotencyKeysTest, AnUnreadableRecordIsTakenOverAndSettled) {
-  for (const std::string tampered :
+  for (const std::string& tampered :
        {std::string("garbage"), std::string(""), std::string("{\"v\":2}"),
         std::string("\xff\x00", 2)}) {
     SCOPED_TRACE(tampered);
@@ -262,6 +262,13 @@ TEST_F(IdempotencyKeysTest, AnUnreadableRecordIsTakenOverAndSettled) {
     EXPECT_EQ(claim.verdict, Verdict::kSettle);
     EXPECT_EQ(Stored(), claim.claimed);
   }
+}
+
+TEST_F(IdempotencyKeysTest, AnOutcomeTooLargeToReadBackIsSettledNotReplayed) {
+  StoredOutcome huge = Answer();
+  huge.response = std::string(kMaxRecordFieldBytes + 1, 'r');
+  ASSERT_TRUE(Finish(Begin("fp-1"), huge).ok());
+  EXPECT_EQ(Begin("fp-1").verdict, Verdict::kSettle);
 }
 
 TEST_F(IdempotencyKeysTest, KeptForTheTtlThenForgotten) {
@@ -368,9 +375,8 @@ TEST_F(FailingStoreTest, AStoreThatCannotBeReadMeansUnavailable) {
 }
 
 TEST_F(FailingStoreTest, AStoreThatCannotTakeOverMeansUnavailable) {
-  store_.fail_get = false;
-  store_.get_answer = "tampered";
-  // The first claim is refused (the key is held), the take-over fails.
+  // The first claim is refused (the key is held by something unreadable),
+  // the take-over fails.
   int sets = 0;
   class OnceThenFail final : public KeyStore {
    public:

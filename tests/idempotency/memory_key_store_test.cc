@@ -2,9 +2,13 @@
 // clock, and the bound (oldest set first, each eviction counted).
 #include "idempotency/memory_key_store.h"
 
+#include <atomic>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "fakes/fake_clock.h"
 #include "gtest/gtest.h"
 
@@ -169,6 +173,26 @@ TEST(MemoryKeyStoreTest, ThousandsOfKeysStayWithinTheBound) {
   EXPECT_EQ(store.evicted(), 19'000u);
   EXPECT_EQ(Get(store, "18999"), std::nullopt);
   EXPECT_EQ(Get(store, "19000"), "v");
+}
+
+TEST(MemoryKeyStoreTest, ThreadsRacingForAKeyExactlyOneWins) {
+  fakes::FakeClock clock;
+  MemoryKeyStore store(&clock, 1000);
+  constexpr int kKeys = 500;
+  std::atomic<int> wins[kKeys] = {};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < kKeys; ++k) {
+        store.CompareAndSet(absl::StrCat("race-", k), std::nullopt, absl::StrCat(t),
+                            absl::Hours(1), [&, k](absl::StatusOr<bool> set) {
+                              if (set.ok() && *set) ++wins[k];
+                            });
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int k = 0; k < kKeys; ++k) EXPECT_EQ(wins[k].load(), 1) << "key " << k;
 }
 
 }  // namespace
