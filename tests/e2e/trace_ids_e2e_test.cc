@@ -153,7 +153,11 @@ TEST_F(TraceIdsTest, AGongRefusalIsALineWithItsStatus) {
   nlohmann::json request = GongRequestLine(call.value("gong_request_id", ""));
   EXPECT_EQ(request["http_status"], 500);
   EXPECT_EQ(request["trace_ids"], nlohmann::json({trace_id}));
-  EXPECT_EQ(request["gong_trace_id"], sandbox_->Requests().back().trace_id);
+  // The refused write is the sandbox's first request (its requestId says
+  // so); after --settle_delay the facade may look Gong's state up as well.
+  EXPECT_EQ(call.value("gong_request_id", ""), "sbx-000001");
+  ASSERT_FALSE(sandbox_->Requests().empty());
+  EXPECT_EQ(request["gong_trace_id"], sandbox_->Requests().front().trace_id);
 }
 
 TEST_F(TraceIdsTest, ForgedOversizedAndMalformedValuesAreDroppedOrCut) {

@@ -5,11 +5,12 @@ namespace gong::sandbox::internal {
 
 const Endpoint* FindEndpoint(absl::string_view method, absl::string_view path) {
   static constexpr Endpoint kEndpoints[] = {
-      {"POST", kUnassignPath, &UnassignByInstanceId},
-      {"POST", "/v2/flows/prospects", &LookUpProspects},
-      {"GET", "/v2/flows", &ListFlows},
-      {"POST", "/v2/flows/prospects/assign", &AssignProspects},
-      {"POST", "/v2/flows/prospects/unassign-flows-by-crm-id", &UnassignByCrmId},
+      {"POST", kUnassignPath, &UnassignByInstanceId, "flowInstanceIds"},
+      {"POST", "/v2/flows/prospects", &LookUpProspects, ""},
+      {"GET", "/v2/flows", &ListFlows, ""},
+      {"POST", "/v2/flows/prospects/assign", &AssignProspects, "crmProspectsIds"},
+      {"POST", "/v2/flows/prospects/unassign-flows-by-crm-id", &UnassignByCrmId,
+       "crmProspectId"},
   };
   for (const Endpoint& endpoint : kEndpoints) {
     if (endpoint.method == method && endpoint.path == path) return &endpoint;

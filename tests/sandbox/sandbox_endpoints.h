@@ -1,12 +1,15 @@
 // Gong's endpoints as the sandbox serves them: one handler per endpoint,
 // each in the file named after it, turning a request into a Reply by way of
 // the flows model. The HTTP plumbing and the faults every endpoint shares
-// (rate limit, forced answers, delays, authorization) are sandbox_gong.cc's;
-// a handler sees only requests that got past them. Internal to the sandbox.
+// (rate limit, forced answers, delays, authorization, answers lost after
+// acting) are sandbox_gong.cc's; a handler sees only requests that got past
+// those before the work. Internal to the sandbox.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -27,6 +30,10 @@ struct Call {
   const std::string& request_id;
   absl::Time now;
   int page_size;  // Options::page_size
+  // A write failing after acting (Behavior::after_acting): how many of its
+  // items to do, in request order, once the whole body has been checked
+  // (0: all of them).
+  size_t items_to_do = 0;
 };
 
 using Handler = Reply (*)(const Call& call, FlowsModel& model);
@@ -35,7 +42,17 @@ struct Endpoint {
   absl::string_view method;
   absl::string_view path;
   Handler handler;
+  // A write's items (what Behavior::after_acting_items counts): the body's
+  // field naming them, an array of ids or one id. Empty for a read.
+  absl::string_view items_field;
 };
+
+// The ids a write's body names in its items_field, in request order, the
+// first `items_to_do` of them (0: all): what RecordedRequest::write_items
+// holds. Empty for a read, or a body without such ids (the endpoint
+// refuses it); entries that are not ids are skipped.
+std::vector<std::string> WriteItems(const Endpoint& endpoint, absl::string_view body,
+                                    size_t items_to_do);
 
 // The endpoint serving `method` and `path` (without the query), or null:
 // Gong answers 404 for any other.

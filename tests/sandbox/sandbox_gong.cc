@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -61,7 +63,9 @@ std::string QueryOf(const std::string& target) {
 class SandboxGong::Impl {
  public:
   explicit Impl(Options options)
-      : options_(std::move(options)), behavior_(options_.behavior) {
+      : options_(std::move(options)),
+        behavior_(options_.behavior),
+        after_acting_left_(options_.behavior.after_acting_requests) {
     // A bad seed is reported by Start(), which can fail; a constructor
     // cannot.
     seed_status_ = model_.Seed(options_.flows, options_.instances);
@@ -78,6 +82,7 @@ class SandboxGong::Impl {
     absl::MutexLock lock(&mu_);
     behavior_ = behavior;
     window_.clear();  // a new limit starts from an empty second
+    after_acting_left_ = behavior.after_acting_requests;
   }
   void Assign(const std::vector<std::string>& ids) {
     model_.AssignToDefaultFlow(ids, absl::Now());
@@ -95,20 +100,34 @@ class SandboxGong::Impl {
     absl::MutexLock lock(&mu_);
     return too_many_requests_;
   }
+  std::map<std::string, int> WriteRequestsPerId() const;
 
  private:
   void Configure();
   void Serve(const httplib::Request& req, httplib::Response& res);
-  Reply Answer(const Endpoint& endpoint, const httplib::Request& req,
-               const Behavior& behavior, const std::string& request_id);
-  // Records the request; returns its fresh requestId and trace id, and the
-  // behaviour in force when it arrived.
+  // Records the request; returns its fresh requestId and trace id, its
+  // number (1 for the first request ever), and the behaviour in force when
+  // it arrived.
   struct Arrival {
     std::string request_id;
     std::string trace_id;
     Behavior behavior;
+    int64_t number = 0;
   };
   Arrival Record(const httplib::Request& req);
+  // The answer, or nullopt when the connection is to be dropped without one
+  // (Behavior::after_acting).
+  std::optional<Reply> Answer(const Endpoint& endpoint, const httplib::Request& req,
+                              const Arrival& arrival);
+  // Does the endpoint's work; a write whose answer is to be lost after
+  // acting answers that way instead (nullopt: drop the connection).
+  std::optional<Reply> Work(const Endpoint& endpoint, const httplib::Request& req,
+                            const Arrival& arrival);
+  // Whether this write fails after acting, counting it against
+  // Behavior::after_acting_requests.
+  bool TakeAfterActingFailure(const Behavior& behavior);
+  // Keeps a write's items in its recorded request, if still recorded.
+  void RecordWriteItems(int64_t number, std::vector<std::string> items);
   bool AdmitUnderLimit(int qps_limit);
   // Counts the request in its UTC day and returns nullopt; or, once the
   // day's count has reached `daily_limit` (0: none), counts nothing and
@@ -140,6 +159,8 @@ class SandboxGong::Impl {
   int64_t day_count_ ABSL_GUARDED_BY(mu_) = 0;
   // The 429 answers given.
   int64_t too_many_requests_ ABSL_GUARDED_BY(mu_) = 0;
+  // Write requests that may still fail after acting (negative: all).
+  int after_acting_left_ ABSL_GUARDED_BY(mu_);
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);  // the answers' trace ids
   // Wakes handlers sleeping out a delay when the sandbox stops. A condition
   // variable rather than mu_.Await: absl::Mutex re-evaluates every waiter's
@@ -236,29 +257,37 @@ void SandboxGong::Impl::Stop() {
 
 void SandboxGong::Impl::Serve(const httplib::Request& req,
                               httplib::Response& res) {
-  auto [request_id, trace_id, behavior] = Record(req);
-  res.set_header("X-Traceid", trace_id);
+  const Arrival arrival = Record(req);
+  res.set_header("X-Traceid", arrival.trace_id);
   const Endpoint* endpoint = internal::FindEndpoint(req.method, req.path);
   if (endpoint == nullptr) {
-    Send(ErrorReply(
-             request_id, 404,
-             absl::StrCat("No such endpoint: ", req.method, " ", req.path)),
+    Send(ErrorReply(arrival.request_id, 404,
+                    absl::StrCat("No such endpoint: ", req.method, " ", req.path)),
          req, res);
     return;
   }
-  if (behavior.drop_connection) {
+  if (arrival.behavior.drop_connection) {
     DropConnection(req, res);
     Log(req, "dropped");
     return;
   }
-  if (behavior.delay > absl::ZeroDuration()) {
-    SleepUnlessStopping(behavior.delay);
+  if (arrival.behavior.delay > absl::ZeroDuration()) {
+    SleepUnlessStopping(arrival.behavior.delay);
   }
-  Send(Answer(*endpoint, req, behavior, request_id), req, res);
+  const std::optional<Reply> reply = Answer(*endpoint, req, arrival);
+  if (!reply.has_value()) {
+    DropConnection(req, res);
+    Log(req, "dropped after acting");
+    return;
+  }
+  Send(*reply, req, res);
 }
 
-Reply SandboxGong::Impl::Answer(const Endpoint& endpoint, const httplib::Request& req,
-                                const Behavior& behavior, const std::string& request_id) {
+std::optional<Reply> SandboxGong::Impl::Answer(const Endpoint& endpoint,
+                                               const httplib::Request& req,
+                                               const Arrival& arrival) {
+  const Behavior& behavior = arrival.behavior;
+  const std::string& request_id = arrival.request_id;
   if (!behavior.accepted_authorization.empty() &&
       req.get_header_value("Authorization") != behavior.accepted_authorization) {
     return ErrorReply(request_id, 401,
@@ -277,22 +306,86 @@ Reply SandboxGong::Impl::Answer(const Endpoint& endpoint, const httplib::Request
   }
   const int forced = behavior.force_status;
   if (forced != 0 && forced != 200) {
-    if (forced >= 200 && forced < 300) return {forced, "{}"};
+    if (forced >= 200 && forced < 300) return Reply{forced, "{}"};
     const int retry_after = forced == 429 ? behavior.retry_after_seconds : -1;
     if (!behavior.force_errors.empty()) {
-      return {forced, ErrorBody(request_id, behavior.force_errors), retry_after};
+      return Reply{forced, ErrorBody(request_id, behavior.force_errors), retry_after};
     }
     return ErrorReply(request_id, forced, StatusText(forced), retry_after);
   }
-  if (!behavior.force_body.empty()) return {200, behavior.force_body};
+  if (!behavior.force_body.empty()) return Reply{200, behavior.force_body};
   if (!internal::HasAcceptedAuthorization(
           req.get_header_value("Authorization"))) {
     return ErrorReply(request_id, 401,
                       "Unauthorized: expected Basic or Bearer credentials");
   }
-  const internal::Call call{req.body,   req.params,  behavior,
-                            request_id, absl::Now(), options_.page_size};
-  return endpoint.handler(call, model_);
+  return Work(endpoint, req, arrival);
+}
+
+std::optional<Reply> SandboxGong::Impl::Work(const Endpoint& endpoint,
+                                             const httplib::Request& req,
+                                             const Arrival& arrival) {
+  const Behavior& behavior = arrival.behavior;
+  const bool writes = !endpoint.items_field.empty();
+  const bool fails = writes && TakeAfterActingFailure(behavior);
+  const internal::Call call{req.body,
+                            req.params,
+                            behavior,
+                            arrival.request_id,
+                            absl::Now(),
+                            options_.page_size,
+                            fails ? behavior.after_acting_items : 0};
+  Reply reply = endpoint.handler(call, model_);
+  // Before anything is answered, so that a client that got its answer (or
+  // lost it) finds the items recorded.
+  if (writes) {
+    RecordWriteItems(arrival.number,
+                     internal::WriteItems(endpoint, req.body, call.items_to_do));
+  }
+  if (!fails) return reply;
+  switch (behavior.after_acting) {
+    case Behavior::AfterActing::kAnswer:
+      break;
+    case Behavior::AfterActing::kDropConnection:
+      return std::nullopt;
+    case Behavior::AfterActing::kStatus500:
+      return ErrorReply(arrival.request_id, 500, StatusText(500));
+    case Behavior::AfterActing::kStatus502:
+      return ErrorReply(arrival.request_id, 502, StatusText(502));
+    case Behavior::AfterActing::kStatus504:
+      return ErrorReply(arrival.request_id, 504, StatusText(504));
+  }
+  return reply;
+}
+
+bool SandboxGong::Impl::TakeAfterActingFailure(const Behavior& behavior) {
+  if (behavior.after_acting == Behavior::AfterActing::kAnswer) return false;
+  absl::MutexLock lock(&mu_);
+  if (after_acting_left_ == 0) return false;
+  if (after_acting_left_ > 0) --after_acting_left_;
+  return true;
+}
+
+void SandboxGong::Impl::RecordWriteItems(int64_t number, std::vector<std::string> items) {
+  absl::MutexLock lock(&mu_);
+  // requests_ holds the most recent requests, the last one numbered
+  // request_count_.
+  const int64_t first = request_count_ - static_cast<int64_t>(requests_.size()) + 1;
+  if (number < first) return;  // no longer recorded
+  requests_[static_cast<size_t>(number - first)].write_items = std::move(items);
+}
+
+std::map<std::string, int> SandboxGong::Impl::WriteRequestsPerId() const {
+  std::map<std::string, int> counts;
+  absl::MutexLock lock(&mu_);
+  for (const RecordedRequest& request : requests_) {
+    // A request naming an id twice still wrote it in one request.
+    absl::flat_hash_set<absl::string_view> seen;
+    for (const std::string& id : request.write_items) {
+      if (seen.insert(id).second) ++counts[id];
+    }
+  }
+  return counts;
 }
 
 SandboxGong::Impl::Arrival SandboxGong::Impl::Record(const httplib::Request& req) {
@@ -304,15 +397,17 @@ SandboxGong::Impl::Arrival SandboxGong::Impl::Record(const httplib::Request& req
                            absl::Now(),
                            QueryOf(req.target),
                            /*header_names=*/{},
-                           /*trace_id=*/{}};
+                           /*trace_id=*/{},
+                           /*write_items=*/{}};
   for (const auto& header : req.headers) {
     recorded.header_names.push_back(absl::AsciiStrToLower(header.first));
   }
   absl::MutexLock lock(&mu_);
   recorded.trace_id = absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(random_),
                                       absl::Uniform<uint64_t>(random_));
-  Arrival arrival{absl::StrFormat("sbx-%06d", ++request_count_), recorded.trace_id,
-                  behavior_};
+  ++request_count_;
+  Arrival arrival{absl::StrFormat("sbx-%06d", request_count_), recorded.trace_id,
+                  behavior_, request_count_};
   requests_.push_back(std::move(recorded));
   if (requests_.size() > SandboxGong::kMaxRecorded) requests_.pop_front();
   return arrival;
@@ -410,6 +505,9 @@ std::vector<RecordedRequest> SandboxGong::Requests() const {
 int64_t SandboxGong::RequestCount() const { return impl_->RequestCount(); }
 int64_t SandboxGong::TooManyRequestsCount() const {
   return impl_->TooManyRequestsCount();
+}
+std::map<std::string, int> SandboxGong::WriteRequestsPerId() const {
+  return impl_->WriteRequestsPerId();
 }
 
 }  // namespace gong::sandbox

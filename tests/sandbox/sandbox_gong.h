@@ -17,10 +17,13 @@
 // A test (or the gong-sandbox binary's flags) can make every endpoint
 // misbehave: answer any status, answer late, drop the connection, send a
 // body that is not JSON, or limit itself to N calls a second, or N calls a
-// UTC day, with 429 and Retry-After, as Gong does.
+// UTC day, with 429 and Retry-After, as Gong does; and make the writes act,
+// then lose their answer.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -79,6 +82,32 @@ struct Behavior {
   // errorCode UnexpectedError (Gong's answer for a failure of its own,
   // which nothing else makes the sandbox produce).
   std::string unexpected_error_prospect_id;
+
+  // The write endpoints only (assign and both unassigns): Gong acts, then
+  // its answer is lost, the case the facade cannot tell from a request
+  // never done. The work is really done in the model (a lookup afterwards
+  // shows it); then the connection is closed without an answer, or Gong's
+  // error shape is answered with 500, 502 or 504 instead of the real
+  // answer. Whatever the work's own answer was (a 400 too) is lost. Applies
+  // to requests that get past the faults above (authorization, the limits,
+  // forced answers, drop_connection) and after `delay`.
+  enum class AfterActing {
+    kAnswer,  // answer normally
+    kDropConnection,
+    kStatus500,
+    kStatus502,
+    kStatus504,
+  };
+  AfterActing after_acting = AfterActing::kAnswer;
+  // How many write requests still fail this way; then writes are answered
+  // normally again (-1, or any negative: every one). Counted from when
+  // this behaviour is set (Options::behavior or SetBehavior).
+  int after_acting_requests = -1;
+  // Of each failing request, how many items are done before it fails (0:
+  // all of them): assign's prospects, unassign's instance ids, in request
+  // order, as if Gong stopped part-way. Unassign by CRM id has one item.
+  // The whole body is checked first, as when answering normally.
+  size_t after_acting_items = 0;
 };
 
 struct Options {
@@ -120,6 +149,13 @@ struct RecordedRequest {
   // The X-Traceid the sandbox answered it with (fresh for each request, as
   // Gong's trace header is).
   std::string trace_id;
+  // A write that reached the endpoint's work (past the faults that answer
+  // without doing it): the ids its body names, in request order: the CRM
+  // prospect ids of an assign, the instance ids of an unassign by instance
+  // id, the CRM id of an unassign by CRM id. Of a request failing after
+  // acting (Behavior::after_acting) only the items it did. Empty for any
+  // other request, and until the work is done.
+  std::vector<std::string> write_items;
 };
 
 // Appends the demo company to the options' flows and instances: four users
@@ -163,6 +199,10 @@ class SandboxGong {
   // All 429 answers ever given (for qps_limit, daily_limit or a forced
   // status): what a test checks the facade never provoked.
   int64_t TooManyRequestsCount() const;
+  // For each id, how many of the recorded write requests reached it (see
+  // RecordedRequest::write_items): 1 for every id is "nothing was written
+  // twice", whatever the answers said.
+  std::map<std::string, int> WriteRequestsPerId() const;
 
  private:
   class Impl;

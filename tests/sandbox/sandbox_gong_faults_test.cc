@@ -1,12 +1,16 @@
 // Tests of the sandbox's injected faults (forced status and body, delay,
-// dropped connection, rate limit, daily limit) and of its behaviour under
-// concurrency.
+// dropped connection, rate limit, daily limit, writes that act and then
+// lose their answer) and of its behaviour under concurrency, and of the
+// count of write requests per id.
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "sandbox/sandbox_flows_test_util.h"
 #include "sandbox/sandbox_gong.h"
 #include "sandbox/sandbox_test_util.h"
 #include "support/captured_stderr.h"
@@ -27,7 +32,12 @@
 namespace gong::sandbox {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+using AfterActing = Behavior::AfterActing;
 
 Options WithBehavior(const Behavior& behavior) {
   Options options = WithAssigned({"1", "2", "3"});
@@ -383,6 +393,189 @@ TEST_F(SandboxFaultsTest, StopDoesNotWaitOutADelay) {
   sandbox_->Stop();
   EXPECT_LT(absl::Now() - start, absl::Seconds(30));  // half the delay
   caller.join();
+}
+
+// Writes that act, then lose their answer (Behavior::after_acting).
+using SandboxAfterActingTest = FlowsTest;
+
+Behavior AfterActingBehavior(AfterActing after_acting, int requests = -1,
+                             size_t items = 0) {
+  Behavior behavior;
+  behavior.after_acting = after_acting;
+  behavior.after_acting_requests = requests;
+  behavior.after_acting_items = items;
+  return behavior;
+}
+
+// The CRM prospect ids of the open instances a lookup finds.
+std::vector<std::string> OpenProspects(const nlohmann::json& lookup) {
+  return Strings(lookup["prospectsAssigned"], "crmProspectId");
+}
+
+nlohmann::json AssignBody(const std::string& flow_id,
+                          const std::vector<std::string>& crm_ids) {
+  return nlohmann::json{{"crmProspectsIds", crm_ids},
+                        {"flowId", flow_id},
+                        {"flowInstanceOwnerEmail", kAna}};
+}
+
+TEST_F(SandboxAfterActingTest, DropUnassignsThenClosesWithoutAnAnswer) {
+  StartSandbox(WithBehavior(AfterActingBehavior(AfterActing::kDropConnection)));
+  httplib::Result result = Unassign({"1", "2"});
+  EXPECT_FALSE(result);
+  EXPECT_EQ(result.error(), httplib::Error::Read);
+  EXPECT_FALSE(sandbox_->IsAssigned("1"));
+  EXPECT_FALSE(sandbox_->IsAssigned("2"));
+  EXPECT_TRUE(sandbox_->IsAssigned("3"));
+  // libcurl, as the facade uses it, sees no answer at all.
+  EXPECT_EQ(CurlUnassign(sandbox_->base_url()), CURLE_GOT_NOTHING);
+}
+
+TEST_F(SandboxAfterActingTest, StatusAnswersGongsErrorShapeAfterTheWork) {
+  for (const auto& [after_acting, status] :
+       std::vector<std::pair<AfterActing, int>>{{AfterActing::kStatus500, 500},
+                                                {AfterActing::kStatus502, 502},
+                                                {AfterActing::kStatus504, 504}}) {
+    SCOPED_TRACE(status);
+    StartSandbox(WithBehavior(AfterActingBehavior(after_acting)));
+    EXPECT_THAT(ExpectError(Unassign({"1"}), status), HasSubstr(std::to_string(status)));
+    EXPECT_FALSE(sandbox_->IsAssigned("1"));
+    EXPECT_TRUE(sandbox_->IsAssigned("2"));
+  }
+}
+
+TEST_F(SandboxAfterActingTest, ItemsUnassignsOnlyTheFirstInRequestOrder) {
+  StartSandbox(WithBehavior(AfterActingBehavior(AfterActing::kStatus502, -1, 2)));
+  ExpectError(Unassign({"3", "1", "2"}), 502);
+  EXPECT_FALSE(sandbox_->IsAssigned("3"));
+  EXPECT_FALSE(sandbox_->IsAssigned("1"));
+  EXPECT_TRUE(sandbox_->IsAssigned("2"));
+  EXPECT_THAT(sandbox_->WriteRequestsPerId(),
+              UnorderedElementsAre(Pair("3", 1), Pair("1", 1)));
+}
+
+TEST_F(SandboxAfterActingTest, ItemsBeyondTheRequestDoEveryItem) {
+  StartSandbox(WithBehavior(AfterActingBehavior(AfterActing::kDropConnection, -1,
+                                                std::numeric_limits<size_t>::max())));
+  EXPECT_FALSE(Unassign({"1", "2"}));
+  EXPECT_FALSE(sandbox_->IsAssigned("1"));
+  EXPECT_FALSE(sandbox_->IsAssigned("2"));
+}
+
+// The whole body is checked before any item is done: a request Gong would
+// refuse whole does nothing, however few items the fault does.
+TEST_F(SandboxAfterActingTest, ItemsOfABodyRefusedWholeDoNothing) {
+  Behavior behavior = AfterActingBehavior(AfterActing::kStatus500, -1, 1);
+  behavior.refused_id = "2";
+  StartSandbox(WithBehavior(behavior));
+  ExpectError(Unassign({"1", "2"}), 500);
+  EXPECT_TRUE(sandbox_->IsAssigned("1"));
+}
+
+TEST_F(SandboxAfterActingTest, AssignOfAHundredDoesTheFirstItemsThenDrops) {
+  Options options = TestCompany();
+  options.behavior = AfterActingBehavior(AfterActing::kDropConnection, 1, 40);
+  StartSandbox(options);
+  std::vector<std::string> prospects;
+  for (int i = 0; i < 100; ++i) prospects.push_back(absl::StrCat("new-", i));
+  EXPECT_FALSE(PostJson(kAssignPath, AssignBody("12", prospects)));
+  const std::vector<std::string> first(prospects.begin(), prospects.begin() + 40);
+  const std::vector<std::string> rest(prospects.begin() + 40, prospects.end());
+  EXPECT_EQ(OpenProspects(Ok(PostJson(kLookupPath, {{"crmProspectsIds", prospects}}))),
+            first);
+  // The fault was for one request: the rest is assigned and answered.
+  const nlohmann::json answer = Ok(PostJson(kAssignPath, AssignBody("12", rest)));
+  EXPECT_EQ(Strings(answer["prospectsAssigned"], "crmProspectId"), rest);
+  const std::map<std::string, int> per_id = sandbox_->WriteRequestsPerId();
+  EXPECT_EQ(per_id.size(), 100u);
+  for (const std::string& id : prospects) EXPECT_EQ(per_id.at(id), 1) << id;
+}
+
+TEST_F(SandboxAfterActingTest, UnassignByCrmIdRemovesTheProspectThenFails) {
+  Options options = TestCompany();
+  options.behavior = AfterActingBehavior(AfterActing::kStatus504);
+  StartSandbox(options);
+  ExpectError(PostJson(kUnassignByCrmIdPath, {{"crmProspectId", "p2"}}), 504);
+  EXPECT_THAT(ByCrmIds({"p2"}), IsEmpty());
+  EXPECT_THAT(ByCrmIds({"p1"}), ElementsAre("101"));
+  EXPECT_THAT(sandbox_->WriteRequestsPerId(), ElementsAre(Pair("p2", 1)));
+}
+
+// after_acting_requests counts writes only, from when the behaviour is
+// set; reads are answered all along.
+TEST_F(SandboxAfterActingTest, RequestsCountsWritesOnlyFromWhenSet) {
+  StartSandbox(WithBehavior(AfterActingBehavior(AfterActing::kDropConnection, 2)));
+  Ok(PostJson(kLookupPath, {{"flowInstanceIds", {"1"}}}));
+  EXPECT_FALSE(Unassign({"1"}));
+  EXPECT_FALSE(Unassign({"2"}));
+  Ok(PostJson(kLookupPath, {{"flowInstanceIds", {"1"}}}));
+  EXPECT_EQ(Unassign({"3"})->status, 200);
+  sandbox_->Assign({"4", "5"});
+  sandbox_->SetBehavior(AfterActingBehavior(AfterActing::kDropConnection, 1));
+  EXPECT_FALSE(Unassign({"4"}));
+  EXPECT_EQ(Unassign({"5"})->status, 200);
+}
+
+// A request answered before the work (here refused for its credentials)
+// does not use up the failures, and writes nothing.
+TEST_F(SandboxAfterActingTest, RequestsRefusedBeforeTheWorkDoNotCount) {
+  Behavior behavior = AfterActingBehavior(AfterActing::kDropConnection, 1);
+  behavior.accepted_authorization = "Bearer good";
+  StartSandbox(WithBehavior(behavior));
+  ExpectError(Post(IdsBody({"1"}), kBasicAuth), 401);
+  EXPECT_TRUE(sandbox_->IsAssigned("1"));
+  EXPECT_FALSE(Post(IdsBody({"1"}), "Bearer good"));
+  EXPECT_FALSE(sandbox_->IsAssigned("1"));
+  EXPECT_EQ(Post(IdsBody({"2"}), "Bearer good")->status, 200);
+  EXPECT_THAT(sandbox_->WriteRequestsPerId(),
+              UnorderedElementsAre(Pair("1", 1), Pair("2", 1)));
+}
+
+TEST_F(SandboxAfterActingTest, RequestsHoldUnderConcurrentWrites) {
+  constexpr int kCalls = 40;
+  constexpr int kFailures = 7;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kCalls; ++i) ids.push_back(absl::StrCat(2000 + i));
+  Options options = WithAssigned(ids);
+  options.threads = kCalls + 8;
+  options.behavior = AfterActingBehavior(AfterActing::kStatus502, kFailures);
+  StartSandbox(options);
+  read_timeout_seconds_ = 60;
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&, i] {
+      httplib::Result result = Unassign({ids[i]});
+      if (result && result->status == 200) ++ok;
+      if (result && result->status == 502) ++failed;
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(failed, kFailures);
+  EXPECT_EQ(ok, kCalls - kFailures);
+  for (const std::string& id : ids) EXPECT_FALSE(sandbox_->IsAssigned(id)) << id;
+}
+
+// Every write that reached the work counts once per id it named, whatever
+// it answered (a 400 included); reads and malformed bodies count nothing.
+TEST_F(SandboxAfterActingTest, WriteRequestsPerIdCountsEachWriteNamingAnId) {
+  Options options = TestCompany();
+  options.assigned_ids = {"1", "2"};
+  StartSandbox(options);
+  EXPECT_EQ(Unassign({"1", "2"})->status, 200);
+  ExpectError(Unassign({"2"}), 400);  // no longer assigned: named all the same
+  Ok(PostJson(kLookupPath, {{"flowInstanceIds", {"1"}}}));
+  ExpectError(Post("{not json", kBasicAuth), 400);
+  Ok(PostJson(kAssignPath, AssignBody("12", {"p6", "p6", "p7"})));
+  Ok(PostJson(kUnassignByCrmIdPath, {{"crmProspectId", "p7"}}));
+  EXPECT_THAT(
+      sandbox_->WriteRequestsPerId(),
+      UnorderedElementsAre(Pair("1", 1), Pair("2", 2), Pair("p6", 1), Pair("p7", 2)));
+  const std::vector<RecordedRequest> requests = sandbox_->Requests();
+  ASSERT_EQ(requests.size(), 6u);
+  EXPECT_THAT(requests[2].write_items, IsEmpty());  // a lookup
+  EXPECT_THAT(requests[4].write_items, ElementsAre("p6", "p6", "p7"));
 }
 
 }  // namespace

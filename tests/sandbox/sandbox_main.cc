@@ -2,7 +2,8 @@
 // the facade at it (instead of https://api.gong.io) and try it without Gong
 // credentials. It serves Gong's flows endpoints on the demo company (see
 // SeedDemoCompany in sandbox_gong.h) plus the --assigned ids. Flags choose
-// those ids, the page size of the flows list and the fault to inject. Prints
+// those ids, the page size of the flows list and the fault to inject
+// (--after_acting: writes done, then their answer lost). Prints
 // one "listening" line on stdout once ready, logs one line per request on
 // stderr, and exits 0 on SIGINT or SIGTERM.
 #include <pthread.h>
@@ -50,6 +51,17 @@ ABSL_FLAG(int64_t, daily_limit, 0,
 ABSL_FLAG(bool, assign_all, false,
           "Treat every id as assigned, so every unassign-by-instance-id call "
           "succeeds");
+ABSL_FLAG(std::string, after_acting, "",
+          "Writes (assign and both unassigns) act, then lose their answer: "
+          "drop (the connection is closed without one), 500, 502 or 504 (Gong's "
+          "error shape with that status). Empty: answer normally");
+ABSL_FLAG(int, after_acting_requests, -1,
+          "With --after_acting: how many write requests fail so; later ones "
+          "are answered normally (-1: every one)");
+ABSL_FLAG(int64_t, after_acting_items, 0,
+          "With --after_acting: how many items of each failing write are done "
+          "first, in request order (assign's prospects, unassign's instance "
+          "ids; 0: all)");
 ABSL_FLAG(bool, log_requests, true, "One line per request on stderr");
 ABSL_FLAG(int, threads, 64, "Worker threads; each open client connection holds one");
 
@@ -100,6 +112,17 @@ absl::StatusOr<std::vector<std::string>> ParseAssigned(absl::string_view spec) {
   return ids;
 }
 
+absl::StatusOr<gong::sandbox::Behavior::AfterActing> ParseAfterActing(
+    absl::string_view text) {
+  using AfterActing = gong::sandbox::Behavior::AfterActing;
+  if (text.empty()) return AfterActing::kAnswer;
+  if (text == "drop") return AfterActing::kDropConnection;
+  if (text == "500") return AfterActing::kStatus500;
+  if (text == "502") return AfterActing::kStatus502;
+  if (text == "504") return AfterActing::kStatus504;
+  return absl::InvalidArgumentError("--after_acting must be drop, 500, 502 or 504");
+}
+
 absl::StatusOr<gong::sandbox::Options> OptionsFromFlags() {
   gong::sandbox::Options options;
   if (!ParseListen(absl::GetFlag(FLAGS_listen), &options.host, &options.port)) {
@@ -131,6 +154,20 @@ absl::StatusOr<gong::sandbox::Options> OptionsFromFlags() {
     return absl::InvalidArgumentError("--daily_limit must be 0 (off) or more");
   }
   behavior.assume_assigned = absl::GetFlag(FLAGS_assign_all);
+  absl::StatusOr<gong::sandbox::Behavior::AfterActing> after_acting =
+      ParseAfterActing(absl::GetFlag(FLAGS_after_acting));
+  if (!after_acting.ok()) return after_acting.status();
+  behavior.after_acting = *after_acting;
+  behavior.after_acting_requests = absl::GetFlag(FLAGS_after_acting_requests);
+  if (behavior.after_acting_requests < -1) {
+    return absl::InvalidArgumentError(
+        "--after_acting_requests must be -1 (every one) or more");
+  }
+  const int64_t items = absl::GetFlag(FLAGS_after_acting_items);
+  if (items < 0) {
+    return absl::InvalidArgumentError("--after_acting_items must be 0 (all) or more");
+  }
+  behavior.after_acting_items = static_cast<size_t>(items);
   return options;
 }
 

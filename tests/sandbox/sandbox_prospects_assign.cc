@@ -151,6 +151,9 @@ Reply AssignProspects(const Call& call, FlowsModel& model) {
   absl::StatusOr<AssignCommand> command = ParseAssign(call.body);
   if (!command.ok()) return ErrorReply(call.request_id, 400, command.status().message());
   command->failing_prospect_id = call.behavior.unexpected_error_prospect_id;
+  if (call.items_to_do > 0 && call.items_to_do < command->crm_prospect_ids.size()) {
+    command->crm_prospect_ids.resize(call.items_to_do);
+  }
 
   const AssignOutcome outcome = model.Assign(*command, call.now);
   json assigned = json::array();

@@ -20,6 +20,9 @@ Reply UnassignByInstanceId(const Call& call, FlowsModel& model) {
     return ErrorReply(call.request_id, 400,
                       absl::StrCat("Invalid flow instance id: ", refused));
   }
+  if (call.items_to_do > 0 && call.items_to_do < parsed->ids.size()) {
+    parsed->ids.resize(call.items_to_do);
+  }
   const std::vector<std::string> removed = model.UnassignInstances(parsed->ids);
   if (call.behavior.assume_assigned) {
     // Every id counts as assigned; the ones the model does hold are removed
