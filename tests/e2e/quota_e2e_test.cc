@@ -173,9 +173,6 @@ TEST_F(QuotaTest, RetriesA503ThenSucceeds) {
 TEST_F(QuotaTest, NeverRetriesA500) {
   app::FacadeConfig config;
   config.quota.gong_qps = 0;
-  // What the steward sends, alone: settling a lost write reads Gong's state
-  // after --settle_delay (idempotency_e2e_test).
-  config.settle_delay = absl::ZeroDuration();
   StartFacade(config);
   sandbox::Behavior failing;
   failing.force_status = 500;

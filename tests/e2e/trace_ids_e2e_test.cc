@@ -137,8 +137,7 @@ TEST_F(TraceIdsTest, ACallsIdsReachItsLineAndItsGongRequestsLineButNotGong) {
 
 // A Gong request that failed is a line too, with Gong's status and ids.
 TEST_F(TraceIdsTest, AGongRefusalIsALineWithItsStatus) {
-  // A 500 to a write leaves it in doubt: no settling lookup after it here.
-  StartServer({{"GONG_BEARER_TOKEN", "t"}}, {"--settle_delay=0"});
+  StartServer({{"GONG_BEARER_TOKEN", "t"}});
   sandbox::Behavior refusing;
   refusing.force_status = 500;  // never retried
   sandbox_->SetBehavior(refusing);
