@@ -14,7 +14,8 @@ AssignProspectsReactor::AssignProspectsReactor(
     const flows::v1::AssignProspectsRequest* request,
     flows::v1::AssignProspectsResponse* response)
     : GongCallReactor(parts, context, "AssignProspects", request, response,
-                      upstream::DecodeAssignProspectsResponse, &kAssignProspectsSettlement),
+                      upstream::DecodeAssignProspectsResponse,
+                      &kAssignProspectsSettlement),
       request_(request),
       response_(response) {}
 

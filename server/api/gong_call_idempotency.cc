@@ -24,8 +24,8 @@ constexpr char kSettledHeader[] = "idempotent-settled";
 // to write its outcome to the store, with room to spare.
 constexpr absl::Duration kClaimMargin = absl::Seconds(5);
 
-grpc::Status KeyError(grpc::StatusCode code, absl::string_view reason, std::string message,
-                      bool nothing_sent = true) {
+grpc::Status KeyError(grpc::StatusCode code, absl::string_view reason,
+                      std::string message, bool nothing_sent = true) {
   ErrorDetails details;
   details.reason = std::string(reason);
   details.metadata["header"] = std::string(kIdempotencyKeyHeader);
@@ -53,10 +53,10 @@ bool GongCall::AcceptIdempotencyKey() {
   }
   record_.idempotency = "invalid_key";
   // The key is the caller's text: said what is wrong with it, never echoed.
-  FinishCall(KeyError(grpc::StatusCode::INVALID_ARGUMENT, "INVALID_IDEMPOTENCY_KEY",
-                      absl::StrCat(kIdempotencyKeyHeader, " is not valid: ",
-                                   invalid.message(),
-                                   " (1 to 255 printable ASCII characters)")));
+  FinishCall(
+      KeyError(grpc::StatusCode::INVALID_ARGUMENT, "INVALID_IDEMPOTENCY_KEY",
+               absl::StrCat(kIdempotencyKeyHeader, " is not valid: ", invalid.message(),
+                            " (1 to 255 printable ASCII characters)")));
   return false;
 }
 
@@ -92,16 +92,18 @@ void GongCall::ClaimKey(absl::AnyInvocable<void(bool settle)> go) {
             return;
           case IdempotencyKeys::Verdict::kReused:
             record_.idempotency = "key_reused";
-            FinishCall(KeyError(grpc::StatusCode::INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED",
+            FinishCall(KeyError(grpc::StatusCode::INVALID_ARGUMENT,
+                                "IDEMPOTENCY_KEY_REUSED",
                                 "this idempotency-key was used for another request; "
                                 "nothing was sent (a new request needs a new key)"));
             return;
           case IdempotencyKeys::Verdict::kTimedOut:
             record_.idempotency = "key_in_use";
-            FinishCall(KeyError(grpc::StatusCode::DEADLINE_EXCEEDED, "IDEMPOTENCY_KEY_IN_USE",
-                                "another call with this idempotency-key was still running "
-                                "at this call's deadline; this call sent nothing (retry "
-                                "with the key to get that call's answer)"));
+            FinishCall(
+                KeyError(grpc::StatusCode::DEADLINE_EXCEEDED, "IDEMPOTENCY_KEY_IN_USE",
+                         "another call with this idempotency-key was still running "
+                         "at this call's deadline; this call sent nothing (retry "
+                         "with the key to get that call's answer)"));
             return;
           case IdempotencyKeys::Verdict::kUnavailable:
             record_.idempotency = "store_unavailable";
@@ -160,7 +162,8 @@ void GongCall::Conclude(grpc::Status status, Ending ending, bool settled) {
 void GongCall::FinishReplay(const idempotency::StoredOutcome& outcome) {
   context_->AddInitialMetadata(kReplayedHeader, "true");
   if (outcome.settled) context_->AddInitialMetadata(kSettledHeader, "true");
-  if (outcome.code == grpc::StatusCode::OK && !response_->ParseFromString(outcome.response)) {
+  if (outcome.code == grpc::StatusCode::OK &&
+      !response_->ParseFromString(outcome.response)) {
     // A record that decodes but holds no response of this method (written by
     // hand into Redis, say): the caller learns that, not an empty answer.
     response_->Clear();

@@ -224,7 +224,7 @@ void GongCall::OnOutcome(quota::QuotaOutcome outcome) {
     // Gong answered (acted, for a write) in words we could not read.
     ending = Ending::kInDoubt;
   } else if (error->answered()) {
-    ending = AnswerInDoubt(error->http_status)  ? Ending::kInDoubt
+    ending = AnswerInDoubt(error->http_status)   ? Ending::kInDoubt
              : AnswerDecided(error->http_status) ? Ending::kDecided
                                                  : Ending::kNotSent;
   } else if (error->may_have_acted) {

@@ -46,8 +46,8 @@
 #include "api/invalid_request.h"
 #include "api/status_mapping.h"
 #include "api/violation_list.h"
-#include "auth/caller_tokens.h"
 #include "api/write_settlement.h"
+#include "auth/caller_tokens.h"
 #include "base/clock.h"
 #include "google/protobuf/message.h"
 #include "idempotency/idempotency_keys.h"
@@ -118,9 +118,9 @@ class GongCall : public grpc::ServerUnaryReactor {
   // How a call that reached (or was meant for) Gong ended, which decides
   // what its idempotency key keeps.
   enum class Ending {
-    kDecided,   // Gong decided: its answer, or its refusal of the request
-    kNotSent,   // the facade refused, or Gong surely did not act
-    kInDoubt,   // the answer was lost after Gong may have acted
+    kDecided,  // Gong decided: its answer, or its refusal of the request
+    kNotSent,  // the facade refused, or Gong surely did not act
+    kInDoubt,  // the answer was lost after Gong may have acted
   };
 
   // Whether the caller may call this method: a token the tokens file
@@ -294,8 +294,8 @@ void GongCallReactor<Params, Result>::Start() {
     Submit(std::get<GongSubmission>(std::move(encoded)));
     return;
   }
-  ClaimKey([this, submission = std::get<GongSubmission>(std::move(encoded))](
-               bool settle) mutable {
+  ClaimKey([this, submission =
+                      std::get<GongSubmission>(std::move(encoded))](bool settle) mutable {
     if (settle) {
       Settle(/*send_rest=*/true, grpc::Status::OK);
     } else {
@@ -331,7 +331,8 @@ grpc::Status GongCallReactor<Params, Result>::OnGongAnswer(
 template <typename Params, typename Result>
 bool GongCallReactor<Params, Result>::SettleLost(const grpc::Status& status) {
   // Once a call: what a settled rest leaves in doubt stays so.
-  if (settlement_ == nullptr || settling() || parts().settle_delay <= absl::ZeroDuration()) {
+  if (settlement_ == nullptr || settling() ||
+      parts().settle_delay <= absl::ZeroDuration()) {
     return false;
   }
   const absl::Time look_at = parts().clock->Now() + parts().settle_delay;
@@ -355,8 +356,8 @@ void GongCallReactor<Params, Result>::Settle(bool send_rest, grpc::Status lost) 
 }
 
 template <typename Params, typename Result>
-void GongCallReactor<Params, Result>::OnLookup(quota::QuotaOutcome outcome, bool send_rest,
-                                                grpc::Status lost) {
+void GongCallReactor<Params, Result>::OnLookup(quota::QuotaOutcome outcome,
+                                               bool send_rest, grpc::Status lost) {
   std::optional<upstream::GetProspectFlowsResult> found;
   grpc::Status failed;
   if (const auto* refusal = std::get_if<quota::QuotaRefusal>(&outcome)) {
@@ -391,7 +392,8 @@ void GongCallReactor<Params, Result>::OnLookup(quota::QuotaOutcome outcome, bool
     return;
   }
   if (!send_rest) {
-    Conclude(LostWithConfirmed(*doubt(), settlement_->done_ids(settled.done)), Ending::kInDoubt);
+    Conclude(LostWithConfirmed(*doubt(), settlement_->done_ids(settled.done)),
+             Ending::kInDoubt);
     return;
   }
   before_ = std::move(settled.done);

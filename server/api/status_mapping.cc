@@ -173,7 +173,8 @@ ErrorDetails GongErrorDetails(const upstream::GongError& error) {
 }  // namespace
 
 grpc::Status GongErrorToStatus(const upstream::GongError& error) {
-  return MakeErrorStatus(MapGongError(error).code, Message(error), GongErrorDetails(error));
+  return MakeErrorStatus(MapGongError(error).code, Message(error),
+                         GongErrorDetails(error));
 }
 
 grpc::Status LostWithConfirmed(const upstream::GongError& error,

@@ -12,7 +12,8 @@ UnassignByCrmIdReactor::UnassignByCrmIdReactor(
     const flows::v1::UnassignByCrmIdRequest* request,
     flows::v1::UnassignByCrmIdResponse* response)
     : GongCallReactor(parts, context, "UnassignByCrmId", request, response,
-                      upstream::DecodeUnassignByCrmIdResponse, &kUnassignByCrmIdSettlement),
+                      upstream::DecodeUnassignByCrmIdResponse,
+                      &kUnassignByCrmIdSettlement),
       request_(request),
       response_(response) {}
 

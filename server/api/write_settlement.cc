@@ -40,7 +40,8 @@ void Append(std::vector<T>* to, std::vector<T> from) {
 
 // UnassignByInstanceIds.
 
-GetProspectFlowsParams LookupInstances(const upstream::UnassignByInstanceIdsParams& params) {
+GetProspectFlowsParams LookupInstances(
+    const upstream::UnassignByInstanceIdsParams& params) {
   return {GetProspectFlowsParams::By::kFlowInstanceIds, params.flow_instance_ids};
 }
 
@@ -72,7 +73,8 @@ SplitInstances(const upstream::UnassignByInstanceIdsParams& params,
 }
 
 upstream::UnassignByInstanceIdsResult MergeInstances(
-    upstream::UnassignByInstanceIdsResult before, upstream::UnassignByInstanceIdsResult now) {
+    upstream::UnassignByInstanceIdsResult before,
+    upstream::UnassignByInstanceIdsResult now) {
   Append(&before.unassigned_flow_instance_ids,
          std::move(now.unassigned_flow_instance_ids));
   Append(&before.warnings, std::move(now.warnings));
@@ -152,13 +154,15 @@ upstream::UnassignByCrmIdResult MergeProspect(upstream::UnassignByCrmIdResult be
   return before;
 }
 
-std::vector<std::string> InstancesDone(const upstream::UnassignByInstanceIdsResult& done) {
+std::vector<std::string> InstancesDone(
+    const upstream::UnassignByInstanceIdsResult& done) {
   return done.unassigned_flow_instance_ids;
 }
 
 std::vector<std::string> ProspectsDone(const upstream::AssignProspectsResult& done) {
   std::vector<std::string> ids;
-  for (const FlowInstance& instance : done.assigned) ids.push_back(instance.crm_prospect_id);
+  for (const FlowInstance& instance : done.assigned)
+    ids.push_back(instance.crm_prospect_id);
   return ids;
 }
 
@@ -171,7 +175,7 @@ std::vector<std::string> ProspectDone(const upstream::UnassignByCrmIdResult& don
 const Settlement<upstream::UnassignByInstanceIdsParams,
                  upstream::UnassignByInstanceIdsResult>
     kUnassignByInstanceIdsSettlement = {LookupInstances, SplitInstances, MergeInstances,
-                                       InstancesDone};
+                                        InstancesDone};
 const Settlement<upstream::AssignProspectsParams, upstream::AssignProspectsResult>
     kAssignProspectsSettlement = {LookupProspects, SplitProspects, MergeProspects,
                                   ProspectsDone};

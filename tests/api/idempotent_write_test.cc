@@ -125,10 +125,9 @@ class IdempotentWriteTest : public ::testing::Test {
   // Starts a call with `key` (none when empty) on a thread of its own: the
   // fake Gong holds its request until the test answers.
   template <typename Request, typename Response>
-  std::future<Got<Response>> Call(
-      grpc::Status (v1::FlowService::Stub::*method)(grpc::ClientContext*, const Request&,
-                                                    Response*),
-      Request request, std::string key) {
+  std::future<Got<Response>> Call(grpc::Status (v1::FlowService::Stub::*method)(
+                                      grpc::ClientContext*, const Request&, Response*),
+                                  Request request, std::string key) {
     return std::async(std::launch::async, [this, method, request, key] {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
@@ -281,10 +280,10 @@ TEST_F(IdempotentWriteTest, ARetryOfALostWriteLooksFirstAndSendsOnlyWhatIsLeft) 
   auto retry = Unassign({"1", "2", "3"}, "key-1");
   ASSERT_TRUE(gong_->AwaitCalls(2));
   EXPECT_EQ(PathOf(2), "/v2/flows/prospects");  // the lookup
-  gong_->Answer(2, LookupAnswer(
-                       {Instance("1", "f", "p1", upstream::FlowInstanceStatus::kFinished),
-                        Instance("2", "f", "p2", upstream::FlowInstanceStatus::kRunning),
-                        Instance("3", "f", "p3", upstream::FlowInstanceStatus::kPaused)}));
+  gong_->Answer(
+      2, LookupAnswer({Instance("1", "f", "p1", upstream::FlowInstanceStatus::kFinished),
+                       Instance("2", "f", "p2", upstream::FlowInstanceStatus::kRunning),
+                       Instance("3", "f", "p3", upstream::FlowInstanceStatus::kPaused)}));
   ASSERT_TRUE(gong_->AwaitCalls(3));
   EXPECT_THAT(gong_->unassign(3).flow_instance_ids, ElementsAre("2", "3"));
   gong_->AnswerUnassigned(3, {"gong-3", {"2"}});
@@ -292,7 +291,8 @@ TEST_F(IdempotentWriteTest, ARetryOfALostWriteLooksFirstAndSendsOnlyWhatIsLeft) 
   ASSERT_TRUE(got.status.ok()) << got.status.error_message();
   EXPECT_TRUE(got.Has("idempotent-settled"));
   EXPECT_EQ(got.response.request_id(), "gong-3");
-  EXPECT_THAT(got.response.unassigned_flow_instance_ids(), UnorderedElementsAre("1", "2"));
+  EXPECT_THAT(got.response.unassigned_flow_instance_ids(),
+              UnorderedElementsAre("1", "2"));
   EXPECT_THAT(got.response.still_assigned_flow_instance_ids(), ElementsAre("3"));
 
   // Settled is decided: the next retry replays it.
@@ -317,9 +317,10 @@ TEST_F(IdempotentWriteTest, ARetryWhoseLookupFindsAllDoneSendsNothingMore) {
 
   auto retry = Call(&v1::FlowService::Stub::AssignProspects, request, "key-a");
   ASSERT_TRUE(gong_->AwaitCalls(2));
-  gong_->Answer(2, LookupAnswer(
-                       {Instance("10", "f", "p1", upstream::FlowInstanceStatus::kPending),
-                        Instance("11", "f", "p2", upstream::FlowInstanceStatus::kRunning)}));
+  gong_->Answer(
+      2,
+      LookupAnswer({Instance("10", "f", "p1", upstream::FlowInstanceStatus::kPending),
+                    Instance("11", "f", "p2", upstream::FlowInstanceStatus::kRunning)}));
   const auto got = retry.get();
   ASSERT_TRUE(got.status.ok()) << got.status.error_message();
   EXPECT_TRUE(got.Has("idempotent-settled"));
@@ -339,9 +340,10 @@ TEST_F(IdempotentWriteTest, WithoutAKeyALostWriteIsSettledAfterTheDelay) {
   clock_.Advance(absl::Milliseconds(1));
   ASSERT_TRUE(gong_->AwaitCalls(2));
   EXPECT_EQ(PathOf(2), "/v2/flows/prospects");
-  gong_->Answer(2, LookupAnswer(
-                       {Instance("1", "f", "p1", upstream::FlowInstanceStatus::kFinished),
-                        Instance("2", "f", "p2", upstream::FlowInstanceStatus::kFinished)}));
+  gong_->Answer(
+      2,
+      LookupAnswer({Instance("1", "f", "p1", upstream::FlowInstanceStatus::kFinished),
+                    Instance("2", "f", "p2", upstream::FlowInstanceStatus::kFinished)}));
   const auto got = call.get();
   ASSERT_TRUE(got.status.ok()) << got.status.error_message();
   EXPECT_TRUE(got.Has("idempotent-settled"));
@@ -357,9 +359,10 @@ TEST_F(IdempotentWriteTest, WithoutAKeyWhatTheLookupCannotConfirmStaysInDoubt) {
   gong_->Answer(1, Lost());
   clock_.Advance(absl::Seconds(2));
   ASSERT_TRUE(gong_->AwaitCalls(2));
-  gong_->Answer(2, LookupAnswer(
-                       {Instance("1", "f", "p1", upstream::FlowInstanceStatus::kFinished),
-                        Instance("2", "f", "p2", upstream::FlowInstanceStatus::kRunning)}));
+  gong_->Answer(
+      2,
+      LookupAnswer({Instance("1", "f", "p1", upstream::FlowInstanceStatus::kFinished),
+                    Instance("2", "f", "p2", upstream::FlowInstanceStatus::kRunning)}));
   const auto got = call.get();
   EXPECT_EQ(got.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_FALSE(got.Has("idempotent-settled"));
@@ -379,8 +382,9 @@ TEST_F(IdempotentWriteTest, WithoutAKeyAnIdTheLookupNoLongerFindsIsNotCalledDone
   clock_.Advance(absl::Seconds(2));
   ASSERT_TRUE(gong_->AwaitCalls(2));
   // "2" is gone: removed and forgotten, or never there. Not proof.
-  gong_->Answer(2, LookupAnswer({Instance("1", "f", "p1",
-                                          upstream::FlowInstanceStatus::kFinished)}));
+  gong_->Answer(
+      2,
+      LookupAnswer({Instance("1", "f", "p1", upstream::FlowInstanceStatus::kFinished)}));
   const auto got = call.get();
   EXPECT_EQ(got.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(MetadataOf(got.status)["confirmed_done"], "1");
@@ -406,8 +410,9 @@ TEST_F(IdempotentWriteTest, ACallerLeavingWhileItsWriteIsAtGongLeavesTheKeyInDou
   auto retry = Unassign({"1"}, "key-1");
   ASSERT_TRUE(gong_->AwaitCalls(2));
   EXPECT_EQ(PathOf(2), "/v2/flows/prospects");
-  gong_->Answer(2, LookupAnswer({Instance("1", "f", "p1",
-                                          upstream::FlowInstanceStatus::kFinished)}));
+  gong_->Answer(
+      2,
+      LookupAnswer({Instance("1", "f", "p1", upstream::FlowInstanceStatus::kFinished)}));
   const auto got = retry.get();
   ASSERT_TRUE(got.status.ok()) << got.status.error_message();
   EXPECT_TRUE(got.Has("idempotent-settled"));

@@ -36,7 +36,8 @@ GetProspectFlowsResult Found(std::vector<FlowInstance> instances) {
   return found;
 }
 
-TEST(UnassignByInstanceIdsSettlementTest, ClosedAreDoneOpenAreSentAgainUnknownAreNeither) {
+TEST(UnassignByInstanceIdsSettlementTest,
+     ClosedAreDoneOpenAreSentAgainUnknownAreNeither) {
   const auto& settlement = kUnassignByInstanceIdsSettlement;
   upstream::UnassignByInstanceIdsParams params{{"1", "2", "3", "4"}, "ana@example.com"};
   const GetProspectFlowsParams lookup = settlement.lookup(params);
@@ -147,8 +148,8 @@ TEST(UnassignByCrmIdSettlementTest, DoneOnlyWhenNoOpenInstanceIsLeftInScope) {
       one_flow, Found({Instance("10", "other", "p1", FlowInstanceStatus::kRunning)}));
   EXPECT_FALSE(settled.rest.has_value());
   // Still open in this flow: sent again, as it was.
-  settled = settlement.split(one_flow,
-                             Found({Instance("11", "f", "p1", FlowInstanceStatus::kPaused)}));
+  settled = settlement.split(
+      one_flow, Found({Instance("11", "f", "p1", FlowInstanceStatus::kPaused)}));
   ASSERT_TRUE(settled.rest.has_value());
   EXPECT_EQ(settled.rest->flow_id, "f");
 

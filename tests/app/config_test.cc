@@ -335,7 +335,8 @@ TEST(ValidateConfigTest, KeysAreKeptLongEnoughToAnswerARetryAndSettlingIsNeverNe
       {absl::Hours(1), 1, -absl::Milliseconds(1), "--settle_delay"},
   };
   for (const Case& c : cases) {
-    SCOPED_TRACE(::testing::Message() << c.ttl << " " << c.max_keys << " " << c.settle_delay);
+    SCOPED_TRACE(::testing::Message()
+                 << c.ttl << " " << c.max_keys << " " << c.settle_delay);
     FacadeConfig config;
     config.idempotency_ttl = c.ttl;
     config.idempotency_max_keys = c.max_keys;

@@ -1,16 +1,22 @@
 // Google Benchmark micro-benchmarks for the per-call CPU path: request
 // validation, Gong request encoding, decoding Gong's answer with 200 ids,
-// building the response, mapping an error to a status with details, and
-// reporting a finished call (its log line, its metrics).
+// building the response, mapping an error to a status with details,
+// reporting a finished call (its log line, its metrics), and what a write's
+// idempotency key adds (its request's fingerprint, the record's encoding
+// both ways, a claim and its end in the memory store, a replay).
 // Figures only; nothing is asserted. ctest runs a smoke pass.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "api/request_fingerprint.h"
 #include "api/request_validation.h"
 #include "api/status_mapping.h"
 #include "api/unassign_by_instance_ids_reactor.h"
+#include "base/clock.h"
+#include "idempotency/idempotency_keys.h"
+#include "idempotency/memory_key_store.h"
 #include "observability/call_reporter.h"
 #include "observability/metrics.h"
 #include "upstream/unassign_by_instance_ids_codec.h"
@@ -114,6 +120,63 @@ void BM_CallMetrics(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_CallMetrics);
+
+void BM_RequestFingerprint(benchmark::State& state) {
+  const auto request = RequestWith(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(api::RequestFingerprint("UnassignByInstanceIds", request));
+  }
+}
+BENCHMARK(BM_RequestFingerprint)->Arg(1)->Arg(200);
+
+// A kept answer of 200 ids, as a replay reads it back.
+idempotency::Record DoneRecord() {
+  flows::v1::UnassignByInstanceIdsResponse response;
+  api::FillResponse(
+      api::ValidateUnassignByInstanceIds(RequestWith(200)).request.flow_instance_ids,
+      *upstream::DecodeUnassignByInstanceIdsResponse(AnswerWith(200)), &response);
+  idempotency::Record record;
+  record.state = idempotency::Record::State::kDone;
+  record.fingerprint = api::RequestFingerprint("UnassignByInstanceIds", RequestWith(200));
+  record.outcome.response = response.SerializeAsString();
+  return record;
+}
+
+void BM_EncodeRecord(benchmark::State& state) {
+  const idempotency::Record record = DoneRecord();
+  for (auto _ : state) benchmark::DoNotOptimize(idempotency::EncodeRecord(record));
+}
+BENCHMARK(BM_EncodeRecord);
+
+void BM_DecodeRecord(benchmark::State& state) {
+  const std::string bytes = idempotency::EncodeRecord(DoneRecord());
+  for (auto _ : state) benchmark::DoNotOptimize(idempotency::DecodeRecord(bytes));
+}
+BENCHMARK(BM_DecodeRecord);
+
+// A write's key, start to end, in memory: a new key claimed and its
+// outcome kept (state.range(0) == 0), or a kept one replayed (1).
+void BM_KeyInMemory(benchmark::State& state) {
+  std::unique_ptr<base::Clock> clock = base::MakeRealClock();
+  idempotency::MemoryKeyStore store(clock.get(), 100000);
+  idempotency::IdempotencyKeys keys(&store, clock.get(), {});
+  const bool replay = state.range(0) == 1;
+  const idempotency::Record done = DoneRecord();
+  const absl::Time until = absl::Now() + absl::Hours(1);
+  int64_t n = 0;
+  for (auto _ : state) {
+    idempotency::KeyScope scope{"crm-sync", "UnassignByInstanceIds",
+                                replay ? "the-one-key" : absl::StrCat("key-", n++)};
+    keys.Begin(scope, done.fingerprint, until, until, nullptr,
+               [&](idempotency::IdempotencyKeys::Claim claim) {
+                 if (claim.verdict == idempotency::IdempotencyKeys::Verdict::kGoAhead) {
+                   keys.Finish(claim, done.outcome, [](absl::Status) {});
+                 }
+                 benchmark::DoNotOptimize(claim);
+               });
+  }
+}
+BENCHMARK(BM_KeyInMemory)->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace gong::bench
