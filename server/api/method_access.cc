@@ -10,11 +10,16 @@ namespace {
 constexpr absl::string_view kReadMethods[] = {
     "GetProspectFlows",
     "ListFlows",
+    "ListFlowFolders",
+    "GetFlowSteps",
+    "GetBulkAssignment",
+    "WatchBulkAssignment",
 };
 constexpr absl::string_view kWriteMethods[] = {
     "UnassignByInstanceIds",
     "UnassignByCrmId",
     "AssignProspects",
+    "StartBulkAssignment",
 };
 
 bool Contains(absl::Span<const absl::string_view> methods, absl::string_view method) {
