@@ -12,7 +12,9 @@
 
 #include "api/violation_list.h"
 #include "gong/flows/v1/flow_service.pb.h"
+#include "absl/strings/string_view.h"
 #include "upstream/assign_prospects_codec.h"
+#include "upstream/bulk_assignment_codec.h"
 #include "upstream/get_prospect_flows_codec.h"
 #include "upstream/list_flows_codec.h"
 #include "upstream/unassign_by_crm_id_codec.h"
@@ -71,5 +73,29 @@ Validated<upstream::AssignProspectsParams> ValidateAssignProspects(
 // mean a forgotten flow id, which Gong would read as "every flow".
 Validated<upstream::UnassignByCrmIdParams> ValidateUnassignByCrmId(
     const flows::v1::UnassignByCrmIdRequest& request);
+
+// Bounds on a bulk assignment prospect's free text (names, job title,
+// LinkedIn page, company, account id), which Gong documents none of.
+inline constexpr size_t kMaxBulkProspectTextBytes = 1024;
+
+// The flow id and the owner's email as AssignProspects's; 1 to
+// kMaxProspectsPerBulkAssignment prospects, each with crm_id (an id) or
+// both first_name and last_name; every other text within
+// kMaxBulkProspectTextBytes, valid UTF-8 without control characters, and an
+// email of the form local@domain. Violations name the prospect's field
+// ("prospects[3].first_name").
+Validated<upstream::StartBulkAssignmentParams> ValidateStartBulkAssignment(
+    const flows::v1::StartBulkAssignmentRequest& request);
+
+// A job's id as StartBulkAssignment gave it, in the request's field
+// `field`: 1 to kMaxIdBytes of the characters a URL path segment holds as
+// they are (A-Z a-z 0-9 - . _ ~), and neither "." nor "..": the id goes
+// into the path of Gong's GET, and nothing a caller sends may change which
+// path that is. For GetBulkAssignment and WatchBulkAssignment alike.
+Validated<upstream::GetBulkAssignmentParams> ValidateBulkAssignmentId(
+    absl::string_view id, absl::string_view field = "bulk_assignment_id");
+
+Validated<upstream::GetBulkAssignmentParams> ValidateGetBulkAssignment(
+    const flows::v1::GetBulkAssignmentRequest& request);
 
 }  // namespace gong::api
