@@ -10,9 +10,9 @@
 
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "api/violation_list.h"
 #include "gong/flows/v1/flow_service.pb.h"
-#include "absl/strings/string_view.h"
 #include "upstream/assign_prospects_codec.h"
 #include "upstream/bulk_assignment_codec.h"
 #include "upstream/get_prospect_flows_codec.h"

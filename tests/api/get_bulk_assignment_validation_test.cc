@@ -40,17 +40,15 @@ TEST(GetBulkAssignmentValidationTest, AJobIdAsGongGivesItPasses) {
 TEST(GetBulkAssignmentValidationTest, NothingThatCouldLeaveItsPathSegmentPasses) {
   for (const std::string& id : std::vector<std::string>{
            "", ".", "..", "../users", "..%2F..%2Fusers", "a/b", "a?b", "a#b", "a b",
-           "a\tb", "a\nb", "\xC3\xA9t\xC3\xA9", "a%2Fb", "a;b",
-           std::string(129, '7')}) {
+           "a\tb", "a\nb", "\xC3\xA9t\xC3\xA9", "a%2Fb", "a;b", std::string(129, '7')}) {
     SCOPED_TRACE(id);
     const auto validated = ValidateGetBulkAssignment(Get(id));
     EXPECT_THAT(FieldsOf(validated.violations), ElementsAre("bulk_assignment_id"));
   }
   EXPECT_THAT(DescriptionOf(ValidateGetBulkAssignment(Get("")), "bulk_assignment_id"),
               HasSubstr("required"));
-  EXPECT_THAT(
-      DescriptionOf(ValidateGetBulkAssignment(Get("../x")), "bulk_assignment_id"),
-      HasSubstr("byte 2 is 0x2F"));
+  EXPECT_THAT(DescriptionOf(ValidateGetBulkAssignment(Get("../x")), "bulk_assignment_id"),
+              HasSubstr("byte 2 is 0x2F"));
 }
 
 TEST(GetBulkAssignmentValidationTest, TheIdCheckNamesTheFieldItIsGiven) {

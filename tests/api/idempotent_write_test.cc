@@ -456,12 +456,12 @@ v1::StartBulkAssignmentRequest BulkStart() {
 
 // Gong's 202 for a started job.
 upstream::GongAnswer JobAccepted(const std::string& job_id) {
-  upstream::GongAnswer answer{nlohmann::json{{"requestId", "gong-" + job_id},
-                                             {"id", job_id},
-                                             {"status", "PENDING"},
-                                             {"totalCount", 1},
-                                             {"processedCount", 0}}
-                                  .dump()};
+  upstream::GongAnswer answer{nlohmann::json{
+      {"requestId", "gong-" + job_id},
+      {"id", job_id},
+      {"status", "PENDING"},
+      {"totalCount", 1},
+      {"processedCount", 0}}.dump()};
   answer.http_status = 202;
   return answer;
 }

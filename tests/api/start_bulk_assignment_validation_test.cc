@@ -90,10 +90,10 @@ TEST(StartBulkAssignmentValidationTest, OneToFiftyProspects) {
 TEST(StartBulkAssignmentValidationTest, AProspectNeedsACrmIdOrBothNames) {
   v1::StartBulkAssignmentRequest request = ValidStart();
   request.clear_prospects();
-  request.add_prospects()->set_first_name("Only");  // [0]: no last name
-  request.add_prospects()->set_last_name("Only");   // [1]: no first name
-  request.add_prospects();                          // [2]: nothing
-  request.add_prospects()->set_crm_id("bad id");    // [3]: not an id
+  request.add_prospects()->set_first_name("Only");   // [0]: no last name
+  request.add_prospects()->set_last_name("Only");    // [1]: no first name
+  request.add_prospects();                           // [2]: nothing
+  request.add_prospects()->set_crm_id("bad id");     // [3]: not an id
   v1::BulkProspect* both = request.add_prospects();  // [4]: fine
   both->set_crm_id("003Z");
   both->set_first_name("Also");
@@ -111,7 +111,7 @@ TEST(StartBulkAssignmentValidationTest, OptionalTextsAreBoundedUtf8WithoutContro
   v1::BulkProspect* p = request.mutable_prospects(1);
   p->set_first_name(std::string(1025, 'a'));
   p->set_last_name("Line\nbreak");
-  p->set_job_title("\xC3\x28");  // invalid UTF-8
+  p->set_job_title("\xC3\x28");                 // invalid UTF-8
   p->set_linkedin_url(std::string(1024, 'u'));  // at the bound: fine
   p->set_company_name("Tab\tCo");
   p->set_account_crm_id("\x7F");

@@ -109,10 +109,10 @@ class BulkAssignmentTest : public FacadeTest {
 TEST_F(BulkAssignmentTest, AJobPolledToItsEndAssignsNewAndKnownProspects) {
   StartDemo();
   v1::StartBulkAssignmentResponse started;
-  const grpc::Status status = Start(
-      StartOf({Named(1), Named(2), Known(kFreeProspect), Known(kExclusiveProspect),
-               Known("003UNKNOWN")}),
-      &started);
+  const grpc::Status status =
+      Start(StartOf({Named(1), Named(2), Known(kFreeProspect), Known(kExclusiveProspect),
+                     Known("003UNKNOWN")}),
+            &started);
   ASSERT_TRUE(status.ok()) << status.error_message();
   const v1::BulkAssignment& first = started.bulk_assignment();
   EXPECT_EQ(first.state(), v1::BULK_ASSIGNMENT_STATE_PENDING);
@@ -192,7 +192,8 @@ TEST_F(BulkAssignmentTest, AJobThatFailsPartWayEndsFailedWithWhatItDid) {
   StartDemo(behavior);
   v1::StartBulkAssignmentResponse started;
   ASSERT_TRUE(Start(StartOf({Named(1), Named(2), Named(3), Named(4)}), &started).ok());
-  const v1::BulkAssignment job = PollToEnd(started.bulk_assignment().bulk_assignment_id());
+  const v1::BulkAssignment job =
+      PollToEnd(started.bulk_assignment().bulk_assignment_id());
   EXPECT_EQ(job.state(), v1::BULK_ASSIGNMENT_STATE_FAILED);
   EXPECT_EQ(job.total_count(), 4);
   EXPECT_EQ(job.processed_count(), 2);

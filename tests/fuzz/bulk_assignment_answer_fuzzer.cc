@@ -19,8 +19,8 @@
 #include <variant>
 #include <vector>
 
-#include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "fuzz_check.h"
 #include "upstream/bulk_assignment_codec.h"
