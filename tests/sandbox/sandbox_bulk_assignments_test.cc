@@ -4,7 +4,9 @@
 // by the lookup afterwards) until COMPLETED, or FAILED part-way when the
 // behaviour says so; unknown jobs are 404; GETs are counted per job; the
 // shared faults apply.
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -215,6 +217,33 @@ TEST_F(BulkAssignmentsTest, SharedFaultsApplyToBothEndpoints) {
       absl::StrCat(std::stoull(started["id"].get<std::string>()) + 1);
   sandbox_->SetBehavior(Behavior());
   EXPECT_EQ(PollToEnd(lost_id).back()["status"], "COMPLETED");
+}
+
+TEST_F(BulkAssignmentsTest, ConcurrentGetsEachCountAndProcessEveryProspectOnce) {
+  Options options = TestCompany();
+  options.behavior.bulk_step = 1;
+  StartSandbox(options);
+  json prospects = json::array();
+  for (int i = 0; i < 30; ++i) prospects.push_back(NewProspect(i));
+  const std::string id = Start(StartBody("12", prospects))["id"];
+  std::vector<std::thread> pollers;
+  for (int t = 0; t < 8; ++t) {
+    pollers.emplace_back([this, &id] {
+      for (int i = 0; i < 5; ++i) Ok(GetJob(id));
+    });
+  }
+  for (std::thread& poller : pollers) poller.join();
+  EXPECT_EQ(sandbox_->BulkAssignmentGets(id), 40);
+  const json done = PollToEnd(id).back();
+  EXPECT_EQ(done["status"], "COMPLETED");
+  std::set<std::string> crm_ids;
+  std::set<std::string> instance_ids;
+  for (const json& item : done["results"]) {
+    crm_ids.insert(item["crmId"].get<std::string>());
+    instance_ids.insert(item["flowInstanceId"].get<std::string>());
+  }
+  EXPECT_EQ(crm_ids.size(), 30u);
+  EXPECT_EQ(instance_ids.size(), 30u);
 }
 
 }  // namespace

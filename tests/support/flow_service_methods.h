@@ -57,6 +57,14 @@ inline std::map<std::string, std::string> ValidFlowServiceRequests() {
   unassign_crm.set_crm_prospect_id("00Q1");
   unassign_crm.set_flow_id("7");
   requests["UnassignByCrmId"] = unassign_crm.SerializeAsString();
+  v1::StartBulkAssignmentRequest bulk_start;
+  bulk_start.set_flow_id("7");
+  bulk_start.set_owner_email("owner@example.com");
+  bulk_start.add_prospects()->set_crm_id("00Q1");
+  requests["StartBulkAssignment"] = bulk_start.SerializeAsString();
+  v1::GetBulkAssignmentRequest bulk_get;
+  bulk_get.set_bulk_assignment_id("9200000000000000001");
+  requests["GetBulkAssignment"] = bulk_get.SerializeAsString();
   return requests;
 }
 
