@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "upstream/assign_prospects_codec.h"
+#include "upstream/bulk_assignment_codec.h"
 #include "upstream/get_prospect_flows_codec.h"
 #include "upstream/gong_answer.h"
 #include "upstream/gong_error.h"
@@ -63,6 +64,13 @@ std::string UnassignAnswer(const std::string& request_id) {
                       R"(, "unassignedFlowInstanceIds": ["1"]})");
 }
 
+// A bulk assignment job's answer with `message` as a result's errorMessage.
+std::string BulkAnswer(const std::string& message) {
+  return absl::StrCat(R"({"requestId": "r", "id": "b", "status": "IN_PROGRESS",
+      "results": [{"status": "FLOW_ASSIGNMENT_FAILED", "errorMessage": )",
+                      message, "}]}");
+}
+
 // Each endpoint's reading of a 200, as the reactors use it.
 struct Endpoint {
   const char* name;
@@ -100,6 +108,10 @@ const std::vector<Endpoint>& Endpoints() {
        [](const std::string& body, GongError* e) {
          return ErrorOf(
              DecodeOutcome(GongAnswer{body}, DecodeUnassignByInstanceIdsResponse), e);
+       }},
+      {"bulk assignment errorMessage", BulkAnswer,
+       [](const std::string& body, GongError* e) {
+         return ErrorOf(DecodeOutcome(GongAnswer{body}, DecodeBulkAssignmentResponse), e);
        }},
       {"unassign by CRM id requestId", UnassignAnswer,
        [](const std::string& body, GongError* e) {
