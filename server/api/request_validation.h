@@ -13,6 +13,7 @@
 #include "api/violation_list.h"
 #include "gong/flows/v1/flow_service.pb.h"
 #include "upstream/assign_prospects_codec.h"
+#include "upstream/bulk_assignment_codec.h"
 #include "upstream/get_prospect_flows_codec.h"
 #include "upstream/list_flows_codec.h"
 #include "upstream/unassign_by_crm_id_codec.h"
@@ -71,5 +72,10 @@ Validated<upstream::AssignProspectsParams> ValidateAssignProspects(
 // mean a forgotten flow id, which Gong would read as "every flow".
 Validated<upstream::UnassignByCrmIdParams> ValidateUnassignByCrmId(
     const flows::v1::UnassignByCrmIdRequest& request);
+
+// The job's id, within the bounds GetBulkAssignment's has: what the watch
+// polls with.
+Validated<upstream::GetBulkAssignmentParams> ValidateWatchBulkAssignment(
+    const flows::v1::WatchBulkAssignmentRequest& request);
 
 }  // namespace gong::api

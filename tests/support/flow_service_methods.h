@@ -57,6 +57,9 @@ inline std::map<std::string, std::string> ValidFlowServiceRequests() {
   unassign_crm.set_crm_prospect_id("00Q1");
   unassign_crm.set_flow_id("7");
   requests["UnassignByCrmId"] = unassign_crm.SerializeAsString();
+  v1::WatchBulkAssignmentRequest watch;
+  watch.set_bulk_assignment_id("bulk-1");
+  requests["WatchBulkAssignment"] = watch.SerializeAsString();
   return requests;
 }
 
