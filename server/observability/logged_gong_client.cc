@@ -45,7 +45,7 @@ base::LogFields GongRequestFields(absl::string_view endpoint,
   const std::string* request_id;
   const std::string* gong_trace_id;
   if (const auto* answer = std::get_if<upstream::GongAnswer>(&outcome)) {
-    fields.emplace_back("http_status", int64_t{200});
+    fields.emplace_back("http_status", int64_t{answer->http_status});
     request_id = &answer->request_id;
     gong_trace_id = &answer->gong_trace_id;
   } else {
@@ -74,7 +74,7 @@ base::LogFields GongRequestFields(absl::string_view endpoint,
 upstream::GongClient::CallId LoggedGongClient::Send(upstream::GongRequest request,
                                                     Callback done) {
   // The path only: a codec's constant. The query may hold an email.
-  std::string endpoint = request.path;
+  std::string endpoint = request.endpoint.empty() ? request.path : request.endpoint;
   std::vector<upstream::CallTag> calls = std::move(request.calls);
   request.calls.clear();
   const absl::Time start = absl::Now();

@@ -7,7 +7,8 @@ namespace gong::observability {
 upstream::GongClient::CallId MeteredGongClient::Send(upstream::GongRequest request,
                                                      Callback done) {
   const size_t items = request.items;
-  std::string endpoint = request.path;  // a codec's constant: a bounded label
+  // A codec's constant: a bounded label.
+  std::string endpoint = request.endpoint.empty() ? request.path : request.endpoint;
   const absl::Time start = absl::Now();
   return inner_->Send(
       std::move(request),
@@ -16,7 +17,8 @@ upstream::GongClient::CallId MeteredGongClient::Send(upstream::GongRequest reque
         const auto* error = std::get_if<upstream::GongError>(&outcome);
         // A request cancelled because every caller left is not Gong's doing.
         if (error == nullptr || error->kind != upstream::GongError::Kind::kCancelled) {
-          const int status = error == nullptr    ? 200
+          const int status = error == nullptr
+                                 ? std::get<upstream::GongAnswer>(outcome).http_status
                              : error->answered() ? error->http_status
                                                  : 0;
           metrics_->UpstreamRequest(endpoint, status, absl::Now() - start, items);

@@ -56,6 +56,9 @@ enum class BulkAssignmentState { kUnspecified, kPending, kInProgress, kCompleted
 // Whether `state` is one a job never leaves.
 bool IsFinal(BulkAssignmentState state);
 
+// Gong's spelling of a state ("PENDING"...); "" for kUnspecified.
+absl::string_view BulkAssignmentStateName(BulkAssignmentState state);
+
 // What became of one prospect. Unknown text reads as kUnspecified.
 enum class BulkProspectStatus {
   kUnspecified,
@@ -63,6 +66,9 @@ enum class BulkProspectStatus {
   kFlowAssignmentFailed,
   kCrmOperationFailed,
 };
+
+// Gong's spelling of a status ("ASSIGNED"...); "" for kUnspecified.
+absl::string_view BulkProspectStatusName(BulkProspectStatus status);
 
 struct BulkAssignmentResultItem {
   BulkProspect prospect;  // as sent

@@ -49,8 +49,11 @@ GongOutcome ReadGongAnswer(http::HttpResult result, absl::Time now) {
   auto& response = std::get<http::HttpResponse>(result);
   std::string gong_trace_id =
       base::PrintableAsciiOrEmpty(response.Header("X-Traceid"), kMaxGongTraceIdSize);
-  if (response.status == 200) {
+  // 202 is how Gong accepts a job (a bulk assignment's start): an answer
+  // with a body like 200's. Other 2xx are not Gong's and stay errors.
+  if (response.status == 200 || response.status == 202) {
     GongAnswer answer{std::move(response.body)};
+    answer.http_status = response.status;
     answer.request_id = RequestIdOf(answer.body);
     answer.gong_trace_id = std::move(gong_trace_id);
     return answer;

@@ -15,8 +15,8 @@
 
 namespace gong::upstream {
 
-// Gong's 200, whose body the endpoint's codec reads (for a merged request,
-// each caller's own part of it: coalescing.h).
+// Gong's 200 (or 202, a job's start), whose body the endpoint's codec
+// reads (for a merged request, each caller's own part of it: coalescing.h).
 struct GongAnswer {
   std::string body;
   // For the log line of the request: Gong's requestId (the body's
@@ -26,6 +26,8 @@ struct GongAnswer {
   // requestId from the body.
   std::string request_id = {};
   std::string gong_trace_id = {};
+  // The status Gong answered with: 200, or 202 for a job it accepted.
+  int http_status = 200;
 };
 
 // The longest X-Traceid kept from Gong's answer; a longer one is cut.

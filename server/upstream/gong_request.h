@@ -41,6 +41,9 @@ enum class Priority {
 struct GongRequest {
   std::string method = "POST";
   std::string path;  // under the base URL, such as "/v2/flows"
+  // The endpoint's name for logs and metrics when `path` holds more than
+  // the codec's constant (a job's id): a bounded label. "" = `path`.
+  std::string endpoint;
   std::vector<std::pair<std::string, std::string>>
       query;              // percent-encoded by the client
   std::string json_body;  // empty: none

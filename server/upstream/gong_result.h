@@ -19,15 +19,18 @@ template <typename Result>
 using GongResult = std::variant<Result, GongError>;
 
 // `outcome` read by an endpoint's `decode_body` (its codec's
-// Decode...Response): an error passes through, and a 200 whose body is not
-// of the endpoint's shape is a kMalformedAnswer error saying why.
+// Decode...Response): an error passes through, and a 200 (or 202) whose
+// body is not of the endpoint's shape is a kMalformedAnswer error saying why,
+// with the status Gong answered.
 template <typename Result>
 GongResult<Result> DecodeOutcome(
     GongOutcome outcome, absl::StatusOr<Result> (*decode_body)(absl::string_view)) {
   if (auto* error = std::get_if<GongError>(&outcome)) return std::move(*error);
-  absl::StatusOr<Result> decoded = decode_body(std::get<GongAnswer>(outcome).body);
+  const GongAnswer& answer = std::get<GongAnswer>(outcome);
+  absl::StatusOr<Result> decoded = decode_body(answer.body);
   if (decoded.ok()) return *std::move(decoded);
-  return GongError::MalformedAnswer(200, std::string(decoded.status().message()));
+  return GongError::MalformedAnswer(answer.http_status,
+                                    std::string(decoded.status().message()));
 }
 
 }  // namespace gong::upstream

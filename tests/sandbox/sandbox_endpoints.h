@@ -34,6 +34,9 @@ struct Call {
   // items to do, in request order, once the whole body has been checked
   // (0: all of them).
   size_t items_to_do = 0;
+  // The id an endpoint with Endpoint::id_in_path names in its last path
+  // segment ("" for the others).
+  absl::string_view path_id = {};
 };
 
 using Handler = Reply (*)(const Call& call, FlowsModel& model);
@@ -45,6 +48,9 @@ struct Endpoint {
   // A write's items (what Behavior::after_acting_items counts): the body's
   // field naming them, an array of ids or one id. Empty for a read.
   absl::string_view items_field;
+  // The path is `path` + "/" + one non-empty segment: the id of what it
+  // reads (Call::path_id).
+  bool id_in_path = false;
 };
 
 // The ids a write's body names in its items_field, in request order, the
@@ -57,6 +63,8 @@ std::vector<std::string> WriteItems(const Endpoint& endpoint, absl::string_view 
 // The endpoint serving `method` and `path` (without the query), or null:
 // Gong answers 404 for any other.
 const Endpoint* FindEndpoint(absl::string_view method, absl::string_view path);
+// The id `path` names for `endpoint` (see Endpoint::id_in_path), or "".
+absl::string_view PathId(const Endpoint& endpoint, absl::string_view path);
 
 // POST /v2/flows/prospects/unassign-flows-by-instance-id
 // (sandbox_unassign_by_instance_id.cc).
@@ -70,5 +78,9 @@ Reply AssignProspects(const Call& call, FlowsModel& model);
 // POST /v2/flows/prospects/unassign-flows-by-crm-id
 // (sandbox_unassign_by_crm_id.cc).
 Reply UnassignByCrmId(const Call& call, FlowsModel& model);
+// POST /v2/flows/prospects/bulk-assignments and GET
+// /v2/flows/prospects/bulk-assignments/{id} (sandbox_bulk_assignments.cc).
+Reply StartBulkAssignment(const Call& call, FlowsModel& model);
+Reply GetBulkAssignment(const Call& call, FlowsModel& model);
 
 }  // namespace gong::sandbox::internal

@@ -254,7 +254,18 @@ std::vector<std::string> FlowsModel::UnassignProspect(
   return removed;
 }
 
+bool FlowsModel::KnowsProspect(absl::string_view crm_prospect_id) const {
+  absl::MutexLock lock(&mu_);
+  return known_prospects_.contains(crm_prospect_id);
+}
+
+void FlowsModel::AddProspect(std::string crm_prospect_id) {
+  absl::MutexLock lock(&mu_);
+  known_prospects_.insert(std::move(crm_prospect_id));
+}
+
 void FlowsModel::AddInstanceLocked(SandboxInstance instance) {
+  known_prospects_.insert(instance.crm_prospect_id);
   by_prospect_[instance.crm_prospect_id].push_back(instance.id);
   std::string id = instance.id;
   instances_.insert_or_assign(std::move(id), std::move(instance));

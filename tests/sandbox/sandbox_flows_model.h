@@ -19,10 +19,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "sandbox/sandbox_bulk_assignments.h"
 #include "sandbox/sandbox_flows.h"
 
 namespace gong::sandbox::internal {
@@ -125,6 +127,15 @@ class FlowsModel {
   std::vector<std::string> UnassignProspect(absl::string_view crm_prospect_id,
                                             const std::optional<std::string>& flow_id);
 
+  // Whether the CRM has this prospect: one that has or had an instance, or
+  // that AddProspect created (a bulk job's prospect without a CRM id).
+  bool KnowsProspect(absl::string_view crm_prospect_id) const;
+  void AddProspect(std::string crm_prospect_id);
+
+  // The company's bulk assignment jobs, which work on this model.
+  BulkJobs& bulk_jobs() { return bulk_jobs_; }
+  const BulkJobs& bulk_jobs() const { return bulk_jobs_; }
+
  private:
   void AddInstanceLocked(SandboxInstance instance) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveInstanceLocked(const std::string& instance_id)
@@ -158,6 +169,8 @@ class FlowsModel {
   // New instance ids count up from past 2^53, as Gong's do, so that a
   // client that reads them as doubles gets them wrong in tests too.
   uint64_t next_instance_id_ ABSL_GUARDED_BY(mu_) = 9100000000000000001u;
+  absl::flat_hash_set<std::string> known_prospects_ ABSL_GUARDED_BY(mu_);
+  BulkJobs bulk_jobs_;  // its own lock, taken before mu_
 };
 
 }  // namespace gong::sandbox::internal

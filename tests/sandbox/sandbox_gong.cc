@@ -101,6 +101,9 @@ class SandboxGong::Impl {
     return too_many_requests_;
   }
   std::map<std::string, int> WriteRequestsPerId() const;
+  int64_t BulkAssignmentGets(const std::string& id) const {
+    return model_.bulk_jobs().Gets(id);
+  }
 
  private:
   void Configure();
@@ -334,7 +337,8 @@ std::optional<Reply> SandboxGong::Impl::Work(const Endpoint& endpoint,
                             arrival.request_id,
                             absl::Now(),
                             options_.page_size,
-                            fails ? behavior.after_acting_items : 0};
+                            fails ? behavior.after_acting_items : 0,
+                            internal::PathId(endpoint, req.path)};
   Reply reply = endpoint.handler(call, model_);
   // Before anything is answered, so that a client that got its answer (or
   // lost it) finds the items recorded.
@@ -508,6 +512,9 @@ int64_t SandboxGong::TooManyRequestsCount() const {
 }
 std::map<std::string, int> SandboxGong::WriteRequestsPerId() const {
   return impl_->WriteRequestsPerId();
+}
+int64_t SandboxGong::BulkAssignmentGets(const std::string& id) const {
+  return impl_->BulkAssignmentGets(id);
 }
 
 }  // namespace gong::sandbox

@@ -9,6 +9,8 @@
 //   GET  /v2/flows                                    (list flows, paged)
 //   POST /v2/flows/prospects/assign
 //   POST /v2/flows/prospects/unassign-flows-by-crm-id
+//   POST /v2/flows/prospects/bulk-assignments         (start a job: 202)
+//   GET  /v2/flows/prospects/bulk-assignments/{id}    (a job, one step on)
 // Any other method or path is answered 404 in Gong's error shape. Every
 // answer carries a fresh X-Traceid header, as Gong's do. Tests seed
 // the model through Options (flows, instances, or SeedDemoCompany) and the
@@ -108,6 +110,14 @@ struct Behavior {
   // order, as if Gong stopped part-way. Unassign by CRM id has one item.
   // The whole body is checked first, as when answering normally.
   size_t after_acting_items = 0;
+
+  // Bulk assignment jobs only, taken from the behaviour in force when a job
+  // starts (sandbox_bulk_assignments.h). A job FAILs once this many of its
+  // prospects are processed (0, or as many as it has: it never fails).
+  size_t bulk_fail_after = 0;
+  // How many prospects each GET of a job processes (0: a third of the job,
+  // rounded up, so a job ends on its third GET).
+  size_t bulk_step = 0;
 };
 
 struct Options {
@@ -203,6 +213,10 @@ class SandboxGong {
   // RecordedRequest::write_items): 1 for every id is "nothing was written
   // twice", whatever the answers said.
   std::map<std::string, int> WriteRequestsPerId() const;
+  // How many GETs of this bulk assignment job reached the job (past the
+  // faults), each moving it on a step: what the facade polled. 0 for an
+  // unknown id.
+  int64_t BulkAssignmentGets(const std::string& id) const;
 
  private:
   class Impl;

@@ -62,6 +62,11 @@ ABSL_FLAG(int64_t, after_acting_items, 0,
           "With --after_acting: how many items of each failing write are done "
           "first, in request order (assign's prospects, unassign's instance "
           "ids; 0: all)");
+ABSL_FLAG(int64_t, bulk_fail_after, 0,
+          "Bulk assignment jobs FAIL once this many of their prospects are processed "
+          "(0: never)");
+ABSL_FLAG(int64_t, bulk_step, 0,
+          "Prospects a GET of a bulk assignment job processes (0: a third of the job)");
 ABSL_FLAG(bool, log_requests, true, "One line per request on stderr");
 ABSL_FLAG(int, threads, 64, "Worker threads; each open client connection holds one");
 
@@ -168,6 +173,14 @@ absl::StatusOr<gong::sandbox::Options> OptionsFromFlags() {
     return absl::InvalidArgumentError("--after_acting_items must be 0 (all) or more");
   }
   behavior.after_acting_items = static_cast<size_t>(items);
+  const int64_t fail_after = absl::GetFlag(FLAGS_bulk_fail_after);
+  const int64_t step = absl::GetFlag(FLAGS_bulk_step);
+  if (fail_after < 0 || step < 0) {
+    return absl::InvalidArgumentError(
+        "--bulk_fail_after and --bulk_step must be 0 or more");
+  }
+  behavior.bulk_fail_after = static_cast<size_t>(fail_after);
+  behavior.bulk_step = static_cast<size_t>(step);
   return options;
 }
 

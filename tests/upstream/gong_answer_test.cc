@@ -77,8 +77,23 @@ TEST(GongAnswerTest, OkAnswerWithoutTheIdListIsMalformed) {
   EXPECT_THAT(error.detail, HasSubstr("unassignedFlowInstanceIds"));
 }
 
+// 202 is Gong's answer to a job's start (bulk_assignment_codec.h): read
+// like a 200, and a body not of the endpoint's shape says 202.
+TEST(GongAnswerTest, AcceptedIsAnAnswerLikeOk) {
+  const GongOutcome outcome = ReadGongAnswer(
+      Response(202, R"({"requestId": "r-202", "unassignedFlowInstanceIds": []})"),
+      absl::Now());
+
+  ASSERT_TRUE(std::holds_alternative<GongAnswer>(outcome));
+  EXPECT_EQ(std::get<GongAnswer>(outcome).http_status, 202);
+  EXPECT_EQ(std::get<GongAnswer>(outcome).request_id, "r-202");
+  const GongError error = ErrorOf(Read(Response(202, "[]")));
+  EXPECT_EQ(error.kind, GongError::Kind::kMalformedAnswer);
+  EXPECT_EQ(error.http_status, 202);
+}
+
 TEST(GongAnswerTest, OtherTwoHundredsAreNotSuccess) {
-  for (int status : {201, 202, 204}) {
+  for (int status : {201, 203, 204, 206}) {
     SCOPED_TRACE(status);
     const GongError error = ErrorOf(Read(
         Response(status, R"({"requestId": "r", "unassignedFlowInstanceIds": ["1"]})")));
