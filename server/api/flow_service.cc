@@ -1,8 +1,10 @@
 #include "api/flow_service.h"
 
 #include "api/assign_prospects_reactor.h"
+#include "api/get_bulk_assignment_reactor.h"
 #include "api/get_prospect_flows_reactor.h"
 #include "api/list_flows_reactor.h"
+#include "api/start_bulk_assignment_reactor.h"
 #include "api/unassign_by_crm_id_reactor.h"
 #include "api/unassign_by_instance_ids_reactor.h"
 #include "api/watch_bulk_assignment_reactor.h"
@@ -60,6 +62,18 @@ grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByCrmId(
     grpc::CallbackServerContext* context, const v1::UnassignByCrmIdRequest* request,
     v1::UnassignByCrmIdResponse* response) {
   return Serve<UnassignByCrmIdReactor>(context, request, response);
+}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::StartBulkAssignment(
+    grpc::CallbackServerContext* context, const v1::StartBulkAssignmentRequest* request,
+    v1::StartBulkAssignmentResponse* response) {
+  return Serve<StartBulkAssignmentReactor>(context, request, response);
+}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::GetBulkAssignment(
+    grpc::CallbackServerContext* context, const v1::GetBulkAssignmentRequest* request,
+    v1::GetBulkAssignmentResponse* response) {
+  return Serve<GetBulkAssignmentReactor>(context, request, response);
 }
 
 grpc::ServerWriteReactor<v1::WatchBulkAssignmentResponse>*

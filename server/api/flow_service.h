@@ -58,6 +58,14 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
       grpc::CallbackServerContext* context,
       const flows::v1::UnassignByCrmIdRequest* request,
       flows::v1::UnassignByCrmIdResponse* response) override;
+  grpc::ServerUnaryReactor* StartBulkAssignment(
+      grpc::CallbackServerContext* context,
+      const flows::v1::StartBulkAssignmentRequest* request,
+      flows::v1::StartBulkAssignmentResponse* response) override;
+  grpc::ServerUnaryReactor* GetBulkAssignment(
+      grpc::CallbackServerContext* context,
+      const flows::v1::GetBulkAssignmentRequest* request,
+      flows::v1::GetBulkAssignmentResponse* response) override;
   // A stream (watch_bulk_assignment_reactor.h) through the same caller
   // checks; its polls are the watches'.
   grpc::ServerWriteReactor<flows::v1::WatchBulkAssignmentResponse>* WatchBulkAssignment(

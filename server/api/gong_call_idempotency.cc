@@ -117,6 +117,22 @@ void GongCall::ClaimKey(absl::AnyInvocable<void(bool settle)> go) {
       });
 }
 
+void GongCall::RefuseKeyInDoubt() {
+  admission_.record().idempotency = "key_in_doubt";
+  ErrorDetails details;
+  details.reason = "IDEMPOTENCY_KEY_IN_DOUBT";
+  details.metadata["header"] = std::string(kIdempotencyKeyHeader);
+  details.metadata["gong_may_have_acted"] = "true";
+  Conclude(MakeErrorStatus(
+               grpc::StatusCode::FAILED_PRECONDITION,
+               "the first call with this idempotency-key lost Gong's answer, and "
+               "Gong may have acted on it; Gong's state cannot tell whether it did, "
+               "so this call sent nothing (sending again could act twice): check in "
+               "Gong before a new request with a new key",
+               details),
+           Ending::kInDoubt);
+}
+
 void GongCall::Conclude(grpc::Status status, Ending ending, bool settled) {
   if (settled) {
     context_->AddInitialMetadata(kSettledHeader, "true");

@@ -25,7 +25,10 @@
 // - an outcome in doubt is settled by reading Gong's state
 //   (write_settlement.h): a call without a key looks after --settle_delay
 //   and answers OK where everything proves done; a retry of a key in doubt
-//   looks at once and sends only what is still to do.
+//   looks at once and sends only what is still to do. A write whose
+//   settlement has no lookup (a bulk assignment's start) is never settled:
+//   its lost answer ends the call in doubt, and a retry of its key in doubt
+//   sends nothing and is refused (RefuseKeyInDoubt).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -140,6 +143,11 @@ class GongCall : public grpc::ServerUnaryReactor {
   // finishes the call. `settled`: the outcome was settled by reading
   // Gong's state (the caller is told so).
   void Conclude(grpc::Status status, Ending ending, bool settled = false);
+  // Ends a retry whose key is in doubt, for a write that cannot be settled
+  // by reading Gong: nothing is sent (sending again could act twice), the
+  // call ends FAILED_PRECONDITION (IDEMPOTENCY_KEY_IN_DOUBT,
+  // gong_may_have_acted=true), and the key stays in doubt.
+  void RefuseKeyInDoubt();
   // What Gong's lost answer was, for a status that adds what a settling
   // lookup confirmed.
   const std::optional<upstream::GongError>& doubt() const { return doubt_; }
@@ -273,7 +281,9 @@ void GongCallReactor<Params, Result>::Start() {
   }
   ClaimKey([this, submission =
                       std::get<GongSubmission>(std::move(encoded))](bool settle) mutable {
-    if (settle) {
+    if (settle && settlement_->lookup == nullptr) {
+      RefuseKeyInDoubt();
+    } else if (settle) {
       Settle(/*send_rest=*/true, grpc::Status::OK);
     } else {
       Submit(std::move(submission));
@@ -308,7 +318,7 @@ grpc::Status GongCallReactor<Params, Result>::OnGongAnswer(
 template <typename Params, typename Result>
 bool GongCallReactor<Params, Result>::SettleLost(const grpc::Status& status) {
   // Once a call: what a settled rest leaves in doubt stays so.
-  if (settlement_ == nullptr || settling() ||
+  if (settlement_ == nullptr || settlement_->lookup == nullptr || settling() ||
       parts().settle_delay <= absl::ZeroDuration()) {
     return false;
   }

@@ -1,5 +1,6 @@
 #include "api/proto_conversions.h"
 
+#include <climits>
 #include <cstdint>
 #include <utility>
 
@@ -95,6 +96,78 @@ void ToProto(upstream::AssignmentFailure failure, v1::AssignmentFailure* out) {
   out->set_flow_id(std::move(failure.flow_id));
   out->set_error_code(ToProto(failure.error_code));
   out->set_error_message(std::move(failure.error_message));
+}
+
+v1::BulkAssignmentState ToProto(upstream::BulkAssignmentState state) {
+  switch (state) {
+    case upstream::BulkAssignmentState::kPending:
+      return v1::BULK_ASSIGNMENT_STATE_PENDING;
+    case upstream::BulkAssignmentState::kInProgress:
+      return v1::BULK_ASSIGNMENT_STATE_IN_PROGRESS;
+    case upstream::BulkAssignmentState::kCompleted:
+      return v1::BULK_ASSIGNMENT_STATE_COMPLETED;
+    case upstream::BulkAssignmentState::kFailed:
+      return v1::BULK_ASSIGNMENT_STATE_FAILED;
+    case upstream::BulkAssignmentState::kUnspecified:
+      break;
+  }
+  return v1::BULK_ASSIGNMENT_STATE_UNSPECIFIED;
+}
+
+v1::BulkProspectStatus ToProto(upstream::BulkProspectStatus status) {
+  switch (status) {
+    case upstream::BulkProspectStatus::kAssigned:
+      return v1::BULK_PROSPECT_STATUS_ASSIGNED;
+    case upstream::BulkProspectStatus::kFlowAssignmentFailed:
+      return v1::BULK_PROSPECT_STATUS_FLOW_ASSIGNMENT_FAILED;
+    case upstream::BulkProspectStatus::kCrmOperationFailed:
+      return v1::BULK_PROSPECT_STATUS_CRM_OPERATION_FAILED;
+    case upstream::BulkProspectStatus::kUnspecified:
+      break;
+  }
+  return v1::BULK_PROSPECT_STATUS_UNSPECIFIED;
+}
+
+void ToProto(upstream::BulkProspect prospect, v1::BulkProspect* out) {
+  out->set_crm_id(std::move(prospect.crm_id));
+  out->set_first_name(std::move(prospect.first_name));
+  out->set_last_name(std::move(prospect.last_name));
+  out->set_email(std::move(prospect.email));
+  out->set_job_title(std::move(prospect.job_title));
+  out->set_linkedin_url(std::move(prospect.linkedin_url));
+  out->set_account_crm_id(std::move(prospect.account_crm_id));
+  out->set_company_name(std::move(prospect.company_name));
+}
+
+namespace {
+
+// A count of Gong's in the message's int32: negative ones (which no job
+// has) read as 0, and ones past int32 as its largest.
+int32_t Count(int64_t count) {
+  if (count < 0) return 0;
+  return count > INT32_MAX ? INT32_MAX : static_cast<int32_t>(count);
+}
+
+}  // namespace
+
+void ToProto(upstream::BulkAssignmentResult job, v1::BulkAssignment* out) {
+  out->set_bulk_assignment_id(std::move(job.bulk_assignment_id));
+  out->set_state(ToProto(job.state));
+  out->set_total_count(Count(job.total_count));
+  out->set_processed_count(Count(job.processed_count));
+  out->set_succeeded_count(Count(job.succeeded_count));
+  out->set_failed_count(Count(job.failed_count));
+  out->mutable_results()->Reserve(static_cast<int>(job.results.size()));
+  for (upstream::BulkAssignmentResultItem& item : job.results) {
+    v1::BulkAssignmentResult* result = out->add_results();
+    ToProto(std::move(item.prospect), result->mutable_prospect());
+    result->set_status(ToProto(item.status));
+    result->set_crm_id(std::move(item.crm_id));
+    result->set_flow_instance_id(std::move(item.flow_instance_id));
+    result->set_error_code(std::move(item.error_code));
+    result->set_error_message(std::move(item.error_message));
+  }
+  out->set_request_id(std::move(job.request_id));
 }
 
 }  // namespace gong::api::internal

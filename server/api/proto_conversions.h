@@ -8,6 +8,7 @@
 #include "gong/flows/v1/flow_service.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "upstream/assign_prospects_codec.h"
+#include "upstream/bulk_assignment_codec.h"
 #include "upstream/flow_instance.h"
 #include "upstream/list_flows_codec.h"
 
@@ -25,5 +26,11 @@ flows::v1::AssignmentErrorCode ToProto(upstream::AssignmentErrorCode code);
 void ToProto(upstream::FlowInstance instance, flows::v1::FlowInstance* out);
 void ToProto(upstream::Flow flow, flows::v1::Flow* out);
 void ToProto(upstream::AssignmentFailure failure, flows::v1::AssignmentFailure* out);
+
+flows::v1::BulkAssignmentState ToProto(upstream::BulkAssignmentState state);
+flows::v1::BulkProspectStatus ToProto(upstream::BulkProspectStatus status);
+void ToProto(upstream::BulkProspect prospect, flows::v1::BulkProspect* out);
+// Gong's counts beyond what the message's int32 holds are capped there.
+void ToProto(upstream::BulkAssignmentResult job, flows::v1::BulkAssignment* out);
 
 }  // namespace gong::api::internal

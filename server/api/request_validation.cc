@@ -1,13 +1,17 @@
 #include "api/request_validation.h"
 
+#include <utility>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "api/unicode_checks.h"
 
 namespace gong::api {
 
+using internal::FindControlCharacter;
 using internal::FindHiddenCharacter;
 
 namespace {
@@ -178,6 +182,64 @@ void CheckOverrides(const flows::v1::AssignOverrides& overrides,
   }
 }
 
+// Free text of a bulk prospect: bounded, valid UTF-8, no control
+// characters (spaces belong in names).
+void CheckProspectText(absl::string_view text, absl::string_view field,
+                       ViolationList* violations) {
+  if (text.size() > kMaxBulkProspectTextBytes) {
+    violations->Add(std::string(field),
+                    absl::StrCat("must be at most ", kMaxBulkProspectTextBytes,
+                                 " bytes, not ", text.size()));
+  } else if (const auto control = FindControlCharacter(text); control.has_value()) {
+    violations->Add(std::string(field),
+                    absl::StrCat("must be UTF-8 text without control characters: ",
+                                 control->what, " at character ", control->position));
+  }
+}
+
+upstream::BulkProspect CheckBulkProspect(const flows::v1::BulkProspect& prospect,
+                                         const std::string& path,
+                                         ViolationList* violations) {
+  if (prospect.crm_id().empty()) {
+    // Gong creates a prospect without a CRM id, and needs its name to.
+    for (const auto& [name, value] : {std::pair{"first_name", &prospect.first_name()},
+                                      std::pair{"last_name", &prospect.last_name()}}) {
+      if (value->empty()) {
+        violations->Add(absl::StrCat(path, ".", name),
+                        "is required without crm_id (give crm_id, or the "
+                        "prospect's first and last name)");
+      }
+    }
+  } else {
+    Report(violations, absl::StrCat(path, ".crm_id"), CheckId(prospect.crm_id()));
+  }
+  for (const auto& [name, value] :
+       {std::pair{"first_name", &prospect.first_name()},
+        std::pair{"last_name", &prospect.last_name()},
+        std::pair{"job_title", &prospect.job_title()},
+        std::pair{"linkedin_url", &prospect.linkedin_url()},
+        std::pair{"account_crm_id", &prospect.account_crm_id()},
+        std::pair{"company_name", &prospect.company_name()}}) {
+    CheckProspectText(*value, absl::StrCat(path, ".", name), violations);
+  }
+  CheckOptionalEmail(prospect.email(), absl::StrCat(path, ".email"), violations);
+  upstream::BulkProspect out;
+  out.crm_id = prospect.crm_id();
+  out.first_name = prospect.first_name();
+  out.last_name = prospect.last_name();
+  out.email = prospect.email();
+  out.job_title = prospect.job_title();
+  out.linkedin_url = prospect.linkedin_url();
+  out.account_crm_id = prospect.account_crm_id();
+  out.company_name = prospect.company_name();
+  return out;
+}
+
+bool IsPathSegmentCharacter(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+
 }  // namespace
 
 ValidatedRequest ValidateUnassignByInstanceIds(
@@ -273,6 +335,64 @@ Validated<upstream::AssignProspectsParams> ValidateAssignProspects(
                  "flow_instance_description", &out.violations);
   out.request.flow_instance_description = request.flow_instance_description();
   return out;
+}
+
+Validated<upstream::StartBulkAssignmentParams> ValidateStartBulkAssignment(
+    const flows::v1::StartBulkAssignmentRequest& request) {
+  Validated<upstream::StartBulkAssignmentParams> out;
+  CheckRequiredId(request.flow_id(), "flow_id", &out.violations);
+  CheckRequiredEmail(request.owner_email(), "owner_email", &out.violations);
+  out.request.flow_id = request.flow_id();
+  out.request.owner_email = request.owner_email();
+  const auto& prospects = request.prospects();
+  if (prospects.empty()) {
+    out.violations.Add("prospects", "must list at least one prospect");
+  } else if (CheckListLength(prospects.size(), upstream::kMaxProspectsPerBulkAssignment,
+                             "prospects", "prospects (Gong's limit for a job)",
+                             &out.violations)) {
+    out.request.prospects.reserve(prospects.size());
+    for (int i = 0; i < prospects.size(); ++i) {
+      out.request.prospects.push_back(CheckBulkProspect(
+          prospects[i], absl::StrCat("prospects[", i, "]"), &out.violations));
+    }
+  }
+  return out;
+}
+
+Validated<upstream::GetBulkAssignmentParams> ValidateBulkAssignmentId(
+    absl::string_view id, absl::string_view field) {
+  Validated<upstream::GetBulkAssignmentParams> out;
+  std::string problem;
+  if (id.empty()) {
+    problem = "is required";
+  } else if (id.size() > kMaxIdBytes) {
+    problem = absl::StrCat("must be at most ", kMaxIdBytes, " bytes, not ", id.size());
+  } else if (id == "." || id == "..") {
+    problem = "must be a job's id as StartBulkAssignment gave it, not a path";
+  } else {
+    for (size_t i = 0; i < id.size(); ++i) {
+      if (!IsPathSegmentCharacter(id[i])) {
+        problem = absl::StrFormat(
+            "must hold only the characters A-Z a-z 0-9 - . _ ~ (a job's id as "
+            "StartBulkAssignment gave it); byte %d is 0x%02X",
+            i, static_cast<unsigned char>(id[i]));
+        break;
+      }
+    }
+  }
+  Report(&out.violations, std::string(field), std::move(problem));
+  out.request.bulk_assignment_id = std::string(id);
+  return out;
+}
+
+Validated<upstream::GetBulkAssignmentParams> ValidateGetBulkAssignment(
+    const flows::v1::GetBulkAssignmentRequest& request) {
+  return ValidateBulkAssignmentId(request.bulk_assignment_id());
+}
+
+Validated<upstream::GetBulkAssignmentParams> ValidateWatchBulkAssignment(
+    const flows::v1::WatchBulkAssignmentRequest& request) {
+  return ValidateBulkAssignmentId(request.bulk_assignment_id());
 }
 
 Validated<upstream::UnassignByCrmIdParams> ValidateUnassignByCrmId(

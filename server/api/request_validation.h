@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "api/violation_list.h"
 #include "gong/flows/v1/flow_service.pb.h"
 #include "upstream/assign_prospects_codec.h"
@@ -73,8 +74,31 @@ Validated<upstream::AssignProspectsParams> ValidateAssignProspects(
 Validated<upstream::UnassignByCrmIdParams> ValidateUnassignByCrmId(
     const flows::v1::UnassignByCrmIdRequest& request);
 
-// The job's id, within the bounds GetBulkAssignment's has: what the watch
-// polls with.
+// Bounds on a bulk assignment prospect's free text (names, job title,
+// LinkedIn page, company, account id), which Gong documents none of.
+inline constexpr size_t kMaxBulkProspectTextBytes = 1024;
+
+// The flow id and the owner's email as AssignProspects's; 1 to
+// kMaxProspectsPerBulkAssignment prospects, each with crm_id (an id) or
+// both first_name and last_name; every other text within
+// kMaxBulkProspectTextBytes, valid UTF-8 without control characters, and an
+// email of the form local@domain. Violations name the prospect's field
+// ("prospects[3].first_name").
+Validated<upstream::StartBulkAssignmentParams> ValidateStartBulkAssignment(
+    const flows::v1::StartBulkAssignmentRequest& request);
+
+// A job's id as StartBulkAssignment gave it, in the request's field
+// `field`: 1 to kMaxIdBytes of the characters a URL path segment holds as
+// they are (A-Z a-z 0-9 - . _ ~), and neither "." nor "..": the id goes
+// into the path of Gong's GET, and nothing a caller sends may change which
+// path that is. For GetBulkAssignment and WatchBulkAssignment alike.
+Validated<upstream::GetBulkAssignmentParams> ValidateBulkAssignmentId(
+    absl::string_view id, absl::string_view field = "bulk_assignment_id");
+
+Validated<upstream::GetBulkAssignmentParams> ValidateGetBulkAssignment(
+    const flows::v1::GetBulkAssignmentRequest& request);
+
+// The job's id (ValidateBulkAssignmentId): what the watch polls with.
 Validated<upstream::GetBulkAssignmentParams> ValidateWatchBulkAssignment(
     const flows::v1::WatchBulkAssignmentRequest& request);
 

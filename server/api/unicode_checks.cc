@@ -84,4 +84,18 @@ std::optional<HiddenCharacter> FindHiddenCharacter(absl::string_view text) {
   return std::nullopt;
 }
 
+std::optional<HiddenCharacter> FindControlCharacter(absl::string_view text) {
+  for (size_t position = 0; !text.empty(); ++position) {
+    char32_t c = 0;
+    const size_t length = DecodeUtf8(text, &c);
+    if (length == 0) return HiddenCharacter{position, "invalid UTF-8"};
+    if (In(kControl, c)) {
+      return HiddenCharacter{position,
+                             absl::StrFormat("U+%04X (a control character)", c)};
+    }
+    text.remove_prefix(length);
+  }
+  return std::nullopt;
+}
+
 }  // namespace gong::api::internal

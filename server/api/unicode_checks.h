@@ -22,4 +22,9 @@ struct HiddenCharacter {
 // (Cf); nullopt when there is none.
 std::optional<HiddenCharacter> FindHiddenCharacter(absl::string_view text);
 
+// The first character of `text` that is not valid UTF-8, or that is a
+// control character (Cc: tabs and line breaks included); nullopt when
+// there is none. For free text (a name, a title), where spaces belong.
+std::optional<HiddenCharacter> FindControlCharacter(absl::string_view text);
+
 }  // namespace gong::api::internal

@@ -182,5 +182,9 @@ const Settlement<upstream::AssignProspectsParams, upstream::AssignProspectsResul
 const Settlement<upstream::UnassignByCrmIdParams, upstream::UnassignByCrmIdResult>
     kUnassignByCrmIdSettlement = {LookupProspect, SplitProspect, MergeProspect,
                                   ProspectDone};
+// Gong lists no jobs: nothing to read that would show whether a lost start
+// started one.
+const Settlement<upstream::StartBulkAssignmentParams, upstream::BulkAssignmentResult>
+    kStartBulkAssignmentSettlement = {nullptr, nullptr, nullptr, nullptr};
 
 }  // namespace gong::api

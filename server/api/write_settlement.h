@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "upstream/assign_prospects_codec.h"
+#include "upstream/bulk_assignment_codec.h"
 #include "upstream/get_prospect_flows_codec.h"
 #include "upstream/unassign_by_crm_id_codec.h"
 #include "upstream/unassign_by_instance_ids_codec.h"
@@ -47,7 +48,12 @@ struct Settled {
 // A write method's settling.
 template <typename Params, typename Result>
 struct Settlement {
-  // The lookup that shows what the write did.
+  // The lookup that shows what the write did. Null: the write cannot be
+  // settled by reading Gong (a bulk assignment's start: Gong lists no
+  // jobs), and the other members are never called. A lost answer then stays
+  // in doubt; a retry of its key in doubt sends nothing and is refused
+  // FAILED_PRECONDITION (IDEMPOTENCY_KEY_IN_DOUBT), since sending again
+  // could start a second job.
   upstream::GetProspectFlowsParams (*lookup)(const Params& params);
   Settled<Params, Result> (*split)(const Params& params,
                                    const upstream::GetProspectFlowsResult& found);
@@ -65,5 +71,9 @@ extern const Settlement<upstream::AssignProspectsParams, upstream::AssignProspec
     kAssignProspectsSettlement;
 extern const Settlement<upstream::UnassignByCrmIdParams, upstream::UnassignByCrmIdResult>
     kUnassignByCrmIdSettlement;
+// No lookup: see Settlement::lookup.
+extern const Settlement<upstream::StartBulkAssignmentParams,
+                        upstream::BulkAssignmentResult>
+    kStartBulkAssignmentSettlement;
 
 }  // namespace gong::api

@@ -211,8 +211,8 @@ Metrics::Metrics()
               .Name("gong_idempotent_calls_total")
               .Help("Writes that carried an idempotency-key (or were settled without "
                     "one), by method and what became of the key: claimed, replayed, "
-                    "settled, settling, key_reused, key_in_use, invalid_key, "
-                    "store_unavailable.")
+                    "settled, settling, key_reused, key_in_use, key_in_doubt, "
+                    "invalid_key, store_unavailable.")
               .Register(*registry_)),
       keys_evicted_(prometheus::BuildCounter()
                         .Name("gong_idempotency_keys_evicted_total")

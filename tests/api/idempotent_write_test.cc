@@ -22,6 +22,7 @@
 #include "idempotency/memory_key_store.h"
 #include "nlohmann/json.hpp"
 #include "upstream/assign_prospects_codec.h"
+#include "upstream/bulk_assignment_codec.h"
 #include "upstream/get_prospect_flows_codec.h"
 
 namespace gong::api {
@@ -438,6 +439,104 @@ TEST_F(IdempotentWriteTest, AReadIgnoresAKeyAndIsSentEachTime) {
     ASSERT_TRUE(got.status.ok());
     EXPECT_FALSE(got.Has("idempotent-replayed"));
   }
+}
+
+// --- A bulk assignment's start: a write Gong's state cannot settle (Gong
+// lists no jobs), so a lost answer stays in doubt and is never sent again.
+
+v1::StartBulkAssignmentRequest BulkStart() {
+  v1::StartBulkAssignmentRequest request;
+  request.set_flow_id("f");
+  request.set_owner_email("ana@example.com");
+  v1::BulkProspect* prospect = request.add_prospects();
+  prospect->set_first_name("Zoe");
+  prospect->set_last_name("Ray");
+  return request;
+}
+
+// Gong's 202 for a started job.
+upstream::GongAnswer JobAccepted(const std::string& job_id) {
+  upstream::GongAnswer answer{nlohmann::json{{"requestId", "gong-" + job_id},
+                                             {"id", job_id},
+                                             {"status", "PENDING"},
+                                             {"totalCount", 1},
+                                             {"processedCount", 0}}
+                                  .dump()};
+  answer.http_status = 202;
+  return answer;
+}
+
+TEST_F(IdempotentWriteTest, ABulkStartReplaysItsFirstJobAndNeverStartsASecond) {
+  Start();
+  auto first = Call(&v1::FlowService::Stub::StartBulkAssignment, BulkStart(), "bulk-1");
+  ASSERT_TRUE(gong_->AwaitCalls(1));
+  EXPECT_EQ(PathOf(1), "/v2/flows/prospects/bulk-assignments");
+  gong_->Answer(1, JobAccepted("9200000000000000001"));
+  const auto got = first.get();
+  ASSERT_TRUE(got.status.ok()) << got.status.error_message();
+  EXPECT_EQ(got.response.bulk_assignment().bulk_assignment_id(), "9200000000000000001");
+  EXPECT_EQ(got.response.bulk_assignment().state(), v1::BULK_ASSIGNMENT_STATE_PENDING);
+
+  for (int i = 0; i < 3; ++i) {
+    const auto again =
+        Call(&v1::FlowService::Stub::StartBulkAssignment, BulkStart(), "bulk-1").get();
+    ASSERT_TRUE(again.status.ok()) << again.status.error_message();
+    EXPECT_TRUE(again.Has("idempotent-replayed"));
+    EXPECT_EQ(again.response.bulk_assignment().bulk_assignment_id(),
+              "9200000000000000001");
+  }
+  EXPECT_EQ(gong_->size(), 1u);
+}
+
+TEST_F(IdempotentWriteTest, ABulkStartsLostAnswerWithoutAKeyIsNeverLookedUp) {
+  // A settle delay that would settle any other write.
+  Start(/*settle_delay=*/absl::Seconds(2));
+  auto call = Call(&v1::FlowService::Stub::StartBulkAssignment, BulkStart(), "");
+  ASSERT_TRUE(gong_->AwaitCalls(1));
+  gong_->Answer(1, Lost());
+  // Answered without the clock moving: no settling wait, no lookup.
+  const auto got = call.get();
+  EXPECT_EQ(got.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(MetadataOf(got.status)["gong_may_have_acted"], "true");
+  EXPECT_FALSE(got.Has("idempotent-settled"));
+  clock_.Advance(absl::Seconds(5));
+  EXPECT_FALSE(gong_->AwaitCalls(2, absl::Milliseconds(200)));
+  EXPECT_EQ(gong_->size(), 1u);
+}
+
+TEST_F(IdempotentWriteTest, ARetryOfABulkStartInDoubtSendsNothingAndSaysSo) {
+  Start(/*settle_delay=*/absl::Seconds(2));
+  auto first = Call(&v1::FlowService::Stub::StartBulkAssignment, BulkStart(), "bulk-2");
+  ASSERT_TRUE(gong_->AwaitCalls(1));
+  gong_->Answer(1, upstream::GongError::HttpStatus(504, "", {"gateway timeout"}));
+  EXPECT_EQ(first.get().status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+
+  // Every retry: refused, nothing sent, and the key stays in doubt.
+  for (int i = 0; i < 2; ++i) {
+    const auto retry =
+        Call(&v1::FlowService::Stub::StartBulkAssignment, BulkStart(), "bulk-2").get();
+    EXPECT_EQ(retry.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(ReasonOf(retry.status), "IDEMPOTENCY_KEY_IN_DOUBT");
+    EXPECT_EQ(MetadataOf(retry.status)["gong_may_have_acted"], "true");
+    EXPECT_FALSE(retry.Has("idempotent-replayed"));
+  }
+  EXPECT_EQ(gong_->size(), 1u);
+}
+
+TEST_F(IdempotentWriteTest, AnUnreadableBulkStartIsInternalAndItsKeyInDoubt) {
+  Start();
+  auto first = Call(&v1::FlowService::Stub::StartBulkAssignment, BulkStart(), "bulk-3");
+  ASSERT_TRUE(gong_->AwaitCalls(1));
+  upstream::GongAnswer garbage{"<html>accepted</html>"};
+  garbage.http_status = 202;
+  gong_->Answer(1, garbage);
+  const auto got = first.get();
+  EXPECT_EQ(got.status.error_code(), grpc::StatusCode::INTERNAL);
+  // Gong answered: it may well have started the job.
+  const auto retry =
+      Call(&v1::FlowService::Stub::StartBulkAssignment, BulkStart(), "bulk-3").get();
+  EXPECT_EQ(ReasonOf(retry.status), "IDEMPOTENCY_KEY_IN_DOUBT");
+  EXPECT_EQ(gong_->size(), 1u);
 }
 
 }  // namespace

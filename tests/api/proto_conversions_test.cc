@@ -2,6 +2,8 @@
 // the API's messages, nothing lost or shifted.
 #include "api/proto_conversions.h"
 
+#include <climits>
+#include <cstdint>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -145,6 +147,72 @@ TEST(ProtoConversionsTest, AFlowAndAFailureFieldForField) {
   EXPECT_EQ(failure_out.flow_id(), "7100");
   EXPECT_EQ(failure_out.error_code(), v1::ASSIGNMENT_ERROR_CODE_INVALID_STATE);
   EXPECT_EQ(failure_out.error_message(), "busy");
+}
+
+TEST(ProtoConversionsTest, ABulkJobKeepsEveryFieldAndCapsHugeCounts) {
+  upstream::BulkAssignmentResult job;
+  job.request_id = "r-1";
+  job.bulk_assignment_id = "9200000000000000001";
+  job.state = upstream::BulkAssignmentState::kInProgress;
+  job.total_count = 50;
+  job.processed_count = int64_t{1} << 40;  // past int32: capped
+  job.succeeded_count = -3;                // never a negative count
+  job.failed_count = 1;
+  upstream::BulkAssignmentResultItem item;
+  item.prospect.first_name = "Zoë";
+  item.prospect.last_name = "Ray";
+  item.prospect.email = "zoe@example.com";
+  item.prospect.job_title = "CTO";
+  item.prospect.linkedin_url = "https://www.linkedin.com/in/zoe";
+  item.prospect.account_crm_id = "001A";
+  item.prospect.company_name = "Acme";
+  item.status = upstream::BulkProspectStatus::kCrmOperationFailed;
+  item.crm_id = "00Q1";
+  item.flow_instance_id = "9100000000000000001";
+  item.error_code = "NotFound";
+  item.error_message = "no such prospect";
+  job.results.push_back(item);
+  job.results.emplace_back();  // a status Gong added later: unspecified
+
+  v1::BulkAssignment out;
+  ToProto(job, &out);
+  EXPECT_EQ(out.request_id(), "r-1");
+  EXPECT_EQ(out.bulk_assignment_id(), "9200000000000000001");
+  EXPECT_EQ(out.state(), v1::BULK_ASSIGNMENT_STATE_IN_PROGRESS);
+  EXPECT_EQ(out.total_count(), 50);
+  EXPECT_EQ(out.processed_count(), INT32_MAX);
+  EXPECT_EQ(out.succeeded_count(), 0);
+  EXPECT_EQ(out.failed_count(), 1);
+  ASSERT_EQ(out.results_size(), 2);
+  const v1::BulkAssignmentResult& result = out.results(0);
+  EXPECT_EQ(result.prospect().first_name(), "Zoë");
+  EXPECT_EQ(result.prospect().last_name(), "Ray");
+  EXPECT_EQ(result.prospect().email(), "zoe@example.com");
+  EXPECT_EQ(result.prospect().job_title(), "CTO");
+  EXPECT_EQ(result.prospect().linkedin_url(), "https://www.linkedin.com/in/zoe");
+  EXPECT_EQ(result.prospect().account_crm_id(), "001A");
+  EXPECT_EQ(result.prospect().company_name(), "Acme");
+  EXPECT_EQ(result.status(), v1::BULK_PROSPECT_STATUS_CRM_OPERATION_FAILED);
+  EXPECT_EQ(result.crm_id(), "00Q1");
+  EXPECT_EQ(result.flow_instance_id(), "9100000000000000001");
+  EXPECT_EQ(result.error_code(), "NotFound");
+  EXPECT_EQ(result.error_message(), "no such prospect");
+  EXPECT_EQ(out.results(1).status(), v1::BULK_PROSPECT_STATUS_UNSPECIFIED);
+}
+
+TEST(ProtoConversionsTest, EveryBulkStateAndStatusHasItsValue) {
+  EXPECT_EQ(ToProto(upstream::BulkAssignmentState::kPending),
+            v1::BULK_ASSIGNMENT_STATE_PENDING);
+  EXPECT_EQ(ToProto(upstream::BulkAssignmentState::kCompleted),
+            v1::BULK_ASSIGNMENT_STATE_COMPLETED);
+  EXPECT_EQ(ToProto(upstream::BulkAssignmentState::kFailed),
+            v1::BULK_ASSIGNMENT_STATE_FAILED);
+  EXPECT_EQ(ToProto(upstream::BulkAssignmentState::kUnspecified),
+            v1::BULK_ASSIGNMENT_STATE_UNSPECIFIED);
+  EXPECT_EQ(ToProto(upstream::BulkProspectStatus::kAssigned),
+            v1::BULK_PROSPECT_STATUS_ASSIGNED);
+  EXPECT_EQ(ToProto(upstream::BulkProspectStatus::kFlowAssignmentFailed),
+            v1::BULK_PROSPECT_STATUS_FLOW_ASSIGNMENT_FAILED);
 }
 
 }  // namespace
