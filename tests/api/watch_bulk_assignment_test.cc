@@ -160,6 +160,57 @@ TEST_F(WatchBulkAssignmentTest, GongsNotFoundEndsTheStreamNotFound) {
   EXPECT_EQ(watcher->reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// A job `processed` prospects on, each result carrying `error_bytes` of
+// Gong's words: large states, so that a reader that does not read fills
+// the transport's buffers after a few.
+upstream::GongAnswer LargeJobAnswer(const std::string& state, int processed,
+                                    size_t error_bytes) {
+  nlohmann::json results = nlohmann::json::array();
+  for (int i = 0; i < processed; ++i) {
+    results.push_back({{"prospect", {{"firstName", "F"}, {"lastName", "L"}}},
+                       {"status", "FLOW_ASSIGNMENT_FAILED"},
+                       {"crmId", absl::StrCat("00Q", i)},
+                       {"errorCode", "InvalidState"},
+                       {"errorMessage", std::string(error_bytes, 'x')}});
+  }
+  nlohmann::json body = {{"requestId", absl::StrCat("req-", processed)},
+                         {"id", kJob},
+                         {"status", state},
+                         {"totalCount", 50},
+                         {"processedCount", processed},
+                         {"successCount", 0},
+                         {"failedCount", processed},
+                         {"results", results}};
+  upstream::GongAnswer answer;
+  answer.body = body.dump();
+  return answer;
+}
+
+// A reader that reads nothing while the job changes 40 times, each state
+// about a megabyte: the stream keeps one write in flight and the newest
+// state, so the reader, when it reads at last, gets fewer states than
+// there were (every one of them in order) and the final one last, rather
+// than 40 MB the server queued for it.
+TEST_F(WatchBulkAssignmentTest, ASlowReaderGetsTheNewestStateNotAQueue) {
+  constexpr int kChanges = 40;
+  constexpr size_t kErrorBytes = 25000;  // 40 results: about 1 MB a state
+  std::unique_ptr<Watcher> slow = Watch();
+  for (int i = 1; i <= kChanges; ++i) {
+    ASSERT_TRUE(fake_->AwaitCalls(i));
+    fake_->Answer(i, i == kChanges ? LargeJobAnswer("COMPLETED", 40, kErrorBytes)
+                                   : LargeJobAnswer("IN_PROGRESS", i, kErrorBytes));
+  }
+  std::vector<int> processed;
+  for (std::optional<v1::BulkAssignment> job; (job = slow->Next()).has_value();) {
+    processed.push_back(job->processed_count());
+  }
+  EXPECT_TRUE(slow->reader->Finish().ok());
+  ASSERT_FALSE(processed.empty());
+  EXPECT_EQ(processed.back(), 40);
+  EXPECT_LT(processed.size(), static_cast<size_t>(kChanges));
+  for (size_t i = 1; i < processed.size(); ++i) EXPECT_LT(processed[i - 1], processed[i]);
+}
+
 TEST_F(WatchBulkAssignmentTest, AnInvalidIdIsRefusedWithABadRequestAndNothingSent) {
   for (const std::string& id : {std::string(), std::string("has space"),
                                 std::string(129, 'x'), std::string("tab\there")}) {
