@@ -231,5 +231,29 @@ TEST_F(WatchBulkAssignmentTest, AnInvalidIdIsRefusedWithABadRequestAndNothingSen
   EXPECT_EQ(fake_->size(), 0u);
 }
 
+// The caller checks come before validation, as for every unary call: a bad
+// priority header is refused whatever the request holds.
+TEST_F(WatchBulkAssignmentTest, ABadPriorityIsRefusedBeforeTheRequestIsRead) {
+  for (const std::string& id : {std::string(kJob), std::string()}) {
+    grpc::ClientContext context;
+    context.AddMetadata("x-gong-flows-priority", "urgent");
+    v1::WatchBulkAssignmentRequest request;
+    request.set_bulk_assignment_id(id);
+    auto reader = stub_->WatchBulkAssignment(&context, request);
+    v1::WatchBulkAssignmentResponse response;
+    EXPECT_FALSE(reader->Read(&response));
+    const grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    google::rpc::Status details;
+    ASSERT_TRUE(details.ParseFromString(status.error_details()));
+    google::rpc::ErrorInfo info;
+    bool found = false;
+    for (const auto& any : details.details()) found = found || any.UnpackTo(&info);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(info.reason(), "INVALID_PRIORITY");
+  }
+  EXPECT_EQ(fake_->size(), 0u);
+}
+
 }  // namespace
 }  // namespace gong::api
