@@ -52,8 +52,12 @@ void WatchBulkAssignmentReactor::Start() {
 }
 
 void WatchBulkAssignmentReactor::Refuse(grpc::Status status) {
-  absl::MutexLock lock(&mu_);
-  EndLocked(std::move(status));
+  std::optional<grpc::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    finish = EndLocked(std::move(status));
+  }
+  FinishIf(std::move(finish));
 }
 
 void WatchBulkAssignmentReactor::OnState(
@@ -68,9 +72,13 @@ void WatchBulkAssignmentReactor::OnState(
 }
 
 void WatchBulkAssignmentReactor::OnEnd(grpc::Status status) {
-  absl::MutexLock lock(&mu_);
-  watch_.reset();  // the watches took it out
-  EndLocked(std::move(status));
+  std::optional<grpc::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    watch_.reset();  // the watches took it out
+    finish = EndLocked(std::move(status));
+  }
+  FinishIf(std::move(finish));
 }
 
 void WatchBulkAssignmentReactor::WriteLocked(
@@ -83,34 +91,42 @@ void WatchBulkAssignmentReactor::WriteLocked(
 }
 
 void WatchBulkAssignmentReactor::OnWriteDone(bool ok) {
-  absl::MutexLock lock(&mu_);
-  writing_ = false;
-  // A failed write: the stream is broken (OnCancel follows); nothing more
-  // is written.
-  if (!ok) {
-    pending_.reset();
-    EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
-    return;
+  std::optional<grpc::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      // A failed write: the stream is broken (OnCancel follows); nothing
+      // more is written.
+      pending_.reset();
+      finish = EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+    } else if (pending_ != nullptr) {
+      WriteLocked(std::move(pending_));
+      pending_.reset();
+    } else {
+      finish = TakeFinishLocked();
+    }
   }
-  if (pending_ != nullptr) {
-    WriteLocked(std::move(pending_));
-    pending_.reset();
-    return;
-  }
-  if (end_.has_value()) FinishLocked();
+  FinishIf(std::move(finish));
 }
 
-void WatchBulkAssignmentReactor::EndLocked(grpc::Status status) {
+std::optional<grpc::Status> WatchBulkAssignmentReactor::EndLocked(grpc::Status status) {
   if (!end_.has_value()) end_ = std::move(status);
   // The states seen before the end go first (an error status says so).
-  if (!writing_ && pending_ == nullptr) FinishLocked();
+  return TakeFinishLocked();
 }
 
-void WatchBulkAssignmentReactor::FinishLocked() {
-  if (finished_) return;
+std::optional<grpc::Status> WatchBulkAssignmentReactor::TakeFinishLocked() {
+  if (finished_ || !end_.has_value() || writing_ || pending_ != nullptr) {
+    return std::nullopt;
+  }
   finished_ = true;
   admission_.ReportFinished(end_->error_code());
-  Finish(*end_);
+  return *end_;
+}
+
+void WatchBulkAssignmentReactor::FinishIf(std::optional<grpc::Status> finish) {
+  if (finish.has_value()) Finish(*std::move(finish));
 }
 
 void WatchBulkAssignmentReactor::OnCancel() {
@@ -122,9 +138,14 @@ void WatchBulkAssignmentReactor::OnCancel() {
   }
   // Not under our lock: the watches call us under theirs.
   if (watch.has_value()) watches_->Remove(*watch);
-  absl::MutexLock lock(&mu_);
-  pending_.reset();
-  EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the caller left the watch"));
+  std::optional<grpc::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    pending_.reset();
+    finish =
+        EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the caller left the watch"));
+  }
+  FinishIf(std::move(finish));
 }
 
 void WatchBulkAssignmentReactor::OnDone() {

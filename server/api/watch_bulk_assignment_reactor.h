@@ -52,9 +52,15 @@ class WatchBulkAssignmentReactor final
   void WriteLocked(std::shared_ptr<const upstream::BulkAssignmentResult> job)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends the stream with `status` once the write in flight is done (the
-  // first end asked for wins).
-  void EndLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // first end asked for wins); the status to Finish with now, if any.
+  [[nodiscard]] std::optional<grpc::Status> EndLocked(grpc::Status status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The end's status when nothing is left to write (once), reported.
+  [[nodiscard]] std::optional<grpc::Status> TakeFinishLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Finishes the call with `finish`, if any. Never under mu_: OnDone may
+  // delete the reactor as soon as Finish is called.
+  void FinishIf(std::optional<grpc::Status> finish);
   // Ends a call refused before it watched anything.
   void Refuse(grpc::Status status);
 
