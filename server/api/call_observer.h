@@ -54,6 +54,14 @@ class CallObserver {
   // the caller and the peer, nothing of the outcome yet.
   virtual void CallStarted(const CallRecord& record) = 0;
   virtual void CallFinished(const CallRecord& record) = 0;
+
+  // The bulk assignments watched (bulk_assignment_watches.h): `delta` more
+  // watchers (fewer when negative), and one poll of a job that ended with
+  // `outcome`: "changed", "unchanged", "transient_error" (polled again),
+  // "final_error" and "refused" (the day's budget; both end the watches),
+  // "cancelled" (no watcher left). Observers that count neither ignore them.
+  virtual void BulkWatchersChanged(int delta) {}
+  virtual void BulkPollEnded(absl::string_view outcome) {}
 };
 
 }  // namespace gong::api

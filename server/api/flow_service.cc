@@ -7,6 +7,7 @@
 #include "api/start_bulk_assignment_reactor.h"
 #include "api/unassign_by_crm_id_reactor.h"
 #include "api/unassign_by_instance_ids_reactor.h"
+#include "api/watch_bulk_assignment_reactor.h"
 
 namespace gong::api {
 
@@ -16,8 +17,13 @@ FlowServiceImpl::FlowServiceImpl(quota::QuotaSteward* steward, CallObserver* obs
                                  auth::CallerTokens* callers,
                                  absl::Duration default_timeout, base::Clock* clock,
                                  idempotency::IdempotencyKeys* keys,
-                                 absl::Duration settle_delay)
-    : parts_{steward, observer, callers, default_timeout, clock, keys, settle_delay} {}
+                                 absl::Duration settle_delay,
+                                 absl::Duration bulk_poll_interval)
+    : parts_{steward, observer, callers, default_timeout, clock, keys, settle_delay},
+      // A poll is due within the service's default timeout, as a call
+      // without a deadline of its own.
+      bulk_assignment_watches_(steward, clock, observer, bulk_poll_interval,
+                               default_timeout) {}
 
 template <typename Reactor, typename... Args>
 grpc::ServerUnaryReactor* FlowServiceImpl::Serve(Args... args) {
@@ -68,6 +74,15 @@ grpc::ServerUnaryReactor* FlowServiceImpl::GetBulkAssignment(
     grpc::CallbackServerContext* context, const v1::GetBulkAssignmentRequest* request,
     v1::GetBulkAssignmentResponse* response) {
   return Serve<GetBulkAssignmentReactor>(context, request, response);
+}
+
+grpc::ServerWriteReactor<v1::WatchBulkAssignmentResponse>*
+FlowServiceImpl::WatchBulkAssignment(grpc::CallbackServerContext* context,
+                                     const v1::WatchBulkAssignmentRequest* request) {
+  auto* reactor =
+      new WatchBulkAssignmentReactor(parts_, &bulk_assignment_watches_, context, request);
+  reactor->Start();
+  return reactor;
 }
 
 }  // namespace gong::api

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "absl/time/time.h"
+#include "api/bulk_assignment_watches.h"
 #include "api/call_observer.h"
 #include "api/gong_call_reactor.h"
 #include "auth/caller_tokens.h"
@@ -30,10 +31,13 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
   // `keys` (may be null: a write with a key is refused) keep writes'
   // idempotency keys; `settle_delay` is how long a write whose answer was
   // lost waits before it reads Gong's state (zero: it does not).
+  // `bulk_poll_interval` is how long after a watched bulk assignment's last
+  // poll answered it is polled again (bulk_assignment_watches.h).
   FlowServiceImpl(quota::QuotaSteward* steward, CallObserver* observer,
                   auth::CallerTokens* callers, absl::Duration default_timeout,
                   base::Clock* clock, idempotency::IdempotencyKeys* keys = nullptr,
-                  absl::Duration settle_delay = absl::ZeroDuration());
+                  absl::Duration settle_delay = absl::ZeroDuration(),
+                  absl::Duration bulk_poll_interval = absl::Seconds(5));
 
   grpc::ServerUnaryReactor* UnassignByInstanceIds(
       grpc::CallbackServerContext* context,
@@ -62,6 +66,11 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
       grpc::CallbackServerContext* context,
       const flows::v1::GetBulkAssignmentRequest* request,
       flows::v1::GetBulkAssignmentResponse* response) override;
+  // A stream (watch_bulk_assignment_reactor.h) through the same caller
+  // checks; its polls are the watches'.
+  grpc::ServerWriteReactor<flows::v1::WatchBulkAssignmentResponse>* WatchBulkAssignment(
+      grpc::CallbackServerContext* context,
+      const flows::v1::WatchBulkAssignmentRequest* request) override;
 
  private:
   // Each call makes its reactor and starts it (gong_call_reactor.h); the
@@ -72,6 +81,9 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
   const ServiceParts parts_;
   const quota::UnassignByInstanceIdsCoalescing unassign_by_instance_ids_coalescing_;
   const quota::GetProspectFlowsCoalescing get_prospect_flows_coalescing_;
+  // Every watched bulk assignment's one poll; its streams end before the
+  // service goes (the server shuts down first).
+  BulkAssignmentWatches bulk_assignment_watches_;
 };
 
 }  // namespace gong::api

@@ -51,7 +51,7 @@ bool GongCall::AcceptIdempotencyKey() {
     key_ = std::string(key);
     return true;
   }
-  record_.idempotency = "invalid_key";
+  admission_.record().idempotency = "invalid_key";
   // The key is the caller's text: said what is wrong with it, never echoed.
   FinishCall(
       KeyError(grpc::StatusCode::INVALID_ARGUMENT, "INVALID_IDEMPOTENCY_KEY",
@@ -62,15 +62,16 @@ bool GongCall::AcceptIdempotencyKey() {
 
 void GongCall::ClaimKey(absl::AnyInvocable<void(bool settle)> go) {
   if (parts_.keys == nullptr) {
-    record_.idempotency = "store_unavailable";
+    admission_.record().idempotency = "store_unavailable";
     FinishCall(KeyError(grpc::StatusCode::UNAVAILABLE, "IDEMPOTENCY_STORE_UNAVAILABLE",
                         "this facade keeps no idempotency keys; nothing was sent"));
     return;
   }
   const absl::Time deadline = UpstreamDeadline();
   parts_.keys->Begin(
-      idempotency::KeyScope{record_.caller, std::string(record_.method), key_},
-      RequestFingerprint(record_.method, *request_),
+      idempotency::KeyScope{admission_.record().caller,
+                            std::string(admission_.record().method), key_},
+      RequestFingerprint(admission_.record().method, *request_),
       deadline + parts_.settle_delay + kClaimMargin, deadline,
       [this] {
         absl::MutexLock lock(&mu_);
@@ -81,24 +82,24 @@ void GongCall::ClaimKey(absl::AnyInvocable<void(bool settle)> go) {
           case IdempotencyKeys::Verdict::kGoAhead:
           case IdempotencyKeys::Verdict::kSettle: {
             const bool settle = claim.verdict == IdempotencyKeys::Verdict::kSettle;
-            record_.idempotency = settle ? "settling" : "claimed";
+            admission_.record().idempotency = settle ? "settling" : "claimed";
             claim_ = std::move(claim);
             std::move(go)(settle);
             return;
           }
           case IdempotencyKeys::Verdict::kReplay:
-            record_.idempotency = "replayed";
+            admission_.record().idempotency = "replayed";
             FinishReplay(claim.outcome);
             return;
           case IdempotencyKeys::Verdict::kReused:
-            record_.idempotency = "key_reused";
+            admission_.record().idempotency = "key_reused";
             FinishCall(KeyError(grpc::StatusCode::INVALID_ARGUMENT,
                                 "IDEMPOTENCY_KEY_REUSED",
                                 "this idempotency-key was used for another request; "
                                 "nothing was sent (a new request needs a new key)"));
             return;
           case IdempotencyKeys::Verdict::kTimedOut:
-            record_.idempotency = "key_in_use";
+            admission_.record().idempotency = "key_in_use";
             FinishCall(
                 KeyError(grpc::StatusCode::DEADLINE_EXCEEDED, "IDEMPOTENCY_KEY_IN_USE",
                          "another call with this idempotency-key was still running "
@@ -106,7 +107,7 @@ void GongCall::ClaimKey(absl::AnyInvocable<void(bool settle)> go) {
                          "with the key to get that call's answer)"));
             return;
           case IdempotencyKeys::Verdict::kUnavailable:
-            record_.idempotency = "store_unavailable";
+            admission_.record().idempotency = "store_unavailable";
             FinishCall(KeyError(grpc::StatusCode::UNAVAILABLE,
                                 "IDEMPOTENCY_STORE_UNAVAILABLE",
                                 "the idempotency keys' store did not answer; nothing was "
@@ -117,7 +118,7 @@ void GongCall::ClaimKey(absl::AnyInvocable<void(bool settle)> go) {
 }
 
 void GongCall::RefuseKeyInDoubt() {
-  record_.idempotency = "key_in_doubt";
+  admission_.record().idempotency = "key_in_doubt";
   ErrorDetails details;
   details.reason = "IDEMPOTENCY_KEY_IN_DOUBT";
   details.metadata["header"] = std::string(kIdempotencyKeyHeader);
@@ -135,7 +136,7 @@ void GongCall::RefuseKeyInDoubt() {
 void GongCall::Conclude(grpc::Status status, Ending ending, bool settled) {
   if (settled) {
     context_->AddInitialMetadata(kSettledHeader, "true");
-    record_.idempotency = "settled";
+    admission_.record().idempotency = "settled";
   }
   if (!claim_.has_value()) {
     FinishCall(std::move(status));
@@ -147,8 +148,8 @@ void GongCall::Conclude(grpc::Status status, Ending ending, bool settled) {
   auto finish = [this, status](absl::Status stored) mutable {
     if (!stored.ok()) {
       base::LogError("could not keep an idempotency key's outcome",
-                     {{"method", std::string(record_.method)},
-                      {"caller", record_.caller},
+                     {{"method", std::string(admission_.record().method)},
+                      {"caller", admission_.record().caller},
                       {"error", std::string(stored.message())}});
     }
     FinishCall(std::move(status));

@@ -1,66 +1,12 @@
 #include "api/gong_call_reactor.h"
 
-#include <grpc/support/time.h>
-
-#include <cstdint>
-#include <limits>
 #include <optional>
-#include <string>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "api/call_priority.h"
 #include "api/invalid_request.h"
-#include "api/method_access.h"
 #include "api/status_mapping.h"
-#include "api/trace_context.h"
-#include "auth/peer_identity.h"
-#include "gong/flows/v1/flow_service.grpc.pb.h"
 
 namespace gong::api::internal {
-namespace {
-
-// The caller's authorization metadata, or "".
-absl::string_view AuthorizationOf(const grpc::CallbackServerContext& context) {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) return "";
-  return absl::string_view(it->second.data(), it->second.size());
-}
-
-// Why a caller whose role does not cover `method` is refused.
-std::string NotAllowedMessage(absl::string_view method) {
-  if (!AccessOf(method).has_value()) {
-    return absl::StrCat(method,
-                        " is declared neither a read nor a write method, so no caller "
-                        "may call it");
-  }
-  return absl::StrCat("readers may call only the read methods (",
-                      absl::StrJoin(ReadMethods(), ", "), "); ", method,
-                      " needs a writer's token");
-}
-
-// A deadline further out than this is no deadline: infinite reads as such,
-// and nobody means a century.
-constexpr absl::Duration kNoDeadlineBeyond = absl::Hours(24 * 365 * 100);
-
-// The caller's deadline, or nullopt when it has none. Not from
-// context.deadline(): that converts to system_clock nanoseconds, which wrap
-// for a deadline about 292 years away or more (grpc-timeout: 2600000H) and
-// so read as long past. The raw gpr_timespec holds any deadline gRPC does.
-std::optional<absl::Time> CallerDeadline(const grpc::CallbackServerContext& context,
-                                         absl::Time now) {
-  const gpr_timespec raw =
-      gpr_convert_clock_type(context.raw_deadline(), GPR_CLOCK_REALTIME);
-  if (raw.tv_sec == std::numeric_limits<int64_t>::max()) return std::nullopt;
-  const absl::Time deadline =
-      absl::FromUnixSeconds(raw.tv_sec) + absl::Nanoseconds(raw.tv_nsec);
-  if (deadline - now > kNoDeadlineBeyond) return std::nullopt;
-  return deadline;
-}
-
-}  // namespace
 
 GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
                    absl::string_view method, const google::protobuf::Message* request,
@@ -69,62 +15,12 @@ GongCall::GongCall(ServiceParts parts, grpc::CallbackServerContext* context,
       context_(context),
       request_(request),
       response_(response),
-      started_(parts.clock->Now()) {
-  record_.service = flows::v1::FlowService::service_full_name();
-  record_.method = method;
-  record_.peer = context->peer();
-  CallTrace trace = ReadCallTrace(context->client_metadata());
-  record_.trace_id = std::move(trace.trace_id);
-  record_.x_request_id = std::move(trace.x_request_id);
-  record_.priority = ReadCallPriority(context->client_metadata());
-}
+      admission_(parts_, context, method) {}
 
-bool GongCall::Authenticate() {
-  // The client certificate's name (mutual TLS), whatever its token says:
-  // logged beside the caller's name, which comes from the token.
-  record_.peer_identity = auth::PeerIdentity(*context_->auth_context());
-  // Without a tokens file every caller is one unnamed writer.
-  std::optional<auth::Caller> caller =
-      parts_.callers == nullptr
-          ? auth::Caller{std::string(auth::kUnnamedCaller), auth::Role::kWriter}
-          : parts_.callers->Authenticate(AuthorizationOf(*context_));
-  if (!caller.has_value()) {
-    record_.caller = std::string(auth::kUnauthenticatedCaller);
-    parts_.observer->CallStarted(record_);
-    ErrorDetails details;
-    details.reason = "CALLER_UNAUTHENTICATED";
-    FinishCall(MakeErrorStatus(grpc::StatusCode::UNAUTHENTICATED,
-                               "this call needs 'authorization: Bearer <token>' with a "
-                               "token the facade accepts",
-                               details));
-    return false;
-  }
-  // Set before the call goes further, so that everything after (the
-  // steward's request too) knows whose call it is.
-  record_.caller = std::move(caller->name);
-  parts_.observer->CallStarted(record_);
-  if (MayCall(caller->role, record_.method)) return true;
-  ErrorDetails details;
-  details.reason = "CALLER_NOT_ALLOWED";
-  details.metadata["method"] = std::string(record_.method);
-  details.metadata["role"] = std::string(auth::RoleName(caller->role));
-  FinishCall(MakeErrorStatus(grpc::StatusCode::PERMISSION_DENIED,
-                             NotAllowedMessage(record_.method), details));
-  return false;
-}
-
-bool GongCall::AcceptPriority() {
-  if (record_.priority.has_value()) return true;
-  // The value is the caller's: not echoed, whatever it holds.
-  ErrorDetails details;
-  details.reason = "INVALID_PRIORITY";
-  details.metadata["header"] = std::string(kPriorityHeader);
-  FinishCall(MakeErrorStatus(
-      grpc::StatusCode::INVALID_ARGUMENT,
-      absl::StrCat(kPriorityHeader,
-                   " must be \"interactive\" (the default when absent) or "
-                   "\"background\", and not both"),
-      details));
+bool GongCall::Admit() {
+  std::optional<grpc::Status> refused = admission_.Admit();
+  if (!refused.has_value()) return true;
+  FinishCall(*std::move(refused));
   return false;
 }
 
@@ -132,14 +28,11 @@ void GongCall::FinishInvalid(const ViolationList& violations) {
   FinishCall(InvalidRequestStatus(violations));
 }
 
-absl::Time GongCall::UpstreamDeadline() const {
-  const absl::Time now = parts_.clock->Now();
-  return CallerDeadline(*context_, now).value_or(now + parts_.default_timeout);
-}
+absl::Time GongCall::UpstreamDeadline() const { return admission_.UpstreamDeadline(); }
 
 void GongCall::Submit(GongSubmission submission) {
   // The call's own ids: the first submission's (a settled rest has fewer).
-  if (record_.ids == 0) record_.ids = submission.ids;
+  if (admission_.record().ids == 0) admission_.record().ids = submission.ids;
   SubmitOther(std::move(submission),
               [this](quota::QuotaOutcome outcome) { OnOutcome(std::move(outcome)); });
 }
@@ -148,15 +41,17 @@ void GongCall::SubmitOther(GongSubmission submission,
                            absl::AnyInvocable<void(quota::QuotaOutcome)> done) {
   // Whose request it is, for the log line of the Gong request that carries
   // it (merged or not); the caller is known by now (Authenticate).
-  submission.request.calls = {
-      upstream::CallTag{record_.caller, record_.trace_id, record_.x_request_id}};
+  submission.request.calls = {upstream::CallTag{admission_.record().caller,
+                                                admission_.record().trace_id,
+                                                admission_.record().x_request_id}};
   // Valid by now (AcceptPriority); were it not, the call would not jump
   // the queue. Callers take turns by name where they are named; unnamed
   // ones, all sharing one name, by their connection.
   submission.request.priority =
-      record_.priority.value_or(upstream::Priority::kBackground);
-  submission.request.queue_key =
-      record_.caller != auth::kUnnamedCaller ? record_.caller : record_.peer;
+      admission_.record().priority.value_or(upstream::Priority::kBackground);
+  submission.request.queue_key = admission_.record().caller != auth::kUnnamedCaller
+                                     ? admission_.record().caller
+                                     : admission_.record().peer;
   const quota::QuotaSteward::CallId id = parts_.steward->Submit(
       std::move(submission.request), std::move(submission.part), std::move(done));
   bool cancel_now;
@@ -207,12 +102,12 @@ void GongCall::OnOutcome(quota::QuotaOutcome outcome) {
   std::optional<upstream::GongError> error;
   grpc::Status status;
   if (auto* failed = std::get_if<upstream::GongError>(&outcome)) {
-    record_.gong_request_id = failed->request_id;
+    admission_.record().gong_request_id = failed->request_id;
     status = GongErrorToStatus(*failed);
     error = std::move(*failed);
   } else {
-    status = OnGongAnswer(std::get<upstream::GongAnswer>(std::move(outcome)), &record_,
-                          &error);
+    status = OnGongAnswer(std::get<upstream::GongAnswer>(std::move(outcome)),
+                          &admission_.record(), &error);
     // The rest of a settled write answered: the whole answer is settled.
     if (!error.has_value()) {
       Conclude(std::move(status), Ending::kDecided, settling());
@@ -237,17 +132,8 @@ void GongCall::OnOutcome(quota::QuotaOutcome outcome) {
   Conclude(std::move(status), ending);
 }
 
-// A call gRPC cancelled at its deadline reaches the caller as
-// DEADLINE_EXCEEDED, whatever we answer: that is the code reported.
 void GongCall::FinishCall(grpc::Status status) {
-  record_.code = status.error_code();
-  const absl::Time now = parts_.clock->Now();
-  const std::optional<absl::Time> deadline = CallerDeadline(*context_, now);
-  if (context_->IsCancelled() && deadline.has_value() && *deadline <= now) {
-    record_.code = grpc::StatusCode::DEADLINE_EXCEEDED;
-  }
-  record_.duration = now - started_;
-  parts_.observer->CallFinished(record_);
+  admission_.ReportFinished(status.error_code());
   Finish(std::move(status));
 }
 

@@ -45,8 +45,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "api/call_admission.h"
 #include "api/call_observer.h"
 #include "api/invalid_request.h"
+#include "api/service_parts.h"
 #include "api/status_mapping.h"
 #include "api/violation_list.h"
 #include "api/write_settlement.h"
@@ -61,25 +63,6 @@
 #include "upstream/gong_result.h"
 
 namespace gong::api {
-
-// What every call of the service shares (all outlive the call).
-struct ServiceParts {
-  quota::QuotaSteward* steward;
-  CallObserver* observer;
-  // May be null: no caller tokens, and every caller is an unnamed writer.
-  auth::CallerTokens* callers;
-  absl::Duration default_timeout;
-  // The time the steward keeps too: a call's start, and its Gong request's
-  // deadline when the caller set none.
-  base::Clock* clock;
-  // Writes' idempotency keys; may be null: a write carrying a key is then
-  // refused IDEMPOTENCY_STORE_UNAVAILABLE.
-  idempotency::IdempotencyKeys* keys = nullptr;
-  // How long after a write's answer was lost its call waits before it reads
-  // Gong's state to settle it; zero: it does not (a retry with the key
-  // still settles).
-  absl::Duration settle_delay = absl::ZeroDuration();
-};
 
 // A method's request for Gong, ready for the steward.
 struct GongSubmission {
@@ -126,16 +109,12 @@ class GongCall : public grpc::ServerUnaryReactor {
     kInDoubt,  // the answer was lost after Gong may have acted
   };
 
-  // Whether the caller may call this method: a token the tokens file
-  // accepts (any call, without the file), whose role covers the method
-  // (api/method_access.h). If not, the call is finished UNAUTHENTICATED or
-  // PERMISSION_DENIED. Names the caller in the call's record either way,
-  // and reports the call started.
-  bool Authenticate();
-  // Whether the call's x-gong-flows-priority is valid (api/call_priority.h);
-  // if not, the call is finished INVALID_ARGUMENT (INVALID_PRIORITY) and
-  // nothing of it reaches Gong.
-  bool AcceptPriority();
+  // The caller checks every call passes first, in their order
+  // (call_admission.h): the caller's token and its role's right to the
+  // method, then the priority header. If one fails, the call is finished
+  // with its status (UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT)
+  // and nothing of it reaches Gong.
+  bool Admit();
   // Finishes the call INVALID_ARGUMENT with a BadRequest of `violations`
   // (at least one; see invalid_request.h).
   void FinishInvalid(const ViolationList& violations);
@@ -176,7 +155,7 @@ class GongCall : public grpc::ServerUnaryReactor {
   bool settling() const { return settling_; }
   void set_settling() { settling_ = true; }
   const ServiceParts& parts() const { return parts_; }
-  absl::string_view method() const { return record_.method; }
+  absl::string_view method() const { return admission_.record().method; }
 
  private:
   // Gong's 200 to this call's request: the status the call ends with. Notes
@@ -198,8 +177,8 @@ class GongCall : public grpc::ServerUnaryReactor {
   grpc::CallbackServerContext* const context_;
   const google::protobuf::Message* const request_;
   google::protobuf::Message* const response_;
-  const absl::Time started_;
-  CallRecord record_;
+  // The caller checks and the call's record (started, caller, outcome).
+  CallAdmission admission_;
   // The call's idempotency-key (empty: none), and its claim once held.
   std::string key_;
   std::optional<idempotency::IdempotencyKeys::Claim> claim_;
@@ -279,11 +258,9 @@ template <typename Params, typename Result>
 void GongCallReactor<Params, Result>::Start() {
   // First, and for every method: a caller without a valid token, or
   // without the right to this method, learns nothing of its request, and
-  // nothing of it reaches Gong.
-  if (!Authenticate()) return;
-  // Every method's, before its own validation: a caller learns of a bad
-  // header whatever its request holds.
-  if (!AcceptPriority()) return;
+  // nothing of it reaches Gong; then the priority header, before the
+  // method's own validation.
+  if (!Admit()) return;
   // A read needs no key (sending it twice changes nothing): only writes
   // look at theirs.
   if (settlement_ != nullptr && !AcceptIdempotencyKey()) return;

@@ -390,6 +390,11 @@ Validated<upstream::GetBulkAssignmentParams> ValidateGetBulkAssignment(
   return ValidateBulkAssignmentId(request.bulk_assignment_id());
 }
 
+Validated<upstream::GetBulkAssignmentParams> ValidateWatchBulkAssignment(
+    const flows::v1::WatchBulkAssignmentRequest& request) {
+  return ValidateBulkAssignmentId(request.bulk_assignment_id());
+}
+
 Validated<upstream::UnassignByCrmIdParams> ValidateUnassignByCrmId(
     const flows::v1::UnassignByCrmIdRequest& request) {
   Validated<upstream::UnassignByCrmIdParams> out;

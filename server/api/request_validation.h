@@ -98,4 +98,8 @@ Validated<upstream::GetBulkAssignmentParams> ValidateBulkAssignmentId(
 Validated<upstream::GetBulkAssignmentParams> ValidateGetBulkAssignment(
     const flows::v1::GetBulkAssignmentRequest& request);
 
+// The job's id (ValidateBulkAssignmentId): what the watch polls with.
+Validated<upstream::GetBulkAssignmentParams> ValidateWatchBulkAssignment(
+    const flows::v1::WatchBulkAssignmentRequest& request);
+
 }  // namespace gong::api

@@ -138,6 +138,11 @@ absl::Status ValidateConfig(const FacadeConfig& config) {
   if (config.settle_delay < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--settle_delay must be 0 (off) or more");
   }
+  if (config.bulk_poll_interval < kMinBulkPollInterval) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--bulk_poll_interval must be at least ",
+                     absl::FormatDuration(kMinBulkPollInterval)));
+  }
   if (!config.quota_redis.empty()) {
     if (absl::Status url = redis::ParseRedisUrl(config.quota_redis).status(); !url.ok()) {
       return url;

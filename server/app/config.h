@@ -63,7 +63,14 @@ struct FacadeConfig {
   // How long after a write's answer was lost the facade waits before it
   // reads Gong's state to settle it (Gong may still be working on it).
   absl::Duration settle_delay = absl::Seconds(2);
+  // How long after a watched bulk assignment's poll answered it is polled
+  // again (WatchBulkAssignment: one poll a job, whatever its watchers).
+  absl::Duration bulk_poll_interval = absl::Seconds(5);
 };
+
+// --bulk_poll_interval's floor: below it a handful of watched jobs would
+// spend the company's quota on polls alone.
+inline constexpr absl::Duration kMinBulkPollInterval = absl::Milliseconds(100);
 
 // --max_request_bytes' range. Below 64 KiB a valid lookup of 200 ids of
 // 128 bytes (about 26 KiB) and an assign with its overrides would come close

@@ -60,7 +60,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::StartWithClient(
   facade->service_ = std::make_unique<api::FlowServiceImpl>(
       facade->steward_.get(), facade->reporter_.get(), facade->callers_.get(),
       config.upstream_timeout, facade->clock_.get(), facade->idempotency_.keys.get(),
-      config.settle_delay);
+      config.settle_delay, config.bulk_poll_interval);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       auth::MakeServerCredentials(
           {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file});

@@ -142,6 +142,12 @@ ABSL_FLAG(absl::Duration, settle_delay, kDefaults.settle_delay,
           "waits before it reads Gong's state to settle the call, within the caller's "
           "deadline; 0: it does not (a retry with the call's idempotency-key still "
           "settles).");
+ABSL_FLAG(
+    absl::Duration, bulk_poll_interval, kDefaults.bulk_poll_interval,
+    "How long after a watched bulk assignment's last poll answered the facade polls "
+    "Gong for it again (WatchBulkAssignment), as a background read within the "
+    "quota; every watcher of one job on this replica shares the one poll. At least "
+    "100ms.");
 
 namespace gong::app {
 namespace {
@@ -233,6 +239,7 @@ const std::vector<ServerFlag>& ServerFlags() {
       Described(FLAGS_idempotency_max_keys,
                 [](auto& c) { return &c.idempotency_max_keys; }),
       Described(FLAGS_settle_delay, [](auto& c) { return &c.settle_delay; }),
+      Described(FLAGS_bulk_poll_interval, [](auto& c) { return &c.bulk_poll_interval; }),
   };
   return *flags;
 }

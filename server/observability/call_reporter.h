@@ -18,6 +18,14 @@ class CallReporter final : public api::CallObserver {
   // trace_id and x_request_id: never the request's ids themselves, nor its
   // email.
   void CallFinished(const api::CallRecord& record) override;
+  // Metrics only: a poll is not a call, and its Gong request has its own
+  // log line.
+  void BulkWatchersChanged(int delta) override {
+    if (metrics_ != nullptr) metrics_->BulkWatchersChanged(delta);
+  }
+  void BulkPollEnded(absl::string_view outcome) override {
+    if (metrics_ != nullptr) metrics_->BulkPollEnded(outcome);
+  }
 
  private:
   Metrics* const metrics_;

@@ -219,7 +219,19 @@ Metrics::Metrics()
                         .Help("Idempotency keys dropped from memory, oldest first, to "
                               "stay within --idempotency_max_keys.")
                         .Register(*registry_)
-                        .Add({})) {}
+                        .Add({})),
+      bulk_watchers_(prometheus::BuildGauge()
+                         .Name("gong_bulk_watchers")
+                         .Help("WatchBulkAssignment streams open on this replica.")
+                         .Register(*registry_)
+                         .Add({})),
+      bulk_polls_(prometheus::BuildCounter()
+                      .Name("gong_bulk_polls_total")
+                      .Help("Polls of watched bulk assignments (one a job, whatever its "
+                            "watchers), by outcome: changed, unchanged, transient_error "
+                            "(polled again), final_error and refused (the day's budget; "
+                            "both end the job's streams), cancelled (no watcher left).")
+                      .Register(*registry_)) {}
 
 Metrics::~Metrics() = default;
 
@@ -305,6 +317,14 @@ void Metrics::CallFinished(const api::CallRecord& record) {
 }
 
 void Metrics::IdempotencyKeyEvicted() { keys_evicted_.Increment(); }
+
+void Metrics::BulkWatchersChanged(int delta) { bulk_watchers_.Increment(delta); }
+
+// A handful of outcomes, polled every few seconds a job: the series is
+// looked up each time (the call counters' cache is for every call).
+void Metrics::BulkPollEnded(absl::string_view outcome) {
+  bulk_polls_.Add({{"outcome", std::string(outcome)}}).Increment();
+}
 
 void Metrics::UpstreamRequest(absl::string_view endpoint, int http_status,
                               absl::Duration duration, size_t ids) {

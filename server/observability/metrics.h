@@ -22,6 +22,7 @@
 #include "observability/metrics_http_server.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
+#include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "quota/quota_steward.h"
@@ -56,6 +57,12 @@ class Metrics final : public quota::SharedWindowObserver {
 
   // For the idempotency keys kept in memory: one key evicted for room.
   void IdempotencyKeyEvicted();
+
+  // For the watched bulk assignments: `delta` more watchers (fewer when
+  // negative), and one poll that ended with `outcome` (api/call_observer.h
+  // lists them: a bounded label).
+  void BulkWatchersChanged(int delta);
+  void BulkPollEnded(absl::string_view outcome);
 
   // For the shared quota's window (--quota_redis).
   void RedisAnswered(absl::Duration latency) override;
@@ -100,6 +107,8 @@ class Metrics final : public quota::SharedWindowObserver {
   prometheus::Counter& redis_errors_;
   prometheus::Family<prometheus::Counter>& idempotent_calls_;
   prometheus::Counter& keys_evicted_;
+  prometheus::Gauge& bulk_watchers_;
+  prometheus::Family<prometheus::Counter>& bulk_polls_;
 
   absl::Mutex series_mu_;
   // By service, then method.

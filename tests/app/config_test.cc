@@ -66,6 +66,7 @@ TEST(FacadeConfigTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(config.idempotency_ttl, absl::Hours(24));
   EXPECT_EQ(config.idempotency_max_keys, 100000u);
   EXPECT_EQ(config.settle_delay, absl::Seconds(2));
+  EXPECT_EQ(config.bulk_poll_interval, absl::Seconds(5));
   // "Gong's quota": a 25 ms window margin, backoff from 250 ms up to 5 s.
   EXPECT_EQ(config.quota.window_margin, absl::Milliseconds(25));
   EXPECT_EQ(config.quota.initial_backoff, absl::Milliseconds(250));
@@ -348,6 +349,22 @@ TEST(ValidateConfigTest, KeysAreKeptLongEnoughToAnswerARetryAndSettlingIsNeverNe
       EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
       EXPECT_THAT(status.message(), HasSubstr(c.refused_flag));
     }
+  }
+}
+
+TEST(ValidateConfigTest, BulkPollsAreAtLeastATenthOfASecondApart) {
+  for (absl::Duration ok : {absl::Milliseconds(100), absl::Seconds(5), absl::Hours(1)}) {
+    FacadeConfig config;
+    config.bulk_poll_interval = ok;
+    EXPECT_TRUE(ValidateConfig(config).ok()) << ok;
+  }
+  for (absl::Duration bad : {absl::Milliseconds(99), absl::ZeroDuration(),
+                             -absl::Seconds(1), -absl::InfiniteDuration()}) {
+    FacadeConfig config;
+    config.bulk_poll_interval = bad;
+    const absl::Status status = ValidateConfig(config);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("--bulk_poll_interval")) << bad;
   }
 }
 

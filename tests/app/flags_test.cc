@@ -41,7 +41,7 @@ auto Fields(const FacadeConfig& c) {
                   c.quota.max_pending_calls, c.quota.max_in_flight, c.quota.daily_limit,
                   c.quota.daily_reserve, c.quota.fair_queueing, c.quota_redis,
                   c.quota_key, c.quota_fallback_qps, c.idempotency_ttl,
-                  c.idempotency_max_keys, c.settle_delay);
+                  c.idempotency_max_keys, c.settle_delay, c.bulk_poll_interval);
 }
 
 // A value other than the flag's default, as command-line text; empty for a
@@ -179,6 +179,7 @@ TEST(DescribeConfigTest, KeepsTheStartUpLineFieldsAndTheirTypes) {
       {"idempotency_ttl", std::string("24h")},
       {"idempotency_max_keys", int64_t{100000}},
       {"settle_delay", std::string("2s")},
+      {"bulk_poll_interval", std::string("5s")},
       {"max_request_bytes", int64_t{1} << 20},
       {"max_concurrent_streams", int64_t{1000}},
       {"max_grpc_memory_bytes", int64_t{128} << 20},

@@ -68,14 +68,16 @@ class FakeGongClient final : public upstream::GongClient {
     if (done) std::move(done)(upstream::GongError::Cancelled("cancelled", true));
   }
 
-  // Answers call `id`, as Gong's answer arriving would.
+  // Answers call `id`, as Gong's answer arriving would; a call cancelled
+  // (or answered) already is left as it is, as an answer arriving after the
+  // cancel would be.
   void Answer(CallId id, upstream::GongOutcome outcome) {
     Callback done;
     {
       absl::MutexLock lock(&mu_);
       done = std::move(calls_[id - 1].done);
     }
-    std::move(done)(std::move(outcome));
+    if (done) std::move(done)(std::move(outcome));
   }
 
   // Answers call `id` with Gong's 200 for an unassign request.

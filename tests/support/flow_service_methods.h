@@ -65,6 +65,9 @@ inline std::map<std::string, std::string> ValidFlowServiceRequests() {
   v1::GetBulkAssignmentRequest bulk_get;
   bulk_get.set_bulk_assignment_id("9200000000000000001");
   requests["GetBulkAssignment"] = bulk_get.SerializeAsString();
+  v1::WatchBulkAssignmentRequest watch;
+  watch.set_bulk_assignment_id("bulk-1");
+  requests["WatchBulkAssignment"] = watch.SerializeAsString();
   return requests;
 }
 
