@@ -11,6 +11,8 @@ const Endpoint* FindEndpoint(absl::string_view method, absl::string_view path) {
       {"POST", "/v2/flows/prospects/assign", &AssignProspects, "crmProspectsIds"},
       {"POST", "/v2/flows/prospects/unassign-flows-by-crm-id", &UnassignByCrmId,
        "crmProspectId"},
+      {"GET", "/v2/flows/folders", &ListFlowFolders, ""},
+      {"POST", "/v2/flows/steps", &GetFlowSteps, ""},
   };
   for (const Endpoint& endpoint : kEndpoints) {
     if (endpoint.method == method && endpoint.path == path) return &endpoint;

@@ -70,5 +70,9 @@ Reply AssignProspects(const Call& call, FlowsModel& model);
 // POST /v2/flows/prospects/unassign-flows-by-crm-id
 // (sandbox_unassign_by_crm_id.cc).
 Reply UnassignByCrmId(const Call& call, FlowsModel& model);
+// GET /v2/flows/folders (sandbox_flow_folders.cc).
+Reply ListFlowFolders(const Call& call, FlowsModel& model);
+// POST /v2/flows/steps (sandbox_flow_steps.cc).
+Reply GetFlowSteps(const Call& call, FlowsModel& model);
 
 }  // namespace gong::sandbox::internal
