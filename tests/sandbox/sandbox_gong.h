@@ -126,8 +126,9 @@ struct Options {
   // The company's flow folders (`GET /v2/flows/folders`). Start() fails on
   // an empty or repeated id, or a parent that is not one of them.
   std::vector<SandboxFolder> folders;
-  // Flows per page of `GET /v2/flows`: Gong's is 20; a small one lets tests
-  // page through a few flows. Start() fails below 1.
+  // Flows per page of `GET /v2/flows`, and folders of `GET
+  // /v2/flows/folders`: Gong's is 20; a small one lets tests page through a
+  // few. Start() fails below 1.
   int page_size = 20;
   Behavior behavior;
   // Worker threads. The HTTP server gives each open connection a thread for
