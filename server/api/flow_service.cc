@@ -2,7 +2,9 @@
 
 #include "api/assign_prospects_reactor.h"
 #include "api/get_bulk_assignment_reactor.h"
+#include "api/get_flow_steps_reactor.h"
 #include "api/get_prospect_flows_reactor.h"
+#include "api/list_flow_folders_reactor.h"
 #include "api/list_flows_reactor.h"
 #include "api/start_bulk_assignment_reactor.h"
 #include "api/unassign_by_crm_id_reactor.h"
@@ -83,6 +85,19 @@ FlowServiceImpl::WatchBulkAssignment(grpc::CallbackServerContext* context,
       new WatchBulkAssignmentReactor(parts_, &bulk_assignment_watches_, context, request);
   reactor->Start();
   return reactor;
+}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::ListFlowFolders(
+    grpc::CallbackServerContext* context, const v1::ListFlowFoldersRequest* request,
+    v1::ListFlowFoldersResponse* response) {
+  return Serve<ListFlowFoldersReactor>(context, request, response);
+}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::GetFlowSteps(
+    grpc::CallbackServerContext* context, const v1::GetFlowStepsRequest* request,
+    v1::GetFlowStepsResponse* response) {
+  return Serve<GetFlowStepsReactor>(&get_flow_steps_coalescing_, context, request,
+                                    response);
 }
 
 }  // namespace gong::api

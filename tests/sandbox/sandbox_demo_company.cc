@@ -14,9 +14,21 @@
 // Ana sees five flows (all but Bruno's Personal one); Chen, with no Personal
 // flow, four. Newest instance first, Ana's flows are 001, 003, 004, 006, 002
 // (flow ids end so), which differs from their id order.
+//
+// Folders (ids 7000000000000000101 to ...108), nested two deep:
+//   101 Outbound (Company)        104 Enterprise (Company), 105 Ana's drafts
+//                                 (Personal, Ana's)
+//   102 Inbound (Company)         106 Webinars (Shared, Bruno's)
+//   103 Customer success (Company)
+//   107 EMEA (Company, EMEA)      108 Bruno's EMEA (Personal, Bruno's)
+// Ana sees seven (not 108), Bruno seven (not 105), Chen six.
+// Every flow has steps (2 to 5), every action among them; the Enterprise
+// outbound flow has five, so assign overrides steps 1 to 5 there and
+// refuses step 6.
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "sandbox/sandbox_flows.h"
@@ -61,6 +73,39 @@ SandboxFlow Flow(const char* id, const char* name, const char* folder_id,
   return flow;
 }
 
+SandboxFolder Folder(const char* id, const char* name, FlowVisibility visibility,
+                     const User& owner, const char* workspace_id, const char* parent_id,
+                     absl::Time created) {
+  SandboxFolder folder;
+  folder.id = id;
+  folder.name = name;
+  folder.visibility = visibility;
+  folder.owner_email = owner.email;
+  folder.workspace_id = workspace_id;
+  folder.parent_id = parent_id;
+  folder.creation_date = created;
+  return folder;
+}
+
+// Steps numbered from 1 in the order given; their ids are the flow's id's
+// last digits and the step's number, so that they are unique and say whose
+// they are.
+void AddSteps(SandboxFlow* flow, const std::vector<SandboxStep>& steps) {
+  for (const SandboxStep& step : steps) {
+    SandboxStep numbered = step;
+    numbered.id = absl::StrCat("74", flow->id.substr(flow->id.size() - 3), "0000000000",
+                               flow->steps.size() + 1);
+    flow->steps.push_back(std::move(numbered));
+  }
+}
+
+SandboxStep Email(const char* subject, const char* body, bool reply = false) {
+  return {"", StepAction::kSendEmail, subject, body, reply};
+}
+SandboxStep Step(StepAction action, const char* body = "") {
+  return {"", action, "", body, false};
+}
+
 SandboxInstance Instance(const char* id, const char* flow_id, const char* crm_id,
                          const User& owner, absl::Time created,
                          FlowInstanceStatus status) {
@@ -88,7 +133,7 @@ void SeedDemoCompany(Options* options) {
   constexpr char kEmeaCold[] = "7100000000000000005";
   constexpr char kTrial[] = "7100000000000000006";
   using V = FlowVisibility;
-  const std::vector<SandboxFlow> flows = {
+  std::vector<SandboxFlow> flows = {
       Flow(kEnterprise, "Enterprise outbound", kOutbound, "Outbound", V::kCompany, kAna,
            kMainWorkspace, At(3, 2, 10, 0), /*exclusive=*/true),
       Flow(kWebinar, "Webinar follow-up", kInbound, "Inbound", V::kCompany, kBruno,
@@ -101,6 +146,47 @@ void SeedDemoCompany(Options* options) {
            kEmeaWorkspace, At(7, 1, 2, 15), false),
       Flow(kTrial, "Trial nurture", kInbound, "Inbound", V::kCompany, kDana,
            kEmeaWorkspace, At(8, 19, 13, 5), false),
+  };
+  using A = StepAction;
+  AddSteps(&flows[0], {Email("Quick question, {{first_name}}", "Hi {{first_name}},"),
+                       Step(A::kLinkedInConnect),
+                       Email("Re: Quick question", "Following up.", /*reply=*/true),
+                       Step(A::kCall, "Ask about their renewal date"),
+                       {"", A::kAutoSendEmail, "Closing the loop", "Last note.", false}});
+  AddSteps(&flows[1], {{"", A::kAutoSendEmail, "Thanks for joining", "Slides.", false},
+                       Email("Any questions?", "Happy to help.", /*reply=*/true)});
+  AddSteps(&flows[2], {Step(A::kLinkedInMessage, "Saw your post"), Step(A::kCall),
+                       Email("Coffee?", "In town next week.")});
+  AddSteps(&flows[3],
+           {Step(A::kCustom, "Check usage"), Email("Renewal", "Your plan renews soon.")});
+  AddSteps(&flows[4],
+           {Email("Hallo", "Kurze Frage."), Step(A::kLinkedInConnect), Step(A::kCall)});
+  AddSteps(&flows[5], {{"", A::kAutoSendEmail, "Welcome", "Getting started.", false},
+                       Step(A::kCustom, "Book onboarding"),
+                       Email("How is the trial?", "Any blockers?", /*reply=*/true)});
+  flows[0].description = "Cold outreach to enterprise accounts";
+  flows[5].description = "Trial users, first two weeks";
+  constexpr char kEnterpriseFolder[] = "7000000000000000104";
+  constexpr char kDrafts[] = "7000000000000000105";
+  constexpr char kWebinars[] = "7000000000000000106";
+  constexpr char kEmea[] = "7000000000000000107";
+  constexpr char kBrunoEmea[] = "7000000000000000108";
+  const std::vector<SandboxFolder> folders = {
+      Folder(kOutbound, "Outbound", V::kCompany, kAna, kMainWorkspace, "",
+             At(1, 5, 9, 0)),
+      Folder(kInbound, "Inbound", V::kCompany, kBruno, kMainWorkspace, "",
+             At(1, 5, 9, 5)),
+      Folder(kSuccess, "Customer success", V::kCompany, kChen, kMainWorkspace, "",
+             At(1, 6, 10, 0)),
+      Folder(kEnterpriseFolder, "Enterprise", V::kCompany, kAna, kMainWorkspace,
+             kOutbound, At(2, 1, 9, 30)),
+      Folder(kDrafts, "Ana's drafts", V::kPersonal, kAna, kMainWorkspace, kOutbound,
+             At(2, 3, 14, 0)),
+      Folder(kWebinars, "Webinars", V::kShared, kBruno, kMainWorkspace, kInbound,
+             At(2, 10, 11, 15)),
+      Folder(kEmea, "EMEA", V::kCompany, kDana, kEmeaWorkspace, "", At(3, 1, 8, 0)),
+      Folder(kBrunoEmea, "Bruno's EMEA", V::kPersonal, kBruno, kEmeaWorkspace, kEmea,
+             At(3, 2, 8, 45)),
   };
   using S = FlowInstanceStatus;
   const std::vector<SandboxInstance> instances = {
@@ -132,6 +218,7 @@ void SeedDemoCompany(Options* options) {
                At(10, 20, 16, 0), S::kFinishedNoReply),
   };
   options->flows.insert(options->flows.end(), flows.begin(), flows.end());
+  options->folders.insert(options->folders.end(), folders.begin(), folders.end());
   options->instances.insert(options->instances.end(), instances.begin(), instances.end());
 }
 

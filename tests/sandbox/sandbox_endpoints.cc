@@ -18,6 +18,8 @@ const Endpoint* FindEndpoint(absl::string_view method, absl::string_view path) {
       // A job is one item: its flow, whose id the start names.
       {"POST", kBulkAssignmentsPath, &StartBulkAssignment, "flowId"},
       {"GET", kBulkAssignmentsPath, &GetBulkAssignment, "", /*id_in_path=*/true},
+      {"GET", "/v2/flows/folders", &ListFlowFolders, ""},
+      {"POST", "/v2/flows/steps", &GetFlowSteps, ""},
   };
   for (const Endpoint& endpoint : kEndpoints) {
     if (endpoint.method != method) continue;

@@ -82,5 +82,9 @@ Reply UnassignByCrmId(const Call& call, FlowsModel& model);
 // /v2/flows/prospects/bulk-assignments/{id} (sandbox_bulk_assignments.cc).
 Reply StartBulkAssignment(const Call& call, FlowsModel& model);
 Reply GetBulkAssignment(const Call& call, FlowsModel& model);
+// GET /v2/flows/folders (sandbox_flow_folders.cc).
+Reply ListFlowFolders(const Call& call, FlowsModel& model);
+// POST /v2/flows/steps (sandbox_flow_steps.cc).
+Reply GetFlowSteps(const Call& call, FlowsModel& model);
 
 }  // namespace gong::sandbox::internal

@@ -35,6 +35,39 @@ enum class FlowInstanceStatus {
 // found by instance id only.
 bool IsOpen(FlowInstanceStatus status);
 
+// What a flow's step does, as `POST /v2/flows/steps` names it.
+enum class StepAction {
+  kSendEmail,
+  kAutoSendEmail,
+  kCall,
+  kLinkedInConnect,
+  kLinkedInMessage,
+  kCustom,
+};
+
+// One step of a flow. Its number (Gong's stepOrder, which assign's step
+// overrides name) is its place in SandboxFlow::steps, from 1.
+struct SandboxStep {
+  std::string id;
+  StepAction action = StepAction::kSendEmail;
+  std::string subject;  // empty for a step that sends no email
+  std::string body;
+  bool is_reply = false;
+};
+
+// A folder of flows, as `GET /v2/flows/folders` lists it: seen as a flow
+// of the same visibility is (Company and Shared by everyone, Personal by
+// its owner alone).
+struct SandboxFolder {
+  std::string id;
+  std::string name;
+  FlowVisibility visibility = FlowVisibility::kCompany;
+  std::string owner_email;
+  std::string workspace_id;
+  std::string parent_id;  // empty at the top; else a seeded folder's id
+  absl::Time creation_date = absl::UnixEpoch();
+};
+
 struct SandboxFlow {
   std::string id;  // Gong's ids are strings of digits
   std::string name;
@@ -49,6 +82,10 @@ struct SandboxFlow {
   // A prospect in an open instance of an exclusive flow can be in no other
   // flow at the same time, and the other way round.
   bool exclusive = false;
+  std::string description;
+  // In order: step k is steps[k - 1]. Assign refuses an override of a step
+  // number the flow does not have (a flow seeded without steps has none).
+  std::vector<SandboxStep> steps;
 };
 
 struct SandboxInstance {

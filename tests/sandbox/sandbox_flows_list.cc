@@ -21,58 +21,21 @@
 #include "nlohmann/json.hpp"
 #include "sandbox/sandbox_endpoints.h"
 #include "sandbox/sandbox_json.h"
+#include "sandbox/sandbox_paging.h"
 
 namespace gong::sandbox::internal {
 namespace {
 
 using nlohmann::json;
 
-constexpr absl::string_view kCursorVersion = "sbx1";
-
-// The query a cursor belongs to, so that a cursor sent with other filters
-// (a client that lost track of which list it pages) is refused rather than
-// answered with a page of another list.
+// The list a cursor belongs to: the flows of these filters.
 std::string QueryKey(const FlowsQuery& query) {
   return absl::StrCat(absl::AsciiStrToLower(query.owner_email), "|", query.workspace_id,
                       "|", query.folder_id, "|", query.most_recently_assigned ? 1 : 0);
 }
 
-// Opaque to clients, as Gong's are, and URL-safe so that it can go back in
-// the query string unescaped; the sandbox keeps no state for it.
-std::string MakeCursor(int64_t page, const FlowsQuery& query) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat(kCursorVersion, "|", page, "|", QueryKey(query)));
-}
-
-absl::StatusOr<int64_t> PageOfCursor(absl::string_view cursor, const FlowsQuery& query) {
-  std::string text;
-  const absl::Status invalid =
-      absl::InvalidArgumentError(absl::StrCat("Invalid cursor: ", cursor));
-  if (!absl::WebSafeBase64Unescape(cursor, &text)) return invalid;
-  const std::vector<absl::string_view> parts =
-      absl::StrSplit(text, absl::MaxSplits('|', 2));
-  int64_t page = 0;
-  if (parts.size() != 3 || parts[0] != kCursorVersion ||
-      !absl::SimpleAtoi(parts[1], &page) || page < 1) {
-    return invalid;
-  }
-  if (parts[2] != QueryKey(query)) {
-    return absl::InvalidArgumentError(
-        "Invalid cursor: it was issued for another flowOwnerEmail, workspaceId, "
-        "folderId or mostRecentlyAssigned");
-  }
-  return page;
-}
-
-// The parameter's single value; absent is empty. A parameter given twice is
-// refused: which one Gong would take is anyone's guess.
-absl::StatusOr<std::string> Param(const QueryParams& params, const std::string& name) {
-  const size_t count = params.count(name);
-  if (count > 1) {
-    return absl::InvalidArgumentError(absl::StrCat(name, " is given more than once"));
-  }
-  return count == 0 ? "" : params.find(name)->second;
-}
+constexpr absl::string_view kFilters =
+    "flowOwnerEmail, workspaceId, folderId or mostRecentlyAssigned";
 
 absl::StatusOr<FlowsQuery> ParseQuery(const QueryParams& params) {
   FlowsQuery query;
@@ -117,7 +80,8 @@ Reply ListFlows(const Call& call, FlowsModel& model) {
   if (!cursor.ok()) return ErrorReply(call.request_id, 400, cursor.status().message());
   int64_t page = 0;
   if (!cursor->empty()) {
-    absl::StatusOr<int64_t> from_cursor = PageOfCursor(*cursor, *query);
+    absl::StatusOr<int64_t> from_cursor =
+        PageOfCursor(*cursor, QueryKey(*query), kFilters);
     if (!from_cursor.ok()) {
       return ErrorReply(call.request_id, 400, from_cursor.status().message());
     }
@@ -125,23 +89,12 @@ Reply ListFlows(const Call& call, FlowsModel& model) {
   }
 
   const std::vector<SandboxFlow> flows = model.Flows(*query);
-  const size_t page_size = static_cast<size_t>(std::max(call.page_size, 1));
-  const size_t total = flows.size();
   // The list may have shrunk since the cursor was issued (an unassign can
   // take a flow out of mostRecentlyAssigned): past its end is an empty page.
-  // (A page beyond the number of flows is past the end whatever the page
-  // size, and checking it first keeps page * page_size from overflowing.)
-  const size_t begin = static_cast<uint64_t>(page) > total
-                           ? total
-                           : std::min(total, static_cast<size_t>(page) * page_size);
-  const size_t end = std::min(total, begin + page_size);
-
+  const PageSpan span = SpanOfPage(page, flows.size(), call.page_size);
   json page_flows = json::array();
-  for (size_t i = begin; i < end; ++i) page_flows.push_back(FlowJson(flows[i]));
-  json records = {{"totalRecords", total},
-                  {"currentPageSize", end - begin},
-                  {"currentPageNumber", page}};
-  if (end < total) records["cursor"] = MakeCursor(page + 1, *query);
+  for (size_t i = span.begin; i < span.end; ++i) page_flows.push_back(FlowJson(flows[i]));
+  const json records = Records(page, span, flows.size(), QueryKey(*query));
   return {200, Dump(json{{"requestId", call.request_id},
                          {"records", records},
                          {"flows", page_flows}})};

@@ -221,6 +221,10 @@ AssignOutcome FlowsModel::Assign(const AssignCommand& command, absl::Time now) {
            absl::StrCat("Flow ", command.flow_id, " does not exist")});
       continue;
     }
+    if (std::optional<std::string> step = MissingStep(command, flow->second)) {
+      outcome.not_assigned.push_back({crm_id, NotAssignedCode::kInvalidArgument, *step});
+      continue;
+    }
     if (std::optional<std::string> conflict = ConflictLocked(crm_id, flow->second)) {
       outcome.not_assigned.push_back(
           {crm_id, NotAssignedCode::kInvalidState, *std::move(conflict)});

@@ -21,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -49,6 +50,13 @@ struct FlowsQuery {
 };
 inline constexpr size_t kMostRecentlyAssignedMax = 20;
 
+// Which folders `GET /v2/flows/folders` lists.
+struct FoldersQuery {
+  std::string owner_email;   // sees Company, Shared and their own Personal folders
+  std::string workspace_id;  // empty: any workspace
+  std::string parent_id;     // empty: every folder; else it and its children
+};
+
 enum class NotAssignedCode { kInvalidArgument, kInvalidState, kUnexpectedError };
 
 struct NotAssigned {
@@ -61,6 +69,9 @@ struct AssignCommand {
   std::vector<std::string> crm_prospect_ids;  // handled in this order
   std::string flow_id;
   std::string owner_email;
+  // The step numbers the overrides name: each must be one of the flow's
+  // steps, or every prospect is refused with kInvalidArgument.
+  std::vector<int64_t> step_numbers;
   // A fault injected by the sandbox (Behavior::unexpected_error_prospect_id):
   // this prospect fails with kUnexpectedError. Empty: none does.
   std::string failing_prospect_id;
@@ -122,6 +133,19 @@ class FlowsModel {
   // order, so a prospect named twice is assigned once and then refused.
   AssignOutcome Assign(const AssignCommand& command, absl::Time now);
 
+  // Adds folders (sandbox_flows_model_catalog.cc). Fails, adding nothing,
+  // on an empty or repeated id or a parent that is not a folder.
+  absl::Status SeedFolders(const std::vector<SandboxFolder>& folders);
+
+  // The folders the query sees, by id (shortest first, then in text order).
+  std::vector<SandboxFolder> Folders(const FoldersQuery& query) const;
+
+  // These flows with their steps, in request order (a repeated id counts
+  // once); NotFound naming the unknown ones when any is unknown, as Gong
+  // answers for all of them or none.
+  absl::StatusOr<std::vector<SandboxFlow>> FlowsById(
+      const std::vector<std::string>& flow_ids) const;
+
   // Removes the prospect's open instances of `flow_id`, or of every flow
   // without one; returns their ids, oldest first.
   std::vector<std::string> UnassignProspect(absl::string_view crm_prospect_id,
@@ -153,10 +177,15 @@ class FlowsModel {
   std::optional<std::string> ConflictLocked(const std::string& crm_prospect_id,
                                             const SandboxFlow& flow) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Why the command's step overrides do not fit `flow`, or nullopt if they
+  // do (sandbox_flows_model_catalog.cc).
+  static std::optional<std::string> MissingStep(const AssignCommand& command,
+                                                const SandboxFlow& flow);
   std::string NewInstanceIdLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, SandboxFlow> flows_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, SandboxFolder> folders_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, SandboxInstance> instances_ ABSL_GUARDED_BY(mu_);
   // Instance ids by CRM prospect id, so that lookups and unassigns by
   // prospect need not scan every instance (load tests assign thousands).

@@ -492,8 +492,8 @@ TEST_F(SandboxFlowsTest, NewEndpointsRequireAuthorization) {
 TEST_F(SandboxFlowsTest, PathsAndMethodsNotServedAre404) {
   StartSandbox(TestCompany());
   httplib::Headers auth = {{"Authorization", kBasicAuth}};
-  ExpectError(NewClient()->Get("/v2/flows/folders?flowOwnerEmail=ana@example.com", auth),
-              404);
+  ExpectError(NewClient()->Get("/v2/flows/steps", auth), 404);
+  ExpectError(PostTo("/v2/flows/folders", "{}"), 404);
   ExpectError(PostTo("/v2/flows", "{}"), 404);
   ExpectError(NewClient()->Get(kLookupPath, auth), 404);
   ExpectError(PostTo("/v2/flows/prospects/", R"({"crmProspectsIds":["p1"]})"), 404);

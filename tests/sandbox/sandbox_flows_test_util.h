@@ -48,6 +48,10 @@ inline SandboxFlow TestFlow(std::string id, std::string folder_id,
   flow.workspace_id = std::move(workspace);
   flow.creation_date = At(1, 10);
   flow.exclusive = exclusive;
+  // Two steps each (ids "<flow>1", "<flow>2"), so that assign takes step
+  // overrides 1 and 2.
+  flow.steps = {{flow.id + "1", StepAction::kSendEmail, "Hi", "Hello", false},
+                {flow.id + "2", StepAction::kCall, "", "", false}};
   return flow;
 }
 
@@ -69,7 +73,8 @@ inline SandboxInstance TestInstance(std::string id, std::string flow_id,
 //   11 f1 Company  ana   w1 exclusive     12 f2 Company  bob   w1
 //   13 f1 Personal ana   w1               14 f1 Personal bob   w1
 //   15 f2 Shared   bob   w2               16 f2 Company  carol w2
-// so Ana sees 11 12 13 15 16, Bob 11 12 14 15 16, Carol 11 12 15 16.
+// so Ana sees 11 12 13 15 16, Bob 11 12 14 15 16, Carol 11 12 15 16. Each
+// has two steps.
 // Instances (flow, prospect, status, created):
 //   101 11 p1 Running  Nov 1    102 12 p2 Pending          Nov 5
 //   103 15 p2 Paused   Nov 3    104 12 p3 FinishedNoReply  Oct 1

@@ -69,6 +69,7 @@ class SandboxGong::Impl {
     // A bad seed is reported by Start(), which can fail; a constructor
     // cannot.
     seed_status_ = model_.Seed(options_.flows, options_.instances);
+    if (seed_status_.ok()) seed_status_ = model_.SeedFolders(options_.folders);
     model_.AssignToDefaultFlow(options_.assigned_ids, SeedTime());
   }
   ~Impl() { Stop(); }

@@ -11,6 +11,8 @@
 //   POST /v2/flows/prospects/unassign-flows-by-crm-id
 //   POST /v2/flows/prospects/bulk-assignments         (start a job: 202)
 //   GET  /v2/flows/prospects/bulk-assignments/{id}    (a job, one step on)
+//   GET  /v2/flows/folders                            (list folders, paged)
+//   POST /v2/flows/steps                              (flows with their steps)
 // Any other method or path is answered 404 in Gong's error shape. Every
 // answer carries a fresh X-Traceid header, as Gong's do. Tests seed
 // the model through Options (flows, instances, or SeedDemoCompany) and the
@@ -131,8 +133,12 @@ struct Options {
   // contradict each other (a repeated id, an instance of an unknown flow).
   std::vector<SandboxFlow> flows;
   std::vector<SandboxInstance> instances;
-  // Flows per page of `GET /v2/flows`: Gong's is 20; a small one lets tests
-  // page through a few flows. Start() fails below 1.
+  // The company's flow folders (`GET /v2/flows/folders`). Start() fails on
+  // an empty or repeated id, or a parent that is not one of them.
+  std::vector<SandboxFolder> folders;
+  // Flows per page of `GET /v2/flows`, and folders of `GET
+  // /v2/flows/folders`: Gong's is 20; a small one lets tests page through a
+  // few. Start() fails below 1.
   int page_size = 20;
   Behavior behavior;
   // Worker threads. The HTTP server gives each open connection a thread for
@@ -168,9 +174,10 @@ struct RecordedRequest {
   std::vector<std::string> write_items;
 };
 
-// Appends the demo company to the options' flows and instances: four users
-// (ana@example.com "Ana Silva", bruno@, chen@, dana@example.com), three
-// folders, six flows of every visibility in two workspaces (one exclusive),
+// Appends the demo company to the options' flows, folders and instances:
+// four users (ana@example.com "Ana Silva", bruno@, chen@, dana@example.com),
+// eight folders nested two deep, six flows of every visibility in two
+// workspaces (one exclusive), each with steps of every kind,
 // and ten CRM prospects with thirteen instances in every status. Fixed ids
 // and dates, so that every run answers the same; the instance ids are
 // 7300000000000000001 to ...013 and never meet the small numbers tests and

@@ -34,9 +34,12 @@ ABSL_FLAG(std::string, assigned, "1000-1099",
           "Running instance of the flow \"Sandbox assigned ids\" for CRM "
           "prospect crm-<id>");
 ABSL_FLAG(bool, demo, true,
-          "Serve the demo company: six flows of four users "
-          "(ana@example.com ...), ten CRM prospects, thirteen instances");
-ABSL_FLAG(int, page_size, 20, "Flows per page of GET /v2/flows (Gong's is 20)");
+          "Serve the demo company: six flows (with steps) of four users "
+          "(ana@example.com ...) in eight folders, ten CRM prospects, "
+          "thirteen instances");
+ABSL_FLAG(int, page_size, 20,
+          "Flows (and folders) per page of GET /v2/flows (and /v2/flows/folders); "
+          "Gong's is 20");
 ABSL_FLAG(int, status, 0, "Answer every call with this HTTP status (0: normal)");
 ABSL_FLAG(absl::Duration, delay, absl::ZeroDuration(),
           "Wait this long before answering, e.g. 2s or 300ms");

@@ -5,7 +5,9 @@
 // prospect may not join is the model's business (sandbox_flows_model.h);
 // this file checks the body's shape, which Gong refuses whole with a 400.
 // The overrides and the description (beta in Gong) are checked but not
-// kept: nothing the sandbox answers shows them.
+// kept: nothing the sandbox answers shows them. A step override of a number
+// the flow does not have refuses every prospect with InvalidArgument (not
+// the whole request with a 400), as a flow Gong does not know does.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -139,6 +141,12 @@ absl::StatusOr<AssignCommand> ParseAssign(absl::string_view body) {
   command.owner_email = **owner;
 
   if (absl::Status status = CheckOverrides(*request); !status.ok()) return status;
+  // Checked above: each step names its number, an integer from 1.
+  if (!IsAbsent(*request, "overrides") && !IsAbsent(request->at("overrides"), "steps")) {
+    for (const json& step : request->at("overrides").at("steps")) {
+      command.step_numbers.push_back(step.at("number").get<int64_t>());
+    }
+  }
   absl::StatusOr<std::optional<std::string>> description =
       OptionalString(*request, "flowInstanceDescription");
   if (!description.ok()) return description.status();

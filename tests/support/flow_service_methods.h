@@ -68,6 +68,12 @@ inline std::map<std::string, std::string> ValidFlowServiceRequests() {
   v1::WatchBulkAssignmentRequest watch;
   watch.set_bulk_assignment_id("bulk-1");
   requests["WatchBulkAssignment"] = watch.SerializeAsString();
+  v1::ListFlowFoldersRequest folders;
+  folders.set_owner_email("owner@example.com");
+  requests["ListFlowFolders"] = folders.SerializeAsString();
+  v1::GetFlowStepsRequest steps;
+  steps.add_flow_ids("7");
+  requests["GetFlowSteps"] = steps.SerializeAsString();
   return requests;
 }
 
