@@ -17,8 +17,8 @@ namespace v1 = gong::flows::v1;
 
 constexpr absl::Duration kTickEvery = absl::Milliseconds(100);
 
-absl::Duration Backoff(int attempts) {
-  absl::Duration delay = absl::Seconds(1);
+absl::Duration Backoff(absl::Duration first, int attempts) {
+  absl::Duration delay = first;
   for (int i = 1; i < attempts && delay < absl::Seconds(30); ++i) delay *= 2;
   return std::min(delay, absl::Seconds(30));
 }
@@ -225,7 +225,7 @@ void BulkAssignRun::RunJob(PlannedJob& job) {
       ++report_.jobs_unfinished;
       return;
     }
-    if (!Wait(verdict.retry_after.value_or(Backoff(failures)),
+    if (!Wait(verdict.retry_after.value_or(Backoff(options_.first_backoff, failures)),
               absl::StrCat("watching ", job.bulk_assignment_id, ": ", verdict.reason))) {
       absl::MutexLock lock(&mu_);
       ++report_.jobs_unfinished;
@@ -293,7 +293,7 @@ bool BulkAssignRun::StartJob(PlannedJob& job) {
       }
     }
     in_doubt = in_doubt || verdict.verdict == Verdict::kInDoubt;
-    if (!Wait(verdict.retry_after.value_or(Backoff(attempt)),
+    if (!Wait(verdict.retry_after.value_or(Backoff(options_.first_backoff, attempt)),
               absl::StrCat("starting a job: ", verdict.reason))) {
       absl::MutexLock lock(&mu_);
       ++report_.jobs_unfinished;

@@ -53,6 +53,9 @@ struct BulkRunOptions {
   absl::Duration give_up_after = absl::Hours(1);
   absl::Duration grace = absl::Seconds(10);
   absl::Duration retry_floor = absl::Milliseconds(200);
+  // The wait after a failure without a RetryInfo, doubling with each one
+  // in a row, at most half a minute.
+  absl::Duration first_backoff = absl::Seconds(1);
   // A start in doubt is sent again with its key at most this many times in
   // all; a job's watch failing this many times in a row (without a new
   // state between) leaves the job to a resumed run.
