@@ -9,6 +9,7 @@
 #include <cstring>
 #include <iostream>
 #include <list>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -85,7 +86,7 @@ class FacadeBulkCalls : public BulkCalls {
       const std::function<void(const v1::BulkAssignment&)>& on_update) override {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + watch_deadline_));
-    Track track(this, &context);
+    Track track(this, &context, /*watch=*/true);
     v1::WatchBulkAssignmentRequest request;
     request.set_bulk_assignment_id(id);
     auto reader = caller_.WatchIn(&context, request);
@@ -104,10 +105,19 @@ class FacadeBulkCalls : public BulkCalls {
                           response);
   }
 
+  void CancelWatches() override {
+    absl::MutexLock lock(&mu_);
+    watches_cancelled_ = true;
+    for (const auto& [context, watch] : in_flight_) {
+      if (watch) context->TryCancel();
+    }
+  }
+
   void CancelAll() override {
     absl::MutexLock lock(&mu_);
+    watches_cancelled_ = true;
     cancelled_ = true;
-    for (grpc::ClientContext* context : in_flight_) context->TryCancel();
+    for (const auto& [context, watch] : in_flight_) context->TryCancel();
   }
 
   size_t Replayed() const { return replayed_.load(); }
@@ -117,10 +127,13 @@ class FacadeBulkCalls : public BulkCalls {
   // cancelled at once.
   class Track {
    public:
-    Track(FacadeBulkCalls* calls, grpc::ClientContext* context) : calls_(calls) {
+    Track(FacadeBulkCalls* calls, grpc::ClientContext* context, bool watch = false)
+        : calls_(calls) {
       absl::MutexLock lock(&calls_->mu_);
-      entry_ = calls_->in_flight_.insert(calls_->in_flight_.end(), context);
-      if (calls_->cancelled_) context->TryCancel();
+      entry_ = calls_->in_flight_.insert(calls_->in_flight_.end(), {context, watch});
+      if (calls_->cancelled_ || (watch && calls_->watches_cancelled_)) {
+        context->TryCancel();
+      }
     }
     ~Track() {
       absl::MutexLock lock(&calls_->mu_);
@@ -129,14 +142,16 @@ class FacadeBulkCalls : public BulkCalls {
 
    private:
     FacadeBulkCalls* calls_;
-    std::list<grpc::ClientContext*>::iterator entry_;
+    std::list<std::pair<grpc::ClientContext*, bool>>::iterator entry_;
   };
 
   FlowServiceCaller caller_;
   const absl::Duration watch_deadline_;
   std::atomic<size_t> replayed_{0};
   absl::Mutex mu_;
-  std::list<grpc::ClientContext*> in_flight_ ABSL_GUARDED_BY(mu_);
+  // Each call in flight, and whether it is a watch.
+  std::list<std::pair<grpc::ClientContext*, bool>> in_flight_ ABSL_GUARDED_BY(mu_);
+  bool watches_cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -136,8 +136,9 @@ void BulkAssignRun::Stop(const std::string& why) {
     absl::MutexLock lock(&mu_);
     StopLocked(why);
   }
-  // Watches wait on Gong's pace: ended now, the jobs carry on in Gong.
-  calls_->CancelAll();
+  // Watches wait on Gong's pace: ended now, the jobs carry on in Gong. A
+  // start in flight is left its grace, so that its job's id is written.
+  calls_->CancelWatches();
 }
 
 Progress BulkAssignRun::CurrentProgress() const {

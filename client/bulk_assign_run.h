@@ -44,7 +44,10 @@ class BulkCalls {
       const std::function<void(const gong::flows::v1::BulkAssignment&)>& on_update) = 0;
   virtual grpc::Status Get(const std::string& bulk_assignment_id,
                            gong::flows::v1::GetBulkAssignmentResponse* response) = 0;
-  // Ends every call in flight at once.
+  // Ends the watches in flight, and any begun after, at once: a stopped
+  // run's jobs go on in Gong, and a resumed run watches them again.
+  virtual void CancelWatches() {}
+  // Ends every call in flight at once (a stopped run's grace is over).
   virtual void CancelAll() {}
 };
 

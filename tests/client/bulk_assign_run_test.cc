@@ -114,7 +114,7 @@ class FakeBulk : public BulkCalls {
     return grpc::Status::OK;
   }
 
-  void CancelAll() override {
+  void CancelWatches() override {
     absl::MutexLock lock(&mu_);
     cancelled_ = true;
   }
@@ -312,7 +312,9 @@ TEST(BulkAssignRunTest, ARefusedStartFailsItsProspectsWithTheReason) {
   EXPECT_EQ(report.statuses.at("REFUSED"), 60u);
   EXPECT_EQ(report.job_ends.at("refused"), 2u);
   for (const nlohmann::json& line : lines.all) {
-    if (line.contains("prospect")) EXPECT_EQ(line["error"], "GONG_FORBIDDEN");
+    if (line.contains("prospect")) {
+      EXPECT_EQ(line["error"], "GONG_FORBIDDEN");
+    }
   }
 }
 
