@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "idempotency_key.h"
 #include "many_id_command.h"
+#include "print_responses.h"
 #include "progress_line.h"
 #include "run_summary.h"
 #include "whole_file.h"
@@ -283,6 +284,15 @@ int RunBulkAssign(const ParsedArgs& args, const CallOptions& given_options) {
   BulkRunOptions run_options;
   run_options.parallel = parallel;
   run_options.give_up_after = give_up_after;
+  // Each job's end on stdout, as a single call prints its answer.
+  run_options.on_final = [json = options.json](const v1::BulkAssignment& job) {
+    if (json) {
+      PrintJson(job);
+    } else {
+      PrintBulkAssignment(job);
+    }
+    std::cout.flush();
+  };
   FacadeBulkCalls calls(options, give_up_after);
   BulkAssignRun run(&calls, args.Get("flow"), args.Get("owner"), run_options,
                     [&results](const std::string& line) {

@@ -306,26 +306,41 @@ bool BulkAssignRun::StartJob(PlannedJob& job) {
 bool BulkAssignRun::Absorb(PlannedJob& job, const v1::BulkAssignment& state) {
   if (!state.request_id().empty()) report_.gong_request_ids.insert(state.request_id());
   // The job's prospects by identity, for the results Gong echoes back as
-  // sent; by crm_id too, for a Gong that echoes less than was sent.
+  // sent; by crm_id, email, then name, for a Gong that echoes less than was
+  // sent, or spells it otherwise (an email's case).
   absl::flat_hash_map<std::string, const ProspectRow*> by_identity;
   absl::flat_hash_map<std::string, const ProspectRow*> by_crm_id;
+  absl::flat_hash_map<std::string, const ProspectRow*> by_email;
+  absl::flat_hash_map<std::string, const ProspectRow*> by_name;
+  const auto name_of = [](absl::string_view first, absl::string_view last) {
+    return absl::StrCat(absl::AsciiStrToLower(first), "\n", absl::AsciiStrToLower(last));
+  };
   for (const ProspectRow& row : job.prospects) {
     by_identity.emplace(row.Identity(), &row);
     if (!row.fields[kCrmId].empty()) by_crm_id.emplace(row.fields[kCrmId], &row);
-  }
-  for (const v1::BulkAssignmentResult& result : state.results()) {
-    const ProspectRow* row = nullptr;
-    auto found = by_identity.find(RowOfProto(result.prospect()).Identity());
-    if (found != by_identity.end()) {
-      row = found->second;
-    } else if (auto crm = by_crm_id.find(result.prospect().crm_id());
-               !result.prospect().crm_id().empty() && crm != by_crm_id.end()) {
-      row = crm->second;
+    if (!row.fields[kEmail].empty()) {
+      by_email.emplace(absl::AsciiStrToLower(row.fields[kEmail]), &row);
     }
+    if (!row.fields[kFirstName].empty()) {
+      by_name.emplace(name_of(row.fields[kFirstName], row.fields[kLastName]), &row);
+    }
+  }
+  const auto find = [](const auto& map, const std::string& key) -> const ProspectRow* {
+    if (key.empty() || key == "\n") return nullptr;
+    auto it = map.find(key);
+    return it == map.end() ? nullptr : it->second;
+  };
+  for (const v1::BulkAssignmentResult& result : state.results()) {
+    const v1::BulkProspect& sent = result.prospect();
+    const ProspectRow* row = find(by_identity, RowOfProto(sent).Identity());
+    if (row == nullptr) row = find(by_crm_id, sent.crm_id());
+    if (row == nullptr) row = find(by_email, absl::AsciiStrToLower(sent.email()));
+    if (row == nullptr) row = find(by_name, name_of(sent.first_name(), sent.last_name()));
     if (row == nullptr || !job.awaiting.erase(row->Identity())) continue;
     WriteProspect(*row, StatusName(result), state.bulk_assignment_id(), &result, "");
   }
   if (!IsFinal(state.state())) return false;
+  if (options_.on_final) options_.on_final(state);
   if (state.state() == v1::BULK_ASSIGNMENT_STATE_FAILED) {
     EndJob(job, "failed", "JOB_FAILED", "the job failed before this prospect");
   } else {

@@ -63,6 +63,9 @@ struct BulkRunOptions {
   // all; a job's watch failing this many times in a row (without a new
   // state between) leaves the job to a resumed run.
   int max_attempts = 8;
+  // Each job's final state, as it comes (printed on stdout); called one at
+  // a time.
+  std::function<void(const gong::flows::v1::BulkAssignment&)> on_final;
 };
 
 // A prospect's result in the file's words: Gong's (ASSIGNED,

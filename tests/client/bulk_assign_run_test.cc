@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -54,6 +55,8 @@ class FakeBulk : public BulkCalls {
   std::function<std::optional<grpc::Status>(int n)> watch_script;
   bool fail_jobs = false;
   bool block_watches = false;
+  // How the results echo each prospect (as sent when unset).
+  std::function<void(v1::BulkProspect*)> echo;
 
   grpc::Status Start(const v1::StartBulkAssignmentRequest& request,
                      const std::string& key,
@@ -142,6 +145,7 @@ class FakeBulk : public BulkCalls {
     for (int i = 0; i < done; ++i) {
       v1::BulkAssignmentResult* result = job.add_results();
       *result->mutable_prospect() = request.prospects(i);
+      if (echo) echo(result->mutable_prospect());
       result->set_status(i % 7 == 6 ? v1::BULK_PROSPECT_STATUS_FLOW_ASSIGNMENT_FAILED
                                     : v1::BULK_PROSPECT_STATUS_ASSIGNED);
       result->set_crm_id(request.prospects(i).crm_id().empty()
@@ -284,6 +288,31 @@ TEST(BulkAssignRunTest, AWatchBrokenMidStreamIsWatchedAgainWithoutDuplicates) {
   EXPECT_EQ(fake.jobs_started, 1);
   EXPECT_EQ(fake.gets, 1);
   EXPECT_EQ(report.Done(), 50u);
+  for (const auto& [identity, statuses] : lines.Results()) {
+    EXPECT_THAT(statuses, SizeIs(1)) << identity;
+  }
+}
+
+TEST(BulkAssignRunTest, ResultsEchoedOtherwiseStillFindTheirProspect) {
+  FakeBulk fake;
+  // Gong echoes a name-only prospect with its email upper-cased and
+  // nothing else, and a CRM prospect with its id alone.
+  fake.echo = [](v1::BulkProspect* p) {
+    if (!p->crm_id().empty()) {
+      v1::BulkProspect only;
+      only.set_crm_id(p->crm_id());
+      *p = only;
+      return;
+    }
+    v1::BulkProspect only;
+    only.set_email(absl::AsciiStrToUpper(p->email()));
+    *p = only;
+  };
+  Lines lines;
+  BulkAssignRun run(&fake, "flow", "o@example.com", Fast(), lines.Sink());
+  const BulkReport report = run.Run(PlanBulkRun(Rows(40), BulkLog{}, "r", {"f", "o"}));
+  EXPECT_EQ(report.Done(), 40u);
+  EXPECT_EQ(report.statuses.count("UNKNOWN"), 0u);
   for (const auto& [identity, statuses] : lines.Results()) {
     EXPECT_THAT(statuses, SizeIs(1)) << identity;
   }
