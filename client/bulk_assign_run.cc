@@ -244,6 +244,10 @@ bool BulkAssignRun::StartJob(PlannedJob& job) {
     *request.add_prospects() = ProspectProto(row);
     prospects.push_back(nlohmann::json::parse(row.Identity()));
   }
+  // A start a stopped run sent may have started a job: a refusal now (the
+  // key reused with another request, rights taken away) says nothing of
+  // that one, so the job is left in doubt, never failed.
+  bool in_doubt = job.in_file;
   {
     absl::MutexLock lock(&mu_);
     if (!job.in_file) {
@@ -255,7 +259,6 @@ bool BulkAssignRun::StartJob(PlannedJob& job) {
       job.in_file = true;
     }
   }
-  bool in_doubt = false;
   for (int attempt = 1;; ++attempt) {
     v1::StartBulkAssignmentResponse response;
     const grpc::Status status = calls_->Start(request, job.key, &response);

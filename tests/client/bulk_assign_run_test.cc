@@ -347,6 +347,23 @@ TEST(BulkAssignRunTest, ARefusedStartFailsItsProspectsWithTheReason) {
   }
 }
 
+TEST(BulkAssignRunTest, AResentStartRefusedIsLeftInDoubtNotFailed) {
+  FakeBulk fake;
+  fake.start_script = [](int) -> std::optional<grpc::Status> {
+    return FacadeStatus(grpc::StatusCode::INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED");
+  };
+  Lines lines;
+  BulkPlan plan = PlanBulkRun(Rows(10), BulkLog{}, "r", {"f", "o"});
+  plan.jobs[0].in_file = true;  // a stopped run marked it `submitting`
+  BulkAssignRun run(&fake, "flow", "o@example.com", Fast(), lines.Sink());
+  const BulkReport report = run.Run(std::move(plan));
+  EXPECT_THAT(fake.keys, SizeIs(1));
+  EXPECT_EQ(report.Done(), 0u);
+  EXPECT_EQ(report.jobs_unfinished, 1u);
+  EXPECT_EQ(lines.Jobs("submitting"), 0);  // already in the file
+  EXPECT_EQ(lines.Jobs("ended"), 0);
+}
+
 TEST(BulkAssignRunTest, AStopEndsTheWatchesAndLeavesTheJobsToAResume) {
   FakeBulk fake;
   fake.block_watches = true;
