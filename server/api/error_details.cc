@@ -1,5 +1,6 @@
 #include "api/error_details.h"
 
+#include "api/upstream_text.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -39,6 +40,16 @@ grpc::Status MakeErrorStatus(grpc::StatusCode code, std::string message,
     status.add_details()->PackFrom(bad);
   }
   return grpc::Status(code, std::move(message), status.SerializeAsString());
+}
+
+grpc::Status CursorTooLongStatus(const absl::Status& why, absl::string_view request_id) {
+  ErrorDetails details;
+  details.reason = "GONG_CURSOR_TOO_LONG";
+  if (!request_id.empty()) {
+    details.metadata["gong_request_id"] =
+        internal::BoundedText(request_id, internal::kMaxGongRequestIdBytes);
+  }
+  return MakeErrorStatus(grpc::StatusCode::INTERNAL, std::string(why.message()), details);
 }
 
 }  // namespace gong::api

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace gong::api {
@@ -32,5 +34,10 @@ struct ErrorDetails {
 // and message, an ErrorInfo, and RetryInfo/BadRequest when given.
 grpc::Status MakeErrorStatus(grpc::StatusCode code, std::string message,
                              const ErrorDetails& details);
+
+// INTERNAL (reason GONG_CURSOR_TOO_LONG) for a listing whose next page's
+// cursor, `why`, cannot go into a page token: Gong's answer was fine, but
+// the facade cannot hand on its cursor. `request_id` is Gong's ("" if none).
+grpc::Status CursorTooLongStatus(const absl::Status& why, absl::string_view request_id);
 
 }  // namespace gong::api

@@ -1,7 +1,9 @@
 #include "api/flow_service.h"
 
 #include "api/assign_prospects_reactor.h"
+#include "api/get_flow_steps_reactor.h"
 #include "api/get_prospect_flows_reactor.h"
+#include "api/list_flow_folders_reactor.h"
 #include "api/list_flows_reactor.h"
 #include "api/unassign_by_crm_id_reactor.h"
 #include "api/unassign_by_instance_ids_reactor.h"
@@ -54,6 +56,19 @@ grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByCrmId(
     grpc::CallbackServerContext* context, const v1::UnassignByCrmIdRequest* request,
     v1::UnassignByCrmIdResponse* response) {
   return Serve<UnassignByCrmIdReactor>(context, request, response);
+}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::ListFlowFolders(
+    grpc::CallbackServerContext* context, const v1::ListFlowFoldersRequest* request,
+    v1::ListFlowFoldersResponse* response) {
+  return Serve<ListFlowFoldersReactor>(context, request, response);
+}
+
+grpc::ServerUnaryReactor* FlowServiceImpl::GetFlowSteps(
+    grpc::CallbackServerContext* context, const v1::GetFlowStepsRequest* request,
+    v1::GetFlowStepsResponse* response) {
+  return Serve<GetFlowStepsReactor>(&get_flow_steps_coalescing_, context, request,
+                                    response);
 }
 
 }  // namespace gong::api

@@ -14,6 +14,7 @@
 #include "auth/caller_tokens.h"
 #include "base/clock.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
+#include "quota/get_flow_steps_coalescing.h"
 #include "quota/get_prospect_flows_coalescing.h"
 #include "quota/quota_steward.h"
 #include "quota/unassign_by_instance_ids_coalescing.h"
@@ -54,6 +55,13 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
       grpc::CallbackServerContext* context,
       const flows::v1::UnassignByCrmIdRequest* request,
       flows::v1::UnassignByCrmIdResponse* response) override;
+  grpc::ServerUnaryReactor* ListFlowFolders(
+      grpc::CallbackServerContext* context,
+      const flows::v1::ListFlowFoldersRequest* request,
+      flows::v1::ListFlowFoldersResponse* response) override;
+  grpc::ServerUnaryReactor* GetFlowSteps(
+      grpc::CallbackServerContext* context, const flows::v1::GetFlowStepsRequest* request,
+      flows::v1::GetFlowStepsResponse* response) override;
 
  private:
   // Each call makes its reactor and starts it (gong_call_reactor.h); the
@@ -64,6 +72,7 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
   const ServiceParts parts_;
   const quota::UnassignByInstanceIdsCoalescing unassign_by_instance_ids_coalescing_;
   const quota::GetProspectFlowsCoalescing get_prospect_flows_coalescing_;
+  const quota::GetFlowStepsCoalescing get_flow_steps_coalescing_;
 };
 
 }  // namespace gong::api

@@ -10,30 +10,12 @@
 #include "api/page_token.h"
 #include "api/proto_conversions.h"
 #include "api/request_validation.h"
-#include "api/upstream_text.h"
 
 namespace gong::api {
 
-using internal::BoundedText;
 using internal::DecodePageToken;
 using internal::EncodePageToken;
-using internal::kMaxGongRequestIdBytes;
 using internal::ToProto;
-
-namespace {
-
-// INTERNAL, which names the cause: Gong's answer was fine, but the facade
-// cannot hand on its cursor.
-grpc::Status CursorTooLongStatus(const absl::Status& why, absl::string_view request_id) {
-  ErrorDetails details;
-  details.reason = "GONG_CURSOR_TOO_LONG";
-  if (!request_id.empty()) {
-    details.metadata["gong_request_id"] = BoundedText(request_id, kMaxGongRequestIdBytes);
-  }
-  return MakeErrorStatus(grpc::StatusCode::INTERNAL, std::string(why.message()), details);
-}
-
-}  // namespace
 
 ListFlowsReactor::ListFlowsReactor(ServiceParts parts,
                                    grpc::CallbackServerContext* context,

@@ -1,6 +1,7 @@
 #include "api/page_token.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
@@ -20,7 +21,7 @@ constexpr int kTokenVersion = 1;
 // a token from one replica must read the same on any other. It guards
 // against mistakes, not forgers: a forged token can only misdirect the
 // forger's own listing.
-std::string FiltersFingerprint(const upstream::ListFlowsParams& query) {
+std::string Fingerprint(std::initializer_list<absl::string_view> filters) {
   uint64_t hash = 0xcbf29ce484222325ULL;
   auto mix = [&hash](absl::string_view text) {
     const std::string length = absl::StrCat(text.size(), ":");
@@ -31,58 +32,107 @@ std::string FiltersFingerprint(const upstream::ListFlowsParams& query) {
       }
     }
   };
-  mix(query.flow_owner_email);
-  mix(query.workspace_id);
-  mix(query.folder_id);
-  mix(query.most_recently_assigned ? "recent" : "all");
+  for (absl::string_view filter : filters) mix(filter);
   return absl::StrFormat("%016x", hash);
 }
 
-absl::Status NotOurs() {
-  return absl::InvalidArgumentError(
-      "is not a page token of ListFlows: pass next_page_token as it was returned");
+std::string FiltersFingerprint(const upstream::ListFlowsParams& query) {
+  return Fingerprint({query.flow_owner_email, query.workspace_id, query.folder_id,
+                      query.most_recently_assigned ? "recent" : "all"});
 }
 
-}  // namespace
+std::string FiltersFingerprint(const upstream::ListFlowFoldersParams& query) {
+  return Fingerprint({query.owner_email, query.workspace_id, query.parent_folder_id});
+}
 
-absl::StatusOr<std::string> EncodePageToken(const upstream::ListFlowsParams& query,
-                                            absl::string_view cursor) {
+// Which listing a token is of. ListFlows' tokens were issued before there
+// was another listing and carry no kind: they stay as they were, so that
+// the tokens callers hold still read. Every later listing's names its
+// kind, so no listing's token is read by another.
+struct Listing {
+  absl::string_view kind;    // "" for ListFlows
+  absl::string_view method;  // for messages
+  absl::string_view filters;
+};
+
+constexpr Listing kFlows{"", "ListFlows",
+                         "flow_owner_email, workspace_id, folder_id or "
+                         "most_recently_assigned"};
+constexpr Listing kFolders{"folders", "ListFlowFolders",
+                           "owner_email, workspace_id or parent_folder_id"};
+
+absl::Status NotOurs(const Listing& listing) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("is not a page token of ", listing.method,
+                   ": pass next_page_token as it was returned"));
+}
+
+absl::StatusOr<std::string> Encode(const Listing& listing, const std::string& fingerprint,
+                                   absl::string_view cursor) {
   if (cursor.empty()) return "";
   if (cursor.size() > kMaxCursorBytes) {
     return absl::OutOfRangeError(absl::StrCat(
         "Gong's cursor for the next page is ", cursor.size(), " bytes, over the ",
         kMaxCursorBytes, " bytes a page token carries: the listing cannot go on"));
   }
-  const nlohmann::json token = {
-      {"v", kTokenVersion}, {"f", FiltersFingerprint(query)}, {"c", std::string(cursor)}};
+  nlohmann::json token = {
+      {"v", kTokenVersion}, {"f", fingerprint}, {"c", std::string(cursor)}};
+  if (!listing.kind.empty()) token["k"] = std::string(listing.kind);
   return absl::WebSafeBase64Escape(
       token.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
-                                            const upstream::ListFlowsParams& query) {
-  if (token.size() > kMaxPageTokenBytes) return NotOurs();
+absl::StatusOr<std::string> Decode(const Listing& listing, const std::string& fingerprint,
+                                   absl::string_view token) {
+  if (token.size() > kMaxPageTokenBytes) return NotOurs(listing);
   std::string text;
-  if (!absl::WebSafeBase64Unescape(token, &text)) return NotOurs();
+  if (!absl::WebSafeBase64Unescape(token, &text)) return NotOurs(listing);
   const auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_object()) return NotOurs();
+  if (!parsed.is_object()) return NotOurs(listing);
   auto version = parsed.find("v");
-  auto fingerprint = parsed.find("f");
+  auto fingerprint_found = parsed.find("f");
   auto cursor = parsed.find("c");
-  if (version == parsed.end() || *version != kTokenVersion ||
-      fingerprint == parsed.end() || !fingerprint->is_string() ||
+  auto kind = parsed.find("k");
+  const bool kind_matches = listing.kind.empty()
+                                ? kind == parsed.end()
+                                : kind != parsed.end() && kind->is_string() &&
+                                      kind->get_ref<const std::string&>() == listing.kind;
+  if (version == parsed.end() || *version != kTokenVersion || !kind_matches ||
+      fingerprint_found == parsed.end() || !fingerprint_found->is_string() ||
       cursor == parsed.end() || !cursor->is_string() ||
       cursor->get_ref<const std::string&>().empty() ||
       cursor->get_ref<const std::string&>().size() > kMaxCursorBytes) {
-    return NotOurs();
+    return NotOurs(listing);
   }
-  if (fingerprint->get_ref<const std::string&>() != FiltersFingerprint(query)) {
+  if (fingerprint_found->get_ref<const std::string&>() != fingerprint) {
     return absl::InvalidArgumentError(
-        "was issued for other filters (flow_owner_email, workspace_id, folder_id or "
-        "most_recently_assigned differ): keep them as they were, or start again "
-        "without a page token");
+        absl::StrCat("was issued for other filters (", listing.filters,
+                     " differ): keep them as they were, or start again "
+                     "without a page token"));
   }
   return cursor->get<std::string>();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EncodePageToken(const upstream::ListFlowsParams& query,
+                                            absl::string_view cursor) {
+  return Encode(kFlows, FiltersFingerprint(query), cursor);
+}
+
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
+                                            const upstream::ListFlowsParams& query) {
+  return Decode(kFlows, FiltersFingerprint(query), token);
+}
+
+absl::StatusOr<std::string> EncodePageToken(const upstream::ListFlowFoldersParams& query,
+                                            absl::string_view cursor) {
+  return Encode(kFolders, FiltersFingerprint(query), cursor);
+}
+
+absl::StatusOr<std::string> DecodePageToken(
+    absl::string_view token, const upstream::ListFlowFoldersParams& query) {
+  return Decode(kFolders, FiltersFingerprint(query), token);
 }
 
 }  // namespace gong::api::internal

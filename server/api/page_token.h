@@ -1,16 +1,18 @@
-// ListFlows's page tokens. Gong pages a listing with a cursor that is only
-// meaningful for the filters it was issued under; sent with other filters
-// it would silently mix two listings. So the token a caller sees wraps
-// Gong's cursor with a fingerprint of those filters, and a token that comes
-// back with other filters (or that is not one of ours at all) is refused
-// before anything reaches Gong. Tokens are stable across replicas and
-// restarts: they hold no secret and no server state.
+// The listings' page tokens (ListFlows', ListFlowFolders'). Gong pages a listing with a
+// cursor that is only meaningful for the filters it was issued under; sent with other
+// filters it would silently mix two listings. So the token a caller sees wraps Gong's
+// cursor with a fingerprint of those filters, and a token that comes back with other
+// filters (or that is not one of ours at all) is refused before anything reaches Gong.
+// Tokens are stable across replicas and restarts: they hold no secret and no server
+// state. Each listing's tokens are its own: one listing refuses another's as not one of
+// ours.
 #pragma once
 
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "upstream/list_flow_folders_codec.h"
 #include "upstream/list_flows_codec.h"
 
 namespace gong::api::internal {
@@ -38,5 +40,12 @@ absl::StatusOr<std::string> EncodePageToken(const upstream::ListFlowsParams& que
 // filters.
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
                                             const upstream::ListFlowsParams& query);
+
+// The same for ListFlowFolders: its tokens bound to owner_email,
+// workspace_id and parent_folder_id.
+absl::StatusOr<std::string> EncodePageToken(const upstream::ListFlowFoldersParams& query,
+                                            absl::string_view cursor);
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
+                                            const upstream::ListFlowFoldersParams& query);
 
 }  // namespace gong::api::internal

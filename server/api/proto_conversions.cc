@@ -97,4 +97,56 @@ void ToProto(upstream::AssignmentFailure failure, v1::AssignmentFailure* out) {
   out->set_error_message(std::move(failure.error_message));
 }
 
+v1::FlowStepAction ToProto(upstream::FlowStepAction action) {
+  switch (action) {
+    case upstream::FlowStepAction::kSendEmail:
+      return v1::FLOW_STEP_ACTION_SEND_EMAIL;
+    case upstream::FlowStepAction::kAutoSendEmail:
+      return v1::FLOW_STEP_ACTION_AUTO_SEND_EMAIL;
+    case upstream::FlowStepAction::kCall:
+      return v1::FLOW_STEP_ACTION_CALL;
+    case upstream::FlowStepAction::kLinkedInConnect:
+      return v1::FLOW_STEP_ACTION_LINKEDIN_CONNECT;
+    case upstream::FlowStepAction::kLinkedInMessage:
+      return v1::FLOW_STEP_ACTION_LINKEDIN_MESSAGE;
+    case upstream::FlowStepAction::kCustom:
+      return v1::FLOW_STEP_ACTION_CUSTOM;
+    case upstream::FlowStepAction::kUnspecified:
+      break;
+  }
+  return v1::FLOW_STEP_ACTION_UNSPECIFIED;
+}
+
+void ToProto(upstream::FlowFolder folder, v1::FlowFolder* out) {
+  out->set_folder_id(std::move(folder.folder_id));
+  out->set_name(std::move(folder.name));
+  out->set_visibility(ToProto(folder.visibility));
+  out->set_parent_folder_id(std::move(folder.parent_folder_id));
+  out->set_parent_folder_name(std::move(folder.parent_folder_name));
+  if (folder.create_time.has_value()) {
+    ToTimestamp(*folder.create_time, out->mutable_create_time());
+  }
+}
+
+void ToProto(upstream::FlowWithSteps flow, v1::FlowWithSteps* out) {
+  out->set_flow_id(std::move(flow.flow_id));
+  out->set_name(std::move(flow.name));
+  out->set_folder_id(std::move(flow.folder_id));
+  out->set_visibility(ToProto(flow.visibility));
+  if (flow.create_time.has_value()) {
+    ToTimestamp(*flow.create_time, out->mutable_create_time());
+  }
+  out->set_exclusive(flow.exclusive);
+  out->set_description(std::move(flow.description));
+  for (upstream::FlowStep& step : flow.steps) {
+    v1::FlowStep* proto = out->add_steps();
+    proto->set_step_id(std::move(step.step_id));
+    proto->set_number(step.number);
+    proto->set_action(ToProto(step.action));
+    proto->set_subject(std::move(step.subject));
+    proto->set_body(std::move(step.body));
+    proto->set_is_reply(step.is_reply);
+  }
+}
+
 }  // namespace gong::api::internal

@@ -1,5 +1,7 @@
 #include "api/request_validation.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -65,6 +67,25 @@ void CheckRequiredId(absl::string_view id, absl::string_view field,
 void CheckOptionalId(absl::string_view id, absl::string_view field,
                      ViolationList* violations) {
   if (!id.empty()) Report(violations, std::string(field), CheckId(id));
+}
+
+// A decimal id that may be left empty: digits only, with a value that fits
+// Gong's int64 (a filter Gong would refuse, or read as another number, is
+// refused here instead).
+void CheckOptionalDecimalId(absl::string_view id, absl::string_view field,
+                            ViolationList* violations) {
+  if (id.empty()) return;
+  constexpr absl::string_view kMaxInt64 = "9223372036854775807";
+  const bool digits =
+      std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits) {
+    Report(violations, std::string(field),
+           "must be a decimal id (digits only, as Gong writes its ids)");
+  } else if (id.size() > kMaxInt64.size() ||
+             (id.size() == kMaxInt64.size() && id > kMaxInt64)) {
+    Report(violations, std::string(field),
+           absl::StrCat("must be at most ", kMaxInt64, " (Gong's ids are 64-bit)"));
+  }
 }
 
 void CheckRequiredEmail(absl::string_view email, absl::string_view field,
@@ -296,6 +317,26 @@ Validated<upstream::UnassignByCrmIdParams> ValidateUnassignByCrmId(
   if (one_flow) out.request.flow_id = request.flow_id();
   out.request.all_flows = request.all_flows();
   out.request.unassigned_by_user_email = request.unassigned_by_user_email();
+  return out;
+}
+
+Validated<upstream::ListFlowFoldersParams> ValidateListFlowFolders(
+    const flows::v1::ListFlowFoldersRequest& request) {
+  Validated<upstream::ListFlowFoldersParams> out;
+  CheckRequiredEmail(request.owner_email(), "owner_email", &out.violations);
+  CheckOptionalDecimalId(request.workspace_id(), "workspace_id", &out.violations);
+  CheckOptionalDecimalId(request.parent_folder_id(), "parent_folder_id", &out.violations);
+  out.request.owner_email = request.owner_email();
+  out.request.workspace_id = request.workspace_id();
+  out.request.parent_folder_id = request.parent_folder_id();
+  return out;
+}
+
+Validated<upstream::GetFlowStepsParams> ValidateGetFlowSteps(
+    const flows::v1::GetFlowStepsRequest& request) {
+  Validated<upstream::GetFlowStepsParams> out;
+  out.request.flow_ids = CheckDistinctIds(request.flow_ids(), "flow_ids", "flow id",
+                                          upstream::kMaxFlowIdsPerSteps, &out.violations);
   return out;
 }
 

@@ -13,7 +13,9 @@
 #include "api/violation_list.h"
 #include "gong/flows/v1/flow_service.pb.h"
 #include "upstream/assign_prospects_codec.h"
+#include "upstream/get_flow_steps_codec.h"
 #include "upstream/get_prospect_flows_codec.h"
+#include "upstream/list_flow_folders_codec.h"
 #include "upstream/list_flows_codec.h"
 #include "upstream/unassign_by_crm_id_codec.h"
 #include "upstream/unassign_by_instance_ids_codec.h"
@@ -71,5 +73,16 @@ Validated<upstream::AssignProspectsParams> ValidateAssignProspects(
 // mean a forgotten flow id, which Gong would read as "every flow".
 Validated<upstream::UnassignByCrmIdParams> ValidateUnassignByCrmId(
     const flows::v1::UnassignByCrmIdRequest& request);
+
+// The owner's email is required; the workspace and the parent folder, when
+// set, are decimal ids (Gong's parentId is an int64). The page token is not
+// read here: the query's cursor is left empty.
+Validated<upstream::ListFlowFoldersParams> ValidateListFlowFolders(
+    const flows::v1::ListFlowFoldersRequest& request);
+
+// 1..kMaxFlowIdsPerSteps distinct flow ids: a repeated id is refused, as
+// GetProspectFlows refuses one.
+Validated<upstream::GetFlowStepsParams> ValidateGetFlowSteps(
+    const flows::v1::GetFlowStepsRequest& request);
 
 }  // namespace gong::api

@@ -32,7 +32,10 @@ struct QuotaSteward::Batch {
   std::vector<std::unique_ptr<Call>> calls;  // arrival order
   std::unique_ptr<MergedRequest> merged;     // when its calls may merge
   bool in_flight = false;
-  bool split = false;          // a part of a batch Gong refused whole
+  bool split = false;  // a part of a batch Gong refused whole
+  // A caller left while its request was with Gong: the request held ids no
+  // caller left asked for, so a refusal of it may be none of theirs.
+  bool left_while_sent = false;
   uint64_t window_ticket = 0;  // its send in the window
   bool cold = false;           // sent with no recently used connection
   // Its place in the queue while it waits: first in line, or in the turns
@@ -128,6 +131,7 @@ struct QuotaSteward::Batch {
     facts.callers = calls.size();
     facts.attempts = attempts;
     facts.resent_for_credentials = resent_for_credentials;
+    facts.left_while_sent = left_while_sent;
     if (!calls.empty()) {
       facts.idempotency = idempotency();
       if (calls.front()->part != nullptr) facts.policy = &calls.front()->part->policy();
@@ -302,6 +306,7 @@ std::unique_ptr<QuotaSteward::Call> QuotaSteward::Detach(CallId id) {
     return std::move(emptied->calls.front());
   }
   std::unique_ptr<Call> call = batch->Remove(id);
+  if (batch->in_flight) batch->left_while_sent = true;
   if (!batch->in_flight) AddWaiting(*call, -1);
   return call;
 }
@@ -548,6 +553,7 @@ void QuotaSteward::Send(std::unique_ptr<Batch> batch, absl::Time now) {
   }
   const uint64_t batch_id = next_batch_id_++;
   batch->in_flight = true;
+  batch->left_while_sent = false;  // this request holds only the callers' ids
   outgoing_.emplace_back(batch_id, batch->Request());
   in_flight_[batch_id] = std::move(batch);
 }
@@ -712,6 +718,9 @@ void QuotaSteward::Split(std::unique_ptr<Batch> batch) {
   // In front of everyone, first half first: these callers have waited
   // their turn already; each part is a Gong request of its own in the window.
   for (int k = 1; k >= 0; --k) {
+    // One caller is left alone in its half (a batch of one splits when the
+    // others had left while it was sent): there is no other half.
+    if (halves[k].empty()) continue;
     auto part = std::make_unique<Batch>();
     part->merged = halves[k].front()->part->policy().Start();
     for (auto& call : halves[k]) {

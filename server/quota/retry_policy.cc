@@ -59,7 +59,9 @@ AnswerAction DecideOnAnswer(const upstream::GongOutcome& outcome, const BatchFac
       counted_attempts < max_attempts) {
     return AnswerAction::kRetry;
   }
-  if (batch.callers > 1 && batch.policy != nullptr && RefusedWithoutActing(*error) &&
+  const bool others_sent =
+      batch.callers > 1 || (batch.callers == 1 && batch.left_while_sent);
+  if (others_sent && batch.policy != nullptr && RefusedWithoutActing(*error) &&
       !batch.policy->RefusalHoldsForEveryPart(*error)) {
     return AnswerAction::kSplit;
   }

@@ -46,6 +46,9 @@ struct BatchFacts {
   // The coalescing policy of its callers' parts; null when they have none
   // (and then the batch holds one caller only).
   const CoalescingPolicy* policy = nullptr;
+  // Callers left while this request was with Gong: it held ids of theirs,
+  // so a refusal of it may be theirs alone, even with one caller left.
+  bool left_while_sent = false;
 };
 
 enum class AnswerAction {

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "upstream/flow_listing.h"
 #include "upstream/gong_json.h"
 #include "upstream/json_fields.h"
 
@@ -13,37 +14,6 @@ namespace {
 
 using internal::json::FieldReader;
 using internal::json::Json;
-
-// Gong's spelling of each kind, exactly as its API description lists them.
-FlowVisibility VisibilityFromText(absl::string_view text) {
-  if (text == "Company") return FlowVisibility::kCompany;
-  if (text == "Personal") return FlowVisibility::kPersonal;
-  if (text == "Shared") return FlowVisibility::kShared;
-  return FlowVisibility::kUnspecified;
-}
-
-absl::Status ReadRecords(const Json& body, ListFlowsResult* result) {
-  auto records = body.find("records");
-  // Without records there is no telling whether more pages follow.
-  if (records == body.end() || !records->is_object()) {
-    return absl::DataLossError("records is missing or not an object");
-  }
-  const FieldReader fields(*records, "records", &result->warnings);
-  result->total_records = fields.OptionalCount("totalRecords");
-  result->page_size = fields.OptionalCount("currentPageSize");
-  result->page_number = fields.OptionalCount("currentPageNumber");
-  // Gong leaves the cursor out on the last page. One of another type is
-  // refused, not read as "no more pages": that would end a listing early
-  // without a word.
-  if (const Json* cursor = fields.Find("cursor"); cursor != nullptr) {
-    if (!cursor->is_string()) {
-      return absl::DataLossError(absl::StrCat("records.cursor is not a string (",
-                                              internal::json::Excerpt(*cursor), ")"));
-    }
-    result->next_cursor = cursor->get<std::string>();
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<Flow> ReadFlow(const Json& value, size_t i,
                               std::vector<std::string>* warnings) {
@@ -60,7 +30,7 @@ absl::StatusOr<Flow> ReadFlow(const Json& value, size_t i,
   flow.name = fields.OptionalString("name");
   flow.folder_id = fields.OptionalId("folderId");
   flow.folder_name = fields.OptionalString("folderName");
-  flow.visibility = VisibilityFromText(fields.OptionalString("visibility"));
+  flow.visibility = internal::VisibilityFromGong(fields.OptionalString("visibility"));
   flow.create_time = fields.OptionalTime("creationDate");
   flow.exclusive = fields.OptionalBool("exclusive");
   return flow;
@@ -103,7 +73,15 @@ absl::StatusOr<ListFlowsResult> DecodeListFlowsResponse(absl::string_view body) 
 
   ListFlowsResult result;
   result.request_id = internal::json::ReadRequestId(parsed, &result.warnings);
-  if (absl::Status s = ReadRecords(parsed, &result); !s.ok()) return s;
+  internal::ListingRecords records;
+  if (absl::Status s = internal::ReadListingRecords(parsed, &records, &result.warnings);
+      !s.ok()) {
+    return s;
+  }
+  result.next_cursor = std::move(records.next_cursor);
+  result.total_records = records.total_records;
+  result.page_size = records.page_size;
+  result.page_number = records.page_number;
   // An answer without the list cannot be told from a truncated one, so it is
   // refused rather than read as an empty page.
   auto flows = parsed.find("flows");

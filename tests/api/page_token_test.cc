@@ -1,8 +1,9 @@
-// Unit tests for ListFlows's page tokens (server/api/page_token.h): a token
+// Unit tests for the listings' page tokens (server/api/page_token.h): a token
 // carries Gong's cursor back only under the filters it was issued for.
 #include "api/page_token.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -141,6 +142,66 @@ TEST(PageTokenTest, ATokenPastTheBoundIsRefused) {
       DecodePageToken(token + std::string(kMaxPageTokenBytes, 'A'), Filters());
   EXPECT_FALSE(decoded.ok());
   EXPECT_THAT(decoded.status().message(), HasSubstr("not a page token"));
+}
+
+// --- ListFlowFolders' tokens ------------------------------------------------
+
+upstream::ListFlowFoldersParams FolderFilters() {
+  upstream::ListFlowFoldersParams query;
+  query.owner_email = "ana@example.com";
+  query.workspace_id = "61";
+  query.parent_folder_id = "7000000000000000101";
+  return query;
+}
+
+TEST(FolderPageTokenTest, GivesBackTheCursorUnderTheSameFilters) {
+  const std::string token = EncodePageToken(FolderFilters(), "gong-cursor").value();
+  EXPECT_EQ(DecodePageToken(token, FolderFilters()).value(), "gong-cursor");
+  EXPECT_EQ(EncodePageToken(FolderFilters(), "").value(), "");
+}
+
+TEST(FolderPageTokenTest, EachFilterChangeIsRefused) {
+  const std::string token = EncodePageToken(FolderFilters(), "c").value();
+  for (auto change : std::vector<void (*)(upstream::ListFlowFoldersParams*)>{
+           [](upstream::ListFlowFoldersParams* q) { q->owner_email = "bo@example.com"; },
+           [](upstream::ListFlowFoldersParams* q) { q->workspace_id = ""; },
+           [](upstream::ListFlowFoldersParams* q) { q->parent_folder_id = "1"; }}) {
+    upstream::ListFlowFoldersParams other = FolderFilters();
+    change(&other);
+    const auto decoded = DecodePageToken(token, other);
+    ASSERT_FALSE(decoded.ok());
+    EXPECT_THAT(decoded.status().message(), HasSubstr("parent_folder_id"));
+  }
+}
+
+// Each listing's tokens are its own, even where the filters' texts would
+// fingerprint alike: ListFlows refuses a folders' token and the other way
+// round, as not one of theirs.
+TEST(FolderPageTokenTest, NeitherListingReadsTheOthersToken) {
+  upstream::ListFlowsParams flows;
+  flows.flow_owner_email = "ana@example.com";
+  upstream::ListFlowFoldersParams folders;
+  folders.owner_email = "ana@example.com";
+
+  const std::string flows_token = EncodePageToken(flows, "c").value();
+  const std::string folders_token = EncodePageToken(folders, "c").value();
+  const auto as_folders = DecodePageToken(flows_token, folders);
+  ASSERT_FALSE(as_folders.ok());
+  EXPECT_THAT(as_folders.status().message(),
+              HasSubstr("not a page token of ListFlowFolders"));
+  const auto as_flows = DecodePageToken(folders_token, flows);
+  ASSERT_FALSE(as_flows.ok());
+  EXPECT_THAT(as_flows.status().message(), HasSubstr("not a page token of ListFlows"));
+}
+
+TEST(FolderPageTokenTest, TheLongestCursorFitsTheBound) {
+  const std::string cursor(kMaxCursorBytes, '\x01');
+  const absl::StatusOr<std::string> token = EncodePageToken(FolderFilters(), cursor);
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_LE(token->size(), kMaxPageTokenBytes);
+  EXPECT_EQ(DecodePageToken(*token, FolderFilters()).value(), cursor);
+  EXPECT_FALSE(
+      EncodePageToken(FolderFilters(), std::string(kMaxCursorBytes + 1, 'c')).ok());
 }
 
 }  // namespace

@@ -121,5 +121,37 @@ TEST_F(QuotaStewardSplitTest,
   EXPECT_FALSE(callers[0]->done());
 }
 
+// Callers left while their merged request was with Gong: the request still
+// held their ids, so a refusal may be theirs alone. The one caller left is
+// asked for again alone rather than given a refusal that may not be its own.
+TEST_F(QuotaStewardSplitTest, TheOneCallerLeftInARefusedMergeIsAskedForAlone) {
+  std::vector<Caller*> callers = CoalescedCallers(2);
+  steward_->Cancel(callers[0]->id);  // "1" leaves while request 2 is with Gong
+  ASSERT_TRUE(callers[0]->done());
+  AnswerRefusing(2, "1");
+  EXPECT_FALSE(callers[1]->done());
+  clock_->Advance(absl::Milliseconds(1025));
+  ASSERT_EQ(gong_->size(), 3u);
+  EXPECT_THAT(gong_->unassign(3).flow_instance_ids, ElementsAre("2"));
+  AnswerAll(3);
+  ASSERT_TRUE(callers[1]->done());
+  EXPECT_THAT(callers[1]->result().unassigned_flow_instance_ids, ElementsAre("2"));
+}
+
+// Its own request alone, the one caller left gets Gong's answer to it,
+// whatever it is: no split without another's ids in it.
+TEST_F(QuotaStewardSplitTest, ARefusalOfTheLastCallersOwnRequestIsItsAnswer) {
+  std::vector<Caller*> callers = CoalescedCallers(2);
+  steward_->Cancel(callers[0]->id);
+  AnswerRefusing(2, "2");
+  clock_->Advance(absl::Milliseconds(1025));
+  ASSERT_EQ(gong_->size(), 3u);  // "2" alone
+  AnswerRefusing(3, "2");
+  ASSERT_TRUE(callers[1]->done());
+  EXPECT_EQ(callers[1]->error().http_status, 400);
+  clock_->Advance(absl::Seconds(5));
+  EXPECT_EQ(gong_->size(), 3u);
+}
+
 }  // namespace
 }  // namespace gong::quota

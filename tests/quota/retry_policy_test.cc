@@ -129,6 +129,12 @@ struct DecisionRow {
   AnswerAction action;
 };
 
+// `batch` after callers left it while it was with Gong.
+BatchFacts Left(BatchFacts batch) {
+  batch.left_while_sent = true;
+  return batch;
+}
+
 TEST(DecideOnAnswerTest, RetriesWhatMayBeRetriedSplitsRefusedMergesAndCompletesTheRest) {
   using Kind = upstream::GongError::Kind;
   constexpr auto kRead = upstream::Idempotency::kIdempotent;
@@ -176,6 +182,14 @@ TEST(DecideOnAnswerTest, RetriesWhatMayBeRetriedSplitsRefusedMergesAndCompletesT
        AnswerAction::kComplete},
       {"RefusalNobodyWaitsFor", Http(400), Batch(0, kWrite, 1, &kUnassign),
        AnswerAction::kComplete},
+      // One caller left, but others left while their ids were with Gong:
+      // the refusal may be theirs, so the one left is asked for alone.
+      {"RefusalOfOneCallerLeftInAMerge", Http(404), Left(Batch(1, kRead, 1, &kLookup)),
+       AnswerAction::kSplit},
+      {"RefusalEveryPartSharesOneCallerLeft", does_not_exist,
+       Left(Batch(1, kWrite, 1, &kUnassign)), AnswerAction::kComplete},
+      {"RefusalNobodyWaitsForAfterOthersLeft", Http(404),
+       Left(Batch(0, kRead, 1, &kLookup)), AnswerAction::kComplete},
       {"RefusalOfCallersWithoutParts", Http(409), Batch(2, kWrite, 1, nullptr),
        AnswerAction::kComplete},
       {"MergeFailedOtherwise", Http(500), Batch(2, kWrite, 1, &kUnassign),

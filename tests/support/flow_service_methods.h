@@ -57,6 +57,12 @@ inline std::map<std::string, std::string> ValidFlowServiceRequests() {
   unassign_crm.set_crm_prospect_id("00Q1");
   unassign_crm.set_flow_id("7");
   requests["UnassignByCrmId"] = unassign_crm.SerializeAsString();
+  v1::ListFlowFoldersRequest folders;
+  folders.set_owner_email("owner@example.com");
+  requests["ListFlowFolders"] = folders.SerializeAsString();
+  v1::GetFlowStepsRequest steps;
+  steps.add_flow_ids("7");
+  requests["GetFlowSteps"] = steps.SerializeAsString();
   return requests;
 }
 
