@@ -117,6 +117,15 @@ absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& command,
           return UsageError(command, absl::StrCat("--", name, " needs a value"));
         }
         break;
+      case FlagKind::kRepeated:
+        if (has_value) {
+          parsed.lists[name].push_back(value);
+        } else if (i + 1 < args.size() && !IsFlag(args[i + 1])) {
+          parsed.lists[name].push_back(args[++i]);
+        } else {
+          return UsageError(command, absl::StrCat("--", name, " needs a value"));
+        }
+        break;
       case FlagKind::kList:
         if (has_value) {
           parsed.lists[name].push_back(value);

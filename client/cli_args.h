@@ -30,6 +30,9 @@ enum class FlagKind {
   // Repeatable: --name=VALUE appends VALUE; a bare --name takes every
   // argument after it up to the next flag (`--crm-id A B C`).
   kList,
+  // Repeatable, one value each time: --name=VALUE or --name VALUE (never
+  // the arguments after it, which stay positionals: `--variable A=1 ID`).
+  kRepeated,
 };
 
 struct FlagSpec {

@@ -1,17 +1,20 @@
 #include "commands.h"
 
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "bulk_assign_command.h"
 #include "call_verdict.h"
 #include "gong/flows/v1/flow_service.grpc.pb.h"
 #include "idempotency_key.h"
 #include "many_id_calls.h"
 #include "many_id_command.h"
+#include "override_flags.h"
 #include "print_responses.h"
 
 namespace gong::cli {
@@ -118,27 +121,39 @@ int CallWriteAndPrint(const CallOptions& options,
 // (an email's shape, an id's length), so that there is one set of rules
 // and one way (INVALID_ARGUMENT with a BadRequest) to be told of a breach.
 
-int ListFlows(const ParsedArgs& args, const CallOptions& options) {
-  if (!args.Has("owner")) return ReportUsageError("flows list: give --owner=EMAIL");
-  const bool all_pages = args.GetBool("all-pages");
+// --max-pages of a listing: the default, or a usage error (`*exit` set).
+std::optional<int> MaxPages(const ParsedArgs& args, absl::string_view command,
+                            bool all_pages, int* exit) {
   int max_pages = kDefaultMaxPages;
-  if (args.Has("max-pages")) {
-    if (!all_pages)
-      return ReportUsageError("flows list: --max-pages goes with --all-pages");
-    if (!absl::SimpleAtoi(args.Get("max-pages"), &max_pages) || max_pages < 1) {
-      return ReportUsageError(
-          "flows list: --max-pages must be a whole number from 1, not '" +
-          args.Get("max-pages") + "'");
-    }
+  if (!args.Has("max-pages")) return max_pages;
+  if (!all_pages) {
+    *exit =
+        ReportUsageError(absl::StrCat(command, ": --max-pages goes with --all-pages"));
+    return std::nullopt;
   }
-  v1::ListFlowsRequest request;
-  request.set_flow_owner_email(args.Get("owner"));
-  request.set_workspace_id(args.Get("workspace"));
-  request.set_folder_id(args.Get("folder"));
-  request.set_most_recently_assigned(args.GetBool("recent"));
-  request.set_page_token(args.Get("page-token"));
+  if (!absl::SimpleAtoi(args.Get("max-pages"), &max_pages) || max_pages < 1) {
+    *exit = ReportUsageError(
+        absl::StrCat(command, ": --max-pages must be a whole number from 1, not '",
+                     args.Get("max-pages"), "'"));
+    return std::nullopt;
+  }
+  return max_pages;
+}
+
+// A paged listing (flows, folders) from `request`'s page on: one page, or
+// with --all-pages every page up to --max-pages, printed as one list.
+template <typename Request, typename Response, typename PrintPage, typename PrintPages>
+int ListPages(const ParsedArgs& args, const CallOptions& options,
+              absl::string_view command,
+              grpc::Status (FlowService::Stub::*method)(grpc::ClientContext*,
+                                                        const Request&, Response*),
+              Request request, PrintPage print_page, PrintPages print_pages) {
+  const bool all_pages = args.GetBool("all-pages");
+  int exit = 0;
+  const std::optional<int> max_pages = MaxPages(args, command, all_pages, &exit);
+  if (!max_pages.has_value()) return exit;
   FlowServiceCaller caller(options);
-  std::vector<v1::ListFlowsResponse> pages;
+  std::vector<Response> pages;
   // Each page costs a Gong call from the company's daily quota: a token
   // that comes back a second time would loop forever, so it stops the walk,
   // and so does --max-pages, for a Gong that hands out a new cursor on every
@@ -146,9 +161,8 @@ int ListFlows(const ParsedArgs& args, const CallOptions& options) {
   absl::flat_hash_set<std::string> tokens_seen;
   bool stopped_at_max = false;
   do {
-    v1::ListFlowsResponse page;
-    const grpc::Status status =
-        caller.Call(&FlowService::Stub::ListFlows, request, &page);
+    Response page;
+    const grpc::Status status = caller.Call(method, request, &page);
     if (!status.ok()) return ReportFailure(status);
     if (options.json) PrintJson(page);
     request.set_page_token(page.next_page_token());
@@ -162,23 +176,91 @@ int ListFlows(const ParsedArgs& args, const CallOptions& options) {
               std::to_string(pages.size()) + " pages"));
     }
     stopped_at_max =
-        !request.page_token().empty() && pages.size() >= static_cast<size_t>(max_pages);
+        !request.page_token().empty() && pages.size() >= static_cast<size_t>(*max_pages);
   } while (!request.page_token().empty() && !stopped_at_max);
   if (!options.json) {
     if (all_pages) {
-      PrintListFlowsPages(pages);
+      print_pages(pages);
     } else {
-      PrintListFlowsPage(pages.front());
+      print_page(pages.front());
     }
   }
   if (stopped_at_max) {
-    std::cerr << "gong-flows flows list: stopped after " << pages.size()
-              << " pages (--max-pages=" << max_pages
+    std::cerr << "gong-flows " << command << ": stopped after " << pages.size()
+              << " pages (--max-pages=" << *max_pages
               << ") with more to come; go on with --page-token=" << request.page_token()
               << ", or raise --max-pages\n";
     return kIncompleteExit;
   }
   return 0;
+}
+
+int ListFlows(const ParsedArgs& args, const CallOptions& options) {
+  if (!args.Has("owner")) return ReportUsageError("flows list: give --owner=EMAIL");
+  v1::ListFlowsRequest request;
+  request.set_flow_owner_email(args.Get("owner"));
+  request.set_workspace_id(args.Get("workspace"));
+  request.set_folder_id(args.Get("folder"));
+  request.set_most_recently_assigned(args.GetBool("recent"));
+  request.set_page_token(args.Get("page-token"));
+  return ListPages(args, options, "flows list", &FlowService::Stub::ListFlows,
+                   std::move(request), PrintListFlowsPage, PrintListFlowsPages);
+}
+
+int ListFlowFolders(const ParsedArgs& args, const CallOptions& options) {
+  if (!args.Has("owner")) return ReportUsageError("flows folders: give --owner=EMAIL");
+  v1::ListFlowFoldersRequest request;
+  request.set_owner_email(args.Get("owner"));
+  request.set_workspace_id(args.Get("workspace"));
+  request.set_parent_folder_id(args.Get("parent"));
+  request.set_page_token(args.Get("page-token"));
+  return ListPages(args, options, "flows folders", &FlowService::Stub::ListFlowFolders,
+                   std::move(request), PrintListFlowFoldersPage,
+                   PrintListFlowFoldersPages);
+}
+
+// One call of 1 to 20 flow ids: the facade says what is wrong with more
+// (its BadRequest names the field), as for every other count.
+int GetFlowSteps(const ParsedArgs& args, const CallOptions& options) {
+  const std::string stdin_text = ReadStdinIfNamed(args.positionals);
+  std::istringstream in(stdin_text);
+  const std::vector<std::string> ids = ExpandStdin(args.positionals, in);
+  if (ids.empty()) return ReportUsageError("flows steps: give at least one flow id");
+  v1::GetFlowStepsRequest request;
+  for (const std::string& id : ids) request.add_flow_ids(id);
+  return CallAndPrint(
+      options, &FlowService::Stub::GetFlowSteps, request,
+      [](const v1::GetFlowStepsResponse& response) { PrintGetFlowSteps(response); });
+}
+
+// assign's override flags as the request's overrides; a usage error
+// (`*exit` set) for a value the flags cannot take.
+std::optional<OverrideFlags> ReadOverrideFlags(const ParsedArgs& args, int* exit) {
+  absl::StatusOr<OverrideFlags> flags =
+      ParseOverrideFlags(args.List("step-subject"), args.List("step-body"),
+                         args.List("variable"), args.GetBool("cool-off-override"));
+  if (!flags.ok()) {
+    *exit = ReportUsageError(absl::StrCat("assign: ", flags.status().message()));
+    return std::nullopt;
+  }
+  return *std::move(flags);
+}
+
+v1::AssignOverrides OverridesProto(const OverrideFlags& flags) {
+  v1::AssignOverrides overrides;
+  for (const StepTexts& step : flags.steps) {
+    v1::StepOverride* added = overrides.add_steps();
+    added->set_number(step.number);
+    added->set_subject(step.subject);
+    added->set_body(step.body);
+  }
+  for (const auto& [name, value] : flags.variables) {
+    v1::VariableOverride* added = overrides.add_flow_instance_variables();
+    added->set_name(name);
+    added->set_value(value);
+  }
+  overrides.set_cool_off_override(flags.cool_off_override);
+  return overrides;
 }
 
 int GetProspectFlows(const ParsedArgs& args, const CallOptions& options) {
@@ -216,10 +298,32 @@ int AssignProspects(const ParsedArgs& args, const CallOptions& options) {
   if (!args.Has("flow") || !args.Has("owner")) {
     return ReportUsageError("assign: give --flow=ID and --owner=EMAIL");
   }
+  int exit = 0;
+  const std::optional<OverrideFlags> overrides = ReadOverrideFlags(args, &exit);
+  if (!overrides.has_value()) return exit;
+  if (args.GetBool("bulk")) {
+    // A bulk job takes no overrides nor a description: Gong's job has no
+    // field for them, and dropping them silently would assign otherwise
+    // than asked.
+    if (!overrides->empty() || args.Has("description")) {
+      return ReportUsageError(
+          "assign --bulk: Gong's bulk assignment takes no --description, "
+          "--step-subject, --step-body, --variable or --cool-off-override");
+    }
+    return RunBulkAssign(args, options);
+  }
   const std::string stdin_text = ReadStdinIfNamed(args.positionals);
   const std::string flow = args.Get("flow");
   const std::string owner = args.Get("owner");
   const std::string description = args.Get("description");
+  const v1::AssignOverrides overrides_proto = OverridesProto(*overrides);
+  // The overrides are part of what a key stands for; none leaves the keys
+  // as they were before overrides had flags.
+  std::vector<std::string> params = {flow, owner, description};
+  if (const std::string fingerprint = OverrideFingerprint(*overrides);
+      !fingerprint.empty()) {
+    params.push_back(fingerprint);
+  }
   if (std::optional<int> status =
           MaybeRunManyIds(args, options, args.positionals, stdin_text,
                           {"assign",
@@ -227,22 +331,22 @@ int AssignProspects(const ParsedArgs& args, const CallOptions& options) {
                            kAssignChunk,
                            /*still_assigned_refused=*/false,
                            [&](const CallOptions& o, const std::string& run_id) {
-                             return AssignCalls(o, run_id, flow, owner, description);
+                             return AssignCalls(o, run_id, flow, owner, description,
+                                                overrides_proto, params);
                            }})) {
     return *status;
   }
   std::istringstream in(stdin_text);
   const std::vector<std::string> ids = ExpandStdin(args.positionals, in);
   if (ids.empty()) return ReportUsageError("assign: give at least one CRM prospect id");
-  int exit = 0;
-  const std::string key =
-      SingleCallKey(args, "assign", {flow, owner, description}, ids, &exit);
+  const std::string key = SingleCallKey(args, "assign", params, ids, &exit);
   if (key.empty()) return exit;
   v1::AssignProspectsRequest request;
   for (const std::string& id : ids) request.add_crm_prospect_ids(id);
   request.set_flow_id(args.Get("flow"));
   request.set_flow_instance_owner_email(args.Get("owner"));
   request.set_flow_instance_description(args.Get("description"));
+  if (!overrides->empty()) *request.mutable_overrides() = overrides_proto;
   return CallWriteAndPrint(options, &FlowService::Stub::AssignProspects, request, key,
                            [&request](const v1::AssignProspectsResponse& response) {
                              PrintAssignProspects(request.flow_id(), response);
@@ -346,6 +450,10 @@ const std::vector<Command>& Commands() {
       "a single call's idempotency key (1 to 255 printable ASCII "
       "characters; default a new one): the same command with the "
       "same key is settled or replayed by the facade, never done twice"};
+  const FlagSpec max_pages = {
+      "max-pages", K::kString, "N",
+      "with --all-pages, stop after N pages (default 100), exit 65 and say how "
+      "to go on if Gong has more"};
   // Many-id mode's flags, in the usage lines.
   const std::string many = " [--from=FILE [--column=NAME]] [--results=FILE [--resume]]";
   static const auto* commands = new std::vector<Command>{
@@ -358,10 +466,24 @@ const std::vector<Command>& Commands() {
          {"recent", K::kBool, "", "only the flows the owner most recently assigned to"},
          {"page-token", K::kString, "TOKEN", "the page a previous listing said is next"},
          {"all-pages", K::kBool, "", "follow the pages to the last, each flow once"},
-         {"max-pages", K::kString, "N",
-          "with --all-pages, stop after N pages (default 100), exit 65 and say how "
-          "to go on if Gong has more"}}},
+         max_pages}},
        ListFlows},
+      {{{"flows", "folders"},
+        "--owner=EMAIL [--workspace=ID] [--parent=ID] [--page-token=TOKEN] "
+        "[--all-pages [--max-pages=N]]",
+        {{"owner", K::kString, "EMAIL",
+          "the Gong user whose folders are listed (with the company's)"},
+         {"workspace", K::kString, "ID", "only the folders of this workspace"},
+         {"parent", K::kString, "ID", "only this folder and the folders in it"},
+         {"page-token", K::kString, "TOKEN", "the page a previous listing said is next"},
+         {"all-pages", K::kBool, "", "follow the pages to the last, each folder once"},
+         max_pages}},
+       ListFlowFolders},
+      {{{"flows", "steps"},
+        "FLOW_ID...",
+        {},
+        /*takes_positionals=*/true},
+       GetFlowSteps},
       {{{"prospects", "get"},
         "(--crm-id ID... | --instance-id ID...)" + many,
         WithManyIdFlags(
@@ -372,14 +494,30 @@ const std::vector<Command>& Commands() {
               "flow instance ids, finished ones too: --instance-id A B, or repeated"}})},
        GetProspectFlows},
       {{{"assign"},
-        "--flow=ID --owner=EMAIL [--description=TEXT] [--idempotency-key=KEY] "
-        "CRM_ID..." +
-            many,
+        "--flow=ID --owner=EMAIL [--description=TEXT] [--step-subject=N=TEXT]... "
+        "[--step-body=N=TEXT]... [--variable=NAME=VALUE]... [--cool-off-override] "
+        "[--idempotency-key=KEY] CRM_ID..." +
+            many +
+            "\n  gong-flows assign --bulk --flow=ID --owner=EMAIL --from=FILE.csv "
+            "[--results=FILE [--resume]] [--parallel=N]",
         WithManyIdFlags(
             {{"flow", K::kString, "ID", "the flow to put the prospects in"},
              {"owner", K::kString, "EMAIL",
               "the Gong user who will own the new instances"},
              {"description", K::kString, "TEXT", "shown in Gong with the new instances"},
+             {"step-subject", K::kRepeated, "N=TEXT",
+              "step N's email subject for these prospects (N as `flows steps` "
+              "numbers them); repeatable"},
+             {"step-body", K::kRepeated, "N=TEXT",
+              "step N's email body for these prospects; repeatable"},
+             {"variable", K::kRepeated, "NAME=VALUE",
+              "a value of the flow's variable NAME; repeatable"},
+             {"cool-off-override", K::kBool, "",
+              "assign even prospects in a flow's cool-off period"},
+             {"bulk", K::kBool, "",
+              "Gong's bulk assignment jobs of 50 from a --from CSV of prospects "
+              "(columns named as the prospect's fields: crm_id, first_name, ...), "
+              "watched to their end"},
              key}),
         /*takes_positionals=*/true},
        AssignProspects},

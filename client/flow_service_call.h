@@ -49,6 +49,15 @@ class FlowServiceCaller {
     return ((*stub_).*method)(context, request, response);
   }
 
+  // WatchBulkAssignment's stream in `context`, whose deadline the caller
+  // sets: a stream lasts as long as its job, not one call's --timeout.
+  std::unique_ptr<grpc::ClientReader<gong::flows::v1::WatchBulkAssignmentResponse>>
+  WatchIn(grpc::ClientContext* context,
+          const gong::flows::v1::WatchBulkAssignmentRequest& request) {
+    if (!priority_.empty()) context->AddMetadata("x-gong-flows-priority", priority_);
+    return stub_->WatchBulkAssignment(context, request);
+  }
+
  private:
   absl::Duration timeout_;
   std::string priority_;

@@ -2,8 +2,15 @@
 //
 //   gong-flows flows list --owner=EMAIL [--workspace=ID] [--folder=ID] [--recent]
 //                         [--page-token=TOKEN] [--all-pages]
+//   gong-flows flows folders --owner=EMAIL [--workspace=ID] [--parent=ID]
+//                            [--page-token=TOKEN] [--all-pages]
+//   gong-flows flows steps FLOW_ID...
 //   gong-flows prospects get (--crm-id ID... | --instance-id ID...)
-//   gong-flows assign --flow=ID --owner=EMAIL [--description=TEXT] CRM_ID...
+//   gong-flows assign --flow=ID --owner=EMAIL [--description=TEXT]
+//                     [--step-subject=N=TEXT]... [--step-body=N=TEXT]...
+//                     [--variable=NAME=VALUE]... [--cool-off-override] CRM_ID...
+//   gong-flows assign --bulk --flow=ID --owner=EMAIL --from=FILE.csv
+//                     [--results=FILE [--resume]]
 //   gong-flows unassign [--by=EMAIL] ID...
 //   gong-flows unassign-crm (--crm-id=ID | CRM_ID...) (--flow=ID | --all-flows)
 //                           [--by=EMAIL]

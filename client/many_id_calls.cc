@@ -157,16 +157,19 @@ class Lookup : public FacadeCalls {
 class Assign : public FacadeCalls {
  public:
   Assign(const CallOptions& options, std::string run_id, std::string flow_id,
-         std::string owner, std::string description)
+         std::string owner, std::string description, v1::AssignOverrides overrides,
+         std::vector<std::string> key_params)
       : FacadeCalls(options, std::move(run_id)),
         flow_id_(std::move(flow_id)),
         owner_(std::move(owner)),
-        description_(std::move(description)) {}
+        description_(std::move(description)),
+        overrides_(std::move(overrides)),
+        key_params_(std::move(key_params)) {}
   size_t ChunkSize() const override { return kAssignChunk; }
   bool IsWrite() const override { return true; }
 
   std::string KeyFor(const std::vector<std::string>& ids) const override {
-    return RunKey("assign", {flow_id_, owner_, description_}, ids);
+    return RunKey("assign", key_params_, ids);
   }
 
   grpc::Status Send(const std::vector<std::string>& ids, const std::string& key,
@@ -176,6 +179,7 @@ class Assign : public FacadeCalls {
     request.set_flow_id(flow_id_);
     request.set_flow_instance_owner_email(owner_);
     request.set_flow_instance_description(description_);
+    if (overrides_.ByteSizeLong() > 0) *request.mutable_overrides() = overrides_;
     v1::AssignProspectsResponse response;
     grpc::Status status =
         Call(&FlowService::Stub::AssignProspects, request, &response, key);
@@ -189,6 +193,8 @@ class Assign : public FacadeCalls {
   const std::string flow_id_;
   const std::string owner_;
   const std::string description_;
+  const v1::AssignOverrides overrides_;
+  const std::vector<std::string> key_params_;
 };
 
 class UnassignCrm : public FacadeCalls {
@@ -248,12 +254,12 @@ std::unique_ptr<IdCalls> LookupCalls(const CallOptions& options, bool by_crm) {
   return std::make_unique<Lookup>(options, by_crm);
 }
 
-std::unique_ptr<IdCalls> AssignCalls(const CallOptions& options,
-                                     const std::string& run_id,
-                                     const std::string& flow_id,
-                                     const std::string& owner_email,
-                                     const std::string& description) {
-  return std::make_unique<Assign>(options, run_id, flow_id, owner_email, description);
+std::unique_ptr<IdCalls> AssignCalls(
+    const CallOptions& options, const std::string& run_id, const std::string& flow_id,
+    const std::string& owner_email, const std::string& description,
+    const v1::AssignOverrides& overrides, std::vector<std::string> key_params) {
+  return std::make_unique<Assign>(options, run_id, flow_id, owner_email, description,
+                                  overrides, std::move(key_params));
 }
 
 std::unique_ptr<IdCalls> UnassignCrmCalls(const CallOptions& options,

@@ -35,12 +35,17 @@ std::unique_ptr<IdCalls> LookupCalls(const CallOptions& options, bool by_crm);
 gong::flows::v1::GetProspectFlowsRequest ProspectFlowsRequest(
     const std::vector<std::string>& ids, bool by_crm);
 
-// assign: AssignProspects; in doubt, sent again with its key, then unknown.
+// assign: AssignProspects with `overrides` (none when it is empty); in
+// doubt, sent again with its key, then unknown. `key_params` are the fixed
+// parameters the keys are derived from (the flow, owner, description and
+// the overrides' fingerprint).
 std::unique_ptr<IdCalls> AssignCalls(const CallOptions& options,
                                      const std::string& run_id,
                                      const std::string& flow_id,
                                      const std::string& owner_email,
-                                     const std::string& description);
+                                     const std::string& description,
+                                     const gong::flows::v1::AssignOverrides& overrides,
+                                     std::vector<std::string> key_params);
 
 // unassign-crm: UnassignByCrmId, one prospect a call, from `flow_id`
 // (every flow when empty); in doubt, sent again with its key, then looked

@@ -92,7 +92,107 @@ std::string Count(int n, absl::string_view noun) {
   return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
 }
 
+std::string Rfc3339(const google::protobuf::Timestamp& stamp) {
+  const absl::Time time =
+      absl::FromUnixSeconds(stamp.seconds()) + absl::Nanoseconds(stamp.nanos());
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", time, absl::UTCTimeZone());
+}
+
+std::vector<std::string> FolderRow(const gong::flows::v1::FlowFolder& folder) {
+  const std::string parent = folder.parent_folder_id().empty()
+                                 ? "-"
+                                 : absl::StrCat("in ",
+                                                folder.parent_folder_name().empty()
+                                                    ? ""
+                                                    : folder.parent_folder_name() + " ",
+                                                "(", folder.parent_folder_id(), ")");
+  return {folder.folder_id(), folder.name(),
+          EnumWord(gong::flows::v1::FlowVisibility_Name(folder.visibility()),
+                   folder.visibility(), "FLOW_VISIBILITY_"),
+          parent};
+}
+
+// A subject on one line of a table: Gong's text may hold line breaks.
+std::string OneLineText(absl::string_view text) {
+  if (text.empty()) return "-";
+  std::string line;
+  for (const char c : text) {
+    line.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+  }
+  return line;
+}
+
 }  // namespace
+
+void PrintListFlowFoldersPage(const gong::flows::v1::ListFlowFoldersResponse& page) {
+  std::cout << "Gong request " << page.request_id() << ": "
+            << Count(page.folders_size(), "folder") << " (of " << page.total_size()
+            << ")\n";
+  Table table;
+  for (const auto& folder : page.folders()) table.Add(FolderRow(folder));
+  table.Print();
+  if (!page.next_page_token().empty()) {
+    std::cout << "next page: --page-token=" << page.next_page_token() << "\n";
+  }
+}
+
+void PrintListFlowFoldersPages(
+    const std::vector<gong::flows::v1::ListFlowFoldersResponse>& pages) {
+  std::vector<std::string> request_ids;
+  absl::flat_hash_set<std::string> seen;
+  Table table;
+  for (const auto& page : pages) {
+    request_ids.push_back(page.request_id());
+    for (const auto& folder : page.folders()) {
+      if (seen.insert(folder.folder_id()).second) table.Add(FolderRow(folder));
+    }
+  }
+  const int total = pages.empty() ? 0 : pages.back().total_size();
+  std::cout << (request_ids.size() == 1 ? "Gong request " : "Gong requests ")
+            << absl::StrJoin(request_ids, ", ") << ": " << Count(seen.size(), "folder")
+            << " (of " << total << ") in " << Count(pages.size(), "page") << "\n";
+  table.Print();
+}
+
+void PrintGetFlowSteps(const gong::flows::v1::GetFlowStepsResponse& response) {
+  std::cout << "Gong request " << response.request_id() << ": "
+            << Count(response.flows_size(), "flow") << "\n";
+  for (const auto& flow : response.flows()) {
+    std::cout << "  flow " << flow.flow_id() << "  " << flow.name() << "  "
+              << Count(flow.steps_size(), "step")
+              << (flow.exclusive() ? "  exclusive" : "")
+              << (flow.has_create_time() ? "  created " + Rfc3339(flow.create_time())
+                                         : "")
+              << "\n";
+    Table table;
+    for (const auto& step : flow.steps()) {
+      table.Add({absl::StrCat("  step ", step.number()),
+                 EnumWord(gong::flows::v1::FlowStepAction_Name(step.action()),
+                          step.action(), "FLOW_STEP_ACTION_"),
+                 step.is_reply() ? "reply" : "-", OneLineText(step.subject())});
+    }
+    table.Print();
+  }
+}
+
+void PrintBulkAssignment(const gong::flows::v1::BulkAssignment& job) {
+  std::cout << "Gong request " << job.request_id() << ": bulk assignment "
+            << job.bulk_assignment_id() << " "
+            << EnumWord(gong::flows::v1::BulkAssignmentState_Name(job.state()),
+                        job.state(), "BULK_ASSIGNMENT_STATE_")
+            << ": assigned " << job.succeeded_count() << ", failed " << job.failed_count()
+            << " of " << Count(job.total_count(), "prospect") << "\n";
+  Table table;
+  for (const auto& result : job.results()) {
+    table.Add({EnumWord(gong::flows::v1::BulkProspectStatus_Name(result.status()),
+                        result.status(), "BULK_PROSPECT_STATUS_"),
+               result.crm_id().empty() ? "-" : result.crm_id(),
+               result.flow_instance_id().empty() ? "-" : result.flow_instance_id(),
+               result.error_code().empty() ? "" : result.error_code(),
+               OneLineText(result.error_message()).substr(0, 200)});
+  }
+  table.Print();
+}
 
 void PrintListFlowsPage(const gong::flows::v1::ListFlowsResponse& page) {
   std::cout << "Gong request " << page.request_id() << ": "

@@ -111,7 +111,7 @@ ProgressLine::ProgressLine(int fd, bool terminal, absl::Duration terminal_interv
 
 std::string ProgressLine::Format(const Progress& progress, absl::Time now) const {
   std::vector<std::string> parts;
-  parts.push_back(absl::StrCat(progress.done, "/", progress.total, " ids"));
+  parts.push_back(absl::StrCat(progress.done, "/", progress.total, " ", progress.unit));
   for (const auto& [name, count] : OrderedOutcomes(progress.outcomes)) {
     parts.push_back(absl::StrCat(name, " ", count));
   }
@@ -120,7 +120,7 @@ std::string ProgressLine::Format(const Progress& progress, absl::Time now) const
     const size_t done_here =
         progress.done > done_at_start_ ? progress.done - done_at_start_ : 0;
     const double rate = static_cast<double>(done_here) / absl::ToDoubleSeconds(elapsed);
-    parts.push_back(absl::StrCat(FormatRate(rate), " ids/s"));
+    parts.push_back(absl::StrCat(FormatRate(rate), " ", progress.unit, "/s"));
     if (rate > 0 && progress.done < progress.total) {
       const double left =
           std::ceil(static_cast<double>(progress.total - progress.done) / rate);

@@ -13,9 +13,10 @@
 namespace gong::cli {
 
 struct Progress {
-  size_t done = 0;   // ids with a final outcome
-  size_t total = 0;  // ids this run works through
+  size_t done = 0;                         // ids with a final outcome
+  size_t total = 0;                        // ids this run works through
   std::map<std::string, size_t> outcomes;  // outcome name -> ids
+  std::string unit = "ids";                // what is counted ("prospects")
 };
 
 class ProgressLine {

@@ -318,6 +318,7 @@ function printUnassignResponse(response) {
 }
 
 module.exports = {
+  grpc,
   USAGE_EXIT,
   CONNECTION_USAGE,
   parseCommandLine,

@@ -242,7 +242,7 @@ check "server validation: --owner=not-an-email exits 3 with its BadRequest" 3 \
 check "server validation: an empty --flow exits 3" 3 '^  bad_request: flow_id: ' \
   "${g[@]}" unassign-crm "$t" --crm-id=003DEMO000000004 --flow=
 check "--help lists every command's flags" 1 '--all-pages' "${g[@]}" --help
-expect "--help lists the commands" 5 '^  gong-flows (flows list|prospects get|assign|unassign|unassign-crm) '
+expect "--help lists the commands" 8 '^  gong-flows (flows list|flows folders|flows steps|prospects get|assign|unassign|unassign-crm) '
 check "a command's --help lists its flags" 1 '^  --crm-id \(ID\) ' \
   "${g[@]}" prospects get --help
 

@@ -221,6 +221,50 @@ run_lookup_cases() {
 run_lookup_cases python "${py_lookup[@]}"
 run_lookup_cases node "${node_lookup[@]}"
 
+# The bulk-assignment examples: a job started with its key and its watch
+# stream read to the end; the same key again starts no second job (the
+# sandbox's submissions counted); a usage error. The facade polls Gong for
+# the watch every --bulk_poll_interval: short here when the server has it.
+bulk_flags=()
+if "$bin/gong-flows-server" --helpfull 2>&1 | grep -q -- '--bulk_poll_interval'; then
+  bulk_flags=(--bulk_poll_interval=200ms)
+fi
+run_bulk_cases() {
+  local lang=$1; shift
+  local client key=clients-test-bulk-$lang-$RANDOM$RANDOM
+  server_flags=("${bulk_flags[@]}")
+  start "bulk-$lang"
+  server_flags=()
+  client=("$@" --target "$target" --flow 7100000000000000002 --owner ana@example.com)
+  check "$lang bulk: started with its key and watched to COMPLETED, exit 0" 0 \
+    "^Gong request [^ ]+: bulk assignment [^ ]+ (pending|in_progress|completed): 
+^Gong request [^ ]+: bulk assignment [^ ]+ completed: 2 of 2 done, 2 assigned, 0 failed$
+^  assigned +003DEMO000000007  crm_id=003DEMO000000007  flow_instance_id=[^-]
+^  assigned +Noor Haddad  crm_id=[^-]+  flow_instance_id=[^-]" \
+    "${client[@]}" --idempotency-key "$key" --crm-id 003DEMO000000007 \
+    --person Noor,Haddad,noor@example.org,Cedar
+  local first_job
+  first_job=$(sed -nE 's/^Gong request [^ ]+: bulk assignment ([^ ]+) .*/\1/p' "$tmp/out" | head -n1)
+  check "$lang bulk: the same key again is the same job, not a second" 0 \
+    "bulk assignment $first_job completed" \
+    "${client[@]}" --idempotency-key "$key" --crm-id 003DEMO000000007 \
+    --person Noor,Haddad,noor@example.org,Cedar
+  local posts
+  posts=$(grep -cE '^POST /v2/flows/prospects/bulk-assignments ' "$tmp/bulk-$lang-sandbox.out" || true)
+  if [[ $posts -eq 1 ]]; then
+    echo "ok   $lang bulk: one Gong submission for the two starts"; passed=$((passed + 1))
+  else
+    echo "FAIL $lang bulk: $posts Gong submissions for one key"; failed=$((failed + 1))
+  fi
+  check "$lang bulk: no prospect is a usage error, exit 64" 64 "give 1 to 50 prospects" \
+    "${client[@]}"
+  check "$lang bulk: a person without a last name is a usage error, exit 64" 64 \
+    "--person takes" "${client[@]}" --person Noor
+  stop
+}
+run_bulk_cases python "$python" "$root/client/python/bulk_assign.py" --stubs "$stubs"
+run_bulk_cases node node "$root/client/node/bulk_assign.js"
+
 # The priority each example sends in its calls' metadata
 # (x-gong-flows-priority), seen by a stand-in FlowService that answers with
 # what it received (priority_echo_server.py), as the facade does not echo
