@@ -126,6 +126,9 @@ struct BulkAssignmentWatches::Core : std::enable_shared_from_this<Core> {
   absl::flat_hash_map<WatchId, std::shared_ptr<Poller>> poller_of ABSL_GUARDED_BY(mu);
   WatchId next_watch ABSL_GUARDED_BY(mu) = 1;
   bool closed ABSL_GUARDED_BY(mu) = false;
+  // What a watch added once closed ends with.
+  grpc::Status closed_why ABSL_GUARDED_BY(mu) =
+      grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
 };
 
 void BulkAssignmentWatches::Core::StartPoll(const std::shared_ptr<Poller>& poller) {
@@ -269,6 +272,24 @@ BulkAssignmentWatches::~BulkAssignmentWatches() {
   for (quota::QuotaSteward::CallId id : in_flight) core_->steward->Cancel(id);
 }
 
+void BulkAssignmentWatches::Close(const grpc::Status& why) {
+  std::vector<quota::QuotaSteward::CallId> in_flight;
+  {
+    absl::MutexLock lock(&core_->mu);
+    if (core_->closed) return;
+    core_->closed = true;
+    core_->closed_why = why;
+    std::vector<std::shared_ptr<Core::Poller>> pollers;
+    pollers.reserve(core_->pollers.size());
+    for (const auto& [id, poller] : core_->pollers) pollers.push_back(poller);
+    for (const std::shared_ptr<Core::Poller>& poller : pollers) {
+      if (poller->in_flight.has_value()) in_flight.push_back(*poller->in_flight);
+      core_->EndLocked(poller, why);
+    }
+  }
+  for (quota::QuotaSteward::CallId id : in_flight) core_->steward->Cancel(id);
+}
+
 BulkAssignmentWatches::WatchId BulkAssignmentWatches::Add(const std::string& id,
                                                           BulkAssignmentWatcher* watcher,
                                                           upstream::CallTag tag,
@@ -279,8 +300,7 @@ BulkAssignmentWatches::WatchId BulkAssignmentWatches::Add(const std::string& id,
     absl::MutexLock lock(&core_->mu);
     watch_id = core_->next_watch++;
     if (core_->closed) {
-      watcher->OnEnd(
-          grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
+      watcher->OnEnd(core_->closed_why);
       return watch_id;
     }
     std::shared_ptr<Core::Poller>& poller = core_->pollers[id];

@@ -62,7 +62,8 @@ class BulkAssignmentWatches {
   BulkAssignmentWatches(quota::QuotaSteward* steward, base::Clock* clock,
                         CallObserver* observer, absl::Duration interval,
                         absl::Duration poll_timeout);
-  // Cancels every poll in flight; ends no watcher (the server stops first).
+  // Cancels every poll in flight; ends no watcher (the server stops first,
+  // after Close).
   ~BulkAssignmentWatches();
   BulkAssignmentWatches(const BulkAssignmentWatches&) = delete;
   BulkAssignmentWatches& operator=(const BulkAssignmentWatches&) = delete;
@@ -76,6 +77,12 @@ class BulkAssignmentWatches {
   // Takes the watcher out (no-op when it is out already: ended, or
   // removed). Once it returns, the watcher is never called again.
   void Remove(WatchId watch);
+
+  // Ends every watch with `why`, stops every poll, and ends each watch
+  // added later at once with `why`: a server shutting down closes its
+  // streams now, which would otherwise hold it up for its whole grace, and
+  // their callers watch again on another replica.
+  void Close(const grpc::Status& why);
 
   // For tests and metrics: jobs polled, and watchers.
   size_t jobs() const;

@@ -66,6 +66,12 @@ grpc::ServerUnaryReactor* FlowServiceImpl::UnassignByCrmId(
   return Serve<UnassignByCrmIdReactor>(context, request, response);
 }
 
+void FlowServiceImpl::EndWatches() {
+  bulk_assignment_watches_.Close(
+      grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                   "the facade is shutting down: watch the bulk assignment again"));
+}
+
 grpc::ServerUnaryReactor* FlowServiceImpl::StartBulkAssignment(
     grpc::CallbackServerContext* context, const v1::StartBulkAssignmentRequest* request,
     v1::StartBulkAssignmentResponse* response) {

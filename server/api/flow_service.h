@@ -40,6 +40,11 @@ class FlowServiceImpl final : public flows::v1::FlowService::CallbackService {
                   absl::Duration settle_delay = absl::ZeroDuration(),
                   absl::Duration bulk_poll_interval = absl::Seconds(5));
 
+  // Ends every WatchBulkAssignment stream UNAVAILABLE, and each one
+  // started later at once: the server is shutting down, and its watchers
+  // watch again on another replica rather than hold the shutdown up.
+  void EndWatches();
+
   grpc::ServerUnaryReactor* UnassignByInstanceIds(
       grpc::CallbackServerContext* context,
       const flows::v1::UnassignByInstanceIdsRequest* request,

@@ -131,6 +131,10 @@ void FacadeServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
   StopServingHealth();
+  // A watch lasts as long as its job: left open, every watch would hold the
+  // shutdown up for the whole grace. Ended now, its caller watches again
+  // on another replica.
+  service_->EndWatches();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
 }

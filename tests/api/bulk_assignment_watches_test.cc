@@ -193,6 +193,32 @@ TEST_F(BulkAssignmentWatchesTest, ManyWatchersOfOneJobShareOnePoll) {
   EXPECT_EQ(gong_->size(), 2u);
 }
 
+// A server shutting down: every watch ends UNAVAILABLE at once (its caller
+// watches again elsewhere), the poll in flight is cancelled, no poll
+// follows, and a watch added after is refused as it is added.
+TEST_F(BulkAssignmentWatchesTest, CloseEndsEveryWatchAndEveryPoll) {
+  RecordingWatcher* a = NewWatcher();
+  RecordingWatcher* b = NewWatcher();
+  RecordingWatcher* c = NewWatcher();
+  Watch(a);
+  Watch(b, "job-2");
+  gong_->Answer(1, JobAnswer("IN_PROGRESS", 1));
+  ASSERT_EQ(gong_->size(), 2u);  // job-2's first poll is still at Gong
+  watches_->Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
+  for (RecordingWatcher* w : {a, b}) {
+    ASSERT_TRUE(w->end().has_value());
+    EXPECT_EQ(w->end()->error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+  EXPECT_THAT(gong_->cancelled(), ElementsAre(2u));
+  EXPECT_EQ(watches_->jobs(), 0u);
+  EXPECT_EQ(observer_.watchers(), 0);
+  Watch(c);
+  ASSERT_TRUE(c->end().has_value());
+  EXPECT_EQ(c->end()->error_message(), "shutting down");
+  clock_->Advance(kInterval * 10);
+  EXPECT_EQ(gong_->size(), 2u);
+}
+
 TEST_F(BulkAssignmentWatchesTest, ANewWatcherGetsTheLastStateAtOnce) {
   RecordingWatcher* first = NewWatcher();
   Watch(first);
