@@ -52,6 +52,7 @@ void GongCall::SubmitOther(GongSubmission submission,
   submission.request.queue_key = admission_.record().caller != auth::kUnnamedCaller
                                      ? admission_.record().caller
                                      : admission_.record().peer;
+  refs_.fetch_add(1, std::memory_order_relaxed);
   const quota::QuotaSteward::CallId id = parts_.steward->Submit(
       std::move(submission.request), std::move(submission.part), std::move(done));
   bool cancel_now;
@@ -61,6 +62,7 @@ void GongCall::SubmitOther(GongSubmission submission,
     cancel_now = cancelled_;
   }
   if (cancel_now) parts_.steward->Cancel(id);
+  Unref();
 }
 
 void GongCall::OnCancel() {

@@ -33,6 +33,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -83,7 +84,11 @@ namespace internal {
 class GongCall : public grpc::ServerUnaryReactor {
  public:
   void OnCancel() override;
-  void OnDone() override { delete this; }
+  // The reactor goes once gRPC is done with it and no SubmitOther still
+  // runs: a request submitted from another thread (a settling lookup, a
+  // claimed key) may be answered and the call finished before Submit
+  // returns.
+  void OnDone() override { Unref(); }
   // gRPC runs OnDone and OnCancel on its executor thread unless a reactor
   // says they are inlineable; then they run on the thread that finished or
   // cancelled the call. Ours never block (OnDone frees the reactor, OnCancel
@@ -168,6 +173,11 @@ class GongCall : public grpc::ServerUnaryReactor {
   virtual bool SettleLost(const grpc::Status& status) { return false; }
 
   void OnOutcome(quota::QuotaOutcome outcome);
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+  // gRPC's hold (until OnDone), and each SubmitOther running.
+  std::atomic<int> refs_{1};
   // Finish, reporting the code the caller sees.
   void FinishCall(grpc::Status status);
   // Finishes the call with the key's stored outcome.
